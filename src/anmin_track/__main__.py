@@ -1,0 +1,3 @@
+from anmin_track.cli import main
+
+main()

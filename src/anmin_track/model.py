@@ -1,0 +1,223 @@
+"""The plan, its goals and key tasks, progress records, and what follows from them.
+
+Pure: no file access, no clock, no terminal. Everything that depends on "today"
+takes an explicit ``as_of`` day so that the same data always gives the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+SCHEMA = 1
+
+DONE, GREEN, YELLOW, RED = "done", "green", "yellow", "red"
+LIGHTS = (DONE, GREEN, YELLOW, RED)
+LIGHT_LABELS = {DONE: "已完成", GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯"}
+STALE_LABEL = "未更新"
+#: Worst first, for ordering problems in lists and reports.
+SEVERITY = {RED: 0, YELLOW: 1, GREEN: 2, DONE: 3}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Light thresholds: the one place their values live in code (defaults for goals.toml)."""
+
+    yellow_behind: float = 10
+    red_behind: float = 30
+    stale_days: int = 35
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str = ""
+    baseline: float | None = None
+    baseline_text: str = ""
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    goal_id: str
+    title: str
+    source: str = ""
+    lead: str = ""
+    unit: str = ""
+    owner: str = ""
+    partners: tuple[str, ...] = ()
+    start: date = date(2024, 1, 1)
+    due: date = date(2024, 12, 31)
+    weight: float = 1
+    metrics: tuple[Metric, ...] = ()
+
+    def metric(self, name: str) -> Metric | None:
+        return next((m for m in self.metrics if m.name == name), None)
+
+
+@dataclass(frozen=True)
+class Goal:
+    id: str
+    title: str
+    tasks: tuple[Task, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    org: str
+    year: int
+    title: str
+    issuer: str = ""
+    source: str = ""
+    settings: Settings = field(default_factory=Settings)
+    goals: tuple[Goal, ...] = ()
+
+    @property
+    def tasks(self) -> list[Task]:
+        return [t for g in self.goals for t in g.tasks]
+
+    def goal(self, goal_id: str) -> Goal | None:
+        return next((g for g in self.goals if g.id == goal_id), None)
+
+    def task(self, task_id: str) -> Task | None:
+        return next((t for t in self.tasks if t.id == task_id), None)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One progress report (进展记录) on one task, as of ``date``."""
+
+    task: str
+    date: date
+    progress: int
+    by: str
+    at: datetime
+    note: str = ""
+    problem: str = ""
+    next: str = ""
+    metrics: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def sort_key(self) -> tuple:
+        """Later date wins; on the same day the later-recorded one wins."""
+        return (self.date, self.at)
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    task: Task
+    latest: Record | None
+    progress: float
+    expected: float
+    light: str
+    stale: bool
+    overdue: bool
+
+    @property
+    def behind(self) -> float:
+        return self.expected - self.progress
+
+
+@dataclass(frozen=True)
+class GoalStatus:
+    goal: Goal
+    progress: float
+    expected: float
+    light: str
+    tasks: tuple[TaskStatus, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {light: 0 for light in LIGHTS} | {"stale": 0}
+        for ts in self.tasks:
+            counts[ts.light] += 1
+            counts["stale"] += ts.stale
+        return counts
+
+    @property
+    def last_update(self) -> date | None:
+        dates = [ts.latest.date for ts in self.tasks if ts.latest]
+        return max(dates) if dates else None
+
+
+def expected_progress(start: date, due: date, as_of: date) -> float:
+    """序时进度: the share (0–100) of the start→due span elapsed by the end of ``as_of``.
+
+    Both ends count as whole days, so the due day itself reaches 100.
+    """
+    if as_of < start:
+        return 0.0
+    if as_of >= due:
+        return 100.0
+    return 100.0 * ((as_of - start).days + 1) / ((due - start).days + 1)
+
+
+def light_for(progress: float, expected: float, overdue: bool, settings: Settings) -> str:
+    """亮灯: done at 100; red when overdue or far behind; yellow when lagging; else green."""
+    if progress >= 100:
+        return DONE
+    behind = expected - progress
+    if overdue or behind > settings.red_behind:
+        return RED
+    if behind >= settings.yellow_behind:
+        return YELLOW
+    return GREEN
+
+
+def is_stale(task: Task, latest: Record | None, as_of: date, settings: Settings) -> bool:
+    """未更新: no record for more than ``stale_days`` (counted from the start if never reported)."""
+    if latest is not None and latest.progress >= 100:
+        return False
+    since = latest.date if latest else task.start
+    return as_of >= task.start and (as_of - since).days > settings.stale_days
+
+
+def task_status(task: Task, latest: Record | None, as_of: date, settings: Settings) -> TaskStatus:
+    progress = float(latest.progress) if latest else 0.0
+    expected = expected_progress(task.start, task.due, as_of)
+    overdue = as_of > task.due and progress < 100
+    return TaskStatus(
+        task=task,
+        latest=latest,
+        progress=progress,
+        expected=expected,
+        light=light_for(progress, expected, overdue, settings),
+        stale=is_stale(task, latest, as_of, settings),
+        overdue=overdue,
+    )
+
+
+def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float:
+    pairs = list(pairs)
+    total = sum(w for _, w in pairs)
+    return sum(v * w for v, w in pairs) / total if total else 0.0
+
+
+def goal_status(goal: Goal, latest: Mapping[str, Record], as_of: date, settings: Settings) -> GoalStatus:
+    """A goal's progress is the weighted mean of its tasks' latest progress."""
+    tasks = tuple(task_status(t, latest.get(t.id), as_of, settings) for t in goal.tasks)
+    progress = weighted_mean((ts.progress, ts.task.weight) for ts in tasks)
+    expected = weighted_mean((ts.expected, ts.task.weight) for ts in tasks)
+    if tasks and all(ts.light == DONE for ts in tasks):
+        light = DONE
+    else:
+        overdue = any(ts.overdue for ts in tasks)
+        light = light_for(progress, expected, overdue, settings)
+    return GoalStatus(goal=goal, progress=progress, expected=expected, light=light, tasks=tasks)
+
+
+def plan_status(plan: Plan, latest: Mapping[str, Record], as_of: date) -> list[GoalStatus]:
+    return [goal_status(g, latest, as_of, plan.settings) for g in plan.goals]
+
+
+def latest_by_task(records: Iterable[Record], as_of: date | None = None) -> dict[str, Record]:
+    """The newest record of each task, ignoring records dated after ``as_of``."""
+    latest: dict[str, Record] = {}
+    for r in records:
+        if as_of is not None and r.date > as_of:
+            continue
+        current = latest.get(r.task)
+        if current is None or r.sort_key >= current.sort_key:
+            latest[r.task] = r
+    return latest

@@ -1,0 +1,154 @@
+"""Reading what staff type: dates, months, percentages, ids, light names.
+
+Forgiving of the usual variants (full-width digits, 年月日, 45%) and strict about
+meaning: every function returns a clean value or raises InputError saying what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from datetime import date
+
+from anmin_track import model
+from anmin_track.errors import InputError, NotFoundError
+
+STATUS_WORDS = {
+    "red": "red",
+    "红": "red",
+    "红灯": "red",
+    "yellow": "yellow",
+    "黄": "yellow",
+    "黄灯": "yellow",
+    "green": "green",
+    "绿": "green",
+    "绿灯": "green",
+    "done": "done",
+    "完成": "done",
+    "已完成": "done",
+    "stale": "stale",
+    "未更新": "stale",
+}
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width (NFKC) and trimmed: `１.２` → `1.2`, `４５％` → `45%`."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def parse_date(raw: str, option: str) -> date:
+    """`2024-05-31`, `2024-5-31`, `2024/5/31`, `20240531`, `2024年5月31日`."""
+    text = normalize(raw)
+    m = _DATE.match(text) or _DATE_COMPACT.match(text)
+    try:
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise InputError(f"{option} 的日期 {text!r} 不存在(请检查月份和日期)。") from None
+    raise InputError(f"{option} 的日期 {text!r} 无法识别,请写成 2024-05-31 或 2024年5月31日。")
+
+
+_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))$")
+
+
+def parse_month(raw: str, option: str = "月份") -> tuple[int, int]:
+    """`2024-05`, `2024-5`, `202405`, `2024年5月`."""
+    text = normalize(raw)
+    m = _MONTH.match(text)
+    if m:
+        month = int(m.group(2) or m.group(3))
+        if 1 <= month <= 12:
+            return int(m.group(1)), month
+    raise InputError(f"{option} {text!r} 无法识别,请写成 2024-05、202405 或 2024年5月。")
+
+
+def parse_progress(raw: str) -> int:
+    """A whole percentage 0–100; `45`, `45%` and `４５％` all mean 45."""
+    text = normalize(raw).removesuffix("%").strip()
+    if not re.fullmatch(r"\d{1,3}", text) or int(text) > 100:
+        raise InputError(f"--progress 的值 {raw!r} 无效:应为 0 到 100 的整数(百分比),如 --progress 45。")
+    return int(text)
+
+
+def parse_status(raw: str) -> str:
+    word = STATUS_WORDS.get(normalize(raw).lower())
+    if word is None:
+        raise InputError(
+            f"--status 的值 {raw!r} 无效,可选:red(红灯)、yellow(黄灯)、green(绿灯)、done(已完成)、stale(未更新)。"
+        )
+    return word
+
+
+def parse_metric(raw: str, task: model.Task) -> tuple[str, float]:
+    """`名称=数值` for one of the task's metrics; a unique prefix of the name is enough."""
+    name, sep, value = normalize(raw).partition("=")
+    name, value = name.strip(), value.strip()
+    names = [m.name for m in task.metrics]
+    if not names:
+        raise InputError(f"任务 {task.id} 没有设置指标,不能使用 --metric。")
+    allowed = "、".join(names)
+    if not sep or not name:
+        raise InputError(f"--metric 的值 {raw!r} 应写成 名称=数值,如 --metric {names[0]}=10(可用指标:{allowed})。")
+    matches = [n for n in names if n == name] or [n for n in names if n.startswith(name)]
+    if len(matches) != 1:
+        raise InputError(f"任务 {task.id} 没有指标 {name!r}(可用指标:{allowed})。")
+    try:
+        number = float(value.removesuffix(task.metric(matches[0]).unit).removesuffix("%"))
+    except ValueError:
+        raise InputError(f"--metric {matches[0]} 的值 {value!r} 应为数字。") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise InputError(f"--metric {matches[0]} 的值 {value!r} 应为有限的数字。")
+    return matches[0], int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def clean_text(raw: str, option: str) -> str:
+    """Free text is kept as typed, except what cannot be stored in a UTF-8 file."""
+    if re.search("[\ud800-\udfff]", raw):
+        raise InputError(f"{option} 中含有无法保存的字符(孤立代理项),请检查输入法或复制来源。")
+    return raw
+
+
+def normalize_id(raw: str) -> str:
+    return re.sub(r"[。．、\-_\s]+", ".", normalize(raw)).strip(".")
+
+
+def resolve_id(plan: model.Plan, raw: str) -> model.Goal | model.Task:
+    """A goal or task by id (`1`, `1.2`, `１．２`, `1-2`), or by a unique part of its title."""
+    key = normalize_id(raw)
+    found = plan.goal(key) or plan.task(key)
+    if found:
+        return found
+    text = normalize(raw)
+    by_title = [t for t in plan.tasks if text and text in t.title] or [
+        g for g in plan.goals if text and text in g.title
+    ]
+    if len(by_title) == 1:
+        return by_title[0]
+    if by_title:
+        names = "、".join(f"{x.id} {x.title}" for x in by_title[:5])
+        raise NotFoundError(f"有 {len(by_title)} 项的标题包含 {raw!r}:{names}。请改用编号。")
+    choices = {t.id: t.title for t in plan.tasks} | {g.id: g.title for g in plan.goals}
+    titles = {title: i for i, title in choices.items()}
+    close = difflib.get_close_matches(key, list(choices), n=3, cutoff=0.5)
+    close += [
+        titles[t] for t in difflib.get_close_matches(text, list(titles), n=3, cutoff=0.3) if titles[t] not in close
+    ]
+    hint = ";您是不是要找:" + "、".join(f"{i} {choices[i]}" for i in close[:3]) if close else ""
+    ids = "、".join(g.id for g in plan.goals)
+    raise NotFoundError(
+        f"没有编号为 {raw!r} 的目标或任务(目标编号为 {ids},任务编号如 1.1){hint}。"
+        "运行 `anmin goals list --tasks` 查看全部编号。"
+    )
+
+
+def resolve_task(plan: model.Plan, raw: str) -> model.Task:
+    found = resolve_id(plan, raw)
+    if isinstance(found, model.Goal):
+        ids = "、".join(t.id for t in found.tasks)
+        raise InputError(f"{found.id} 是目标,进展需记录在具体任务上(可选任务:{ids})。")
+    return found

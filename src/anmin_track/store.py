@@ -1,0 +1,804 @@
+"""Finding, reading, validating and safely writing the data folder.
+
+Layout of a data folder::
+
+    goals.toml              the plan: goals, key tasks, settings
+    progress/YYYY-MM.toml   progress records, one file per month of the record's date
+    progress/index.toml     derived: each task's latest record + the size of every month
+                            file it was built from (rebuilt whenever the sizes disagree)
+    .anmin.lock             the lock every writer holds while it writes
+
+Reading "the current state" needs goals.toml and the index only; looking at a past day
+reads the month files backwards from that day, no further than it has to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from anmin_track import model
+from anmin_track.errors import DataError, InputError, WriteError
+
+DATA_ENV = "ANMIN_DATA"
+LOCK_TIMEOUT_ENV = "ANMIN_LOCK_TIMEOUT"
+PLAN_FILE = "goals.toml"
+PROGRESS_DIR = "progress"
+INDEX_FILE = "index.toml"
+LOCK_FILE = ".anmin.lock"
+MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.toml$")
+GOAL_ID = re.compile(r"^\d+$")
+
+
+# --------------------------------------------------------------------------- locating
+
+
+@dataclass(frozen=True)
+class DataDir:
+    path: Path
+    bundled: bool = False
+
+    @property
+    def plan_file(self) -> Path:
+        return self.path / PLAN_FILE
+
+    @property
+    def progress_dir(self) -> Path:
+        return self.path / PROGRESS_DIR
+
+    @property
+    def index_file(self) -> Path:
+        return self.progress_dir / INDEX_FILE
+
+    def month_file(self, year: int, month: int) -> Path:
+        return self.progress_dir / f"{year:04d}-{month:02d}.toml"
+
+
+def bundled_plan_file() -> Path:
+    """The 2024 plan shipped with the package (falls back to the source tree when editable)."""
+    packaged = Path(__file__).with_name("plan") / PLAN_FILE
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "data" / PLAN_FILE
+
+
+def find_data_dir(option: str | os.PathLike | None = None) -> DataDir:
+    """``--data`` wins, then ``$ANMIN_DATA``, then ``./data``, then the bundled read-only plan."""
+    chosen = option or os.environ.get(DATA_ENV)
+    if chosen:
+        path = Path(chosen).expanduser()
+        if not (path / PLAN_FILE).is_file():
+            raise InputError(
+                f"数据目录 {path} 中没有计划文件 {PLAN_FILE}。"
+                f"可运行 `anmin init {path}` 创建,或检查 --data / {DATA_ENV} 的设置。"
+            )
+        return DataDir(path)
+    local = Path("data")
+    if (local / PLAN_FILE).is_file():
+        return DataDir(local)
+    return DataDir(bundled_plan_file().parent, bundled=True)
+
+
+def require_writable(data: DataDir) -> None:
+    if data.bundled:
+        raise WriteError(
+            "当前读取的是程序自带的2024年计划(只读),不能记录进展。"
+            "请先运行 `anmin init 数据目录`(如 `anmin init data`)创建可写副本,"
+            f"再在该目录的上一级运行,或用 --data / {DATA_ENV} 指定它。"
+        )
+
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a data file, printed as ``文件:行: 说明``."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line or 1}: {self.message}"
+
+
+def data_error(problems: list[Problem]) -> DataError:
+    more = f"(另有 {len(problems) - 1} 处问题,运行 `anmin check` 查看全部)" if len(problems) > 1 else ""
+    return DataError(f"{problems[0]}{more}。数据未作任何修改。", problems)
+
+
+def raise_if_problems(problems: list[Problem]) -> None:
+    if problems:
+        raise data_error(problems)
+
+
+class LineIndex:
+    """Where tables and keys stand in a TOML text, for line numbers in messages.
+
+    tomllib reports no positions for values, so this scans the text: the n-th
+    ``[[name]]`` header is taken to open the n-th entry of that array.
+    """
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
+    _KEY = re.compile(r"""^\s*["']?([^"'=\s]+)["']?\s*=""")
+
+    def __init__(self, text: str):
+        self.headers: list[tuple[int, str, bool]] = []
+        self.keys: list[tuple[int, str]] = []
+        fence = None
+        for no, line in enumerate(text.splitlines(), 1):
+            if fence:
+                if fence in line:
+                    fence = None
+                continue
+            header = self._HEADER.match(line)
+            if header:
+                self.headers.append((no, header.group(2), header.group(1) == "[["))
+                continue
+            key = self._KEY.match(line)
+            if key:
+                self.keys.append((no, key.group(1)))
+                for quote in ('"""', "'''"):
+                    if line.count(quote) % 2:
+                        fence = quote
+
+    def entry(self, array: str, n: int) -> int | None:
+        lines = [no for no, name, is_array in self.headers if is_array and name == array]
+        return lines[n] if n < len(lines) else None
+
+    def key(self, name: str, after: int | None = None) -> int | None:
+        start = after or 0
+        stop = next((no for no, _, _ in self.headers if no > start), None)
+        for no, key in self.keys:
+            if no > start and (stop is None or no < stop) and key == name:
+                return no
+        return after
+
+
+def parse_toml(text: str, label: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+), column (\d+)", str(exc))
+        line, where = (int(found.group(1)), f"第 {found.group(2)} 列") if found else (None, "")
+        raise data_error([Problem(label, line, f"TOML 格式错误{where}({exc})")]) from None
+
+
+def read_text(path: Path, label: str) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reason = f"文件不是 UTF-8 编码(第 {exc.start} 字节),请另存为 UTF-8"
+    except FileNotFoundError:
+        reason = "文件不存在"
+    except OSError as exc:
+        reason = f"无法读取({exc.strerror})"
+    raise data_error([Problem(label, None, reason)])
+
+
+# --------------------------------------------------------------------------- field checks
+
+TEXT, INT, NUMBER, DATE, DATETIME, TEXT_LIST, TABLE, TABLE_LIST = (
+    "文本",
+    "整数",
+    "数字",
+    "日期(如 2024-05-31)",
+    "日期时间",
+    "文本列表",
+    "表",
+    "表数组",
+)
+
+
+def _is(value, kind: str) -> bool:
+    if kind == TEXT:
+        return isinstance(value, str)
+    if kind == INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == NUMBER:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == DATE:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    if kind == DATETIME:
+        return isinstance(value, datetime)
+    if kind == TEXT_LIST:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == TABLE:
+        return isinstance(value, dict)
+    if kind == TABLE_LIST:
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    raise AssertionError(kind)
+
+
+@dataclass
+class Checker:
+    """Collects problems of one file; ``fields`` maps a key to (kind, required)."""
+
+    label: str
+    lines: LineIndex
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.label, line, message))
+
+    def table(self, table: dict, fields: dict[str, tuple[str, bool]], where: str, line: int | None) -> bool:
+        ok = True
+        for key in table:
+            if key not in fields:
+                allowed = "、".join(fields)
+                self.add(self.lines.key(key, line), f"{where}中有未知字段 {key}(允许的字段:{allowed})")
+                ok = False
+        for key, (kind, required) in fields.items():
+            if key not in table:
+                if required:
+                    self.add(line, f"{where}缺少字段 {key}(应为{kind})")
+                    ok = False
+            elif not _is(table[key], kind):
+                self.add(self.lines.key(key, line), f"{where}的字段 {key} 应为{kind},实际是 {table[key]!r:.40}")
+                ok = False
+        return ok
+
+
+# --------------------------------------------------------------------------- the plan
+
+ROOT_FIELDS = {"schema": (INT, True), "plan": (TABLE, True), "settings": (TABLE, False), "goals": (TABLE_LIST, True)}
+PLAN_FIELDS = {
+    "org": (TEXT, True),
+    "year": (INT, True),
+    "title": (TEXT, True),
+    "issuer": (TEXT, False),
+    "source": (TEXT, False),
+}
+SETTINGS_FIELDS = {"yellow_behind": (NUMBER, False), "red_behind": (NUMBER, False), "stale_days": (INT, False)}
+GOAL_FIELDS = {"id": (TEXT, True), "title": (TEXT, True), "tasks": (TABLE_LIST, False)}
+TASK_FIELDS = {
+    "id": (TEXT, True),
+    "title": (TEXT, True),
+    "source": (TEXT, False),
+    "lead": (TEXT, False),
+    "unit": (TEXT, False),
+    "owner": (TEXT, False),
+    "partners": (TEXT_LIST, False),
+    "start": (DATE, False),
+    "due": (DATE, False),
+    "weight": (NUMBER, False),
+    "metrics": (TABLE_LIST, False),
+}
+METRIC_FIELDS = {
+    "name": (TEXT, True),
+    "unit": (TEXT, False),
+    "baseline": (NUMBER, False),
+    "baseline_text": (TEXT, False),
+}
+
+
+def load_plan(data: DataDir) -> model.Plan:
+    """Read and validate goals.toml; raise DataError naming file and line on any problem."""
+    plan, problems = check_plan(data)
+    raise_if_problems(problems)
+    return plan
+
+
+def check_plan(data: DataDir) -> tuple[model.Plan | None, list[Problem]]:
+    """The plan (as far as it could be read, even with problems) and its problems."""
+    label = _label(data, data.plan_file)
+    text = read_text(data.plan_file, label)
+    return plan_from_toml(text, label)
+
+
+def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Problem]]:
+    doc = parse_toml(text, label)
+    check = Checker(label, LineIndex(text))
+    if not check.table(doc, ROOT_FIELDS, "计划文件", None):
+        return None, check.problems
+    if doc["schema"] != model.SCHEMA:
+        check.add(check.lines.key("schema"), f"schema 应为 {model.SCHEMA},实际是 {doc['schema']}(此版本的程序无法读取)")
+    plan_line = next((no for no, name, arr in check.lines.headers if name == "plan" and not arr), None)
+    check.table(doc["plan"], PLAN_FIELDS, "[plan] ", plan_line)
+    settings = _settings(doc.get("settings", {}), check)
+    goals = _goals(doc["goals"], check)
+    info = doc["plan"]
+    if not all(_is(info.get(k), kind) for k, (kind, required) in PLAN_FIELDS.items() if required):
+        return None, check.problems
+    plan = model.Plan(
+        org=info["org"],
+        year=info["year"],
+        title=info["title"],
+        issuer=info.get("issuer", ""),
+        source=info.get("source", ""),
+        settings=settings,
+        goals=goals,
+    )
+    return plan, check.problems
+
+
+def _settings(table: dict, check: Checker) -> model.Settings:
+    line = next((no for no, name, arr in check.lines.headers if name == "settings" and not arr), None)
+    if not check.table(table, SETTINGS_FIELDS, "[settings] ", line):
+        return model.Settings()
+    settings = model.Settings(**table)
+    if not 0 <= settings.yellow_behind < settings.red_behind <= 100:
+        check.add(line, "[settings] 应满足 0 ≤ yellow_behind < red_behind ≤ 100")
+    if settings.stale_days < 1:
+        check.add(check.lines.key("stale_days", line), "[settings] stale_days 应为正整数(天数)")
+    return settings
+
+
+def _goals(raw_goals: list[dict], check: Checker) -> tuple[model.Goal, ...]:
+    goals, seen_goals, seen_tasks = [], set(), set()
+    task_n = metric_n = 0
+    for n, raw in enumerate(raw_goals):
+        line = check.lines.entry("goals", n)
+        if not check.table(raw, GOAL_FIELDS, f"第 {n + 1} 个目标", line):
+            task_n += len(raw.get("tasks", []) if isinstance(raw.get("tasks"), list) else [])
+            continue
+        gid = raw["id"]
+        if not GOAL_ID.match(gid):
+            check.add(check.lines.key("id", line), f'目标编号 {gid!r} 应为数字,如 "1"')
+        if gid in seen_goals:
+            check.add(check.lines.key("id", line), f"目标编号 {gid} 重复")
+        seen_goals.add(gid)
+        tasks = []
+        for raw_task in raw.get("tasks", []):
+            tline = check.lines.entry("goals.tasks", task_n)
+            task_n += 1
+            metric_lines = [
+                check.lines.entry("goals.tasks.metrics", metric_n + i)
+                for i in range(len(raw_task.get("metrics", []) or []))
+            ]
+            metric_n += len(metric_lines)
+            task = _task(gid, raw_task, tline, metric_lines, check)
+            if task is None:
+                continue
+            if task.id in seen_tasks:
+                check.add(check.lines.key("id", tline), f"任务编号 {task.id} 重复")
+            seen_tasks.add(task.id)
+            tasks.append(task)
+        goals.append(model.Goal(id=gid, title=raw["title"], tasks=tuple(tasks)))
+    return tuple(goals)
+
+
+def _task(gid: str, raw: dict, line: int | None, metric_lines: list, check: Checker) -> model.Task | None:
+    where = f"任务 {raw.get('id', '?')} "
+    if not check.table(raw, TASK_FIELDS, where, line):
+        return None
+    tid = raw["id"]
+    if not re.fullmatch(rf"{re.escape(gid)}\.\d+", tid):
+        check.add(check.lines.key("id", line), f'任务编号 {tid!r} 应为“目标编号.序号”,如 "{gid}.1"')
+    metrics = []
+    for raw_metric, mline in zip(raw.get("metrics", []), metric_lines, strict=True):
+        if check.table(raw_metric, METRIC_FIELDS, f"{where}的指标", mline):
+            metrics.append(model.Metric(**raw_metric))
+    names = [m.name for m in metrics]
+    for name in {n for n in names if names.count(n) > 1}:
+        check.add(line, f"{where}的指标名称 {name} 重复")
+    fields = {k: v for k, v in raw.items() if k != "metrics"}
+    task = model.Task(goal_id=gid, **{**fields, "partners": tuple(raw.get("partners", ())), "metrics": tuple(metrics)})
+    if task.start > task.due:
+        check.add(check.lines.key("due", line), f"{where}的截止日期 {task.due} 早于开始日期 {task.start}")
+    if task.weight <= 0:
+        check.add(check.lines.key("weight", line), f"{where}的权重 weight 应大于 0")
+    return task
+
+
+# --------------------------------------------------------------------------- progress records
+
+MONTH_ROOT_FIELDS = {"schema": (INT, True), "records": (TABLE_LIST, False)}
+INDEX_ROOT_FIELDS = {"schema": (INT, True), "files": (TABLE, True), "records": (TABLE_LIST, False)}
+RECORD_FIELDS = {
+    "task": (TEXT, True),
+    "date": (DATE, True),
+    "progress": (INT, True),
+    "note": (TEXT, False),
+    "problem": (TEXT, False),
+    "next": (TEXT, False),
+    "metrics": (TABLE, False),
+    "by": (TEXT, True),
+    "at": (DATETIME, True),
+}
+
+
+def records_from_toml(
+    text: str, label: str, plan: model.Plan | None, month: tuple[int, int] | None, index: bool = False
+) -> tuple[list[model.Record], list[Problem], dict]:
+    """Parse and validate a month file (or the index); returns records, problems, the document."""
+    doc = parse_toml(text, label)
+    check = Checker(label, LineIndex(text))
+    if not check.table(doc, INDEX_ROOT_FIELDS if index else MONTH_ROOT_FIELDS, "进展文件", None):
+        return [], check.problems, doc
+    if doc["schema"] != model.SCHEMA:
+        check.add(check.lines.key("schema"), f"schema 应为 {model.SCHEMA},实际是 {doc['schema']}")
+    records = []
+    for n, raw in enumerate(doc.get("records", [])):
+        line = check.lines.entry("records", n)
+        record = _record(raw, line, plan, month, check)
+        if record is not None:
+            records.append(record)
+    return records, check.problems, doc
+
+
+def _record(raw: dict, line, plan, month, check: Checker) -> model.Record | None:
+    where = "进展记录"
+    if not check.table(raw, RECORD_FIELDS, where, line):
+        return None
+    before = len(check.problems)
+    if not 0 <= raw["progress"] <= 100:
+        check.add(check.lines.key("progress", line), f"{where}的进度 {raw['progress']} 超出范围(应为 0~100)")
+    if month and (raw["date"].year, raw["date"].month) != month:
+        check.add(
+            check.lines.key("date", line), f"{where}的日期 {raw['date']} 不属于本文件的月份 {month[0]}-{month[1]:02d}"
+        )
+    if raw["date"] > raw["at"].date():
+        check.add(check.lines.key("date", line), f"{where}的日期 {raw['date']} 晚于记录时间 {raw['at']}")
+    metrics = raw.get("metrics", {})
+    for name, value in metrics.items():
+        if not _is(value, NUMBER):
+            check.add(check.lines.key(name, line), f"{where}的指标 {name} 应为数字")
+    task = plan.task(raw["task"]) if plan else None
+    if plan and task is None:
+        check.add(check.lines.key("task", line), f"{where}属于不存在的任务 {raw['task']}")
+    if task is not None:
+        if raw["date"] < task.start:
+            check.add(check.lines.key("date", line), f"{where}的日期 {raw['date']} 早于任务开始日期 {task.start}")
+        for name in metrics:
+            if task.metric(name) is None:
+                check.add(check.lines.key(name, line), f"{where}的指标 {name} 不是任务 {task.id} 的指标")
+    if len(check.problems) > before:
+        return None
+    return model.Record(**{**raw, "metrics": dict(metrics)})
+
+
+def record_to_toml(record: model.Record) -> dict:
+    out = {
+        "task": record.task,
+        "date": record.date,
+        "progress": record.progress,
+        "note": record.note,
+        "problem": record.problem,
+        "next": record.next,
+        "by": record.by,
+        "at": record.at,
+    }
+    if record.metrics:
+        out["metrics"] = dict(record.metrics)
+    return out
+
+
+def dump_toml(doc: dict) -> bytes:
+    import tomli_w
+
+    return tomli_w.dumps(doc).encode("utf-8")
+
+
+def month_files(data: DataDir) -> dict[tuple[int, int], Path]:
+    """Every month file in the progress folder, by (year, month)."""
+    found = {}
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(data.progress_dir):
+            m = MONTH_FILE.match(entry.name)
+            if m and entry.is_file():
+                found[(int(m.group(1)), int(m.group(2)))] = Path(entry.path)
+    return found
+
+
+def load_month(data: DataDir, plan: model.Plan | None, ym: tuple[int, int]) -> list[model.Record]:
+    path = data.month_file(*ym)
+    if not path.exists():
+        return []
+    label = _label(data, path)
+    records, problems, _ = records_from_toml(read_text(path, label), label, plan, ym)
+    raise_if_problems(problems)
+    return records
+
+
+def load_records(data: DataDir, plan: model.Plan, months: Iterable[tuple[int, int]]) -> list[model.Record]:
+    return [r for ym in months for r in load_month(data, plan, ym)]
+
+
+# --------------------------------------------------------------------------- the index
+
+
+@dataclass
+class Index:
+    files: dict[str, int]
+    latest: dict[str, model.Record]
+
+
+def _month_key(ym: tuple[int, int]) -> str:
+    return f"{ym[0]:04d}-{ym[1]:02d}"
+
+
+def _file_sizes(data: DataDir) -> dict[str, int]:
+    return {_month_key(ym): path.stat().st_size for ym, path in month_files(data).items()}
+
+
+def load_index(data: DataDir, plan: model.Plan) -> Index:
+    """The latest record of each task; rebuilt from the month files when out of date."""
+    sizes = _file_sizes(data)
+    if data.index_file.exists():
+        with contextlib.suppress(DataError):
+            text = read_text(data.index_file, INDEX_FILE)
+            records, problems, doc = records_from_toml(text, INDEX_FILE, None, None, index=True)
+            if not problems and doc.get("files") == sizes:
+                return Index(files=sizes, latest={r.task: r for r in records})
+    return rebuild_index(data, plan, sizes)
+
+
+def rebuild_index(data: DataDir, plan: model.Plan, sizes: dict[str, int] | None = None) -> Index:
+    sizes = _file_sizes(data) if sizes is None else sizes
+    records = load_records(data, plan, sorted(month_files(data)))
+    return Index(files=sizes, latest=model.latest_by_task(records))
+
+
+def dump_index(index: Index) -> bytes:
+    ordered = sorted(index.latest.values(), key=lambda r: r.task)
+    return dump_toml(
+        {
+            "schema": model.SCHEMA,
+            "files": dict(sorted(index.files.items())),
+            "records": [record_to_toml(r) for r in ordered],
+        }
+    )
+
+
+def _months_back(start: date, stop: date) -> Iterator[tuple[int, int]]:
+    """(year, month) from ``start``'s month back to ``stop``'s month, newest first."""
+    y, m = start.year, start.month
+    while (y, m) >= (stop.year, stop.month):
+        yield y, m
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+
+
+def latest_records(data: DataDir, plan: model.Plan, as_of: date) -> dict[str, model.Record]:
+    """Each task's newest record dated on or before ``as_of``.
+
+    The index answers at once for tasks whose newest record is not after ``as_of``;
+    for the others, month files are read backwards from ``as_of`` until each is found
+    (never before the task's start, since no record may predate it).
+    """
+    index = load_index(data, plan)
+    result = {tid: r for tid, r in index.latest.items() if r.date <= as_of and plan.task(tid)}
+    missing = {tid for tid, r in index.latest.items() if r.date > as_of and plan.task(tid)}
+    if missing:
+        earliest = min(plan.task(tid).start for tid in missing)
+        existing = month_files(data)
+        for ym in _months_back(as_of, earliest):
+            if not missing:
+                break
+            if ym not in existing:
+                continue
+            found = model.latest_by_task((r for r in load_month(data, plan, ym) if r.task in missing), as_of)
+            result.update(found)
+            missing -= found.keys()
+    return result
+
+
+def task_history(data: DataDir, plan: model.Plan, task: model.Task, as_of: date, limit: int) -> list[model.Record]:
+    """A task's newest ``limit`` records dated up to ``as_of``, newest first.
+
+    Reads month files backwards and stops as soon as it has enough.
+    """
+    existing = month_files(data)
+    found: list[model.Record] = []
+    for ym in _months_back(as_of, task.start):
+        if len(found) >= limit:
+            break
+        if ym in existing:
+            mine = [r for r in load_month(data, plan, ym) if r.task == task.id and r.date <= as_of]
+            found.extend(sorted(mine, key=lambda r: r.sort_key, reverse=True))
+    return found[:limit]
+
+
+# --------------------------------------------------------------------------- safe writing
+
+
+def lock_timeout() -> float:
+    try:
+        return float(os.environ.get(LOCK_TIMEOUT_ENV, "10"))
+    except ValueError:
+        return 10.0
+
+
+@contextlib.contextmanager
+def locked(data: DataDir, who: str = "", timeout: float | None = None) -> Iterator[None]:
+    """Hold the data folder's exclusive lock (a separate lock file) while writing.
+
+    Waiters queue by polling; after ``timeout`` seconds they give up with a message
+    naming the holder, read from the lock file.
+    """
+    require_writable(data)
+    timeout = lock_timeout() if timeout is None else timeout
+    path = data.path / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise WriteError(_write_failure(data.path, exc)) from None
+    try:
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                holder = _read_holder(path)
+                raise WriteError(f"数据正被其他人写入{holder},等待 {timeout:g} 秒后仍未释放。请稍后再试。")
+            time.sleep(0.02)
+        _write_holder(fd, who)
+        try:
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+    def _write_holder(fd: int, who: str) -> None:
+        pass  # the locked byte cannot be rewritten on Windows; holder stays unknown
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _write_holder(fd: int, who: str) -> None:
+        info = f"{who or '未知'} 进程 {os.getpid()} 自 {datetime.now().astimezone():%Y-%m-%d %H:%M:%S}"
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, info.encode("utf-8"), 0)
+
+
+def _read_holder(path: Path) -> str:
+    try:
+        info = path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+    return f"(占用者:{info})" if info else ""
+
+
+def atomic_write(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` so that readers see the old file or the new, never a part.
+
+    Temp file in the same folder, flush + fsync, ``os.replace``, then fsync the folder.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":  # pragma: no cover
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_failure(where: Path, exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"磁盘空间不足,无法写入 {where}。数据未作任何修改,请清理磁盘后重试。"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"没有写入 {where} 的权限(只读目录或权限不足)。数据未作任何修改。"
+    return f"写入 {where} 失败({exc.strerror or exc})。数据未作任何修改。"
+
+
+def write_files(data: DataDir, files: dict[Path, bytes]) -> None:
+    """Write several files atomically, one after another, in the given order.
+
+    Callers hold the lock. Month files are written before the index: if the process
+    dies in between, the index no longer matches the sizes and is rebuilt.
+    """
+    for path, content in files.items():
+        try:
+            atomic_write(path, content)
+        except OSError as exc:
+            raise WriteError(_write_failure(path, exc)) from None
+
+
+# --------------------------------------------------------------------------- recording progress
+
+
+def add_record(data: DataDir, record: model.Record) -> model.Plan:
+    """Append ``record`` to its month file and refresh the index, under the lock.
+
+    Everything it touches is re-read and validated under the lock first; if anything
+    fails to validate, nothing is written.
+    """
+    with locked(data, record.by):
+        plan = load_plan(data)
+        ym = (record.date.year, record.date.month)
+        records = load_month(data, plan, ym)
+        index = load_index(data, plan)
+        month_bytes = dump_toml({"schema": model.SCHEMA, "records": [record_to_toml(r) for r in [*records, record]]})
+        current = index.latest.get(record.task)
+        if current is None or record.sort_key >= current.sort_key:
+            index.latest[record.task] = record
+        index.files[_month_key(ym)] = len(month_bytes)
+        write_files(data, {data.month_file(*ym): month_bytes, data.index_file: dump_index(index)})
+    return plan
+
+
+def init_data_dir(target: Path) -> Path:
+    """Copy the bundled 2024 plan into ``target`` (refusing to overwrite an existing plan)."""
+    plan_file = target / PLAN_FILE
+    if plan_file.exists():
+        raise InputError(f"{plan_file} 已存在,未覆盖。如需重新开始,请先备份并移走该文件。")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        (target / PROGRESS_DIR).mkdir(exist_ok=True)
+        atomic_write(plan_file, bundled_plan_file().read_bytes())
+    except OSError as exc:
+        raise WriteError(_write_failure(target, exc)) from None
+    return plan_file
+
+
+# --------------------------------------------------------------------------- checking everything
+
+
+def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem]]:
+    """Validate the plan and every month file; returns the plan, record count, problems."""
+    problems: list[Problem] = []
+    try:
+        plan, problems = check_plan(data)
+    except DataError as exc:
+        return None, 0, exc.problems
+    count = 0
+    for ym, path in sorted(month_files(data).items()):
+        label = _label(data, path)
+        try:
+            records, found, _ = records_from_toml(read_text(path, label), label, plan, ym)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        problems.extend(found)
+        count += len(records)
+    return plan, count, problems
+
+
+def _label(data: DataDir, path: Path) -> str:
+    """How a file is named in messages: relative to the data folder's parent when possible."""
+    try:
+        return str(path.relative_to(data.path.parent)) if not data.bundled else f"(自带计划){path.name}"
+    except ValueError:
+        return str(path)

@@ -1,0 +1,49 @@
+"""Showing text that came from data files: literally, never as markup or terminal codes."""
+
+import re
+import unicodedata
+
+# C0/C1 control characters (but newline and tab), bidi overrides/isolates, lone surrogates.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str, oneline: bool = False) -> str:
+    """``text`` with every invisible or terminal-controlling character written as an escape.
+
+    ``oneline`` also turns newlines into ``⏎`` for cells and one-line messages.
+    """
+    text = _UNSAFE.sub(_escape, text).replace("\t", "    ")
+    return text.replace("\n", " ⏎ ") if oneline else text
+
+
+def cn_date(day) -> str:
+    """`2024年5月31日`: the form used in reports and messages (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def pct(value: float) -> str:
+    """A percentage for people: whole numbers, `45%`."""
+    return f"{round(value):d}%"
+
+
+def display_width(text: str) -> int:
+    """Terminal cells ``text`` takes: wide and full-width characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrap_by_width(text: str, width: int) -> list[str]:
+    """Split ``text`` into lines of at most ``width`` cells (Chinese has no spaces to break at)."""
+    lines, line, used = [], "", 0
+    for ch in text:
+        cells = display_width(ch)
+        if used + cells > width and line:
+            lines.append(line.rstrip())
+            line, used = ("", 0) if ch == " " else (ch, cells)
+            continue
+        line, used = line + ch, used + cells
+    return [*lines, line]

@@ -1,0 +1,143 @@
+"""What read commands return: plain dicts, shown either as JSON or by render.py.
+
+Each view carries a ``schema`` name so scripts can rely on its shape.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from anmin_track import model
+
+LIST_SCHEMA = "anmin.goals.list/1"
+SHOW_SCHEMA = "anmin.goals.show/1"
+
+
+def _pct(value: float) -> float:
+    return round(value, 1)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def record_view(r: model.Record) -> dict:
+    return {
+        "task": r.task,
+        "date": r.date.isoformat(),
+        "progress": r.progress,
+        "note": r.note,
+        "problem": r.problem,
+        "next": r.next,
+        "metrics": dict(r.metrics),
+        "by": r.by,
+        "at": r.at.isoformat(),
+    }
+
+
+def task_view(ts: model.TaskStatus) -> dict:
+    t = ts.task
+    return {
+        "id": t.id,
+        "title": t.title,
+        "lead": t.lead,
+        "unit": t.unit,
+        "owner": t.owner,
+        "partners": list(t.partners),
+        "start": t.start.isoformat(),
+        "due": t.due.isoformat(),
+        "weight": t.weight,
+        "progress": _pct(ts.progress),
+        "expected": _pct(ts.expected),
+        "light": ts.light,
+        "light_label": model.LIGHT_LABELS[ts.light],
+        "stale": ts.stale,
+        "overdue": ts.overdue,
+        "last_update": _iso(ts.latest.date if ts.latest else None),
+    }
+
+
+def goal_view(gs: model.GoalStatus, tasks: list[model.TaskStatus]) -> dict:
+    return {
+        "id": gs.goal.id,
+        "title": gs.goal.title,
+        "progress": _pct(gs.progress),
+        "expected": _pct(gs.expected),
+        "light": gs.light,
+        "light_label": model.LIGHT_LABELS[gs.light],
+        "counts": gs.counts,
+        "last_update": _iso(gs.last_update),
+        "tasks": [task_view(ts) for ts in tasks],
+    }
+
+
+def plan_view(plan: model.Plan) -> dict:
+    return {"org": plan.org, "year": plan.year, "title": plan.title}
+
+
+def matches(ts: model.TaskStatus, owner: str | None, status: str | None) -> bool:
+    if owner is not None and owner not in (ts.task.owner, ts.task.lead, ts.task.unit):
+        return False
+    if status == "stale":
+        return ts.stale
+    return status is None or ts.light == status
+
+
+def goals_list(
+    plan: model.Plan,
+    statuses: list[model.GoalStatus],
+    as_of: date,
+    goal: str | None = None,
+    owner: str | None = None,
+    status: str | None = None,
+) -> dict:
+    """The four goals (or the filtered ones) with their tasks.
+
+    Goal figures always cover all of a goal's tasks; filters only choose which goals
+    and tasks are listed (a goal is listed when any of its tasks matches).
+    """
+    goals = []
+    for gs in statuses:
+        if goal is not None and gs.goal.id != goal:
+            continue
+        tasks = [ts for ts in gs.tasks if matches(ts, owner, status)]
+        if (owner or status) and not tasks:
+            continue
+        goals.append(goal_view(gs, tasks))
+    return {
+        "schema": LIST_SCHEMA,
+        "plan": plan_view(plan),
+        "as_of": as_of.isoformat(),
+        "filters": {"goal": goal, "owner": owner, "status": status},
+        "goals": goals,
+    }
+
+
+def task_show(plan: model.Plan, ts: model.TaskStatus, history: list[model.Record], as_of: date) -> dict:
+    latest = ts.latest.metrics if ts.latest else {}
+    metrics = [
+        {
+            "name": m.name,
+            "unit": m.unit,
+            "baseline": m.baseline,
+            "baseline_text": m.baseline_text,
+            "latest": latest.get(m.name),
+        }
+        for m in ts.task.metrics
+    ]
+    goal = plan.goal(ts.task.goal_id)
+    return {
+        "schema": SHOW_SCHEMA,
+        "kind": "task",
+        "as_of": as_of.isoformat(),
+        "goal": {"id": goal.id, "title": goal.title},
+        "task": task_view(ts) | {"source": ts.task.source, "metrics": metrics},
+        "history": [record_view(r) for r in history],
+    }
+
+
+def goal_show(plan: model.Plan, gs: model.GoalStatus, as_of: date) -> dict:
+    view = goal_view(gs, list(gs.tasks))
+    for task, ts in zip(view["tasks"], gs.tasks, strict=True):
+        task["latest"] = record_view(ts.latest) if ts.latest else None
+    return {"schema": SHOW_SCHEMA, "kind": "goal", "as_of": as_of.isoformat(), "goal": view}
