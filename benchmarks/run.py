@@ -1,0 +1,343 @@
+"""Benchmark harness: whole-process timings of `anmin` against Python's own start-up.
+
+Budgets are ratios, measured side by side in one run, because absolute times drift on
+shared machines. The harness
+
+1. builds synthetic data folders next to this file (``benchmarks/_data/``): the real
+   2024 plan plus 0, 2,000 and 20,000 valid progress records spread over 2024-01 …
+   2028-12, one file per month, with the index already built (the steady state);
+2. times each case as a whole process: one warm-up, then ``--runs`` rounds; the cases
+   take turns within a round so that drift hits them all alike. ``goals update`` runs
+   on a fresh copy of its data folder each time (copied outside the timed region);
+3. prints one Markdown table (median, min–max, peak RSS, ratio to the framework floor
+   and to the same command at 0 records), checks the budgets of issue #5, and writes
+   ``benchmarks/results.json``.
+
+Usage::
+
+    .venv/bin/python benchmarks/run.py            # the full run (about a minute)
+    .venv/bin/python benchmarks/run.py --quick    # 1 run, 0 and 200 records: a smoke test
+
+Commands run with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` is dropped), as in
+a normal install; the warm-up writes the ``.pyc`` files.
+
+Peak RSS comes from ``os.wait4`` (a ``resource.struct_rusage``), so this runs on Linux
+and macOS only. A child's peak counts the moment between fork and exec, when it is
+still a copy of this harness; so the data are built in a separate process and the
+harness keeps its own imports small, and figures at or below "harness RSS" (printed)
+mean "no more than that".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PLAN = HERE.parent / "data" / "goals.toml"
+DATA_ENV = "ANMIN_DATA"
+PYTHON = sys.executable
+ANMIN = str(Path(sys.executable).with_name("anmin"))
+FIRST_MONTH, MONTHS = (2024, 1), 60  # 2024-01 … 2028-12
+FULL_SIZES, QUICK_SIZES = (0, 2_000, 20_000), (0, 200)
+UPDATE_DATE = "2026-11-27"  # inside the data range, not in the future (written 2026-11-28)
+FLOOR = "framework floor"
+TZ = timezone(timedelta(hours=8))
+NOTES = (
+    "完成安岱后红色教育基地展陈方案,新增现场教学点1处,组织党员干部开展现场教学两场",
+    "召开专题推进会,明确时间节点和责任分工,已完成前期调查摸底",
+    "走访农户38户,收集意见建议12条,矛盾纠纷全部就地化解",
+    "",
+)
+PROBLEMS = ("展陈资金缺口约30万元", "", "部分农户参与积极性不高", "")
+NEXT = ("6月底前完成布展招标", "继续做好日常巡查", "", "下月召开现场推进会")
+BY = ("李明", "王芳", "张伟", "陈静", "刘洋")
+
+
+# --------------------------------------------------------------------------- synthetic data
+
+
+def month_list() -> list[tuple[int, int]]:
+    y, m = FIRST_MONTH
+    out = []
+    for _ in range(MONTHS):
+        out.append((y, m))
+        y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+    return out
+
+
+def synthetic_records(plan, count: int) -> dict:
+    """``count`` valid records, evenly over the months, tasks in turn, progress rising."""
+    from anmin_track import model
+
+    tasks = plan.tasks
+    months = month_list()
+    by_month: dict[tuple[int, int], list[model.Record]] = {ym: [] for ym in months}
+    for n in range(count):
+        ym = months[n * len(months) // count]
+        task = tasks[n % len(tasks)]
+        day = date(ym[0], ym[1], 1 + (n // len(tasks)) % 28)
+        share = (months.index(ym) + 1) / len(months)
+        metrics = {m.name: (m.baseline or 0) + n % 7 for m in task.metrics}
+        by_month[ym].append(
+            model.Record(
+                task=task.id,
+                date=day,
+                progress=min(100, round(100 * share)),
+                by=BY[n % len(BY)],
+                at=datetime(day.year, day.month, day.day, 17, n % 60, tzinfo=TZ) + timedelta(days=n % 3),
+                note=NOTES[n % len(NOTES)],
+                problem=PROBLEMS[n % len(PROBLEMS)],
+                next=NEXT[n % len(NEXT)],
+                metrics=metrics,
+            )
+        )
+    return by_month
+
+
+def build_data(folder: Path, count: int) -> Path:
+    """A data folder with the real plan and ``count`` records, index built (steady state)."""
+    from anmin_track import model, store
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / store.PROGRESS_DIR).mkdir(parents=True)
+    shutil.copy(PLAN, folder / store.PLAN_FILE)
+    data = store.DataDir(folder)
+    plan = store.load_plan(data)
+    files = {
+        data.month_file(*ym): store.dump_toml(
+            {"schema": model.SCHEMA, "records": [store.record_to_toml(r) for r in rs]}
+        )
+        for ym, rs in synthetic_records(plan, count).items()
+        if rs
+    }
+    store.write_files(data, files)
+    store.write_files(data, {data.index_file: store.dump_index(store.rebuild_index(data, plan))})
+    return folder
+
+
+# --------------------------------------------------------------------------- cases and timing
+
+
+@dataclass
+class Case:
+    name: str
+    argv: list[str]
+    records: int | None = None  # None: does not read data
+    fresh_copy: bool = False  # run on a fresh copy of the data folder (writes)
+    base: str = ""  # the command's name without the record count, for "vs 0 records"
+    times: list[float] = field(default_factory=list)
+    rss_kib: list[int] = field(default_factory=list)
+    error: str = ""
+
+
+def reports_available(env: dict) -> bool:
+    """`anmin report monthly` is timed once it exists (it may not in this branch)."""
+    probe = subprocess.run([ANMIN, "report", "monthly", "--help"], capture_output=True, env=env)
+    return probe.returncode == 0
+
+
+def make_cases(sizes: tuple[int, ...], with_report: bool) -> list[Case]:
+    cases = [
+        Case("python -c pass", [PYTHON, "-c", "pass"]),
+        Case(FLOOR, [PYTHON, "-c", "import typer, rich.console, rich.table"]),
+        Case("anmin --help", [ANMIN, "--help"]),
+    ]
+    commands = [
+        ("goals list", ["goals", "list"], False),
+        ("goals list --json", ["goals", "list", "--json"], False),
+        ("goals show 1.1", ["goals", "show", "1.1"], False),
+        ("goals update", ["goals", "update", "1.1", "-p", "60", "--date", UPDATE_DATE, "--note", "基准测试"], True),
+        ("report monthly", ["report", "monthly"], False),
+        ("check", ["check"], False),
+    ]
+    for base, args, writes in commands:
+        for n in sizes:
+            case = Case(f"{base} @{n}", [ANMIN, *args], records=n, fresh_copy=writes, base=base)
+            if base == "report monthly" and not with_report:
+                case.error = "n/a"
+            cases.append(case)
+    return cases
+
+
+def run_once(case: Case, work: Path, env: dict) -> None:
+    if case.error:
+        return
+    data = work / f"records-{case.records}"
+    if case.fresh_copy:
+        copy = work / "scratch"
+        if copy.exists():
+            shutil.rmtree(copy)
+        shutil.copytree(data, copy)
+        data = copy
+    run_env = env if case.records is None else {**env, DATA_ENV: str(data)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(case.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=run_env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read().decode("utf-8", "replace")
+    proc.stderr.close()
+    if proc.returncode != 0:
+        case.error = f"exit {proc.returncode}: {stderr.strip()[:200]}"
+        return
+    case.times.append(elapsed)
+    case.rss_kib.append(usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss)
+
+
+def measure(cases: list[Case], work: Path, runs: int, env: dict) -> None:
+    for case in cases:  # warm-up: page cache, .pyc files
+        run_once(case, work, env)
+        case.times.clear()
+        case.rss_kib.clear()
+    for _ in range(runs):
+        for case in cases:
+            run_once(case, work, env)
+
+
+# --------------------------------------------------------------------------- results
+
+
+def median(case: Case) -> float | None:
+    if not case.times or case.error:
+        return None
+    ordered, mid = sorted(case.times), len(case.times) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def summarize(cases: list[Case]) -> list[dict]:
+    floor = median(next(c for c in cases if c.name == FLOOR))
+    zero = {c.base: median(c) for c in cases if c.records == 0 and c.base}
+    rows = []
+    for c in cases:
+        mid = median(c)
+        base0 = zero.get(c.base)
+        rows.append(
+            {
+                "case": c.name,
+                "command": c.base or c.name,
+                "records": c.records,
+                "runs": len(c.times),
+                "median_ms": round(mid * 1000, 1) if mid else None,
+                "min_ms": round(min(c.times) * 1000, 1) if mid else None,
+                "max_ms": round(max(c.times) * 1000, 1) if mid else None,
+                "peak_rss_mib": round(max(c.rss_kib) / 1024, 1) if mid else None,
+                "vs_floor": round(mid / floor, 2) if mid and floor else None,
+                "vs_0_records": round(mid / base0, 2) if mid and base0 and c.records else None,
+                "error": c.error,
+            }
+        )
+    return rows
+
+
+def check_budgets(rows: list[dict]) -> list[dict]:
+    """The budgets of issue #5, each with the measured figure and whether it holds."""
+    by = {r["case"]: r for r in rows}
+    top = max(r["records"] or 0 for r in rows)
+    checks = [
+        ("goals list ≤ 1.15 × floor", f"goals list @{top}", "vs_floor", 1.15),
+        ("goals update ≤ 1.15 × floor", f"goals update @{top}", "vs_floor", 1.15),
+        ("anmin --help ≤ 1.0 × floor", "anmin --help", "vs_floor", 1.0),
+        ("goals list --json ≤ 1.0 × floor", f"goals list --json @{top}", "vs_floor", 1.0),
+        (f"goals list @{top} ≤ 1.2 × @0", f"goals list @{top}", "vs_0_records", 1.2),
+        (f"goals update @{top} ≤ 1.2 × @0", f"goals update @{top}", "vs_0_records", 1.2),
+        (f"report monthly @{top} ≤ 1.2 × @0", f"report monthly @{top}", "vs_0_records", 1.2),
+        (f"check @{top} ≤ 3 s", f"check @{top}", "median_ms", 3000),
+        (f"goals show 1.1 @{top} ≤ 1.5 s", f"goals show 1.1 @{top}", "median_ms", 1500),
+        (f"goals list @{top} peak RSS ≤ 60 MiB", f"goals list @{top}", "peak_rss_mib", 60),
+    ]
+    out = []
+    for label, case, key, limit in checks:
+        value = by[case][key]
+        out.append(
+            {"budget": label, "value": value, "limit": limit, "holds": None if value is None else value <= limit}
+        )
+    return out
+
+
+def _cell(value, fmt: str = "{}") -> str:
+    return "—" if value is None else fmt.format(value)
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| case | median ms | min–max ms | peak RSS MiB | × floor | × 0 records |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        if r["error"]:
+            lines.append(f"| {r['case']} | {r['error'][:60]} | | | | |")
+            continue
+        lines.append(
+            f"| {r['case']} | {r['median_ms']:.1f} | {r['min_ms']:.1f}–{r['max_ms']:.1f} | {r['peak_rss_mib']:.1f}"
+            f" | {_cell(r['vs_floor'], '{:.2f}')} | {_cell(r['vs_0_records'], '{:.2f}')} |"
+        )
+    return "\n".join(lines)
+
+
+def budget_lines(budgets: list[dict]) -> str:
+    mark = {True: "ok  ", False: "FAIL", None: "n/a "}
+    return "\n".join(f"{mark[b['holds']]} {b['budget']}: {_cell(b['value'])}" for b in budgets)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=11, help="timed rounds after the warm-up (default 11)")
+    parser.add_argument("--quick", action="store_true", help="smoke test: 1 run, 0 and 200 records")
+    parser.add_argument("--work", type=Path, default=HERE / "_data", help="where the data folders go")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json", help="JSON results file")
+    parser.add_argument("--build", nargs=2, metavar=("FOLDER", "RECORDS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.build:  # run in a child process, see the module docstring
+        build_data(Path(args.build[0]), int(args.build[1]))
+        return 0
+    runs, sizes = (1, QUICK_SIZES) if args.quick else (args.runs, FULL_SIZES)
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    for n in sizes:
+        subprocess.run([PYTHON, __file__, "--build", str(args.work / f"records-{n}"), str(n)], check=True)
+    env = {**os.environ, "ANMIN_USER": "基准测试", "COLUMNS": "120", "NO_COLOR": "1"}
+    for name in (DATA_ENV, "PYTHONDONTWRITEBYTECODE", "ANMIN_DEBUG"):
+        env.pop(name, None)
+    cases = make_cases(sizes, reports_available(env))
+    measure(cases, args.work, runs, env)
+    harness_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (
+        1024 * 1024 if sys.platform == "darwin" else 1024
+    )
+
+    rows = summarize(cases)
+    budgets = check_budgets(rows)
+    print(
+        f"anmin benchmarks: {runs} runs after a warm-up, medians; {platform.python_version()} on {platform.machine()}"
+    )
+    print(table(rows))
+    print(f"(harness RSS {harness_rss:.1f} MiB: a peak RSS at or below it means no more than that)")
+    print()
+    print(budget_lines(budgets))
+    result = {
+        "when": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "runs": runs,
+        "sizes": list(sizes),
+        "harness_rss_mib": round(harness_rss, 1),
+        "rows": rows,
+        "budgets": budgets,
+    }
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
