@@ -1,13 +1,13 @@
 """The `anmin` command: parse options, call the core, render, map errors to exit codes.
 
 Heavy modules (Rich tables, tomli-w) are imported inside the commands that need them,
-so `anmin --help` and `--json` output start as fast as Typer itself allows.
+so `anmin --help` and `--json` output start as fast as Typer itself allows; so are
+modules only one command needs (json, getpass). See benchmarks/run.py for the budgets.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Typer would then eval() every
+# parameter annotation string at start-up (about 2.5 ms). See benchmarks/run.py.
 
-import getpass
-import json
 import os
 import re
 import sys
@@ -211,6 +211,8 @@ def _as_of(raw: str | None) -> date:
 
 
 def _print_json(payload: dict) -> None:
+    import json
+
     _out(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
@@ -291,6 +293,8 @@ def goals_show(
 def _default_user() -> str:
     if os.environ.get(USER_ENV):
         return os.environ[USER_ENV]
+    import getpass
+
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name available (e.g. some containers)
@@ -362,7 +366,7 @@ def goals_update(
         at=datetime.now().astimezone(),
     )
     plan = store.add_record(data_dir, record)
-    latest = store.latest_records(data_dir, plan, record_day).get(task.id, record)
+    latest = previous if previous and previous.sort_key > record.sort_key else record
     status = model.task_status(task, latest, record_day, plan.settings)
     stale = f"(仍有{model.STALE_LABEL})" if status.stale else ""
     _out(

@@ -1,0 +1,110 @@
+"""What keeps `anmin` fast (issue #5) and must stay true: lazy imports, cheap appends.
+
+The timings themselves live in benchmarks/run.py (a smoke run is in test_benchmarks.py).
+"""
+
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+
+import pytest
+
+from anmin_track import model, store
+
+HEAVY = ("rich", "json", "tomli_w", "getpass", "tempfile", "anmin_track.render")
+PROBE = """
+import sys
+sys.argv = ["anmin", *sys.argv[1:]]
+try:
+    from anmin_track.__main__ import main
+    main()
+except SystemExit:
+    pass
+sys.stderr.write("LOADED " + " ".join(m for m in {heavy!r} if m in sys.modules) + "\\n")
+"""
+
+
+def loaded_modules(*args: str) -> set[str]:
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args], capture_output=True, text=True, timeout=60
+    )
+    line = next(x for x in run.stderr.splitlines() if x.startswith("LOADED"))
+    return set(line.split()[1:])
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--help"], set()),
+        (["goals", "list", "--json"], {"json"}),
+        (["goals", "list"], {"rich", "anmin_track.render"}),
+        (["check"], set()),
+    ],
+)
+def test_commands_load_only_what_they_use(args, expected):
+    assert loaded_modules(*args) == expected
+
+
+def record(n: int, task: str = "1.2", day: date = date(2024, 5, 20)) -> model.Record:
+    return model.Record(
+        task=task,
+        date=day,
+        progress=10 + n,
+        by="测试员",
+        at=datetime(2024, 5, 31, 9, n, tzinfo=UTC),
+        note=f"第{n}次",
+        metrics={"红色讲解员": 20 + n} if n % 2 else {},
+    )
+
+
+def test_appending_writes_exactly_what_a_full_rewrite_would(data_dir):
+    d = store.DataDir(data_dir)
+    added = [record(n) for n in range(4)]
+    for r in added:
+        store.add_record(d, r)
+    whole = store.dump_toml({"schema": model.SCHEMA, "records": [store.record_to_toml(r) for r in added]})
+    assert d.month_file(2024, 5).read_bytes() == whole
+    assert store.load_month(d, store.load_plan(d), (2024, 5)) == added
+
+
+def test_comments_written_by_hand_survive_an_update(data_dir):
+    d = store.DataDir(data_dir)
+    store.add_record(d, record(0))
+    month = d.month_file(2024, 5)
+    month.write_text("# 5月进展(手工补录)\n" + month.read_text(encoding="utf-8") + "# 末尾备注", encoding="utf-8")
+    store.add_record(d, record(1))
+    assert month.read_text(encoding="utf-8").startswith("# 5月进展(手工补录)\n")
+    assert [r.progress for r in store.load_month(d, store.load_plan(d), (2024, 5))] == [10, 11]
+    assert store.latest_records(d, store.load_plan(d), date(2024, 5, 31))["1.2"].progress == 11
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "records = []\n",
+        'records = [{task = "1.2", date = 2024-05-02, progress = 5, by = "王芳", at = 2024-05-02T09:00:00+08:00}]\n',
+    ],
+)
+def test_records_written_inline_by_hand_are_rewritten_whole(data_dir, body):
+    d = store.DataDir(data_dir)
+    month = d.month_file(2024, 5)
+    month.parent.mkdir(exist_ok=True)
+    month.write_text("schema = 1\n" + body, encoding="utf-8")
+    before = store.load_month(d, store.load_plan(d), (2024, 5))
+    store.add_record(d, record(3))
+    assert store.load_month(d, store.load_plan(d), (2024, 5)) == [*before, record(3)]
+    assert store.check_all(d)[2] == []
+
+
+def test_a_bad_later_record_is_named_by_its_own_line(data_dir):
+    d = store.DataDir(data_dir)
+    for n in range(3):
+        store.add_record(d, record(n))
+    month = d.month_file(2024, 5)
+    text = month.read_text(encoding="utf-8")
+    month.write_text(text.replace("progress = 12", "progress = 120"), encoding="utf-8")
+    bad_line = text.splitlines().index("progress = 12") + 1
+    problems = store.check_all(d)[2]
+    assert [str(p) for p in problems] == [
+        f"data/progress/2024-05.toml:{bad_line}: 进展记录的进度 120 超出范围(应为 0~100)"
+    ]
