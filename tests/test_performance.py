@@ -3,6 +3,7 @@
 The timings themselves live in benchmarks/run.py (a smoke run is in test_benchmarks.py).
 """
 
+import json
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -15,11 +16,9 @@ HEAVY = ("rich", "json", "tomli_w", "getpass", "tempfile", "anmin_track.render")
 PROBE = """
 import sys
 sys.argv = ["anmin", *sys.argv[1:]]
-try:
-    from anmin_track.__main__ import main
-    main()
-except SystemExit:
-    pass
+from anmin_track import __main__ as entry
+entry._exit = lambda code: None  # stay alive to report
+entry.main()
 sys.stderr.write("LOADED " + " ".join(m for m in {heavy!r} if m in sys.modules) + "\\n")
 """
 
@@ -43,6 +42,14 @@ def loaded_modules(*args: str) -> set[str]:
 )
 def test_commands_load_only_what_they_use(args, expected):
     assert loaded_modules(*args) == expected
+
+
+def test_the_quick_exit_flushes_output_and_keeps_exit_codes(anmin):
+    listed = anmin("goals", "list", "--json")
+    assert listed.returncode == 0 and json.loads(listed.stdout)["schema"] == "anmin.goals.list/1"
+    missing = anmin("goals", "show", "9.9")
+    assert missing.returncode == 2 and missing.stderr.startswith("错误:没有编号为 '9.9'")
+    assert missing.stderr.endswith("\n") and missing.stdout == ""
 
 
 def record(n: int, task: str = "1.2", day: date = date(2024, 5, 20)) -> model.Record:

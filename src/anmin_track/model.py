@@ -6,6 +6,7 @@ takes an explicit ``as_of`` day so that the same data always gives the same answ
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,6 +32,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class Metric:
+    """A measurable indicator of a task (指标), with its 2023 baseline."""
+
     name: str
     unit: str = ""
     baseline: float | None = None
@@ -39,6 +42,8 @@ class Metric:
 
 @dataclass(frozen=True)
 class Task:
+    """A key task (重点任务) under a goal: who leads it, when it runs, what it measures."""
+
     id: str
     goal_id: str
     title: str
@@ -58,6 +63,8 @@ class Task:
 
 @dataclass(frozen=True)
 class Goal:
+    """A key work direction (重点工作) and its tasks."""
+
     id: str
     title: str
     tasks: tuple[Task, ...] = ()
@@ -65,6 +72,8 @@ class Goal:
 
 @dataclass(frozen=True)
 class Plan:
+    """The year's plan: goals, their tasks, and the light settings."""
+
     org: str
     year: int
     title: str
@@ -81,7 +90,15 @@ class Plan:
         return next((g for g in self.goals if g.id == goal_id), None)
 
     def task(self, task_id: str) -> Task | None:
-        return next((t for t in self.tasks if t.id == task_id), None)
+        return self._tasks_by_id.get(task_id)
+
+    @functools.cached_property
+    def _tasks_by_id(self) -> dict[str, Task]:
+        """Validating a month file asks for a task once per record."""
+        by_id: dict[str, Task] = {}
+        for t in self.tasks:
+            by_id.setdefault(t.id, t)
+        return by_id
 
 
 @dataclass(frozen=True)
@@ -106,6 +123,8 @@ class Record:
 
 @dataclass(frozen=True)
 class TaskStatus:
+    """A task as of one day: latest progress, 序时进度, light, stale, overdue."""
+
     task: Task
     latest: Record | None
     progress: float
@@ -121,6 +140,8 @@ class TaskStatus:
 
 @dataclass(frozen=True)
 class GoalStatus:
+    """A goal as of one day: weighted progress and light over its tasks."""
+
     goal: Goal
     progress: float
     expected: float

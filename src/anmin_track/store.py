@@ -435,6 +435,16 @@ def records_from_toml(
     text: str, label: str, plan: model.Plan | None, month: tuple[int, int] | None, index: bool = False
 ) -> tuple[list[model.Record], list[Problem], dict]:
     """Parse and validate a month file (or the index); returns records, problems, the document."""
+    records, problems, doc = _records_from_toml(text, label, plan, month, index)
+    return list(records), list(problems), doc
+
+
+@functools.lru_cache(maxsize=2)
+def _records_from_toml(
+    text: str, label: str, plan: model.Plan | None, month: tuple[int, int] | None, index: bool
+) -> tuple[list[model.Record], list[Problem], dict]:
+    """Remembers the last two answers: a write re-reads under the lock the month file it
+    has just read (``goals update``), and the same text gives the same answer."""
     doc = parse_toml(text, label)
     check = Checker(label, LineIndex(text))
     if not check.table(doc, INDEX_ROOT_FIELDS if index else MONTH_ROOT_FIELDS, "进展文件", None):
