@@ -171,6 +171,18 @@ def make_cases(sizes: tuple[int, ...], with_report: bool) -> list[Case]:
     return cases
 
 
+def toy_cases(pythons: list[str]) -> list[Case]:
+    """The toy app and the bare import floor under other Pythons (other Typer versions)."""
+    cases = []
+    for python in pythons:
+        version = subprocess.run(
+            [python, "-c", "import typer; print(typer.__version__)"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        cases.append(Case(f"toy app, typer {version}", [python, str(HERE / "toy_app.py")]))
+        cases.append(Case(f"floor, typer {version}", [python, "-c", "import typer, rich.console, rich.table"]))
+    return cases
+
+
 def run_once(case: Case, work: Path, env: dict) -> None:
     if case.error:
         return
@@ -297,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke test: 1 run, 0 and 200 records")
     parser.add_argument("--work", type=Path, default=HERE / "_data", help="where the data folders go")
     parser.add_argument("--out", type=Path, default=HERE / "results.json", help="JSON results file")
+    parser.add_argument("--toy", nargs="+", default=[], metavar="PYTHON", help="also time toy_app.py under these")
     parser.add_argument("--build", nargs=2, metavar=("FOLDER", "RECORDS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.build:  # run in a child process, see the module docstring
@@ -310,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "ANMIN_USER": "基准测试", "COLUMNS": "120", "NO_COLOR": "1"}
     for name in (DATA_ENV, "PYTHONDONTWRITEBYTECODE", "ANMIN_DEBUG"):
         env.pop(name, None)
-    cases = make_cases(sizes, reports_available(env))
+    cases = make_cases(sizes, reports_available(env)) + toy_cases(args.toy)
     measure(cases, args.work, runs, env)
     harness_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (
         1024 * 1024 if sys.platform == "darwin" else 1024
