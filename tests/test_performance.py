@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from anmin_track import model, store
+from anmin_track.errors import DataError
+from conftest import snapshot
 
 HEAVY = ("rich", "json", "tomli_w", "getpass", "tempfile", "anmin_track.render")
 PROBE = """
@@ -115,3 +117,19 @@ def test_a_bad_later_record_is_named_by_its_own_line(data_dir):
     assert [str(p) for p in problems] == [
         f"data/progress/2024-05.toml:{bad_line}: 进展记录的进度 120 超出范围(应为 0~100)"
     ]
+
+
+def test_a_month_changed_on_disk_is_validated_again(data_dir):
+    d = store.DataDir(data_dir)
+    store.add_record(d, record(0))
+    store.add_record(d, record(1))
+    plan = store.load_plan(d)
+    assert len(store.load_month(d, plan, (2024, 5))) == 2  # now remembered
+    month = d.month_file(2024, 5)
+    month.write_text(month.read_text(encoding="utf-8").replace("progress = 11", "progress = 300"), encoding="utf-8")
+    before = snapshot(data_dir)
+    with pytest.raises(DataError, match="超出范围"):
+        store.load_month(d, plan, (2024, 5))
+    with pytest.raises(DataError, match="超出范围"):
+        store.add_record(d, record(2))
+    assert snapshot(data_dir) == before

@@ -435,16 +435,6 @@ def records_from_toml(
     text: str, label: str, plan: model.Plan | None, month: tuple[int, int] | None, index: bool = False
 ) -> tuple[list[model.Record], list[Problem], dict]:
     """Parse and validate a month file (or the index); returns records, problems, the document."""
-    records, problems, doc = _records_from_toml(text, label, plan, month, index)
-    return list(records), list(problems), doc
-
-
-@functools.lru_cache(maxsize=2)
-def _records_from_toml(
-    text: str, label: str, plan: model.Plan | None, month: tuple[int, int] | None, index: bool
-) -> tuple[list[model.Record], list[Problem], dict]:
-    """Remembers the last two answers: a write re-reads under the lock the month file it
-    has just read (``goals update``), and the same text gives the same answer."""
     doc = parse_toml(text, label)
     check = Checker(label, LineIndex(text))
     if not check.table(doc, INDEX_ROOT_FIELDS if index else MONTH_ROOT_FIELDS, "进展文件", None):
@@ -532,9 +522,19 @@ def load_month(data: DataDir, plan: model.Plan | None, ym: tuple[int, int]) -> l
     if not path.exists():
         return []
     label = _label(data, path)
-    records, problems, _ = records_from_toml(read_text(path, label), label, plan, ym)
+    return list(_month_records(read_text(path, label), label, plan, ym))
+
+
+@functools.lru_cache(maxsize=2)
+def _month_records(text: str, label: str, plan: model.Plan, ym: tuple[int, int]) -> tuple[model.Record, ...]:
+    """A month file's validated records, from its text.
+
+    Remembers the last two answers: a write re-reads, under the lock, the month file it
+    has just read (a backdated ``goals update``), and the same text means the same answer.
+    """
+    records, problems, _ = records_from_toml(text, label, plan, ym)
     raise_if_problems(problems)
-    return records
+    return tuple(records)
 
 
 def load_records(data: DataDir, plan: model.Plan, months: Iterable[tuple[int, int]]) -> list[model.Record]:
@@ -805,7 +805,7 @@ def _month_with(data: DataDir, plan: model.Plan, ym: tuple[int, int], record: mo
     Appending costs the same however many records the month holds, and keeps any
     comments or layout made by hand. It is valid TOML only when every old record has
     its own ``[[records]]`` header (as this program writes them); otherwise, such as
-    a hand-written ``records = [...]``, the whole file is written anew.
+    a hand-written ``records = [...]`` or no record yet, the whole file is written anew.
     """
     path = data.month_file(*ym)
     added = {"records": [record_to_toml(record)]}
@@ -813,10 +813,8 @@ def _month_with(data: DataDir, plan: model.Plan, ym: tuple[int, int], record: mo
         return dump_toml({"schema": model.SCHEMA, **added})
     label = _label(data, path)
     text = read_text(path, label)
-    records, problems, doc = records_from_toml(text, label, plan, ym)
-    raise_if_problems(problems)
-    headers = len(RECORDS_HEADER.findall(text))
-    if headers == len(records) and (records or "records" not in doc):
+    records = _month_records(text, label, plan, ym)
+    if records and len(RECORDS_HEADER.findall(text)) == len(records):
         return (text.rstrip("\r\n") + "\n\n").encode("utf-8") + dump_toml(added)
     return dump_toml({"schema": model.SCHEMA, "records": [record_to_toml(r) for r in [*records, record]]})
 
