@@ -192,6 +192,7 @@ def run_once(case: Case, work: Path, env: dict) -> None:
         if copy.exists():
             shutil.rmtree(copy)
         shutil.copytree(data, copy)
+        os.sync()  # a folder at rest: else the command's fsync would also flush the fresh copy
         data = copy
     run_env = env if case.records is None else {**env, DATA_ENV: str(data)}
     start = time.perf_counter()
@@ -254,14 +255,17 @@ def summarize(cases: list[Case]) -> list[dict]:
 
 
 def check_budgets(rows: list[dict]) -> list[dict]:
-    """The budgets of issue #5, each with the measured figure and whether it holds."""
+    """The budgets of issue #5, each with the measured figure and whether it holds.
+
+    Budgets against the floor are checked on the largest data set, the strictest case.
+    """
     by = {r["case"]: r for r in rows}
     top = max(r["records"] or 0 for r in rows)
     checks = [
-        ("goals list ≤ 1.15 × floor", f"goals list @{top}", "vs_floor", 1.15),
-        ("goals update ≤ 1.15 × floor", f"goals update @{top}", "vs_floor", 1.15),
+        (f"goals list @{top} ≤ 1.15 × floor", f"goals list @{top}", "vs_floor", 1.15),
+        (f"goals update @{top} ≤ 1.15 × floor", f"goals update @{top}", "vs_floor", 1.15),
         ("anmin --help ≤ 1.0 × floor", "anmin --help", "vs_floor", 1.0),
-        ("goals list --json ≤ 1.0 × floor", f"goals list --json @{top}", "vs_floor", 1.0),
+        (f"goals list --json @{top} ≤ 1.0 × floor", f"goals list --json @{top}", "vs_floor", 1.0),
         (f"goals list @{top} ≤ 1.2 × @0", f"goals list @{top}", "vs_0_records", 1.2),
         (f"goals update @{top} ≤ 1.2 × @0", f"goals update @{top}", "vs_0_records", 1.2),
         (f"report monthly @{top} ≤ 1.2 × @0", f"report monthly @{top}", "vs_0_records", 1.2),
@@ -305,7 +309,7 @@ def budget_lines(budgets: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=11, help="timed rounds after the warm-up (default 11)")
+    parser.add_argument("--runs", type=int, default=15, help="timed rounds after the warm-up (default 15)")
     parser.add_argument("--quick", action="store_true", help="smoke test: 1 run, 0 and 200 records")
     parser.add_argument("--work", type=Path, default=HERE / "_data", help="where the data folders go")
     parser.add_argument("--out", type=Path, default=HERE / "results.json", help="JSON results file")
