@@ -17,6 +17,7 @@ ROWS = [
         f"{command} @{n}"
         for command in (
             "goals list",
+            "goals list --as-of 2028-12-31",
             "goals list --json",
             "goals show 1.1",
             "goals update",
@@ -49,7 +50,7 @@ def test_quick_run_times_every_case_and_writes_json(tmp_path):
         assert row["runs"] == 1 and row["median_ms"] > 0 and row["peak_rss_mib"] > 0
     assert rows["framework floor"]["vs_floor"] == 1.0
     assert rows["goals list @200"]["vs_0_records"] is not None
-    assert len(result["budgets"]) == 10
+    assert len(result["budgets"]) == 13
     assert all(b["holds"] is not None for b in result["budgets"] if "report" not in b["budget"])
 
 
