@@ -1,6 +1,5 @@
 """Where the `anmin` command (and `python -m anmin_track`) starts."""
 
-import contextlib
 import gc
 import os
 import sys
@@ -33,13 +32,19 @@ def main() -> None:
 
 def _exit(code: int | str | None) -> None:
     """``sys.exit`` without the teardown: every file we wrote is already fsync'd and
-    closed, so only the standard streams need flushing (a closed pipe is not an error)."""
+    closed, so only the standard streams need flushing. A reader that went away (a
+    closed pipe) is not an error; any other failure to flush exits 120, as Python does."""
     if isinstance(code, str):
         sys.stderr.write(code + "\n")
         code = 1
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BrokenPipeError, ValueError):
-            stream.flush()
+        try:
+            if stream is not None:
+                stream.flush()
+        except BrokenPipeError:
+            pass
+        except (OSError, ValueError):
+            code = code or 120
     os._exit(code or 0)
 
 
