@@ -149,9 +149,29 @@ def reports_available(env: dict) -> bool:
     return probe.returncode == 0
 
 
-def make_cases(sizes: tuple[int, ...], with_report: bool) -> list[Case]:
+# What the disk adds to `goals update`: two atomic writes as store.atomic_write does
+# them (temp file, fsync, rename, fsync the folder), from a bare Python.
+FSYNC_PROBE = """
+import os, sys
+folder = sys.argv[1]
+os.makedirs(folder, exist_ok=True)
+for name in ("month.toml", "index.toml"):
+    tmp = os.path.join(folder, "." + name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(b"x" * 4096)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, os.path.join(folder, name))
+    fd = os.open(folder, os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+"""
+
+
+def make_cases(sizes: tuple[int, ...], with_report: bool, work: Path) -> list[Case]:
     cases = [
         Case("python -c pass", [PYTHON, "-c", "pass"]),
+        Case("python: 2 atomic writes", [PYTHON, "-c", FSYNC_PROBE, str(work / "fsync-probe")]),
         Case(FLOOR, [PYTHON, "-c", "import typer, rich.console, rich.table"]),
         Case("anmin --help", [ANMIN, "--help"]),
     ]
@@ -331,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "ANMIN_USER": "基准测试", "COLUMNS": "120", "NO_COLOR": "1"}
     for name in (DATA_ENV, "PYTHONDONTWRITEBYTECODE", "ANMIN_DEBUG"):
         env.pop(name, None)
-    cases = make_cases(sizes, reports_available(env)) + toy_cases(args.toy)
+    cases = make_cases(sizes, reports_available(env), args.work) + toy_cases(args.toy)
     measure(cases, args.work, runs, env)
     harness_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (
         1024 * 1024 if sys.platform == "darwin" else 1024

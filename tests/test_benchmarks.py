@@ -11,6 +11,7 @@ from conftest import REPO
 HARNESS = REPO / "benchmarks" / "run.py"
 ROWS = [
     "python -c pass",
+    "python: 2 atomic writes",
     "framework floor",
     "anmin --help",
     *(
