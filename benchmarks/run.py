@@ -137,6 +137,7 @@ class Case:
     argv: list[str]
     records: int | None = None  # None: does not read data
     fresh_copy: bool = False  # run on a fresh copy of the data folder (writes)
+    writes: bool = False  # flush the disk after it, so that its write-back slows nothing else
     base: str = ""  # the command's name without the record count, for "vs 0 records"
     times: list[float] = field(default_factory=list)
     rss_kib: list[int] = field(default_factory=list)
@@ -181,12 +182,12 @@ def make_cases(sizes: tuple[int, ...], with_report: bool) -> list[Case]:
         ("goals show 1.1", ["goals", "show", "1.1"], False),
         ("report monthly", ["report", "monthly"], False),
         ("check", ["check"], False),
-        # Writers last: the disk's write-back after an fsync slows whatever runs next.
+        # Writers last (and the disk is flushed after each): write-back slows what runs next.
         ("goals update", ["goals", "update", "1.1", "-p", "60", "--date", UPDATE_DATE, "--note", "基准测试"], True),
     ]
     for base, args, writes in commands:
         for n in sizes:
-            case = Case(f"{base} @{n}", [ANMIN, *args], records=n, fresh_copy=writes, base=base)
+            case = Case(f"{base} @{n}", [ANMIN, *args], records=n, fresh_copy=writes, writes=writes, base=base)
             if base == "report monthly" and not with_report:
                 case.error = "n/a"
             cases.append(case)
@@ -224,6 +225,8 @@ def run_once(case: Case, work: Path, env: dict) -> None:
     proc.returncode = os.waitstatus_to_exitcode(status)
     stderr = proc.stderr.read().decode("utf-8", "replace")
     proc.stderr.close()
+    if case.writes:
+        os.sync()
     if proc.returncode != 0:
         case.error = f"exit {proc.returncode}: {stderr.strip()[:200]}"
         return
@@ -354,7 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     cases = make_cases(sizes, reports_available(env))
     first_writer = next(i for i, c in enumerate(cases) if c.fresh_copy)
     cases[first_writer:first_writer] = toy_cases(args.toy)
-    cases.append(Case("python: 2 atomic writes", [PYTHON, "-c", FSYNC_PROBE, str(args.work / "fsync-probe")]))
+    probe = [PYTHON, "-c", FSYNC_PROBE, str(args.work / "fsync-probe")]
+    cases.append(Case("python: 2 atomic writes", probe, writes=True))
     measure(cases, args.work, runs, env)
     harness_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (
         1024 * 1024 if sys.platform == "darwin" else 1024
