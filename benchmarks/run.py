@@ -53,6 +53,7 @@ FULL_SIZES, QUICK_SIZES = (0, 2_000, 20_000), (0, 200)
 UPDATE_DATE = "2026-11-27"  # inside the data range, not in the future (written 2026-11-28)
 LAST_DAY = "2028-12-31"  # "today" once all the synthetic history lies in the past
 FLOOR = "framework floor"
+SETTLE = 0.3  # seconds after a writing case; write-back slowed even `python -c pass` after it
 TZ = timezone(timedelta(hours=8))
 NOTES = (
     "完成安岱后红色教育基地展陈方案,新增现场教学点1处,组织党员干部开展现场教学两场",
@@ -225,8 +226,9 @@ def run_once(case: Case, work: Path, env: dict) -> None:
     proc.returncode = os.waitstatus_to_exitcode(status)
     stderr = proc.stderr.read().decode("utf-8", "replace")
     proc.stderr.close()
-    if case.writes:
+    if case.writes:  # let the disk settle before the next case
         os.sync()
+        time.sleep(SETTLE)
     if proc.returncode != 0:
         case.error = f"exit {proc.returncode}: {stderr.strip()[:200]}"
         return
