@@ -171,6 +171,10 @@ goals_app = typer.Typer(
     cls=AnminSubGroup, help="查看和更新重点工作(目标)与重点任务。", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(goals_app, name="goals")
+report_app = typer.Typer(
+    cls=AnminSubGroup, help="生成上报用的工作报告(月报)。", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(report_app, name="report")
 
 DataOpt = Annotated[
     str | None,
@@ -370,6 +374,54 @@ def goals_update(
         f"序时进度 {pct(status.expected)},{model.LIGHT_LABELS[status.light]}{stale}。"
         f"查看:anmin goals show {task.id}"
     )
+
+
+# --------------------------------------------------------------------------- report monthly
+
+REPORT_FORMATS = {"text": "text", "txt": "text", "markdown": "markdown", "md": "markdown", "json": "json"}
+
+
+def _report_format(raw: str) -> str:
+    chosen = REPORT_FORMATS.get(parse.normalize(raw).lower())
+    if chosen is None:
+        raise InputError(f"--format 的值 {raw!r} 无效,可选:text(纯文本)、markdown、json。")
+    return chosen
+
+
+@report_app.command("monthly", cls=AnminCommand)
+def report_monthly(
+    ctx: typer.Context,
+    month: Annotated[
+        str | None,
+        typer.Argument(metavar="月份", help="如 2024-05、2024-5、202405 或 2024年5月(默认本月)。"),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", metavar="格式", help="text(纯文本,可直接粘贴到 WPS/Word)、markdown 或 json。"),
+    ] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="文件", help="写入此文件(默认输出到屏幕)。")
+    ] = None,
+    data: DataOpt = None,
+) -> None:
+    """生成月报:按月末评估各项任务的进度、亮灯,汇总本月进展、存在问题和下月计划。"""
+    kind = _report_format(fmt)
+    ym = parse.parse_month(month, "月份") if month else (date.today().year, date.today().month)
+    data_dir = _data_dir(ctx, data)
+    plan = store.load_plan(data_dir)
+    month_records, before = store.month_report_records(data_dir, plan, ym)
+    from anmin_track import report
+
+    built = report.build_monthly(plan, month_records, before, ym)
+    if kind == "json":
+        content = json.dumps(report.to_json(built), ensure_ascii=False, indent=2) + "\n"
+    else:
+        content = report.render_markdown(built) if kind == "markdown" else report.render_text(built)
+    if output is None:
+        sys.stdout.write(content)
+        return
+    store.write_file(output, content.encode("utf-8"))
+    _out(f"已生成{built.period}月报:{output.resolve()}")
 
 
 # --------------------------------------------------------------------------- check / init

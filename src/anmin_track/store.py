@@ -583,6 +583,19 @@ def latest_records(data: DataDir, plan: model.Plan, as_of: date) -> dict[str, mo
     return result
 
 
+def month_report_records(
+    data: DataDir, plan: model.Plan, ym: tuple[int, int]
+) -> tuple[list[model.Record], dict[str, model.Record]]:
+    """What a monthly report needs: the month's records, and each task's latest record before it.
+
+    Reads the month's own file plus, through ``latest_records``, only the earlier months
+    needed to find each task's state at the end of the previous month.
+    """
+    first = date(*ym, 1)
+    before = latest_records(data, plan, date.fromordinal(first.toordinal() - 1))
+    return load_month(data, plan, ym), before
+
+
 def task_history(data: DataDir, plan: model.Plan, task: model.Task, as_of: date, limit: int) -> list[model.Record]:
     """A task's newest ``limit`` records dated up to ``as_of``, newest first.
 
@@ -723,6 +736,14 @@ def _write_failure(where: Path, exc: OSError) -> str:
     return f"写入 {where} 失败({exc.strerror or exc})。数据未作任何修改。"
 
 
+def write_file(path: Path, content: bytes) -> None:
+    """``atomic_write`` with failures told in Chinese (a WriteError); also used for reports."""
+    try:
+        atomic_write(path, content)
+    except OSError as exc:
+        raise WriteError(_write_failure(path, exc)) from None
+
+
 def write_files(data: DataDir, files: dict[Path, bytes]) -> None:
     """Write several files atomically, one after another, in the given order.
 
@@ -730,10 +751,7 @@ def write_files(data: DataDir, files: dict[Path, bytes]) -> None:
     dies in between, the index no longer matches the sizes and is rebuilt.
     """
     for path, content in files.items():
-        try:
-            atomic_write(path, content)
-        except OSError as exc:
-            raise WriteError(_write_failure(path, exc)) from None
+        write_file(path, content)
 
 
 # --------------------------------------------------------------------------- recording progress
