@@ -283,7 +283,7 @@ def metric_text(m: MetricValue, baseline_year: int) -> str:
 
 def _sentence(text: str) -> str:
     """Data text made safe for a file, trimmed, ending in a full stop."""
-    text = visible(text).strip()
+    text = visible(text.replace("\r\n", "\n")).strip()
     lines = [line.rstrip() for line in text.split("\n") if line.strip()]
     text = "\n".join(lines)
     return text if not text or text.endswith(_END_PUNCT) else text + "。"
@@ -369,36 +369,36 @@ def _paragraph(text: str, first: str = "", hang: str = INDENT * 2) -> list[str]:
 
 def render_text(r: MonthlyReport) -> str:
     out = [r.title, f"（{r.period}）", ""]
-    out.append("一、总体情况")
+    out.append(INDENT + "一、总体情况")
     for line in _overview(r):
         out += _paragraph(line)
-    out += ["", "二、分项推进情况"]
+    out += ["", INDENT + "二、分项推进情况"]
     for gi, g in enumerate(r.goals):
-        out.append(f"（{CN_NUMBERS[gi]}）{g.title}")
+        out.append(f"{INDENT}（{CN_NUMBERS[gi]}）{g.title}")
         out += _paragraph(_goal_summary(g))
         for ti, t in enumerate(g.tasks, 1):
-            out.append(f"{ti}. {t.title}")
+            out.append(f"{INDENT}{ti}.{t.title}")
             out += _paragraph(_task_summary(t, r.stale_days))
             if not t.entries:
                 out += _paragraph("本月未报送进展。")
             for ei, e in enumerate(t.entries, 1):
                 out += _paragraph(_entry_text(e, r.plan_year - 1), first=f"（{ei}）")
-    out += ["", "三、存在问题"]
+    out += ["", INDENT + "三、存在问题"]
     if not r.problems:
         out += _paragraph("本月各项任务均无黄灯、红灯或未更新情况。")
     for pi, tid in enumerate(r.problems, 1):
         t = r.task(tid)
-        out += _paragraph(f"{t.title}：{_problem_text(t, r)}", first=f"{pi}. ")
-    out += ["", "四、下月工作计划"]
+        out += _paragraph(f"{t.title}：{_problem_text(t, r)}", first=f"{pi}.")
+    out += ["", INDENT + "四、下月工作计划"]
     planned = [(g, [t for t in g.tasks if t.next_plan.strip()]) for g in r.goals]
     if not any(tasks for _, tasks in planned):
         out += _paragraph("本月各项任务均未报送下步计划。")
     for gi, (g, tasks) in enumerate(planned):
         if not tasks:
             continue
-        out.append(f"（{CN_NUMBERS[gi]}）{g.title}")
+        out.append(f"{INDENT}（{CN_NUMBERS[gi]}）{g.title}")
         for ti, t in enumerate(tasks, 1):
-            out += _paragraph(f"{t.title}：{_sentence(t.next_plan)}", first=f"{ti}. ")
+            out += _paragraph(f"{t.title}：{_sentence(t.next_plan)}", first=f"{ti}.")
     out += ["", r.issuer, cn_date(r.period_end)]
     return "\n".join(out) + "\n"
 
@@ -460,7 +460,7 @@ def render_markdown(r: MonthlyReport) -> str:
         for ti, t in enumerate(tasks, 1):
             out += _md_paragraph(f"**{e(t.title)}**：{e(_sentence(t.next_plan))}", f"{ti}. ")
         out.append("")
-    out += [e(r.issuer) + "  ", cn_date(r.period_end)]
+    out += [e(r.issuer) + "\\", cn_date(r.period_end)]
     return "\n".join(out) + "\n"
 
 
