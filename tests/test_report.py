@@ -275,3 +275,14 @@ def test_previous_month_end_wraps_the_year():
     assert report.previous_month_end(2024, 3) == date(2024, 2, 29)
     assert report.month_end(2024, 2) == date(2024, 2, 29)
     assert report.month_end(2023, 12) + timedelta(days=1) == date(2024, 1, 1)
+
+
+def test_markdown_shows_markup_from_notes_literally(cli, fixture_data):
+    from markdown_it import MarkdownIt  # comes with Rich
+
+    html = MarkdownIt("commonmark").render(monthly(cli, fixture_data, "2024-05", "-f", "md").stdout)
+    assert "新增讲解员3名 [red]重点[/red] *加急* #1<br />" in html
+    assert "- 待定 &lt;b&gt;事项&lt;/b&gt;。" in html and "<b>" not in html and "<em>" not in html
+    assert "<h4>1. 高标准建设红色教育基地</h4>" in html
+    assert "<strong>推进交通、生产、食品等重点领域治理</strong>：红灯" in html
+    assert "\\x1b[31m" in html

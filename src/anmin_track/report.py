@@ -292,7 +292,7 @@ def _sentence(text: str) -> str:
 def _stale_words(t: TaskLine, stale_days: int) -> str:
     if t.last_update is None:
         return "尚未报送任何进展"
-    return f"自{cn_date(t.last_update)}以来超过{stale_days}天未更新"
+    return f"最近一次报送为{cn_date(t.last_update)}，已超过{stale_days}天未更新"
 
 
 def _light_words(t: TaskLine, stale_days: int) -> str:
@@ -501,7 +501,7 @@ def _task_json(t: TaskLine) -> dict:
 
 
 def to_json(r: MonthlyReport) -> dict:
-    """The report's data for scripts; text as stored (not escaped), figures unrounded to one decimal."""
+    """The report's data for scripts; text as stored (not escaped), figures rounded to one decimal."""
     return {
         "schema": SCHEMA,
         "plan": {"org": r.org, "issuer": r.issuer, "title": r.plan_title, "year": r.plan_year},
