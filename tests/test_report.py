@@ -43,7 +43,7 @@ def build(data: store.DataDir, ym: tuple[int, int]) -> report.MonthlyReport:
 
 @pytest.mark.parametrize(("fmt", "name"), [("text", "monthly_2024-05.txt"), ("markdown", "monthly_2024-05.md")])
 def test_golden_report(cli, fixture_data, fmt, name):
-    """Byte-exact: no-record task (1.2), stale + red (2.3), red (2.2), done (1.3), metrics with and
+    """Byte-exact: no record this month (1.2), never reported (2.4), stale + red (2.3), red (2.2), done (1.3), metrics with and
     without a 2023 baseline, notes with newlines, Rich/Markdown markup and an ANSI escape."""
     result = monthly(cli, fixture_data, "2024-05", "--format", fmt)
     assert result.exit_code == 0, result.output
@@ -78,9 +78,9 @@ def test_json_is_the_same_data(cli, fixture_data):
     data = json.loads(result.stdout)
     assert data["schema"] == "anmin.report.monthly/1"
     assert data["month"] == "2024-05" and data["as_of"] == "2024-05-31" and data["in_plan_year"] is True
-    assert data["overview"]["counts"] == {"done": 1, "green": 2, "yellow": 1, "red": 2, "stale": 1}
-    assert data["overview"]["change"] == 26
-    assert data["problems"] == ["2.3", "2.2", "1.2"]
+    assert data["overview"]["counts"] == {"done": 1, "green": 2, "yellow": 1, "red": 3, "stale": 2}
+    assert data["overview"]["change"] == 23  # 32.5% → 32%, 9.4% → 9%
+    assert data["problems"] == ["2.4", "2.3", "2.2", "1.2"]  # red+stale (further behind first), red, yellow
     task = data["goals"][0]["tasks"][0]
     assert [e["date"] for e in task["entries"]] == ["2024-05-10", "2024-05-28"]
     assert task["entries"][1]["note"] == RECORDS[-1].note  # stored text, not escaped
@@ -111,7 +111,7 @@ def test_month_without_records_is_a_valid_report(cli, fixture_data):
     result = monthly(cli, fixture_data, "2024-02")
     assert result.exit_code == 0
     assert "本月各项任务均未报送进展。" in result.stdout and "本月各项任务均未报送下步计划。" in result.stdout
-    assert result.stdout.count("本月未报送进展。") == 6
+    assert result.stdout.count("本月未报送进展。") == 7
     assert result.stdout.rstrip().endswith("安民乡人民政府\n2024年2月29日")
 
 

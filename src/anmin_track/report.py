@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from anmin_track import model
-from anmin_track.text import cn_date, visible
+from anmin_track.text import cn_date, pct, visible
 
 SCHEMA = "anmin.report.monthly/1"
 FORMATS = ("text", "markdown", "json")
@@ -244,10 +244,6 @@ def _severity(t: TaskLine) -> tuple:
 # --------------------------------------------------------------------------- wording shared by text and Markdown
 
 
-def _pct(value: float) -> str:
-    return f"{round(value)}%"
-
-
 def _points(now: float, before: float) -> int:
     """Change in whole percentage points, between the figures as printed."""
     return round(now) - round(before)
@@ -312,7 +308,7 @@ def _overview(r: MonthlyReport) -> list[str]:
     )
     behind = round(r.expected) - round(r.progress)
     gap = f"落后序时进度{behind}个百分点" if behind > 0 else "达到序时进度要求"
-    lines.append(f"总体进度{_pct(r.progress)}，{_change(r.progress, r.previous)}；序时进度{_pct(r.expected)}，{gap}。")
+    lines.append(f"总体进度{pct(r.progress)}，{_change(r.progress, r.previous)}；序时进度{pct(r.expected)}，{gap}。")
     if r.entry_count:
         lines.append(f"本月共有{r.reported_count}项任务报送进展记录{r.entry_count}条。")
     else:
@@ -322,14 +318,14 @@ def _overview(r: MonthlyReport) -> list[str]:
 
 def _goal_summary(g: GoalLine) -> str:
     return (
-        f"进度{_pct(g.progress)}，{_change(g.progress, g.previous)}，序时进度{_pct(g.expected)}，"
+        f"进度{pct(g.progress)}，{_change(g.progress, g.previous)}，序时进度{pct(g.expected)}，"
         f"{model.LIGHT_LABELS[g.light]}。"
     )
 
 
 def _task_summary(t: TaskLine, stale_days: int) -> str:
     return (
-        f"进度{_pct(t.progress)}，{_change(t.progress, t.previous)}，序时进度{_pct(t.expected)}，"
+        f"进度{pct(t.progress)}，{_change(t.progress, t.previous)}，序时进度{pct(t.expected)}，"
         f"{_light_words(t, stale_days)}。"
     )
 
@@ -343,13 +339,15 @@ def _entry_text(e: Entry, baseline_year: int) -> str:
 
 def _problem_text(t: TaskLine, r: MonthlyReport) -> str:
     behind = round(t.expected) - round(t.progress)
-    state = [model.LIGHT_LABELS[t.light] + ("（已逾期）" if t.overdue else ""), f"进度{_pct(t.progress)}"]
+    state = [model.LIGHT_LABELS[t.light] + ("（已逾期）" if t.overdue else ""), f"进度{pct(t.progress)}"]
     if behind > 0:
         state.append(f"落后序时进度{behind}个百分点")
     if t.stale:
         state.append(_stale_words(t, r.stale_days))
     problem = _sentence(t.problem)
-    if not problem:
+    if t.last_update is None:
+        said = ""
+    elif not problem:
         said = "未填报存在问题。"
     elif t.problem_date and (t.problem_date.year, t.problem_date.month) != (r.year, r.month):
         said = f"存在问题（{cn_date(t.problem_date)}报送）：{problem}"
