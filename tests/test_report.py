@@ -286,3 +286,15 @@ def test_markdown_shows_markup_from_notes_literally(cli, fixture_data):
     assert "<h4>1. 高标准建设红色教育基地</h4>" in html
     assert "<strong>推进交通、生产、食品等重点领域治理</strong>：红灯" in html
     assert "\\x1b[31m" in html
+
+
+def test_next_month_plan_headings_are_numbered_without_gaps():
+    recs = [record("2.2", date(2024, 5, 15), 30, "宣传", next="6月开展反诈宣传月活动")]
+    built = report.build_monthly(PLAN, recs, {}, (2024, 5))
+    plans = report.render_text(built).split("四、下月工作计划\n")[1]
+    assert plans.startswith(
+        "　　（一）优化基层治理,力争全域和谐稳定提质\n　　1.加大反电信诈骗工作力度：6月开展反诈宣传月活动。\n"
+    )
+    assert report.to_json(built)["next_month"] == [
+        {"goal": "2", "tasks": [{"id": "2.2", "next_plan": "6月开展反诈宣传月活动"}]}
+    ]

@@ -356,6 +356,12 @@ def _problem_text(t: TaskLine, r: MonthlyReport) -> str:
     return "，".join(state) + "。" + said
 
 
+def _planned(r: MonthlyReport) -> list[tuple[GoalLine, list[TaskLine]]]:
+    """Goals with this month's 下步计划, numbered anew in 四 (goals without plans are left out)."""
+    planned = [(g, [t for t in g.tasks if t.next_plan.strip()]) for g in r.goals]
+    return [(g, tasks) for g, tasks in planned if tasks]
+
+
 # --------------------------------------------------------------------------- plain text
 
 
@@ -388,12 +394,10 @@ def render_text(r: MonthlyReport) -> str:
         t = r.task(tid)
         out += _paragraph(f"{t.title}：{_problem_text(t, r)}", first=f"{pi}.")
     out += ["", INDENT + "四、下月工作计划"]
-    planned = [(g, [t for t in g.tasks if t.next_plan.strip()]) for g in r.goals]
-    if not any(tasks for _, tasks in planned):
+    planned = _planned(r)
+    if not planned:
         out += _paragraph("本月各项任务均未报送下步计划。")
     for gi, (g, tasks) in enumerate(planned):
-        if not tasks:
-            continue
         out.append(f"{INDENT}（{CN_NUMBERS[gi]}）{g.title}")
         for ti, t in enumerate(tasks, 1):
             out += _paragraph(f"{t.title}：{_sentence(t.next_plan)}", first=f"{ti}.")
@@ -448,12 +452,10 @@ def render_markdown(r: MonthlyReport) -> str:
     if r.problems:
         out.append("")
     out += ["## 四、下月工作计划", ""]
-    planned = [(g, [t for t in g.tasks if t.next_plan.strip()]) for g in r.goals]
-    if not any(tasks for _, tasks in planned):
+    planned = _planned(r)
+    if not planned:
         out += ["本月各项任务均未报送下步计划。", ""]
     for gi, (g, tasks) in enumerate(planned):
-        if not tasks:
-            continue
         out += [f"### （{CN_NUMBERS[gi]}）{e(g.title)}", ""]
         for ti, t in enumerate(tasks, 1):
             out += _md_paragraph(f"**{e(t.title)}**：{e(_sentence(t.next_plan))}", f"{ti}. ")
@@ -534,9 +536,7 @@ def to_json(r: MonthlyReport) -> dict:
         ],
         "problems": list(r.problems),
         "next_month": [
-            {"goal": g.id, "tasks": [{"id": t.id, "next_plan": t.next_plan} for t in g.tasks if t.next_plan.strip()]}
-            for g in r.goals
-            if any(t.next_plan.strip() for t in g.tasks)
+            {"goal": g.id, "tasks": [{"id": t.id, "next_plan": t.next_plan} for t in tasks]} for g, tasks in _planned(r)
         ],
         "issued_by": r.issuer,
         "date": r.period_end.isoformat(),
