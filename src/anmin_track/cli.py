@@ -397,7 +397,7 @@ def report_monthly(
     ] = None,
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", metavar="格式", help="text(纯文本,可直接粘贴到 WPS/Word)、markdown 或 json。"),
+        typer.Option("--format", "-f", metavar="格式", help="text(纯文本,可粘贴到 WPS)、markdown 或 json。"),
     ] = "text",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="文件", help="写入此文件(默认输出到屏幕)。")
