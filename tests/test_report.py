@@ -298,3 +298,10 @@ def test_next_month_plan_headings_are_numbered_without_gaps():
     assert report.to_json(built)["next_month"] == [
         {"goal": "2", "tasks": [{"id": "2.2", "next_plan": "6月开展反诈宣传月活动"}]}
     ]
+
+
+def test_overdue_task_is_red_and_says_so(cli, fixture_data):
+    july = build(fixture_data, (2024, 7))
+    assert july.task("2.2").overdue and july.task("2.2").light == model.RED
+    text = monthly(cli, fixture_data, "2024-07").stdout
+    assert "　　2.加大反电信诈骗工作力度\n　　进度30%，与上月持平，序时进度100%，红灯（已逾期）" in text

@@ -158,7 +158,7 @@ def build_monthly(
     latest = model.latest_by_task([*before.values(), *mine], end)
     now = model.plan_status(plan, latest, end)
     then = {gs.goal.id: gs for gs in model.plan_status(plan, before, prev_end)}
-    goals = tuple(_goal_line(plan, gs, then[gs.goal.id], mine) for gs in now)
+    goals = tuple(_goal_line(gs, then[gs.goal.id], mine) for gs in now)
     tasks = [t for g in goals for t in g.tasks]
     weights = {t.id: t.weight for t in plan.tasks}
     return MonthlyReport(
@@ -172,17 +172,15 @@ def build_monthly(
         progress=model.weighted_mean((t.progress, weights[t.id]) for t in tasks),
         previous=model.weighted_mean((t.previous, weights[t.id]) for t in tasks),
         expected=model.weighted_mean((t.expected, weights[t.id]) for t in tasks),
-        counts=_counts(tasks),
+        counts={key: sum(gs.counts[key] for gs in now) for key in (*model.LIGHTS, "stale")},
         goals=goals,
         problems=tuple(t.id for t in sorted(_problem_tasks(tasks), key=_severity)),
     )
 
 
-def _goal_line(plan: model.Plan, gs: model.GoalStatus, then: model.GoalStatus, mine: list[model.Record]) -> GoalLine:
+def _goal_line(gs: model.GoalStatus, then: model.GoalStatus, mine: list[model.Record]) -> GoalLine:
     previous = {ts.task.id: ts.progress for ts in then.tasks}
-    tasks = tuple(
-        _task_line(plan, ts, previous[ts.task.id], [r for r in mine if r.task == ts.task.id]) for ts in gs.tasks
-    )
+    tasks = tuple(_task_line(ts, previous[ts.task.id], [r for r in mine if r.task == ts.task.id]) for ts in gs.tasks)
     return GoalLine(
         id=gs.goal.id,
         title=gs.goal.title,
@@ -194,7 +192,7 @@ def _goal_line(plan: model.Plan, gs: model.GoalStatus, then: model.GoalStatus, m
     )
 
 
-def _task_line(plan: model.Plan, ts: model.TaskStatus, previous: float, mine: list[model.Record]) -> TaskLine:
+def _task_line(ts: model.TaskStatus, previous: float, mine: list[model.Record]) -> TaskLine:
     latest = ts.latest
     plans = [r.next for r in mine if r.next.strip()]
     return TaskLine(
@@ -222,14 +220,6 @@ def _entry(task: model.Task, r: model.Record) -> Entry:
     return Entry(
         date=r.date, progress=r.progress, note=r.note, problem=r.problem, next=r.next, by=r.by, metrics=tuple(metrics)
     )
-
-
-def _counts(tasks: list[TaskLine]) -> dict[str, int]:
-    counts = {light: 0 for light in model.LIGHTS} | {"stale": 0}
-    for t in tasks:
-        counts[t.light] += 1
-        counts["stale"] += t.stale
-    return counts
 
 
 def _problem_tasks(tasks: list[TaskLine]) -> list[TaskLine]:
