@@ -406,7 +406,8 @@ def report_monthly(
 ) -> None:
     """生成月报:按月末评估各项任务的进度、亮灯,汇总本月进展、存在问题和下月计划。"""
     kind = _report_format(fmt)
-    ym = parse.parse_month(month, "月份") if month else (date.today().year, date.today().month)
+    today = date.today()
+    ym = parse.parse_month(month, "月份") if month else (today.year, today.month)
     data_dir = _data_dir(ctx, data)
     plan = store.load_plan(data_dir)
     month_records, before = store.month_report_records(data_dir, plan, ym)
