@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from anmin_track import model
-from anmin_track.text import cn_date, pct, visible
+from anmin_track.text import cn_date, pct, percent, visible
 
 SCHEMA = "anmin.report.monthly/1"
 FORMATS = ("text", "markdown", "json")
@@ -236,7 +236,7 @@ def _severity(t: TaskLine) -> tuple:
 
 def _points(now: float, before: float) -> int:
     """Change in whole percentage points, between the figures as printed."""
-    return round(now) - round(before)
+    return percent(now) - percent(before)
 
 
 def _change(now: float, before: float) -> str:
@@ -296,7 +296,7 @@ def _overview(r: MonthlyReport) -> list[str]:
         f"已完成{c[model.DONE]}项，绿灯{c[model.GREEN]}项，黄灯{c[model.YELLOW]}项，红灯{c[model.RED]}项；"
         f"超过{r.stale_days}天未更新进展的{c['stale']}项。"
     )
-    behind = round(r.expected) - round(r.progress)
+    behind = percent(r.expected) - percent(r.progress)
     gap = f"落后序时进度{behind}个百分点" if behind > 0 else "达到序时进度要求"
     lines.append(f"总体进度{pct(r.progress)}，{_change(r.progress, r.previous)}；序时进度{pct(r.expected)}，{gap}。")
     if r.entry_count:
@@ -328,7 +328,7 @@ def _entry_text(e: Entry, baseline_year: int) -> str:
 
 
 def _problem_text(t: TaskLine, r: MonthlyReport) -> str:
-    behind = round(t.expected) - round(t.progress)
+    behind = percent(t.expected) - percent(t.progress)
     state = [model.LIGHT_LABELS[t.light] + ("（已逾期）" if t.overdue else ""), f"进度{pct(t.progress)}"]
     if behind > 0:
         state.append(f"落后序时进度{behind}个百分点")

@@ -1,5 +1,6 @@
 """Showing text that came from data files: literally, never as markup or terminal codes."""
 
+import math
 import re
 import unicodedata
 
@@ -26,9 +27,14 @@ def cn_date(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def percent(value: float) -> int:
+    """A percentage rounded to a whole number the way staff do it (四舍五入: 32.5 → 33)."""
+    return math.floor(value + 0.5)
+
+
 def pct(value: float) -> str:
     """A percentage for people: whole numbers, `45%`."""
-    return f"{round(value):d}%"
+    return f"{percent(value)}%"
 
 
 def display_width(text: str) -> int:
