@@ -79,7 +79,7 @@ def test_json_is_the_same_data(cli, fixture_data):
     assert data["schema"] == "anmin.report.monthly/1"
     assert data["month"] == "2024-05" and data["as_of"] == "2024-05-31" and data["in_plan_year"] is True
     assert data["overview"]["counts"] == {"done": 1, "green": 2, "yellow": 1, "red": 3, "stale": 2}
-    assert data["overview"]["change"] == 23  # 32.5% → 32%, 9.4% → 9%
+    assert data["overview"]["change"] == 24  # 32.5% → 33% (half up), 9.4% → 9%
     assert data["problems"] == ["2.4", "2.3", "2.2", "1.2"]  # red+stale (further behind first), red, yellow
     task = data["goals"][0]["tasks"][0]
     assert [e["date"] for e in task["entries"]] == ["2024-05-10", "2024-05-28"]
