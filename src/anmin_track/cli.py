@@ -23,7 +23,7 @@ from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup
 
 from anmin_track import __version__, model, parse, store, views
-from anmin_track.errors import AnminError, InputError
+from anmin_track.errors import AnminError, InputError, WriteError
 from anmin_track.text import cn_date, display_width, pct, visible, wrap_by_width
 
 DEBUG_ENV = "ANMIN_DEBUG"
@@ -115,8 +115,35 @@ class AnminSubGroup(ChineseHelp, TyperGroup):
     """Every command group under `anmin` uses this class."""
 
 
+COMPLETION_HELP = {
+    "install_completion": "为当前使用的 shell 安装命令补全(Tab 补全命令、选项和任务编号)。",
+    "show_completion": "显示当前 shell 的命令补全脚本,可复制或自行安装。",
+}
+
+
+def _install_completion(ctx, param, value) -> None:
+    """Typer's installer, reporting in Chinese."""
+    if not value or ctx.resilient_parsing:
+        return
+    from typer._completion_shared import install
+
+    shell, path = install(shell=value if isinstance(value, str) else None)
+    _out(f"已为 {shell} 安装命令补全,写入 {path}。重新打开终端后生效。")
+    raise typer.Exit()
+
+
 class AnminGroup(AnminSubGroup):
     """Top-level group: every error becomes one Chinese line and an exit code, never a traceback."""
+
+    def get_params(self, ctx):
+        """Typer's --install-completion/--show-completion, said in Chinese."""
+        params = super().get_params(ctx)
+        for param in params:
+            if param.name in COMPLETION_HELP:
+                param.help = COMPLETION_HELP[param.name]
+            if param.name == "install_completion":
+                param.callback = _install_completion
+        return params
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         args = list(sys.argv[1:] if args is None else args)
@@ -164,7 +191,7 @@ app = typer.Typer(
     cls=AnminGroup,
     help="安民乡年度工作目标跟踪:重点任务进展、亮灯和月报。",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -747,6 +774,54 @@ def goals_reopen(ctx: typer.Context, task_id: TaskArg, by: ByOpt = None, data: D
 
     _change_plan(ctx, data, _who(by), change)
     _out(f"已重新打开 {_task_line(reopened[0])},可继续记录进展。")
+
+
+# --------------------------------------------------------------------------- export (台账)
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def _export_format(fmt: str | None, output: Path | None) -> str:
+    suffix = output.suffix.lower().lstrip(".") if output else ""
+    chosen = (fmt or (suffix if suffix in EXPORT_FORMATS else "csv")).lower()
+    if chosen not in EXPORT_FORMATS:
+        raise InputError(f"--format 的值 {fmt!r} 无效,可选:csv、xlsx。")
+    if suffix in EXPORT_FORMATS and suffix != chosen:
+        raise InputError(f"--output 的扩展名 .{suffix} 与 --format {chosen} 不一致,请改成 .{chosen}。")
+    return chosen
+
+
+@app.command("export", cls=AnminCommand)
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", metavar="格式", help="csv(默认)或 xlsx(需安装 openpyxl)。")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="文件", help="导出到哪个文件(默认 当前目录/安民乡工作台账_日期.csv)。"),
+    ] = None,
+    as_of: AsOfOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """导出工作台账(每项重点任务一行),用 Excel 或 WPS 打开。"""
+    from anmin_track import export as ledger
+
+    day = _as_of(as_of)
+    chosen = _export_format(fmt, output)
+    data_dir = _data_dir(ctx, data)
+    plan = store.load_plan(data_dir)
+    statuses = model.plan_status(plan, store.latest_records(data_dir, plan, day), day)
+    rows = ledger.ledger_rows(plan, statuses)
+    content = ledger.to_xlsx(rows) if chosen == "xlsx" else ledger.to_csv(rows)
+    target = output or Path(f"{plan.org}工作台账_{day.isoformat()}.{chosen}")
+    try:
+        store.atomic_write(target, content)
+    except OSError as exc:
+        raise WriteError(
+            f"无法写入 {target}({exc.strerror or exc})。请检查文件是否正被 Excel/WPS 打开,或换一个位置。"
+        ) from None
+    _out(f"已导出工作台账 {target}:{len(rows)} 项重点任务,截至{cn_date(day)}。可用 Excel 或 WPS 打开。")
 
 
 # --------------------------------------------------------------------------- check / init
