@@ -298,6 +298,8 @@ def test_close_only_at_100_then_reopen(cli, data_dir):
     table = cli("goals", "list", "--tasks", "--as-of", "2024-05-31").stdout
     assert re.search(r"3\.1 .*已销号", table)
     assert "销号1" in cli("goals", "list", "--as-of", "2024-05-31").stdout
+    only_closed = json.loads(cli("goals", "list", "--status", "已销号", "--json", "--as-of", "2024-05-31").stdout)
+    assert [t["id"] for g in only_closed["goals"] for t in g["tasks"]] == ["3.1"]
     refused(cli, data_dir, ["goals", "close", "3.1", "--note", "再次"], 2, "已于2024年5月25日销号")
     refused(cli, data_dir, ["goals", "update", "3.1", "-p", "100", "-d", "2024-05-30"], 2, "goals reopen 3.1")
     reopened = cli("goals", "reopen", "3.1")

@@ -284,7 +284,10 @@ def goals_list(
     status: Annotated[
         str | None,
         typer.Option(
-            "--status", "-s", metavar="状态", help="按亮灯筛选:red/yellow/green/done/stale(也可写 红灯、未更新)。"
+            "--status",
+            "-s",
+            metavar="状态",
+            help="按亮灯筛选:red/yellow/green/done/stale/closed(也可写 红灯、未更新、已销号)。",
         ),
     ] = None,
     as_of: AsOfOpt = None,

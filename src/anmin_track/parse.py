@@ -29,6 +29,9 @@ STATUS_WORDS = {
     "已完成": "done",
     "stale": "stale",
     "未更新": "stale",
+    "closed": "closed",
+    "销号": "closed",
+    "已销号": "closed",
 }
 
 
@@ -97,7 +100,7 @@ def parse_status(raw: str) -> str:
     word = STATUS_WORDS.get(normalize(raw).lower())
     if word is None:
         raise InputError(
-            f"--status 的值 {raw!r} 无效,可选:red(红灯)、yellow(黄灯)、green(绿灯)、done(已完成)、stale(未更新)。"
+            f"--status 的值 {raw!r} 无效,可选:red(红灯)、yellow(黄灯)、green(绿灯)、done(已完成)、stale(未更新)、closed(已销号)。"
         )
     return word
 

@@ -94,6 +94,8 @@ def matches(ts: model.TaskStatus, owner: str | None, status: str | None) -> bool
         return False
     if status == "stale":
         return ts.stale
+    if status == "closed":
+        return ts.closed
     return status is None or ts.light == status
 
 
