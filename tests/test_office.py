@@ -270,7 +270,7 @@ def test_milestone_drives_expected_progress_and_light(cli):
     missed = task_json(cli, "1.2", "2024-07-02")
     assert missed["missed_milestone"] == {"date": "2024-06-30", "percent": 35} and missed["light"] == "yellow"
     shown = cli("goals", "show", "1.2", "--as-of", "2024-07-02").stdout
-    assert "时间节点" in shown and "未达到 2024年6月30日 节点的 35%" in shown
+    assert "时间节点" in shown and "2024年6月30日 35%(未达到)" in shown
     assert cli("goals", "milestone", "1.2", "2024-06-30", "--remove").exit_code == 0
     assert task_json(cli, "1.2", "2024-07-02")["missed_milestone"] is None
 

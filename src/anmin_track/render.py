@@ -111,12 +111,12 @@ def goals_table(view: dict, with_tasks: bool) -> Table:
 
 
 def _milestones(task: dict) -> Text:
+    """Each 时间节点 as `2024年6月30日 50%`, the missed one marked."""
     text = Text()
     for i, m in enumerate(task["milestones"]):
         text.append(("、" if i else "") + f"{cn_date_iso(m['date'])} {m['percent']}%")
-    missed = task["missed_milestone"]
-    if missed:
-        text.append(f"(未达到 {cn_date_iso(missed['date'])} 节点的 {missed['percent']}%)", style="bold yellow")
+        if m == task["missed_milestone"]:
+            text.append("(未达到)", style="bold yellow")
     return text
 
 
