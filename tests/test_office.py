@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from anmin_track import model, store
 from anmin_track.cli import app, complete_goal_id, complete_item_id, complete_task_id
+from anmin_track.errors import InputError, WriteError
 from anmin_track.export import HEADERS
 from anmin_track.text import cn_date, display_width
 from conftest import snapshot
@@ -143,6 +144,32 @@ def test_plan_round_trip_is_lossless(data_dir):
     assert store.plan_from_toml(store.dump_plan(plan).decode("utf-8"), "x")[0] == plan
 
 
+def test_change_plan_refuses_invalid_plans_and_waits_for_the_lock(data_dir, monkeypatch):
+    data = store.DataDir(data_dir)
+    before = snapshot(data_dir)
+
+    def bad_due(plan):
+        task = plan.task("2.2")
+        return model.with_task(plan, model.Task(**{**task.__dict__, "due": date(2023, 1, 1)}))
+
+    with pytest.raises(InputError, match="截止日期 2023-01-01 早于开始日期"):
+        store.change_plan(data, "测试员", bad_due)
+    assert snapshot(data_dir) == before
+    monkeypatch.setenv(store.LOCK_TIMEOUT_ENV, "0.2")
+    with store.locked(data, "另一位同事"), pytest.raises(WriteError, match="另一位同事"):
+        store.change_plan(data, "测试员", lambda plan: plan)
+    with pytest.raises(WriteError, match="anmin init"):
+        store.change_plan(store.DataDir(store.bundled_plan_file().parent, bundled=True), "测试员", lambda p: p)
+
+
+def test_unchanged_plan_keeps_hand_written_comments(cli, data_dir):
+    original = (data_dir / "goals.toml").read_bytes()
+    assert cli("goals", "edit", "1.1", "--weight", "1").exit_code == 0
+    assert (data_dir / "goals.toml").read_bytes() == original
+    assert cli("goals", "edit", "1.1", "--weight", "2").exit_code == 0
+    assert (data_dir / "goals.toml").read_bytes() != original
+
+
 MILESTONE_PROBLEMS = [
     ("2025-01-31", 80, "不在任务起止日期"),
     ("2024-12-31", 90, "截止日即应完成"),
@@ -223,8 +250,10 @@ def test_claim_defaults_to_anmin_user_and_protects_owners(cli, data_dir, monkeyp
     first = cli("goals", "claim", "2.3")
     assert first.exit_code == 0 and "责任人为 测试员" in first.stdout
     assert task_json(cli, "2.3")["owner"] == "测试员"
+    before = snapshot(data_dir)
     again = cli("goals", "claim", "2.3")
     assert again.exit_code == 0 and "已是 测试员" in again.stdout
+    assert snapshot(data_dir) == before  # nothing to change, nothing written
     monkeypatch.setenv("ANMIN_USER", "王芳")
     taken = refused(cli, data_dir, ["goals", "claim", "2.3"], 2, "已由 测试员 负责")
     assert "--force" in taken.stderr

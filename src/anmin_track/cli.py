@@ -497,8 +497,6 @@ def _plan_fields(**raw: str | None) -> dict:
 
 def _change_plan(ctx: typer.Context, data: str | None, who: str, change) -> model.Plan:
     data_dir = _data_dir(ctx, data)
-    store.require_writable(data_dir)
-    store.load_plan(data_dir)  # a broken plan is reported before waiting for the lock
     return store.change_plan(data_dir, who, change)
 
 

@@ -534,6 +534,7 @@ def change_plan(data: DataDir, who: str, change: Callable[[model.Plan], model.Pl
     ``change`` sees the freshest plan and may raise an AnminError to refuse (so checks
     such as "someone already owns this task" cannot race another writer). The new plan
     must validate on its own and against every progress record, or nothing is written.
+    An unchanged plan is not rewritten (the file keeps its hand-written comments).
     """
     with locked(data, who):
         plan = load_plan(data)
@@ -547,7 +548,8 @@ def change_plan(data: DataDir, who: str, change: Callable[[model.Plan], model.Pl
         conflicts = _record_problems(texts, new)
         if conflicts:
             raise InputError(f"修改后与已有进展记录冲突:{conflicts[0]}。数据未作任何修改。")
-        write_files(data, {data.plan_file: content})
+        if new != plan:
+            write_files(data, {data.plan_file: content})
     return new
 
 
