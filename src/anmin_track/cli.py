@@ -538,7 +538,7 @@ def goals_edit(
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """修改重点工作或重点任务的计划内容(标题、牵头领导、责任单位、责任人、起止日期、权重)。"""
+    """修改计划内容:标题、牵头领导、责任单位、责任人、起止日期、权重。"""
     fields = _plan_fields(
         title=title, lead=lead, unit=unit, owner=owner, partners=partners, start=start, due=due, weight=weight
     )
@@ -690,7 +690,7 @@ def goals_milestone(
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """设置或删除重点任务的时间节点(某日应达到的进度);序时进度按节点计算。"""
+    """设置或删除任务的时间节点(某日应达到的进度),序时进度随之计算。"""
     when = parse.parse_date(day, "日期")
     if remove and percent is not None:
         raise InputError("删除时间节点时不要写进度:anmin goals milestone 任务编号 日期 --remove。")

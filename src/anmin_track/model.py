@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from itertools import pairwise
 
 SCHEMA = 1
 
@@ -183,7 +184,7 @@ def expected_progress(start: date, due: date, as_of: date, milestones: Iterable[
 
     knots = [(0, 0.0), *((elapsed(m.date), float(m.percent)) for m in milestones), (elapsed(due), 100.0)]
     x = elapsed(as_of)
-    for (x0, y0), (x1, y1) in zip(knots, knots[1:], strict=False):
+    for (x0, y0), (x1, y1) in pairwise(knots):
         if x <= x1:
             return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
     return 100.0
