@@ -393,6 +393,7 @@ def test_export_xlsx_has_headers_rows_and_light_fills(cli, data_dir, tmp_path):
     sheet = openpyxl.load_workbook(out).active
     assert tuple(c.value for c in sheet[1]) == HEADERS
     assert sheet.freeze_panes == "A2" and sheet.max_row == 22
+    assert sheet.auto_filter.ref == "A1:N22" and sheet.print_title_rows == "$1:$1"
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     col = {h: i for i, h in enumerate(HEADERS)}
     r12 = rows["1.2"]

@@ -122,8 +122,18 @@ def column_width(header: str, values: list) -> int:
     return min(max(display_width(line) for line in lines) + 2, MAX_WIDTH)
 
 
+def _print_setup(sheet) -> None:
+    """Ledgers get printed for meetings: landscape, one page wide, header repeated on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = "1:1"
+
+
 def to_xlsx(rows: list[Row], sheet_title: str = "工作台账") -> bytes:
-    """One sheet: bold header row (frozen), widths fitting Chinese text, the light as cell colour."""
+    """One sheet: bold header row (frozen, with filters), widths fitting Chinese text, the light as cell colour."""
     openpyxl = _openpyxl()
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -152,6 +162,8 @@ def to_xlsx(rows: list[Row], sheet_title: str = "工作台账") -> bytes:
         width = column_width(header, [row.values[header] for row in rows])
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions  # filter by 责任单位, 亮灯 ... from the header
+    _print_setup(sheet)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
