@@ -491,7 +491,7 @@ def _plan_fields(**raw: str | None) -> dict:
         else:
             fields[name] = parse.clean_text(value.strip(), f"--{name}")
     if "title" in fields and not fields["title"]:
-        raise InputError("--title 不能为空。")
+        raise InputError("标题不能为空:请写出任务或重点工作的名称。")
     return fields
 
 
