@@ -352,7 +352,7 @@ def ledger_data(cli):
     assert cli("goals", "milestone", "1.2", "2024-06-30", "50").exit_code == 0
     update(cli, "3.1", 100, "2024-05-20", "--note", "演练完成")
     assert cli("goals", "close", "3.1", "--note", "经核验", "--date", "2024-05-21").exit_code == 0
-    update(cli, "2.1", 5, "2024-05-02")
+    update(cli, "2.1", 5, "2024-05-02", "--note", "=1+2", "--problem", "-待定")
 
 
 def test_export_csv_reads_back_as_the_data(cli, data_dir, tmp_path):
@@ -387,6 +387,7 @@ def test_export_csv_reads_back_as_the_data(cli, data_dir, tmp_path):
     assert {k: by_id["1.2"][k] for k in expected_12} == expected_12
     assert (by_id["3.1"]["亮灯"], by_id["3.1"]["当前进度"]) == ("已销号", "100%")
     assert by_id["2.1"]["亮灯"] == "红灯"
+    assert (by_id["2.1"]["最新进展"], by_id["2.1"]["存在问题"]) == ("'=1+2", "'-待定")  # not run as formulas
     assert by_id["4.1"]["亮灯"] == "红灯(未更新)" and by_id["4.1"]["更新日期"] == ""
 
 
@@ -409,6 +410,8 @@ def test_export_xlsx_has_headers_rows_and_light_fills(cli, data_dir, tmp_path):
     fills = {tid: rows[tid][col["亮灯"]].fill.fgColor.rgb for tid in ("1.2", "3.1", "2.1")}
     assert fills == {"1.2": "FF00B050", "3.1": "FF5B9BD5", "2.1": "FFFF0000"}
     assert rows["1.1"][col["亮灯"]].fill.fgColor.rgb == "FFFF0000"
+    note = rows["2.1"][col["最新进展"]]
+    assert (note.value, note.data_type) == ("=1+2", "s")  # text, not a formula
     for i, header in enumerate(HEADERS):
         width = sheet.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width
         assert width >= display_width(header), header
@@ -443,6 +446,25 @@ def test_export_default_name_is_dated(cli, tmp_path):
     assert result.exit_code == 0
     assert (tmp_path / "安民乡工作台账_2024-05-31.csv").is_file()
     assert cn_date(date(2024, 5, 31)) in result.stdout
+
+
+def test_ledger_workflow_as_real_processes(anmin, data_dir, tmp_path):
+    steps = [
+        ["goals", "claim", "2.2", "--by", "\x1b[31m王芳"],
+        ["goals", "update", "2.2", "-p", "100", "-d", "2024-06-01", "--note", "完工"],
+        ["goals", "close", "2.2", "--note", "验收合格", "--date", "2024-06-05"],
+        ["export", "-o", str(tmp_path / "台账.csv"), "--as-of", "2024-06-30"],
+    ]
+    outputs = []
+    for args in steps:
+        done = anmin(*args)
+        assert done.returncode == 0, (args, done.stderr)
+        outputs.append(done.stdout)
+    assert "\x1b" not in outputs[0] and "\\x1b[31m王芳" in outputs[0]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "台账.csv").read_text(encoding="utf-8-sig"), newline="")))
+    row = next(r for r in rows if r["序号"] == "2.2")
+    assert (row["责任人"], row["亮灯"], row["最新进展"]) == ("\x1b[31m王芳", "已销号", "完工")
+    assert anmin("check").returncode == 0
 
 
 # --------------------------------------------------------------------------- completion

@@ -587,19 +587,21 @@ def goals_claim(
         result.update(task=task, previous=task.owner)
         if task.owner and task.owner != name and not force:
             raise InputError(
-                f"任务 {task.id} 已由 {visible(task.owner, oneline=True)} 负责,未改动。"
-                f"如确需改由 {name} 负责,请加 --force(建议先与 {visible(task.owner, oneline=True)} 沟通)。"
+                f"任务 {task.id} 已由 {_shown(task.owner)} 负责,未改动。"
+                f"如确需改由 {_shown(name)} 负责,请加 --force(建议先与 {_shown(task.owner)} 沟通)。"
             )
         return model.with_task(plan, replace(task, owner=name))
 
     _change_plan(ctx, data, name, change)
     task, previous = result["task"], result["previous"]
     if previous == name:
-        _out(f"{_task_line(task)} 的责任人已是 {name}。")
+        _out(f"{_task_line(task)} 的责任人已是 {_shown(name)}。")
     elif previous:
-        _out(f"已认领 {_task_line(task)}:责任人由 {visible(previous, oneline=True)} 改为 {name}。")
+        _out(f"已认领 {_task_line(task)}:责任人由 {_shown(previous)} 改为 {_shown(name)}。")
     else:
-        _out(f"已认领 {_task_line(task)}:责任人为 {name}。记录进展:anmin goals update {task.id} --progress 数值")
+        _out(
+            f"已认领 {_task_line(task)}:责任人为 {_shown(name)}。记录进展:anmin goals update {task.id} --progress 数值"
+        )
 
 
 @goals_app.command("add", cls=AnminCommand)
@@ -757,7 +759,7 @@ def goals_close(
 
     _change_plan(ctx, data, _who(by), change)
     task = closed[0]
-    _out(f"已销号 {_task_line(task)}({cn_date(task.closed)},{task.closed_by}):{visible(text, oneline=True)}")
+    _out(f"已销号 {_task_line(task)}({cn_date(task.closed)},{_shown(task.closed_by)}):{_shown(text)}")
 
 
 @goals_app.command("reopen", cls=AnminCommand)

@@ -40,6 +40,8 @@ LIGHT_FILLS = {
     model.DONE: ("FF5B9BD5", "FFFFFFFF"),
 }
 MAX_WIDTH = 50
+#: A cell starting with one of these is a formula to Excel and WPS.
+FORMULA_START = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,20 @@ def _text(value) -> str:
     return str(value)
 
 
+def _csv_cell(text: str) -> str:
+    """Text that Excel would run as a formula gets a leading ' (shown as plain text, not computed)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def to_csv(rows: list[Row]) -> bytes:
     """UTF-8 with a BOM: Excel and WPS then open it with the Chinese intact."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADERS)
     for row in rows:
-        writer.writerow(pct(row.values[h]) if h in PERCENT_COLUMNS else _text(row.values[h]) for h in HEADERS)
+        writer.writerow(
+            pct(row.values[h]) if h in PERCENT_COLUMNS else _csv_cell(_text(row.values[h])) for h in HEADERS
+        )
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -151,6 +160,8 @@ def to_xlsx(rows: list[Row], sheet_title: str = "工作台账") -> bytes:
         sheet.append([row.values[h] for h in HEADERS])
         for cell in sheet[n]:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text from the data, never a formula
         for h in PERCENT_COLUMNS:
             sheet.cell(n, HEADERS.index(h) + 1).number_format = '0"%"'
         sheet.cell(n, HEADERS.index("更新日期") + 1).number_format = 'yyyy"年"m"月"d"日"'
