@@ -77,6 +77,10 @@ def test_list_json_shape_is_pinned(cli):
         "stale",
         "overdue",
         "last_update",
+        "milestones",
+        "missed_milestone",
+        "closed",
+        "status_label",
     }
     assert (task["id"], task["progress"], task["last_update"]) == ("3.5", 40, "2024-05-20")
     assert goal["progress"] == 8.0  # 40 / 5 tasks of equal weight

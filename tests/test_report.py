@@ -78,7 +78,7 @@ def test_json_is_the_same_data(cli, fixture_data):
     data = json.loads(result.stdout)
     assert data["schema"] == "anmin.report.monthly/1"
     assert data["month"] == "2024-05" and data["as_of"] == "2024-05-31" and data["in_plan_year"] is True
-    assert data["overview"]["counts"] == {"done": 1, "green": 2, "yellow": 1, "red": 3, "stale": 2}
+    assert data["overview"]["counts"] == {"done": 1, "green": 2, "yellow": 1, "red": 3, "stale": 2, "closed": 0}
     assert data["overview"]["change"] == 24  # 32.5% → 33% (half up), 9.4% → 9%
     assert data["problems"] == ["2.4", "2.3", "2.2", "1.2"]  # red+stale (further behind first), red, yellow
     task = data["goals"][0]["tasks"][0]
@@ -305,3 +305,15 @@ def test_overdue_task_is_red_and_says_so(cli, fixture_data):
     assert july.task("2.2").overdue and july.task("2.2").light == model.RED
     text = monthly(cli, fixture_data, "2024-07").stdout
     assert "　　2.加大反电信诈骗工作力度\n　　进度30%，与上月持平，序时进度100%，红灯（已逾期）" in text
+
+
+def test_closed_task_is_reported_as_closed(cli):
+    done = cli("goals", "update", "1.6", "-p", "100", "-d", "2024-05-10", "--note", "品牌方案通过评审")
+    assert done.exit_code == 0, done.output
+    closed = cli("goals", "close", "1.6", "--note", "经乡党委会审核销号", "--date", "2024-05-20")
+    assert closed.exit_code == 0, closed.output
+    text = cli("report", "monthly", "2024-05").stdout
+    assert "已完成1项（其中已销号1项）" in text
+    assert "进度100%，较上月提高100个百分点，序时进度42%，已销号。" in text
+    april = cli("report", "monthly", "2024-04").stdout
+    assert "已销号" not in april

@@ -60,6 +60,8 @@ class TaskLine:
     light: str
     stale: bool
     overdue: bool
+    closed: bool  # 已销号 (done and closed after review)
+    missed: bool  # behind an elapsed 时间节点
     last_update: date | None
     problem: str  # 存在问题 of the latest record as of the month's end
     problem_date: date | None
@@ -172,7 +174,7 @@ def build_monthly(
         progress=model.weighted_mean((t.progress, weights[t.id]) for t in tasks),
         previous=model.weighted_mean((t.previous, weights[t.id]) for t in tasks),
         expected=model.weighted_mean((t.expected, weights[t.id]) for t in tasks),
-        counts={key: sum(gs.counts[key] for gs in now) for key in (*model.LIGHTS, "stale")},
+        counts={key: sum(gs.counts[key] for gs in now) for key in (*model.LIGHTS, "stale", "closed")},
         goals=goals,
         problems=tuple(t.id for t in sorted(_problem_tasks(tasks), key=_severity)),
     )
@@ -204,6 +206,8 @@ def _task_line(ts: model.TaskStatus, previous: float, mine: list[model.Record]) 
         light=ts.light,
         stale=ts.stale,
         overdue=ts.overdue,
+        closed=ts.closed,
+        missed=ts.missed,
         last_update=latest.date if latest else None,
         problem=latest.problem if latest else "",
         problem_date=latest.date if latest and latest.problem.strip() else None,
@@ -282,7 +286,8 @@ def _stale_words(t: TaskLine, stale_days: int) -> str:
 
 
 def _light_words(t: TaskLine, stale_days: int) -> str:
-    words = model.LIGHT_LABELS[t.light] + ("（已逾期）" if t.overdue else "")
+    words = (model.CLOSED_LABEL if t.closed else model.LIGHT_LABELS[t.light]) + ("（已逾期）" if t.overdue else "")
+    words += "（未达到时间节点要求）" if t.missed else ""
     return words + (f"，{_stale_words(t, stale_days)}" if t.stale else "")
 
 
@@ -291,9 +296,10 @@ def _overview(r: MonthlyReport) -> list[str]:
     lines = []
     if not r.in_plan_year:
         lines.append(f"{r.period}不在{r.plan_title}的计划年度（{r.plan_year}年）内，以下情况按该月末评估，仅供参考。")
+    closed = f"（其中已销号{c['closed']}项）" if c["closed"] else ""
     lines.append(
         f"{r.plan_title}共{len(r.goals)}项重点工作、{len(r.tasks)}项重点任务。截至{cn_date(r.period_end)}，"
-        f"已完成{c[model.DONE]}项，绿灯{c[model.GREEN]}项，黄灯{c[model.YELLOW]}项，红灯{c[model.RED]}项；"
+        f"已完成{c[model.DONE]}项{closed}，绿灯{c[model.GREEN]}项，黄灯{c[model.YELLOW]}项，红灯{c[model.RED]}项；"
         f"超过{r.stale_days}天未更新进展的{c['stale']}项。"
     )
     behind = percent(r.expected) - percent(r.progress)
@@ -469,6 +475,8 @@ def _task_json(t: TaskLine) -> dict:
         "light_label": model.LIGHT_LABELS[t.light],
         "stale": t.stale,
         "overdue": t.overdue,
+        "closed": t.closed,
+        "missed": t.missed,
         "last_update": t.last_update.isoformat() if t.last_update else None,
         "problem": t.problem,
         "problem_date": t.problem_date.isoformat() if t.problem_date else None,

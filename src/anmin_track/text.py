@@ -32,6 +32,12 @@ def percent(value: float) -> int:
     return math.floor(value + 0.5)
 
 
+def cn_date_iso(iso: str) -> str:
+    """`2024-05-31` → `2024年5月31日` for dates that come from views as ISO text."""
+    year, month, day = (int(part) for part in iso.split("-"))
+    return f"{year}年{month}月{day}日"
+
+
 def pct(value: float) -> str:
     """A percentage for people: whole numbers, `45%`."""
     return f"{percent(value)}%"
