@@ -77,6 +77,10 @@ def test_list_json_shape_is_pinned(cli):
         "stale",
         "overdue",
         "last_update",
+        "milestones",
+        "missed_milestone",
+        "closed",
+        "status_label",
     }
     assert (task["id"], task["progress"], task["last_update"]) == ("3.5", 40, "2024-05-20")
     assert goal["progress"] == 8.0  # 40 / 5 tasks of equal weight
@@ -281,7 +285,7 @@ def test_update_without_terminal_does_not_hang(anmin):
 
 def test_core_modules_do_not_load_the_cli_frameworks():
     code = (
-        "import sys, anmin_track.model, anmin_track.store, anmin_track.views, anmin_track.parse;"
+        "import sys, anmin_track.model, anmin_track.store, anmin_track.views, anmin_track.parse, anmin_track.report;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'rich', 'click')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

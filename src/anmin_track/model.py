@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from itertools import pairwise
 
 SCHEMA = 1
 
@@ -17,6 +18,8 @@ DONE, GREEN, YELLOW, RED = "done", "green", "yellow", "red"
 LIGHTS = (DONE, GREEN, YELLOW, RED)
 LIGHT_LABELS = {DONE: "已完成", GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯"}
 STALE_LABEL = "未更新"
+#: 已销号: a display state on top of done (the light stays ``done``).
+CLOSED_LABEL = "已销号"
 #: Worst first, for ordering problems in lists and reports.
 SEVERITY = {RED: 0, YELLOW: 1, GREEN: 2, DONE: 3}
 
@@ -41,6 +44,14 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class Milestone:
+    """时间节点: by the end of ``date`` the task should have reached ``percent``."""
+
+    date: date
+    percent: int
+
+
+@dataclass(frozen=True)
 class Task:
     """A key task (重点任务) under a goal: who leads it, when it runs, what it measures."""
 
@@ -56,6 +67,11 @@ class Task:
     due: date = date(2024, 12, 31)
     weight: float = 1
     metrics: tuple[Metric, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    #: 销号: the day the finished task was signed off after review, by whom and why.
+    closed: date | None = None
+    closed_note: str = ""
+    closed_by: str = ""
 
     def metric(self, name: str) -> Metric | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -132,10 +148,19 @@ class TaskStatus:
     light: str
     stale: bool
     overdue: bool
+    #: The latest elapsed milestone whose percent the progress has not reached.
+    missed: Milestone | None = None
+    #: 已销号 as of that day: done, and signed off on or before it.
+    closed: bool = False
 
     @property
     def behind(self) -> float:
         return self.expected - self.progress
+
+    @property
+    def label(self) -> str:
+        """已销号 for signed-off tasks, else the light's label."""
+        return CLOSED_LABEL if self.closed else LIGHT_LABELS[self.light]
 
 
 @dataclass(frozen=True)
@@ -150,10 +175,11 @@ class GoalStatus:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {light: 0 for light in LIGHTS} | {"stale": 0}
+        counts = {light: 0 for light in LIGHTS} | {"stale": 0, "closed": 0}
         for ts in self.tasks:
             counts[ts.light] += 1
             counts["stale"] += ts.stale
+            counts["closed"] += ts.closed
         return counts
 
     @property
@@ -162,26 +188,47 @@ class GoalStatus:
         return max(dates) if dates else None
 
 
-def expected_progress(start: date, due: date, as_of: date) -> float:
-    """序时进度: the share (0–100) of the start→due span elapsed by the end of ``as_of``.
+def expected_progress(start: date, due: date, as_of: date, milestones: Iterable[Milestone] = ()) -> float:
+    """序时进度: the progress (0–100) expected by the end of ``as_of``.
 
+    Piecewise-linear in elapsed whole days through (start, 0), each milestone, and
+    (due, 100); without milestones that is the share of the start→due span elapsed.
     Both ends count as whole days, so the due day itself reaches 100.
     """
     if as_of < start:
         return 0.0
     if as_of >= due:
         return 100.0
-    return 100.0 * ((as_of - start).days + 1) / ((due - start).days + 1)
+
+    def elapsed(day: date) -> int:
+        return (day - start).days + 1
+
+    knots = [(0, 0.0), *((elapsed(m.date), float(m.percent)) for m in milestones), (elapsed(due), 100.0)]
+    x = elapsed(as_of)
+    for (x0, y0), (x1, y1) in pairwise(knots):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
+    return 100.0
 
 
-def light_for(progress: float, expected: float, overdue: bool, settings: Settings) -> str:
-    """亮灯: done at 100; red when overdue or far behind; yellow when lagging; else green."""
+def missed_milestone(milestones: Iterable[Milestone], progress: float, as_of: date) -> Milestone | None:
+    """The latest milestone already past (its day is over) whose percent is not reached."""
+    missed = [m for m in milestones if m.date < as_of and progress < m.percent]
+    return max(missed, key=lambda m: m.date) if missed else None
+
+
+def light_for(progress: float, expected: float, overdue: bool, settings: Settings, missed: bool = False) -> str:
+    """亮灯: done at 100; red when overdue or far behind; yellow when lagging or a 时间节点 was missed; else green.
+
+    A missed milestone is a formal failure in the ledger even when interpolation puts
+    the task only a few points behind, so it never shows green.
+    """
     if progress >= 100:
         return DONE
     behind = expected - progress
     if overdue or behind > settings.red_behind:
         return RED
-    if behind >= settings.yellow_behind:
+    if behind >= settings.yellow_behind or missed:
         return YELLOW
     return GREEN
 
@@ -196,16 +243,20 @@ def is_stale(task: Task, latest: Record | None, as_of: date, settings: Settings)
 
 def task_status(task: Task, latest: Record | None, as_of: date, settings: Settings) -> TaskStatus:
     progress = float(latest.progress) if latest else 0.0
-    expected = expected_progress(task.start, task.due, as_of)
+    expected = expected_progress(task.start, task.due, as_of, task.milestones)
     overdue = as_of > task.due and progress < 100
+    missed = missed_milestone(task.milestones, progress, as_of)
+    light = light_for(progress, expected, overdue, settings, missed is not None)
     return TaskStatus(
         task=task,
         latest=latest,
         progress=progress,
         expected=expected,
-        light=light_for(progress, expected, overdue, settings),
+        light=light,
         stale=is_stale(task, latest, as_of, settings),
         overdue=overdue,
+        missed=missed,
+        closed=light == DONE and task.closed is not None and task.closed <= as_of,
     )
 
 
@@ -224,7 +275,8 @@ def goal_status(goal: Goal, latest: Mapping[str, Record], as_of: date, settings:
         light = DONE
     else:
         overdue = any(ts.overdue for ts in tasks)
-        light = light_for(progress, expected, overdue, settings)
+        missed = any(ts.missed for ts in tasks)
+        light = light_for(progress, expected, overdue, settings, missed)
     return GoalStatus(goal=goal, progress=progress, expected=expected, light=light, tasks=tasks)
 
 
@@ -242,3 +294,40 @@ def latest_by_task(records: Iterable[Record], as_of: date | None = None) -> dict
         if current is None or r.sort_key >= current.sort_key:
             latest[r.task] = r
     return latest
+
+
+# --------------------------------------------------------------------------- changing the plan (pure)
+
+
+def next_task_id(goal: Goal) -> str:
+    """The next free task number in ``goal``: one more than the highest in use."""
+    numbers = [int(t.id.rpartition(".")[2]) for t in goal.tasks if t.id.rpartition(".")[2].isdigit()]
+    return f"{goal.id}.{max(numbers, default=0) + 1}"
+
+
+def _with_goal(plan: Plan, goal: Goal) -> Plan:
+    return replace(plan, goals=tuple(goal if g.id == goal.id else g for g in plan.goals))
+
+
+def with_task(plan: Plan, task: Task) -> Plan:
+    """``plan`` with ``task`` replacing the task of the same id, or appended to its goal."""
+    goal = plan.goal(task.goal_id)
+    tasks = goal.tasks if plan.task(task.id) else (*goal.tasks, task)
+    return _with_goal(plan, replace(goal, tasks=tuple(task if t.id == task.id else t for t in tasks)))
+
+
+def without_task(plan: Plan, task: Task) -> Plan:
+    goal = plan.goal(task.goal_id)
+    return _with_goal(plan, replace(goal, tasks=tuple(t for t in goal.tasks if t.id != task.id)))
+
+
+def with_goal_title(plan: Plan, goal: Goal, title: str) -> Plan:
+    return _with_goal(plan, replace(goal, title=title))
+
+
+def with_milestone(task: Task, day: date, percent: int | None) -> Task:
+    """``task`` with the milestone on ``day`` set to ``percent`` (removed when None), in date order."""
+    kept = [m for m in task.milestones if m.date != day]
+    if percent is not None:
+        kept.append(Milestone(day, percent))
+    return replace(task, milestones=tuple(sorted(kept, key=lambda m: m.date)))

@@ -29,6 +29,9 @@ STATUS_WORDS = {
     "已完成": "done",
     "stale": "stale",
     "未更新": "stale",
+    "closed": "closed",
+    "销号": "closed",
+    "已销号": "closed",
 }
 
 
@@ -67,19 +70,37 @@ def parse_month(raw: str, option: str = "月份") -> tuple[int, int]:
     raise InputError(f"{option} {text!r} 无法识别,请写成 2024-05、202405 或 2024年5月。")
 
 
-def parse_progress(raw: str) -> int:
+def parse_progress(raw: str, option: str = "--progress", example: str = "--progress 45") -> int:
     """A whole percentage 0–100; `45`, `45%` and `４５％` all mean 45."""
     text = normalize(raw).removesuffix("%").strip()
     if not re.fullmatch(r"\d{1,3}", text) or int(text) > 100:
-        raise InputError(f"--progress 的值 {raw!r} 无效:应为 0 到 100 的整数(百分比),如 --progress 45。")
+        raise InputError(f"{option} 的值 {raw!r} 无效:应为 0 到 100 的整数(百分比),如 {example}。")
     return int(text)
+
+
+def parse_weight(raw: str) -> float:
+    """A positive number; whole numbers stay whole (`2` is stored as 2, not 2.0)."""
+    text = normalize(raw)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise InputError(f"--weight 的值 {raw!r} 无效:应为大于 0 的数字,如 --weight 2。")
+    return int(value) if value.is_integer() else value
+
+
+def parse_partners(raw: str) -> tuple[str, ...]:
+    """配合单位: names separated by 、 , ; or spaces; an empty value clears the list."""
+    names = re.split(r"[、,，;；\s]+", normalize(raw))
+    return tuple(clean_text(n, "--partners") for n in names if n)
 
 
 def parse_status(raw: str) -> str:
     word = STATUS_WORDS.get(normalize(raw).lower())
     if word is None:
         raise InputError(
-            f"--status 的值 {raw!r} 无效,可选:red(红灯)、yellow(黄灯)、green(绿灯)、done(已完成)、stale(未更新)。"
+            f"--status 的值 {raw!r} 无效,可选:red(红灯)、yellow(黄灯)、green(绿灯)、done(已完成)、stale(未更新)、closed(已销号)。"
         )
     return word
 

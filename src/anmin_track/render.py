@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from anmin_track import model
-from anmin_track.text import pct, visible
+from anmin_track.text import cn_date_iso, pct, visible
 
 LIGHT_STYLES = {model.DONE: "bold blue", model.GREEN: "bold green", model.YELLOW: "bold yellow", model.RED: "bold red"}
 UNCLAIMED = "待认领"
@@ -27,8 +27,8 @@ def plain(value: object, oneline: bool = True, style: str = "") -> Text:
     return Text(visible("" if value is None else str(value), oneline=oneline), style=style)
 
 
-def light_text(light: str, stale: bool = False) -> Text:
-    text = Text(model.LIGHT_LABELS[light], style=LIGHT_STYLES[light])
+def light_text(light: str, stale: bool = False, closed: bool = False) -> Text:
+    text = Text(model.CLOSED_LABEL if closed else model.LIGHT_LABELS[light], style=LIGHT_STYLES[light])
     if stale:
         text.append(" " + model.STALE_LABEL, style="magenta")
     return text
@@ -47,6 +47,7 @@ def _counts(counts: dict) -> Text:
     text = Text()
     for key, label, style in (
         ("done", "完成", "blue"),
+        ("closed", "销号", "blue"),
         ("green", "绿", "green"),
         ("yellow", "黄", "yellow"),
         ("red", "红", "red"),
@@ -55,6 +56,10 @@ def _counts(counts: dict) -> Text:
         if counts[key]:
             text.append(f"{label}{counts[key]} ", style=style)
     return text
+
+
+def _task_light(task: dict) -> Text:
+    return light_text(task["light"], task["stale"], task["closed"] is not None)
 
 
 def _owner(task: dict) -> Text:
@@ -98,11 +103,21 @@ def goals_table(view: dict, with_tasks: bool) -> Table:
                     plain(task["due"]),
                     bar(task["progress"]),
                     Text(pct(task["expected"])),
-                    light_text(task["light"], task["stale"]),
+                    _task_light(task),
                     plain(task["last_update"] or "—"),
                     end_section=i == len(goal["tasks"]) - 1,
                 )
     return table
+
+
+def _milestones(task: dict) -> Text:
+    """Each 时间节点 as `2024年6月30日 50%`, the missed one marked."""
+    text = Text()
+    for i, m in enumerate(task["milestones"]):
+        text.append(("、" if i else "") + f"{cn_date_iso(m['date'])} {m['percent']}%")
+        if m == task["missed_milestone"]:
+            text.append("(未达到)", style="bold yellow")
+    return text
 
 
 def _field_rows(rows: list[tuple[str, object]]) -> Table:
@@ -134,8 +149,13 @@ def task_detail(view: dict) -> list:
         ("权重", f"{task['weight']:g}"),
         ("当前进度", bar(task["progress"])),
         ("序时进度", pct(task["expected"])),
-        ("亮灯", light_text(task["light"], task["stale"])),
+        ("亮灯", _task_light(task)),
     ]
+    if task["milestones"]:
+        rows.append(("时间节点", _milestones(task)))
+    if task["closed"]:
+        closed = task["closed"]
+        rows.append(("销号", plain(f"{cn_date_iso(closed['date'])} {closed['by']}:{closed['note']}")))
     for m in task["metrics"]:
         baseline = "—" if m["baseline"] is None else f"{m['baseline']:g}{m['unit']}"
         latest = "暂无" if m["latest"] is None else f"{m['latest']:g}{m['unit']}"
@@ -200,7 +220,7 @@ def goal_detail(view: dict) -> list:
             plain(task["title"]),
             _owner(task),
             bar(task["progress"]),
-            light_text(task["light"], task["stale"]),
+            _task_light(task),
             plain(note),
         )
     return [_field_rows(rows), table]

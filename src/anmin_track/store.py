@@ -20,7 +20,7 @@ import functools
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -295,7 +295,11 @@ TASK_FIELDS = {
     "start": (DATE, False),
     "due": (DATE, False),
     "weight": (NUMBER, False),
+    "closed": (DATE, False),
+    "closed_note": (TEXT, False),
+    "closed_by": (TEXT, False),
     "metrics": (TABLE_LIST, False),
+    "milestones": (TABLE_LIST, False),
 }
 METRIC_FIELDS = {
     "name": (TEXT, True),
@@ -303,6 +307,7 @@ METRIC_FIELDS = {
     "baseline": (NUMBER, False),
     "baseline_text": (TEXT, False),
 }
+MILESTONE_FIELDS = {"date": (DATE, True), "percent": (INT, True)}
 
 
 def load_plan(data: DataDir) -> model.Plan:
@@ -359,7 +364,7 @@ def _settings(table: dict, check: Checker) -> model.Settings:
 
 def _goals(raw_goals: list[dict], check: Checker) -> tuple[model.Goal, ...]:
     goals, seen_goals, seen_tasks = [], set(), set()
-    task_n = metric_n = 0
+    task_n = metric_n = milestone_n = 0
     for n, raw in enumerate(raw_goals):
         line = check.lines.entry("goals", n)
         if not check.table(raw, GOAL_FIELDS, f"第 {n + 1} 个目标", line):
@@ -380,7 +385,12 @@ def _goals(raw_goals: list[dict], check: Checker) -> tuple[model.Goal, ...]:
                 for i in range(len(raw_task.get("metrics", []) or []))
             ]
             metric_n += len(metric_lines)
-            task = _task(gid, raw_task, tline, metric_lines, check)
+            milestone_lines = [
+                check.lines.entry("goals.tasks.milestones", milestone_n + i)
+                for i in range(len(raw_task.get("milestones", []) or []))
+            ]
+            milestone_n += len(milestone_lines)
+            task = _task(gid, raw_task, tline, metric_lines, milestone_lines, check)
             if task is None:
                 continue
             if task.id in seen_tasks:
@@ -391,7 +401,9 @@ def _goals(raw_goals: list[dict], check: Checker) -> tuple[model.Goal, ...]:
     return tuple(goals)
 
 
-def _task(gid: str, raw: dict, line: int | None, metric_lines: list, check: Checker) -> model.Task | None:
+def _task(
+    gid: str, raw: dict, line: int | None, metric_lines: list, milestone_lines: list, check: Checker
+) -> model.Task | None:
     where = f"任务 {raw.get('id', '?')} "
     if not check.table(raw, TASK_FIELDS, where, line):
         return None
@@ -405,13 +417,167 @@ def _task(gid: str, raw: dict, line: int | None, metric_lines: list, check: Chec
     names = [m.name for m in metrics]
     for name in {n for n in names if names.count(n) > 1}:
         check.add(line, f"{where}的指标名称 {name} 重复")
-    fields = {k: v for k, v in raw.items() if k != "metrics"}
-    task = model.Task(goal_id=gid, **{**fields, "partners": tuple(raw.get("partners", ())), "metrics": tuple(metrics)})
+    milestones = [
+        (model.Milestone(**raw_m), mline)
+        for raw_m, mline in zip(raw.get("milestones", []), milestone_lines, strict=True)
+        if check.table(raw_m, MILESTONE_FIELDS, f"{where}的时间节点", mline)
+    ]
+    fields = {k: v for k, v in raw.items() if k not in ("metrics", "milestones")}
+    task = model.Task(
+        goal_id=gid,
+        **{
+            **fields,
+            "partners": tuple(raw.get("partners", ())),
+            "metrics": tuple(metrics),
+            "milestones": tuple(m for m, _ in milestones),
+        },
+    )
     if task.start > task.due:
         check.add(check.lines.key("due", line), f"{where}的截止日期 {task.due} 早于开始日期 {task.start}")
     if task.weight <= 0:
         check.add(check.lines.key("weight", line), f"{where}的权重 weight 应大于 0")
+    if task.closed is not None and task.closed < task.start:
+        check.add(check.lines.key("closed", line), f"{where}的销号日期 {task.closed} 早于开始日期 {task.start}")
+    _check_milestones(task, milestones, where, check)
     return task
+
+
+def _check_milestones(task: model.Task, milestones: list[tuple[model.Milestone, int | None]], where, check) -> None:
+    """时间节点: inside start..due, 0–100, dates increasing, percents never decreasing."""
+    previous = None
+    for m, mline in milestones:
+        at = check.lines.key("date", mline)
+        if not task.start <= m.date <= task.due:
+            check.add(at, f"{where}的时间节点 {m.date} 不在任务起止日期 {task.start} 至 {task.due} 之内")
+        elif m.date == task.due and m.percent != 100:
+            check.add(at, f"{where}在截止日期 {m.date} 的时间节点进度应为 100(截止日即应完成)")
+        if not 0 <= m.percent <= 100:
+            check.add(check.lines.key("percent", mline), f"{where}的时间节点进度 {m.percent} 超出范围(应为 0~100)")
+        if previous is not None:
+            if m.date <= previous.date:
+                check.add(at, f"{where}的时间节点日期应逐个递增且不重复({previous.date} 之后是 {m.date})")
+            elif m.percent < previous.percent:
+                check.add(
+                    check.lines.key("percent", mline),
+                    f"{where}的时间节点进度不能下降({previous.date} 为 {previous.percent}%,{m.date} 为 {m.percent}%)",
+                )
+        previous = m
+
+
+# --------------------------------------------------------------------------- writing the plan
+
+#: tomli-w cannot keep comments: a regenerated goals.toml starts with this instead.
+PLAN_HEADER = """\
+# 年度工作计划(计划文件):重点工作、重点任务、责任分工、时间节点与销号信息。
+# 可用 anmin goals edit/claim/add/remove/milestone/close/reopen 修改;命令改写本文件时注释会重置为本说明。
+# 进展记录不写在这里,而是按月保存在 progress/YYYY-MM.toml。手工修改后请运行 `anmin check` 检查格式。
+# 亮灯:落后序时进度 yellow_behind 个百分点起为黄灯,超过 red_behind 个百分点或逾期未完成为红灯;
+# 错过时间节点至少为黄灯;超过 stale_days 天没有进展记录标为“未更新”。
+"""
+
+
+def _task_fields(task: model.Task) -> dict:
+    out = {
+        "id": task.id,
+        "title": task.title,
+        "source": task.source,
+        "lead": task.lead,
+        "unit": task.unit,
+        "owner": task.owner,
+        "partners": list(task.partners),
+        "start": task.start,
+        "due": task.due,
+        "weight": task.weight,
+    }
+    if task.closed is not None:
+        out["closed"] = task.closed
+    if task.closed_note:
+        out["closed_note"] = task.closed_note
+    if task.closed_by:
+        out["closed_by"] = task.closed_by
+    return out
+
+
+def _metric_fields(m: model.Metric) -> dict:
+    baseline = {} if m.baseline is None else {"baseline": m.baseline}
+    return {"name": m.name, "unit": m.unit, **baseline, "baseline_text": m.baseline_text}
+
+
+def dump_plan(plan: model.Plan) -> bytes:
+    """goals.toml for ``plan``: a fixed comment, then every table under its own header.
+
+    Sections are laid out here (tomli-w only formats the flat key = value lines) so that
+    metrics and milestones always get ``[[...]]`` headers, which the line numbers in
+    validation messages rely on, and keys keep the order people read them in.
+    """
+    import tomli_w
+
+    def section(header: str, fields: dict) -> str:
+        return f"\n{header}\n{tomli_w.dumps(fields)}"
+
+    s = plan.settings
+    parts = [
+        PLAN_HEADER,
+        tomli_w.dumps({"schema": model.SCHEMA}),
+        section(
+            "[plan]",
+            {"org": plan.org, "issuer": plan.issuer, "year": plan.year, "title": plan.title, "source": plan.source},
+        ),
+        section(
+            "[settings]", {"yellow_behind": s.yellow_behind, "red_behind": s.red_behind, "stale_days": s.stale_days}
+        ),
+    ]
+    for goal in plan.goals:
+        parts.append(section("[[goals]]", {"id": goal.id, "title": goal.title}))
+        for task in goal.tasks:
+            parts.append(section("[[goals.tasks]]", _task_fields(task)))
+            parts += [section("[[goals.tasks.metrics]]", _metric_fields(m)) for m in task.metrics]
+            parts += [
+                section("[[goals.tasks.milestones]]", {"date": m.date, "percent": m.percent}) for m in task.milestones
+            ]
+    return "".join(parts).encode("utf-8")
+
+
+def _month_texts(data: DataDir) -> dict[tuple[int, int], tuple[str, str]]:
+    """Every month file's label and text."""
+    out = {}
+    for ym, path in sorted(month_files(data).items()):
+        label = _label(data, path)
+        out[ym] = (label, read_text(path, label))
+    return out
+
+
+def _record_problems(texts: dict, plan: model.Plan) -> list[Problem]:
+    return [p for ym, (label, text) in texts.items() for p in records_from_toml(text, label, plan, ym)[1]]
+
+
+def change_plan(data: DataDir, who: str, change: Callable[[model.Plan], model.Plan]) -> model.Plan:
+    """Rewrite goals.toml with ``change`` applied to the plan as re-read under the lock.
+
+    ``change`` sees the freshest plan and may raise an AnminError to refuse (so checks
+    such as "someone already owns this task" cannot race another writer). The new plan
+    must validate on its own and against every progress record, or nothing is written.
+    An unchanged plan is not rewritten (the file keeps its hand-written comments).
+    """
+    with locked(data, who):
+        plan = load_plan(data)
+        texts = _month_texts(data)
+        raise_if_problems(_record_problems(texts, plan))
+        new = change(plan)
+        content = dump_plan(new)
+        _, problems = plan_from_toml(content.decode("utf-8"), _label(data, data.plan_file))
+        if problems:
+            raise InputError(f"{problems[0].message}。数据未作任何修改。")
+        conflicts = _record_problems(texts, new)
+        if conflicts:
+            raise InputError(f"修改后与已有进展记录冲突:{conflicts[0]}。数据未作任何修改。")
+        if new != plan:
+            write_files(data, {data.plan_file: content})
+    return new
+
+
+def task_record_count(data: DataDir, plan: model.Plan, task: model.Task) -> int:
+    return sum(r.task == task.id for r in load_records(data, plan, sorted(month_files(data))))
 
 
 # --------------------------------------------------------------------------- progress records
@@ -619,6 +785,19 @@ def latest_records(data: DataDir, plan: model.Plan, as_of: date) -> dict[str, mo
     return result
 
 
+def month_report_records(
+    data: DataDir, plan: model.Plan, ym: tuple[int, int]
+) -> tuple[list[model.Record], dict[str, model.Record]]:
+    """What a monthly report needs: the month's records, and each task's latest record before it.
+
+    Reads the month's own file plus, through ``latest_records``, only the earlier months
+    needed to find each task's state at the end of the previous month.
+    """
+    first = date(*ym, 1)
+    before = latest_records(data, plan, date.fromordinal(first.toordinal() - 1))
+    return load_month(data, plan, ym), before
+
+
 def task_history(data: DataDir, plan: model.Plan, task: model.Task, as_of: date, limit: int) -> list[model.Record]:
     """A task's newest ``limit`` records dated up to ``as_of``, newest first.
 
@@ -761,6 +940,14 @@ def _write_failure(where: Path, exc: OSError) -> str:
     return f"写入 {where} 失败({exc.strerror or exc})。数据未作任何修改。"
 
 
+def write_file(path: Path, content: bytes) -> None:
+    """``atomic_write`` with failures told in Chinese (a WriteError); also used for reports."""
+    try:
+        atomic_write(path, content)
+    except OSError as exc:
+        raise WriteError(_write_failure(path, exc)) from None
+
+
 def write_files(data: DataDir, files: dict[Path, bytes]) -> None:
     """Write several files atomically, one after another, in the given order.
 
@@ -768,10 +955,7 @@ def write_files(data: DataDir, files: dict[Path, bytes]) -> None:
     dies in between, the index no longer matches the sizes and is rebuilt.
     """
     for path, content in files.items():
-        try:
-            atomic_write(path, content)
-        except OSError as exc:
-            raise WriteError(_write_failure(path, exc)) from None
+        write_file(path, content)
 
 
 # --------------------------------------------------------------------------- recording progress

@@ -1,5 +1,6 @@
 """Showing text that came from data files: literally, never as markup or terminal codes."""
 
+import math
 import re
 import unicodedata
 
@@ -26,9 +27,20 @@ def cn_date(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def percent(value: float) -> int:
+    """A percentage rounded to a whole number the way staff do it (四舍五入: 32.5 → 33)."""
+    return math.floor(value + 0.5)
+
+
+def cn_date_iso(iso: str) -> str:
+    """`2024-05-31` → `2024年5月31日` for dates that come from views as ISO text."""
+    year, month, day = (int(part) for part in iso.split("-"))
+    return f"{year}年{month}月{day}日"
+
+
 def pct(value: float) -> str:
     """A percentage for people: whole numbers, `45%`."""
-    return f"{round(value):d}%"
+    return f"{percent(value)}%"
 
 
 def display_width(text: str) -> int:

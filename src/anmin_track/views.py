@@ -35,6 +35,16 @@ def record_view(r: model.Record) -> dict:
     }
 
 
+def milestone_view(m: model.Milestone | None) -> dict | None:
+    return {"date": m.date.isoformat(), "percent": m.percent} if m else None
+
+
+def closed_view(ts: model.TaskStatus) -> dict | None:
+    """销号 details when the task is signed off as of the view's day, else None."""
+    t = ts.task
+    return {"date": t.closed.isoformat(), "note": t.closed_note, "by": t.closed_by} if ts.closed else None
+
+
 def task_view(ts: model.TaskStatus) -> dict:
     t = ts.task
     return {
@@ -54,6 +64,10 @@ def task_view(ts: model.TaskStatus) -> dict:
         "stale": ts.stale,
         "overdue": ts.overdue,
         "last_update": _iso(ts.latest.date if ts.latest else None),
+        "milestones": [milestone_view(m) for m in t.milestones],
+        "missed_milestone": milestone_view(ts.missed),
+        "closed": closed_view(ts),
+        "status_label": ts.label,
     }
 
 
@@ -80,6 +94,8 @@ def matches(ts: model.TaskStatus, owner: str | None, status: str | None) -> bool
         return False
     if status == "stale":
         return ts.stale
+    if status == "closed":
+        return ts.closed
     return status is None or ts.light == status
 
 

@@ -1,0 +1,319 @@
+"""`anmin report monthly`: golden outputs, properties, month handling, output files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from anmin_track import model, report, store
+from report_fixture import LATER, RECORDS, make_data, record
+from report_fixture import PLAN as PLAN_TOML
+
+GOLDEN = Path(__file__).with_name("golden")
+UPDATE_ENV = "ANMIN_UPDATE_GOLDEN"
+LABEL_TO_LIGHT = {label: light for light, label in model.LIGHT_LABELS.items()}
+
+
+@pytest.fixture
+def fixture_data(tmp_path) -> store.DataDir:
+    """The fixture plan with records up to June: the May report must ignore June."""
+    return make_data(tmp_path / "fixture", [*RECORDS, *LATER])
+
+
+def monthly(cli, data: store.DataDir, *args: str):
+    return cli("--data", str(data.path), "report", "monthly", *args)
+
+
+def build(data: store.DataDir, ym: tuple[int, int]) -> report.MonthlyReport:
+    plan = store.load_plan(data)
+    month_records, before = store.month_report_records(data, plan, ym)
+    return report.build_monthly(plan, month_records, before, ym)
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("text", "monthly_2024-05.txt"), ("markdown", "monthly_2024-05.md")])
+def test_golden_report(cli, fixture_data, fmt, name):
+    """Byte-exact: no record this month (1.2), never reported (2.4), stale + red (2.3), red (2.2), done (1.3), metrics with and
+    without a 2023 baseline, notes with newlines, Rich/Markdown markup and an ANSI escape."""
+    result = monthly(cli, fixture_data, "2024-05", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    golden = GOLDEN / name
+    if os.environ.get(UPDATE_ENV):
+        golden.write_bytes(result.stdout_bytes)
+    assert result.stdout_bytes == golden.read_bytes()
+
+
+def test_text_is_clean_for_pasting(cli, fixture_data):
+    text = monthly(cli, fixture_data, "2024-05").stdout
+    assert "\x1b" not in text and "\\x1b[31m" in text  # the escape is shown, not obeyed
+    assert "[red]重点[/red] *加急* #1" in text  # markup kept literally
+    assert all(line == line.rstrip() for line in text.splitlines())
+    assert not re.search(r"[\u4e00-\u9fff][,:;()?!]|[,:;()?!][\u4e00-\u9fff]", _our_words(text))
+
+
+def _our_words(text: str) -> str:
+    """The report minus text that came from the data (titles and notes keep their own punctuation)."""
+    for r in [*RECORDS, *LATER]:
+        for part in (r.note, r.problem, r.next):
+            for line in part.split("\n"):
+                text = text.replace(line.replace("\x1b", "\\x1b"), "")
+    for title in [g.title for g in PLAN.goals] + [t.title for t in PLAN.tasks]:
+        text = text.replace(title, "")
+    return text
+
+
+def test_json_is_the_same_data(cli, fixture_data):
+    result = monthly(cli, fixture_data, "2024-05", "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["schema"] == "anmin.report.monthly/1"
+    assert data["month"] == "2024-05" and data["as_of"] == "2024-05-31" and data["in_plan_year"] is True
+    assert data["overview"]["counts"] == {"done": 1, "green": 2, "yellow": 1, "red": 3, "stale": 2, "closed": 0}
+    assert data["overview"]["change"] == 24  # 32.5% → 33% (half up), 9.4% → 9%
+    assert data["problems"] == ["2.4", "2.3", "2.2", "1.2"]  # red+stale (further behind first), red, yellow
+    task = data["goals"][0]["tasks"][0]
+    assert [e["date"] for e in task["entries"]] == ["2024-05-10", "2024-05-28"]
+    assert task["entries"][1]["note"] == RECORDS[-1].note  # stored text, not escaped
+    assert task["entries"][1]["metrics"][1] == {"name": "红色讲解员", "unit": "名", "value": 23, "baseline": 20}
+    assert data["goals"][0]["tasks"][1]["entries"] == []
+
+
+# --------------------------------------------------------------------------- months
+
+
+@pytest.mark.parametrize("month", ["2024-5", "202405", "2024年5月", "２０２４年５月", "2024/05"])
+def test_month_spellings(cli, fixture_data, month):
+    assert monthly(cli, fixture_data, month).stdout == monthly(cli, fixture_data, "2024-05").stdout
+
+
+@pytest.mark.parametrize("month", ["2024-13", "5月", "abc", "2024-00"])
+def test_bad_month_is_an_input_error(cli, fixture_data, month):
+    result = monthly(cli, fixture_data, month)
+    assert result.exit_code == 2 and result.stderr.startswith("错误:") and "2024-05" in result.stderr
+
+
+def test_default_month_is_the_current_one(cli, fixture_data):
+    today = date.today()
+    assert f"（{today.year}年{today.month}月）" in monthly(cli, fixture_data).stdout
+
+
+def test_month_without_records_is_a_valid_report(cli, fixture_data):
+    result = monthly(cli, fixture_data, "2024-02")
+    assert result.exit_code == 0
+    assert "本月各项任务均未报送进展。" in result.stdout and "本月各项任务均未报送下步计划。" in result.stdout
+    assert result.stdout.count("本月未报送进展。") == 7
+    assert result.stdout.rstrip().endswith("安民乡人民政府\n2024年2月29日")
+
+
+def test_empty_data_folder_gives_a_report(cli, data_dir):
+    """The real 2024 plan with no progress folder at all."""
+    (data_dir / "progress").rmdir()
+    result = cli("report", "monthly", "2024-05")
+    assert result.exit_code == 0
+    assert "共4项重点工作、21项重点任务" in result.stdout and "红灯21项" in result.stdout
+
+
+def test_month_outside_the_plan_year_says_so(cli, fixture_data):
+    result = monthly(cli, fixture_data, "2025-01")
+    assert result.exit_code == 0
+    assert "2025年1月不在2024年工作思路要点的计划年度（2024年）内" in result.stdout
+    assert "2025年1月" in result.stdout and "2025年1月31日" in result.stdout
+    inside = monthly(cli, fixture_data, "2024-12").stdout
+    assert "计划年度" not in inside
+
+
+def test_change_since_last_month_uses_the_previous_month_end(fixture_data):
+    may = build(fixture_data, (2024, 5))
+    assert may.task("1.1").previous == 30 and may.task("1.1").progress == 45
+    assert may.task("2.3").stale and may.task("2.3").last_update == date(2024, 3, 10)
+    june = build(fixture_data, (2024, 6))
+    assert june.task("1.1").previous == 45 and june.task("1.1").progress == 60
+    assert not june.task("2.3").stale and june.task("2.3").previous == 5
+
+
+def test_report_reads_only_the_months_it_needs(fixture_data, monkeypatch):
+    plan = store.load_plan(fixture_data)
+    store.load_index(fixture_data, plan)  # index is current (written by add_record)
+    seen = []
+    real = store.load_month
+
+    def spy(data, plan, ym):
+        seen.append(ym)
+        return real(data, plan, ym)
+
+    monkeypatch.setattr(store, "load_month", spy)
+    build(fixture_data, (2024, 5))
+    assert (2024, 6) not in seen and (2024, 5) in seen
+
+
+# --------------------------------------------------------------------------- output files and errors
+
+
+def test_output_writes_the_file_and_prints_its_path(cli, fixture_data, tmp_path):
+    target = tmp_path / "月报" / "2024-05.txt"
+    result = monthly(cli, fixture_data, "2024-05", "--output", str(target))
+    assert result.exit_code == 0 and str(target.resolve()) in result.stdout
+    assert target.read_bytes() == monthly(cli, fixture_data, "2024-05").stdout_bytes
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_output_failure_is_a_chinese_write_error(cli, fixture_data, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    result = monthly(cli, fixture_data, "2024-05", "--output", str(blocker / "report.txt"))
+    assert result.exit_code == 1 and result.stderr.startswith("错误:") and "写入" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_bad_format_is_an_input_error(cli, fixture_data):
+    result = monthly(cli, fixture_data, "2024-05", "--format", "pdf")
+    assert result.exit_code == 2 and "text" in result.stderr and "markdown" in result.stderr
+
+
+def test_md_and_txt_are_accepted_as_format_names(cli, fixture_data):
+    assert monthly(cli, fixture_data, "2024-05", "-f", "md").stdout.startswith("# 安民乡")
+    assert monthly(cli, fixture_data, "2024-05", "-f", "txt").stdout.startswith("安民乡")
+
+
+def test_real_process_writes_a_report(anmin, fixture_data, tmp_path):
+    out = tmp_path / "may.md"
+    result = anmin("--data", str(fixture_data.path), "report", "monthly", "2024年5月", "-f", "markdown", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_text(encoding="utf-8").startswith("# 安民乡2024年工作思路要点推进情况月报")
+
+
+# --------------------------------------------------------------------------- properties
+
+PLAN = store.plan_from_toml(PLAN_TOML, "plan")[0]
+TASKS = {t.id: t for t in PLAN.tasks}
+
+
+@st.composite
+def records(draw):
+    """A set of records on the fixture plan, each dated within its task's span (2024)."""
+    out = []
+    for n in range(draw(st.integers(0, 14))):
+        task = TASKS[draw(st.sampled_from(sorted(TASKS)))]
+        day = draw(st.dates(task.start, date(2024, 12, 31)))
+        text = draw(st.sampled_from(["", "进展", "两行\n[red]标记[/red]", "*星* #井 <b>"]))
+        out.append(record(task.id, day, draw(st.integers(0, 100)), text, problem=text, next=text, hour=n % 24))
+    return out
+
+
+def _write_months(path: Path, recs: list[model.Record], with_index: bool) -> store.DataDir:
+    data = make_data(path, [])
+    by_month: dict[tuple[int, int], list] = {}
+    for r in recs:
+        by_month.setdefault((r.date.year, r.date.month), []).append(store.record_to_toml(r))
+    for ym, rows in by_month.items():
+        store.atomic_write(data.month_file(*ym), store.dump_toml({"schema": model.SCHEMA, "records": rows}))
+    if with_index:
+        store.atomic_write(data.index_file, store.dump_index(store.rebuild_index(data, PLAN)))
+    return data
+
+
+months = st.tuples(st.just(2024), st.integers(1, 12)) | st.sampled_from([(2023, 12), (2025, 1)])
+PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@PROPERTY
+@given(recs=records(), ym=months)
+def test_report_for_a_month_ignores_later_months(recs, ym):
+    end = report.month_end(*ym)
+    with tempfile.TemporaryDirectory() as tmp:
+        everything = _write_months(Path(tmp) / "all", recs, with_index=True)
+        until = _write_months(Path(tmp) / "until", [r for r in recs if r.date <= end], with_index=False)
+        full, cut = build(everything, ym), build(until, ym)
+    assert full == cut
+    assert report.render_text(full) == report.render_text(cut)
+    assert report.render_markdown(full) == report.render_markdown(cut)
+    assert report.to_json(full) == report.to_json(cut)
+
+
+@PROPERTY
+@given(recs=records(), ym=months)
+def test_overview_counts_equal_the_lights_listed(recs, ym):
+    prev_end = report.previous_month_end(*ym)
+    before = model.latest_by_task(recs, prev_end)
+    built = report.build_monthly(PLAN, recs, before, ym)
+    text = report.render_text(built)
+    counted = re.search(r"已完成(\d+)项，绿灯(\d+)项，黄灯(\d+)项，红灯(\d+)项；超过35天未更新进展的(\d+)项", text)
+    listed = _lights_listed(text)
+    assert len(listed) == len(PLAN.tasks)
+    expected = [sum(light == key for light, _ in listed) for key in model.LIGHTS]
+    expected.append(sum(stale for _, stale in listed))
+    assert [int(n) for n in counted.groups()] == expected
+    # and the builder agrees with the model evaluated directly at the month's end
+    latest = model.latest_by_task(recs, report.month_end(*ym))
+    direct = [ts for gs in model.plan_status(PLAN, latest, report.month_end(*ym)) for ts in gs.tasks]
+    assert [(ts.light, ts.stale) for ts in direct] == listed
+
+
+def _lights_listed(text: str) -> list[tuple[str, bool]]:
+    """(light, stale) of each task in 二、分项推进情况, read from the line after its heading."""
+    section = text.split("　　二、分项推进情况\n")[1].split("　　三、存在问题\n")[0].split("\n")
+    found = []
+    for heading, summary in zip(section, section[1:], strict=False):
+        if re.match(r"^　　\d+\.", heading):
+            light = re.search(r"序时进度\d+%，(已完成|绿灯|黄灯|红灯)", summary).group(1)
+            found.append((LABEL_TO_LIGHT[light], "未更新" in summary or "尚未报送任何进展" in summary))
+    return found
+
+
+def test_previous_month_end_wraps_the_year():
+    assert report.previous_month_end(2024, 1) == date(2023, 12, 31)
+    assert report.previous_month_end(2024, 3) == date(2024, 2, 29)
+    assert report.month_end(2024, 2) == date(2024, 2, 29)
+    assert report.month_end(2023, 12) + timedelta(days=1) == date(2024, 1, 1)
+
+
+def test_markdown_shows_markup_from_notes_literally(cli, fixture_data):
+    from markdown_it import MarkdownIt  # comes with Rich
+
+    html = MarkdownIt("commonmark").render(monthly(cli, fixture_data, "2024-05", "-f", "md").stdout)
+    assert "新增讲解员3名 [red]重点[/red] *加急* #1<br />" in html
+    assert "- 待定 &lt;b&gt;事项&lt;/b&gt;。" in html and "<b>" not in html and "<em>" not in html
+    assert "<h4>1. 高标准建设红色教育基地</h4>" in html
+    assert "<strong>推进交通、生产、食品等重点领域治理</strong>：红灯" in html
+    assert "\\x1b[31m" in html
+
+
+def test_next_month_plan_headings_are_numbered_without_gaps():
+    recs = [record("2.2", date(2024, 5, 15), 30, "宣传", next="6月开展反诈宣传月活动")]
+    built = report.build_monthly(PLAN, recs, {}, (2024, 5))
+    plans = report.render_text(built).split("四、下月工作计划\n")[1]
+    assert plans.startswith(
+        "　　（一）优化基层治理,力争全域和谐稳定提质\n　　1.加大反电信诈骗工作力度：6月开展反诈宣传月活动。\n"
+    )
+    assert report.to_json(built)["next_month"] == [
+        {"goal": "2", "tasks": [{"id": "2.2", "next_plan": "6月开展反诈宣传月活动"}]}
+    ]
+
+
+def test_overdue_task_is_red_and_says_so(cli, fixture_data):
+    july = build(fixture_data, (2024, 7))
+    assert july.task("2.2").overdue and july.task("2.2").light == model.RED
+    text = monthly(cli, fixture_data, "2024-07").stdout
+    assert "　　2.加大反电信诈骗工作力度\n　　进度30%，与上月持平，序时进度100%，红灯（已逾期）" in text
+
+
+def test_closed_task_is_reported_as_closed(cli):
+    done = cli("goals", "update", "1.6", "-p", "100", "-d", "2024-05-10", "--note", "品牌方案通过评审")
+    assert done.exit_code == 0, done.output
+    closed = cli("goals", "close", "1.6", "--note", "经乡党委会审核销号", "--date", "2024-05-20")
+    assert closed.exit_code == 0, closed.output
+    text = cli("report", "monthly", "2024-05").stdout
+    assert "已完成1项（其中已销号1项）" in text
+    assert "进度100%，较上月提高100个百分点，序时进度42%，已销号。" in text
+    april = cli("report", "monthly", "2024-04").stdout
+    assert "已销号" not in april

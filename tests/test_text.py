@@ -1,0 +1,30 @@
+"""Showing data text safely, and the small formatting rules shared by screen and report."""
+
+from datetime import date
+
+from anmin_track.text import cn_date, display_width, pct, percent, visible, wrap_by_width
+
+
+def test_visible_escapes_terminal_controls_but_keeps_text():
+    assert visible("[red]红[/red] 😀") == "[red]红[/red] 😀"
+    assert visible("a\x1b[31mb") == "a\\x1b[31mb"
+    assert visible("\u202e反向\u2066") == "\\u202e反向\\u2066"
+    assert visible("nul\x00 del\x7f c1\x9b") == "nul\\x00 del\\x7f c1\\x9b"
+    assert visible("一\n二") == "一\n二"
+    assert visible("一\n二\r", oneline=True) == "一 ⏎ 二\\x0d"
+
+
+def test_percent_rounds_half_up_like_staff_do():
+    assert [percent(v) for v in (32.5, 33.49, 0.5, 99.5, 41.53)] == [33, 33, 1, 100, 42]
+    assert pct(41.53) == "42%"
+
+
+def test_cn_date_has_no_leading_zeros():
+    assert cn_date(date(2024, 5, 1)) == "2024年5月1日"
+
+
+def test_width_and_wrapping_count_chinese_as_two_cells():
+    assert display_width("进度45%") == 7
+    lines = wrap_by_width("数据目录(含 goals.toml);也可用环境变量设置。", 20)
+    assert all(display_width(line) <= 20 for line in lines)
+    assert "".join(lines).replace(" ", "") == "数据目录(含goals.toml);也可用环境变量设置。"
