@@ -4,6 +4,7 @@ The timings themselves live in benchmarks/run.py (a smoke run is in test_benchma
 """
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -133,3 +134,52 @@ def test_a_month_changed_on_disk_is_validated_again(data_dir):
     with pytest.raises(DataError, match="超出范围"):
         store.add_record(d, record(2))
     assert snapshot(data_dir) == before
+
+
+def leaf_commands() -> list[list[str]]:
+    from anmin_track.cli import _command_name, app
+
+    groups = [[g.name, _command_name(c)] for g in app.registered_groups for c in g.typer_instance.registered_commands]
+    return groups + [[_command_name(c)] for c in app.registered_commands]
+
+
+WHOLE_APP = "import sys; from anmin_track.cli import app; app()"
+
+
+def test_each_command_alone_behaves_as_in_the_whole_app(anmin):
+    """The real `anmin` builds only the command it runs; its help must not differ."""
+    leaves = leaf_commands()
+    assert ["goals", "list"] in leaves and ["check"] in leaves and len(leaves) >= 6
+    env = {**os.environ, "COLUMNS": "120"}
+    for path in leaves:
+        alone = anmin(*path, "--help")
+        whole = subprocess.run(
+            [sys.executable, "-c", WHOLE_APP, *path, "--help"], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert alone.returncode == whole.returncode == 0, path
+        assert alone.stdout == whole.stdout and alone.stdout.startswith(f"用法: anmin {' '.join(path)} "), path
+
+
+@pytest.mark.parametrize(
+    ("args", "kept"),
+    [
+        (["goals", "list"], [["goals", "list"]]),
+        (["--data", "goals", "goals", "show", "1.1", "--json"], [["goals", "show"]]),
+        (["--debug", "check"], [["check"]]),
+        (["goals"], None),  # the group's help lists every command
+        (["goals", "lis"], None),  # unknown: the whole app, for its "did you mean"
+        (["--help"], None),
+        ([], None),
+    ],
+)
+def test_only_a_plainly_named_command_is_cut_out(args, kept):
+    from anmin_track.cli import _app_for, _command_name, app
+
+    chosen = _app_for(args)
+    if kept is None:
+        assert chosen is app
+        return
+    found = [[g.name, _command_name(c)] for g in chosen.registered_groups for c in g.typer_instance.registered_commands]
+    found += [[_command_name(c)] for c in chosen.registered_commands]
+    assert found == kept
+    assert len(leaf_commands()) > 1  # the app itself is left whole
