@@ -758,6 +758,8 @@ def write_files(data: DataDir, files: dict[Path, bytes], *, summary: str = "") -
     changes = [c for c in (_change(data, path, content) for path, content in files.items()) if c.before != c.after]
     if not changes:
         return
+    for folder in {c.path.parent for c in changes}:
+        _sweep_temp_files(folder)
     entry = _journal(data, changes, summary)
     done: list[_Change] = []
     try:
@@ -969,6 +971,17 @@ def _sweep_leftovers(history: Path) -> None:
     for e in os.scandir(history):
         if e.name.startswith((".new-", ".old-")):
             _remove_tree(Path(e.path))
+
+
+_TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # what ``atomic_write`` leaves if killed
+
+
+def _sweep_temp_files(folder: Path) -> None:
+    """Remove temp files of writers killed mid-write; runs under the lock, so none is in use."""
+    with contextlib.suppress(OSError):
+        for e in os.scandir(folder):
+            if _TEMP_FILE.match(e.name) and e.is_file():
+                os.unlink(e.path)
 
 
 def _prune_history(data: DataDir) -> None:
