@@ -7,7 +7,6 @@ so `anmin --help` and `--json` output start as fast as Typer itself allows.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import re
 import shlex
@@ -24,7 +23,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from anmin_track import __version__, model, parse, store, views
 from anmin_track.errors import AnminError, InputError
-from anmin_track.text import cn_date, display_width, pct, visible, wrap_by_width
+from anmin_track.text import cn_date, display_width, json_text, pct, visible, wrap_by_width
 
 DEBUG_ENV = "ANMIN_DEBUG"
 USER_ENV = "ANMIN_USER"
@@ -213,7 +212,7 @@ def _as_of(raw: str | None) -> date:
 
 
 def _print_json(payload: dict) -> None:
-    _out(json.dumps(payload, ensure_ascii=False, indent=2))
+    _out(json_text(payload))
 
 
 # --------------------------------------------------------------------------- goals list / show

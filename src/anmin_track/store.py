@@ -215,13 +215,18 @@ TEXT, INT, NUMBER, DATE, DATETIME, TEXT_LIST, TABLE, TABLE_LIST = (
 )
 
 
+# Numbers beyond this are typing slips, and would overflow (or lose precision in) float sums.
+NUMBER_LIMIT = 2**53
+
+
 def _is(value, kind: str) -> bool:
     if kind == TEXT:
         return isinstance(value, str)
     if kind == INT:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < NUMBER_LIMIT
     if kind == NUMBER:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        # abs() < limit is also False for nan, so inf and nan are refused too
+        return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < NUMBER_LIMIT
     if kind == DATE:
         return isinstance(value, date) and not isinstance(value, datetime)
     if kind == DATETIME:

@@ -1,5 +1,6 @@
 """Showing text that came from data files: literally, never as markup or terminal codes."""
 
+import json
 import re
 import unicodedata
 
@@ -19,6 +20,19 @@ def visible(text: str, oneline: bool = False) -> str:
     """
     text = _UNSAFE.sub(_escape, text).replace("\t", "    ")
     return text.replace("\n", " ⏎ ") if oneline else text
+
+
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal acts on (C0 is escaped already).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def json_text(payload: object) -> str:
+    """Readable JSON (Chinese as is) with terminal-controlling characters written as ``\\uXXXX``.
+
+    They can only occur inside strings, where the escape parses back to the same character.
+    """
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def cn_date(day) -> str:
