@@ -165,19 +165,32 @@ def _fail_with(code: int):
     return fail
 
 
+@pytest.mark.parametrize("call", ["write", "fsync", "replace", "mkdir"])
 @pytest.mark.parametrize(
     ("code", "words"), [(28, "磁盘空间不足"), (13, "没有写入"), (30, "没有写入")], ids=["ENOSPC", "EACCES", "EROFS"]
 )
-def test_write_errors_are_clear_and_change_nothing(cli, data_dir, code, words):
+def test_write_errors_are_clear_and_change_nothing(cli, data_dir, code, words, call):
     assert cli(*update_args("1.1", 30, "第一次")).exit_code == 0
     before = snapshot(data_dir)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(os, "fsync", _fail_with(code))  # the OS refusing the write, wherever it comes
+        patch.setattr(os, call, _fail_with(code))  # the OS refusing the write at this system call
         result = cli(*update_args("1.1", 40, "第二次", "2024-05-21"))
     assert result.exit_code == 1 and result.stderr.startswith("错误:") and words in result.stderr
     assert "Traceback" not in result.output
     assert snapshot(data_dir) == before
     assert cli("check").exit_code == 0 and cli("log").stdout.count("#") == 1
+
+
+def test_rewritten_files_keep_their_permissions(cli, data_dir):
+    """Several staff accounts sharing a folder must all still be able to read what one wrote."""
+    assert cli(*update_args("1.1", 30, "第一次")).exit_code == 0
+    month = data_dir / "progress" / "2024-05.toml"
+    month.chmod(0o664)
+    assert cli(*update_args("1.1", 40, "第二次")).exit_code == 0
+    assert month.stat().st_mode & 0o777 == 0o664
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (data_dir / "progress" / "index.toml").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_undo_on_a_full_disk_can_be_run_again(cli, data_dir):

@@ -22,7 +22,8 @@ import hashlib
 import json
 import os
 import re
-import tempfile
+import secrets
+import stat
 import time
 import tomllib
 from collections import Counter
@@ -372,9 +373,10 @@ def _goals(raw_goals: list[dict], check: Checker) -> tuple[model.Goal, ...]:
         for raw_task in raw.get("tasks", []):
             tline = check.lines.entry("goals.tasks", task_n)
             task_n += 1
+            raw_metrics = raw_task.get("metrics")
             metric_lines = [
                 check.lines.entry("goals.tasks.metrics", metric_n + i)
-                for i in range(len(raw_task.get("metrics", []) or []))
+                for i in range(len(raw_metrics) if isinstance(raw_metrics, list) else 0)
             ]
             metric_n += len(metric_lines)
             task = _task(gid, raw_task, tline, metric_lines, check)
@@ -654,7 +656,10 @@ def locked(data: DataDir, who: str = "", timeout: float | None = None) -> Iterat
         while not _try_lock(fd):
             if time.monotonic() >= deadline:
                 holder = _read_holder(path)
-                raise WriteError(f"数据正被其他人写入{holder},等待 {timeout:g} 秒后仍未释放。请稍后再试。")
+                raise WriteError(
+                    f"数据正被其他人写入{holder},等待 {timeout:g} 秒后仍未释放,未作任何修改。"
+                    "请稍后再试;如该进程已卡住,结束它即可释放(锁随进程结束自动释放)。"
+                )
             time.sleep(0.02)
         _write_holder(fd, who)
         holder = _lock_holder.set(who)
@@ -694,6 +699,11 @@ else:
             return True
         except BlockingIOError:
             return False
+        except OSError as exc:  # e.g. ENOLCK on some network folders: writing unlocked is not safe
+            raise WriteError(
+                f"数据目录所在的磁盘不支持文件锁({exc.strerror}),为免多人同时写入丢失记录,未作任何修改。"
+                "请把数据目录放在本机磁盘上。"
+            ) from None
 
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
@@ -716,21 +726,41 @@ def _read_holder(path: Path) -> str:
 def atomic_write(path: Path, content: bytes) -> None:
     """Write ``content`` to ``path`` so that readers see the old file or the new, never a part.
 
-    Temp file in the same folder, flush + fsync, ``os.replace``, then fsync the folder.
+    Temp file in the same folder, write + fsync, ``os.replace``, then fsync the folder.
+    The new file keeps the old one's permissions (new files follow the umask), so a
+    folder shared by several staff accounts stays readable by all of them.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
+        _write_new(tmp, content, _kept_mode(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def _kept_mode(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+
+
+def _write_new(path: Path, content: bytes, mode: int | None = None) -> None:
+    """Create ``path`` (it must not exist), write all of ``content`` and fsync it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        if mode is not None:
+            os.chmod(path, mode)
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -857,13 +887,6 @@ def _line_counts(before: bytes | None, after: bytes) -> tuple[int, int]:
     return sum((new - old).values()), sum((old - new).values())
 
 
-def _write_durably(path: Path, content: bytes) -> None:
-    with open(path, "xb") as f:
-        f.write(content)
-        f.flush()
-        os.fsync(f.fileno())
-
-
 def _journal(data: DataDir, changes: list[_Change], summary: str) -> Path:
     """Write and fsync a journal entry for ``changes``; returns its folder."""
     history = data.history_dir
@@ -873,13 +896,14 @@ def _journal(data: DataDir, changes: list[_Change], summary: str) -> Path:
             history.mkdir()
             _fsync_dir(data.path)
         _sweep_leftovers(history)
-        tmp = Path(tempfile.mkdtemp(dir=history, prefix=".new-"))
+        tmp = history / f".new-{secrets.token_hex(4)}"
+        tmp.mkdir()
         files = []
         for n, change in enumerate(changes):
             image = None
             if change.before is not None:
                 image = f"{n}.before"
-                _write_durably(tmp / image, change.before)
+                _write_new(tmp / image, change.before)
             added, removed = _line_counts(change.before, change.after)
             files.append(
                 {
@@ -900,7 +924,7 @@ def _journal(data: DataDir, changes: list[_Change], summary: str) -> Path:
             "summary": _storable(summary),
             "files": files,
         }
-        _write_durably(tmp / ENTRY_FILE, json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
+        _write_new(tmp / ENTRY_FILE, json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
         _fsync_dir(tmp)
         final = history / f"{_last_seq(history) + 1:08d}"
         os.rename(tmp, final)
@@ -938,7 +962,7 @@ def _restore(path: Path, content: bytes | None) -> None:
 
 
 def _mark_done(entry: Path) -> None:
-    _write_durably(entry / DONE_FILE, b"")
+    _write_new(entry / DONE_FILE, b"")
     _fsync_dir(entry)
 
 
@@ -978,7 +1002,7 @@ def _sweep_leftovers(history: Path) -> None:
             _remove_tree(Path(e.path))
 
 
-_TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # what ``atomic_write`` leaves if killed
+_TEMP_FILE = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")  # what ``atomic_write`` leaves if killed
 
 
 def _sweep_temp_files(folder: Path) -> None:
