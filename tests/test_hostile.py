@@ -132,6 +132,13 @@ def test_read_commands_with_hostile_options(cli, data_dir, goal, owner, status, 
     run_checked(cli, data_dir, "undo", "--data", owner, "--yes", writes=True)
 
 
+@FIXTURE_HEALTH
+@given(target=hostile.filter(lambda s: ".." not in s))
+def test_init_with_hostile_folder_names(cli, tmp_path, target):
+    fresh = tempfile.mkdtemp(dir=tmp_path)
+    run_checked(cli, tmp_path, "init", f"{fresh}/{target}")
+
+
 def test_a_one_megabyte_note_with_everything_in_it(cli, data_dir):
     note = ("正常文字" + "".join(n for n in NASTY if not re.search("[\ud800-\udfff]", n))) * 8
     note = (note * (1_000_000 // len(note) + 1))[:1_000_000]

@@ -394,11 +394,14 @@ def check(ctx: typer.Context, data: DataOpt = None) -> None:
 
 @app.command("init", cls=AnminCommand)
 def init(
-    target: Annotated[Path, typer.Argument(metavar="目录", help="新建数据目录的位置,如 data。")],
+    # a plain str: typer's Path type stats the name first and fails on a NUL byte
+    target: Annotated[str, typer.Argument(metavar="目录", help="新建数据目录的位置,如 data。")],
 ) -> None:
     """把自带的2024年计划复制到一个可写的数据目录。"""
-    plan_file = store.init_data_dir(target)
-    _out(f"已创建 {plan_file}。在其上一级目录运行 anmin 命令即可使用,或用 --data {target} 指定。")
+    plan_file = store.init_data_dir(Path(target))
+    _out(
+        visible(f"已创建 {plan_file}。在其上一级目录运行 anmin 命令即可使用,或用 --data {target} 指定。", oneline=True)
+    )
 
 
 # --------------------------------------------------------------------------- log / undo

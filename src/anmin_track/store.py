@@ -89,7 +89,9 @@ def find_data_dir(option: str | os.PathLike | None = None) -> DataDir:
     """``--data`` wins, then ``$ANMIN_DATA``, then ``./data``, then the bundled read-only plan."""
     chosen = option or os.environ.get(DATA_ENV)
     if chosen:
-        path = Path(chosen).expanduser()
+        path = Path(chosen)
+        with contextlib.suppress(RuntimeError):  # `~nosuchuser`: no home to expand, keep it as typed
+            path = path.expanduser()
         if not (path / PLAN_FILE).is_file():
             raise InputError(
                 f"数据目录 {path} 中没有计划文件 {PLAN_FILE}。"
@@ -1170,6 +1172,8 @@ def init_data_dir(target: Path) -> Path:
         atomic_write(plan_file, bundled_plan_file().read_bytes())
     except OSError as exc:
         raise WriteError(_write_failure(target, exc)) from None
+    except ValueError:  # NUL or a lone surrogate: no file system takes such a name
+        raise InputError(f"目录名 {str(target)!r} 含有不能用作文件名的字符,请换一个名称。") from None
     return plan_file
 
 
