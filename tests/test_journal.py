@@ -100,6 +100,13 @@ def test_a_damaged_entry_does_not_break_log_or_older_undo(cli, data_dir):
     assert cli("undo", "--yes").exit_code == 1  # the month file now differs from entry #1's "after"
 
 
+def test_an_entry_without_its_description_is_shown_as_damaged(cli, data_dir):
+    update(cli)
+    (data_dir / ".history" / "00000001" / "entry.json").unlink()
+    assert "#1  (修改记录已损坏" in cli("log").stdout
+    assert cli("undo", "--yes").exit_code == 1
+
+
 def test_tampered_paths_in_the_journal_are_not_followed(cli, data_dir, tmp_path):
     update(cli)
     entry = data_dir / ".history" / "00000001" / "entry.json"

@@ -155,6 +155,32 @@ def test_kill_9_at_random_moments_loses_nothing_that_was_confirmed(anmin, data_d
     assert {k: v for k, v in snapshot(data_dir).items() if not k.startswith(".history")} == start
 
 
+@pytest.mark.slow
+def test_kill_9_during_undo_then_undo_again(anmin, data_dir):
+    """An undo killed at any moment leaves files that parse; running it again finishes the job."""
+    rng = random.Random(7)
+    moments = _moments(data_dir)
+    assert anmin(*update_args("1.1", 10, "底稿")).returncode == 0
+    finished = 0
+    for trial in range(16):
+        start = {k: v for k, v in snapshot(data_dir).items() if not k.startswith(".history")}
+        assert anmin(*update_args(TASKS[trial % 3], 20 + trial, f"待撤销-{trial}", "2024-06-03")).returncode == 0
+        entries_before = len(store.history(store.DataDir(data_dir)))
+        proc = subprocess.Popen([str(ANMIN), "undo", "--yes"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not _kill_at(proc, moments["random" if trial % 2 else "writing data"], entries_before, rng, 0.12):
+            finished += 1
+        all_files_parse(data_dir)
+        if (
+            f"待撤销-{trial}" in notes_on_disk(data_dir)
+            or len(store.history(store.DataDir(data_dir))) == entries_before
+        ):
+            again = anmin("undo", "--yes")
+            assert again.returncode == 0, again.stderr
+        assert {k: v for k, v in snapshot(data_dir).items() if not k.startswith(".history")} == start
+        assert anmin("check").returncode == 0
+    print(f"\n16 undo crash trials: {16 - finished} killed, all finished by running undo again")
+
+
 # --------------------------------------------------------------------------- full disk, no permission
 
 

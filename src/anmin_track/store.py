@@ -1032,7 +1032,10 @@ def _safe_rel(rel: object) -> str:
 
 def _read_entry(folder: Path) -> Entry:
     """Parse one entry; ValueError/OSError when it is damaged."""
-    meta = json.loads(_read_or_none(folder / ENTRY_FILE) or b"")
+    raw = _read_or_none(folder / ENTRY_FILE)
+    if raw is None:
+        raise FileNotFoundError(folder / ENTRY_FILE)
+    meta = json.loads(raw)
     if not isinstance(meta, dict) or meta.get("format") != JOURNAL_FORMAT:
         raise ValueError("format")
     files = []
@@ -1072,7 +1075,9 @@ def history(data: DataDir, limit: int | None = None) -> list[Entry | Path]:
         try:
             out.append(_read_entry(folder))
         except FileNotFoundError:
-            continue  # discarded meanwhile by a writer
+            if folder.exists():
+                out.append(folder)  # entry.json deleted by hand: damaged
+            # else: discarded meanwhile by a writer
         except (OSError, ValueError, KeyError, TypeError, RecursionError):
             out.append(folder)
     return out
@@ -1109,6 +1114,7 @@ def undo(data: DataDir, seq: int, who: str = "") -> Entry:
         restores = []
         for change in entry.files:
             path = data.path / change.path
+            _sweep_temp_files(path.parent)
             now = _sha(_read_or_none(path))
             if now == change.before_sha256:
                 continue
