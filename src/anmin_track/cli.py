@@ -11,6 +11,7 @@ modules only one command needs (json, getpass). See benchmarks/run.py for the bu
 import copy
 import os
 import re
+import shlex
 import sys
 import traceback
 from dataclasses import replace
@@ -25,7 +26,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from anmin_track import __version__, model, parse, store, views
 from anmin_track.errors import AnminError, InputError, WriteError
-from anmin_track.text import cn_date, display_width, pct, visible, wrap_by_width
+from anmin_track.text import cn_date, display_width, json_text, pct, visible, wrap_by_width
 
 DEBUG_ENV = "ANMIN_DEBUG"
 USER_ENV = "ANMIN_USER"
@@ -149,6 +150,7 @@ class AnminGroup(AnminSubGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         args = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in args or bool(os.environ.get(DEBUG_ENV))
+        store.current_command.set(visible(shlex.join(["anmin", *args]), oneline=True))
         try:
             code = super().main(args, prog_name or "anmin", complete_var, standalone_mode=False, **extra)
         except click_exc.NoArgsIsHelpError as exc:
@@ -244,9 +246,7 @@ def _as_of(raw: str | None) -> date:
 
 
 def _print_json(payload: dict) -> None:
-    import json
-
-    _out(json.dumps(payload, ensure_ascii=False, indent=2))
+    _out(json_text(payload))
 
 
 # --------------------------------------------------------------------------- completion of ids
@@ -908,11 +908,84 @@ def check(ctx: typer.Context, data: DataOpt = None) -> None:
 
 @app.command("init", cls=AnminCommand)
 def init(
-    target: Annotated[Path, typer.Argument(metavar="目录", help="新建数据目录的位置,如 data。")],
+    # a plain str: typer's Path type stats the name first and fails on a NUL byte
+    target: Annotated[str, typer.Argument(metavar="目录", help="新建数据目录的位置,如 data。")],
 ) -> None:
     """把自带的2024年计划复制到一个可写的数据目录。"""
-    plan_file = store.init_data_dir(target)
-    _out(f"已创建 {plan_file}。在其上一级目录运行 anmin 命令即可使用,或用 --data {target} 指定。")
+    plan_file = store.init_data_dir(Path(target))
+    _out(
+        visible(f"已创建 {plan_file}。在其上一级目录运行 anmin 命令即可使用,或用 --data {target} 指定。", oneline=True)
+    )
+
+
+# --------------------------------------------------------------------------- log / undo
+
+
+def _change_lines(change: dict) -> list[str]:
+    """A journal entry (views.change_view) as a few plain lines."""
+    if change["damaged"]:
+        return [f"#{change['seq']}  (修改记录已损坏,无法读取)"]
+    at = datetime.fromisoformat(change["at"])
+    head = f"#{change['seq']}  {cn_date(at)} {at:%H:%M:%S}  {change['who']}"
+    if not change["complete"]:
+        head += "  (写入时被中断,可能只完成了一部分)"
+    files = []
+    for f in change["files"]:
+        if f["derived"]:
+            continue
+        how = "新建" if f["created"] else f"+{f['added_lines']} −{f['removed_lines']} 行"
+        files.append(f"{f['path']}({how})")
+    lines = [head, f"    命令:{change['command'] or '—'}"]
+    if change["summary"]:
+        lines.append(f"    内容:{change['summary']}")
+    lines.append(f"    文件:{'、'.join(files) or '仅自动索引'}")
+    return [visible(line, oneline=True) for line in lines]
+
+
+@app.command("log", cls=AnminCommand)
+def log(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="条数", help="最多显示几次修改。")] = 20,
+    as_json: JsonOpt = False,
+    data: DataOpt = None,
+) -> None:
+    """列出最近的修改(时间、记录人、命令、改了什么),最新在前。"""
+    data_dir = _data_dir(ctx, data)
+    view = views.history_view(store.history(data_dir, limit))
+    if as_json:
+        _print_json(view)
+        return
+    if not view["changes"]:
+        _out("还没有修改记录。")
+        return
+    _out(f"最近 {len(view['changes'])} 次修改(最新在前;`anmin undo` 撤销最上面一次):")
+    for change in view["changes"]:
+        _out("\n".join(_change_lines(change)))
+
+
+@app.command("undo", cls=AnminCommand)
+def undo(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问,直接撤销。")] = False,
+    data: DataOpt = None,
+) -> None:
+    """撤销最近一次修改(恢复修改前的文件);再次运行可继续撤销更早的修改。"""
+    data_dir = _data_dir(ctx, data)
+    store.require_writable(data_dir)
+    entry = store.last_entry(data_dir)
+    _out("将撤销最近一次修改:")
+    _out("\n".join(_change_lines(views.change_view(entry))))
+    if not yes:
+        try:
+            confirmed = typer.confirm("确认撤销?", default=False)
+        except click_exc.Abort:
+            confirmed = False
+        if not confirmed:
+            raise InputError("未确认,没有撤销任何内容。在脚本中使用时请加 --yes。")
+    store.undo(data_dir, entry.seq, _default_user())
+    left = len(store.history(data_dir))
+    more = f"再次运行 anmin undo 可继续撤销更早的修改(还有 {left} 次)。" if left else "已没有更早的修改记录。"
+    _out(f"已撤销 #{entry.seq}。{more}")
 
 
 def main() -> None:

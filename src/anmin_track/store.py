@@ -7,6 +7,8 @@ Layout of a data folder::
     progress/index.toml     derived: each task's latest record + the size of every month
                             file it was built from (rebuilt whenever the sizes disagree)
     .anmin.lock             the lock every writer holds while it writes
+    .history/NNNNNNNN/      the journal: one entry per write (before-images of the files
+                            it replaced), newest ``HISTORY_KEEP`` kept; ``anmin undo`` / ``log``
 
 Reading "the current state" needs goals.toml and the index only; looking at a past day
 reads the month files backwards from that day, no further than it has to.
@@ -19,15 +21,19 @@ import errno
 import functools
 import os
 import re
+import stat
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from anmin_track import model
-from anmin_track.errors import DataError, InputError, WriteError
+from anmin_track.errors import DataError, InputError, NotFoundError, WriteError
+from anmin_track.text import cn_date
 
 DATA_ENV = "ANMIN_DATA"
 LOCK_TIMEOUT_ENV = "ANMIN_LOCK_TIMEOUT"
@@ -35,6 +41,8 @@ PLAN_FILE = "goals.toml"
 PROGRESS_DIR = "progress"
 INDEX_FILE = "index.toml"
 LOCK_FILE = ".anmin.lock"
+HISTORY_DIR = ".history"
+HISTORY_KEEP = 200
 MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.toml$")
 GOAL_ID = re.compile(r"^\d+$")
 
@@ -59,6 +67,10 @@ class DataDir:
     def index_file(self) -> Path:
         return self.progress_dir / INDEX_FILE
 
+    @property
+    def history_dir(self) -> Path:
+        return self.path / HISTORY_DIR
+
     def month_file(self, year: int, month: int) -> Path:
         return self.progress_dir / f"{year:04d}-{month:02d}.toml"
 
@@ -75,7 +87,9 @@ def find_data_dir(option: str | os.PathLike | None = None) -> DataDir:
     """``--data`` wins, then ``$ANMIN_DATA``, then ``./data``, then the bundled read-only plan."""
     chosen = option or os.environ.get(DATA_ENV)
     if chosen:
-        path = Path(chosen).expanduser()
+        path = Path(chosen)
+        with contextlib.suppress(RuntimeError):  # `~nosuchuser`: no home to expand, keep it as typed
+            path = path.expanduser()
         if not (path / PLAN_FILE).is_file():
             raise InputError(
                 f"数据目录 {path} 中没有计划文件 {PLAN_FILE}。"
@@ -194,6 +208,8 @@ def parse_toml(text: str, label: str) -> dict:
         found = re.search(r"line (\d+), column (\d+)", str(exc))
         line, where = (int(found.group(1)), f"第 {found.group(2)} 列") if found else (None, "")
         raise data_error([Problem(label, line, f"TOML 格式错误{where}({exc})")]) from None
+    except RecursionError:
+        raise data_error([Problem(label, None, "TOML 格式错误(数组或表嵌套层数过深)")]) from None
 
 
 def read_text(path: Path, label: str) -> str:
@@ -222,13 +238,18 @@ TEXT, INT, NUMBER, DATE, DATETIME, TEXT_LIST, TABLE, TABLE_LIST = (
 )
 
 
+# Numbers beyond this are typing slips, and would overflow (or lose precision in) float sums.
+NUMBER_LIMIT = 2**53
+
+
 def _is(value, kind: str) -> bool:
     if kind == TEXT:
         return isinstance(value, str)
     if kind == INT:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < NUMBER_LIMIT
     if kind == NUMBER:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        # abs() < limit is also False for nan, so inf and nan are refused too
+        return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < NUMBER_LIMIT
     if kind == DATE:
         return isinstance(value, date) and not isinstance(value, datetime)
     if kind == DATETIME:
@@ -379,9 +400,10 @@ def _goals(raw_goals: list[dict], check: Checker) -> tuple[model.Goal, ...]:
         for raw_task in raw.get("tasks", []):
             tline = check.lines.entry("goals.tasks", task_n)
             task_n += 1
+            raw_metrics = raw_task.get("metrics")
             metric_lines = [
                 check.lines.entry("goals.tasks.metrics", metric_n + i)
-                for i in range(len(raw_task.get("metrics", []) or []))
+                for i in range(len(raw_metrics) if isinstance(raw_metrics, list) else 0)
             ]
             metric_n += len(metric_lines)
             milestone_lines = [
@@ -571,7 +593,7 @@ def change_plan(data: DataDir, who: str, change: Callable[[model.Plan], model.Pl
         if conflicts:
             raise InputError(f"修改后与已有进展记录冲突:{conflicts[0]}。数据未作任何修改。")
         if new != plan:
-            write_files(data, {data.plan_file: content})
+            write_files(data, {data.plan_file: content}, summary="修改计划 goals.toml")
     return new
 
 
@@ -816,6 +838,12 @@ def task_history(data: DataDir, plan: model.Plan, task: model.Task, as_of: date,
 # --------------------------------------------------------------------------- safe writing
 
 
+# Who holds the lock (set by ``locked``) and which command runs (set by the CLI): both
+# only label journal entries, so every write command is journaled without passing them on.
+_lock_holder: ContextVar[str] = ContextVar("anmin_lock_holder", default="")
+current_command: ContextVar[str] = ContextVar("anmin_command", default="")
+
+
 def lock_timeout() -> float:
     try:
         return float(os.environ.get(LOCK_TIMEOUT_ENV, "10"))
@@ -842,12 +870,17 @@ def locked(data: DataDir, who: str = "", timeout: float | None = None) -> Iterat
         while not _try_lock(fd):
             if time.monotonic() >= deadline:
                 holder = _read_holder(path)
-                raise WriteError(f"数据正被其他人写入{holder},等待 {timeout:g} 秒后仍未释放。请稍后再试。")
+                raise WriteError(
+                    f"数据正被其他人写入{holder},等待 {timeout:g} 秒后仍未释放,未作任何修改。"
+                    "请稍后再试;如该进程已卡住,结束它即可释放(锁随进程结束自动释放)。"
+                )
             time.sleep(0.02)
         _write_holder(fd, who)
+        holder = _lock_holder.set(who)
         try:
             yield
         finally:
+            _lock_holder.reset(holder)
             _unlock(fd)
     finally:
         os.close(fd)
@@ -880,6 +913,11 @@ else:
             return True
         except BlockingIOError:
             return False
+        except OSError as exc:  # e.g. ENOLCK on some network folders: writing unlocked is not safe
+            raise WriteError(
+                f"数据目录所在的磁盘不支持文件锁({exc.strerror}),为免多人同时写入丢失记录,未作任何修改。"
+                "请把数据目录放在本机磁盘上。"
+            ) from None
 
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
@@ -902,23 +940,41 @@ def _read_holder(path: Path) -> str:
 def atomic_write(path: Path, content: bytes) -> None:
     """Write ``content`` to ``path`` so that readers see the old file or the new, never a part.
 
-    Temp file in the same folder, flush + fsync, ``os.replace``, then fsync the folder.
+    Temp file in the same folder, write + fsync, ``os.replace``, then fsync the folder.
+    The new file keeps the old one's permissions (new files follow the umask), so a
+    folder shared by several staff accounts stays readable by all of them.
     """
-    import tempfile
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
+        _write_new(tmp, content, _kept_mode(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def _kept_mode(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+
+
+def _write_new(path: Path, content: bytes, mode: int | None = None) -> None:
+    """Create ``path`` (it must not exist), write all of ``content`` and fsync it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        if mode is not None:
+            os.chmod(path, mode)
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -947,14 +1003,370 @@ def write_file(path: Path, content: bytes) -> None:
         raise WriteError(_write_failure(path, exc)) from None
 
 
-def write_files(data: DataDir, files: dict[Path, bytes]) -> None:
-    """Write several files atomically, one after another, in the given order.
+def write_files(data: DataDir, files: dict[Path, bytes], *, summary: str = "") -> None:
+    """THE write path: journal the before-images, then write each file atomically, in order.
 
-    Callers hold the lock. Month files are written before the index: if the process
-    dies in between, the index no longer matches the sizes and is rebuilt.
+    Callers hold the lock. The journal entry is durable before any data file changes, so
+    ``anmin undo`` can always put back what was there. Month files are written before the
+    index: if the process dies in between, the index no longer matches and is rebuilt.
+    If a write fails (disk full, permission), the files already written are put back and
+    the entry dropped, so the command changes nothing.
     """
-    for path, content in files.items():
-        write_file(path, content)
+    changes = [c for c in (_change(data, path, content) for path, content in files.items()) if c.before != c.after]
+    if not changes:
+        return
+    for folder in {c.path.parent for c in changes}:
+        _sweep_temp_files(folder)
+    entry = _journal(data, changes, summary)
+    done: list[_Change] = []
+    try:
+        for change in changes:
+            atomic_write(change.path, change.after)
+            done.append(change)
+    except OSError as exc:
+        raise WriteError(_write_failure(change.path, exc) + _roll_back(done, entry)) from None
+    with contextlib.suppress(OSError):  # the change is made; only the log's "完成" mark is lost
+        _mark_done(entry)
+        _prune_history(data)
+
+
+# --------------------------------------------------------------------------- the journal
+#
+# .history/00000042/entry.json   who, when, command, summary, and per file: its path, the
+#                                sha256 before and after, the name of its before-image
+# .history/00000042/0.before     the before-image of the first file (absent if it did not exist)
+# .history/00000042/done         written once every data file of the entry is written
+#
+# An entry is built in a ``.new-*`` folder and renamed into place (atomic), so a crash
+# leaves either a whole entry or a leftover that is ignored and swept away later.
+
+ENTRY_FILE = "entry.json"
+DONE_FILE = "done"
+ENTRY_NAME = re.compile(r"^\d{8}$")
+JOURNAL_FORMAT = 1
+COMMAND_MAX = 300
+
+
+@dataclass(frozen=True)
+class _Change:
+    path: Path
+    rel: str
+    before: bytes | None
+    after: bytes
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file of a journal entry, as recorded."""
+
+    path: str
+    before_image: str | None  # file name inside the entry folder; None: the file did not exist
+    before_sha256: str | None
+    after_sha256: str
+    added: int  # lines
+    removed: int
+
+    @property
+    def derived(self) -> bool:
+        """The index is rebuilt from the month files whenever it disagrees, so it never blocks an undo."""
+        return self.path == f"{PROGRESS_DIR}/{INDEX_FILE}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    folder: Path
+    at: datetime
+    who: str
+    command: str
+    summary: str
+    files: tuple[FileChange, ...]
+    complete: bool
+
+
+def _sha(content: bytes | None) -> str | None:
+    import hashlib  # loads OpenSSL: only writers and undo pay for it
+
+    return None if content is None else hashlib.sha256(content).hexdigest()
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise WriteError(f"无法读取 {path}({exc.strerror}),未作任何修改。") from None
+
+
+def _change(data: DataDir, path: Path, content: bytes) -> _Change:
+    rel = PurePosixPath(Path(path).resolve().relative_to(data.path.resolve())).as_posix()
+    return _Change(Path(path), rel, _read_or_none(Path(path)), content)
+
+
+def _line_counts(before: bytes | None, after: bytes) -> tuple[int, int]:
+    """Lines added and removed (as multisets: cheap even for large files)."""
+    old = Counter((before or b"").splitlines())
+    new = Counter(after.splitlines())
+    return sum((new - old).values()), sum((old - new).values())
+
+
+def _journal(data: DataDir, changes: list[_Change], summary: str) -> Path:
+    """Write and fsync a journal entry for ``changes``; returns its folder."""
+    history = data.history_dir
+    tmp = None
+    try:
+        if not history.is_dir():
+            history.mkdir()
+            _fsync_dir(data.path)
+        _sweep_leftovers(history)
+        tmp = history / f".new-{os.urandom(4).hex()}"
+        tmp.mkdir()
+        files = []
+        for n, change in enumerate(changes):
+            image = None
+            if change.before is not None:
+                image = f"{n}.before"
+                _write_new(tmp / image, change.before)
+            added, removed = _line_counts(change.before, change.after)
+            files.append(
+                {
+                    "path": change.rel,
+                    "before_image": image,
+                    "before_sha256": _sha(change.before),
+                    "after_sha256": _sha(change.after),
+                    "added": added,
+                    "removed": removed,
+                }
+            )
+        import json
+
+        command = current_command.get()
+        meta = {
+            "format": JOURNAL_FORMAT,
+            "at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "who": _storable(_lock_holder.get() or "未知"),
+            "command": _storable(command if len(command) <= COMMAND_MAX else command[:COMMAND_MAX] + "…"),
+            "summary": _storable(summary),
+            "files": files,
+        }
+        _write_new(tmp / ENTRY_FILE, json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
+        _fsync_dir(tmp)
+        final = history / f"{_last_seq(history) + 1:08d}"
+        os.rename(tmp, final)
+        _fsync_dir(history)
+        return final
+    except OSError as exc:
+        if tmp is not None:
+            _remove_tree(tmp)
+        raise WriteError(_write_failure(history, exc)) from None
+
+
+def _storable(text: str) -> str:
+    """Text that survives UTF-8 (a lone surrogate typed on the command line becomes ``\\udxxx``)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _roll_back(written: list[_Change], entry: Path) -> str:
+    """Put back the files already written by a failed ``write_files``; returns what to add to the message."""
+    try:
+        for change in reversed(written):
+            _restore(change.path, change.before)
+    except OSError:
+        return "部分文件未能还原,请在问题解决后运行 `anmin undo` 恢复。"
+    _discard(entry)
+    return ""
+
+
+def _restore(path: Path, content: bytes | None) -> None:
+    if content is None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            _fsync_dir(path.parent)
+    else:
+        atomic_write(path, content)
+
+
+def _mark_done(entry: Path) -> None:
+    _write_new(entry / DONE_FILE, b"")
+    _fsync_dir(entry)
+
+
+def _entry_folders(history: Path) -> list[Path]:
+    """Committed entries, oldest first."""
+    try:
+        names = sorted(e.name for e in os.scandir(history) if ENTRY_NAME.match(e.name) and e.is_dir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [history / name for name in names]
+
+
+def _last_seq(history: Path) -> int:
+    folders = _entry_folders(history)
+    return int(folders[-1].name) if folders else 0
+
+
+def _discard(entry: Path) -> None:
+    """Remove an entry atomically: rename it out of the sequence first, then delete."""
+    gone = entry.with_name(f".old-{entry.name}")
+    with contextlib.suppress(OSError):
+        os.rename(entry, gone)
+        _fsync_dir(entry.parent)
+    _remove_tree(gone)
+
+
+def _remove_tree(folder: Path) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sweep_leftovers(history: Path) -> None:
+    """Remove half-built (``.new-*``) and half-deleted (``.old-*``) entries; runs under the lock."""
+    for e in os.scandir(history):
+        if e.name.startswith((".new-", ".old-")):
+            _remove_tree(Path(e.path))
+
+
+_TEMP_FILE = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")  # what ``atomic_write`` leaves if killed
+
+
+def _sweep_temp_files(folder: Path) -> None:
+    """Remove temp files of writers killed mid-write; runs under the lock, so none is in use."""
+    with contextlib.suppress(OSError):
+        for e in os.scandir(folder):
+            if _TEMP_FILE.match(e.name) and e.is_file():
+                os.unlink(e.path)
+
+
+def _prune_history(data: DataDir) -> None:
+    for old in _entry_folders(data.history_dir)[:-HISTORY_KEEP]:
+        _discard(old)
+
+
+def _safe_rel(rel: object) -> str:
+    """A journaled path must name a data file inside the folder (the journal could be tampered with)."""
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
+        raise ValueError(rel)
+    parts = PurePosixPath(rel).parts
+    if PurePosixPath(rel).is_absolute() or ".." in parts or parts[0] in (HISTORY_DIR, LOCK_FILE):
+        raise ValueError(rel)
+    return rel
+
+
+def _read_entry(folder: Path) -> Entry:
+    """Parse one entry; ValueError/OSError when it is damaged."""
+    import json
+
+    raw = _read_or_none(folder / ENTRY_FILE)
+    if raw is None:
+        raise FileNotFoundError(folder / ENTRY_FILE)
+    meta = json.loads(raw)
+    if not isinstance(meta, dict) or meta.get("format") != JOURNAL_FORMAT:
+        raise ValueError("format")
+    files = []
+    for f in meta["files"]:
+        image = f["before_image"]
+        if image is not None and (not isinstance(image, str) or not re.fullmatch(r"\d+\.before", image)):
+            raise ValueError(image)
+        change = FileChange(
+            path=_safe_rel(f["path"]),
+            before_image=image,
+            before_sha256=f["before_sha256"],
+            after_sha256=f["after_sha256"],
+            added=int(f["added"]),
+            removed=int(f["removed"]),
+        )
+        if (image is None) != (change.before_sha256 is None):
+            raise ValueError(image)
+        files.append(change)
+    texts = [meta[k] for k in ("who", "command", "summary")]
+    if not all(isinstance(t, str) for t in texts) or not files:
+        raise ValueError("fields")
+    return Entry(
+        int(folder.name),
+        folder,
+        datetime.fromisoformat(meta["at"]),
+        *texts,
+        tuple(files),
+        (folder / DONE_FILE).exists(),
+    )
+
+
+def history(data: DataDir, limit: int | None = None) -> list[Entry | Path]:
+    """Journal entries, newest first; a damaged entry is returned as its folder."""
+    folders = _entry_folders(data.history_dir)[::-1]
+    out: list[Entry | Path] = []
+    for folder in folders[:limit]:
+        try:
+            out.append(_read_entry(folder))
+        except FileNotFoundError:
+            if folder.exists():
+                out.append(folder)  # entry.json deleted by hand: damaged
+            # else: discarded meanwhile by a writer
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            out.append(folder)
+    return out
+
+
+def last_entry(data: DataDir) -> Entry:
+    """The newest change, which ``undo`` would revert."""
+    found = history(data, limit=1)
+    if not found:
+        raise NotFoundError(f"没有可撤销的修改({HISTORY_DIR} 中没有修改记录)。")
+    if isinstance(found[0], Path):
+        raise DataError(_damaged(data, found[0]))
+    return found[0]
+
+
+def _damaged(data: DataDir, folder: Path) -> str:
+    return (
+        f"修改记录 {_label(data, folder)} 已损坏,无法撤销。其余数据未受影响;"
+        "如确认不再需要撤销这次修改,可把该文件夹移走后再撤销更早的修改。"
+    )
+
+
+def undo(data: DataDir, seq: int, who: str = "") -> Entry:
+    """Put back the before-images of entry ``seq`` (which must still be the newest) and drop it.
+
+    Undo is not itself journaled: running it again reverts the next older change. A file
+    changed since the entry (other than by it, e.g. edited by hand) is not overwritten:
+    the undo is refused. Safe to repeat after a crash: files already restored are skipped.
+    """
+    with locked(data, who):
+        entry = last_entry(data)
+        if entry.seq != seq:
+            raise WriteError(f"在您确认期间又有新的修改(#{entry.seq}),未撤销任何内容。请重新运行 anmin undo。")
+        restores = []
+        for change in entry.files:
+            path = data.path / change.path
+            _sweep_temp_files(path.parent)
+            now = _sha(_read_or_none(path))
+            if now == change.before_sha256:
+                continue
+            if now != change.after_sha256 and not change.derived:
+                raise WriteError(
+                    f"{_label(data, path)} 在这次修改之后又被改动过(可能是手工编辑),为免覆盖这些改动,未撤销任何内容。"
+                )
+            restores.append((path, _before_image(data, entry, change)))
+        try:
+            for path, content in restores:
+                _restore(path, content)
+        except OSError as exc:
+            raise WriteError(
+                _write_failure(path, exc).replace("数据未作任何修改", "撤销未完成,可再次运行 anmin undo")
+            ) from None
+        _discard(entry.folder)
+    return entry
+
+
+def _before_image(data: DataDir, entry: Entry, change: FileChange) -> bytes | None:
+    if change.before_image is None:
+        return None
+    content = _read_or_none(entry.folder / change.before_image)
+    if _sha(content) != change.before_sha256:
+        raise DataError(_damaged(data, entry.folder))
+    return content
 
 
 # --------------------------------------------------------------------------- recording progress
@@ -975,7 +1387,8 @@ def add_record(data: DataDir, record: model.Record) -> model.Plan:
         if current is None or record.sort_key >= current.sort_key:
             index.latest[record.task] = record
         index.files[_month_key(ym)] = len(month_bytes)
-        write_files(data, {data.month_file(*ym): month_bytes, data.index_file: dump_index(index)})
+        summary = f"记录 {record.task} 进度 {record.progress}%(截至{cn_date(record.date)})"
+        write_files(data, {data.month_file(*ym): month_bytes, data.index_file: dump_index(index)}, summary=summary)
     return plan
 
 
@@ -1013,6 +1426,8 @@ def init_data_dir(target: Path) -> Path:
         atomic_write(plan_file, bundled_plan_file().read_bytes())
     except OSError as exc:
         raise WriteError(_write_failure(target, exc)) from None
+    except ValueError:  # NUL or a lone surrogate: no file system takes such a name
+        raise InputError(f"目录名 {str(target)!r} 含有不能用作文件名的字符,请换一个名称。") from None
     return plan_file
 
 

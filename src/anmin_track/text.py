@@ -22,6 +22,21 @@ def visible(text: str, oneline: bool = False) -> str:
     return text.replace("\n", " ⏎ ") if oneline else text
 
 
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal acts on (C0 is escaped already).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def json_text(payload: object) -> str:
+    """Readable JSON (Chinese as is) with terminal-controlling characters written as ``\\uXXXX``.
+
+    They can only occur inside strings, where the escape parses back to the same character.
+    """
+    import json  # only the --json paths need it; --help must not pay for it
+
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def cn_date(day) -> str:
     """`2024年5月31日`: the form used in reports and messages (no leading zeros)."""
     return f"{day.year}年{day.month}月{day.day}日"

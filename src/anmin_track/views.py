@@ -11,6 +11,7 @@ from anmin_track import model
 
 LIST_SCHEMA = "anmin.goals.list/1"
 SHOW_SCHEMA = "anmin.goals.show/1"
+LOG_SCHEMA = "anmin.log/1"
 
 
 def _pct(value: float) -> float:
@@ -157,3 +158,32 @@ def goal_show(plan: model.Plan, gs: model.GoalStatus, as_of: date) -> dict:
     for task, ts in zip(view["tasks"], gs.tasks, strict=True):
         task["latest"] = record_view(ts.latest) if ts.latest else None
     return {"schema": SHOW_SCHEMA, "kind": "goal", "as_of": as_of.isoformat(), "goal": view}
+
+
+def change_view(entry) -> dict:
+    """One journal entry (``store.Entry``); a damaged one (its folder) only says so."""
+    if not hasattr(entry, "seq"):
+        return {"seq": int(entry.name), "damaged": True}
+    return {
+        "seq": entry.seq,
+        "damaged": False,
+        "at": entry.at.isoformat(),
+        "who": entry.who,
+        "command": entry.command,
+        "summary": entry.summary,
+        "complete": entry.complete,
+        "files": [
+            {
+                "path": f.path,
+                "created": f.before_image is None,
+                "added_lines": f.added,
+                "removed_lines": f.removed,
+                "derived": f.derived,
+            }
+            for f in entry.files
+        ],
+    }
+
+
+def history_view(entries: list) -> dict:
+    return {"schema": LOG_SCHEMA, "changes": [change_view(e) for e in entries]}
