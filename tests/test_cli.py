@@ -1,6 +1,7 @@
 """The `anmin` command end to end: in-process (CliRunner) and as a real process."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import pytest
 
 from anmin_track import store
 from anmin_track.cli import app
-from conftest import snapshot
+from conftest import ANMIN, snapshot
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -301,3 +302,12 @@ def test_json_output_does_not_load_rich_tables(data_dir):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stderr.strip().endswith("[]"), result.stderr
+
+
+def test_piped_list_keeps_each_seed_title_on_one_line(data_dir):
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    result = subprocess.run([str(ANMIN), "goals", "list"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for goal in store.load_plan(store.find_data_dir()).goals:
+        assert any(goal.title in line for line in lines), goal.title

@@ -6,6 +6,8 @@ markup like ``[red]`` and terminal escapes in notes are shown literally.
 
 from __future__ import annotations
 
+import os
+
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -17,10 +19,19 @@ from anmin_track.text import cn_date_iso, pct, visible
 LIGHT_STYLES = {model.DONE: "bold blue", model.GREEN: "bold green", model.YELLOW: "bold yellow", model.RED: "bold red"}
 UNCLAIMED = "待认领"
 BAR_WIDTH = 10
+PIPE_WIDTH = 120
 
 
 def make_console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, emoji=False, markup=False, soft_wrap=False)
+    """A console that prints data as data; piped output gets room for whole rows.
+
+    Rich assumes 80 columns when not writing to a terminal, which would fold every goal
+    title over three lines in `anmin goals list > 文件.txt` or `| grep`.
+    """
+    console = Console(stderr=stderr, highlight=False, emoji=False, markup=False, soft_wrap=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PIPE_WIDTH
+    return console
 
 
 def plain(value: object, oneline: bool = True, style: str = "") -> Text:
