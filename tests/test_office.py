@@ -432,7 +432,9 @@ def test_export_without_openpyxl_says_how_to_install(cli, data_dir, monkeypatch,
         (["--format", "pdf"], "可选:csv、xlsx"),
         (["--format", "xlsx", "-o", "a.csv"], "不一致"),
         (["--as-of", "2024-02-31"], "不存在"),
-        (["-o", "没有这个目录/x.csv/"], "无法写入"),
+        (["-o", "没有这个目录/x.csv/"], "是一个文件,不是文件夹"),
+        (["-o", "真没有/x.csv"], "真没有 不存在"),
+        (["-o", "data/progress/2024-05.csv"], "在数据目录"),
     ],
 )
 def test_export_bad_input(cli, args, words, tmp_path):
@@ -499,3 +501,17 @@ def test_shell_completion_end_to_end(anmin, data_dir):
     assert completed.stdout.split() == [f"1.{n}" for n in range(1, 8)]
     help_text = anmin("--help").stdout
     assert "--install-completion" in help_text and "命令补全" in help_text and "Install" not in help_text
+
+
+def test_plan_edit_can_repair_records_that_broke_it(cli, data_dir):
+    assert cli("goals", "update", "2.1", "-p", "5", "-d", "2024-02-01").exit_code == 0
+    plan_file = data_dir / "goals.toml"
+    text = plan_file.read_text(encoding="utf-8")
+    start = text.index('id = "2.1"')
+    plan_file.write_text(
+        text[:start] + text[start:].replace("start = 2024-01-01", "start = 2024-03-01", 1), encoding="utf-8"
+    )
+    assert cli("check").exit_code == 1  # a record now predates its task
+    repaired = cli("goals", "edit", "2.1", "--start", "2024-01-01")
+    assert repaired.exit_code == 0, repaired.stderr
+    assert cli("check").exit_code == 0

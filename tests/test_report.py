@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anmin_track import model, report, store
+from conftest import snapshot
 from report_fixture import LATER, RECORDS, make_data, record
 from report_fixture import PLAN as PLAN_TOML
 
@@ -161,6 +162,7 @@ def test_report_reads_only_the_months_it_needs(fixture_data, monkeypatch):
 
 def test_output_writes_the_file_and_prints_its_path(cli, fixture_data, tmp_path):
     target = tmp_path / "月报" / "2024-05.txt"
+    target.parent.mkdir()
     result = monthly(cli, fixture_data, "2024-05", "--output", str(target))
     assert result.exit_code == 0 and str(target.resolve()) in result.stdout
     assert target.read_bytes() == monthly(cli, fixture_data, "2024-05").stdout_bytes
@@ -168,9 +170,9 @@ def test_output_writes_the_file_and_prints_its_path(cli, fixture_data, tmp_path)
 
 
 def test_output_failure_is_a_chinese_write_error(cli, fixture_data, tmp_path):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("x", encoding="utf-8")
-    result = monthly(cli, fixture_data, "2024-05", "--output", str(blocker / "report.txt"))
+    folder = tmp_path / "a-folder"  # a folder cannot be replaced by the report file
+    folder.mkdir()
+    result = monthly(cli, fixture_data, "2024-05", "--output", str(folder))
     assert result.exit_code == 1 and result.stderr.startswith("错误:") and "写入" in result.stderr
     assert "Traceback" not in result.output
 
@@ -317,3 +319,18 @@ def test_closed_task_is_reported_as_closed(cli):
     assert "进度100%，较上月提高100个百分点，序时进度42%，已销号。" in text
     april = cli("report", "monthly", "2024-04").stdout
     assert "已销号" not in april
+
+
+def test_output_never_lands_in_the_data_folder(cli, data_dir):
+    assert cli("goals", "update", "1.1", "-p", "30", "-d", "2024-05-20").exit_code == 0
+    before = snapshot(data_dir)
+    month_file = data_dir / "progress" / "2024-05.toml"
+    result = cli("report", "monthly", "2024-05", "-o", str(month_file))
+    assert result.exit_code == 2 and "在数据目录" in result.stderr
+    assert snapshot(data_dir) == before
+
+
+def test_output_does_not_create_folders(cli, tmp_path):
+    result = cli("report", "monthly", "2024-05", "-o", str(tmp_path / "没有的文件夹" / "月报.txt"))
+    assert result.exit_code == 2 and "不存在" in result.stderr
+    assert not (tmp_path / "没有的文件夹").exists()

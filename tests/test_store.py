@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from anmin_track import model, store
-from anmin_track.errors import DataError, WriteError
+from anmin_track.errors import DataError, InputError, WriteError
 from conftest import copy_plan, snapshot
 
 
@@ -189,3 +189,33 @@ def test_init_refuses_to_overwrite(tmp_path):
     store.init_data_dir(tmp_path / "x")
     with pytest.raises(Exception, match="已存在"):
         store.init_data_dir(tmp_path / "x")
+
+
+def test_same_length_hand_edit_is_noticed(data_dir):
+    d = data(data_dir)
+    store.add_record(d, make_record(progress=40))
+    month = data_dir / "progress" / "2024-05.toml"
+    edited = month.read_text(encoding="utf-8").replace("progress = 40", "progress = 90")
+    month.write_text(edited, encoding="utf-8")  # same size, new modification time
+    plan = store.load_plan(d)
+    assert store.latest_records(d, plan, date(2024, 5, 31))["1.1"].progress == 90
+    store.add_record(d, make_record(progress=95, day=date(2024, 5, 25)))
+    assert store.load_index(d, plan).latest["1.1"].progress == 95
+
+
+def test_record_is_checked_against_the_plan_read_under_the_lock(data_dir):
+    d = data(data_dir)
+    plan_file = data_dir / "goals.toml"
+    text = plan_file.read_text(encoding="utf-8")
+    # as if a concurrent `goals edit 1.1 --start 2024-06-01` had landed first
+    plan_file.write_text(text.replace("start = 2024-01-01", "start = 2024-06-01", 1), encoding="utf-8")
+    before = snapshot(data_dir)
+    with pytest.raises(InputError, match="早于任务开始日期"):
+        store.add_record(d, make_record(day=date(2024, 5, 20)))
+    assert snapshot(data_dir) == before
+
+
+def test_lock_timeout_setting_must_be_finite(monkeypatch):
+    for raw, expected in (("2.5", 2.5), ("nan", 10.0), ("inf", 10.0), ("-1", 10.0), ("abc", 10.0)):
+        monkeypatch.setenv(store.LOCK_TIMEOUT_ENV, raw)
+        assert store.lock_timeout() == expected

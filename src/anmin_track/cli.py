@@ -25,7 +25,7 @@ from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup
 
 from anmin_track import __version__, model, parse, store, views
-from anmin_track.errors import AnminError, InputError, WriteError
+from anmin_track.errors import AnminError, InputError
 from anmin_track.text import cn_date, display_width, json_text, pct, visible, wrap_by_width
 
 DEBUG_ENV = "ANMIN_DEBUG"
@@ -407,10 +407,6 @@ def goals_update(
     store.require_writable(data_dir)
     plan = store.load_plan(data_dir)
     task = parse.resolve_task(plan, task_id)
-    if task.closed is not None:
-        raise InputError(
-            f"任务 {task.id} 已于{cn_date(task.closed)}销号,不再记录进展。如需继续,先运行 anmin goals reopen {task.id}。"
-        )
     interactive = sys.stdin.isatty()
     if progress is None:
         if not interactive:
@@ -498,8 +494,8 @@ def report_monthly(
     if output is None:
         sys.stdout.write(content)
         return
-    store.write_file(output, content.encode("utf-8"))
-    _out(f"已生成{built.period}月报:{output.resolve()}")
+    written = store.write_output(data_dir, output, content.encode("utf-8"))
+    _out(f"已生成{built.period}月报:{written}")
 
 
 # --------------------------------------------------------------------------- plan editing (台账)
@@ -878,12 +874,7 @@ def export(
     rows = ledger.ledger_rows(plan, statuses)
     content = ledger.to_xlsx(rows) if chosen == "xlsx" else ledger.to_csv(rows)
     target = output or Path(f"{plan.org}工作台账_{day.isoformat()}.{chosen}")
-    try:
-        store.atomic_write(target, content)
-    except OSError as exc:
-        raise WriteError(
-            f"无法写入 {target}({exc.strerror or exc})。请检查文件是否正被 Excel/WPS 打开,或换一个位置。"
-        ) from None
+    store.write_output(data_dir, target, content)
     _out(f"已导出工作台账 {target}:{len(rows)} 项重点任务,截至{cn_date(day)}。可用 Excel 或 WPS 打开。")
 
 
@@ -912,6 +903,8 @@ def init(
     target: Annotated[str, typer.Argument(metavar="目录", help="新建数据目录的位置,如 data。")],
 ) -> None:
     """把自带的2024年计划复制到一个可写的数据目录。"""
+    if not target.strip():
+        raise InputError("请写出新数据目录的位置,如 anmin init data。")
     plan_file = store.init_data_dir(Path(target))
     _out(
         visible(f"已创建 {plan_file}。在其上一级目录运行 anmin 命令即可使用,或用 --data {target} 指定。", oneline=True)

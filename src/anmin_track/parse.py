@@ -40,6 +40,11 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def _plausible_year(year: int) -> bool:
+    """Years a plan can be about; also keeps date arithmetic away from year 1 and 9999."""
+    return 1900 <= year <= 9000
+
+
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
@@ -49,7 +54,7 @@ def parse_date(raw: str, option: str) -> date:
     text = normalize(raw)
     m = _DATE.match(text) or _DATE_COMPACT.match(text)
     try:
-        if m:
+        if m and _plausible_year(int(m.group(1))):
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         raise InputError(f"{option} 的日期 {text!r} 不存在(请检查月份和日期)。") from None
@@ -65,7 +70,7 @@ def parse_month(raw: str, option: str = "月份") -> tuple[int, int]:
     m = _MONTH.match(text)
     if m:
         month = int(m.group(2) or m.group(3))
-        if 1 <= month <= 12:
+        if 1 <= month <= 12 and _plausible_year(int(m.group(1))):
             return int(m.group(1)), month
     raise InputError(f"{option} {text!r} 无法识别,请写成 2024-05、202405 或 2024年5月。")
 

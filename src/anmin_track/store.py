@@ -583,7 +583,6 @@ def change_plan(data: DataDir, who: str, change: Callable[[model.Plan], model.Pl
     with locked(data, who):
         plan = load_plan(data)
         texts = _month_texts(data)
-        raise_if_problems(_record_problems(texts, plan))
         new = change(plan)
         content = dump_plan(new)
         _, problems = plan_from_toml(content.decode("utf-8"), _label(data, data.plan_file))
@@ -733,7 +732,7 @@ def load_records(data: DataDir, plan: model.Plan, months: Iterable[tuple[int, in
 
 @dataclass
 class Index:
-    files: dict[str, int]
+    files: dict[str, list[int]]  # month → [size, mtime_ns] of the file it was built from
     latest: dict[str, model.Record]
 
 
@@ -741,26 +740,40 @@ def _month_key(ym: tuple[int, int]) -> str:
     return f"{ym[0]:04d}-{ym[1]:02d}"
 
 
-def _file_sizes(data: DataDir) -> dict[str, int]:
-    return {_month_key(ym): path.stat().st_size for ym, path in month_files(data).items()}
+def _file_stamps(data: DataDir) -> dict[str, list[int]]:
+    """Size and modification time of every month file: a hand edit changes at least the time."""
+    stamps = {}
+    for ym, path in month_files(data).items():
+        info = path.stat()
+        stamps[_month_key(ym)] = [info.st_size, info.st_mtime_ns]
+    return stamps
+
+
+def write_stamp() -> int:
+    """A modification time for files this program writes, recorded in the index.
+
+    Whole even seconds, so that file systems with coarse clocks (FAT keeps 2 s) store
+    it exactly; any later edit by another program gets a different time.
+    """
+    return time.time_ns() // 2_000_000_000 * 2_000_000_000
 
 
 def load_index(data: DataDir, plan: model.Plan) -> Index:
     """The latest record of each task; rebuilt from the month files when out of date."""
-    sizes = _file_sizes(data)
+    stamps = _file_stamps(data)
     if data.index_file.exists():
         with contextlib.suppress(DataError):
             text = read_text(data.index_file, INDEX_FILE)
             records, problems, doc = records_from_toml(text, INDEX_FILE, None, None, index=True)
-            if not problems and doc.get("files") == sizes:
-                return Index(files=sizes, latest={r.task: r for r in records})
-    return rebuild_index(data, plan, sizes)
+            if not problems and doc.get("files") == stamps:
+                return Index(files=stamps, latest={r.task: r for r in records})
+    return rebuild_index(data, plan, stamps)
 
 
-def rebuild_index(data: DataDir, plan: model.Plan, sizes: dict[str, int] | None = None) -> Index:
-    sizes = _file_sizes(data) if sizes is None else sizes
+def rebuild_index(data: DataDir, plan: model.Plan, stamps: dict[str, list[int]] | None = None) -> Index:
+    stamps = _file_stamps(data) if stamps is None else stamps
     records = load_records(data, plan, sorted(month_files(data)))
-    return Index(files=sizes, latest=model.latest_by_task(records))
+    return Index(files=stamps, latest=model.latest_by_task(records))
 
 
 def dump_index(index: Index) -> bytes:
@@ -845,10 +858,12 @@ current_command: ContextVar[str] = ContextVar("anmin_command", default="")
 
 
 def lock_timeout() -> float:
+    """Seconds a writer waits for the lock: ``$ANMIN_LOCK_TIMEOUT`` if a finite number ≥ 0, else 10."""
     try:
-        return float(os.environ.get(LOCK_TIMEOUT_ENV, "10"))
+        value = float(os.environ.get(LOCK_TIMEOUT_ENV, "10"))
     except ValueError:
         return 10.0
+    return value if 0 <= value < float("inf") else 10.0
 
 
 @contextlib.contextmanager
@@ -937,7 +952,7 @@ def _read_holder(path: Path) -> str:
     return f"(占用者:{info})" if info else ""
 
 
-def atomic_write(path: Path, content: bytes) -> None:
+def atomic_write(path: Path, content: bytes, stamp_ns: int | None = None) -> None:
     """Write ``content`` to ``path`` so that readers see the old file or the new, never a part.
 
     Temp file in the same folder, write + fsync, ``os.replace``, then fsync the folder.
@@ -948,6 +963,8 @@ def atomic_write(path: Path, content: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     try:
         _write_new(tmp, content, _kept_mode(path))
+        if stamp_ns is not None:  # set before the rename, so the file never shows another time
+            os.utime(tmp, ns=(stamp_ns, stamp_ns))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -995,15 +1012,28 @@ def _write_failure(where: Path, exc: OSError) -> str:
     return f"写入 {where} 失败({exc.strerror or exc})。数据未作任何修改。"
 
 
-def write_file(path: Path, content: bytes) -> None:
-    """``atomic_write`` with failures told in Chinese (a WriteError); also used for reports."""
+def write_output(data: DataDir, path: Path, content: bytes) -> Path:
+    """Write a file the user asked for (a report, a ledger), atomically; returns its full path.
+
+    Never inside the data folder, where it could replace a data file behind the journal's
+    back, and never into a folder that does not exist (a typo should not create folders).
+    """
+    target = path.expanduser().resolve()
+    if target.is_relative_to(data.path.resolve()):
+        raise InputError(f"输出文件 {path} 在数据目录 {data.path} 中,会覆盖或混入数据文件。请换一个位置。")
+    if not target.parent.is_dir():
+        problem = "是一个文件,不是文件夹" if target.parent.exists() else "不存在"
+        raise InputError(f"{path.parent} {problem},无法在其中写入 {path.name}。请换一个位置。")
     try:
-        atomic_write(path, content)
+        atomic_write(target, content)
     except OSError as exc:
-        raise WriteError(_write_failure(path, exc)) from None
+        raise WriteError(
+            f"无法写入 {path}({exc.strerror or exc})。请检查文件是否正被 Excel/WPS 打开,或换一个位置。"
+        ) from None
+    return target
 
 
-def write_files(data: DataDir, files: dict[Path, bytes], *, summary: str = "") -> None:
+def write_files(data: DataDir, files: dict[Path, bytes], *, summary: str = "", stamp_ns: int | None = None) -> None:
     """THE write path: journal the before-images, then write each file atomically, in order.
 
     Callers hold the lock. The journal entry is durable before any data file changes, so
@@ -1021,7 +1051,7 @@ def write_files(data: DataDir, files: dict[Path, bytes], *, summary: str = "") -
     done: list[_Change] = []
     try:
         for change in changes:
-            atomic_write(change.path, change.after)
+            atomic_write(change.path, change.after, stamp_ns)
             done.append(change)
     except OSError as exc:
         raise WriteError(_write_failure(change.path, exc) + _roll_back(done, entry)) from None
@@ -1381,15 +1411,34 @@ def add_record(data: DataDir, record: model.Record) -> model.Plan:
     with locked(data, record.by):
         plan = load_plan(data)
         ym = (record.date.year, record.date.month)
+        check_new_record(plan, record)
         month_bytes = _month_with(data, plan, ym, record)
         index = load_index(data, plan)
         current = index.latest.get(record.task)
         if current is None or record.sort_key >= current.sort_key:
             index.latest[record.task] = record
-        index.files[_month_key(ym)] = len(month_bytes)
+        stamp = write_stamp()
+        index.files[_month_key(ym)] = [len(month_bytes), stamp]
         summary = f"记录 {record.task} 进度 {record.progress}%(截至{cn_date(record.date)})"
-        write_files(data, {data.month_file(*ym): month_bytes, data.index_file: dump_index(index)}, summary=summary)
+        files = {data.month_file(*ym): month_bytes, data.index_file: dump_index(index)}
+        write_files(data, files, summary=summary, stamp_ns=stamp)
     return plan
+
+
+def check_new_record(plan: model.Plan, record: model.Record) -> None:
+    """The record must fit the plan as it is now (re-read under the lock: a concurrent
+    edit may have moved the start day, closed or removed the task)."""
+    task = plan.task(record.task)
+    if task is None:
+        raise InputError(f"任务 {record.task} 已不在计划中(可能刚被删除),未记录。")
+    if task.closed is not None:
+        raise InputError(
+            f"任务 {task.id} 已于{cn_date(task.closed)}销号,不再记录进展。如需继续,先运行 anmin goals reopen {task.id}。"
+        )
+    check = Checker(PLAN_FILE, LineIndex(""))
+    _record(record_to_toml(record), None, plan, (record.date.year, record.date.month), check)
+    if check.problems:
+        raise InputError(f"{check.problems[0].message}。数据未作任何修改。")
 
 
 RECORDS_HEADER = re.compile(r"^\[\[records\]\][ \t]*\r?$", re.MULTILINE)
