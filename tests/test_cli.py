@@ -164,6 +164,12 @@ BAD_UPDATES = [
     (["goals", "updte", "1.1"], 2, "没有这个命令"),
     (["goals", "show"], 2, "缺少参数"),
     (["goals", "list", "--as-of", "昨天"], 2, "无法识别"),
+    (["goals", "list", "--as-of"], 2, "选项 --as-of 后面缺少取值"),
+    (["goals", "list", "多余", "的词"], 2, "多余的参数:多余 的词"),
+    (["goals", "show", "1.1", "--limit", "abc"], 2, "'abc' 不是整数"),
+    (["goals", "show", "1.1", "--limit", "0"], 2, "0 太小,应不小于 1"),
+    (["report", "monthly", "0001-01"], 2, "无法识别"),
+    (["init", " "], 2, "新数据目录的位置"),
 ]
 
 
@@ -175,6 +181,7 @@ def test_bad_input_is_one_chinese_line_and_changes_nothing(cli, data_dir, args, 
     assert result.exit_code == code, result.output
     assert words in result.stderr
     assert result.stderr.startswith("错误:") and CJK.search(result.stderr)
+    assert not re.search(r"\b(?:Option|Got|is not|requires|Invalid)\b", result.stderr)  # no English from Click
     assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
     assert snapshot(data_dir) == before
 

@@ -46,17 +46,30 @@ def _usage_message(exc: click_exc.UsageError) -> str:
     if isinstance(exc, click_exc.MissingParameter):
         return f"缺少参数 {hint}。"
     if isinstance(exc, click_exc.BadParameter):
-        return f"参数 {hint} 的值无效:{exc.message}。"
+        return f"参数 {hint} 的值无效:{_bad_value(exc.message)}。"
     message = exc.message
     unknown = re.match(r"No such command '(.+?)'\.(?: Did you mean '(.+?)'\?)?", message)
     if unknown:
         maybe = f",您是不是想输入 {unknown.group(2)}" if unknown.group(2) else ""
         return f"没有这个命令:{unknown.group(1)}{maybe}。"
-    if "requires an argument" in message or "requires" in message and "argument" in message:
-        return f"选项缺少取值:{message}。"
-    if message.startswith("Got unexpected extra argument"):
-        return f"多余的参数:{message.partition('(')[2].rstrip(')') or message}。"
+    needs = re.match(r"Option '(.+?)' requires", message)
+    if needs:
+        return f"选项 {needs.group(1)} 后面缺少取值。"
+    extra = re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", message)
+    if extra:
+        return f"多余的参数:{extra.group(1)}(含空格的文字请用引号括起来)。"
     return f"用法错误:{message}"
+
+
+def _bad_value(message: str) -> str:
+    """Click's words for a bad number, in Chinese (others are passed on as they are)."""
+    not_int = re.match(r"'(.*)' is not a valid integer", message)
+    if not_int:
+        return f"{not_int.group(1)!r} 不是整数"
+    out_of_range = re.match(r"(.+?) is not in the range x>=(\S+?)\.?$", message)
+    if out_of_range:
+        return f"{out_of_range.group(1)} 太小,应不小于 {out_of_range.group(2)}"
+    return message
 
 
 class ChineseFormatter(HelpFormatter):

@@ -80,7 +80,7 @@ def _owner(task: dict) -> Text:
 def goals_table(view: dict, with_tasks: bool) -> Table:
     plan = view["plan"]
     table = Table(
-        title=plain(f"{plan['org']}{plan['title']} · 截至 {view['as_of']}"),
+        title=plain(f"{plan['org']}{plan['title']} · 截至{cn_date_iso(view['as_of'])}"),
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
@@ -156,7 +156,7 @@ def task_detail(view: dict) -> list:
         ("所属重点工作", f"{view['goal']['id']} {view['goal']['title']}"),
         ("依据(原文)", task["source"] or "—"),
         *_people(task),
-        ("起止日期", f"{task['start']} 至 {task['due']}"),
+        ("起止日期", f"{cn_date_iso(task['start'])} 至 {cn_date_iso(task['due'])}"),
         ("权重", f"{task['weight']:g}"),
         ("当前进度", bar(task["progress"])),
         ("序时进度", pct(task["expected"])),
@@ -174,7 +174,7 @@ def task_detail(view: dict) -> list:
     parts: list = [_field_rows(rows)]
     if view["history"]:
         history = Table(
-            title=f"进展记录(截至 {view['as_of']},最新在前)",
+            title=f"进展记录(截至{cn_date_iso(view['as_of'])},最新在前)",
             box=box.SIMPLE_HEAD,
             show_edge=False,
             pad_edge=False,

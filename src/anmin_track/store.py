@@ -206,10 +206,29 @@ def parse_toml(text: str, label: str) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+), column (\d+)", str(exc))
-        line, where = (int(found.group(1)), f"第 {found.group(2)} 列") if found else (None, "")
-        raise data_error([Problem(label, line, f"TOML 格式错误{where}({exc})")]) from None
+        if found:
+            line, where = int(found.group(1)), f"第 {found.group(2)} 列"
+        else:  # "at end of document"
+            line, where = max(1, len(text.splitlines())), "文件末尾"
+        raise data_error([Problem(label, line, f"TOML 格式错误({where}):{_toml_reason(str(exc))}")]) from None
     except RecursionError:
         raise data_error([Problem(label, None, "TOML 格式错误(数组或表嵌套层数过深)")]) from None
+
+
+TOML_REASONS = (
+    ("Invalid value", "值的写法不对(文字要用英文双引号括起来,日期写成 2024-05-31)"),
+    ("Cannot overwrite", "同一个字段或表写了两次"),
+    ("Cannot declare", "同一个表写了两次"),
+    ("Illegal character", "文字缺少结尾的引号,或含有不允许的字符"),
+    ("Unterminated string", "文字缺少结尾的引号"),
+    ("Expected '=' after a key", "字段名后面缺少 ="),
+    ("Expected newline", "一行只能写一个字段"),
+    ("Unclosed array", "列表缺少结尾的 ]"),
+)
+
+
+def _toml_reason(message: str) -> str:
+    return next((chinese for english, chinese in TOML_REASONS if message.startswith(english)), "格式不正确")
 
 
 def read_text(path: Path, label: str) -> str:
