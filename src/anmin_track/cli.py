@@ -383,6 +383,10 @@ def _default_user() -> str:
         return "未署名"
 
 
+def _who(by: str | None) -> str:
+    return parse.clean_text(by or _default_user(), "--by")
+
+
 def _check_record_date(task: model.Task, day: date) -> None:
     today = date.today()
     if day > today:
@@ -446,7 +450,7 @@ def goals_update(
         problem=parse.clean_text(problem or "", "--problem"),
         next=parse.clean_text(next_steps or "", "--next"),
         metrics=metrics,
-        by=parse.clean_text(by or _default_user(), "--by"),
+        by=_who(by),
         at=datetime.now().astimezone(),
     )
     plan = store.add_record(data_dir, record)
@@ -529,10 +533,6 @@ PLAN_LABELS = {
     "due": "完成时限",
     "weight": "权重",
 }
-
-
-def _who(by: str | None) -> str:
-    return parse.clean_text(by or _default_user(), "--by")
 
 
 def _shown(value) -> str:

@@ -90,8 +90,8 @@ def parse_weight(raw: str) -> float:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise InputError(f"--weight 的值 {raw!r} 无效:应为大于 0 的数字,如 --weight 2。")
+    if not 0 < value <= 10_000:
+        raise InputError(f"--weight 的值 {raw!r} 无效:应为大于 0、不超过 10000 的数字,如 --weight 2。")
     return int(value) if value.is_integer() else value
 
 

@@ -20,7 +20,6 @@ from anmin_track import model
 from anmin_track.text import cn_date, pct, percent, visible
 
 SCHEMA = "anmin.report.monthly/1"
-FORMATS = ("text", "markdown", "json")
 INDENT = "\u3000\u3000"  # 首行缩进两字
 CN_NUMBERS = "一二三四五六七八九十"
 _END_PUNCT = tuple("。！？；….!?;")
