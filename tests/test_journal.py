@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import tomllib
 
 import pytest
 
@@ -179,3 +180,13 @@ def test_log_and_undo_with_no_history(cli):
 def test_help_is_chinese(cli, command):
     result = cli(*command)
     assert result.exit_code == 0 and "用法" in result.stdout
+
+
+def test_undo_leaves_an_index_that_matches_the_month_files(cli, data_dir):
+    for progress, day in (("20", "2024-05-10"), ("30", "2024-05-20")):
+        assert cli("goals", "update", "1.1", "-p", progress, "-d", day).exit_code == 0
+    assert cli("undo", "--yes").exit_code == 0
+    d = store.DataDir(data_dir)
+    index = tomllib.loads(d.index_file.read_text(encoding="utf-8"))
+    assert index["files"] == store._file_stamps(d)  # reads answer from the index, no full rebuild
+    assert {r["task"]: r["progress"] for r in index["records"]} == {"1.1": 20}

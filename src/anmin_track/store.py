@@ -32,7 +32,7 @@ from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 from anmin_track import model
-from anmin_track.errors import DataError, InputError, NotFoundError, WriteError
+from anmin_track.errors import AnminError, DataError, InputError, NotFoundError, WriteError
 from anmin_track.text import cn_date
 
 DATA_ENV = "ANMIN_DATA"
@@ -1405,8 +1405,20 @@ def undo(data: DataDir, seq: int, who: str = "") -> Entry:
             raise WriteError(
                 _write_failure(path, exc).replace("数据未作任何修改", "撤销未完成,可再次运行 anmin undo")
             ) from None
+        if data.index_file.exists() and any(path.parent == data.progress_dir for path, _ in restores):
+            _refresh_index(data)
         _discard(entry.folder)
     return entry
+
+
+def _refresh_index(data: DataDir) -> None:
+    """Match the derived index to the month files as they now are.
+
+    Restored month files carry a new modification time, so the restored index would
+    not match them and every read would rebuild it from all months until the next write.
+    """
+    with contextlib.suppress(AnminError, OSError):
+        atomic_write(data.index_file, dump_index(rebuild_index(data, load_plan(data))))
 
 
 def _before_image(data: DataDir, entry: Entry, change: FileChange) -> bytes | None:
