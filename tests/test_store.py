@@ -220,3 +220,15 @@ def test_lock_timeout_setting_must_be_finite(monkeypatch):
     for raw, expected in (("2.5", 2.5), ("nan", 10.0), ("inf", 10.0), ("-1", 10.0), ("abc", 10.0)):
         monkeypatch.setenv(store.LOCK_TIMEOUT_ENV, raw)
         assert store.lock_timeout() == expected
+
+
+def test_check_saves_a_fresh_index_after_a_hand_edit(cli, data_dir):
+    d = data(data_dir)
+    store.add_record(d, make_record(progress=40))
+    month = data_dir / "progress" / "2024-05.toml"
+    month.write_text(month.read_text(encoding="utf-8").replace("progress = 40", "progress = 45"), encoding="utf-8")
+    assert store._saved_index(d, store._file_stamps(d)) is None
+    result = cli("check")
+    assert result.exit_code == 0 and "已重建索引" in result.stdout
+    assert store._saved_index(d, store._file_stamps(d)).latest["1.1"].progress == 45
+    assert "已重建索引" not in cli("check").stdout  # only when needed

@@ -905,6 +905,8 @@ def check(ctx: typer.Context, data: DataOpt = None) -> None:
         _out(f"发现 {len(problems)} 处问题,请按上面的 文件:行 逐一修改后再运行 anmin check。")
         raise typer.Exit(1)
     months = len(store.month_files(data_dir))
+    if store.save_index_if_stale(data_dir):
+        _out("进展文件有过手工修改,已重建索引。")
     _out(
         f"检查通过:{len(plan.goals)} 项重点工作,{len(plan.tasks)} 项重点任务,{months} 个月份文件共 {count} 条进展记录。"
     )

@@ -780,13 +780,33 @@ def write_stamp() -> int:
 def load_index(data: DataDir, plan: model.Plan) -> Index:
     """The latest record of each task; rebuilt from the month files when out of date."""
     stamps = _file_stamps(data)
-    if data.index_file.exists():
-        with contextlib.suppress(DataError):
-            text = read_text(data.index_file, INDEX_FILE)
-            records, problems, doc = records_from_toml(text, INDEX_FILE, None, None, index=True)
-            if not problems and doc.get("files") == stamps:
-                return Index(files=stamps, latest={r.task: r for r in records})
-    return rebuild_index(data, plan, stamps)
+    return _saved_index(data, stamps) or rebuild_index(data, plan, stamps)
+
+
+def _saved_index(data: DataDir, stamps: dict[str, list[int]]) -> Index | None:
+    """The index file, if it is readable and was built from the month files as they are."""
+    if not data.index_file.exists():
+        return None
+    with contextlib.suppress(DataError):
+        text = read_text(data.index_file, INDEX_FILE)
+        records, problems, doc = records_from_toml(text, INDEX_FILE, None, None, index=True)
+        if not problems and doc.get("files") == stamps:
+            return Index(files=stamps, latest={r.task: r for r in records})
+    return None
+
+
+def save_index_if_stale(data: DataDir) -> bool:
+    """After month files were edited by hand, save a fresh index (as `anmin check` does).
+
+    Best effort: skipped when the folder is read-only or another writer holds the lock.
+    Returns whether a fresh index was saved.
+    """
+    if data.bundled or not month_files(data) or _saved_index(data, _file_stamps(data)):
+        return False
+    with contextlib.suppress(AnminError, OSError), locked(data, "anmin check", timeout=0):
+        _refresh_index(data)
+        return True
+    return False
 
 
 def rebuild_index(data: DataDir, plan: model.Plan, stamps: dict[str, list[int]] | None = None) -> Index:
