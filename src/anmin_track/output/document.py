@@ -1,0 +1,46 @@
+"""One model of a document the office submits (a report, a 督办单), rendered by every format.
+
+Pure data: builders in ``output.report`` fill it, and the text, Markdown and .docx
+renderers walk it. Text inside is already the wording of the document (full-width
+punctuation, dates without leading zeros, control characters removed); renderers only
+lay it out and escape what their format needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+BlockKind = Literal[
+    "title",  # 标题: 二号小标宋, centred; may span lines (``\n`` separates them)
+    "subtitle",  # a line under the title, e.g. （2024年5月）; centred, 三号楷体
+    "doc_number",  # 发文字号 such as 安民〔2024〕3号, centred above the title
+    "addressee",  # 主送机关 ending in ：, flush left, no indent
+    "h1",  # 一、 heading: 黑体
+    "h2",  # （一） heading: 楷体
+    "h3",  # 1. heading: 仿宋 (bold allowed)
+    "h4",  # （1） heading: 仿宋
+    "para",  # body paragraph, first line indented two characters; ``label`` is a run-in heading
+    "closing",  # 特此报告。 and the like: an indented body paragraph
+    "issuer",  # 落款: 发文机关署名
+    "date",  # 落款: 成文日期, 2024年5月31日
+    "page_break",  # the next block starts on a new page (one 督办单 per page)
+]
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: BlockKind
+    text: str = ""
+    #: A run-in numbering or heading set before ``text`` in the same paragraph
+    #: (``（1）`` before a record, ``1.`` before a task title). For h1–h4 it is the
+    #: number itself (``一、``) so renderers may style it apart from the words.
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A 公文 body: blocks in reading order. ``name`` is what a file of it is called."""
+
+    name: str
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
