@@ -110,6 +110,7 @@ def synthetic_records(plan, count: int) -> dict:
 def build_data(folder: Path, count: int) -> Path:
     """A data folder with the real plan and ``count`` records, index built (steady state)."""
     from anmin_track import model, store
+    from anmin_track.store import index, journal
 
     if folder.exists():
         shutil.rmtree(folder)
@@ -124,8 +125,11 @@ def build_data(folder: Path, count: int) -> Path:
         for ym, rs in synthetic_records(plan, count).items()
         if rs
     }
-    store.write_files(data, files)
-    store.write_files(data, {data.index_file: store.dump_index(store.rebuild_index(data, plan))})
+    builder = store.Author("benchmarks/run.py")
+    journal.write_files(data, files, author=builder, summary="合成数据")
+    journal.write_files(
+        data, {data.index_file: index.dump_index(store.rebuild_index(data, plan))}, author=builder, summary="索引"
+    )
     return folder
 
 

@@ -293,7 +293,7 @@ def test_update_without_terminal_does_not_hang(anmin):
 
 def test_core_modules_do_not_load_the_cli_frameworks():
     code = (
-        "import sys, anmin_track.model, anmin_track.store, anmin_track.views, anmin_track.parse, anmin_track.report;"
+        "import sys, anmin_track.model, anmin_track.store, anmin_track.actions, anmin_track.output.views, anmin_track.parse, anmin_track.output.report;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'rich', 'click')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -8,6 +8,7 @@ import tomllib
 import pytest
 
 from anmin_track import store
+from anmin_track.store import index, journal
 from conftest import snapshot
 
 
@@ -120,7 +121,7 @@ def test_tampered_paths_in_the_journal_are_not_followed(cli, data_dir, tmp_path)
 
 
 def test_history_is_bounded(cli, data_dir, monkeypatch):
-    monkeypatch.setattr(store, "HISTORY_KEEP", 3)
+    monkeypatch.setattr(journal, "HISTORY_KEEP", 3)
     for progress in range(10, 60, 10):
         update(cli, progress=str(progress))
     kept = entries(data_dir)
@@ -162,8 +163,8 @@ def test_interrupted_entry_is_marked_and_undoable(cli, data_dir):
     d = store.DataDir(data_dir)
     with store.locked(d, "测试员"):
         plan = store.load_plan(d)
-        changes = [store._change(d, d.month_file(2024, 5), b"schema = 1\n")]
-        store._journal(d, changes, "被中断的写入")  # journaled, then "killed": no data write, no done mark
+        changes = [journal._pending(d, d.month_file(2024, 5), b"schema = 1\n")]
+        journal._write_entry(d, changes, store.Author("测试员"), "被中断的写入")  # journaled, then "killed": no data write, no done mark
     assert "写入时被中断" in cli("log").stdout
     assert cli("undo", "--yes").exit_code == 0
     assert snapshot(data_dir) == start
@@ -187,6 +188,6 @@ def test_undo_leaves_an_index_that_matches_the_month_files(cli, data_dir):
         assert cli("goals", "update", "1.1", "-p", progress, "-d", day).exit_code == 0
     assert cli("undo", "--yes").exit_code == 0
     d = store.DataDir(data_dir)
-    index = tomllib.loads(d.index_file.read_text(encoding="utf-8"))
-    assert index["files"] == store._file_stamps(d)  # reads answer from the index, no full rebuild
-    assert {r["task"]: r["progress"] for r in index["records"]} == {"1.1": 20}
+    saved = tomllib.loads(d.index_file.read_text(encoding="utf-8"))
+    assert saved["files"] == index.file_stamps(d)  # reads answer from the index, no full rebuild
+    assert {r["task"]: r["progress"] for r in saved["records"]} == {"1.1": 20}

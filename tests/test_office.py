@@ -13,9 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from anmin_track import model, store
-from anmin_track.cli import app, complete_goal_id, complete_item_id, complete_task_id
+from anmin_track.cli import app
+from anmin_track.cli.common import complete_goal_id, complete_item_id, complete_task_id
 from anmin_track.errors import InputError, WriteError
-from anmin_track.export import HEADERS
+from anmin_track.output.export import HEADERS
+from anmin_track.store import plan_file
 from anmin_track.text import cn_date, display_width
 from conftest import snapshot
 
@@ -152,14 +154,18 @@ def test_change_plan_refuses_invalid_plans_and_waits_for_the_lock(data_dir, monk
         task = plan.task("2.2")
         return model.with_task(plan, model.Task(**{**task.__dict__, "due": date(2023, 1, 1)}))
 
+    def replace_plan(data, edit):
+        with store.transaction(data, store.Author("测试员")) as tx:
+            tx.replace_plan(edit(tx.plan), "测试")
+
     with pytest.raises(InputError, match="截止日期 2023-01-01 早于开始日期"):
-        store.change_plan(data, "测试员", bad_due)
+        replace_plan(data, bad_due)
     assert snapshot(data_dir) == before
     monkeypatch.setenv(store.LOCK_TIMEOUT_ENV, "0.2")
     with store.locked(data, "另一位同事"), pytest.raises(WriteError, match="另一位同事"):
-        store.change_plan(data, "测试员", lambda plan: plan)
+        replace_plan(data, lambda plan: plan)
     with pytest.raises(WriteError, match="anmin init"):
-        store.change_plan(store.DataDir(store.bundled_plan_file().parent, bundled=True), "测试员", lambda p: p)
+        replace_plan(store.DataDir(store.bundled_plan_file().parent, bundled=True), lambda p: p)
 
 
 def test_unchanged_plan_keeps_hand_written_comments(cli, data_dir):
@@ -188,7 +194,7 @@ def test_milestone_problems_name_the_line(data_dir, day, percent, words):
     marker = '\n[[goals.tasks]]\nid = "1.2"'
     text = text.replace(marker, first + second + marker)
     (data_dir / "goals.toml").write_text(text, encoding="utf-8")
-    problems = store.check_plan(store.DataDir(data_dir))[1]
+    problems = plan_file.check_plan(store.DataDir(data_dir))[1]
     assert len(problems) == 1 and words in problems[0].message
     line = text.splitlines()[problems[0].line - 1]
     assert line == (f"percent = {percent}" if words in ("超出范围", "不能下降") else f"date = {day}")

@@ -15,7 +15,7 @@ from anmin_track import model, store
 from anmin_track.errors import DataError
 from conftest import snapshot
 
-HEAVY = ("rich", "json", "tomli_w", "getpass", "tempfile", "anmin_track.render")
+HEAVY = ("rich", "json", "tomli_w", "getpass", "tempfile", "anmin_track.output.render")
 PROBE = """
 import sys
 sys.argv = ["anmin", *sys.argv[1:]]
@@ -39,7 +39,7 @@ def loaded_modules(*args: str) -> set[str]:
     [
         (["--help"], set()),
         (["goals", "list", "--json"], {"json"}),
-        (["goals", "list"], {"rich", "anmin_track.render"}),
+        (["goals", "list"], {"rich", "anmin_track.output.render"}),
         (["check"], set()),
     ],
 )
@@ -137,7 +137,8 @@ def test_a_month_changed_on_disk_is_validated_again(data_dir):
 
 
 def leaf_commands() -> list[list[str]]:
-    from anmin_track.cli import _command_name, app
+    from anmin_track.cli import app
+    from anmin_track.cli.zh import command_name as _command_name
 
     groups = [[g.name, _command_name(c)] for g in app.registered_groups for c in g.typer_instance.registered_commands]
     return groups + [[_command_name(c)] for c in app.registered_commands]
@@ -173,9 +174,11 @@ def test_each_command_alone_behaves_as_in_the_whole_app(anmin):
     ],
 )
 def test_only_a_plainly_named_command_is_cut_out(args, kept):
-    from anmin_track.cli import _app_for, _command_name, app
+    from anmin_track.cli import app
+    from anmin_track.cli.zh import app_for
+    from anmin_track.cli.zh import command_name as _command_name
 
-    chosen = _app_for(args)
+    chosen = app_for(app, args)
     if kept is None:
         assert chosen is app
         return

@@ -13,7 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anmin_track import model, report, store
+from anmin_track import model, store
+from anmin_track.output import report
+from anmin_track.store import index
 from conftest import snapshot
 from report_fixture import LATER, RECORDS, make_data, record
 from report_fixture import PLAN as PLAN_TOML
@@ -146,13 +148,13 @@ def test_report_reads_only_the_months_it_needs(fixture_data, monkeypatch):
     plan = store.load_plan(fixture_data)
     store.load_index(fixture_data, plan)  # index is current (written by add_record)
     seen = []
-    real = store.load_month
+    real = index.load_month
 
     def spy(data, plan, ym):
         seen.append(ym)
         return real(data, plan, ym)
 
-    monkeypatch.setattr(store, "load_month", spy)
+    monkeypatch.setattr(index, "load_month", spy)
     build(fixture_data, (2024, 5))
     assert (2024, 6) not in seen and (2024, 5) in seen
 
@@ -220,7 +222,7 @@ def _write_months(path: Path, recs: list[model.Record], with_index: bool) -> sto
     for ym, rows in by_month.items():
         store.atomic_write(data.month_file(*ym), store.dump_toml({"schema": model.SCHEMA, "records": rows}))
     if with_index:
-        store.atomic_write(data.index_file, store.dump_index(store.rebuild_index(data, PLAN)))
+        store.atomic_write(data.index_file, index.dump_index(store.rebuild_index(data, PLAN)))
     return data
 
 

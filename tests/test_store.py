@@ -8,6 +8,7 @@ import pytest
 
 from anmin_track import model, store
 from anmin_track.errors import DataError, InputError, WriteError
+from anmin_track.store import index, plan_file
 from conftest import copy_plan, snapshot
 
 
@@ -75,7 +76,7 @@ def test_syntax_error_names_line_and_column(data_dir):
 )
 def test_plan_problems_name_the_line(data_dir, old, new, needle, words):
     d = broken_plan(data_dir, old, new)
-    _, problems = store.check_plan(d)
+    _, problems = plan_file.check_plan(d)
     assert problems
     text = " | ".join(str(p) for p in problems)
     assert words in text
@@ -227,8 +228,8 @@ def test_check_saves_a_fresh_index_after_a_hand_edit(cli, data_dir):
     store.add_record(d, make_record(progress=40))
     month = data_dir / "progress" / "2024-05.toml"
     month.write_text(month.read_text(encoding="utf-8").replace("progress = 40", "progress = 45"), encoding="utf-8")
-    assert store._saved_index(d, store._file_stamps(d)) is None
+    assert index.saved_index(d, index.file_stamps(d)) is None
     result = cli("check")
     assert result.exit_code == 0 and "已重建索引" in result.stdout
-    assert store._saved_index(d, store._file_stamps(d)).latest["1.1"].progress == 45
+    assert index.saved_index(d, index.file_stamps(d)).latest["1.1"].progress == 45
     assert "已重建索引" not in cli("check").stdout  # only when needed

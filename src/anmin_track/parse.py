@@ -178,3 +178,22 @@ def resolve_task(plan: model.Plan, raw: str) -> model.Task:
         ids = "、".join(t.id for t in found.tasks)
         raise InputError(f"{found.id} 是目标,进展需记录在具体任务上(可选任务:{ids})。")
     return found
+
+
+def parse_plan_values(raw: dict[str, str | None]) -> dict:
+    """Typed task fields from the options given (None = not given), as `edit` and `add` take them."""
+    values: dict = {}
+    for name, value in raw.items():
+        if value is None:
+            continue
+        if name in ("start", "due"):
+            values[name] = parse_date(value, f"--{name}")
+        elif name == "weight":
+            values[name] = parse_weight(value)
+        elif name == "partners":
+            values[name] = parse_partners(value)
+        else:
+            values[name] = clean_text(value.strip(), f"--{name}")
+    if "title" in values and not values["title"]:
+        raise InputError("标题不能为空:请写出任务或重点工作的名称。")
+    return values

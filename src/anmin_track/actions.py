@@ -1,0 +1,314 @@
+"""The use cases: every "may I?" rule, checked under the lock against the data as it is now.
+
+Each function takes what the user asked for (ids and text as typed, already-parsed
+values), opens one ``store.transaction``, checks its rules against the plan and records
+read under the lock, makes one write and returns what happened. None prints; the CLI
+(or any other caller) says it. Errors carry ``next_step`` (a command as words) instead
+of spelling CLI syntax, so each caller can say it its own way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from anmin_track import fields, model, parse, store
+from anmin_track.errors import InputError
+from anmin_track.text import cn_date, visible
+
+
+@dataclass(frozen=True)
+class ProgressRequest:
+    """A progress report as typed: the task as typed, values already parsed."""
+
+    task: str
+    progress: int
+    day: date
+    note: str = ""
+    problem: str = ""
+    next: str = ""
+    metrics: tuple[str, ...] = ()  # `名称=数值` as typed
+
+
+@dataclass(frozen=True)
+class Recorded:
+    task: model.Task
+    record: model.Record
+    status: model.TaskStatus
+    #: The day is past the task's due date: accepted as a late report.
+    late: bool
+
+
+def _shown(text: str) -> str:
+    return visible(text, oneline=True)
+
+
+def check_record_day(task: model.Task, day: date, today: date) -> bool:
+    """No future dates, none before the task starts; returns whether the report is late (after due)."""
+    if day > today:
+        raise InputError(f"--date {day} 晚于今天({today}),不能记录未来的进展。")
+    if day < task.start:
+        raise InputError(f"--date {day} 早于任务 {task.id} 的开始日期 {task.start}。")
+    return day > task.due
+
+
+def check_progress_drop(previous: model.Record | None, progress: int, note: str) -> None:
+    """Progress may fall only with a note saying why."""
+    if previous and progress < previous.progress and not note.strip():
+        raise InputError(
+            f"新进度 {progress}% 低于上次记录的 {previous.progress}%({previous.date}),进度回退时必须用 --note 说明原因。"
+        )
+
+
+def record_progress(data: store.DataDir, request: ProgressRequest, author: store.Author, now: datetime) -> Recorded:
+    """`goals update`: one progress record, checked against the latest record as of its day, under the lock."""
+    with store.transaction(data, author) as tx:
+        task = parse.resolve_task(tx.plan, request.task)
+        late = check_record_day(task, request.day, now.date())
+        metrics = dict(parse.parse_metric(m, task) for m in request.metrics)
+        previous = tx.latest_records(request.day).get(task.id)
+        check_progress_drop(previous, request.progress, request.note)
+        record = model.Record(
+            task=task.id,
+            date=request.day,
+            progress=request.progress,
+            note=request.note,
+            problem=request.problem,
+            next=request.next,
+            metrics=metrics,
+            by=author.who,
+            at=now,
+        )
+        tx.add_record(record, f"记录 {task.id} 进度 {record.progress}%(截至{cn_date(record.date)})")
+        settings = tx.plan.settings
+    latest = previous if previous and previous.sort_key > record.sort_key else record
+    return Recorded(task, record, model.task_status(task, latest, request.day, settings), late)
+
+
+# --------------------------------------------------------------------------- the plan (台账)
+
+
+@dataclass(frozen=True)
+class Edited:
+    """What `goals edit` changed: the item as it was, and (label, before, after) per field."""
+
+    item: model.Goal | model.Task
+    changes: tuple[tuple[str, object, object], ...] = field(default_factory=tuple)
+
+
+def edit_item(data: store.DataDir, ref: str, values: dict, author: store.Author) -> Edited:
+    """Change a task's fields, or a goal's title (the only field a goal has of its own)."""
+    if not values:
+        names = "、".join(f"--{name}" for name in fields.EDITABLE_TASK_FIELDS)
+        raise InputError(f"没有要修改的内容:请至少给出 {names} 之一。")
+    with store.transaction(data, author) as tx:
+        found = parse.resolve_id(tx.plan, ref)
+        if isinstance(found, model.Goal):
+            if set(values) != {"title"}:
+                raise InputError(f"{found.id} 是重点工作,只能修改 --title;责任分工和日期请在具体任务上修改。")
+            changes = ((fields.GOAL["title"].label, found.title, values["title"]),)
+            new_plan = model.with_goal_title(tx.plan, found, values["title"])
+        else:
+            changes = tuple(
+                (fields.TASK[name].label, getattr(found, name), value)
+                for name, value in values.items()
+                if getattr(found, name) != value
+            )
+            new_plan = model.with_task(tx.plan, replace(found, **values))
+        said = ";".join(f"{label} {_summary_value(old)} → {_summary_value(new)}" for label, old, new in changes)
+        tx.replace_plan(new_plan, f"修改 {found.id} {said}")
+    return Edited(found, changes)
+
+
+def _summary_value(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return "、".join(value) or "(空)"
+    return str(value) if value not in ("", None) else "(空)"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    task: model.Task
+    previous_owner: str
+
+
+def claim_task(data: store.DataDir, ref: str, name: str, force: bool, author: store.Author) -> Claimed:
+    """认领: the task's owner becomes ``name``; taking a task someone else owns needs ``force``."""
+    name = name.strip()
+    if not name:
+        raise InputError("--by 不能为空。")
+    with store.transaction(data, author) as tx:
+        task = parse.resolve_task(tx.plan, ref)
+        if task.owner and task.owner != name and not force:
+            raise InputError(
+                f"任务 {task.id} 已由 {_shown(task.owner)} 负责,未改动。"
+                f"如确需改由 {_shown(name)} 负责,请加 --force(建议先与 {_shown(task.owner)} 沟通)。"
+            )
+        tx.replace_plan(model.with_task(tx.plan, replace(task, owner=name)), f"认领 {task.id}({name})")
+    return Claimed(replace(task, owner=name), task.owner)
+
+
+def add_task(data: store.DataDir, goal_ref: str, values: dict, author: store.Author) -> model.Task:
+    """年中新增: a new task at the end of the goal, numbered after the highest id in use."""
+    with store.transaction(data, author) as tx:
+        plan = tx.plan
+        goal = plan.goal(parse.normalize_id(goal_ref))
+        if goal is None:
+            raise InputError(f"没有编号为 {goal_ref!r} 的重点工作,可选:{'、'.join(g.id for g in plan.goals)}。")
+        year = {"start": date(plan.year, 1, 1), "due": date(plan.year, 12, 31)}
+        task = model.Task(id=model.next_task_id(goal), goal_id=goal.id, **(year | values))
+        tx.replace_plan(model.with_task(plan, task), f"新增 {task.id} {task.title}")
+    return task
+
+
+def remove_task(data: store.DataDir, ref: str, author: store.Author) -> model.Task:
+    """Only a task without records can be removed: records must never lose their task."""
+    with store.transaction(data, author) as tx:
+        task = tx.plan.task(parse.normalize_id(ref))
+        if task is None:
+            parse.resolve_task(tx.plan, ref)  # explains unknown ids and goals
+            raise InputError(f"删除任务请写准确的任务编号(如 1.2),而不是 {ref!r}。")
+        count = tx.record_count(task)
+        if count:
+            raise InputError(
+                f"任务 {task.id} 已有 {count} 条进展记录,不能删除(删除会让这些记录失去归属)。"
+                f"任务已完成请用 anmin goals close {task.id} 销号;计划有变请用 anmin goals edit {task.id} 修改。"
+            )
+        tx.replace_plan(model.without_task(tx.plan, task), f"删除 {task.id} {task.title}")
+    return task
+
+
+def set_milestone(data: store.DataDir, ref: str, day: date, percent: int | None, author: store.Author) -> model.Task:
+    """时间节点: set the one on ``day`` to ``percent``, or remove it (``percent`` None)."""
+    with store.transaction(data, author) as tx:
+        task = parse.resolve_task(tx.plan, ref)
+        if percent is None and all(m.date != day for m in task.milestones):
+            have = "、".join(f"{m.date}" for m in task.milestones) or "无"
+            raise InputError(f"任务 {task.id} 在 {day} 没有时间节点(现有:{have})。")
+        new = model.with_milestone(task, day, percent)
+        said = f"删除时间节点 {day}" if percent is None else f"时间节点 {day} {percent}%"
+        tx.replace_plan(model.with_task(tx.plan, new), f"修改 {task.id} {said}")
+    return new
+
+
+def close_task(data: store.DataDir, ref: str, note: str, day: date, author: store.Author, today: date) -> model.Task:
+    """销号: only a task at 100% by ``day``, with a review note, not already closed."""
+    if not note.strip():
+        raise InputError(f'销号需用 --note 写明审核意见,如 anmin goals close {ref} --note "经党政办核验,资料齐全"。')
+    if day > today:
+        raise InputError(f"--date {day} 晚于今天({today}),不能提前销号。")
+    with store.transaction(data, author) as tx:
+        task = parse.resolve_task(tx.plan, ref)
+        if task.closed is not None:
+            raise InputError(
+                f"任务 {task.id} 已于{cn_date(task.closed)}销号。如需重新打开:anmin goals reopen {task.id}。"
+            )
+        latest = tx.latest_records(day).get(task.id)
+        progress = latest.progress if latest else 0
+        if progress < 100:
+            raise InputError(
+                f"任务 {task.id} 截至{cn_date(day)}的进度为 {progress}%,完成(100%)后才能销号。"
+                f"完成后先记录:anmin goals update {task.id} --progress 100。"
+            )
+        new = replace(task, closed=day, closed_note=note, closed_by=author.who)
+        tx.replace_plan(model.with_task(tx.plan, new), f"销号 {task.id}")
+    return new
+
+
+def reopen_task(data: store.DataDir, ref: str, author: store.Author) -> model.Task:
+    with store.transaction(data, author) as tx:
+        task = parse.resolve_task(tx.plan, ref)
+        if task.closed is None:
+            raise InputError(f"任务 {task.id} 未销号,无需重新打开。")
+        new = replace(task, closed=None, closed_note="", closed_by="")
+        tx.replace_plan(model.with_task(tx.plan, new), f"重新打开 {task.id}")
+    return new
+
+
+# --------------------------------------------------------------------------- undo
+
+
+def undo_candidate(data: store.DataDir) -> store.JournalEntry:
+    """The change `undo` would revert (shown to the user before asking)."""
+    store.require_writable(data)
+    return store.last_entry(data)
+
+
+def undo(data: store.DataDir, entry: store.JournalEntry, author: store.Author) -> int:
+    """Revert ``entry``, which must still be the newest change; returns how many older ones remain."""
+    store.undo(data, entry.seq, author)
+    return len(store.history(data))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Every goal and task as of one day."""
+
+    plan: model.Plan
+    statuses: list[model.GoalStatus]
+    as_of: date
+
+
+def overview(data: store.DataDir, as_of: date, goal: str | None = None) -> Overview:
+    """The plan's state as of ``as_of``; ``goal`` (as typed) must name a goal when given."""
+    plan = store.load_plan(data)
+    if goal is not None and plan.goal(parse.normalize_id(goal)) is None:
+        raise InputError(f"没有编号为 {goal!r} 的重点工作,可选:{'、'.join(g.id for g in plan.goals)}。")
+    return Overview(plan, model.plan_status(plan, store.latest_records(data, plan, as_of), as_of), as_of)
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One goal, or one task with its newest records, as of one day."""
+
+    plan: model.Plan
+    goal: model.GoalStatus | None
+    task: model.TaskStatus | None
+    history: list[model.Record]
+
+
+def detail(data: store.DataDir, ref: str, as_of: date, limit: int) -> Detail:
+    plan = store.load_plan(data)
+    found = parse.resolve_id(plan, ref)
+    latest = store.latest_records(data, plan, as_of)
+    if isinstance(found, model.Goal):
+        return Detail(plan, model.goal_status(found, latest, as_of, plan.settings), None, [])
+    history = store.task_history(data, plan, found, as_of, limit)
+    return Detail(plan, None, model.task_status(found, latest.get(found.id), as_of, plan.settings), history)
+
+
+@dataclass(frozen=True)
+class MonthData:
+    """What a monthly report reads: the month's records and each task's latest record before it."""
+
+    plan: model.Plan
+    records: list[model.Record]
+    before: dict[str, model.Record]
+
+
+def month_data(data: store.DataDir, ym: tuple[int, int]) -> MonthData:
+    plan = store.load_plan(data)
+    records, before = store.month_report_records(data, plan, ym)
+    return MonthData(plan, records, before)
+
+
+@dataclass(frozen=True)
+class Checked:
+    plan: model.Plan | None
+    records: int
+    months: int
+    problems: list[store.Problem]
+    #: A fresh index was saved (month files had been edited by hand).
+    reindexed: bool
+
+
+def check(data: store.DataDir) -> Checked:
+    """`anmin check`: every problem; when there are none, save a fresh index if it was stale."""
+    plan, count, problems = store.check_all(data)
+    reindexed = not problems and store.save_index_if_stale(data)
+    return Checked(plan, count, len(store.month_files(data)), problems, reindexed)

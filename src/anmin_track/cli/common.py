@@ -1,0 +1,125 @@
+"""What every command shares: printing, the common options, and turning options into arguments."""
+
+# No `from __future__ import annotations`: see cli/zh.py.
+
+import os
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from anmin_track import model, parse, store
+from anmin_track.text import cn_date, json_text, visible
+
+DEBUG_ENV = "ANMIN_DEBUG"
+USER_ENV = "ANMIN_USER"
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def warn(message: str) -> None:
+    sys.stderr.write("提示:" + visible(message, oneline=True) + "\n")
+
+
+def error(message: str) -> None:
+    sys.stderr.write("错误:" + visible(message, oneline=True) + "\n")
+
+
+def print_json(payload: dict) -> None:
+    out(json_text(payload))
+
+
+def shown(value: object) -> str:
+    """A plan value as one line for people: dates in Chinese, lists with 、, empty as (空)."""
+    if isinstance(value, date):
+        return cn_date(value)
+    if isinstance(value, tuple):
+        value = "、".join(value)
+    if isinstance(value, float | int):
+        return f"{value:g}"
+    return visible(str(value), oneline=True) if value else "(空)"
+
+
+def task_line(task: model.Task | model.Goal) -> str:
+    return f"{task.id} {visible(task.title, oneline=True)}"
+
+
+# --------------------------------------------------------------------------- options → arguments
+
+
+def data_dir(ctx: typer.Context, data: str | None) -> store.DataDir:
+    root = ctx.find_root().obj or {}
+    return store.find_data_dir(data or root.get("data"))
+
+
+def as_of(raw: str | None) -> date:
+    return parse.parse_date(raw, "--as-of") if raw else date.today()
+
+
+def default_user() -> str:
+    if os.environ.get(USER_ENV):
+        return os.environ[USER_ENV]
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name available (e.g. some containers)
+        return "未署名"
+
+
+def who(by: str | None) -> str:
+    return parse.clean_text(by or default_user(), "--by")
+
+
+def author(ctx: typer.Context, by: str | None = None) -> store.Author:
+    """Who is making this change, and the command line as typed (for `anmin log`)."""
+    root = ctx.find_root().obj or {}
+    return store.Author(who(by), root.get("command", ""))
+
+
+# --------------------------------------------------------------------------- completion of ids
+
+
+def _complete_ids(ctx: typer.Context, incomplete: str, goals: bool = True, tasks: bool = True) -> list:
+    """Ids (with titles as help) from the plan the command would read; never raises."""
+    try:
+        root = ctx.find_root()
+        data = ctx.params.get("data") or (root.params or {}).get("data")
+        plan = store.load_plan(store.find_data_dir(data))
+        items = [(g.id, g.title) for g in plan.goals] if goals else []
+        items += [(t.id, t.title) for t in plan.tasks] if tasks else []
+        return [(i, visible(title, oneline=True)) for i, title in items if i.startswith(parse.normalize(incomplete))]
+    except Exception:  # noqa: BLE001 - completion must stay silent whatever the data holds
+        return []
+
+
+def complete_item_id(ctx: typer.Context, incomplete: str) -> list:
+    return _complete_ids(ctx, incomplete)
+
+
+def complete_task_id(ctx: typer.Context, incomplete: str) -> list:
+    return _complete_ids(ctx, incomplete, goals=False)
+
+
+def complete_goal_id(ctx: typer.Context, incomplete: str) -> list:
+    return _complete_ids(ctx, incomplete, tasks=False)
+
+
+# --------------------------------------------------------------------------- common options
+
+DataOpt = Annotated[
+    str | None,
+    typer.Option("--data", metavar="目录", help=f"数据目录(含 goals.toml);也可用环境变量 {store.DATA_ENV} 设置。"),
+]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", metavar="日期", help="按这一天评估进度和亮灯,如 2024-05-31(默认今天)。")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出(供脚本使用),不输出表格。")]
+TaskArg = Annotated[
+    str,
+    typer.Argument(metavar="任务编号", help="重点任务编号,如 1.2。", autocompletion=complete_task_id),
+]
+ByOpt = Annotated[str | None, typer.Option("--by", metavar="姓名", help=f"操作人(默认 ${USER_ENV} 或系统用户名)。")]

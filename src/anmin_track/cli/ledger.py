@@ -1,0 +1,85 @@
+"""`anmin export`, `anmin check`, `anmin init`: the 台账 file, checking the data, starting a folder."""
+
+# No `from __future__ import annotations`: see cli/zh.py.
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from anmin_track import actions, store
+from anmin_track.cli.app import app
+from anmin_track.cli.common import AsOfOpt, DataOpt, as_of, data_dir, out
+from anmin_track.cli.zh import AnminCommand
+from anmin_track.errors import InputError
+from anmin_track.text import cn_date, visible
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def _export_format(fmt: str | None, output: Path | None) -> str:
+    suffix = output.suffix.lower().lstrip(".") if output else ""
+    chosen = (fmt or (suffix if suffix in EXPORT_FORMATS else "csv")).lower()
+    if chosen not in EXPORT_FORMATS:
+        raise InputError(f"--format 的值 {fmt!r} 无效,可选:csv、xlsx。")
+    if suffix in EXPORT_FORMATS and suffix != chosen:
+        raise InputError(f"--output 的扩展名 .{suffix} 与 --format {chosen} 不一致,请改成 .{chosen}。")
+    return chosen
+
+
+@app.command("export", cls=AnminCommand)
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", metavar="格式", help="csv(默认)或 xlsx(需安装 openpyxl)。")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="文件", help="导出到哪个文件(默认 当前目录/安民乡工作台账_日期.csv)。"),
+    ] = None,
+    as_of_day: AsOfOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """导出工作台账(每项重点任务一行),用 Excel 或 WPS 打开。"""
+    from anmin_track.output import export as ledger
+
+    day = as_of(as_of_day)
+    chosen = _export_format(fmt, output)
+    folder = data_dir(ctx, data)
+    found = actions.overview(folder, day)
+    rows = ledger.ledger_rows(found.plan, found.statuses)
+    content = ledger.to_xlsx(rows) if chosen == "xlsx" else ledger.to_csv(rows)
+    target = output or Path(f"{found.plan.org}工作台账_{day.isoformat()}.{chosen}")
+    store.write_output(folder, target, content)
+    out(f"已导出工作台账 {target}:{len(rows)} 项重点任务,截至{cn_date(day)}。可用 Excel 或 WPS 打开。")
+
+
+@app.command("check", cls=AnminCommand)
+def check(ctx: typer.Context, data: DataOpt = None) -> None:
+    """检查计划文件和全部进展文件的格式与内容。"""
+    found = actions.check(data_dir(ctx, data))
+    for p in found.problems:
+        sys.stdout.write(visible(str(p), oneline=True) + "\n")
+    if found.problems or found.plan is None:
+        out(f"发现 {len(found.problems)} 处问题,请按上面的 文件:行 逐一修改后再运行 anmin check。")
+        raise typer.Exit(1)
+    if found.reindexed:
+        out("进展文件有过手工修改,已重建索引。")
+    plan = found.plan
+    out(
+        f"检查通过:{len(plan.goals)} 项重点工作,{len(plan.tasks)} 项重点任务,"
+        f"{found.months} 个月份文件共 {found.records} 条进展记录。"
+    )
+
+
+@app.command("init", cls=AnminCommand)
+def init(
+    # a plain str: typer's Path type stats the name first and fails on a NUL byte
+    target: Annotated[str, typer.Argument(metavar="目录", help="新建数据目录的位置,如 data。")],
+) -> None:
+    """把自带的2024年计划复制到一个可写的数据目录。"""
+    if not target.strip():
+        raise InputError("请写出新数据目录的位置,如 anmin init data。")
+    plan_file = store.init_data_dir(Path(target))
+    out(visible(f"已创建 {plan_file}。在其上一级目录运行 anmin 命令即可使用,或用 --data {target} 指定。", oneline=True))

@@ -1,0 +1,232 @@
+"""Click and Typer internals, in one place: Chinese help and errors, and the one-command app cut.
+
+The only module that imports from ``typer._click`` or reaches into Typer's registries;
+everything else in ``cli`` uses Typer's public API.
+"""
+
+# No `from __future__ import annotations` in cli modules: Typer would then eval() every
+# parameter annotation string at start-up (about 2.5 ms). See benchmarks/run.py.
+
+import copy
+import os
+import re
+import shlex
+import sys
+import traceback
+
+import typer
+from typer._click import exceptions as click_exc
+from typer._click.formatting import HelpFormatter
+from typer.core import TyperCommand, TyperGroup
+
+from anmin_track.cli.common import DEBUG_ENV, error, out
+from anmin_track.errors import AnminError
+from anmin_track.text import display_width, visible, wrap_by_width
+
+
+def _usage_message(exc: click_exc.UsageError) -> str:
+    """Click's usage errors, said in Chinese."""
+    hint = getattr(exc, "param_hint", None) or (
+        exc.param.get_error_hint(exc.ctx) if getattr(exc, "param", None) else ""
+    )
+    if isinstance(exc, click_exc.NoSuchOption):
+        maybe = f",您是不是想输入 {'、'.join(exc.possibilities)}" if exc.possibilities else ""
+        return f"没有这个选项:{exc.option_name}{maybe}。"
+    if isinstance(exc, click_exc.MissingParameter):
+        return f"缺少参数 {hint}。"
+    if isinstance(exc, click_exc.BadParameter):
+        return f"参数 {hint} 的值无效:{_bad_value(exc.message)}。"
+    message = exc.message
+    unknown = re.match(r"No such command '(.+?)'\.(?: Did you mean '(.+?)'\?)?", message)
+    if unknown:
+        maybe = f",您是不是想输入 {unknown.group(2)}" if unknown.group(2) else ""
+        return f"没有这个命令:{unknown.group(1)}{maybe}。"
+    needs = re.match(r"Option '(.+?)' requires", message)
+    if needs:
+        return f"选项 {needs.group(1)} 后面缺少取值。"
+    extra = re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", message)
+    if extra:
+        return f"多余的参数:{extra.group(1)}(含空格的文字请用引号括起来)。"
+    return f"用法错误:{message}"
+
+
+def _bad_value(message: str) -> str:
+    """Click's words for a bad number, in Chinese (others are passed on as they are)."""
+    not_int = re.match(r"'(.*)' is not a valid integer", message)
+    if not_int:
+        return f"{not_int.group(1)!r} 不是整数"
+    out_of_range = re.match(r"(.+?) is not in the range x>=(\S+?)\.?$", message)
+    if out_of_range:
+        return f"{out_of_range.group(1)} 太小,应不小于 {out_of_range.group(2)}"
+    return message
+
+
+class ChineseFormatter(HelpFormatter):
+    """Click's plain help layout with its fixed English words said in Chinese."""
+
+    SECTIONS = {"Options": "选项", "Arguments": "参数", "Commands": "命令"}
+    WORDS = (("[required]", "[必填]"), ("[default: ", "[默认: "), ("[env var: ", "[环境变量: "), ("[x>=", "[≥"))
+
+    def write_usage(self, prog, args="", prefix=None):
+        args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
+        super().write_usage(prog, args, "用法: ")
+
+    def section(self, name):
+        return super().section(self.SECTIONS.get(name, name))
+
+    def write_dl(self, rows, col_max=30, col_spacing=2):
+        """Two columns aligned by display width (a Chinese character takes two cells)."""
+        rows = [(first, self._say(second)) for first, second in rows]
+        width = min(max((display_width(first) for first, _ in rows), default=0), col_max)
+        indent = " " * self.current_indent
+        hang = " " * (self.current_indent + width + col_spacing)
+        for first, second in rows:
+            self.write(indent + first)
+            pad = width - display_width(first)
+            if not second:
+                self.write("\n")
+                continue
+            self.write(" " * (pad + col_spacing) if pad >= 0 else "\n" + hang)
+            lines = wrap_by_width(second, max(self.width - len(hang), 20))
+            self.write(("\n" + hang).join(lines) + "\n")
+
+    def _say(self, text):
+        for english, chinese in self.WORDS:
+            text = text.replace(english, chinese)
+        return text
+
+
+class ChineseHelp:
+    """Mixin: help screens in Chinese, including the `--help` line itself."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+    def format_help(self, ctx, formatter):
+        own = ChineseFormatter(width=formatter.width, max_width=formatter.width)
+        super().format_help(ctx, own)
+        formatter.write(own.getvalue())
+
+
+class AnminCommand(ChineseHelp, TyperCommand):
+    """Every `anmin` command uses this class (pass ``cls=AnminCommand``)."""
+
+
+class AnminSubGroup(ChineseHelp, TyperGroup):
+    """Every command group under `anmin` uses this class."""
+
+
+COMPLETION_HELP = {
+    "install_completion": "为当前使用的 shell 安装命令补全(Tab 补全命令、选项和任务编号)。",
+    "show_completion": "显示当前 shell 的命令补全脚本,可复制或自行安装。",
+}
+
+
+def _install_completion(ctx, param, value) -> None:
+    """Typer's installer, reporting in Chinese."""
+    if not value or ctx.resilient_parsing:
+        return
+    from typer._completion_shared import install
+
+    shell, path = install(shell=value if isinstance(value, str) else None)
+    out(f"已为 {shell} 安装命令补全,写入 {path}。重新打开终端后生效。")
+    raise typer.Exit()
+
+
+class AnminGroup(AnminSubGroup):
+    """Top-level group: every error becomes one Chinese line and an exit code, never a traceback."""
+
+    def get_params(self, ctx):
+        """Typer's --install-completion/--show-completion, said in Chinese."""
+        params = super().get_params(ctx)
+        for param in params:
+            if param.name in COMPLETION_HELP:
+                param.help = COMPLETION_HELP[param.name]
+            if param.name == "install_completion":
+                param.callback = _install_completion
+        return params
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        args = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in args or bool(os.environ.get(DEBUG_ENV))
+        # --debug is a global switch: accepted anywhere (`anmin goals show 1.2 --debug`)
+        args = [arg for arg in args if arg != "--debug"]
+        command = visible(shlex.join(["anmin", *args]), oneline=True)
+        try:
+            code = super().main(
+                args, prog_name or "anmin", complete_var, standalone_mode=False, obj={"command": command}, **extra
+            )
+        except click_exc.NoArgsIsHelpError as exc:
+            out(exc.ctx.get_help())
+            code = 0
+        except click_exc.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "anmin"
+            error(f"{_usage_message(exc)}运行 `{command} --help` 查看用法。")
+            code = 2
+        except AnminError as exc:
+            error(str(exc))
+            code = exc.exit_code
+        except click_exc.Abort:
+            error("已取消。")
+            code = 130
+        except BrokenPipeError:
+            code = 0
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for staff
+            if debug:
+                traceback.print_exc()
+            error(f"程序内部错误({type(exc).__name__})。请加 --debug 重新运行查看详情,并把输出发给维护人员。")
+            code = 1
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+ROOT_VALUE_OPTIONS = {"--data"}  # root options that take a value (skipped when looking for the command)
+
+
+def app_for(app: typer.Typer, args: list[str]) -> typer.Typer:
+    """``app`` cut down to the one command that ``args`` plainly run, else ``app`` itself.
+
+    Typer turns every registered function into a Click command at start-up (about
+    0.25 ms each); `anmin goals list` needs only its own. Anything less plain than
+    ``[root options] [group] command ...`` (help of a group, an unknown name, shell
+    completion, which passes no arguments) gets the whole app.
+    """
+    words = iter(args)
+    for word in words:
+        if word in ROOT_VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            break
+    else:
+        return app
+    group = next((g for g in app.registered_groups if g.name == word), None)
+    owner = group.typer_instance if group else app
+    name = next(words, None) if group else word
+    chosen = [c for c in owner.registered_commands if command_name(c) == name]
+    if not chosen:
+        return app
+    pruned_owner = copy.copy(owner)
+    pruned_owner.registered_commands = chosen
+    pruned_owner.registered_groups = []
+    if not group:
+        return pruned_owner
+    pruned_group = copy.copy(group)
+    pruned_group.typer_instance = pruned_owner
+    pruned = copy.copy(app)
+    pruned.registered_commands = []
+    pruned.registered_groups = [pruned_group]
+    return pruned
+
+
+def command_name(info) -> str:
+    return info.name or typer.main.get_command_name(info.callback.__name__)
+
+
+def confirm(question: str) -> bool:
+    """Ask yes/no at the terminal; Ctrl-C or end of input is a no."""
+    try:
+        return typer.confirm(question, default=False)
+    except click_exc.Abort:
+        return False

@@ -1,0 +1,102 @@
+"""Every field of the plan and of a progress record, in one table.
+
+A field's key (as written in the TOML files), its kind (checked when a file is read,
+and named in the message when it is wrong), whether it is required, and its Chinese
+label (used by messages, views, the journal and the ledger). The store validates files
+against these tables; the CLI and the documents take their labels from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TEXT = "文本"
+INT = "整数"
+NUMBER = "数字"
+DATE = "日期(如 2024-05-31)"
+DATETIME = "日期时间"
+TEXT_LIST = "文本列表"
+TABLE = "表"
+TABLE_LIST = "表数组"
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    kind: str
+    required: bool = False
+    label: str = ""
+
+
+def _table(*items: Field) -> dict[str, Field]:
+    return {f.key: f for f in items}
+
+
+PLAN_ROOT = _table(
+    Field("schema", INT, True, "格式版本"),
+    Field("plan", TABLE, True, "计划信息"),
+    Field("settings", TABLE, False, "设置"),
+    Field("goals", TABLE_LIST, True, "重点工作"),
+)
+PLAN = _table(
+    Field("org", TEXT, True, "单位"),
+    Field("year", INT, True, "计划年度"),
+    Field("title", TEXT, True, "计划名称"),
+    Field("issuer", TEXT, False, "落款单位"),
+    Field("source", TEXT, False, "依据文件"),
+)
+SETTINGS = _table(
+    Field("yellow_behind", NUMBER, False, "黄灯阈值"),
+    Field("red_behind", NUMBER, False, "红灯阈值"),
+    Field("stale_days", INT, False, "未报送天数"),
+)
+GOAL = _table(
+    Field("id", TEXT, True, "编号"),
+    Field("title", TEXT, True, "标题"),
+    Field("tasks", TABLE_LIST, False, "重点任务"),
+)
+TASK = _table(
+    Field("id", TEXT, True, "编号"),
+    Field("title", TEXT, True, "标题"),
+    Field("source", TEXT, False, "依据(原文)"),
+    Field("lead", TEXT, False, "牵头领导"),
+    Field("unit", TEXT, False, "责任单位"),
+    Field("owner", TEXT, False, "责任人"),
+    Field("partners", TEXT_LIST, False, "配合单位"),
+    Field("start", DATE, False, "开始日期"),
+    Field("due", DATE, False, "完成时限"),
+    Field("weight", NUMBER, False, "权重"),
+    Field("closed", DATE, False, "销号日期"),
+    Field("closed_note", TEXT, False, "销号意见"),
+    Field("closed_by", TEXT, False, "销号人"),
+    Field("metrics", TABLE_LIST, False, "指标"),
+    Field("milestones", TABLE_LIST, False, "时间节点"),
+)
+METRIC = _table(
+    Field("name", TEXT, True, "名称"),
+    Field("unit", TEXT, False, "单位"),
+    Field("baseline", NUMBER, False, "基数"),
+    Field("baseline_text", TEXT, False, "基数原文"),
+)
+MILESTONE = _table(Field("date", DATE, True, "日期"), Field("percent", INT, True, "进度"))
+
+MONTH_ROOT = _table(Field("schema", INT, True, "格式版本"), Field("records", TABLE_LIST, False, "进展记录"))
+INDEX_ROOT = _table(
+    Field("schema", INT, True, "格式版本"),
+    Field("files", TABLE, True, "文件"),
+    Field("records", TABLE_LIST, False, "进展记录"),
+)
+RECORD = _table(
+    Field("task", TEXT, True, "任务"),
+    Field("date", DATE, True, "日期"),
+    Field("progress", INT, True, "进度"),
+    Field("note", TEXT, False, "进展情况"),
+    Field("problem", TEXT, False, "存在问题"),
+    Field("next", TEXT, False, "下步计划"),
+    Field("metrics", TABLE, False, "指标"),
+    Field("by", TEXT, True, "记录人"),
+    Field("at", DATETIME, True, "记录时间"),
+)
+
+#: Task fields that `anmin goals edit` may change (and `goals add` may set), in the order shown.
+EDITABLE_TASK_FIELDS = ("title", "lead", "unit", "owner", "partners", "start", "due", "weight")

@@ -1,0 +1,85 @@
+"""The data folder: finding it, reading and validating its files, and writing them safely.
+
+Prints nothing and knows no CLI. Modules, from the bottom up (each imports only those
+above it in this list):
+
+- ``folder``     the layout of a data folder and how one is found
+- ``tomlcheck``  TOML with problems named by file and line; values checked against ``fields``
+- ``plan_file``  goals.toml: read, validate, write back
+- ``records``    progress/YYYY-MM.toml: read, validate, append
+- ``index``      progress/index.toml and the "latest record as of a day" queries
+- ``safe_io``    the lock, atomic writes, output files
+- ``journal``    before-images of every write, ``log`` and the mechanics of ``undo``
+- ``writes``     the write paths that combine them: a transaction, undo, init
+- ``check``      ``anmin check``
+
+This package re-exports what the layers above it (``actions``, ``cli``) use.
+"""
+
+from anmin_track.store.check import check_all
+from anmin_track.store.folder import (
+    DATA_ENV,
+    HISTORY_DIR,
+    LOCK_FILE,
+    PLAN_FILE,
+    PROGRESS_DIR,
+    DataDir,
+    bundled_plan_file,
+    find_data_dir,
+    require_writable,
+)
+from anmin_track.store.index import (
+    latest_records,
+    load_index,
+    month_report_records,
+    rebuild_index,
+    task_history,
+)
+from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, last_entry
+from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
+from anmin_track.store.records import load_month, month_files, record_to_toml
+from anmin_track.store.safe_io import LOCK_TIMEOUT_ENV, atomic_write, lock_timeout, locked, write_output
+from anmin_track.store.tomlcheck import Problem, dump_toml
+from anmin_track.store.writes import Transaction, add_record, init_data_dir, save_index_if_stale, transaction, undo
+
+__all__ = [
+    "DATA_ENV",
+    "HISTORY_DIR",
+    "HISTORY_KEEP",
+    "LOCK_FILE",
+    "LOCK_TIMEOUT_ENV",
+    "PLAN_FILE",
+    "PROGRESS_DIR",
+    "Author",
+    "DataDir",
+    "JournalEntry",
+    "Problem",
+    "Transaction",
+    "add_record",
+    "atomic_write",
+    "bundled_plan_file",
+    "check_all",
+    "dump_plan",
+    "dump_toml",
+    "find_data_dir",
+    "history",
+    "init_data_dir",
+    "last_entry",
+    "latest_records",
+    "load_index",
+    "load_month",
+    "load_plan",
+    "lock_timeout",
+    "locked",
+    "month_files",
+    "month_report_records",
+    "plan_from_toml",
+    "rebuild_index",
+    "record_to_toml",
+    "require_writable",
+    "save_index_if_stale",
+    "task_history",
+    "transaction",
+    "undo",
+    "write_output",
+]

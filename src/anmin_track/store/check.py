@@ -1,0 +1,30 @@
+"""``anmin check``: every problem of the plan and the month files, by file and line."""
+
+from __future__ import annotations
+
+from anmin_track import model
+from anmin_track.errors import DataError
+from anmin_track.store.folder import DataDir
+from anmin_track.store.plan_file import check_plan
+from anmin_track.store.records import month_files, records_from_toml
+from anmin_track.store.tomlcheck import Problem, read_text
+
+
+def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem]]:
+    """Validate the plan and every month file; returns the plan, record count, problems."""
+    problems: list[Problem] = []
+    try:
+        plan, problems = check_plan(data)
+    except DataError as exc:
+        return None, 0, exc.problems
+    count = 0
+    for ym, path in sorted(month_files(data).items()):
+        label = data.label(path)
+        try:
+            records, found, _ = records_from_toml(read_text(path, label), label, plan, ym)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        problems.extend(found)
+        count += len(records)
+    return plan, count, problems

@@ -1,0 +1,101 @@
+"""Where the data lives: the folder layout, finding it, and naming its files in messages.
+
+Layout of a data folder::
+
+    goals.toml              the plan: goals, key tasks, settings
+    progress/YYYY-MM.toml   progress records, one file per month of the record's date
+    progress/index.toml     derived: each task's latest record + the stamps of the files
+                            it was built from (rebuilt whenever they disagree)
+    .anmin.lock             the lock every writer holds while it writes
+    .history/NNNNNNNN/      the journal: one entry per write (before-images of the files
+                            it replaced); ``anmin undo`` / ``log``
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from anmin_track.errors import InputError, WriteError
+
+DATA_ENV = "ANMIN_DATA"
+PLAN_FILE = "goals.toml"
+PROGRESS_DIR = "progress"
+INDEX_FILE = "index.toml"
+LOCK_FILE = ".anmin.lock"
+HISTORY_DIR = ".history"
+MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.toml$")
+
+
+@dataclass(frozen=True)
+class DataDir:
+    path: Path
+    bundled: bool = False
+
+    @property
+    def plan_file(self) -> Path:
+        return self.path / PLAN_FILE
+
+    @property
+    def progress_dir(self) -> Path:
+        return self.path / PROGRESS_DIR
+
+    @property
+    def index_file(self) -> Path:
+        return self.progress_dir / INDEX_FILE
+
+    @property
+    def history_dir(self) -> Path:
+        return self.path / HISTORY_DIR
+
+    def month_file(self, year: int, month: int) -> Path:
+        return self.progress_dir / f"{year:04d}-{month:02d}.toml"
+
+    def label(self, path: Path) -> str:
+        """How a file is named in messages: relative to the data folder's parent when possible."""
+        if self.bundled:
+            return f"(自带计划){path.name}"
+        try:
+            return str(path.relative_to(self.path.parent))
+        except ValueError:
+            return str(path)
+
+
+def bundled_plan_file() -> Path:
+    """The 2024 plan shipped with the package (falls back to the source tree when editable)."""
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "plan" / PLAN_FILE
+    if packaged.is_file():
+        return packaged
+    return package.parents[1] / "data" / PLAN_FILE
+
+
+def find_data_dir(option: str | os.PathLike | None = None) -> DataDir:
+    """``--data`` wins, then ``$ANMIN_DATA``, then ``./data``, then the bundled read-only plan."""
+    chosen = option or os.environ.get(DATA_ENV)
+    if chosen:
+        path = Path(chosen)
+        with contextlib.suppress(RuntimeError):  # `~nosuchuser`: no home to expand, keep it as typed
+            path = path.expanduser()
+        if not (path / PLAN_FILE).is_file():
+            raise InputError(
+                f"数据目录 {path} 中没有计划文件 {PLAN_FILE}。"
+                f"可运行 `anmin init {path}` 创建,或检查 --data / {DATA_ENV} 的设置。"
+            )
+        return DataDir(path)
+    local = Path("data")
+    if (local / PLAN_FILE).is_file():
+        return DataDir(local)
+    return DataDir(bundled_plan_file().parent, bundled=True)
+
+
+def require_writable(data: DataDir) -> None:
+    if data.bundled:
+        raise WriteError(
+            "当前读取的是程序自带的2024年计划(只读),不能记录进展。"
+            "请先运行 `anmin init 数据目录`(如 `anmin init data`)创建可写副本,"
+            f"再在该目录的上一级运行,或用 --data / {DATA_ENV} 指定它。"
+        )

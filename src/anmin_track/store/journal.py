@@ -1,0 +1,374 @@
+"""The journal: every write saves what it replaces first, so ``anmin undo`` can put it back.
+
+.history/00000042/entry.json   who, when, command, summary, and per file: its path, the
+                               sha256 before and after, the name of its before-image
+.history/00000042/0.before     the before-image of the first file (absent if it did not exist)
+.history/00000042/done         written once every data file of the entry is written
+
+An entry is built in a ``.new-*`` folder and renamed into place (atomic), so a crash
+leaves either a whole entry or a leftover that is ignored and swept away later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from anmin_track.errors import DataError, NotFoundError, WriteError
+from anmin_track.store.folder import HISTORY_DIR, INDEX_FILE, LOCK_FILE, PROGRESS_DIR, DataDir
+from anmin_track.store.safe_io import (
+    atomic_write,
+    fsync_dir,
+    read_or_none,
+    remove_tree,
+    sweep_temp_files,
+    write_failure,
+    write_new,
+)
+
+HISTORY_KEEP = 200
+ENTRY_FILE = "entry.json"
+DONE_FILE = "done"
+ENTRY_NAME = re.compile(r"^\d{8}$")
+JOURNAL_FORMAT = 1
+COMMAND_MAX = 300
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who makes a change and with which command: what ``anmin log`` shows of it."""
+
+    who: str
+    command: str = ""
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    """A file about to be replaced: its content now (None: absent) and what it becomes."""
+
+    path: Path
+    rel: str
+    before: bytes | None
+    after: bytes
+
+
+@dataclass(frozen=True)
+class JournaledFile:
+    """One file of a journal entry, as recorded."""
+
+    path: str
+    before_image: str | None  # file name inside the entry folder; None: the file did not exist
+    before_sha256: str | None
+    after_sha256: str
+    added: int  # lines
+    removed: int
+
+    @property
+    def derived(self) -> bool:
+        """The index is rebuilt from the month files whenever it disagrees, so it never blocks an undo."""
+        return self.path == f"{PROGRESS_DIR}/{INDEX_FILE}"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    seq: int
+    folder: Path
+    at: datetime
+    who: str
+    command: str
+    summary: str
+    files: tuple[JournaledFile, ...]
+    complete: bool
+
+
+def _sha(content: bytes | None) -> str | None:
+    import hashlib  # loads OpenSSL: only writers and undo pay for it
+
+    return None if content is None else hashlib.sha256(content).hexdigest()
+
+
+def _pending(data: DataDir, path: Path, content: bytes) -> PendingFile:
+    rel = PurePosixPath(Path(path).resolve().relative_to(data.path.resolve())).as_posix()
+    return PendingFile(Path(path), rel, read_or_none(Path(path)), content)
+
+
+def _line_counts(before: bytes | None, after: bytes) -> tuple[int, int]:
+    """Lines added and removed (as multisets: cheap even for large files)."""
+    old = Counter((before or b"").splitlines())
+    new = Counter(after.splitlines())
+    return sum((new - old).values()), sum((old - new).values())
+
+
+def _write_entry(data: DataDir, changes: list[PendingFile], author: Author, summary: str) -> Path:
+    """Write and fsync a journal entry for ``changes``; returns its folder."""
+    history = data.history_dir
+    tmp = None
+    try:
+        if not history.is_dir():
+            history.mkdir()
+            fsync_dir(data.path)
+        _sweep_leftovers(history)
+        tmp = history / f".new-{os.urandom(4).hex()}"
+        tmp.mkdir()
+        files = []
+        for n, change in enumerate(changes):
+            image = None
+            if change.before is not None:
+                image = f"{n}.before"
+                write_new(tmp / image, change.before)
+            added, removed = _line_counts(change.before, change.after)
+            files.append(
+                {
+                    "path": change.rel,
+                    "before_image": image,
+                    "before_sha256": _sha(change.before),
+                    "after_sha256": _sha(change.after),
+                    "added": added,
+                    "removed": removed,
+                }
+            )
+        import json
+
+        command = author.command
+        meta = {
+            "format": JOURNAL_FORMAT,
+            "at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "who": _storable(author.who or "未知"),
+            "command": _storable(command if len(command) <= COMMAND_MAX else command[:COMMAND_MAX] + "…"),
+            "summary": _storable(summary),
+            "files": files,
+        }
+        write_new(tmp / ENTRY_FILE, json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
+        fsync_dir(tmp)
+        final = history / f"{_last_seq(history) + 1:08d}"
+        os.rename(tmp, final)
+        fsync_dir(history)
+        return final
+    except OSError as exc:
+        if tmp is not None:
+            remove_tree(tmp)
+        raise WriteError(write_failure(history, exc)) from None
+
+
+def _storable(text: str) -> str:
+    """Text that survives UTF-8 (a lone surrogate typed on the command line becomes ``\\udxxx``)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _roll_back(written: list[PendingFile], entry: Path) -> str:
+    """Put back the files already written by a failed ``write_files``; returns what to add to the message."""
+    try:
+        for change in reversed(written):
+            _restore(change.path, change.before)
+    except OSError:
+        return "部分文件未能还原,请在问题解决后运行 `anmin undo` 恢复。"
+    _discard(entry)
+    return ""
+
+
+def _restore(path: Path, content: bytes | None) -> None:
+    if content is None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            fsync_dir(path.parent)
+    else:
+        atomic_write(path, content)
+
+
+def _mark_done(entry: Path) -> None:
+    write_new(entry / DONE_FILE, b"")
+    fsync_dir(entry)
+
+
+def _entry_folders(history: Path) -> list[Path]:
+    """Committed entries, oldest first."""
+    try:
+        names = sorted(e.name for e in os.scandir(history) if ENTRY_NAME.match(e.name) and e.is_dir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [history / name for name in names]
+
+
+def _last_seq(history: Path) -> int:
+    folders = _entry_folders(history)
+    return int(folders[-1].name) if folders else 0
+
+
+def _discard(entry: Path) -> None:
+    """Remove an entry atomically: rename it out of the sequence first, then delete."""
+    gone = entry.with_name(f".old-{entry.name}")
+    with contextlib.suppress(OSError):
+        os.rename(entry, gone)
+        fsync_dir(entry.parent)
+    remove_tree(gone)
+
+
+def _sweep_leftovers(history: Path) -> None:
+    """Remove half-built (``.new-*``) and half-deleted (``.old-*``) entries; runs under the lock."""
+    for e in os.scandir(history):
+        if e.name.startswith((".new-", ".old-")):
+            remove_tree(Path(e.path))
+
+
+def _prune_history(data: DataDir) -> None:
+    for old in _entry_folders(data.history_dir)[:-HISTORY_KEEP]:
+        _discard(old)
+
+
+def _safe_rel(rel: object) -> str:
+    """A journaled path must name a data file inside the folder (the journal could be tampered with)."""
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
+        raise ValueError(rel)
+    parts = PurePosixPath(rel).parts
+    if PurePosixPath(rel).is_absolute() or ".." in parts or parts[0] in (HISTORY_DIR, LOCK_FILE):
+        raise ValueError(rel)
+    return rel
+
+
+def _read_entry(folder: Path) -> JournalEntry:
+    """Parse one entry; ValueError/OSError when it is damaged."""
+    import json
+
+    raw = read_or_none(folder / ENTRY_FILE)
+    if raw is None:
+        raise FileNotFoundError(folder / ENTRY_FILE)
+    meta = json.loads(raw)
+    if not isinstance(meta, dict) or meta.get("format") != JOURNAL_FORMAT:
+        raise ValueError("format")
+    files = []
+    for f in meta["files"]:
+        image = f["before_image"]
+        if image is not None and (not isinstance(image, str) or not re.fullmatch(r"\d+\.before", image)):
+            raise ValueError(image)
+        change = JournaledFile(
+            path=_safe_rel(f["path"]),
+            before_image=image,
+            before_sha256=f["before_sha256"],
+            after_sha256=f["after_sha256"],
+            added=int(f["added"]),
+            removed=int(f["removed"]),
+        )
+        if (image is None) != (change.before_sha256 is None):
+            raise ValueError(image)
+        files.append(change)
+    texts = [meta[k] for k in ("who", "command", "summary")]
+    if not all(isinstance(t, str) for t in texts) or not files:
+        raise ValueError("fields")
+    return JournalEntry(
+        int(folder.name),
+        folder,
+        datetime.fromisoformat(meta["at"]),
+        *texts,
+        tuple(files),
+        (folder / DONE_FILE).exists(),
+    )
+
+
+def history(data: DataDir, limit: int | None = None) -> list[JournalEntry | Path]:
+    """Journal entries, newest first; a damaged entry is returned as its folder."""
+    folders = _entry_folders(data.history_dir)[::-1]
+    out: list[JournalEntry | Path] = []
+    for folder in folders[:limit]:
+        try:
+            out.append(_read_entry(folder))
+        except FileNotFoundError:
+            if folder.exists():
+                out.append(folder)  # entry.json deleted by hand: damaged
+            # else: discarded meanwhile by a writer
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            out.append(folder)
+    return out
+
+
+def last_entry(data: DataDir) -> JournalEntry:
+    """The newest change, which ``undo`` would revert."""
+    found = history(data, limit=1)
+    if not found:
+        raise NotFoundError(f"没有可撤销的修改({HISTORY_DIR} 中没有修改记录)。")
+    if isinstance(found[0], Path):
+        raise DataError(_damaged(data, found[0]))
+    return found[0]
+
+
+def _damaged(data: DataDir, folder: Path) -> str:
+    return (
+        f"修改记录 {data.label(folder)} 已损坏,无法撤销。其余数据未受影响;"
+        "如确认不再需要撤销这次修改,可把该文件夹移走后再撤销更早的修改。"
+    )
+
+
+def _before_image(data: DataDir, entry: JournalEntry, change: JournaledFile) -> bytes | None:
+    if change.before_image is None:
+        return None
+    content = read_or_none(entry.folder / change.before_image)
+    if _sha(content) != change.before_sha256:
+        raise DataError(_damaged(data, entry.folder))
+    return content
+
+
+def write_files(
+    data: DataDir, files: dict[Path, bytes], *, author: Author, summary: str, stamp_ns: int | None = None
+) -> None:
+    """THE write path: journal the before-images, then write each file atomically, in order.
+
+    Callers hold the lock. The journal entry is durable before any data file changes, so
+    ``anmin undo`` can always put back what was there. Month files are written before the
+    index: if the process dies in between, the index no longer matches and is rebuilt.
+    If a write fails (disk full, permission), the files already written are put back and
+    the entry dropped, so the command changes nothing.
+    """
+    changes = [c for c in (_pending(data, path, content) for path, content in files.items()) if c.before != c.after]
+    if not changes:
+        return
+    for folder in {c.path.parent for c in changes}:
+        sweep_temp_files(folder)
+    entry = _write_entry(data, changes, author, summary)
+    done: list[PendingFile] = []
+    try:
+        for change in changes:
+            atomic_write(change.path, change.after, stamp_ns)
+            done.append(change)
+    except OSError as exc:
+        raise WriteError(write_failure(change.path, exc) + _roll_back(done, entry)) from None
+    with contextlib.suppress(OSError):  # the change is made; only the log's "完成" mark is lost
+        _mark_done(entry)
+        _prune_history(data)
+
+
+def revert(data: DataDir, entry: JournalEntry) -> list[Path]:
+    """Put back the before-images of ``entry``; returns the files restored. The caller holds the lock.
+
+    A file changed since the entry (other than by it, e.g. edited by hand) is not
+    overwritten: the revert is refused before anything is written. Safe to repeat after
+    a crash: files already restored are skipped.
+    """
+    restores = []
+    for change in entry.files:
+        path = data.path / change.path
+        sweep_temp_files(path.parent)
+        now = _sha(read_or_none(path))
+        if now == change.before_sha256:
+            continue
+        if now != change.after_sha256 and not change.derived:
+            raise WriteError(
+                f"{data.label(path)} 在这次修改之后又被改动过(可能是手工编辑),为免覆盖这些改动,未撤销任何内容。"
+            )
+        restores.append((path, _before_image(data, entry, change)))
+    try:
+        for path, content in restores:
+            _restore(path, content)
+    except OSError as exc:
+        raise WriteError(
+            write_failure(path, exc).replace("数据未作任何修改", "撤销未完成,可再次运行 anmin undo")
+        ) from None
+    return [path for path, _ in restores]
+
+
+def discard(entry: JournalEntry) -> None:
+    """Drop an entry that has been reverted."""
+    _discard(entry.folder)

@@ -1,0 +1,238 @@
+"""goals.toml: reading and validating the plan, and writing it back."""
+
+from __future__ import annotations
+
+import re
+
+from anmin_track import fields, model
+from anmin_track.store.folder import DataDir
+from anmin_track.store.tomlcheck import Checker, LineIndex, Problem, is_kind, parse_toml, raise_if_problems, read_text
+
+GOAL_ID = re.compile(r"^\d+$")
+
+
+def load_plan(data: DataDir) -> model.Plan:
+    """Read and validate goals.toml; raise DataError naming file and line on any problem."""
+    plan, problems = check_plan(data)
+    raise_if_problems(problems)
+    return plan
+
+
+def check_plan(data: DataDir) -> tuple[model.Plan | None, list[Problem]]:
+    """The plan (as far as it could be read, even with problems) and its problems."""
+    label = data.label(data.plan_file)
+    text = read_text(data.plan_file, label)
+    return plan_from_toml(text, label)
+
+
+def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Problem]]:
+    doc = parse_toml(text, label)
+    check = Checker(label, LineIndex(text))
+    if not check.table(doc, fields.PLAN_ROOT, "计划文件", None):
+        return None, check.problems
+    if doc["schema"] != model.SCHEMA:
+        check.add(check.lines.key("schema"), f"schema 应为 {model.SCHEMA},实际是 {doc['schema']}(此版本的程序无法读取)")
+    plan_line = next((no for no, name, arr in check.lines.headers if name == "plan" and not arr), None)
+    check.table(doc["plan"], fields.PLAN, "[plan] ", plan_line)
+    settings = _settings(doc.get("settings", {}), check)
+    goals = _goals(doc["goals"], check)
+    info = doc["plan"]
+    if not all(is_kind(info.get(f.key), f.kind) for f in fields.PLAN.values() if f.required):
+        return None, check.problems
+    plan = model.Plan(
+        org=info["org"],
+        year=info["year"],
+        title=info["title"],
+        issuer=info.get("issuer", ""),
+        source=info.get("source", ""),
+        settings=settings,
+        goals=goals,
+    )
+    return plan, check.problems
+
+
+def _settings(table: dict, check: Checker) -> model.Settings:
+    line = next((no for no, name, arr in check.lines.headers if name == "settings" and not arr), None)
+    if not check.table(table, fields.SETTINGS, "[settings] ", line):
+        return model.Settings()
+    settings = model.Settings(**table)
+    if not 0 <= settings.yellow_behind < settings.red_behind <= 100:
+        check.add(line, "[settings] 应满足 0 ≤ yellow_behind < red_behind ≤ 100")
+    if settings.stale_days < 1:
+        check.add(check.lines.key("stale_days", line), "[settings] stale_days 应为正整数(天数)")
+    return settings
+
+
+def _goals(raw_goals: list[dict], check: Checker) -> tuple[model.Goal, ...]:
+    goals, seen_goals, seen_tasks = [], set(), set()
+    task_n = metric_n = milestone_n = 0
+    for n, raw in enumerate(raw_goals):
+        line = check.lines.entry("goals", n)
+        if not check.table(raw, fields.GOAL, f"第 {n + 1} 个目标", line):
+            task_n += len(raw.get("tasks", []) if isinstance(raw.get("tasks"), list) else [])
+            continue
+        gid = raw["id"]
+        if not GOAL_ID.match(gid):
+            check.add(check.lines.key("id", line), f'目标编号 {gid!r} 应为数字,如 "1"')
+        if gid in seen_goals:
+            check.add(check.lines.key("id", line), f"目标编号 {gid} 重复")
+        seen_goals.add(gid)
+        tasks = []
+        for raw_task in raw.get("tasks", []):
+            tline = check.lines.entry("goals.tasks", task_n)
+            task_n += 1
+            raw_metrics = raw_task.get("metrics")
+            metric_lines = [
+                check.lines.entry("goals.tasks.metrics", metric_n + i)
+                for i in range(len(raw_metrics) if isinstance(raw_metrics, list) else 0)
+            ]
+            metric_n += len(metric_lines)
+            milestone_lines = [
+                check.lines.entry("goals.tasks.milestones", milestone_n + i)
+                for i in range(len(raw_task.get("milestones", []) or []))
+            ]
+            milestone_n += len(milestone_lines)
+            task = _task(gid, raw_task, tline, metric_lines, milestone_lines, check)
+            if task is None:
+                continue
+            if task.id in seen_tasks:
+                check.add(check.lines.key("id", tline), f"任务编号 {task.id} 重复")
+            seen_tasks.add(task.id)
+            tasks.append(task)
+        goals.append(model.Goal(id=gid, title=raw["title"], tasks=tuple(tasks)))
+    return tuple(goals)
+
+
+def _task(
+    gid: str, raw: dict, line: int | None, metric_lines: list, milestone_lines: list, check: Checker
+) -> model.Task | None:
+    where = f"任务 {raw.get('id', '?')} "
+    if not check.table(raw, fields.TASK, where, line):
+        return None
+    tid = raw["id"]
+    if not re.fullmatch(rf"{re.escape(gid)}\.\d+", tid):
+        check.add(check.lines.key("id", line), f'任务编号 {tid!r} 应为“目标编号.序号”,如 "{gid}.1"')
+    metrics = []
+    for raw_metric, mline in zip(raw.get("metrics", []), metric_lines, strict=True):
+        if check.table(raw_metric, fields.METRIC, f"{where}的指标", mline):
+            metrics.append(model.Metric(**raw_metric))
+    names = [m.name for m in metrics]
+    for name in {n for n in names if names.count(n) > 1}:
+        check.add(line, f"{where}的指标名称 {name} 重复")
+    milestones = [
+        (model.Milestone(**raw_m), mline)
+        for raw_m, mline in zip(raw.get("milestones", []), milestone_lines, strict=True)
+        if check.table(raw_m, fields.MILESTONE, f"{where}的时间节点", mline)
+    ]
+    values = {k: v for k, v in raw.items() if k not in ("metrics", "milestones")}
+    task = model.Task(
+        goal_id=gid,
+        **{
+            **values,
+            "partners": tuple(raw.get("partners", ())),
+            "metrics": tuple(metrics),
+            "milestones": tuple(m for m, _ in milestones),
+        },
+    )
+    if task.start > task.due:
+        check.add(check.lines.key("due", line), f"{where}的截止日期 {task.due} 早于开始日期 {task.start}")
+    if task.weight <= 0:
+        check.add(check.lines.key("weight", line), f"{where}的权重 weight 应大于 0")
+    if task.closed is not None and task.closed < task.start:
+        check.add(check.lines.key("closed", line), f"{where}的销号日期 {task.closed} 早于开始日期 {task.start}")
+    _check_milestones(task, milestones, where, check)
+    return task
+
+
+def _check_milestones(task: model.Task, milestones: list[tuple[model.Milestone, int | None]], where, check) -> None:
+    """时间节点: inside start..due, 0–100, dates increasing, percents never decreasing."""
+    previous = None
+    for m, mline in milestones:
+        at = check.lines.key("date", mline)
+        if not task.start <= m.date <= task.due:
+            check.add(at, f"{where}的时间节点 {m.date} 不在任务起止日期 {task.start} 至 {task.due} 之内")
+        elif m.date == task.due and m.percent != 100:
+            check.add(at, f"{where}在截止日期 {m.date} 的时间节点进度应为 100(截止日即应完成)")
+        if not 0 <= m.percent <= 100:
+            check.add(check.lines.key("percent", mline), f"{where}的时间节点进度 {m.percent} 超出范围(应为 0~100)")
+        if previous is not None:
+            if m.date <= previous.date:
+                check.add(at, f"{where}的时间节点日期应逐个递增且不重复({previous.date} 之后是 {m.date})")
+            elif m.percent < previous.percent:
+                check.add(
+                    check.lines.key("percent", mline),
+                    f"{where}的时间节点进度不能下降({previous.date} 为 {previous.percent}%,{m.date} 为 {m.percent}%)",
+                )
+        previous = m
+
+
+#: tomli-w cannot keep comments: a regenerated goals.toml starts with this instead.
+PLAN_HEADER = """\
+# 年度工作计划(计划文件):重点工作、重点任务、责任分工、时间节点与销号信息。
+# 可用 anmin goals edit/claim/add/remove/milestone/close/reopen 修改;命令改写本文件时注释会重置为本说明。
+# 进展记录不写在这里,而是按月保存在 progress/YYYY-MM.toml。手工修改后请运行 `anmin check` 检查格式。
+# 亮灯:落后序时进度 yellow_behind 个百分点起为黄灯,超过 red_behind 个百分点或逾期未完成为红灯;
+# 错过时间节点至少为黄灯;超过 stale_days 天没有进展记录标为“未更新”。
+"""
+
+
+def _task_fields(task: model.Task) -> dict:
+    out = {
+        "id": task.id,
+        "title": task.title,
+        "source": task.source,
+        "lead": task.lead,
+        "unit": task.unit,
+        "owner": task.owner,
+        "partners": list(task.partners),
+        "start": task.start,
+        "due": task.due,
+        "weight": task.weight,
+    }
+    if task.closed is not None:
+        out["closed"] = task.closed
+    if task.closed_note:
+        out["closed_note"] = task.closed_note
+    if task.closed_by:
+        out["closed_by"] = task.closed_by
+    return out
+
+
+def _metric_fields(m: model.Metric) -> dict:
+    baseline = {} if m.baseline is None else {"baseline": m.baseline}
+    return {"name": m.name, "unit": m.unit, **baseline, "baseline_text": m.baseline_text}
+
+
+def dump_plan(plan: model.Plan) -> bytes:
+    """goals.toml for ``plan``: a fixed comment, then every table under its own header.
+
+    Sections are laid out here (tomli-w only formats the flat key = value lines) so that
+    metrics and milestones always get ``[[...]]`` headers, which the line numbers in
+    validation messages rely on, and keys keep the order people read them in.
+    """
+    import tomli_w
+
+    def section(header: str, fields: dict) -> str:
+        return f"\n{header}\n{tomli_w.dumps(fields)}"
+
+    s = plan.settings
+    parts = [
+        PLAN_HEADER,
+        tomli_w.dumps({"schema": model.SCHEMA}),
+        section(
+            "[plan]",
+            {"org": plan.org, "issuer": plan.issuer, "year": plan.year, "title": plan.title, "source": plan.source},
+        ),
+        section(
+            "[settings]", {"yellow_behind": s.yellow_behind, "red_behind": s.red_behind, "stale_days": s.stale_days}
+        ),
+    ]
+    for goal in plan.goals:
+        parts.append(section("[[goals]]", {"id": goal.id, "title": goal.title}))
+        for task in goal.tasks:
+            parts.append(section("[[goals.tasks]]", _task_fields(task)))
+            parts += [section("[[goals.tasks.metrics]]", _metric_fields(m)) for m in task.metrics]
+            parts += [
+                section("[[goals.tasks.milestones]]", {"date": m.date, "percent": m.percent}) for m in task.milestones
+            ]
+    return "".join(parts).encode("utf-8")

@@ -1,0 +1,207 @@
+"""Reading TOML for people: problems named by file and line, values checked against ``fields``.
+
+tomllib reports no positions for values, so ``LineIndex`` scans the text for them,
+and only when a problem has to be reported.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from anmin_track import fields
+from anmin_track.errors import DataError
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a data file, printed as ``文件:行: 说明``."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line or 1}: {self.message}"
+
+
+def data_error(problems: list[Problem]) -> DataError:
+    more = f"(另有 {len(problems) - 1} 处问题,运行 `anmin check` 查看全部)" if len(problems) > 1 else ""
+    return DataError(f"{problems[0]}{more}。数据未作任何修改。", problems)
+
+
+def raise_if_problems(problems: list[Problem]) -> None:
+    if problems:
+        raise data_error(problems)
+
+
+class LineIndex:
+    """Where tables and keys stand in a TOML text, for line numbers in messages.
+
+    tomllib reports no positions for values, so this scans the text: the n-th
+    ``[[name]]`` header is taken to open the n-th entry of that array. The scan runs
+    on first use only, which for valid files is never (see ``records_from_toml``).
+    """
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
+    _KEY = re.compile(r"""^\s*["']?([^"'=\s]+)["']?\s*=""")
+
+    def __init__(self, text: str):
+        self._text = text
+
+    @functools.cached_property
+    def _scan(self) -> tuple[list[tuple[int, str, bool]], list[tuple[int, str]]]:
+        headers: list[tuple[int, str, bool]] = []
+        keys: list[tuple[int, str]] = []
+        fence = None
+        for no, line in enumerate(self._text.splitlines(), 1):
+            if fence:
+                if fence in line:
+                    fence = None
+                continue
+            header = self._HEADER.match(line)
+            if header:
+                headers.append((no, header.group(2), header.group(1) == "[["))
+                continue
+            key = self._KEY.match(line)
+            if key:
+                keys.append((no, key.group(1)))
+                for quote in ('"""', "'''"):
+                    if line.count(quote) % 2:
+                        fence = quote
+        return headers, keys
+
+    @property
+    def headers(self) -> list[tuple[int, str, bool]]:
+        return self._scan[0]
+
+    @property
+    def keys(self) -> list[tuple[int, str]]:
+        return self._scan[1]
+
+    @functools.cached_property
+    def _entries(self) -> dict[str, list[int]]:
+        entries: dict[str, list[int]] = {}
+        for no, name, is_array in self.headers:
+            if is_array:
+                entries.setdefault(name, []).append(no)
+        return entries
+
+    def entry(self, array: str, n: int) -> int | None:
+        lines = self._entries.get(array, [])
+        return lines[n] if n < len(lines) else None
+
+    def key(self, name: str, after: int | None = None) -> int | None:
+        start = after or 0
+        stop = next((no for no, _, _ in self.headers if no > start), None)
+        for no, key in self.keys:
+            if no > start and (stop is None or no < stop) and key == name:
+                return no
+        return after
+
+
+def parse_toml(text: str, label: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+), column (\d+)", str(exc))
+        if found:
+            line, where = int(found.group(1)), f"第 {found.group(2)} 列"
+        else:  # "at end of document"
+            line, where = max(1, len(text.splitlines())), "文件末尾"
+        raise data_error([Problem(label, line, f"TOML 格式错误({where}):{_toml_reason(str(exc))}")]) from None
+    except RecursionError:
+        raise data_error([Problem(label, None, "TOML 格式错误(数组或表嵌套层数过深)")]) from None
+
+
+TOML_REASONS = (
+    ("Invalid value", "值的写法不对(文字要用英文双引号括起来,日期写成 2024-05-31)"),
+    ("Cannot overwrite", "同一个字段或表写了两次"),
+    ("Cannot declare", "同一个表写了两次"),
+    ("Illegal character", "文字缺少结尾的引号,或含有不允许的字符"),
+    ("Unterminated string", "文字缺少结尾的引号"),
+    ("Expected '=' after a key", "字段名后面缺少 ="),
+    ("Expected newline", "一行只能写一个字段"),
+    ("Unclosed array", "列表缺少结尾的 ]"),
+)
+
+
+def _toml_reason(message: str) -> str:
+    return next((chinese for english, chinese in TOML_REASONS if message.startswith(english)), "格式不正确")
+
+
+def read_text(path: Path, label: str) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reason = f"文件不是 UTF-8 编码(第 {exc.start} 字节),请另存为 UTF-8"
+    except FileNotFoundError:
+        reason = "文件不存在"
+    except OSError as exc:
+        reason = f"无法读取({exc.strerror})"
+    raise data_error([Problem(label, None, reason)])
+
+
+# Numbers beyond this are typing slips, and would overflow (or lose precision in) float sums.
+NUMBER_LIMIT = 2**53
+
+
+def is_kind(value, kind: str) -> bool:
+    if kind == fields.TEXT:
+        return isinstance(value, str)
+    if kind == fields.INT:
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < NUMBER_LIMIT
+    if kind == fields.NUMBER:
+        # abs() < limit is also False for nan, so inf and nan are refused too
+        return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < NUMBER_LIMIT
+    if kind == fields.DATE:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    if kind == fields.DATETIME:
+        return isinstance(value, datetime)
+    if kind == fields.TEXT_LIST:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == fields.TABLE:
+        return isinstance(value, dict)
+    if kind == fields.TABLE_LIST:
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    raise AssertionError(kind)
+
+
+@dataclass
+class Checker:
+    """Collects the problems of one file, each with its line where it can be found."""
+
+    label: str
+    lines: LineIndex
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.label, line, message))
+
+    def table(self, table: dict, allowed: dict[str, fields.Field], where: str, line: int | None) -> bool:
+        """Check ``table`` against a field table of ``fields``; False when anything is wrong."""
+        ok = True
+        for key in table:
+            if key not in allowed:
+                names = "、".join(allowed)
+                self.add(self.lines.key(key, line), f"{where}中有未知字段 {key}(允许的字段:{names})")
+                ok = False
+        for key, spec in allowed.items():
+            if key not in table:
+                if spec.required:
+                    self.add(line, f"{where}缺少字段 {key}(应为{spec.kind})")
+                    ok = False
+            elif not is_kind(table[key], spec.kind):
+                self.add(self.lines.key(key, line), f"{where}的字段 {key} 应为{spec.kind},实际是 {table[key]!r:.40}")
+                ok = False
+        return ok
+
+
+def dump_toml(doc: dict) -> bytes:
+    import tomli_w
+
+    return tomli_w.dumps(doc).encode("utf-8")

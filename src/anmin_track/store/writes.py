@@ -1,0 +1,173 @@
+"""The write paths that combine the parts below: record progress, rewrite the plan, undo, init.
+
+Each takes the lock, re-reads and validates what it touches, and writes through the
+journal; if anything fails to validate, nothing is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from anmin_track import model
+from anmin_track.errors import AnminError, InputError, WriteError
+from anmin_track.store import journal
+from anmin_track.store.folder import PLAN_FILE, PROGRESS_DIR, DataDir, bundled_plan_file
+from anmin_track.store.index import (
+    dump_index,
+    file_stamps,
+    latest_records,
+    load_index,
+    month_key,
+    rebuild_index,
+    saved_index,
+    task_record_count,
+    write_stamp,
+)
+from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
+from anmin_track.store.records import check_new_record, month_files, month_with, records_from_toml
+from anmin_track.store.safe_io import atomic_write, locked, write_failure
+from anmin_track.store.tomlcheck import Problem, read_text
+
+
+class Transaction:
+    """One change to the data folder, made under the lock from a fresh read of the plan.
+
+    The use cases (``actions``) open one with ``transaction``, check their rules against
+    ``plan`` and ``latest_records`` as they are now (no other writer can change them
+    meanwhile), then make exactly one write: ``add_record`` or ``replace_plan``.
+    """
+
+    def __init__(self, data: DataDir, author: journal.Author):
+        self.data = data
+        self.author = author
+        self.plan = load_plan(data)
+        self._written = False
+
+    def latest_records(self, as_of: date) -> dict[str, model.Record]:
+        return latest_records(self.data, self.plan, as_of)
+
+    def record_count(self, task: model.Task) -> int:
+        return task_record_count(self.data, self.plan, task)
+
+    def add_record(self, record: model.Record, summary: str) -> None:
+        """Append ``record`` to its month file and refresh the index; nothing is written if it does not fit."""
+        self._once()
+        check_new_record(self.plan, record)
+        ym = (record.date.year, record.date.month)
+        month_bytes = month_with(self.data, self.plan, ym, record)
+        index = load_index(self.data, self.plan)
+        current = index.latest.get(record.task)
+        if current is None or record.sort_key >= current.sort_key:
+            index.latest[record.task] = record
+        stamp = write_stamp()
+        index.files[month_key(ym)] = [len(month_bytes), stamp]
+        files = {self.data.month_file(*ym): month_bytes, self.data.index_file: dump_index(index)}
+        journal.write_files(self.data, files, author=self.author, summary=summary, stamp_ns=stamp)
+
+    def replace_plan(self, new: model.Plan, summary: str) -> None:
+        """Rewrite goals.toml as ``new``, which must validate on its own and against every record.
+
+        An unchanged plan is not rewritten.
+        """
+        self._once()
+        if new == self.plan:
+            return
+        content = dump_plan(new)
+        _, problems = plan_from_toml(content.decode("utf-8"), self.data.label(self.data.plan_file))
+        if problems:
+            raise InputError(f"{problems[0].message}。数据未作任何修改。")
+        conflicts = _record_problems(self.data, new)
+        if conflicts:
+            raise InputError(f"修改后与已有进展记录冲突:{conflicts[0]}。数据未作任何修改。")
+        journal.write_files(self.data, {self.data.plan_file: content}, author=self.author, summary=summary)
+        self.plan = new
+
+    def _once(self) -> None:
+        if self._written:
+            raise AssertionError("a transaction makes one write")
+        self._written = True
+
+
+@contextlib.contextmanager
+def transaction(data: DataDir, author: journal.Author) -> Iterator[Transaction]:
+    """Hold the lock, read the plan afresh, and hand both to the caller (see ``Transaction``)."""
+    with locked(data, author.who):
+        yield Transaction(data, author)
+
+
+def _record_problems(data: DataDir, plan: model.Plan) -> list[Problem]:
+    """Every record that does not fit ``plan`` (read from every month file)."""
+    problems = []
+    for ym, path in sorted(month_files(data).items()):
+        label = data.label(path)
+        problems += records_from_toml(read_text(path, label), label, plan, ym)[1]
+    return problems
+
+
+def undo(data: DataDir, entry_seq: int, author: journal.Author) -> journal.JournalEntry:
+    """Revert journal entry ``entry_seq``, which must still be the newest, and drop it.
+
+    Undo is not itself journaled: running it again reverts the next older change.
+    """
+    with locked(data, author.who):
+        entry = journal.last_entry(data)
+        if entry.seq != entry_seq:
+            raise WriteError(f"在您确认期间又有新的修改(#{entry.seq}),未撤销任何内容。请重新运行 anmin undo。")
+        restored = journal.revert(data, entry)
+        if data.index_file.exists() and any(path.parent == data.progress_dir for path in restored):
+            _refresh_index(data)
+        journal.discard(entry)
+    return entry
+
+
+def _refresh_index(data: DataDir) -> None:
+    """Match the derived index to the month files as they now are.
+
+    Restored month files carry a new modification time, so the restored index would
+    not match them and every read would rebuild it from all months until the next write.
+    """
+    with contextlib.suppress(AnminError, OSError):
+        atomic_write(data.index_file, dump_index(rebuild_index(data, load_plan(data))))
+
+
+def save_index_if_stale(data: DataDir) -> bool:
+    """After month files were edited by hand, save a fresh index (as `anmin check` does).
+
+    Best effort: skipped when the folder is read-only or another writer holds the lock.
+    Returns whether a fresh index was saved.
+    """
+    if data.bundled or not month_files(data) or saved_index(data, file_stamps(data)):
+        return False
+    with contextlib.suppress(AnminError, OSError), locked(data, "anmin check", timeout=0):
+        _refresh_index(data)
+        return True
+    return False
+
+
+def init_data_dir(target: Path) -> Path:
+    """Copy the bundled 2024 plan into ``target`` (refusing to overwrite an existing plan)."""
+    plan_file = target / PLAN_FILE
+    if plan_file.exists():
+        raise InputError(f"{plan_file} 已存在,未覆盖。如需重新开始,请先备份并移走该文件。")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        (target / PROGRESS_DIR).mkdir(exist_ok=True)
+        atomic_write(plan_file, bundled_plan_file().read_bytes())
+    except OSError as exc:
+        raise WriteError(write_failure(target, exc)) from None
+    except ValueError:  # NUL or a lone surrogate: no file system takes such a name
+        raise InputError(f"目录名 {str(target)!r} 含有不能用作文件名的字符,请换一个名称。") from None
+    return plan_file
+
+
+def add_record(data: DataDir, record: model.Record, author: journal.Author | None = None) -> None:
+    """Write one record that fits the plan, under the lock, without the rules of ``actions``.
+
+    For tools that load records in bulk (the benchmark's data builder, tests); staff
+    input goes through ``actions.record_progress``.
+    """
+    with transaction(data, author or journal.Author(record.by)) as tx:
+        tx.add_record(record, f"记录 {record.task} 进度 {record.progress}%")
