@@ -132,6 +132,7 @@ def assert_shown_safely(cli, folder: Path, task: str) -> None:
         run_checked(cli, folder, *view)
 
 
+@pytest.mark.slow
 @settings(FIXTURE_HEALTH, max_examples=60)
 @given(note=hostile, problem=hostile, next_steps=hostile, by=hostile)
 def test_hostile_text_is_stored_and_shown_harmlessly(cli, data_dir, note, problem, next_steps, by):
@@ -166,6 +167,7 @@ def test_init_with_hostile_folder_names(cli, tmp_path, target):
     run_checked(cli, tmp_path, "init", f"{fresh}/{target}")
 
 
+@pytest.mark.slow
 def test_a_one_megabyte_note_with_everything_in_it(cli, data_dir):
     note = ("正常文字" + "".join(n for n in NASTY if not re.search("[\ud800-\udfff]", n))) * 8
     note = (note * (1_000_000 // len(note) + 1))[:1_000_000]
@@ -273,6 +275,7 @@ def mangle(content: bytes, how: str, where: int, snippet: str, noise: bytes) -> 
     return noise
 
 
+@pytest.mark.slow
 @settings(deadline=None, max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(damage=mangled())
 def test_mangled_data_files(cli, template, damage):

@@ -22,9 +22,9 @@ def main() -> None:
     gc.freeze()
     gc.set_threshold(20_000)
     gc.enable()
+    code: int | str | None = 0
     try:
         run()
-        code = 0
     except SystemExit as exc:
         code = exc.code
     _exit(code)

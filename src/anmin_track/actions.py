@@ -103,6 +103,7 @@ def edit_item(data: store.DataDir, ref: str, values: dict, author: store.Author)
         raise InputError(f"没有要修改的内容:请至少给出 {names} 之一。")
     with store.transaction(data, author) as tx:
         found = parse.resolve_id(tx.plan, ref)
+        changes: tuple[tuple[str, object, object], ...]
         if isinstance(found, model.Goal):
             if set(values) != {"title"}:
                 raise InputError(f"{found.id} 是重点工作,只能修改 --title;责任分工和日期请在具体任务上修改。")

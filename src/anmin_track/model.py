@@ -105,6 +105,13 @@ class Plan:
     def goal(self, goal_id: str) -> Goal | None:
         return next((g for g in self.goals if g.id == goal_id), None)
 
+    def goal_of(self, task: Task) -> Goal:
+        """The goal a task belongs to (a valid plan always has it)."""
+        goal = self.goal(task.goal_id)
+        if goal is None:
+            raise KeyError(task.goal_id)
+        return goal
+
     def task(self, task_id: str) -> Task | None:
         return self._tasks_by_id.get(task_id)
 
@@ -311,13 +318,13 @@ def _with_goal(plan: Plan, goal: Goal) -> Plan:
 
 def with_task(plan: Plan, task: Task) -> Plan:
     """``plan`` with ``task`` replacing the task of the same id, or appended to its goal."""
-    goal = plan.goal(task.goal_id)
+    goal = plan.goal_of(task)
     tasks = goal.tasks if plan.task(task.id) else (*goal.tasks, task)
     return _with_goal(plan, replace(goal, tasks=tuple(task if t.id == task.id else t for t in tasks)))
 
 
 def without_task(plan: Plan, task: Task) -> Plan:
-    goal = plan.goal(task.goal_id)
+    goal = plan.goal_of(task)
     return _with_goal(plan, replace(goal, tasks=tuple(t for t in goal.tasks if t.id != task.id)))
 
 

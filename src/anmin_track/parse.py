@@ -120,16 +120,17 @@ def parse_metric(raw: str, task: model.Task) -> tuple[str, float]:
     allowed = "、".join(names)
     if not sep or not name:
         raise InputError(f"--metric 的值 {raw!r} 应写成 名称=数值,如 --metric {names[0]}=10(可用指标:{allowed})。")
-    matches = [n for n in names if n == name] or [n for n in names if n.startswith(name)]
+    matches = [m for m in task.metrics if m.name == name] or [m for m in task.metrics if m.name.startswith(name)]
     if len(matches) != 1:
         raise InputError(f"任务 {task.id} 没有指标 {name!r}(可用指标:{allowed})。")
+    metric = matches[0]
     try:
-        number = float(value.removesuffix(task.metric(matches[0]).unit).removesuffix("%"))
+        number = float(value.removesuffix(metric.unit).removesuffix("%"))
     except ValueError:
-        raise InputError(f"--metric {matches[0]} 的值 {value!r} 应为数字。") from None
+        raise InputError(f"--metric {metric.name} 的值 {value!r} 应为数字。") from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise InputError(f"--metric {matches[0]} 的值 {value!r} 应为有限的数字。")
-    return matches[0], int(number) if number.is_integer() and abs(number) < 2**53 else number
+        raise InputError(f"--metric {metric.name} 的值 {value!r} 应为有限的数字。")
+    return metric.name, int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def clean_text(raw: str, option: str) -> str:
@@ -150,9 +151,8 @@ def resolve_id(plan: model.Plan, raw: str) -> model.Goal | model.Task:
     if found:
         return found
     text = normalize(raw)
-    by_title = [t for t in plan.tasks if text and text in t.title] or [
-        g for g in plan.goals if text and text in g.title
-    ]
+    by_title: list[model.Goal | model.Task] = [t for t in plan.tasks if text and text in t.title]
+    by_title = by_title or [g for g in plan.goals if text and text in g.title]
     if len(by_title) == 1:
         return by_title[0]
     if by_title:

@@ -26,9 +26,8 @@ from anmin_track.text import display_width, visible, wrap_by_width
 
 def _usage_message(exc: click_exc.UsageError) -> str:
     """Click's usage errors, said in Chinese."""
-    hint = getattr(exc, "param_hint", None) or (
-        exc.param.get_error_hint(exc.ctx) if getattr(exc, "param", None) else ""
-    )
+    param = getattr(exc, "param", None)
+    hint = getattr(exc, "param_hint", None) or (param.get_error_hint(exc.ctx) if param and exc.ctx else "")
     if isinstance(exc, click_exc.NoSuchOption):
         maybe = f",您是不是想输入 {'、'.join(exc.possibilities)}" if exc.possibilities else ""
         return f"没有这个选项:{exc.option_name}{maybe}。"
@@ -203,6 +202,8 @@ def app_for(app: typer.Typer, args: list[str]) -> typer.Typer:
         return app
     group = next((g for g in app.registered_groups if g.name == word), None)
     owner = group.typer_instance if group else app
+    if owner is None:
+        return app
     name = next(words, None) if group else word
     chosen = [c for c in owner.registered_commands if command_name(c) == name]
     if not chosen:

@@ -37,7 +37,7 @@ class MetricValue:
 
 
 @dataclass(frozen=True)
-class Entry:
+class RecordLine:
     """One progress record dated in the report's month."""
 
     date: date
@@ -60,12 +60,12 @@ class TaskLine:
     stale: bool
     overdue: bool
     closed: bool  # 已销号 (done and closed after review)
-    missed: bool  # behind an elapsed 时间节点
+    missed: model.Milestone | None  # the elapsed 时间节点 whose percent is not reached
     last_update: date | None
     problem: str  # 存在问题 of the latest record as of the month's end
     problem_date: date | None
     next_plan: str  # the month's latest non-empty 下步计划
-    entries: tuple[Entry, ...]
+    entries: tuple[RecordLine, ...]
 
     @property
     def behind(self) -> float:
@@ -211,16 +211,16 @@ def _task_line(ts: model.TaskStatus, previous: float, mine: list[model.Record]) 
         problem=latest.problem if latest else "",
         problem_date=latest.date if latest and latest.problem.strip() else None,
         next_plan=plans[-1] if plans else "",
-        entries=tuple(_entry(ts.task, r) for r in mine),
+        entries=tuple(_record_line(ts.task, r) for r in mine),
     )
 
 
-def _entry(task: model.Task, r: model.Record) -> Entry:
+def _record_line(task: model.Task, r: model.Record) -> RecordLine:
     metrics = []
     for m in task.metrics:  # in the plan's order
         if m.name in r.metrics:
             metrics.append(MetricValue(name=m.name, unit=m.unit, value=r.metrics[m.name], baseline=m.baseline))
-    return Entry(
+    return RecordLine(
         date=r.date, progress=r.progress, note=r.note, problem=r.problem, next=r.next, by=r.by, metrics=tuple(metrics)
     )
 
@@ -242,7 +242,7 @@ def _points(now: float, before: float) -> int:
     return percent(now) - percent(before)
 
 
-def _change(now: float, before: float) -> str:
+def _change_words(now: float, before: float) -> str:
     diff = _points(now, before)
     if diff > 0:
         return f"较上月提高{diff}个百分点"
@@ -303,7 +303,7 @@ def _overview(r: MonthlyReport) -> list[str]:
     )
     behind = percent(r.expected) - percent(r.progress)
     gap = f"落后序时进度{behind}个百分点" if behind > 0 else "达到序时进度要求"
-    lines.append(f"总体进度{pct(r.progress)}，{_change(r.progress, r.previous)}；序时进度{pct(r.expected)}，{gap}。")
+    lines.append(f"总体进度{pct(r.progress)}，{_change_words(r.progress, r.previous)}；序时进度{pct(r.expected)}，{gap}。")
     if r.entry_count:
         lines.append(f"本月共有{r.reported_count}项任务报送进展记录{r.entry_count}条。")
     else:
@@ -313,19 +313,19 @@ def _overview(r: MonthlyReport) -> list[str]:
 
 def _goal_summary(g: GoalLine) -> str:
     return (
-        f"进度{pct(g.progress)}，{_change(g.progress, g.previous)}，序时进度{pct(g.expected)}，"
+        f"进度{pct(g.progress)}，{_change_words(g.progress, g.previous)}，序时进度{pct(g.expected)}，"
         f"{model.LIGHT_LABELS[g.light]}。"
     )
 
 
 def _task_summary(t: TaskLine, stale_days: int) -> str:
     return (
-        f"进度{pct(t.progress)}，{_change(t.progress, t.previous)}，序时进度{pct(t.expected)}，"
+        f"进度{pct(t.progress)}，{_change_words(t.progress, t.previous)}，序时进度{pct(t.expected)}，"
         f"{_light_words(t, stale_days)}。"
     )
 
 
-def _entry_text(e: Entry, baseline_year: int) -> str:
+def _entry_text(e: RecordLine, baseline_year: int) -> str:
     """`5月28日，进度45%。完成……。红色现场教学点10处（2023年为9处）。`"""
     note = _sentence(e.note) or "未填写进展情况。"
     metrics = "，".join(metric_text(m, baseline_year) for m in e.metrics)
@@ -475,7 +475,7 @@ def _task_json(t: TaskLine) -> dict:
         "stale": t.stale,
         "overdue": t.overdue,
         "closed": t.closed,
-        "missed": t.missed,
+        "missed": {"date": t.missed.date.isoformat(), "percent": t.missed.percent} if t.missed else None,
         "last_update": t.last_update.isoformat() if t.last_update else None,
         "problem": t.problem,
         "problem_date": t.problem_date.isoformat() if t.problem_date else None,

@@ -43,7 +43,9 @@ def milestone_view(m: model.Milestone | None) -> dict | None:
 def closed_view(ts: model.TaskStatus) -> dict | None:
     """销号 details when the task is signed off as of the view's day, else None."""
     t = ts.task
-    return {"date": t.closed.isoformat(), "note": t.closed_note, "by": t.closed_by} if ts.closed else None
+    if not ts.closed or t.closed is None:
+        return None
+    return {"date": t.closed.isoformat(), "note": t.closed_note, "by": t.closed_by}
 
 
 def task_view(ts: model.TaskStatus) -> dict:
@@ -142,7 +144,7 @@ def task_show(plan: model.Plan, ts: model.TaskStatus, history: list[model.Record
         }
         for m in ts.task.metrics
     ]
-    goal = plan.goal(ts.task.goal_id)
+    goal = plan.goal_of(ts.task)
     return {
         "schema": SHOW_SCHEMA,
         "kind": "task",

@@ -99,9 +99,10 @@ def latest_records(data: DataDir, plan: model.Plan, as_of: date) -> dict[str, mo
     """
     index = load_index(data, plan)
     result = {tid: r for tid, r in index.latest.items() if r.date <= as_of and plan.task(tid)}
-    missing = {tid for tid, r in index.latest.items() if r.date > as_of and plan.task(tid)}
-    if missing:
-        earliest = min(plan.task(tid).start for tid in missing)
+    later = [task for tid, r in index.latest.items() if r.date > as_of and (task := plan.task(tid))]
+    missing = {task.id for task in later}
+    if later:
+        earliest = min(task.start for task in later)
         existing = month_files(data)
         for ym in _months_back(as_of, earliest):
             if not missing:

@@ -256,16 +256,18 @@ def _read_entry(folder: Path) -> JournalEntry:
         if (image is None) != (change.before_sha256 is None):
             raise ValueError(image)
         files.append(change)
-    texts = [meta[k] for k in ("who", "command", "summary")]
-    if not all(isinstance(t, str) for t in texts) or not files:
+    who, command, summary = (meta[k] for k in ("who", "command", "summary"))
+    if not all(isinstance(t, str) for t in (who, command, summary)) or not files:
         raise ValueError("fields")
     return JournalEntry(
-        int(folder.name),
-        folder,
-        datetime.fromisoformat(meta["at"]),
-        *texts,
-        tuple(files),
-        (folder / DONE_FILE).exists(),
+        seq=int(folder.name),
+        folder=folder,
+        at=datetime.fromisoformat(meta["at"]),
+        who=who,
+        command=command,
+        summary=summary,
+        files=tuple(files),
+        complete=(folder / DONE_FILE).exists(),
     )
 
 

@@ -15,6 +15,7 @@ def load_plan(data: DataDir) -> model.Plan:
     """Read and validate goals.toml; raise DataError naming file and line on any problem."""
     plan, problems = check_plan(data)
     raise_if_problems(problems)
+    assert plan is not None  # a plan that could not be built has problems
     return plan
 
 
@@ -236,3 +237,88 @@ def dump_plan(plan: model.Plan) -> bytes:
                 section("[[goals.tasks.milestones]]", {"date": m.date, "percent": m.percent}) for m in task.milestones
             ]
     return "".join(parts).encode("utf-8")
+
+
+def rewrite_plan(text: str, old: model.Plan, new: model.Plan, label: str) -> bytes:
+    """goals.toml changed from ``old`` to ``new`` in place, keeping the user's comments and layout.
+
+    tomlkit (style-preserving, imported only on this write path) changes just the values
+    that differ. If the edited text does not read back as exactly ``new`` (a layout it
+    cannot edit in place), the file is written anew by ``dump_plan`` instead.
+    """
+    import tomlkit
+
+    try:
+        doc = tomlkit.parse(text)
+        edited = _edit_goals(doc, old, new) and tomlkit.dumps(doc)
+    except (tomlkit.exceptions.TOMLKitError, KeyError, TypeError, ValueError):
+        edited = None
+    if edited and plan_from_toml(edited, label)[0] == new:
+        return edited.encode("utf-8")
+    return dump_plan(new)
+
+
+def _edit_goals(doc, old: model.Plan, new: model.Plan) -> bool:
+    """Apply the differences between ``old`` and ``new`` to the tomlkit document; False if it cannot."""
+    import tomlkit
+
+    tables = {str(g["id"]): g for g in doc["goals"]}
+    if set(tables) != {g.id for g in new.goals}:
+        return False
+    for goal in new.goals:
+        table = tables[goal.id]
+        before = old.goal(goal.id)
+        if before is None or before.title != goal.title:
+            table["title"] = goal.title
+        if "tasks" not in table:
+            table["tasks"] = tomlkit.aot()
+        tasks = table["tasks"]
+        keep = {t.id for t in goal.tasks}
+        for i in reversed(range(len(tasks))):
+            if str(tasks[i]["id"]) not in keep:
+                del tasks[i]
+        by_id = {str(t["id"]): t for t in tasks}
+        for task in goal.tasks:
+            if task.id in by_id:
+                _edit_task(by_id[task.id], old.task(task.id), task)
+            else:
+                tasks.append(_task_table(task))
+    return True
+
+
+def _edit_task(table, old: model.Task | None, new: model.Task) -> None:
+    fields = _task_fields(new)
+    for key in ("closed", "closed_note", "closed_by"):
+        if key not in fields and key in table:
+            del table[key]
+    for key, value in fields.items():
+        if old is None or getattr(old, key) != getattr(new, key) or (key not in table and value):
+            table[key] = value
+    if old is None or old.metrics != new.metrics:
+        _set_tables(table, "metrics", [_metric_fields(m) for m in new.metrics])
+    if old is None or old.milestones != new.milestones:
+        _set_tables(table, "milestones", [{"date": m.date, "percent": m.percent} for m in new.milestones])
+
+
+def _set_tables(table, key: str, rows: list[dict]) -> None:
+    import tomlkit
+
+    if key in table:
+        del table[key]
+    if rows:
+        array = tomlkit.aot()
+        for row in rows:
+            array.append(tomlkit.item(row))
+        array[-1].add(tomlkit.nl())  # a blank line before whatever table follows, as dump_plan writes
+        table[key] = array
+
+
+def _task_table(task: model.Task):
+    import tomlkit
+
+    table = tomlkit.table()
+    for key, value in _task_fields(task).items():
+        table[key] = value
+    _set_tables(table, "metrics", [_metric_fields(m) for m in task.metrics])
+    _set_tables(table, "milestones", [{"date": m.date, "percent": m.percent} for m in task.milestones])
+    return table

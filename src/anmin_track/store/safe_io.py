@@ -7,6 +7,7 @@ import errno
 import os
 import re
 import stat
+import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -60,7 +61,7 @@ def locked(data: DataDir, who: str = "", timeout: float | None = None) -> Iterat
         os.close(fd)
 
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
     def _try_lock(fd: int) -> bool:

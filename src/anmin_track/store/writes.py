@@ -26,7 +26,7 @@ from anmin_track.store.index import (
     task_record_count,
     write_stamp,
 )
-from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
+from anmin_track.store.plan_file import load_plan, plan_from_toml, rewrite_plan
 from anmin_track.store.records import check_new_record, month_files, month_with, records_from_toml
 from anmin_track.store.safe_io import atomic_write, locked, write_failure
 from anmin_track.store.tomlcheck import Problem, read_text
@@ -75,8 +75,9 @@ class Transaction:
         self._once()
         if new == self.plan:
             return
-        content = dump_plan(new)
-        _, problems = plan_from_toml(content.decode("utf-8"), self.data.label(self.data.plan_file))
+        label = self.data.label(self.data.plan_file)
+        content = rewrite_plan(read_text(self.data.plan_file, label), self.plan, new, label)
+        _, problems = plan_from_toml(content.decode("utf-8"), label)
         if problems:
             raise InputError(f"{problems[0].message}。数据未作任何修改。")
         conflicts = _record_problems(self.data, new)

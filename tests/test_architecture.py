@@ -1,0 +1,100 @@
+"""Imports point one way: errors/text/fields ← model ← parse ← store ← actions ← cli, and output ← cli.
+
+Inside ``store`` the modules form a ladder too (readers and raw mechanics below, the
+write paths above), so no import circle can come back. The test reads the source with
+``ast``: it sees imports inside functions as well (the lazy ones).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
+
+# Each layer may import the layers listed before it (and, for ``output``, only what it names).
+LAYERS = ["leaf", "model", "parse", "store", "actions", "cli"]
+LEAVES = {"errors", "text", "fields"}
+STORE_LADDER = ["folder", "tomlcheck", "plan_file", "records", "index", "safe_io", "journal", "writes", "check"]
+OUTPUT_MAY_IMPORT = {"leaf", "model", "output"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(p for p in parts if p != "__init__") or "__init__"
+
+
+def _layer(name: str) -> str:
+    top = name.split(".")[0]
+    if top in LEAVES:
+        return "leaf"
+    if top in ("model", "parse", "store", "actions", "cli", "output"):
+        return top
+    return "root"  # __init__, __main__
+
+
+def _imports(path: Path) -> set[str]:
+    """Our modules that ``path`` imports, as dotted names below anmin_track."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("anmin_track"):
+            base = node.module.removeprefix("anmin_track").lstrip(".")
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}" if base else alias.name
+                is_module = (PACKAGE / Path(*candidate.split("."))).with_suffix(".py").exists() or (
+                    PACKAGE / Path(*candidate.split("."))
+                ).is_dir()
+                found.add(candidate if is_module else base)
+        elif isinstance(node, ast.Import):
+            found |= {a.name.removeprefix("anmin_track.") for a in node.names if a.name.startswith("anmin_track.")}
+    return {name for name in found if name}
+
+
+def _allowed(importer: str, imported: str) -> bool:
+    source, target = _layer(importer), _layer(imported)
+    if source == "root":
+        return True
+    if source == "output":
+        return target in OUTPUT_MAY_IMPORT
+    if target == "output":
+        return source == "cli"
+    if source == "store" and target == "store":
+        return _store_step(importer) > _store_step(imported)
+    if source == target:
+        return source == "cli"  # cli modules share cli.common and cli.app; leaves stand alone
+    return LAYERS.index(target) < LAYERS.index(source)
+
+
+def _store_step(name: str) -> int:
+    """Position on the store ladder; the package itself (its re-exports) stands above all."""
+    part = name.split(".")[1] if "." in name else None
+    return STORE_LADDER.index(part) if part in STORE_LADDER else len(STORE_LADDER)
+
+
+def test_every_import_points_down():
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        importer = _module_name(path)
+        for imported in sorted(_imports(path)):
+            if not _allowed(importer, imported):
+                wrong.append(f"{importer} → {imported}")
+    assert wrong == []
+
+
+def test_the_rule_catches_wrong_arrows():
+    """The checker itself: arrows that must be refused are refused."""
+    assert not _allowed("model", "store")
+    assert not _allowed("store.records", "actions")
+    assert not _allowed("store.folder", "store.safe_io")
+    assert not _allowed("store.journal", "store")  # the facade, from inside: a circle
+    assert not _allowed("output.report", "store")
+    assert not _allowed("actions", "cli.common")
+    assert not _allowed("errors", "model") and not _allowed("text", "fields")
+    assert _allowed("store.writes", "store.journal") and _allowed("cli.goals", "output.views")
+    assert _allowed("actions", "store") and _allowed("store.index", "model")
+
+
+def test_the_scan_sees_lazy_imports():
+    """``from anmin_track.output import render`` inside a function counts as an import of output.render."""
+    assert "output.render" in _imports(PACKAGE / "cli" / "goals.py")
+    assert "actions" in _imports(PACKAGE / "cli" / "goals.py")
