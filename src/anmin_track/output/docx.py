@@ -1,0 +1,550 @@
+"""Render a :class:`~anmin_track.output.document.Document` as a Word file in 公文 layout (GB/T 9704-2012).
+
+Only the CLI imports this module, and only when a .docx is written, so python-docx and
+lxml are loaded on that path alone.
+
+Layout decisions, in short (the numbers are explained where they are defined):
+
+* A4, margins 37/35/28/26 mm (版心 156 × 225 mm), 22 lines × 28 characters of 三号 text:
+  every paragraph has an exact line height equal to the grid pitch, and the section has a
+  ``linesAndChars`` document grid so Word keeps 28 characters to the line.
+* Fonts are named as the standard names them (仿宋_GB2312, 楷体_GB2312, 黑体, 方正小标宋简体);
+  the font table gives each one a Windows font as ``w:altName`` plus the GB2312 charset and
+  PANOSE numbers, which is what Word's substitution uses on a machine without that font.
+  Digits and Latin letters are Times New Roman.
+* Every ``\\n`` inside a block's text starts a new paragraph of the same kind (a line break in a
+  justified paragraph would stretch the line before it across the whole width).
+* 落款 without a seal follows §7.3.5.2: the issuer right-aligned two characters from the right
+  edge, the date on the next line starting two characters further right (or, if the date is
+  too long for that, the date two characters from the edge and the issuer moved left to keep
+  the two-character step).
+* Page numbers ``— 1 —`` in 四号宋体 from a PAGE field, odd pages right, even pages left, one
+  character in from the edge.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import docx
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt, Twips
+
+from anmin_track.errors import InputError
+from anmin_track.output.document import Block, Document
+
+# --- page and grid --------------------------------------------------------------------
+# All lengths in twips (1/20 pt; 1 mm = 1440 / 25.4 ≈ 56.69 twips), rounded to the
+# nearest twip as Word itself stores them.
+PAGE_WIDTH = 11906  # 210 mm
+PAGE_HEIGHT = 16838  # 297 mm
+MARGIN_TOP = 2098  # 37 mm (天头)
+MARGIN_BOTTOM = 1984  # 35 mm
+MARGIN_LEFT = 1587  # 28 mm (订口)
+MARGIN_RIGHT = 1474  # 26 mm
+HEADER_DISTANCE = 851  # 15 mm; no header is written, but the value must sit inside the top margin
+# GB/T 9704 §7.5: the page number's 一字线 is 7 mm below the 版心. The footer paragraph is one
+# 四号 line (≈ 5 mm); its bottom edge at 25.5 mm above the paper edge puts the dashes, which sit
+# half-way up the line, about 7 mm under the 35 mm bottom margin.
+FOOTER_DISTANCE = 1446  # 25.5 mm
+
+TEXT_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT  # 8845 twips = 442.25 pt ≈ 156 mm
+TEXT_HEIGHT = PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM  # 12756 twips = 637.8 pt ≈ 225 mm
+LINES_PER_PAGE = 22
+CHARS_PER_LINE = 28
+BODY_SIZE_PT = 16  # 三号
+
+# Line pitch: 12756 / 22 = 579.8 twips. Word fits floor(height / pitch) lines, so the pitch
+# must be rounded *down*: 579 × 22 = 12738 ≤ 12756 gives 22 lines, 580 × 22 = 12760 only 21.
+# 579 twips = 28.95 pt, the "固定值 28.95 磅" of the usual 公文 templates. Every paragraph
+# also gets this as its exact line height, so the 22 lines hold even where the grid is off.
+LINE_PITCH = TEXT_HEIGHT // LINES_PER_PAGE  # 579
+
+# Character pitch: 8845 / 28 = 315.9 twips = 15.7946 pt per character. Word stores the grid's
+# character pitch as w:charSpace, the difference from the Normal style's font size in
+# 1/4096 pt: (15.7946 − 16) × 4096 = −841.1. Word fits floor(width / pitch) characters, so
+# round towards the smaller pitch: −842 gives 28 × 15.79443 = 442.244 pt ≤ 442.25 pt (28
+# characters) while −841 gives 442.251 pt, just over, and Word would set 27.
+CHAR_PITCH_TWIPS = TEXT_WIDTH / CHARS_PER_LINE  # 315.9: one "字" in indents
+CHAR = round(CHAR_PITCH_TWIPS)  # 316 twips, twips fallback for w:*Chars indents
+
+
+def char_space(normal_size_pt: float) -> int:
+    """``w:docGrid/@w:charSpace`` for 28 characters a line when Normal text is ``normal_size_pt``."""
+    pitch_pt = TEXT_WIDTH / 20 / CHARS_PER_LINE
+    return math.floor((pitch_pt - normal_size_pt) * 4096)
+
+
+# --- fonts ----------------------------------------------------------------------------
+LATIN = "Times New Roman"
+FANGSONG = "仿宋_GB2312"
+KAITI = "楷体_GB2312"
+HEITI = "黑体"
+XIAOBIAOSONG = "方正小标宋简体"
+SONG = "宋体"
+
+
+@dataclass(frozen=True)
+class _FontEntry:
+    alt: str | None  # what Word looks for when the named font is missing
+    panose: str
+    family: str
+    pitch: str
+
+
+# Font-table entries for every East Asian font used. charset 86 is GB2312 and csb0 bit 18 the
+# simplified-Chinese code page: with those and w:altName a Word without 仿宋_GB2312 picks the
+# system 仿宋 (FangSong) rather than the default 宋体. 方正小标宋简体 has no near relative on a
+# stock Windows; 宋体 at least keeps it a serif (Song) face.
+_FONT_TABLE = {
+    FANGSONG: _FontEntry("仿宋", "02010609030101010101", "modern", "fixed"),
+    KAITI: _FontEntry("楷体", "02010609030101010101", "modern", "fixed"),
+    XIAOBIAOSONG: _FontEntry("宋体", "02000000000000000000", "auto", "variable"),
+    HEITI: _FontEntry(None, "02010609060101010101", "modern", "fixed"),
+    SONG: _FontEntry(None, "02010600030101010101", "auto", "variable"),
+}
+
+
+@dataclass(frozen=True)
+class _Style:
+    font: str
+    size_pt: float
+    align: str  # w:jc value
+    first_line_chars: int = 0
+    bold: bool = False
+    outline: int | None = None  # w:outlineLvl, so Word's navigation pane shows the headings
+    # The 二号 title keeps its own letter width (the 三号 character grid would squeeze it) and
+    # one exact 28.95 pt line per title line.
+    on_grid: bool = True
+
+
+_STYLES: dict[str, _Style] = {
+    "title": _Style(XIAOBIAOSONG, 22, "center", on_grid=False),  # 二号
+    "subtitle": _Style(KAITI, BODY_SIZE_PT, "center"),
+    "doc_number": _Style(FANGSONG, BODY_SIZE_PT, "center"),
+    "addressee": _Style(FANGSONG, BODY_SIZE_PT, "both"),  # 顶格: no indent
+    "h1": _Style(HEITI, BODY_SIZE_PT, "both", 2, outline=0),
+    "h2": _Style(KAITI, BODY_SIZE_PT, "both", 2, outline=1),
+    "h3": _Style(FANGSONG, BODY_SIZE_PT, "both", 2, outline=2),
+    "h4": _Style(FANGSONG, BODY_SIZE_PT, "both", 2, outline=3),
+    "para": _Style(FANGSONG, BODY_SIZE_PT, "both", 2),
+    "closing": _Style(FANGSONG, BODY_SIZE_PT, "both", 2),
+    "issuer": _Style(FANGSONG, BODY_SIZE_PT, "right"),
+    "date": _Style(FANGSONG, BODY_SIZE_PT, "right"),
+}
+_PAGE_NUMBER_SIZE_PT = 14  # 四号
+_SIGNATURE = ("issuer", "date")
+_TITLE_GROUP = ("title", "subtitle")
+
+# --- text -----------------------------------------------------------------------------
+# XML 1.0 cannot hold C0 controls other than tab/LF/CR, lone surrogates or U+FFFE/U+FFFF;
+# C1 controls (U+0080–U+009F) are legal but invisible junk from bad copy-paste, so they go too.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_NEWLINE = re.compile("\r\n|[\r\u2028\u2029\x0b\x0c\x85]")
+
+
+def clean_lines(text: str) -> list[str]:
+    """``text`` as the lines it holds, with everything a Word file cannot carry removed."""
+    return _NOT_XML.sub("", _NEWLINE.sub("\n", text)).split("\n")
+
+
+def width_in_chars(text: str) -> float:
+    """Width of ``text`` in 三号 characters: 汉字 and full-width forms 1, digits and Latin ½."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "FWA" else 0.5 for c in text)
+
+
+def signature_indents(issuer: str | None, date: str | None) -> tuple[float, float]:
+    """Right indents, in characters, of the issuer and date lines (GB/T 9704 §7.3.5.2).
+
+    The issuer is set 右空二字; the date goes on the next line with its first character two
+    characters right of the issuer's. When that would bring the date closer than two
+    characters to the right edge, the date is set 右空二字 and the issuer moves left by as
+    much, so the two-character step stays.
+    """
+    issuer_w = width_in_chars(issuer or "")
+    date_w = width_in_chars(date or "")
+    if issuer is None or date is None:
+        return 2.0, 2.0
+    date_right = issuer_w - date_w  # issuer starts at W-2-issuer_w; date 2 characters later
+    if date_right >= 2:
+        return 2.0, date_right
+    return date_w + 4 - issuer_w, 2.0
+
+
+# --- XML helpers ----------------------------------------------------------------------
+
+
+def _el(tag: str, **attrs: str) -> OxmlElement:
+    element = OxmlElement(tag)
+    for name, value in attrs.items():
+        element.set(qn(f"w:{name}"), value)
+    return element
+
+
+def _rpr(font: str, size_pt: float, bold: bool = False, latin: str = LATIN) -> OxmlElement:
+    """Run properties: an East Asian font by name (python-docx's ``font.name`` sets only Latin)."""
+    rpr = _el("w:rPr")
+    # hint="eastAsia": characters both scripts share (“”、—、…) take the Chinese font.
+    rpr.append(_el("w:rFonts", ascii=latin, hAnsi=latin, eastAsia=font, cs=latin, hint="eastAsia"))
+    if bold:
+        rpr.append(_el("w:b"))
+        rpr.append(_el("w:bCs"))
+    half_points = str(round(size_pt * 2))
+    rpr.append(_el("w:sz", val=half_points))
+    rpr.append(_el("w:szCs", val=half_points))
+    return rpr
+
+
+def _run(paragraph, text: str, rpr: OxmlElement) -> None:
+    run = paragraph.add_run()
+    run._r.insert(0, rpr)
+    if text:
+        run.text = text  # python-docx writes \t as <w:tab/>; no \n is left by now
+
+
+def _ppr(
+    paragraph,
+    style: _Style,
+    *,
+    right_chars: float = 0,
+    page_break_before: bool = False,
+    keep_next: bool = False,
+) -> None:
+    """Paragraph properties, appended in the order the schema (and Word) require."""
+    ppr = paragraph._p.get_or_add_pPr()
+    if keep_next:
+        ppr.append(_el("w:keepNext"))
+    if page_break_before:
+        ppr.append(_el("w:pageBreakBefore"))
+    ppr.append(_el("w:widowControl", val="0"))  # keep every page at 22 full lines
+    # No automatic gap between 汉字 and digits/Latin: it would push text off the grid.
+    ppr.append(_el("w:autoSpaceDE", val="0"))
+    ppr.append(_el("w:autoSpaceDN", val="0"))
+    if not style.on_grid:
+        ppr.append(_el("w:snapToGrid", val="0"))
+    ppr.append(_el("w:spacing", before="0", after="0", line=str(LINE_PITCH), lineRule="exact"))
+    ind: dict[str, str] = {}
+    if style.first_line_chars:
+        ind.update(firstLineChars=str(style.first_line_chars * 100), firstLine=str(style.first_line_chars * CHAR))
+    if right_chars:
+        ind.update(rightChars=str(round(right_chars * 100)), right=str(round(right_chars * CHAR)))
+    if ind:
+        ppr.append(_el("w:ind", **ind))
+    ppr.append(_el("w:jc", val=style.align))
+    if style.outline is not None:
+        ppr.append(_el("w:outlineLvl", val=str(style.outline)))
+    # The paragraph mark in the same font, so an empty line is as high as a full one.
+    ppr.append(_rpr(style.font, style.size_pt, style.bold))
+
+
+# --- the renderer ---------------------------------------------------------------------
+
+
+class _Writer:
+    def __init__(self, target: docx.document.Document, has_content: bool):
+        self.doc = target
+        self.has_content = has_content  # a page break before the very first line would leave a blank page
+        self.break_pending = False
+
+    def paragraph(self, style: _Style, text: str = "", label: str = "", **ppr) -> None:
+        p = self.doc.add_paragraph()
+        _ppr(p, style, page_break_before=self.break_pending and self.has_content, **ppr)
+        self.break_pending = False
+        self.has_content = True
+        for part in (label, text):
+            if part:
+                _run(p, part, _rpr(style.font, style.size_pt, style.bold))
+
+    def blank(self) -> None:
+        self.paragraph(_STYLES["para"])
+
+    def write(self, blocks: tuple[Block, ...]) -> None:
+        indents = _signature_plan(blocks)
+        previous: str | None = None  # kind of the last block written on this page
+        for index, block in enumerate(blocks):
+            kind = block.kind
+            if kind == "page_break":
+                # Consecutive breaks collapse; a trailing one has nothing to push over.
+                self.break_pending = True
+                previous = None
+                continue
+            style = _STYLES[kind]
+            if previous in _TITLE_GROUP and kind not in _TITLE_GROUP:
+                self.blank()  # 标题下空一行
+            elif previous == "doc_number" and kind != "doc_number":
+                self.blank()  # 发文字号下空一行, then the title
+            elif kind in _SIGNATURE and previous is not None and previous not in _SIGNATURE:
+                self.blank()  # 正文下空一行编排发文机关署名
+            lines = clean_lines(block.text)
+            label = clean_lines(block.label)
+            label_text = "".join(label)  # a label is a number: a stray newline in it means nothing
+            for line_no, line in enumerate(lines):
+                self.paragraph(
+                    style,
+                    line,
+                    label_text if line_no == 0 else "",
+                    right_chars=indents.get(index, 0.0),
+                    keep_next=style.outline is not None or kind in _TITLE_GROUP or kind == "issuer",
+                )
+            previous = kind
+
+
+def _signature_plan(blocks: tuple[Block, ...]) -> dict[int, float]:
+    """Right indent (characters) of each issuer/date block, pairing an issuer with the date after it."""
+    plan: dict[int, float] = {}
+    for index, block in enumerate(blocks):
+        if block.kind == "issuer":
+            issuer = max(clean_lines(block.text), key=width_in_chars)
+            follower = blocks[index + 1] if index + 1 < len(blocks) else None
+            if follower is not None and follower.kind == "date":
+                issuer_right, date_right = signature_indents(issuer, "".join(clean_lines(follower.text)))
+                plan[index], plan[index + 1] = issuer_right, date_right
+            else:
+                plan[index] = signature_indents(issuer, None)[0]
+        elif block.kind == "date" and index not in plan:
+            plan[index] = signature_indents(None, block.text)[1]
+    return plan
+
+
+def render_docx(doc: Document, template: Path | None = None, *, created: datetime | None = None) -> bytes:
+    """The bytes of a .docx holding ``doc`` in 公文 layout.
+
+    With ``template`` (an office's own .docx or .dotx, holding its red 版头 and perhaps a
+    版记), the body is appended after the template's content; the template's styles and
+    its headers/footers are kept, and our page-number footers are added only when it has
+    none. The page setup and grid are applied to every section either way.
+
+    ``created`` becomes the file's created/modified time; without it both are left out,
+    so the same document always gives the same bytes.
+    """
+    if template is None:
+        target = docx.Document()
+        _set_defaults(target)
+        has_content = False
+    else:
+        target = _open_template(template)
+        has_content = any(True for _ in target.element.body.iterchildren(qn("w:p"), qn("w:tbl")))
+    _page_setup(target)
+    if template is None or not _has_footers(target):
+        _add_page_numbers(target)
+    _add_font_table(target)
+    _set_properties(target, doc.name, created, fresh=template is None)
+    _Writer(target, has_content).write(doc.blocks)
+    out = io.BytesIO()
+    target.save(out)
+    return _stable_zip(out.getvalue())
+
+
+# --- setup ----------------------------------------------------------------------------
+
+_DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+_DOTX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+
+
+def _open_template(path: Path) -> docx.document.Document:
+    try:
+        data = path.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            types = z.read("[Content_Types].xml")
+        if _DOTX_MAIN.encode() in types:  # a .dotx is a .docx with another content type
+            data = _replace_member(data, "[Content_Types].xml", types.replace(_DOTX_MAIN.encode(), _DOCX_MAIN.encode()))
+        return docx.Document(io.BytesIO(data))
+    except Exception as e:  # whatever is wrong inside the user's file, it is the file that is wrong
+        raise InputError(f"模板文件无法作为 Word 文档（.docx）打开：{path}") from e
+
+
+def _replace_member(data: bytes, name: str, content: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, content if info.filename == name else src.read(info))
+    return out.getvalue()
+
+
+def _normal_size_pt(target: docx.document.Document) -> float:
+    """Font size of the Normal style, which Word measures the grid's charSpace from."""
+    size = target.styles["Normal"].font.size
+    if size is not None:
+        return size.pt
+    sz = target.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:sz')}")
+    if sz is not None:
+        return int(sz.get(qn("w:val"))) / 2
+    return 10.0  # Word's built-in default
+
+
+def _page_setup(target: docx.document.Document) -> None:
+    grid_char_space = str(char_space(_normal_size_pt(target)))
+    for section in target.sections:
+        section.page_width = Twips(PAGE_WIDTH)
+        section.page_height = Twips(PAGE_HEIGHT)
+        section.top_margin = Twips(MARGIN_TOP)
+        section.bottom_margin = Twips(MARGIN_BOTTOM)
+        section.left_margin = Twips(MARGIN_LEFT)
+        section.right_margin = Twips(MARGIN_RIGHT)
+        section.header_distance = Twips(HEADER_DISTANCE)
+        section.footer_distance = Twips(FOOTER_DISTANCE)
+        section.gutter = Twips(0)
+        sect_pr = section._sectPr
+        grid = sect_pr.find(qn("w:docGrid"))
+        if grid is None:
+            grid = OxmlElement("w:docGrid")
+            sect_pr.insert_element_before(grid, "w:printerSettings", "w:sectPrChange")
+        for name in list(grid.attrib):
+            del grid.attrib[name]
+        grid.set(qn("w:type"), "linesAndChars")
+        grid.set(qn("w:linePitch"), str(LINE_PITCH))
+        grid.set(qn("w:charSpace"), grid_char_space)
+
+
+def _set_defaults(target: docx.document.Document) -> None:
+    """Document defaults and Normal: 三号仿宋_GB2312 on the grid, for anything a clerk types later."""
+    styles = target.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    rpr = rpr_default.find(qn("w:rPr"))
+    rpr_default.remove(rpr)
+    rpr = _rpr(FANGSONG, BODY_SIZE_PT)
+    rpr.append(_el("w:lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA"))
+    rpr_default.append(rpr)
+    ppr_default = defaults.find(qn("w:pPrDefault"))
+    ppr_default.remove(ppr_default.find(qn("w:pPr")))
+    ppr = _el("w:pPr")
+    ppr.append(_el("w:widowControl", val="0"))
+    ppr.append(_el("w:autoSpaceDE", val="0"))
+    ppr.append(_el("w:autoSpaceDN", val="0"))
+    ppr.append(_el("w:spacing", before="0", after="0", line=str(LINE_PITCH), lineRule="exact"))
+    ppr.append(_el("w:jc", val="both"))
+    ppr_default.append(ppr)
+    normal = target.styles["Normal"]
+    normal.font.name = LATIN
+    normal.font.size = Pt(BODY_SIZE_PT)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FANGSONG)
+    # The stock template says its East Asian theme language is Japanese.
+    lang = target.settings.element.find(qn("w:themeFontLang"))
+    if lang is not None:
+        lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _has_footers(target: docx.document.Document) -> bool:
+    return any(s._sectPr.find(qn("w:footerReference")) is not None for s in target.sections)
+
+
+def _add_page_numbers(target: docx.document.Document) -> None:
+    """``— n —`` footers from a PAGE field: odd pages right, even pages left, one character in."""
+    target.settings.odd_and_even_pages_header_footer = True
+    section = target.sections[0]  # later sections inherit (they are linked to previous)
+    _page_number_footer(section.footer, odd=True)
+    _page_number_footer(section.even_page_footer, odd=False)
+
+
+def _page_number_footer(footer, odd: bool) -> None:
+    footer.is_linked_to_previous = False
+    body = footer._element
+    for p in list(body.iterchildren(qn("w:p"))):
+        body.remove(p)
+    p = footer.add_paragraph()
+    ppr = p._p.get_or_add_pPr()
+    ppr.append(_el("w:snapToGrid", val="0"))  # 四号 digits at their own width, not the 三号 grid
+    ppr.append(_el("w:spacing", before="0", after="0", line="240", lineRule="auto"))
+    side = "right" if odd else "left"
+    ppr.append(_el("w:ind", **{f"{side}Chars": "100", side: str(CHAR)}))
+    ppr.append(_el("w:jc", val=side))
+
+    def rpr() -> OxmlElement:
+        return _rpr(SONG, _PAGE_NUMBER_SIZE_PT, latin=SONG)  # 半角宋体阿拉伯数字
+
+    _run(p, "— ", rpr())
+    for field_part in ("begin", None, "separate", "1" if odd else "2", "end"):
+        run = p.add_run()
+        run._r.insert(0, rpr())
+        if field_part in ("begin", "separate", "end"):
+            run._r.append(_el("w:fldChar", fldCharType=field_part))
+        elif field_part is None:
+            instr = OxmlElement("w:instrText")
+            instr.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            instr.text = " PAGE "
+            run._r.append(instr)
+        else:
+            run.text = field_part  # the cached result until Word updates the field
+    _run(p, " —", rpr())
+
+
+def _add_font_table(target: docx.document.Document) -> None:
+    """Font-table entries so Word can find a stand-in for a missing GB2312 font."""
+    part = next((rel.target_part for rel in target.part.rels.values() if rel.reltype == RT.FONT_TABLE), None)
+    if part is None:
+        return  # Word rebuilds a missing font table; substitution just loses its hints
+    from lxml import etree
+
+    fonts = etree.fromstring(part.blob)
+    for name, entry in _FONT_TABLE.items():
+        for old in fonts.findall(qn("w:font")):
+            if old.get(qn("w:name")) == name:
+                fonts.remove(old)
+        font = etree.SubElement(fonts, qn("w:font"))
+        font.set(qn("w:name"), name)
+        if entry.alt:
+            etree.SubElement(font, qn("w:altName")).set(qn("w:val"), entry.alt)
+        etree.SubElement(font, qn("w:panose1")).set(qn("w:val"), entry.panose)
+        etree.SubElement(font, qn("w:charset")).set(qn("w:val"), "86")
+        etree.SubElement(font, qn("w:family")).set(qn("w:val"), entry.family)
+        etree.SubElement(font, qn("w:pitch")).set(qn("w:val"), entry.pitch)
+        sig = etree.SubElement(font, qn("w:sig"))
+        for key, value in (
+            ("usb0", "00000001"),
+            ("usb1", "080E0000"),
+            ("usb2", "00000010"),
+            ("usb3", "00000000"),
+            ("csb0", "00040000"),
+            ("csb1", "00000000"),
+        ):
+            sig.set(qn(f"w:{key}"), value)
+    part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _set_properties(target: docx.document.Document, name: str, created: datetime | None, fresh: bool) -> None:
+    props = target.core_properties
+    props.title = "".join(clean_lines(name))
+    if fresh:  # the stock template signs itself "python-docx"
+        props.author = ""
+        props.comments = ""
+        props.last_modified_by = ""
+        props.revision = 1
+    if created is not None:
+        props.created = created
+        props.modified = created
+    else:
+        element = props._element
+        for child in list(element):
+            if etree_localname(child.tag) in ("created", "modified", "lastPrinted"):
+                element.remove(child)
+    # The stock template carries a thumbnail of some other document: drop it.
+    package = target.part.package
+    for rid, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            package.rels.pop(rid)
+
+
+def etree_localname(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """The same package with fixed member timestamps, so equal input gives equal bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o644 << 16
+            dst.writestr(member, src.read(info))
+    return out.getvalue()
