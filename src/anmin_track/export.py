@@ -22,7 +22,7 @@ from datetime import date
 
 from anmin_track import model
 from anmin_track.errors import AnminError
-from anmin_track.text import cn_date, pct, wrap_by_width
+from anmin_track.text import cn_date, pct, percent, wrap_by_width
 
 #: The CSV columns (and the fields of ``Row.values``).
 HEADERS = (
@@ -534,7 +534,7 @@ def to_xlsx(
             book.create_sheet("按责任单位汇总"), SUMMARY_COLUMNS, heading.summary if heading else "按责任单位汇总"
         )
         for u in [*summary, summary_total(summary)]:
-            values = [u.unit, u.tasks, u.done, u.green, u.yellow, u.red, round(u.progress), u.overdue]
+            values = [u.unit, u.tasks, u.done, u.green, u.yellow, u.red, percent(u.progress), u.overdue]
             sheet.add(values, bold=u.unit == "合计")
         sheet.finish(filter_rows=False)
 
