@@ -4,7 +4,6 @@ import csv
 import io
 import json
 import re
-import sys
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from anmin_track import model, store
 from anmin_track.cli import app
 from anmin_track.cli.common import complete_goal_id, complete_item_id, complete_task_id
 from anmin_track.errors import InputError, WriteError
-from anmin_track.output.export import HEADERS
+from anmin_track.output.export import HEADERS, LEDGER_COLUMNS
 from anmin_track.store import plan_file
 from anmin_track.text import cn_date, display_width
 from conftest import snapshot
@@ -216,7 +215,8 @@ def test_edit_changes_plan_fields(cli, data_dir):
     goal = cli("goals", "edit", "4", "--title", "细化干部管育")
     assert goal.exit_code == 0 and "细化干部管育" in cli("goals", "list").stdout
     assert cli("check").exit_code == 0
-    assert (data_dir / "goals.toml").read_text(encoding="utf-8").startswith("# 年度工作计划")
+    # the file keeps its own comments (rewritten in place, not regenerated)
+    assert (data_dir / "goals.toml").read_text(encoding="utf-8").startswith("# 安民乡2024年工作思路要点")
 
 
 BAD_EDITS = [
@@ -372,8 +372,8 @@ def test_export_csv_reads_back_as_the_data(cli, data_dir, tmp_path):
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert tuple(rows[0]) == HEADERS
     plan = store.load_plan(store.DataDir(data_dir))
-    assert [r["序号"] for r in rows] == [t.id for t in plan.tasks]
-    by_id = {r["序号"]: r for r in rows}
+    assert [r["序号"] for r in rows] == [f'="{t.id}"' for t in plan.tasks]  # ids stay text in Excel
+    by_id = {r["序号"][2:-1]: r for r in rows}
     view = task_json(cli, "1.2")
     expected_12 = {
         "重点工作": plan.goal("1").title,
@@ -398,17 +398,18 @@ def test_export_csv_reads_back_as_the_data(cli, data_dir, tmp_path):
 
 
 def test_export_xlsx_has_headers_rows_and_light_fills(cli, data_dir, tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     ledger_data(cli)
     out = tmp_path / "台账.xlsx"
     result = cli("export", "-o", str(out), "--as-of", "2024-05-31")
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(out).active
-    assert tuple(c.value for c in sheet[1]) == HEADERS
-    assert sheet.freeze_panes == "A2" and sheet.max_row == 22
-    assert sheet.auto_filter.ref == "A1:N22" and sheet.print_title_rows == "$1:$1"
-    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
-    col = {h: i for i, h in enumerate(HEADERS)}
+    headers = tuple(c.header for c in LEDGER_COLUMNS)  # 重点工作 is a section row above its tasks
+    assert tuple(c.value.replace("\n", "") for c in sheet[2]) == headers
+    assert sheet.freeze_panes == "A3" and sheet.max_row == 2 + 4 + 21
+    assert sheet.auto_filter.ref == "A2:M27" and sheet.print_title_rows == "$2:$2"
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=3)}
+    col = {h: i for i, h in enumerate(headers)}
     r12 = rows["1.2"]
     assert (r12[col["责任人"]].value, r12[col["当前进度"]].value, r12[col["亮灯"]].value) == ("李明", 45, "绿灯")
     assert r12[col["当前进度"]].number_format == '0"%"'
@@ -418,18 +419,9 @@ def test_export_xlsx_has_headers_rows_and_light_fills(cli, data_dir, tmp_path):
     assert rows["1.1"][col["亮灯"]].fill.fgColor.rgb == "FFFF0000"
     note = rows["2.1"][col["最新进展"]]
     assert (note.value, note.data_type) == ("=1+2", "s")  # text, not a formula
-    for i, header in enumerate(HEADERS):
+    for i, header in enumerate(headers):
         width = sheet.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width
-        assert width >= display_width(header), header
-    title_width = sheet.column_dimensions["C"].width
-    assert title_width >= min(50, max(display_width(str(r[col["任务"]].value)) for r in rows.values()))
-
-
-def test_export_without_openpyxl_says_how_to_install(cli, data_dir, monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if the optional extra were not installed
-    result = cli("export", "--format", "xlsx", "-o", str(tmp_path / "x.xlsx"))
-    assert result.exit_code == 1 and "anmin-track[xlsx]" in result.stderr and "--format csv" in result.stderr
-    assert not (tmp_path / "x.xlsx").exists()
+        assert width >= display_width(header) / 2, header
 
 
 @pytest.mark.parametrize(
@@ -470,8 +462,8 @@ def test_ledger_workflow_as_real_processes(anmin, data_dir, tmp_path):
         outputs.append(done.stdout)
     assert "\x1b" not in outputs[0] and "\\x1b[31m王芳" in outputs[0]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "台账.csv").read_text(encoding="utf-8-sig"), newline="")))
-    row = next(r for r in rows if r["序号"] == "2.2")
-    assert (row["责任人"], row["亮灯"], row["最新进展"]) == ("\x1b[31m王芳", "已销号", "完工")
+    row = next(r for r in rows if r["序号"] == '="2.2"')
+    assert (row["责任人"], row["亮灯"], row["最新进展"]) == ("[31m王芳", "已销号", "完工")  # ESC stripped
     assert anmin("check").returncode == 0
 
 

@@ -32,7 +32,7 @@ def _export_format(fmt: str | None, output: Path | None) -> str:
 def export(
     ctx: typer.Context,
     fmt: Annotated[
-        str | None, typer.Option("--format", "-f", metavar="格式", help="csv(默认)或 xlsx(需安装 openpyxl)。")
+        str | None, typer.Option("--format", "-f", metavar="格式", help="csv(默认)或 xlsx(可打印的台账,另含按责任单位汇总和当月进展记录)。")
     ] = None,
     output: Annotated[
         Path | None,
@@ -48,9 +48,19 @@ def export(
     chosen = _export_format(fmt, output)
     folder = data_dir(ctx, data)
     found = actions.overview(folder, day)
-    rows = ledger.ledger_rows(found.plan, found.statuses)
-    content = ledger.to_xlsx(rows) if chosen == "xlsx" else ledger.to_csv(rows)
-    target = output or Path(f"{found.plan.org}工作台账_{day.isoformat()}.{chosen}")
+    plan = found.plan
+    rows = ledger.ledger_rows(plan, found.statuses)
+    if chosen == "xlsx":
+        month = store.load_month(folder, plan, (day.year, day.month))
+        content = ledger.to_xlsx(
+            rows,
+            heading=ledger.Heading(plan.org, plan.year, day),
+            summary=ledger.unit_summary(found.statuses),
+            records=ledger.record_rows(plan, month, as_of=day),
+        )
+    else:
+        content = ledger.to_csv(rows)
+    target = output or Path(f"{plan.org}工作台账_{day.isoformat()}.{chosen}")
     store.write_output(folder, target, content)
     out(f"已导出工作台账 {target}:{len(rows)} 项重点任务,截至{cn_date(day)}。可用 Excel 或 WPS 打开。")
 

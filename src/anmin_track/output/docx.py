@@ -37,6 +37,7 @@ import docx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Pt, Twips
 
 from anmin_track.errors import InputError
@@ -183,14 +184,14 @@ def signature_indents(issuer: str | None, date: str | None) -> tuple[float, floa
 # --- XML helpers ----------------------------------------------------------------------
 
 
-def _el(tag: str, **attrs: str) -> OxmlElement:
+def _el(tag: str, **attrs: str) -> BaseOxmlElement:
     element = OxmlElement(tag)
     for name, value in attrs.items():
         element.set(qn(f"w:{name}"), value)
     return element
 
 
-def _rpr(font: str, size_pt: float, bold: bool = False, latin: str = LATIN) -> OxmlElement:
+def _rpr(font: str, size_pt: float, bold: bool = False, latin: str = LATIN) -> BaseOxmlElement:
     """Run properties: an East Asian font by name (python-docx's ``font.name`` sets only Latin)."""
     rpr = _el("w:rPr")
     # hint="eastAsia": characters both scripts share (“”、—、…) take the Chinese font.
@@ -204,7 +205,7 @@ def _rpr(font: str, size_pt: float, bold: bool = False, latin: str = LATIN) -> O
     return rpr
 
 
-def _run(paragraph, text: str, rpr: OxmlElement) -> None:
+def _run(paragraph, text: str, rpr: BaseOxmlElement) -> None:
     run = paragraph.add_run()
     run._r.insert(0, rpr)
     if text:
@@ -459,7 +460,7 @@ def _page_number_footer(footer, odd: bool) -> None:
     ppr.append(_el("w:ind", **{f"{side}Chars": "100", side: str(CHAR)}))
     ppr.append(_el("w:jc", val=side))
 
-    def rpr() -> OxmlElement:
+    def rpr() -> BaseOxmlElement:
         return _rpr(SONG, _PAGE_NUMBER_SIZE_PT, latin=SONG)  # 半角宋体阿拉伯数字
 
     _run(p, "— ", rpr())

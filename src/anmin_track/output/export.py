@@ -1,20 +1,28 @@
-"""The 工作台账 (ledger) as a spreadsheet: one row per key task, for Excel and WPS.
+"""The 工作台账 (ledger) as a spreadsheet: one row per key task, for Excel, WPS and LibreOffice.
 
-``ledger_rows`` is pure; ``to_csv`` and ``to_xlsx`` turn rows into file bytes.
-openpyxl is an optional extra (``pip install 'anmin-track[xlsx]'``), imported only here.
+Pure: every function takes model objects or plain data and returns rows or file bytes.
+``ledger_rows``, ``unit_summary`` and ``record_rows`` shape the data; ``to_csv`` and
+``to_xlsx`` turn it into bytes. openpyxl is imported only inside ``to_xlsx``.
+
+The xlsx is laid out for printing on A4 landscape: column widths are fixed so that one
+page width prints at ``fit_scale`` ≥ 75%, row heights are computed from the wrapped
+text (no spreadsheet program auto-fits rows of a file it did not write itself).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from anmin_track import model
-from anmin_track.errors import AnminError
-from anmin_track.text import cn_date, display_width, pct
+from anmin_track.text import cn_date, pct, percent, wrap_by_width
 
+#: The CSV columns (and the fields of ``Row.values``).
 HEADERS = (
     "序号",
     "重点工作",
@@ -39,17 +47,108 @@ LIGHT_FILLS = {
     model.GREEN: ("FF00B050", "FFFFFFFF"),
     model.DONE: ("FF5B9BD5", "FFFFFFFF"),
 }
-MAX_WIDTH = 50
 #: A cell starting with one of these is a formula to Excel and WPS.
 FORMULA_START = ("=", "+", "-", "@")
+#: Tasks nobody has claimed yet are summed up under this 责任单位.
+UNCLAIMED = "待认领"
+#: Excel's limit on the characters of one cell (UTF-16 code units), and what marks a cut.
+CELL_LIMIT = 32_767
+CUT_MARK = "…（已截断）"
+
+# --------------------------------------------------------------------------- text from the data is data
+
+# C0 controls but tab and newline, DEL, C1, bidi marks/overrides/isolates, lone surrogates.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """``text`` without control and bidi characters; CR and CRLF become newlines, tabs stay."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit_cell(text: str, limit: int = CELL_LIMIT) -> str:
+    """``text`` cut to ``limit`` UTF-16 units (Excel's count) with a visible ``…（已截断）`` at the end."""
+    if _utf16_len(text) <= limit:
+        return text
+    room, kept = limit - _utf16_len(CUT_MARK), []
+    for ch in text:
+        room -= 2 if ord(ch) > 0xFFFF else 1
+        if room < 0:
+            break
+        kept.append(ch)
+    return "".join(kept) + CUT_MARK
+
+
+def cell_text(value) -> str:
+    """What a text cell holds: cleaned and within Excel's cell limit."""
+    return fit_cell(clean(_text(value)))
+
+
+# --------------------------------------------------------------------------- rows
 
 
 @dataclass(frozen=True)
 class Row:
-    """One task's ledger line: values by header, plus its light for colouring."""
+    """One task's ledger line: values by header, plus its light for colouring and its goal's id."""
 
     values: dict
     light: str
+    goal_id: str = ""
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    """One 责任单位 in the summary: its tasks by light, weighted progress and overdue count."""
+
+    unit: str
+    tasks: int
+    done: int
+    green: int
+    yellow: int
+    red: int
+    #: Mean of the tasks' progress weighted by task weight (as goal progress is).
+    progress: float
+    overdue: int
+    #: Sum of the task weights, so a total line can weight units in turn.
+    weight: float
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One progress record as the month sheet shows it."""
+
+    date: date
+    task: str
+    progress: int
+    note: str
+    problem: str
+    next: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    """Whose ledger, which year, as of which day: the title rows of every sheet."""
+
+    org: str
+    year: int
+    as_of: date
+
+    @property
+    def ledger(self) -> str:
+        return f"{self.org}{self.year}年重点工作任务台账（截至{cn_date(self.as_of)}）"
+
+    @property
+    def summary(self) -> str:
+        return f"{self.org}{self.year}年重点工作任务按责任单位汇总（截至{cn_date(self.as_of)}）"
+
+    @property
+    def records(self) -> str:
+        return f"{self.org}{self.as_of.year}年{self.as_of.month}月重点工作任务进展记录（截至{cn_date(self.as_of)}）"
 
 
 def light_cell(ts: model.TaskStatus) -> str:
@@ -85,8 +184,76 @@ def ledger_rows(plan: model.Plan, statuses: list[model.GoalStatus]) -> list[Row]
                 "下步计划": latest.next if latest else "",
                 "更新日期": latest.date if latest else None,
             }
-            rows.append(Row(values, ts.light))
+            rows.append(Row(values, ts.light, gs.goal.id))
     return rows
+
+
+def unit_summary(statuses: list[model.GoalStatus]) -> list[UnitLine]:
+    """One line per 责任单位 in plan order (unclaimed tasks last, as 待认领)."""
+    by_unit: dict[str, list[model.TaskStatus]] = {}
+    for gs in statuses:
+        for ts in gs.tasks:
+            by_unit.setdefault(ts.task.unit.strip() or UNCLAIMED, []).append(ts)
+    if UNCLAIMED in by_unit:
+        by_unit[UNCLAIMED] = by_unit.pop(UNCLAIMED)
+    lines = []
+    for unit, tasks in by_unit.items():
+        lights = [ts.light for ts in tasks]
+        lines.append(
+            UnitLine(
+                unit=unit,
+                tasks=len(tasks),
+                done=lights.count(model.DONE),
+                green=lights.count(model.GREEN),
+                yellow=lights.count(model.YELLOW),
+                red=lights.count(model.RED),
+                progress=model.weighted_mean((ts.progress, ts.task.weight) for ts in tasks),
+                overdue=sum(ts.overdue for ts in tasks),
+                weight=sum(ts.task.weight for ts in tasks),
+            )
+        )
+    return lines
+
+
+def summary_total(lines: list[UnitLine]) -> UnitLine:
+    """The 合计 line: counts added up, progress weighted by task weight over all units."""
+    return UnitLine(
+        unit="合计",
+        tasks=sum(u.tasks for u in lines),
+        done=sum(u.done for u in lines),
+        green=sum(u.green for u in lines),
+        yellow=sum(u.yellow for u in lines),
+        red=sum(u.red for u in lines),
+        progress=model.weighted_mean((u.progress, u.weight) for u in lines),
+        overdue=sum(u.overdue for u in lines),
+        weight=sum(u.weight for u in lines),
+    )
+
+
+def record_rows(plan: model.Plan, records: Iterable[model.Record], *, as_of: date) -> list[RecordRow]:
+    """The records of ``as_of``'s month up to that day, oldest first, each task as ``id title``."""
+    kept = sorted(
+        (r for r in records if (r.date.year, r.date.month) == (as_of.year, as_of.month) and r.date <= as_of),
+        key=lambda r: r.sort_key,
+    )
+    rows = []
+    for r in kept:
+        task = plan.task(r.task)
+        rows.append(
+            RecordRow(
+                date=r.date,
+                task=f"{r.task} {task.title}" if task else r.task,
+                progress=r.progress,
+                note=r.note,
+                problem=r.problem,
+                next=r.next,
+                by=r.by,
+            )
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- CSV
 
 
 def _text(value) -> str:
@@ -98,8 +265,19 @@ def _text(value) -> str:
 
 
 def _csv_cell(text: str) -> str:
-    """Text that Excel would run as a formula gets a leading ' (shown as plain text, not computed)."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """Cleaned text; if Excel could run it as a formula (even after leading blanks) a leading ' keeps it text.
+
+    Tabs become spaces and CRs newlines first, so ``\\t=1+2`` is caught as `` =1+2``.
+    """
+    text = clean(text).replace("\t", " ")
+    return "'" + text if text.lstrip().startswith(FORMULA_START) else text
+
+
+def csv_id(task_id: str) -> str:
+    """A task id as the text formula ``="1.10"``: Excel, WPS and LibreOffice show 1.10, not the number 1.1."""
+    text = clean(task_id).replace("\t", " ").replace("\n", " ")
+    formula = '="' + text.replace('"', '""') + '"'
+    return formula if len(text) <= 255 else _csv_cell(text)  # 255: Excel's longest string in a formula
 
 
 def to_csv(rows: list[Row]) -> bytes:
@@ -109,72 +287,253 @@ def to_csv(rows: list[Row]) -> bytes:
     writer.writerow(HEADERS)
     for row in rows:
         writer.writerow(
-            pct(row.values[h]) if h in PERCENT_COLUMNS else _csv_cell(_text(row.values[h])) for h in HEADERS
+            csv_id(str(row.values[h]))
+            if h == "序号"
+            else pct(row.values[h])
+            if h in PERCENT_COLUMNS
+            else _csv_cell(_text(row.values[h]))
+            for h in HEADERS
         )
     return out.getvalue().encode("utf-8-sig")
 
 
-def _openpyxl():
-    try:
-        import openpyxl
-    except ImportError:
-        raise AnminError(
-            "导出 xlsx 需要 openpyxl 组件,当前未安装。请运行 pip install 'anmin-track[xlsx]'"
-            "(或 pip install openpyxl),或改用 --format csv 导出(Excel、WPS 同样可以打开)。"
-        ) from None
-    return openpyxl
+# --------------------------------------------------------------------------- xlsx layout
 
 
-def column_width(header: str, values: list) -> int:
-    """Enough cells for the widest line (a Chinese character counts two), capped so long notes wrap."""
-    lines = [header, *(line for v in values for line in _text(v).split("\n"))]
-    return min(max(display_width(line) for line in lines) + 2, MAX_WIDTH)
+@dataclass(frozen=True)
+class Column:
+    """A printed column: header, width in Excel character units, and how its cells look."""
+
+    header: str
+    width: float
+    kind: str = "text"  # text | center | percent | date | light
+    #: The header as shown, when a break placed by hand reads better than wherever it wraps.
+    label: str = ""
 
 
-def _print_setup(sheet) -> None:
-    """Ledgers get printed for meetings: landscape, one page wide, header repeated on every page."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.print_title_rows = "1:1"
+#: The ledger sheet. 重点工作 is not a column: each goal is a merged section row above its
+#: tasks (a 30-character goal title repeated on every row would eat a fifth of the page).
+LEDGER_COLUMNS = (
+    Column("序号", 6, "center"),
+    Column("任务", 23),
+    Column("牵头领导", 8, "center", "牵头\n领导"),
+    Column("责任单位", 12, "center"),
+    Column("责任人", 8, "center"),
+    Column("完成时限", 17),
+    Column("序时进度", 6, "percent", "序时\n进度"),
+    Column("当前进度", 6, "percent", "当前\n进度"),
+    Column("亮灯", 10, "light"),
+    Column("最新进展", 27),
+    Column("存在问题", 20),
+    Column("下步计划", 20),
+    Column("更新日期", 15, "date"),
+)
+SUMMARY_COLUMNS = (
+    Column("责任单位", 30),
+    Column("任务数", 11, "center"),
+    Column("已完成", 11, "center"),
+    Column("绿灯", 11, "center"),
+    Column("黄灯", 11, "center"),
+    Column("红灯", 11, "center"),
+    Column("平均进度", 12, "percent"),
+    Column("逾期任务", 12, "center"),
+)
+RECORD_COLUMNS = (
+    Column("日期", 15, "date"),
+    Column("任务", 30),
+    Column("进度", 7, "percent"),
+    Column("进展情况", 42),
+    Column("存在问题", 30),
+    Column("下步计划", 30),
+    Column("记录人", 10, "center"),
+)
+
+#: A4 landscape and the margins set on every sheet (inches, as the file stores them).
+PAPER_WIDTH_MM = 297
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6, "header": 0.3, "footer": 0.3}
+#: Pixels (at 96 dpi) per Excel width unit: the maximum digit width of the default 11 pt font.
+UNIT_PX = 7
+MIN_SCALE = 75
+FONT = "宋体"
+FONT_SIZE = 10
+TITLE_SIZE = 16
+#: Points per wrapped line at FONT_SIZE (CJK fonts are taller than Latin ones) and the cell's padding.
+LINE_PT = 14.5
+PAD_PT = 4
+MAX_ROW_PT = 409  # Excel's highest row
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+PERCENT_FORMAT = '0"%"'
+FOOTER = "第 &P 页 共 &N 页"
 
 
-def to_xlsx(rows: list[Row], sheet_title: str = "工作台账") -> bytes:
-    """One sheet: bold header row (frozen, with filters), widths fitting Chinese text, the light as cell colour."""
-    openpyxl = _openpyxl()
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+def printable_units() -> float:
+    """The width of one landscape A4 page inside the margins, in Excel width units at 100%."""
+    mm = PAPER_WIDTH_MM - (MARGINS["left"] + MARGINS["right"]) * 25.4
+    return mm / 25.4 * 96 / UNIT_PX
+
+
+def fit_scale(widths: Iterable[float]) -> int:
+    """The print scale (%) at which columns of these widths fill one page width, at most 100."""
+    return min(100, math.floor(100 * printable_units() / sum(widths)))
+
+
+def line_count(text: str, width: float) -> int:
+    """Lines ``text`` takes in a wrapping cell of ``width`` units (a Chinese character counts two).
+
+    Two units are kept back for the cell's padding and for fonts whose Latin letters and
+    digits are wider than the unit (LibreOffice's fallback fonts).
+    """
+    usable = max(1, int(width) - 2)
+    return sum(len(wrap_by_width(line, usable)) for line in text.split("\n"))
+
+
+def row_height(texts: Iterable[tuple[str, float]]) -> float:
+    lines = max((line_count(text, width) for text, width in texts), default=1)
+    return min(MAX_ROW_PT, lines * LINE_PT + PAD_PT)
+
+
+class _Sheet:
+    """One printed table: title row, header row, bordered body rows, print setup."""
+
+    def __init__(self, sheet, columns: tuple[Column, ...], title: str):
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+        self.sheet, self.columns = sheet, columns
+        self.styles = (Alignment, Font, PatternFill)
+        side = Side(style="thin", color="FF000000")
+        self.border = Border(left=side, right=side, top=side, bottom=side)
+        self.font = Font(name=FONT, size=FONT_SIZE)
+        last = len(columns)
+        sheet.append([cell_text(title)])
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last)
+        head = sheet.cell(1, 1)
+        head.font = Font(name=FONT, size=TITLE_SIZE, bold=True)
+        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        # the title font is TITLE_SIZE / FONT_SIZE times wider than the units line_count counts in
+        title_width = sum(c.width for c in columns) * FONT_SIZE / TITLE_SIZE
+        sheet.row_dimensions[1].height = line_count(head.value, title_width) * TITLE_SIZE * 1.5 + 8
+        sheet.append([c.label or c.header for c in columns])
+        for cell in sheet[2]:
+            cell.font = Font(name=FONT, size=FONT_SIZE, bold=True)
+            cell.fill = PatternFill("solid", fgColor="FFD9D9D9")
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.border = self.border
+        sheet.row_dimensions[2].height = row_height((c.label or c.header, c.width) for c in columns)
+
+    def add(self, values: list, *, bold: bool = False) -> list:
+        Alignment, Font, _ = self.styles
+        shown = [v if isinstance(v, int | float | date) and not isinstance(v, bool) else cell_text(v) for v in values]
+        self.sheet.append(shown)
+        n = self.sheet.max_row
+        cells = [self.sheet.cell(n, i) for i in range(1, len(self.columns) + 1)]
+        texts = []
+        for cell, column in zip(cells, self.columns, strict=True):
+            cell.border = self.border
+            cell.font = Font(name=FONT, size=FONT_SIZE, bold=bold)
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text from the data, never a formula
+                texts.append((cell.value, column.width))
+            horizontal = "left" if column.kind == "text" else "center"
+            cell.alignment = Alignment(horizontal=horizontal, vertical="top", wrap_text=column.kind != "date")
+            if column.kind == "percent":
+                cell.number_format = PERCENT_FORMAT
+            elif column.kind == "date":
+                cell.number_format = DATE_FORMAT
+        self.sheet.row_dimensions[n].height = row_height(texts)
+        return cells
+
+    def section(self, text: str) -> None:
+        """A row across the whole table (a goal above its tasks, or a note)."""
+        Alignment, Font, PatternFill = self.styles
+        cells = self.add([text] + [None] * (len(self.columns) - 1), bold=True)
+        self.sheet.merge_cells(start_row=cells[0].row, start_column=1, end_row=cells[0].row, end_column=len(cells))
+        cells[0].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
+        for cell in cells:
+            cell.fill = PatternFill("solid", fgColor="FFF2F2F2")
+        total = sum(c.width for c in self.columns)
+        self.sheet.row_dimensions[cells[0].row].height = row_height([(text, total)])
+
+    def finish(self, *, filter_rows: bool) -> None:
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.properties import PageSetupProperties
+
+        sheet = self.sheet
+        for i, column in enumerate(self.columns, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = column.width
+        sheet.freeze_panes = "A3"
+        if filter_rows:
+            sheet.auto_filter.ref = f"A2:{get_column_letter(len(self.columns))}{sheet.max_row}"
+        sheet.print_title_rows = "2:2"
+        setup = sheet.page_setup
+        setup.orientation = "landscape"
+        setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        setup.fitToWidth = 1
+        setup.fitToHeight = 0
+        setup.scale = fit_scale(c.width for c in self.columns)
+        for side, inches in MARGINS.items():
+            setattr(sheet.page_margins, side, inches)
+        sheet.print_options.horizontalCentered = True
+        sheet.oddFooter.center.text = FOOTER
+        sheet.oddFooter.center.size = 9
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _goal_number(goal_id: str) -> str:
+    """1 → 一、, 12 → 十二、 (the numbering of 重点工作 in the plan document)."""
+    if not goal_id.isdigit() or not 0 < int(goal_id) < 100:
+        return f"{goal_id} " if goal_id else ""
+    tens, ones = divmod(int(goal_id), 10)
+    text = ("" if tens < 2 else _CN_DIGITS[tens]) + ("十" if tens else "") + (_CN_DIGITS[ones] if ones else "")
+    return text + "、"
+
+
+def to_xlsx(
+    rows: list[Row],
+    *,
+    heading: Heading | None = None,
+    summary: list[UnitLine] | None = None,
+    records: list[RecordRow] | None = None,
+) -> bytes:
+    """The printed ledger; with ``summary`` a 按责任单位汇总 sheet, with ``records`` the month's 进展记录 sheet."""
+    import openpyxl
+    from openpyxl.styles import Font, PatternFill
 
     book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = sheet_title
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="FFD9D9D9")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    light_column = HEADERS.index("亮灯") + 1
-    for n, row in enumerate(rows, start=2):
-        sheet.append([row.values[h] for h in HEADERS])
-        for cell in sheet[n]:
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text from the data, never a formula
-        for h in PERCENT_COLUMNS:
-            sheet.cell(n, HEADERS.index(h) + 1).number_format = '0"%"'
-        sheet.cell(n, HEADERS.index("更新日期") + 1).number_format = 'yyyy"年"m"月"d"日"'
+    ledger = _Sheet(book.active, LEDGER_COLUMNS, heading.ledger if heading else "重点工作任务台账")
+    book.active.title = "工作台账"
+    light_at = [c.header for c in LEDGER_COLUMNS].index("亮灯")
+    goal = None
+    for row in rows:
+        if row.values.get("重点工作") and (row.goal_id, row.values["重点工作"]) != goal:
+            goal = (row.goal_id, row.values["重点工作"])
+            ledger.section(_goal_number(row.goal_id) + row.values["重点工作"])
+        cells = ledger.add([row.values[c.header] for c in LEDGER_COLUMNS])
         fill, font = LIGHT_FILLS[row.light]
-        light = sheet.cell(n, light_column)
-        light.fill = PatternFill("solid", fgColor=fill)
-        light.font = Font(bold=True, color=font)
-    for i, header in enumerate(HEADERS, start=1):
-        width = column_width(header, [row.values[header] for row in rows])
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions  # filter by 责任单位, 亮灯 ... from the header
-    _print_setup(sheet)
+        cells[light_at].fill = PatternFill("solid", fgColor=fill)
+        cells[light_at].font = Font(name=FONT, size=FONT_SIZE, bold=True, color=font)
+    ledger.finish(filter_rows=True)
+
+    if summary is not None:
+        sheet = _Sheet(
+            book.create_sheet("按责任单位汇总"), SUMMARY_COLUMNS, heading.summary if heading else "按责任单位汇总"
+        )
+        for u in [*summary, summary_total(summary)]:
+            values = [u.unit, u.tasks, u.done, u.green, u.yellow, u.red, percent(u.progress), u.overdue]
+            sheet.add(values, bold=u.unit == "合计")
+        sheet.finish(filter_rows=False)
+
+    if records is not None:
+        name = f"{heading.as_of.month}月进展记录" if heading else "进展记录"
+        sheet = _Sheet(book.create_sheet(name), RECORD_COLUMNS, heading.records if heading else "进展记录")
+        for r in records:
+            sheet.add([r.date, r.task, r.progress, r.note, r.problem, r.next, r.by])
+        if not records:
+            sheet.section("本月暂无进展记录")
+        sheet.finish(filter_rows=bool(records))
+
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -170,7 +170,7 @@ def _check_milestones(task: model.Task, milestones: list[tuple[model.Milestone, 
 #: tomli-w cannot keep comments: a regenerated goals.toml starts with this instead.
 PLAN_HEADER = """\
 # 年度工作计划(计划文件):重点工作、重点任务、责任分工、时间节点与销号信息。
-# 可用 anmin goals edit/claim/add/remove/milestone/close/reopen 修改;命令改写本文件时注释会重置为本说明。
+# 可用 anmin goals edit/claim/add/remove/milestone/close/reopen 修改;命令只改动相应的值,手写的注释会保留。
 # 进展记录不写在这里,而是按月保存在 progress/YYYY-MM.toml。手工修改后请运行 `anmin check` 检查格式。
 # 亮灯:落后序时进度 yellow_behind 个百分点起为黄灯,超过 red_behind 个百分点或逾期未完成为红灯;
 # 错过时间节点至少为黄灯;超过 stale_days 天没有进展记录标为“未更新”。
