@@ -84,7 +84,9 @@ MONTH_ROOT = _table(Field("schema", INT, True, "格式版本"), Field("records",
 INDEX_ROOT = _table(
     Field("schema", INT, True, "格式版本"),
     Field("files", TABLE, True, "文件"),
+    Field("appendable", TEXT_LIST, False, "可追加的月份"),
     Field("records", TABLE_LIST, False, "进展记录"),
+    Field("earlier", TABLE_LIST, False, "上月及以前的最新记录"),
 )
 RECORD = _table(
     Field("task", TEXT, True, "任务"),

@@ -5,10 +5,10 @@ above it in this list):
 
 - ``folder``     the layout of a data folder and how one is found
 - ``tomlcheck``  TOML with problems named by file and line; values checked against ``fields``
-- ``plan_file``  goals.toml: read, validate, write back
-- ``records``    progress/YYYY-MM.toml: read, validate, append
-- ``index``      progress/index.toml and the "latest record as of a day" queries
 - ``safe_io``    the lock, atomic writes, output files
+- ``plan_file``  goals.toml: read, validate, write back (keeping comments)
+- ``records``    progress/YYYY-MM.toml: read, validate, append
+- ``index``      progress/index.toml (a validated digest of the files) and the "latest record as of a day" queries
 - ``journal``    before-images of every write, ``log`` and the mechanics of ``undo``
 - ``writes``     the write paths that combine them: a transaction, undo, init
 - ``check``      ``anmin check``

@@ -13,16 +13,71 @@ from dataclasses import dataclass
 from datetime import date
 
 from anmin_track import model
-from anmin_track.errors import DataError
+from anmin_track.errors import AnminError, DataError
 from anmin_track.store.folder import INDEX_FILE, DataDir
-from anmin_track.store.records import load_month, load_records, month_files, record_to_toml, records_from_toml
-from anmin_track.store.tomlcheck import dump_toml, read_text
+from anmin_track.store.records import (
+    load_month,
+    load_records,
+    month_files,
+    read_month,
+    record_to_toml,
+    records_from_toml,
+    records_of,
+)
+from anmin_track.store.safe_io import atomic_write, locked
+from anmin_track.store.tomlcheck import Checker, LineIndex, dump_toml, read_text
 
 
 @dataclass
 class Index:
-    files: dict[str, list[int]]  # month → [size, mtime_ns] of the file it was built from
-    latest: dict[str, model.Record]
+    """What the month files say, kept small enough to read on every command.
+
+    ``stamps``: size and modification time of goals.toml and of every month file, as
+    they were when the index was saved. While they match the files, every month file is
+    known to be valid against the plan (nothing is saved from files that did not
+    validate), so writers need not parse a month again before appending to it.
+    """
+
+    stamps: dict[str, list[int]]  # file key (see ``file_stamps``) → [size, mtime_ns]
+    #: Months whose file has the shape this program writes (every record under its own
+    #: ``[[records]]`` header): a new record can be appended to the text as it is.
+    appendable: set[str]
+    latest: dict[str, model.Record]  # each task's newest record
+    #: Each task's newest record dated before the month of its newest: with it, "as of
+    #: the end of last month" (the monthly report) is answered without reading a month.
+    earlier: dict[str, model.Record]
+
+    def add(self, record: model.Record) -> None:
+        """Take a new record into ``latest`` and ``earlier``."""
+        tid, current = record.task, self.latest.get(record.task)
+        if current is None or record.sort_key >= current.sort_key:
+            if current is not None and _month(current) < _month(record):
+                self.earlier[tid] = current
+            self.latest[tid] = record
+        elif _month(record) < _month(current):
+            before = self.earlier.get(tid)
+            if before is None or record.sort_key >= before.sort_key:
+                self.earlier[tid] = record
+
+    def answer(self, task_id: str, as_of: date) -> tuple[bool, model.Record | None]:
+        """(known, record): the task's newest record as of ``as_of``, if the index can tell."""
+        latest = self.latest.get(task_id)
+        if latest is None:
+            return True, None
+        if latest.date <= as_of:
+            return True, latest
+        if as_of < date(*_month(latest), 1):  # no record between ``earlier`` and latest's month
+            before = self.earlier.get(task_id)
+            if before is None or before.date <= as_of:
+                return True, before
+        return False, None
+
+
+def _month(record: model.Record) -> tuple[int, int]:
+    return record.date.year, record.date.month
+
+
+PLAN_STAMP = "goals.toml"
 
 
 def month_key(ym: tuple[int, int]) -> str:
@@ -30,11 +85,11 @@ def month_key(ym: tuple[int, int]) -> str:
 
 
 def file_stamps(data: DataDir) -> dict[str, list[int]]:
-    """Size and modification time of every month file: a hand edit changes at least the time."""
+    """Size and modification time of goals.toml and every month file: an edit changes at least the time."""
     stamps = {}
-    for ym, path in month_files(data).items():
+    for key, path in [(PLAN_STAMP, data.plan_file), *((month_key(ym), p) for ym, p in month_files(data).items())]:
         info = path.stat()
-        stamps[month_key(ym)] = [info.st_size, info.st_mtime_ns]
+        stamps[key] = [info.st_size, info.st_mtime_ns]
     return stamps
 
 
@@ -48,36 +103,66 @@ def write_stamp() -> int:
 
 
 def load_index(data: DataDir, plan: model.Plan) -> Index:
-    """The latest record of each task; rebuilt from the month files when out of date."""
+    """The index; when it no longer matches the files, rebuilt from them (and saved, when it can be)."""
     stamps = file_stamps(data)
-    return saved_index(data, stamps) or rebuild_index(data, plan, stamps)
+    found = saved_index(data, stamps)
+    if found is None:
+        found = rebuild_index(data, plan, stamps)
+        _save_quietly(data, found)
+    return found
 
 
 def saved_index(data: DataDir, stamps: dict[str, list[int]]) -> Index | None:
-    """The index file, if it is readable and was built from the month files as they are."""
+    """The index file, if it is readable and was built from the files as they are."""
     if not data.index_file.exists():
         return None
     with contextlib.suppress(DataError):
         text = read_text(data.index_file, INDEX_FILE)
         records, problems, doc = records_from_toml(text, INDEX_FILE, None, None, index=True)
         if not problems and doc.get("files") == stamps:
-            return Index(files=stamps, latest={r.task: r for r in records})
+            check = Checker(INDEX_FILE, LineIndex(text))
+            earlier = records_of(doc, "earlier", check, None, None)
+            if not check.problems:
+                return Index(
+                    stamps=stamps,
+                    appendable=set(doc.get("appendable", [])),
+                    latest={r.task: r for r in records},
+                    earlier={r.task: r for r in earlier},
+                )
     return None
 
 
 def rebuild_index(data: DataDir, plan: model.Plan, stamps: dict[str, list[int]] | None = None) -> Index:
+    """Read and validate every month file (raises DataError naming the first problem)."""
     stamps = file_stamps(data) if stamps is None else stamps
-    records = load_records(data, plan, sorted(month_files(data)))
-    return Index(files=stamps, latest=model.latest_by_task(records))
+    index = Index(stamps=stamps, appendable=set(), latest={}, earlier={})
+    for ym in sorted(month_files(data)):
+        month = read_month(data, plan, ym)
+        if month.appendable:
+            index.appendable.add(month_key(ym))
+        for record in month.records:
+            index.add(record)
+    return index
+
+
+def _save_quietly(data: DataDir, index: Index) -> None:
+    """Save a rebuilt index so the next command need not rebuild it; skipped when the
+    folder is read-only or a writer holds the lock (it will save its own)."""
+    if data.bundled or set(index.stamps) == {PLAN_STAMP}:  # no month file: nothing worth keeping
+        return
+    with contextlib.suppress(AnminError, OSError), locked(data, "自动重建索引", timeout=0):
+        if file_stamps(data) == index.stamps:  # nothing changed while it was being built
+            atomic_write(data.index_file, dump_index(index))
 
 
 def dump_index(index: Index) -> bytes:
-    ordered = sorted(index.latest.values(), key=lambda r: r.task)
     return dump_toml(
         {
             "schema": model.SCHEMA,
-            "files": dict(sorted(index.files.items())),
-            "records": [record_to_toml(r) for r in ordered],
+            "files": dict(sorted(index.stamps.items())),
+            "appendable": sorted(index.appendable),
+            "records": [record_to_toml(r) for _, r in sorted(index.latest.items())],
+            "earlier": [record_to_toml(r) for _, r in sorted(index.earlier.items())],
         }
     )
 
@@ -90,16 +175,24 @@ def _months_back(start: date, stop: date) -> Iterator[tuple[int, int]]:
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
 
 
-def latest_records(data: DataDir, plan: model.Plan, as_of: date) -> dict[str, model.Record]:
+def latest_records(
+    data: DataDir, plan: model.Plan, as_of: date, index: Index | None = None
+) -> dict[str, model.Record]:
     """Each task's newest record dated on or before ``as_of``.
 
-    The index answers at once for tasks whose newest record is not after ``as_of``;
-    for the others, month files are read backwards from ``as_of`` until each is found
-    (never before the task's start, since no record may predate it).
+    The index answers at once for most tasks (see ``Index.answer``); for the others,
+    month files are read backwards from ``as_of`` until each is found (never before the
+    task's start, since no record may predate it).
     """
-    index = load_index(data, plan)
-    result = {tid: r for tid, r in index.latest.items() if r.date <= as_of and plan.task(tid)}
-    later = [task for tid, r in index.latest.items() if r.date > as_of and (task := plan.task(tid))]
+    index = load_index(data, plan) if index is None else index
+    result: dict[str, model.Record] = {}
+    later = []
+    for task in plan.tasks:
+        known, record = index.answer(task.id, as_of)
+        if not known:
+            later.append(task)
+        elif record is not None:
+            result[task.id] = record
     missing = {task.id for task in later}
     if later:
         earliest = min(task.start for task in later)

@@ -99,6 +99,8 @@ def _pending(data: DataDir, path: Path, content: bytes) -> PendingFile:
 
 def _line_counts(before: bytes | None, after: bytes) -> tuple[int, int]:
     """Lines added and removed (as multisets: cheap even for large files)."""
+    if before is not None and before.endswith(b"\n") and after.startswith(before):  # an append
+        return len(after[len(before) :].splitlines()), 0
     old = Counter((before or b"").splitlines())
     new = Counter(after.splitlines())
     return sum((new - old).values()), sum((old - new).values())

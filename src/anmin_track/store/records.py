@@ -7,6 +7,7 @@ import functools
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from anmin_track import fields, model
@@ -35,16 +36,23 @@ def records_from_toml(
         return [], check.problems, doc
     if doc["schema"] != model.SCHEMA:
         check.add(check.lines.key("schema"), f"schema 应为 {model.SCHEMA},实际是 {doc['schema']}")
+    return records_of(doc, "records", check, plan, month), check.problems, doc
+
+
+def records_of(
+    doc: dict, array: str, check: Checker, plan: model.Plan | None, month: tuple[int, int] | None
+) -> list[model.Record]:
+    """The valid records of ``doc[array]``; the others become problems of ``check``."""
     records = []
-    for n, raw in enumerate(doc.get("records", [])):
+    for n, raw in enumerate(doc.get(array, [])):
         before = len(check.problems)
         record = _record(raw, None, plan, month, check)
         if len(check.problems) > before:  # rare: check again, now finding line numbers (scans the text)
             del check.problems[before:]
-            record = _record(raw, check.lines.entry("records", n), plan, month, check)
+            record = _record(raw, check.lines.entry(array, n), plan, month, check)
         if record is not None:
             records.append(record)
-    return records, check.problems, doc
+    return records
 
 
 def _record(raw: dict, line, plan, month, check: Checker) -> model.Record | None:
@@ -132,24 +140,65 @@ def load_records(data: DataDir, plan: model.Plan, months: Iterable[tuple[int, in
 RECORDS_HEADER = re.compile(r"^\[\[records\]\][ \t]*\r?$", re.MULTILINE)
 
 
-def month_with(data: DataDir, plan: model.Plan, ym: tuple[int, int], record: model.Record) -> bytes:
-    """The month file's new content: its validated text with ``record`` appended.
+@dataclass(frozen=True)
+class MonthFile:
+    records: tuple[model.Record, ...]
+    #: The file has the shape this program writes: a record can be appended to its text.
+    appendable: bool
 
-    Appending costs the same however many records the month holds, and keeps any
-    comments or layout made by hand. It is valid TOML only when every old record has
-    its own ``[[records]]`` header (as this program writes them); otherwise, such as
-    a hand-written ``records = [...]`` or no record yet, the whole file is written anew.
+
+_RECORDS_KEY = re.compile(r"""^[ \t]*["']?records["']?[ \t]*=""", re.MULTILINE)
+
+
+def appendable(text: str, count: int) -> bool:
+    """Every record stands under its own ``[[records]]`` header and none is written as ``records = [...]``.
+
+    A header line inside a multi-line note makes the count disagree, and a ``records =``
+    line (even one inside a note) makes it refuse: either way the file is written anew,
+    never extended into something that does not parse.
     """
+    return count > 0 and len(RECORDS_HEADER.findall(text)) == count and not _RECORDS_KEY.search(text)
+
+
+def read_month(data: DataDir, plan: model.Plan, ym: tuple[int, int]) -> MonthFile:
+    """A month file's validated records and whether it can be appended to."""
     path = data.month_file(*ym)
-    added = {"records": [record_to_toml(record)]}
-    if not path.exists():
-        return dump_toml({"schema": model.SCHEMA, **added})
     label = data.label(path)
     text = read_text(path, label)
     records = _month_records(text, label, plan, ym)
-    if records and len(RECORDS_HEADER.findall(text)) == len(records):
-        return (text.rstrip("\r\n") + "\n\n").encode("utf-8") + dump_toml(added)
-    return dump_toml({"schema": model.SCHEMA, "records": [record_to_toml(r) for r in [*records, record]]})
+    return MonthFile(records, appendable(text, len(records)))
+
+
+def month_with(
+    data: DataDir, plan: model.Plan, ym: tuple[int, int], record: model.Record, trusted: bool
+) -> bytes:
+    """The month file's new content with ``record`` added.
+
+    ``trusted``: the index vouches that the file is unchanged since it was validated and
+    has the appendable shape, so the record is appended without parsing the month again:
+    the cost is the same however many records the month holds, and comments or layout
+    made by hand stay. Otherwise the file is validated first, and written anew when its
+    shape does not allow appending. The appended part is parsed back before it is used.
+    """
+    path = data.month_file(*ym)
+    if not path.exists():
+        return dump_toml({"schema": model.SCHEMA, "records": [record_to_toml(record)]})
+    label = data.label(path)
+    text = read_text(path, label)
+    if not trusted:
+        records = _month_records(text, label, plan, ym)
+        if not appendable(text, len(records)):
+            return dump_toml({"schema": model.SCHEMA, "records": [record_to_toml(r) for r in [*records, record]]})
+    return (text.rstrip("\r\n") + "\n\n").encode("utf-8") + _record_chunk(record)
+
+
+def _record_chunk(record: model.Record) -> bytes:
+    """``[[records]]`` and the record's keys, checked to read back as the record itself."""
+    chunk = dump_toml({"records": [record_to_toml(record)]})
+    back = records_of(parse_toml(chunk.decode("utf-8"), "新记录"), "records", Checker("新记录", LineIndex("")), None, None)
+    if back != [record]:
+        raise AssertionError(f"record does not survive TOML: {record!r}")
+    return chunk
 
 
 def check_new_record(plan: model.Plan, record: model.Record) -> None:

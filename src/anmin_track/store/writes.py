@@ -12,10 +12,12 @@ from datetime import date
 from pathlib import Path
 
 from anmin_track import model
-from anmin_track.errors import AnminError, InputError, WriteError
+from anmin_track.errors import AnminError, DataError, InputError, WriteError
 from anmin_track.store import journal
 from anmin_track.store.folder import PLAN_FILE, PROGRESS_DIR, DataDir, bundled_plan_file
 from anmin_track.store.index import (
+    PLAN_STAMP,
+    Index,
     dump_index,
     file_stamps,
     latest_records,
@@ -27,9 +29,9 @@ from anmin_track.store.index import (
     write_stamp,
 )
 from anmin_track.store.plan_file import load_plan, plan_from_toml, rewrite_plan
-from anmin_track.store.records import check_new_record, month_files, month_with, records_from_toml
+from anmin_track.store.records import check_new_record, month_files, month_with
 from anmin_track.store.safe_io import atomic_write, locked, write_failure
-from anmin_track.store.tomlcheck import Problem, read_text
+from anmin_track.store.tomlcheck import read_text
 
 
 class Transaction:
@@ -45,9 +47,17 @@ class Transaction:
         self.author = author
         self.plan = load_plan(data)
         self._written = False
+        self._index: Index | None = None
+
+    @property
+    def index(self) -> Index:
+        """Read once per transaction: under the lock nobody else can change it."""
+        if self._index is None:
+            self._index = load_index(self.data, self.plan)
+        return self._index
 
     def latest_records(self, as_of: date) -> dict[str, model.Record]:
-        return latest_records(self.data, self.plan, as_of)
+        return latest_records(self.data, self.plan, as_of, self.index)
 
     def record_count(self, task: model.Task) -> int:
         return task_record_count(self.data, self.plan, task)
@@ -57,13 +67,12 @@ class Transaction:
         self._once()
         check_new_record(self.plan, record)
         ym = (record.date.year, record.date.month)
-        month_bytes = month_with(self.data, self.plan, ym, record)
-        index = load_index(self.data, self.plan)
-        current = index.latest.get(record.task)
-        if current is None or record.sort_key >= current.sort_key:
-            index.latest[record.task] = record
+        index = self.index  # read under the lock: its stamps are the files' now
+        month_bytes = month_with(self.data, self.plan, ym, record, trusted=month_key(ym) in index.appendable)
+        index.add(record)
         stamp = write_stamp()
-        index.files[month_key(ym)] = [len(month_bytes), stamp]
+        index.stamps[month_key(ym)] = [len(month_bytes), stamp]
+        index.appendable.add(month_key(ym))
         files = {self.data.month_file(*ym): month_bytes, self.data.index_file: dump_index(index)}
         journal.write_files(self.data, files, author=self.author, summary=summary, stamp_ns=stamp)
 
@@ -80,10 +89,11 @@ class Transaction:
         _, problems = plan_from_toml(content.decode("utf-8"), label)
         if problems:
             raise InputError(f"{problems[0].message}。数据未作任何修改。")
-        conflicts = _record_problems(self.data, new)
-        if conflicts:
-            raise InputError(f"修改后与已有进展记录冲突:{conflicts[0]}。数据未作任何修改。")
-        journal.write_files(self.data, {self.data.plan_file: content}, author=self.author, summary=summary)
+        index = _index_for(self.data, new)
+        stamp = write_stamp()
+        index.stamps[PLAN_STAMP] = [len(content), stamp]
+        files = {self.data.plan_file: content, self.data.index_file: dump_index(index)}
+        journal.write_files(self.data, files, author=self.author, summary=summary, stamp_ns=stamp)
         self.plan = new
 
     def _once(self) -> None:
@@ -99,13 +109,12 @@ def transaction(data: DataDir, author: journal.Author) -> Iterator[Transaction]:
         yield Transaction(data, author)
 
 
-def _record_problems(data: DataDir, plan: model.Plan) -> list[Problem]:
-    """Every record that does not fit ``plan`` (read from every month file)."""
-    problems = []
-    for ym, path in sorted(month_files(data).items()):
-        label = data.label(path)
-        problems += records_from_toml(read_text(path, label), label, plan, ym)[1]
-    return problems
+def _index_for(data: DataDir, plan: model.Plan) -> Index:
+    """The index of every month file validated against ``plan``; refuses when a record does not fit it."""
+    try:
+        return rebuild_index(data, plan)
+    except DataError as exc:
+        raise InputError(f"修改后与已有进展记录冲突:{exc.problems[0]}。数据未作任何修改。") from None
 
 
 def undo(data: DataDir, entry_seq: int, author: journal.Author) -> journal.JournalEntry:
