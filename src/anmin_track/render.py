@@ -354,7 +354,10 @@ def goals_table(view: dict, with_tasks: bool) -> Grid:
     if not with_tasks:
         columns.append(Column("任务分布", drop=2))
     columns.append(Column("最近更新", drop=1))
-    grid = Grid(columns, title=plain(f"{plan['org']}{plan['title']}{chrome.dot}截至{cn_date_iso(view['as_of'])}", style="italic"))
+    grid = Grid(
+        columns,
+        title=plain(f"{plan['org']}{plan['title']}{chrome.dot}截至{cn_date_iso(view['as_of'])}", style="italic"),
+    )
     for goal in view["goals"]:
         cells = [plain(goal["id"], style="bold"), plain(goal["title"], style="bold")]
         if with_tasks:

@@ -110,7 +110,7 @@ def cell_width(text: str, ambiguous_wide: bool = False) -> int:
 
 # 避头尾: what may not begin a line (closing punctuation, also the ASCII forms the plan uses)
 # and what may not end one (opening brackets and quotes).
-NO_LINE_START = frozenset("，。、；：）”！？》」』】〕〉’…‥·—％‰,.;:!?)]}%")
+NO_LINE_START = frozenset("，。、；：）”！？》」』】〕〉’…‥·％‰,.;:!?)]}%")
 NO_LINE_END = frozenset("（“《「『【〔〈‘([{")
 # Units that stay with the number before them: 30万元, 45%, 2024年, 12个.
 _UNITS = "万亿千百元角个人户次项家条处件名座所间套台辆米吨亩岁位号年月日周天时分秒倍平方公里％‰"
@@ -124,15 +124,17 @@ _ATOM = re.compile(
 
 def _atoms(text: str, start: int, end: int) -> list[list]:
     """``text[start:end]`` as [start, end, is_space] pieces that are never split, 避头尾 applied:
-    a piece beginning with closing punctuation joins the piece before it (across a space, which
-    then no longer breaks), and one ending with an opening bracket joins the piece after it."""
+    a piece beginning with closing punctuation joins the piece before it, one ending with an
+    opening bracket joins the piece after it (across a space, which then no longer breaks)."""
     atoms: list[list] = []
     glue_next = False
     for m in _ATOM.finditer(text, start, end):
         s, e = m.span()
         if text[s] == " ":
-            atoms.append([s, e, True])
-            glue_next = False
+            if glue_next:  # "（ a": the space may not break after the bracket either
+                atoms[-1][1] = e
+            else:
+                atoms.append([s, e, True])
             continue
         if atoms and (glue_next or text[s] in NO_LINE_START):
             if atoms[-1][2] and len(atoms) > 1 and not glue_next:
@@ -155,11 +157,13 @@ def _split_long(text: str, s: int, e: int, room: int, width: int, amb: bool) -> 
         cells = char_width(text[i], amb)
         if used + cells > limit and i > part_start:
             cut = i
-            while cut - 1 > part_start and text[cut] in NO_LINE_START:
+            while cut - 1 > part_start and (text[cut] in NO_LINE_START or text[cut] == " "):
                 cut -= 1  # keep closing punctuation off the next line while the part allows
+            carried = cell_width(text[cut:i], amb)
+            if carried + cells > width:  # …unless what moves along no longer fits there
+                cut, carried = i, 0
             parts.append((part_start, cut))
-            part_start, limit = cut, width
-            used = cell_width(text[cut:i], amb)
+            part_start, limit, used = cut, width, carried
         used += cells
     return parts, part_start, used
 
@@ -174,7 +178,7 @@ def wrap_spans(text: str, width: int, ambiguous_wide: bool = False) -> tuple[lis
     for paragraph in text.split("\n"):
         end = start + len(paragraph)
         lead = len(paragraph) - len(paragraph.lstrip(" "))
-        indent = lead if lead <= width // 2 else 0
+        indent = lead if lead <= width // 2 and width - lead >= 2 else 0
         first = len(spans)
         if cell_width(paragraph, ambiguous_wide) <= width:
             spans.append((start, end))
