@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from anmin_track import render
 from anmin_track.render import Chrome
 from anmin_track.text import (
     ENCODE_ERRORS,
@@ -255,3 +256,15 @@ def test_wrap_of_any_text_stays_in_width_and_loses_nothing(text, width):
         lines = wrap_cjk(text, width, ambiguous_wide=wide)
         assert all(cell_width(line, wide) <= width for line in lines), lines
         assert "".join(lines).replace(" ", "") == text.replace(" ", "").replace("\n", "")
+
+
+def test_the_setting_hook_and_the_environment_over_it(monkeypatch):
+    monkeypatch.delenv(render.AMBIGUOUS_ENV, raising=False)
+    try:
+        assert not render.ambiguous_wide()  # narrow by default
+        render.configure(ambiguous_wide=True)  # goals.toml [settings]
+        assert render.ambiguous_wide()
+        monkeypatch.setenv(render.AMBIGUOUS_ENV, "0")  # this terminal says otherwise
+        assert not render.ambiguous_wide()
+    finally:
+        render.configure(None)

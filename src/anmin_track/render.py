@@ -53,11 +53,13 @@ def configure(ambiguous_wide: bool | None = None) -> None:
 
 
 def ambiguous_wide() -> bool:
+    """``ANMIN_AMBIGUOUS_WIDE`` (1/0, true/false, yes/no) when set, else what ``configure``
+    was told, else narrow (Windows Terminal, most Linux and macOS terminals)."""
     raw = os.environ.get(AMBIGUOUS_ENV, "").strip().lower()
     if raw in ("1", "true", "yes", "on", "是"):
         return True
-    if raw in ("0", "false", "no", "off", "否", ""):
-        return bool(_ambiguous_setting) if raw == "" else False
+    if raw in ("0", "false", "no", "off", "否"):
+        return False
     return bool(_ambiguous_setting)
 
 
