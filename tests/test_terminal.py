@@ -85,7 +85,7 @@ SEGMENT = st.tuples(
 TEXT = st.lists(SEGMENT, max_size=30).map(lambda parts: "".join(o + c + e for o, c, e in parts))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(text=TEXT, indent=st.sampled_from(["", "  "]), width=st.integers(14, 40), wide=st.booleans())
 def test_wrap_properties(text, indent, width, wide):
     """On text whose unbreakable pieces (at most 12 cells here) fit a line, every rule holds."""
@@ -246,7 +246,7 @@ def test_ambiguous_wide_terminals_get_unambiguous_chrome():
     assert columns == {cells_before(header, "责任人", wide=True)}, columns
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     text=st.text(st.sampled_from("安民乡，。、（）“”《》 abc12%万元\n😀é\u0301\t"), max_size=40),
     width=st.integers(2, 20),
