@@ -17,6 +17,9 @@ def main() -> None:
     peak memory is unchanged (`anmin check` on 20,000 records: 18.9 MiB either way).
     """
     gc.disable()
+    from anmin_track.text import protect_streams
+
+    protect_streams(sys.stdout, sys.stderr)  # GBK, cp936, latin-1…: never a UnicodeEncodeError
     from anmin_track.cli import main as run
 
     gc.freeze()

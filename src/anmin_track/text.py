@@ -74,3 +74,247 @@ def wrap_by_width(text: str, width: int) -> list[str]:
             continue
         line, used = line + ch, used + cells
     return [*lines, line]
+
+
+# --------------------------------------------------------------------------- cells and wrapping
+
+# Zero-width: combining marks, joiners, variation selectors (they ride on the previous character).
+_ZERO_WIDTH = re.compile("[\u0300-\u036f\u200b-\u200d\u20d0-\u20ff\ufe00-\ufe0f]")
+_CELLS: tuple[dict[str, int], dict[str, int]] = ({}, {})
+
+
+def char_width(ch: str, ambiguous_wide: bool = False) -> int:
+    """Cells one character takes: 2 for wide and full-width, 0 for combining marks, else 1.
+
+    East Asian *ambiguous* characters (“ ” — · … ─ ①) are 1 unless ``ambiguous_wide``:
+    the legacy Windows console with a Chinese font (and many CJK fonts) draws them 2 wide.
+    """
+    cache = _CELLS[ambiguous_wide]
+    cells = cache.get(ch)
+    if cells is None:
+        if _ZERO_WIDTH.match(ch) or unicodedata.combining(ch):
+            cells = 0
+        else:
+            kind = unicodedata.east_asian_width(ch)
+            cells = 2 if kind in "WF" or (ambiguous_wide and kind == "A") else 1
+        cache[ch] = cells
+    return cells
+
+
+def cell_width(text: str, ambiguous_wide: bool = False) -> int:
+    """Cells ``text`` takes on a terminal that draws ambiguous characters narrow (or wide)."""
+    if text.isascii():
+        return len(text)
+    return sum(char_width(ch, ambiguous_wide) for ch in text)
+
+
+# 避头尾: what may not begin a line (closing punctuation, also the ASCII forms the plan uses)
+# and what may not end one (opening brackets and quotes).
+NO_LINE_START = frozenset("，。、；：）”！？》」』】〕〉’…‥·％‰,.;:!?)]}%")
+NO_LINE_END = frozenset("（“《「『【〔〈‘([{")
+# Units that stay with the number before them: 30万元, 45%, 2024年, 12个.
+_UNITS = "万亿千百元角个人户次项家条处件名座所间套台辆米吨亩岁位号年月日周天时分秒倍平方公里％‰"
+_ATOM = re.compile(
+    r" +"  # spaces: where lines may break (dropped there)
+    rf"|[!-~]+(?:(?<=[0-9%])[{_UNITS}]{{1,3}})?"  # a run of ASCII (words, numbers, paths) with its unit
+    r"|.[\u0300-\u036f\u200b-\u200d\u20d0-\u20ff\ufe00-\ufe0f]*",  # any other character with its marks
+    re.DOTALL,
+)
+
+
+def _atoms(text: str, start: int, end: int) -> list[list]:
+    """``text[start:end]`` as [start, end, is_space] pieces that are never split, 避头尾 applied:
+    a piece beginning with closing punctuation joins the piece before it, one ending with an
+    opening bracket joins the piece after it (across a space, which then no longer breaks)."""
+    atoms: list[list] = []
+    glue_next = False
+    for m in _ATOM.finditer(text, start, end):
+        s, e = m.span()
+        if text[s] == " ":
+            if glue_next:  # "（ a": the space may not break after the bracket either
+                atoms[-1][1] = e
+            else:
+                atoms.append([s, e, True])
+            continue
+        if atoms and (glue_next or text[s] in NO_LINE_START):
+            if atoms[-1][2] and len(atoms) > 1 and not glue_next:
+                atoms.pop()  # "a ，": the space may not break before the comma
+            if not atoms[-1][2]:
+                atoms[-1][1] = e
+                glue_next = text[e - 1] in NO_LINE_END
+                continue
+        atoms.append([s, e, False])
+        glue_next = text[e - 1] in NO_LINE_END
+    return atoms
+
+
+def _split_long(text: str, s: int, e: int, room: int, width: int, amb: bool) -> tuple[list[tuple[int, int]], int, int]:
+    """Cut ``text[s:e]``, a piece wider than a line, at character boundaries: the first part
+    fills ``room`` cells, the next ones ``width``. Returns the full parts as (start, end),
+    where the last (unfinished) part starts and its cells."""
+    parts, part_start, used, limit = [], s, 0, room
+    for i in range(s, e):
+        cells = char_width(text[i], amb)
+        if used + cells > limit and i > part_start:
+            cut = i
+            while cut - 1 > part_start and (text[cut] in NO_LINE_START or text[cut] == " "):
+                cut -= 1  # keep closing punctuation off the next line while the part allows
+            carried = cell_width(text[cut:i], amb)
+            if carried + cells > width:  # …unless what moves along no longer fits there
+                cut, carried = i, 0
+            parts.append((part_start, cut))
+            part_start, limit, used = cut, width, carried
+        used += cells
+    return parts, part_start, used
+
+
+def wrap_spans(text: str, width: int, ambiguous_wide: bool = False) -> tuple[list[tuple[int, int]], list[str]]:
+    """Where ``wrap_cjk`` breaks ``text``: (start, end) of every line, and the indent each line
+    gets in front (a paragraph's own leading spaces, repeated on its continuation lines)."""
+    width = max(width, 1)
+    spans: list[tuple[int, int]] = []
+    indents: list[str] = []
+    start = 0
+    for paragraph in text.split("\n"):
+        end = start + len(paragraph)
+        lead = len(paragraph) - len(paragraph.lstrip(" "))
+        indent = lead if lead <= width // 2 and width - lead >= 2 else 0
+        first = len(spans)
+        if cell_width(paragraph, ambiguous_wide) <= width:
+            spans.append((start, end))
+        else:
+            spans.extend(_wrap_paragraph(text, start, start + lead, end, width, indent, ambiguous_wide))
+        indents.extend(["" if i == first else " " * indent for i in range(first, len(spans))])
+        start = end + 1
+    return spans, indents
+
+
+def _wrap_paragraph(text: str, start: int, s0: int, end: int, width: int, indent: int, amb: bool) -> list:
+    """Greedy filling of one paragraph ``text[start:end]`` whose words begin at ``s0``."""
+    spans = []
+    full = max(width - indent, 1)
+    line_start = start if indent else s0  # the first line keeps a small indent, drops a huge one
+    used, room = s0 - line_start, width
+    line_end, content, pending = s0, False, 0  # pending: cells of spaces after line_end
+    for s, e, space in _atoms(text, s0, end):
+        if space:
+            if content:
+                pending += e - s
+            else:
+                line_start = line_end = e  # no spaces at the start of a continuation line
+            continue
+        cells = cell_width(text[s:e], amb)
+        if used + pending + cells <= room:
+            used, line_end, pending, content = used + pending + cells, e, 0, True
+            continue
+        if content and cells <= full:
+            spans.append((line_start, line_end))
+            line_start, line_end, used, pending, room = s, e, cells, 0, full
+            continue
+        # a piece wider than a line: it fills what is left of this line, then whole lines
+        free = room - used - pending
+        if content and free < min(4, cells):
+            spans.append((line_start, line_end))
+            line_start, used, pending, room, free = s, 0, 0, full, full
+        parts, rest, rest_cells = _split_long(text, s, e, max(free, 1), full, amb)
+        for i, (part_start, cut) in enumerate(parts):
+            spans.append((line_start if i == 0 else part_start, cut))
+        if parts:
+            line_start, used, room = rest, rest_cells, full
+        else:
+            used += pending + rest_cells
+        line_end, pending, content = e, 0, True
+    spans.append((line_start, line_end))
+    return spans
+
+
+def wrap_cjk(text: str, width: int, ambiguous_wide: bool = False) -> list[str]:
+    """``text`` in lines of at most ``width`` cells, broken the way Chinese is typeset.
+
+    Any two characters may be split, except that (避头尾) no line starts with closing
+    punctuation (，。、；：）”！？》…) or ends with an opening one (（“《…), a number keeps
+    its unit (``30万元``, ``45%``) and a run of ASCII (``goals.toml``, ``2024-05-28``)
+    stays whole — unless a piece is wider than a line on its own. Lines also break at
+    newlines and at spaces, which are then dropped. Continuation lines get the
+    paragraph's leading spaces again, so an indented title stays indented.
+    """
+    spans, indents = wrap_spans(text, width, ambiguous_wide)
+    return [indent + text[s:e] for (s, e), indent in zip(spans, indents, strict=True)]
+
+
+# --------------------------------------------------------------------------- any output encoding
+
+# Plain stand-ins for what a code page (GBK, cp936, latin-1, ascii) may lack. Anything else
+# becomes its compatibility form when that is plain ASCII (full-width ，→ ,), else ``?``.
+FALLBACKS = {
+    "▰": "#",
+    "▱": "-",
+    "─": "-",
+    "━": "-",
+    "│": "|",
+    "−": "-",
+    "–": "-",
+    "—": "-",
+    "⏎": "/",
+    "…": "...",
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
+    "·": ".",
+    "、": ",",
+    "。": ".",
+    "《": "<",
+    "》": ">",
+    "≥": ">=",
+    "≤": "<=",
+    "\u3000": " ",
+}
+ENCODE_ERRORS = "anmin-fallback"
+
+
+def fallback(ch: str) -> str:
+    """What to write for ``ch`` where the output encoding has no such character."""
+    if ch in FALLBACKS:
+        return FALLBACKS[ch]
+    plain = unicodedata.normalize("NFKC", ch)
+    return plain if plain.isascii() and plain.isprintable() and plain != ch else "?"
+
+
+def encode_fallback(error: UnicodeError) -> tuple[str, int]:
+    """A ``codecs.register_error`` handler: unencodable characters become ``fallback(ch)``."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(fallback(ch) for ch in bad), error.end
+
+
+def encodable(text: str, encoding: str | None) -> bool:
+    """Whether ``encoding`` (a stream's, maybe None) can write ``text`` as it is."""
+    try:
+        text.encode(encoding or "utf-8")
+    except UnicodeEncodeError:
+        return False
+    except LookupError:
+        return text.isascii()
+    return True
+
+
+def protect_streams(*streams) -> None:
+    """Let ``streams`` (sys.stdout, sys.stderr) write any text in any encoding: what their
+    encoding lacks is written as a plain stand-in instead of failing with UnicodeEncodeError
+    (GBK and cp936 have no ▰ − ⏎; latin-1 has no Chinese). The encoding itself is kept."""
+    import codecs
+
+    try:
+        codecs.lookup_error(ENCODE_ERRORS)
+    except LookupError:
+        codecs.register_error(ENCODE_ERRORS, encode_fallback)
+    for stream in streams:
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        try:
+            reconfigure(errors=ENCODE_ERRORS)
+        except (OSError, ValueError):  # a closed or detached stream: leave it as it is
+            continue
