@@ -16,6 +16,7 @@ NUMBER = "数字"
 DATE = "日期(如 2024-05-31)"
 DATETIME = "日期时间"
 TEXT_LIST = "文本列表"
+BOOL = "true 或 false"
 TABLE = "表"
 TABLE_LIST = "表数组"
 
@@ -49,6 +50,7 @@ SETTINGS = _table(
     Field("yellow_behind", NUMBER, False, "黄灯阈值"),
     Field("red_behind", NUMBER, False, "红灯阈值"),
     Field("stale_days", INT, False, "未报送天数"),
+    Field("ambiguous_wide", BOOL, False, "按宽字符显示“”—…等符号"),
 )
 GOAL = _table(
     Field("id", TEXT, True, "编号"),

@@ -31,6 +31,8 @@ class Settings:
     yellow_behind: float = 10
     red_behind: float = 30
     stale_days: int = 35
+    #: Terminals that draw “ ” — … two cells wide (the legacy Windows console with Chinese fonts).
+    ambiguous_wide: bool = False
 
 
 @dataclass(frozen=True)

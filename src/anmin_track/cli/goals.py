@@ -72,6 +72,7 @@ def goals_list(
         return
     from anmin_track.output import render
 
+    render.configure(found.plan.settings.ambiguous_wide)
     render.print_table(render.goals_table(view, with_tasks=tasks or bool(owner or status)))
 
 
@@ -102,6 +103,7 @@ def goals_show(
         return
     from anmin_track.output import render
 
+    render.configure(found.plan.settings.ambiguous_wide)
     render.show(render.goal_detail(view) if view["kind"] == "goal" else render.task_detail(view))
 
 

@@ -224,7 +224,9 @@ class Grid:
             widths = self._fit(keep, screen, bar_width)
             if widths is not None:
                 return widths, bar_width, dropped
-        return self._fit(keep, screen, bar_width, force=True), bar_width, dropped
+        forced = self._fit(keep, screen, bar_width, force=True)
+        assert forced is not None  # forced widths always exist
+        return forced, bar_width, dropped
 
     # -- drawing
 
@@ -361,7 +363,7 @@ def goals_table(view: dict, with_tasks: bool) -> Grid:
         title=plain(f"{plan['org']}{plan['title']}{chrome.dot}截至{cn_date_iso(view['as_of'])}", style="italic"),
     )
     for goal in view["goals"]:
-        cells = [plain(goal["id"], style="bold"), plain(goal["title"], style="bold")]
+        cells: list = [plain(goal["id"], style="bold"), plain(goal["title"], style="bold")]
         if with_tasks:
             cells += [Text(""), Text("")]
         cells += [Bar(goal["progress"]), Text(pct(goal["expected"])), light_text(goal["light"])]

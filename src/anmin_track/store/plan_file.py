@@ -225,7 +225,9 @@ def dump_plan(plan: model.Plan) -> bytes:
             {"org": plan.org, "issuer": plan.issuer, "year": plan.year, "title": plan.title, "source": plan.source},
         ),
         section(
-            "[settings]", {"yellow_behind": s.yellow_behind, "red_behind": s.red_behind, "stale_days": s.stale_days}
+            "[settings]",
+            {"yellow_behind": s.yellow_behind, "red_behind": s.red_behind, "stale_days": s.stale_days}
+            | ({"ambiguous_wide": True} if s.ambiguous_wide else {}),
         ),
     ]
     for goal in plan.goals:

@@ -179,6 +179,8 @@ def is_kind(value, kind: str) -> bool:
         return isinstance(value, date) and not isinstance(value, datetime)
     if kind == fields.DATETIME:
         return isinstance(value, datetime)
+    if kind == fields.BOOL:
+        return isinstance(value, bool)
     if kind == fields.TEXT_LIST:
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     if kind == fields.TABLE:
