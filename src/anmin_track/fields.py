@@ -49,6 +49,7 @@ SETTINGS = _table(
     Field("yellow_behind", NUMBER, False, "黄灯阈值"),
     Field("red_behind", NUMBER, False, "红灯阈值"),
     Field("stale_days", INT, False, "未报送天数"),
+    Field("units", TEXT_LIST, False, "责任单位名单"),
 )
 GOAL = _table(
     Field("id", TEXT, True, "编号"),

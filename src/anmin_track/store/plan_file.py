@@ -56,7 +56,7 @@ def _settings(table: dict, check: Checker) -> model.Settings:
     line = next((no for no, name, arr in check.lines.headers if name == "settings" and not arr), None)
     if not check.table(table, fields.SETTINGS, "[settings] ", line):
         return model.Settings()
-    settings = model.Settings(**table)
+    settings = model.Settings(**(table | {"units": tuple(u.strip() for u in table.get("units", ()))}))
     if not 0 <= settings.yellow_behind < settings.red_behind <= 100:
         check.add(line, "[settings] 应满足 0 ≤ yellow_behind < red_behind ≤ 100")
     if settings.stale_days < 1:
@@ -225,7 +225,9 @@ def dump_plan(plan: model.Plan) -> bytes:
             {"org": plan.org, "issuer": plan.issuer, "year": plan.year, "title": plan.title, "source": plan.source},
         ),
         section(
-            "[settings]", {"yellow_behind": s.yellow_behind, "red_behind": s.red_behind, "stale_days": s.stale_days}
+            "[settings]",
+            {"yellow_behind": s.yellow_behind, "red_behind": s.red_behind, "stale_days": s.stale_days}
+            | ({"units": list(s.units)} if s.units else {}),
         ),
     ]
     for goal in plan.goals:
