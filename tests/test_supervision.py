@@ -11,9 +11,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from tests.conftest import snapshot
 
 from anmin_track import model, store
+from conftest import snapshot
 
 AS_OF = "2024-05-31"
 TASK_KEYS = {"task", "title", "kind", "date", "percent", "progress", "days_left", "overdue", "light", "lead"}

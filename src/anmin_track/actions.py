@@ -260,14 +260,14 @@ def ledger_changes(plan: model.Plan, rows: list[parse.LedgerRow]) -> list[Ledger
     for row in rows:
         task = parse.ledger_task(plan, row)
         if task.id in seen:
-            raise DataError(f"{row.where}:任务 {task.id} 已在{seen[task.id]}出现过，每项任务只能有一行。")
+            raise DataError(f"{row.where}：任务 {task.id} 已在{seen[task.id]}出现过，每项任务只能有一行。")
         seen[task.id] = row.where.rpartition(" ")[2]
         unit = row.values.get("unit", "")
         if plan.settings.units and unit and unit not in plan.settings.units:
             close = unit_suggestion(unit, plan.settings.units)
             hint = f"是否应为“{close}”？" if close else ""
             raise DataError(
-                f"{row.where}:责任单位“{_shown(unit)}”不在 goals.toml [settings] units 名单中，{hint}"
+                f"{row.where}：责任单位“{_shown(unit)}”不在 goals.toml [settings] units 名单中，{hint}"
                 f"名单：{'、'.join(plan.settings.units)}。"
             )
         for key, value in row.values.items():

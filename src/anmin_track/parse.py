@@ -238,12 +238,12 @@ def _ledger_rows(table: list[tuple[int, list, bool]], label: str) -> list[Ledger
     """Rows as (row number, cells, merged section row) → task rows, read by header names."""
     header = next(((n, cells) for n, cells, _ in table[:_HEADER_ROWS] if LEDGER_ID in map(_header_key, cells)), None)
     if header is None:
-        raise DataError(f"{label}:前{_HEADER_ROWS}行中找不到“{LEDGER_ID}”列，请导入由 anmin export 导出的台账。")
+        raise DataError(f"{label}：前{_HEADER_ROWS}行中找不到“{LEDGER_ID}”列，请导入由 anmin export 导出的台账。")
     head_row, cells = header
     columns = {_header_key(c): i for i, c in reversed(list(enumerate(cells))) if _header_key(c)}
     wanted = {h: columns[h] for h in LEDGER_FIELDS if h in columns}
     if not wanted:
-        raise DataError(f"{label}:第{head_row}行没有“牵头领导”“责任单位”“责任人”中的任何一列，没有可导入的内容。")
+        raise DataError(f"{label}：第{head_row}行没有“牵头领导”“责任单位”“责任人”中的任何一列，没有可导入的内容。")
     rows = []
     for n, cells, merged in table:
         if n <= head_row or merged:
@@ -278,14 +278,14 @@ def _xlsx_rows(content: bytes, name: str) -> list[LedgerRow]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise DataError(f"{name}:无法作为 Excel 文件读取（{type(exc).__name__}），请确认是 .xlsx 格式。") from None
+        raise DataError(f"{name}：无法作为 Excel 文件读取（{type(exc).__name__}），请确认是 .xlsx 格式。") from None
     sheet = book["工作台账"] if "工作台账" in book.sheetnames else book.active
     merged = set()
     for area in sheet.merged_cells.ranges:
         if area.max_col > area.min_col:
             merged |= set(range(area.min_row, area.max_row + 1))
     table = [(n, list(cells), n in merged) for n, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    return _ledger_rows(table, f"{name}（工作表“{sheet.title}”）")
+    return _ledger_rows(table, f"{name} 工作表“{sheet.title}”")
 
 
 def _csv_rows(content: bytes, name: str) -> list[LedgerRow]:
@@ -298,7 +298,7 @@ def _csv_rows(content: bytes, name: str) -> list[LedgerRow]:
         except UnicodeDecodeError:
             continue
     else:
-        raise DataError(f"{name}:无法识别文件编码，请另存为 UTF-8 或 .xlsx 后再导入。")
+        raise DataError(f"{name}：无法识别文件编码，请另存为 UTF-8 或 .xlsx 后再导入。")
     lines = list(csv.reader(text.splitlines()))
     return _ledger_rows([(n, list(cells), False) for n, cells in enumerate(lines, start=1)], name)
 
@@ -312,11 +312,11 @@ def ledger_task(plan: model.Plan, row: LedgerRow) -> model.Task:
         if same:
             ids = "、".join(t.id for t in same)
             raise DataError(
-                f"{row.where}:序号是数字 {row.id:g}，可能是 {ids} 中的任何一项（表格软件把 1.10 存成了 1.1）。"
+                f"{row.where}：序号是数字 {row.id:g}，可能是 {ids} 中的任何一项（表格软件把 1.10 存成了 1.1）。"
                 "请把“序号”列设为文本格式、改回原来的编号后再导入。"
             )
-        raise DataError(f"{row.where}:序号 {row.id:g} 不是计划中的任务编号。")
+        raise DataError(f"{row.where}：序号 {row.id:g} 不是计划中的任务编号。")
     task = plan.task(normalize_id(row.id))
     if task is None:
-        raise DataError(f"{row.where}:序号“{row.id}”不是计划中的任务编号（任务编号如 1.1，可运行 anmin goals list --tasks 查看）。")
+        raise DataError(f"{row.where}：序号“{row.id}”不是计划中的任务编号（任务编号如 1.1，可运行 anmin goals list --tasks 查看）。")
     return task
