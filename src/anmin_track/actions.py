@@ -9,11 +9,12 @@ of spelling CLI syntax, so each caller can say it its own way.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from anmin_track import fields, model, parse, store
-from anmin_track.errors import InputError
+from anmin_track.errors import DataError, InputError
 from anmin_track.text import cn_date, visible
 
 
@@ -228,6 +229,79 @@ def reopen_task(data: store.DataDir, ref: str, author: store.Author) -> model.Ta
     return new
 
 
+# --------------------------------------------------------------------------- the ledger comes back (`anmin import`)
+
+
+@dataclass(frozen=True)
+class LedgerChange:
+    """One cell of an edited ledger that differs from the plan."""
+
+    task: str
+    title: str
+    field: str
+    old: str
+    new: str
+
+    @property
+    def label(self) -> str:
+        return fields.TASK[self.field].label
+
+
+def unit_suggestion(name: str, units: tuple[str, ...]) -> str:
+    """The listed unit a mistyped ``name`` most likely means (乡农业办 → 乡农办), or ""."""
+    close = difflib.get_close_matches(name, units, n=1, cutoff=0.5)
+    return close[0] if close else ""
+
+
+def ledger_changes(plan: model.Plan, rows: list[parse.LedgerRow]) -> list[LedgerChange]:
+    """What the ledger's 牵头领导/责任单位/责任人 change, checked against the plan (and its unit list)."""
+    seen: dict[str, str] = {}
+    changes = []
+    for row in rows:
+        task = parse.ledger_task(plan, row)
+        if task.id in seen:
+            raise DataError(f"{row.where}：任务 {task.id} 已在{seen[task.id]}出现过，每项任务只能有一行。")
+        seen[task.id] = row.where.rpartition(" ")[2]
+        unit = row.values.get("unit", "")
+        if plan.settings.units and unit and unit not in plan.settings.units:
+            close = unit_suggestion(unit, plan.settings.units)
+            hint = f"是否应为“{close}”？" if close else ""
+            raise DataError(
+                f"{row.where}：责任单位“{_shown(unit)}”不在 goals.toml [settings] units 名单中，{hint}"
+                f"名单：{'、'.join(plan.settings.units)}。"
+            )
+        for key, value in row.values.items():
+            if getattr(task, key) != value:
+                changes.append(LedgerChange(task.id, task.title, key, getattr(task, key), value))
+    return changes
+
+
+def preview_import(data: store.DataDir, rows: list[parse.LedgerRow]) -> list[LedgerChange]:
+    """The changes `anmin import` would make, to show before asking (nothing is written)."""
+    return ledger_changes(store.load_plan(data), rows)
+
+
+def import_ledger(
+    data: store.DataDir, rows: list[parse.LedgerRow], shown: list[LedgerChange], source: str, author: store.Author
+) -> list[LedgerChange]:
+    """Apply the ledger as one plan edit, only if it still makes exactly the changes that were shown."""
+    with store.transaction(data, author) as tx:
+        changes = ledger_changes(tx.plan, rows)
+        if changes != shown:
+            raise InputError("确认期间计划已被修改，导入的改动与刚才显示的不同，未作修改。请重新运行 anmin import。")
+        if not changes:
+            return []
+        plan = tx.plan
+        for task_id in dict.fromkeys(c.task for c in changes):
+            task = plan.task(task_id)
+            assert task is not None
+            edits: dict[str, object] = {c.field: c.new for c in changes if c.task == task_id}
+            plan = model.with_task(plan, replace(task, **edits))  # type: ignore[arg-type]
+        count = len({c.task for c in changes})
+        tx.replace_plan(plan, f"导入台账 {source}：{count}项任务的责任分工（{len(changes)}处）")
+    return changes
+
+
 # --------------------------------------------------------------------------- undo
 
 
@@ -313,3 +387,26 @@ def check(data: store.DataDir) -> Checked:
     plan, count, problems = store.check_all(data)
     reindexed = not problems and store.save_index_if_stale(data)
     return Checked(plan, count, len(store.month_files(data)), problems, reindexed)
+
+
+@dataclass(frozen=True)
+class Unreported:
+    """未按时报送 in one month: the tasks (as of the month's start) with no record dated in it."""
+
+    plan: model.Plan
+    tasks: list[model.TaskStatus]
+    start: date
+    end: date
+
+
+def unreported(data: store.DataDir, ym: tuple[int, int]) -> Unreported:
+    import calendar
+    from datetime import timedelta
+
+    plan = store.load_plan(data)
+    records, before = store.month_report_records(data, plan, ym)
+    start = date(ym[0], ym[1], 1)
+    end = date(ym[0], ym[1], calendar.monthrange(*ym)[1])
+    eve = start - timedelta(days=1)
+    at_start = [model.task_status(t, before.get(t.id), eve, plan.settings) for t in plan.tasks]
+    return Unreported(plan, model.unreported(at_start, records, start, end), start, end)

@@ -51,6 +51,7 @@ SETTINGS = _table(
     Field("red_behind", NUMBER, False, "红灯阈值"),
     Field("stale_days", INT, False, "未报送天数"),
     Field("ambiguous_wide", BOOL, False, "按宽字符显示“”—…等符号"),
+    Field("units", TEXT_LIST, False, "责任单位名单"),
 )
 GOAL = _table(
     Field("id", TEXT, True, "编号"),

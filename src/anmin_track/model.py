@@ -33,6 +33,8 @@ class Settings:
     stale_days: int = 35
     #: Terminals that draw “ ” — … two cells wide (the legacy Windows console with Chinese fonts).
     ambiguous_wide: bool = False
+    #: 责任单位名单: when given, the ledger import refuses other unit names (typos like 乡农业办 for 乡农办).
+    units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -340,3 +342,56 @@ def with_milestone(task: Task, day: date, percent: int | None) -> Task:
     if percent is not None:
         kept.append(Milestone(day, percent))
     return replace(task, milestones=tuple(sorted(kept, key=lambda m: m.date)))
+
+
+# --------------------------------------------------------------------------- supervision (督办)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """A deadline coming up or passed and not met: a task's 完成时限, or one of its 时间节点."""
+
+    status: TaskStatus
+    date: date
+    #: None for the task's own 完成时限.
+    milestone: Milestone | None
+    #: Days from the view's day to the deadline: 0 is due today, negative is late.
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def percent(self) -> int:
+        return self.milestone.percent if self.milestone else 100
+
+
+def due_items(statuses: Iterable[TaskStatus], as_of: date, within: int) -> list[DueItem]:
+    """Deadlines due within ``within`` days of ``as_of``, or already passed, whose percent is not reached.
+
+    A task's 完成时限 needs 100%; a 时间节点 its own percent. Soonest (most overdue) first,
+    plan order within a day.
+    """
+    items = []
+    for ts in statuses:
+        deadlines = [(m.date, m) for m in ts.task.milestones] + [(ts.task.due, None)]
+        for day, milestone in deadlines:
+            days_left = (day - as_of).days
+            needed = milestone.percent if milestone else 100
+            if days_left <= within and ts.progress < needed:
+                items.append(DueItem(ts, day, milestone, days_left))
+    return sorted(items, key=lambda item: item.date)
+
+
+def unreported(
+    at_start: Iterable[TaskStatus], records: Iterable[Record], start: date, end: date
+) -> list[TaskStatus]:
+    """未按时报送 in the period ``start``–``end`` (both included).
+
+    A task is unreported when it had started by ``end``, was not done at ``start``
+    (``at_start``: each task's status as of the day before ``start``) and has no record
+    dated in the period. The statuses are returned as given, in their order.
+    """
+    reported = {r.task for r in records if start <= r.date <= end}
+    return [ts for ts in at_start if ts.task.start <= end and ts.light != DONE and ts.task.id not in reported]

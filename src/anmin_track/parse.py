@@ -9,10 +9,11 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 
 from anmin_track import model
-from anmin_track.errors import InputError, NotFoundError
+from anmin_track.errors import DataError, InputError, NotFoundError
 
 STATUS_WORDS = {
     "red": "red",
@@ -197,3 +198,125 @@ def parse_plan_values(raw: dict[str, str | None]) -> dict:
     if "title" in values and not values["title"]:
         raise InputError("标题不能为空:请写出任务或重点工作的名称。")
     return values
+
+
+# --------------------------------------------------------------------------- the ledger as edited in Excel/WPS
+
+#: The 台账 columns `anmin import` reads back: header → task field.
+LEDGER_FIELDS = {"牵头领导": "lead", "责任单位": "unit", "责任人": "owner"}
+LEDGER_ID = "序号"
+_HEADER_ROWS = 10  # the header is looked for in the first rows (the export puts a title row above it)
+_ID_LIKE = re.compile(r"^\d+(\.\d+)*$")
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One task row of an edited ledger: where it is, its 序号 as found, the columns present."""
+
+    where: str
+    #: Text as typed, or a number when the spreadsheet stored 1.10 as the number 1.1.
+    id: str | float
+    values: dict[str, str]
+
+
+def _header_key(value: object) -> str:
+    return re.sub(r"\s+", "", str(value)) if value is not None else ""
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if text.startswith("'") and text[1:].lstrip().startswith(("=", "+", "-", "@")):
+        text = text[1:]  # the export's guard against formulas
+    return text
+
+
+def _ledger_rows(table: list[tuple[int, list, bool]], label: str) -> list[LedgerRow]:
+    """Rows as (row number, cells, merged section row) → task rows, read by header names."""
+    header = next(((n, cells) for n, cells, _ in table[:_HEADER_ROWS] if LEDGER_ID in map(_header_key, cells)), None)
+    if header is None:
+        raise DataError(f"{label}：前{_HEADER_ROWS}行中找不到“{LEDGER_ID}”列，请导入由 anmin export 导出的台账。")
+    head_row, cells = header
+    columns = {_header_key(c): i for i, c in reversed(list(enumerate(cells))) if _header_key(c)}
+    wanted = {h: columns[h] for h in LEDGER_FIELDS if h in columns}
+    if not wanted:
+        raise DataError(f"{label}：第{head_row}行没有“牵头领导”“责任单位”“责任人”中的任何一列，没有可导入的内容。")
+    rows = []
+    for n, cells, merged in table:
+        if n <= head_row or merged:
+            continue
+        raw = cells[columns[LEDGER_ID]] if columns[LEDGER_ID] < len(cells) else None
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        task_id: str | float = raw if isinstance(raw, float) else _cell_text(raw)
+        if isinstance(task_id, str):
+            formula = re.fullmatch(r'="(.*)"', task_id)
+            task_id = formula.group(1) if formula else task_id
+        values = {LEDGER_FIELDS[h]: _cell_text(cells[i] if i < len(cells) else None) for h, i in wanted.items()}
+        for text in values.values():
+            clean_text(text, f"{label} 第{n}行")
+        rows.append(LedgerRow(f"{label} 第{n}行", task_id, values))
+    return rows
+
+
+def read_ledger(content: bytes, name: str) -> list[LedgerRow]:
+    """The task rows of a ledger exported by `anmin export` (xlsx or CSV) and edited by hand."""
+    if content[:4] == b"PK\x03\x04":
+        return _xlsx_rows(content, name)
+    return _csv_rows(content, name)
+
+
+def _xlsx_rows(content: bytes, name: str) -> list[LedgerRow]:
+    import io
+    import zipfile
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise DataError(f"{name}：无法作为 Excel 文件读取（{type(exc).__name__}），请确认是 .xlsx 格式。") from None
+    sheet = book["工作台账"] if "工作台账" in book.sheetnames else book.active
+    merged = set()
+    for area in sheet.merged_cells.ranges:
+        if area.max_col > area.min_col:
+            merged |= set(range(area.min_row, area.max_row + 1))
+    table = [(n, list(cells), n in merged) for n, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
+    return _ledger_rows(table, f"{name} 工作表“{sheet.title}”")
+
+
+def _csv_rows(content: bytes, name: str) -> list[LedgerRow]:
+    import csv
+
+    for encoding in ("utf-8-sig", "gb18030"):  # ours, or re-saved by Excel on a Chinese Windows
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DataError(f"{name}：无法识别文件编码，请另存为 UTF-8 或 .xlsx 后再导入。")
+    lines = list(csv.reader(text.splitlines()))
+    return _ledger_rows([(n, list(cells), False) for n, cells in enumerate(lines, start=1)], name)
+
+
+def ledger_task(plan: model.Plan, row: LedgerRow) -> model.Task:
+    """The task a ledger row names; a number like 1.1 only when no other id reads as the same number."""
+    if isinstance(row.id, float):
+        same = [t for t in plan.tasks if _ID_LIKE.match(t.id) and t.id.count(".") == 1 and float(t.id) == row.id]
+        if len(same) == 1:
+            return same[0]
+        if same:
+            ids = "、".join(t.id for t in same)
+            raise DataError(
+                f"{row.where}：序号是数字 {row.id:g}，可能是 {ids} 中的任何一项（表格软件把 1.10 存成了 1.1）。"
+                "请把“序号”列设为文本格式、改回原来的编号后再导入。"
+            )
+        raise DataError(f"{row.where}：序号 {row.id:g} 不是计划中的任务编号。")
+    task = plan.task(normalize_id(row.id))
+    if task is None:
+        raise DataError(f"{row.where}：序号“{row.id}”不是计划中的任务编号（任务编号如 1.1，可运行 anmin goals list --tasks 查看）。")
+    return task

@@ -54,11 +54,24 @@ def goals_list(
             help="按亮灯筛选:red/yellow/green/done/stale/closed(也可写 红灯、未更新、已销号)。",
         ),
     ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("--group", metavar="分组", help="按 unit(责任单位)、lead(牵头领导)或 owner(责任人)汇总，每组一行。"),
+    ] = None,
+    unreported: Annotated[
+        bool, typer.Option("--unreported", help="列出当月(或 --month 所指月份)未报送进展的任务，与月报的未按时报送一致。")
+    ] = False,
+    month: Annotated[
+        str | None, typer.Option("--month", metavar="年-月", help="与 --unreported 同用，如 2024-05(默认本月)。")
+    ] = None,
     as_of_day: AsOfOpt = None,
     as_json: JsonOpt = False,
     data: DataOpt = None,
 ) -> None:
     """列出重点工作的进度、序时进度和亮灯。"""
+    if group or unreported or month:
+        _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, tasks or any((goal, owner, status)))
+        return
     day = as_of(as_of_day)
     status_key = parse.parse_status(status) if status else None
     found = actions.overview(data_dir(ctx, data), day, goal)
@@ -74,6 +87,76 @@ def goals_list(
 
     render.configure(found.plan.settings.ambiguous_wide)
     render.print_table(render.goals_table(view, with_tasks=tasks or bool(owner or status)))
+    counts = views.due_counts(model.due_items((ts for gs in found.statuses for ts in gs.tasks), day, DUE_WITHIN))
+    hint = [f"{counts['due_tasks']}项任务{DUE_WITHIN}天内到期"] if counts["due_tasks"] else []
+    hint += [f"{counts['overdue_tasks']}项已逾期"] if counts["overdue_tasks"] else []
+    if hint:
+        out("，".join(hint) + "：anmin goals due")
+
+
+DUE_WITHIN = 15
+
+
+def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, filtered) -> None:
+    """`goals list --group …` and `goals list --unreported [--month …]`."""
+    from anmin_track.output import render
+
+    if group and unreported:
+        raise InputError("--group 与 --unreported 不能同时使用，请分两次运行。")
+    if filtered:
+        raise InputError("--group、--unreported 不能与 --tasks、--goal、--owner、--status 同时使用。")
+    if group:
+        if month:
+            raise InputError("--month 只能与 --unreported 同用。")
+        if group not in views.GROUP_FIELDS:
+            raise InputError(f"--group 的值 {group!r} 无效，可选：unit(责任单位)、lead(牵头领导)、owner(责任人)。")
+        day = as_of(as_of_day)
+        found = actions.overview(data_dir(ctx, data), day)
+        view = views.group_view(found.plan, found.statuses, day, group)
+        print_json(view) if as_json else render.print_table(render.group_table(view))
+        return
+    if as_of_day:
+        raise InputError("--unreported 按月份统计，请用 --month 年-月 代替 --as-of。")
+    if not unreported:
+        raise InputError("--month 只能与 --unreported 同用，如 anmin goals list --unreported --month 2024-05。")
+    today = date.today()
+    ym = parse.parse_month(month, "--month") if month else (today.year, today.month)
+    found_months = actions.unreported(data_dir(ctx, data), ym)
+    uview = views.unreported_view(found_months.plan, found_months.tasks, ym, found_months.start, found_months.end)
+    if as_json:
+        print_json(uview)
+    elif not uview["tasks"]:
+        out(f"{ym[0]}年{ym[1]}月应报送进展的任务都已报送。")
+    else:
+        render.print_table(render.unreported_table(uview))
+
+
+@goals_app.command("due", cls=AnminCommand)
+def goals_due(
+    ctx: typer.Context,
+    within: Annotated[
+        int, typer.Option("--within", min=0, metavar="天数", help=f"列出多少天内到期的任务和时间节点(默认 {DUE_WITHIN})。")
+    ] = DUE_WITHIN,
+    as_of_day: AsOfOpt = None,
+    as_json: JsonOpt = False,
+    data: DataOpt = None,
+) -> None:
+    """列出即将到期和已逾期未完成的任务与时间节点，最早到期的在前。"""
+    day = as_of(as_of_day)
+    found = actions.overview(data_dir(ctx, data), day)
+    items = model.due_items((ts for gs in found.statuses for ts in gs.tasks), day, within)
+    view = views.due_view(found.plan, items, day, within)
+    if as_json:
+        print_json(view)
+        return
+    if not items:
+        out(f"截至{cn_date(day)}，{within}天内没有到期的任务或时间节点，也没有逾期未完成的。")
+        return
+    from anmin_track.output import render
+
+    render.print_table(render.due_table(view))
+    counts = view["counts"]
+    out(f"共{len(items)}个节点：{counts['overdue_tasks']}项任务已逾期，{counts['due_tasks']}项任务{within}天内到期。")
 
 
 @goals_app.command("show", cls=AnminCommand)

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from anmin_track import actions, store
+from anmin_track import actions, parse, store
 from anmin_track.cli.app import app
-from anmin_track.cli.common import AsOfOpt, DataOpt, as_of, data_dir, out
-from anmin_track.cli.zh import AnminCommand
+from anmin_track.cli.common import AsOfOpt, ByOpt, DataOpt, as_of, author, data_dir, out, shown
+from anmin_track.cli.zh import AnminCommand, confirm
 from anmin_track.errors import InputError
 from anmin_track.text import cn_date, visible
 
@@ -93,3 +93,32 @@ def init(
         raise InputError("请写出新数据目录的位置,如 anmin init data。")
     plan_file = store.init_data_dir(Path(target))
     out(visible(f"已创建 {plan_file}。在其上一级目录运行 anmin 命令即可使用,或用 --data {target} 指定。", oneline=True))
+
+
+@app.command("import", cls=AnminCommand)
+def import_ledger(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="台账文件", help="anmin export 导出并填写过的台账(.xlsx 或 .csv)。")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接导入(供脚本使用)。")] = False,
+    by: ByOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """从填写过的台账读回牵头领导、责任单位、责任人(按序号对应任务)，确认后一次写入计划。"""
+    folder = data_dir(ctx, data)
+    path = Path(source)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"无法读取台账文件 {source}:{exc.strerror or exc}。") from None
+    rows = parse.read_ledger(content, path.name)
+    changes = actions.preview_import(folder, rows)
+    if not changes:
+        out(f"{visible(path.name, oneline=True)} 中 {len(rows)} 项任务的牵头领导、责任单位、责任人与计划一致，未作修改。")
+        return
+    out(f"将按 {visible(path.name, oneline=True)} 修改 {len({c.task for c in changes})} 项任务：")
+    for c in changes:
+        out(f"  {c.task} {visible(c.title, oneline=True)}  {c.label}：{shown(c.old)} → {shown(c.new)}")
+    if not yes and not confirm("确认导入?"):
+        raise InputError("未确认，没有修改计划。在脚本中使用时请加 --yes。")
+    done = actions.import_ledger(folder, rows, changes, path.name, author(ctx, by))
+    out(f"已导入 {len(done)} 处修改。查看：anmin goals list --group unit；撤销：anmin undo")

@@ -189,3 +189,114 @@ def change_view(entry) -> dict:
 
 def history_view(entries: list) -> dict:
     return {"schema": LOG_SCHEMA, "changes": [change_view(e) for e in entries]}
+
+
+# --------------------------------------------------------------------------- supervision (督办)
+
+GROUP_SCHEMA = "anmin.goals.group/1"
+DUE_SCHEMA = "anmin.goals.due/1"
+UNREPORTED_SCHEMA = "anmin.goals.unreported/1"
+#: What `goals list --group` groups by: the task field and its label.
+GROUP_FIELDS = {"unit": "责任单位", "lead": "牵头领导", "owner": "责任人"}
+UNCLAIMED = "待认领"
+
+
+def group_view(plan: model.Plan, statuses: list[model.GoalStatus], as_of: date, by: str) -> dict:
+    """One line per unit (or lead, or owner) in plan order, unclaimed tasks last.
+
+    ``progress`` is weighted by task weight, as a goal's is; ``overdue`` lists the tasks
+    past their 完成时限 and not done.
+    """
+    groups: dict[str, list[model.TaskStatus]] = {}
+    for gs in statuses:
+        for ts in gs.tasks:
+            groups.setdefault(str(getattr(ts.task, by)).strip(), []).append(ts)
+    if "" in groups:
+        groups[""] = groups.pop("")
+    lines = []
+    for name, tasks in groups.items():
+        counts = {light: 0 for light in model.LIGHTS} | {"stale": 0, "closed": 0}
+        for ts in tasks:
+            counts[ts.light] += 1
+            counts["stale"] += ts.stale
+            counts["closed"] += ts.closed
+        lines.append(
+            {
+                "name": name or UNCLAIMED,
+                "claimed": bool(name),
+                "tasks": [ts.task.id for ts in tasks],
+                "count": len(tasks),
+                "counts": counts,
+                "progress": _pct(model.weighted_mean((ts.progress, ts.task.weight) for ts in tasks)),
+                "expected": _pct(model.weighted_mean((ts.expected, ts.task.weight) for ts in tasks)),
+                "overdue": [ts.task.id for ts in tasks if ts.overdue],
+            }
+        )
+    return {
+        "schema": GROUP_SCHEMA,
+        "plan": plan_view(plan),
+        "as_of": as_of.isoformat(),
+        "group": by,
+        "group_label": GROUP_FIELDS[by],
+        "groups": lines,
+    }
+
+
+def due_item_view(item: model.DueItem) -> dict:
+    t = item.status.task
+    return {
+        "task": t.id,
+        "title": t.title,
+        "kind": "milestone" if item.milestone else "due",
+        "date": item.date.isoformat(),
+        "percent": item.percent,
+        "progress": _pct(item.status.progress),
+        "days_left": item.days_left,
+        "overdue": item.overdue,
+        "light": item.status.light,
+        "lead": t.lead,
+        "unit": t.unit,
+        "owner": t.owner,
+    }
+
+
+def due_counts(items: list[model.DueItem]) -> dict:
+    """Tasks with a deadline passed, and tasks (not among those) with one coming up."""
+    late = {i.status.task.id for i in items if i.overdue}
+    soon = {i.status.task.id for i in items} - late
+    return {"due_tasks": len(soon), "overdue_tasks": len(late)}
+
+
+def due_view(plan: model.Plan, items: list[model.DueItem], as_of: date, within: int) -> dict:
+    return {
+        "schema": DUE_SCHEMA,
+        "plan": plan_view(plan),
+        "as_of": as_of.isoformat(),
+        "within": within,
+        "counts": due_counts(items),
+        "items": [due_item_view(i) for i in items],
+    }
+
+
+def unreported_view(
+    plan: model.Plan, tasks: list[model.TaskStatus], ym: tuple[int, int], start: date, end: date
+) -> dict:
+    return {
+        "schema": UNREPORTED_SCHEMA,
+        "plan": plan_view(plan),
+        "month": f"{ym[0]:04d}-{ym[1]:02d}",
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "tasks": [
+            {
+                "id": ts.task.id,
+                "title": ts.task.title,
+                "lead": ts.task.lead,
+                "unit": ts.task.unit,
+                "owner": ts.task.owner,
+                "progress": _pct(ts.progress),
+                "last_update": _iso(ts.latest.date if ts.latest else None),
+            }
+            for ts in tasks
+        ],
+    }

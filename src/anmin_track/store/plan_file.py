@@ -56,7 +56,7 @@ def _settings(table: dict, check: Checker) -> model.Settings:
     line = next((no for no, name, arr in check.lines.headers if name == "settings" and not arr), None)
     if not check.table(table, fields.SETTINGS, "[settings] ", line):
         return model.Settings()
-    settings = model.Settings(**table)
+    settings = model.Settings(**(table | {"units": tuple(u.strip() for u in table.get("units", ()))}))
     if not 0 <= settings.yellow_behind < settings.red_behind <= 100:
         check.add(line, "[settings] 应满足 0 ≤ yellow_behind < red_behind ≤ 100")
     if settings.stale_days < 1:
@@ -227,7 +227,8 @@ def dump_plan(plan: model.Plan) -> bytes:
         section(
             "[settings]",
             {"yellow_behind": s.yellow_behind, "red_behind": s.red_behind, "stale_days": s.stale_days}
-            | ({"ambiguous_wide": True} if s.ambiguous_wide else {}),
+            | ({"ambiguous_wide": True} if s.ambiguous_wide else {})
+            | ({"units": list(s.units)} if s.units else {}),
         ),
     ]
     for goal in plan.goals:
