@@ -37,6 +37,7 @@ PLAN_ROOT = _table(
     Field("plan", TABLE, True, "计划信息"),
     Field("settings", TABLE, False, "设置"),
     Field("goals", TABLE_LIST, True, "重点工作"),
+    Field("report", TABLE, False, "公文设置"),
 )
 PLAN = _table(
     Field("org", TEXT, True, "单位"),
@@ -50,9 +51,14 @@ SETTINGS = _table(
     Field("red_behind", NUMBER, False, "红灯阈值"),
     Field("stale_days", INT, False, "未报送天数"),
 )
+REPORT = _table(
+    Field("addressee", TEXT, False, "主送机关"),
+    Field("doc_number", TEXT, False, "发文字号"),
+)
 GOAL = _table(
     Field("id", TEXT, True, "编号"),
     Field("title", TEXT, True, "标题"),
+    Field("source", TEXT, False, "依据(原文)"),
     Field("tasks", TABLE_LIST, False, "重点任务"),
 )
 TASK = _table(
