@@ -10,13 +10,17 @@ from anmin_track import model, store
 CST = timezone(timedelta(hours=8))
 
 PLAN = """\
-schema = 1
+schema = 2
 
 [plan]
 org = "安民乡"
 issuer = "安民乡人民政府"
 year = 2024
 title = "2024年工作思路要点"
+
+[report]
+addressee = "县委办、县府办"
+doc_number = "安民〔{year}〕{n}号"
 
 [settings]
 yellow_behind = 10
@@ -40,6 +44,7 @@ baseline = 9
 name = "红色讲解员"
 unit = "名"
 baseline = 20
+baseline_text = "培养红色讲解员20余名"
 
 [[goals.tasks]]
 id = "1.2"
@@ -75,6 +80,8 @@ unit = "户"
 [[goals.tasks]]
 id = "2.2"
 title = "加大反电信诈骗工作力度"
+lead = "张伟"
+unit = "乡综治办"
 start = 2024-03-01
 due = 2024-06-30
 
@@ -85,6 +92,7 @@ title = "推进交通、生产、食品等重点领域治理"
 [[goals.tasks]]
 id = "2.4"
 title = "做足支持安民的社会力量宣传"
+unit = "乡党政办"
 """
 
 

@@ -364,12 +364,17 @@ class MonthData:
     plan: model.Plan
     records: list[model.Record]
     before: dict[str, model.Record]
+    #: Each task's latest non-empty 存在问题 / 下步计划 up to the month's end.
+    texts: dict[str, model.LatestTexts]
 
 
 def month_data(data: store.DataDir, ym: tuple[int, int]) -> MonthData:
+    import calendar
+
     plan = store.load_plan(data)
     records, before = store.month_report_records(data, plan, ym)
-    return MonthData(plan, records, before)
+    end = date(ym[0], ym[1], calendar.monthrange(*ym)[1])
+    return MonthData(plan, records, before, store.latest_texts(data, plan, end))
 
 
 @dataclass(frozen=True)

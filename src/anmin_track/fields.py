@@ -38,6 +38,7 @@ PLAN_ROOT = _table(
     Field("plan", TABLE, True, "计划信息"),
     Field("settings", TABLE, False, "设置"),
     Field("goals", TABLE_LIST, True, "重点工作"),
+    Field("report", TABLE, False, "公文设置"),
 )
 PLAN = _table(
     Field("org", TEXT, True, "单位"),
@@ -53,9 +54,14 @@ SETTINGS = _table(
     Field("ambiguous_wide", BOOL, False, "按宽字符显示“”—…等符号"),
     Field("units", TEXT_LIST, False, "责任单位名单"),
 )
+REPORT = _table(
+    Field("addressee", TEXT, False, "主送机关"),
+    Field("doc_number", TEXT, False, "发文字号"),
+)
 GOAL = _table(
     Field("id", TEXT, True, "编号"),
     Field("title", TEXT, True, "标题"),
+    Field("source", TEXT, False, "依据(原文)"),
     Field("tasks", TABLE_LIST, False, "重点任务"),
 )
 TASK = _table(

@@ -13,6 +13,10 @@ from datetime import date, datetime
 from itertools import pairwise
 
 SCHEMA = 1
+#: goals.toml: 2 added ``[report]`` and goal ``source``; schema 1 plans are still read.
+PLAN_SCHEMA = 2
+#: What staff record as 存在问题 to say an earlier problem is solved; it is not carried forward.
+PROBLEM_CLEARED = ("无", "已解决", "没有", "暂无")
 
 DONE, GREEN, YELLOW, RED = "done", "green", "yellow", "red"
 LIGHTS = (DONE, GREEN, YELLOW, RED)
@@ -88,6 +92,18 @@ class Goal:
     id: str
     title: str
     tasks: tuple[Task, ...] = ()
+    #: The seed's lead sentence of this goal (依据原文).
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """``[report]`` in goals.toml: the 公文 frame of the documents the office submits."""
+
+    #: 主送机关, e.g. 县委办、县府办 (the trailing ：is added); empty: no addressee line.
+    addressee: str = ""
+    #: 发文字号 pattern with ``{year}`` and ``{n}``, e.g. 安民〔{year}〕{n}号; empty: none.
+    doc_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,7 @@ class Plan:
     source: str = ""
     settings: Settings = field(default_factory=Settings)
     goals: tuple[Goal, ...] = ()
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     @property
     def tasks(self) -> list[Task]:
@@ -305,6 +322,40 @@ def latest_by_task(records: Iterable[Record], as_of: date | None = None) -> dict
         if current is None or r.sort_key >= current.sort_key:
             latest[r.task] = r
     return latest
+
+
+def problem_cleared(text: str) -> bool:
+    """``--problem 无`` (or 已解决): the record says the earlier 存在问题 is gone."""
+    return text.strip().rstrip("。.!！") in PROBLEM_CLEARED
+
+
+@dataclass(frozen=True)
+class LatestTexts:
+    """A task's latest non-empty 存在问题 and 下步计划 up to a day (the records that hold them).
+
+    ``problem`` is None when none was reported or the latest one was cleared (``无``/``已解决``).
+    """
+
+    problem: Record | None = None
+    next: Record | None = None
+
+
+def latest_texts(records: Iterable[Record], as_of: date) -> dict[str, LatestTexts]:
+    """Each task's :class:`LatestTexts` from ``records`` dated on or before ``as_of``."""
+    problems: dict[str, Record] = {}
+    plans: dict[str, Record] = {}
+    for r in sorted((r for r in records if r.date <= as_of), key=lambda r: r.sort_key):
+        if r.problem.strip():
+            problems[r.task] = r
+        if r.next.strip():
+            plans[r.task] = r
+    out = {}
+    for tid in problems.keys() | plans.keys():
+        problem = problems.get(tid)
+        if problem is not None and problem_cleared(problem.problem):
+            problem = None
+        out[tid] = LatestTexts(problem=problem, next=plans.get(tid))
+    return out
 
 
 # --------------------------------------------------------------------------- changing the plan (pure)

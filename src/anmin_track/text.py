@@ -318,3 +318,38 @@ def protect_streams(*streams) -> None:
             reconfigure(errors=ENCODE_ERRORS)
         except (OSError, ValueError):  # a closed or detached stream: leave it as it is
             continue
+
+
+# --------------------------------------------------------------------------- text in documents (reports, notices)
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef\u201c\u201d\u2018\u2019"
+_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）"}
+_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}]) *([,;:]) *|(?<![\w/]) *([,;:]) *(?=[{_CJK}])")
+_PARENS = re.compile(r"\(([^()\n]*)\)")
+_HAS_CJK = re.compile(f"[{_CJK}]")
+
+
+def cn_punctuation(text: str) -> str:
+    """Half-width ``, ; : ( )`` next to Chinese text written full-width (``1,000`` and ``a:b`` stay)."""
+
+    def comma(m: re.Match) -> str:
+        return _HALF_TO_FULL[m.group(1) or m.group(2)]
+
+    def parens(m: re.Match) -> str:
+        before = m.string[m.start() - 1 : m.start()]
+        if _HAS_CJK.search(m.group(1)) or _HAS_CJK.match(before):
+            return f"（{m.group(1)}）"
+        return m.group()
+
+    text = _PUNCT_NEAR_CJK.sub(comma, text)
+    return _PARENS.sub(parens, text)
+
+
+def document_text(text: str) -> str:
+    """Data text as a document shows it: terminal codes and control characters removed (not
+    escaped: a printed page has no use for ``\\x1b``), tabs as spaces, punctuation full-width
+    next to Chinese. Newlines are kept for the caller to join."""
+    text = _ANSI.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _UNSAFE.sub("", text).replace("\t", " ")
+    return cn_punctuation(text)

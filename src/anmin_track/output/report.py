@@ -1,11 +1,13 @@
-"""The monthly report (月报): one data structure, rendered as plain text, Markdown or JSON.
+"""The monthly report (月报): the data (``MonthlyReport``), one document (``monthly_document``).
 
-Pure: ``build_monthly`` takes the plan, the month's records and each task's latest
-record before the month, and evaluates everything as of the month's last day. It reads
-no file and no clock, so a past month's report never changes when later months are
-recorded. Text follows the layout of a government work report: headings numbered
-``一、`` → ``（一）`` → ``1.`` → ``（1）`` (GB/T 15834), full-width punctuation, dates
-without leading zeros, body paragraphs indented by two full-width spaces.
+Pure: ``build_monthly`` takes the plan, the month's records, each task's latest record
+before the month and each task's latest 存在问题/下步计划 up to the month's end, and
+evaluates everything as of the month's last day. It reads no file and no clock (the
+signing date is passed in), so a past month's report never changes when later months
+are recorded. ``monthly_document`` words it as a 公文 (a ``Document``), which
+``render_text``, ``render_markdown`` and ``output.docx.render_docx`` lay out; ``to_json``
+gives the data. Headings ``一、`` → ``（一）`` → ``1.`` → ``（1）`` (GB/T 15834),
+full-width punctuation, dates without leading zeros.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from anmin_track import model
-from anmin_track.text import cn_date, pct, percent, visible
+from anmin_track.output.document import Block, Document
+from anmin_track.text import cn_date, document_text, pct, percent
 
-SCHEMA = "anmin.report.monthly/1"
+SCHEMA = "anmin.report.monthly/2"
 INDENT = "\u3000\u3000"  # 首行缩进两字
 CN_NUMBERS = "一二三四五六七八九十"
 _END_PUNCT = tuple("。！？；….!?;")
@@ -34,6 +37,7 @@ class MetricValue:
     unit: str
     value: float
     baseline: float | None
+    baseline_text: str = ""  # the seed's wording of the baseline (``培养红色讲解员20余名``)
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,25 @@ class TaskLine:
     closed: bool  # 已销号 (done and closed after review)
     missed: model.Milestone | None  # the elapsed 时间节点 whose percent is not reached
     last_update: date | None
-    problem: str  # 存在问题 of the latest record as of the month's end
+    problem: str  # the latest non-empty 存在问题 up to the month's end ("" when none or cleared)
     problem_date: date | None
-    next_plan: str  # the month's latest non-empty 下步计划
+    next_plan: str  # the latest non-empty 下步计划 up to the month's end
+    next_date: date | None
     entries: tuple[RecordLine, ...]
+    lead: str = ""  # 牵头领导
+    unit: str = ""  # 责任单位
+    owner: str = ""  # 责任人
+    started: bool = True  # the task had started by the month's end
+    done_before: bool = False  # already done at the end of the previous month
+
+    @property
+    def missing(self) -> bool:
+        """未按时报送: started by the period's end, not done at its start, no record dated in it."""
+        return self.started and not self.done_before and not self.entries
+
+    @property
+    def never_reported(self) -> bool:
+        return self.last_update is None
 
     @property
     def behind(self) -> float:
@@ -98,6 +117,9 @@ class MonthlyReport:
     counts: Mapping[str, int]
     goals: tuple[GoalLine, ...]
     problems: tuple[str, ...]  # ids of yellow/red/stale tasks, worst first
+    signed: date | None = None  # 成文日期 (default: the month's last day)
+    addressee: str = ""
+    doc_number: str = ""  # the 发文字号 pattern of [report]
 
     @property
     def period_end(self) -> date:
@@ -121,7 +143,15 @@ class MonthlyReport:
 
     @property
     def title(self) -> str:
-        return f"{self.org}{self.plan_title}推进情况月报"
+        return f"{self.org}关于{self.period}重点工作推进情况的报告"
+
+    @property
+    def signing_date(self) -> date:
+        return self.signed or self.period_end
+
+    @property
+    def missing(self) -> list[TaskLine]:
+        return [t for t in self.tasks if t.missing]
 
     @property
     def period(self) -> str:
@@ -143,12 +173,20 @@ def previous_month_end(year: int, month: int) -> date:
 
 
 def build_monthly(
-    plan: model.Plan, month_records: Iterable[model.Record], before: Mapping[str, model.Record], ym: tuple[int, int]
+    plan: model.Plan,
+    month_records: Iterable[model.Record],
+    before: Mapping[str, model.Record],
+    ym: tuple[int, int],
+    texts: Mapping[str, model.LatestTexts] | None = None,
+    *,
+    signed: date | None = None,
 ) -> MonthlyReport:
     """The report for month ``ym``.
 
     ``month_records``: records dated in the month (others are ignored);
-    ``before``: each task's latest record dated before the month.
+    ``before``: each task's latest record dated before the month;
+    ``texts``: each task's latest non-empty 存在问题/下步计划 up to the month's end
+    (``store.latest_texts``); without it, only ``before`` and the month are looked at.
     """
     year, month = ym
     end, prev_end = month_end(year, month), previous_month_end(year, month)
@@ -157,9 +195,11 @@ def build_monthly(
     )
     before = {tid: r for tid, r in before.items() if r.date <= prev_end}
     latest = model.latest_by_task([*before.values(), *mine], end)
+    if texts is None:
+        texts = model.latest_texts([*before.values(), *mine], end)
     now = model.plan_status(plan, latest, end)
     then = {gs.goal.id: gs for gs in model.plan_status(plan, before, prev_end)}
-    goals = tuple(_goal_line(gs, then[gs.goal.id], mine) for gs in now)
+    goals = tuple(_goal_line(gs, then[gs.goal.id], mine, texts, end) for gs in now)
     tasks = [t for g in goals for t in g.tasks]
     weights = {t.id: t.weight for t in plan.tasks}
     return MonthlyReport(
@@ -176,12 +216,24 @@ def build_monthly(
         counts={key: sum(gs.counts[key] for gs in now) for key in (*model.LIGHTS, "stale", "closed")},
         goals=goals,
         problems=tuple(t.id for t in sorted(_problem_tasks(tasks), key=_severity)),
+        signed=signed,
+        addressee=plan.report.addressee,
+        doc_number=plan.report.doc_number,
     )
 
 
-def _goal_line(gs: model.GoalStatus, then: model.GoalStatus, mine: list[model.Record]) -> GoalLine:
-    previous = {ts.task.id: ts.progress for ts in then.tasks}
-    tasks = tuple(_task_line(ts, previous[ts.task.id], [r for r in mine if r.task == ts.task.id]) for ts in gs.tasks)
+def _goal_line(
+    gs: model.GoalStatus,
+    then: model.GoalStatus,
+    mine: list[model.Record],
+    texts: Mapping[str, model.LatestTexts],
+    end: date,
+) -> GoalLine:
+    previous = {ts.task.id: ts for ts in then.tasks}
+    tasks = tuple(
+        _task_line(ts, previous[ts.task.id], [r for r in mine if r.task == ts.task.id], texts.get(ts.task.id), end)
+        for ts in gs.tasks
+    )
     return GoalLine(
         id=gs.goal.id,
         title=gs.goal.title,
@@ -193,14 +245,17 @@ def _goal_line(gs: model.GoalStatus, then: model.GoalStatus, mine: list[model.Re
     )
 
 
-def _task_line(ts: model.TaskStatus, previous: float, mine: list[model.Record]) -> TaskLine:
+def _task_line(
+    ts: model.TaskStatus, then: model.TaskStatus, mine: list[model.Record], texts: model.LatestTexts | None, end: date
+) -> TaskLine:
     latest = ts.latest
-    plans = [r.next for r in mine if r.next.strip()]
+    texts = texts or model.LatestTexts()
+    problem, plan = texts.problem, texts.next
     return TaskLine(
         id=ts.task.id,
         title=ts.task.title,
         progress=ts.progress,
-        previous=previous,
+        previous=then.progress,
         expected=ts.expected,
         light=ts.light,
         stale=ts.stale,
@@ -208,10 +263,16 @@ def _task_line(ts: model.TaskStatus, previous: float, mine: list[model.Record]) 
         closed=ts.closed,
         missed=ts.missed,
         last_update=latest.date if latest else None,
-        problem=latest.problem if latest else "",
-        problem_date=latest.date if latest and latest.problem.strip() else None,
-        next_plan=plans[-1] if plans else "",
+        problem=problem.problem if problem else "",
+        problem_date=problem.date if problem else None,
+        next_plan=plan.next if plan else "",
+        next_date=plan.date if plan else None,
         entries=tuple(_record_line(ts.task, r) for r in mine),
+        lead=ts.task.lead,
+        unit=ts.task.unit,
+        owner=ts.task.owner,
+        started=ts.task.start <= end,
+        done_before=then.light == model.DONE,
     )
 
 
@@ -219,7 +280,7 @@ def _record_line(task: model.Task, r: model.Record) -> RecordLine:
     metrics = []
     for m in task.metrics:  # in the plan's order
         if m.name in r.metrics:
-            metrics.append(MetricValue(name=m.name, unit=m.unit, value=r.metrics[m.name], baseline=m.baseline))
+            metrics.append(MetricValue(m.name, m.unit, r.metrics[m.name], m.baseline, m.baseline_text))
     return RecordLine(
         date=r.date, progress=r.progress, note=r.note, problem=r.problem, next=r.next, by=r.by, metrics=tuple(metrics)
     )
@@ -234,7 +295,7 @@ def _severity(t: TaskLine) -> tuple:
     return (model.SEVERITY[t.light], not t.stale, -round(t.behind, 6))
 
 
-# --------------------------------------------------------------------------- wording shared by text and Markdown
+# --------------------------------------------------------------------------- wording
 
 
 def _points(now: float, before: float) -> int:
@@ -245,16 +306,37 @@ def _points(now: float, before: float) -> int:
 def _change_words(now: float, before: float) -> str:
     diff = _points(now, before)
     if diff > 0:
-        return f"较上月提高{diff}个百分点"
+        return f"较上月末提高{diff}个百分点"
     if diff < 0:
-        return f"较上月下降{-diff}个百分点"
-    return "与上月持平"
+        return f"较上月末下降{-diff}个百分点"
+    return "与上月末持平"
+
+
+def _against_expected(progress: float, expected: float) -> str:
+    """`低于序时进度（46%）13个百分点` / 高于 / 与序时进度（46%）持平."""
+    diff = percent(progress) - percent(expected)
+    if diff < 0:
+        return f"低于序时进度（{pct(expected)}）{-diff}个百分点"
+    if diff > 0:
+        return f"高于序时进度（{pct(expected)}）{diff}个百分点"
+    return f"与序时进度（{pct(expected)}）持平"
 
 
 def _number(value: float) -> str:
     if float(value).is_integer():
         return str(int(value))
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def baseline_words(m: MetricValue | model.Metric) -> str:
+    """The 2023 figure as the seed states it: `20余名` when the seed says 20余名, else `20名`."""
+    if m.baseline is None:
+        return ""
+    figure = _number(m.baseline)
+    found = re.search(rf"(约|近|超过|逾)?{re.escape(figure)}(余|多)?{re.escape(m.unit)}", m.baseline_text)
+    if found:
+        return found.group()
+    return f"{figure}{m.unit}"
 
 
 def metric_text(m: MetricValue, baseline_year: int) -> str:
@@ -266,141 +348,276 @@ def metric_text(m: MetricValue, baseline_year: int) -> str:
     """
     text = f"{m.name}{_number(m.value)}{m.unit}"
     if m.baseline is not None:
-        text += f"（{baseline_year}年为{_number(m.baseline)}{m.unit}）"
+        text += f"（{baseline_year}年为{baseline_words(m)}）"
     return text
 
 
+def clean(text: str) -> str:
+    """Data text in one line of a document: control characters removed, lines joined with
+    full-width punctuation, no end punctuation (the caller adds what the sentence needs)."""
+    lines = [line.strip() for line in document_text(text).split("\n") if line.strip()]
+    joined = ""
+    for line in lines:
+        if joined and not joined.endswith(_JOINERS):
+            joined += "，"
+        joined += line
+    return joined.rstrip("。；，,;.").strip()
+
+
+_JOINERS = tuple("。；，：！？、")
+
+
 def _sentence(text: str) -> str:
-    """Data text made safe for a file, trimmed, ending in a full stop."""
-    text = visible(text.replace("\r\n", "\n")).strip()
-    lines = [line.rstrip() for line in text.split("\n") if line.strip()]
-    text = "\n".join(lines)
+    """Data text as a sentence ending in a full stop (``""`` stays empty)."""
+    text = clean(text)
     return text if not text or text.endswith(_END_PUNCT) else text + "。"
 
 
-def _stale_words(t: TaskLine, stale_days: int) -> str:
+def _day(d: date, period_year: int) -> str:
+    return f"{d.month}月{d.day}日" if d.year == period_year else cn_date(d)
+
+
+def _who(t: TaskLine) -> str:
+    """`（责任单位：乡综治办；牵头领导：张三）`, or nothing when the plan names neither."""
+    parts = [
+        f"{label}：{clean(value)}" for label, value in (("责任单位", t.unit), ("牵头领导", t.lead)) if value.strip()
+    ]
+    return f"（{'；'.join(parts)}）" if parts else ""
+
+
+def _silence(t: TaskLine, r: MonthlyReport) -> str:
+    """Why a task has nothing this month: never reported, or since when."""
     if t.last_update is None:
-        return "尚未报送任何进展"
-    return f"最近一次报送为{cn_date(t.last_update)}，已超过{stale_days}天未更新"
+        return "尚未报送过进展"
+    return f"自{_day(t.last_update, r.year)}以来未报送进展"
 
 
-def _light_words(t: TaskLine, stale_days: int) -> str:
-    words = (model.CLOSED_LABEL if t.closed else model.LIGHT_LABELS[t.light]) + ("（已逾期）" if t.overdue else "")
-    words += "（未达到时间节点要求）" if t.missed else ""
-    return words + (f"，{_stale_words(t, stale_days)}" if t.stale else "")
+def _light(t: TaskLine) -> str:
+    if t.closed:
+        return model.CLOSED_LABEL
+    if t.light == model.DONE:
+        return "已完成"
+    words = "亮" + model.LIGHT_LABELS[t.light] + ("（已逾期）" if t.overdue else "")
+    return words + ("（未达到时间节点要求）" if t.missed else "")
+
+
+def _counts(r: MonthlyReport) -> str:
+    c = r.counts
+    closed = f"（其中已销号{c['closed']}项）" if c["closed"] else ""
+    text = f"已完成{c[model.DONE]}项{closed}，亮绿灯{c[model.GREEN]}项、黄灯{c[model.YELLOW]}项、红灯{c[model.RED]}项"
+    stale = [t for t in r.tasks if t.stale]
+    never = sum(1 for t in stale if t.never_reported)
+    stopped = len(stale) - never
+    parts = []
+    if never:
+        parts.append(f"尚未报送过进展的{never}项")
+    if stopped:
+        parts.append(f"超过{r.stale_days}天未报送进展的{stopped}项")
+    if parts:
+        text += f"；其中{'，'.join(parts)}（已计入上述亮灯数）"
+    return text + "。"
 
 
 def _overview(r: MonthlyReport) -> list[str]:
-    c = r.counts
     lines = []
     if not r.in_plan_year:
         lines.append(f"{r.period}不在{r.plan_title}的计划年度（{r.plan_year}年）内，以下情况按该月末评估，仅供参考。")
-    closed = f"（其中已销号{c['closed']}项）" if c["closed"] else ""
     lines.append(
-        f"{r.plan_title}共{len(r.goals)}项重点工作、{len(r.tasks)}项重点任务。截至{cn_date(r.period_end)}，"
-        f"已完成{c[model.DONE]}项{closed}，绿灯{c[model.GREEN]}项，黄灯{c[model.YELLOW]}项，红灯{c[model.RED]}项；"
-        f"超过{r.stale_days}天未更新进展的{c['stale']}项。"
+        f"{clean(r.plan_title)}共{len(r.goals)}项重点工作、{len(r.tasks)}项重点任务。"
+        f"截至{cn_date(r.period_end)}，{_counts(r)}"
     )
-    behind = percent(r.expected) - percent(r.progress)
-    gap = f"落后序时进度{behind}个百分点" if behind > 0 else "达到序时进度要求"
-    lines.append(f"总体进度{pct(r.progress)}，{_change_words(r.progress, r.previous)}；序时进度{pct(r.expected)}，{gap}。")
-    if r.entry_count:
-        lines.append(f"本月共有{r.reported_count}项任务报送进展记录{r.entry_count}条。")
+    lines.append(
+        f"重点任务平均完成进度{pct(r.progress)}，{_change_words(r.progress, r.previous)}，"
+        f"{_against_expected(r.progress, r.expected)}。"
+    )
+    missing = r.missing
+    if missing:
+        names = "；".join(f"{clean(t.title)}{_who(t)}" for t in missing)
+        lines.append(f"本月未报送进展的任务{len(missing)}项：{names}。")
     else:
-        lines.append("本月各项任务均未报送进展。")
+        lines.append("本月各项在办任务均已报送进展。")
     return lines
 
 
 def _goal_summary(g: GoalLine) -> str:
+    light = "已全部完成" if g.light == model.DONE else "亮" + model.LIGHT_LABELS[g.light]
     return (
-        f"进度{pct(g.progress)}，{_change_words(g.progress, g.previous)}，序时进度{pct(g.expected)}，"
-        f"{model.LIGHT_LABELS[g.light]}。"
+        f"平均完成进度{pct(g.progress)}，{_change_words(g.progress, g.previous)}，"
+        f"{_against_expected(g.progress, g.expected)}，{light}。"
     )
 
 
-def _task_summary(t: TaskLine, stale_days: int) -> str:
+def _task_summary(t: TaskLine, r: MonthlyReport) -> str:
+    if t.light == model.DONE and t.last_update is not None:
+        closed = "，已销号" if t.closed else ""
+        return f"{_who(t)}该项任务已于{_day(t.last_update, r.year)}完成{closed}。".lstrip()
     return (
-        f"进度{pct(t.progress)}，{_change_words(t.progress, t.previous)}，序时进度{pct(t.expected)}，"
-        f"{_light_words(t, stale_days)}。"
+        f"{_who(t)}完成进度{pct(t.progress)}，{_change_words(t.progress, t.previous)}，"
+        f"{_against_expected(t.progress, t.expected)}，{_light(t)}。"
     )
 
 
 def _entry_text(e: RecordLine, baseline_year: int) -> str:
-    """`5月28日，进度45%。完成……。红色现场教学点10处（2023年为9处）。`"""
-    note = _sentence(e.note) or "未填写进展情况。"
-    metrics = "，".join(metric_text(m, baseline_year) for m in e.metrics)
-    return f"{e.date.month}月{e.date.day}日，进度{e.progress}%。{note}" + (f"{metrics}。" if metrics else "")
+    """One record as one sentence: `5月28日，完成……，红色讲解员23名（2023年为20余名），进度达到45%。`"""
+    note = clean(e.note)
+    metrics = [
+        metric_text(m, baseline_year)
+        for m in e.metrics
+        if f"{_number(m.value)}{m.unit}" not in note  # the note already says it
+    ]
+    parts = [f"{e.date.month}月{e.date.day}日", *([note] if note else []), *metrics, f"进度达到{e.progress}%"]
+    return "，".join(parts) + "。"
 
 
-def _problem_text(t: TaskLine, r: MonthlyReport) -> str:
+def _quiet(g: GoalLine, r: MonthlyReport) -> str:
+    """One sentence for the goal's tasks with nothing this month; a shared 序时进度 is said once."""
+    quiet = [t for t in g.tasks if not t.entries]
+    ongoing = [t for t in quiet if t.light != model.DONE and t.started]
+    shared = len(ongoing) > 1 and len({percent(t.expected) for t in ongoing}) == 1
+    items = []
+    for t in quiet:
+        title = clean(t.title)
+        if t.light == model.DONE:
+            items.append(f"{title}已于{_day(t.last_update, r.year)}完成" if t.last_update else f"{title}已完成")
+        elif not t.started:
+            items.append(f"{title}尚未到开始时间，{_light(t)}")
+        else:
+            expected = "" if shared else f"，序时进度{pct(t.expected)}"
+            items.append(f"{title}{_who(t)}完成进度{pct(t.progress)}{expected}，{_light(t)}，{_silence(t, r)}")
+    tail = f"以上任务序时进度均为{pct(ongoing[0].expected)}。" if shared else ""
+    return "本月无新进展：" + "；".join(items) + "。" + tail
+
+
+def _problems_behind(r: MonthlyReport) -> list[TaskLine]:
+    return [r.task(tid) for tid in r.problems if r.task(tid).light in (model.RED, model.YELLOW)]
+
+
+def _behind_text(t: TaskLine, r: MonthlyReport) -> str:
     behind = percent(t.expected) - percent(t.progress)
-    state = [model.LIGHT_LABELS[t.light] + ("（已逾期）" if t.overdue else ""), f"进度{pct(t.progress)}"]
+    state = [_light(t), f"完成进度{pct(t.progress)}"]
     if behind > 0:
         state.append(f"落后序时进度{behind}个百分点")
     if t.stale:
-        state.append(_stale_words(t, r.stale_days))
-    problem = _sentence(t.problem)
-    if t.last_update is None:
-        said = ""
-    elif not problem:
-        said = "未填报存在问题。"
-    elif t.problem_date and (t.problem_date.year, t.problem_date.month) != (r.year, r.month):
-        said = f"存在问题（{cn_date(t.problem_date)}报送）：{problem}"
-    else:
-        said = f"存在问题：{problem}"
-    return "，".join(state) + "。" + said
+        state.append(_silence(t, r))
+    return f"{clean(t.title)}{_who(t)}：" + "，".join(state) + "。"
+
+
+def _reported_problem(t: TaskLine, r: MonthlyReport) -> str:
+    assert t.problem_date is not None
+    return f"{clean(t.title)}：{clean(t.problem)}（{_day(t.problem_date, r.year)}报送）。"
+
+
+def _missing_text(t: TaskLine, r: MonthlyReport) -> str:
+    return f"{clean(t.title)}{_who(t)}：{_silence(t, r)}。"
+
+
+def _next_text(t: TaskLine, r: MonthlyReport) -> str:
+    if not t.next_plan.strip() or t.next_date is None:
+        return f"{clean(t.title)}：（未填报下步计划）"
+    older = t.next_date < date(r.year, r.month, 1)
+    when = f"（{_day(t.next_date, r.year)}报送）" if older else ""
+    return f"{clean(t.title)}：{clean(t.next_plan)}{when}。"
 
 
 def _planned(r: MonthlyReport) -> list[tuple[GoalLine, list[TaskLine]]]:
-    """Goals with this month's 下步计划, numbered anew in 四 (goals without plans are left out)."""
-    planned = [(g, [t for t in g.tasks if t.next_plan.strip()]) for g in r.goals]
+    """Per goal, the tasks in 四: open tasks with a 下步计划, and every red or yellow task (numbered anew)."""
+    planned = [
+        (
+            g,
+            [
+                t
+                for t in g.tasks
+                if t.light in (model.RED, model.YELLOW) or (t.light != model.DONE and t.next_plan.strip())
+            ],
+        )
+        for g in r.goals
+    ]
     return [(g, tasks) for g, tasks in planned if tasks]
 
 
-# --------------------------------------------------------------------------- plain text
+# --------------------------------------------------------------------------- the document
 
 
-def _paragraph(text: str, first: str = "", hang: str = INDENT * 2) -> list[str]:
-    """A body paragraph: first line indented two characters, later lines of multi-line data text further."""
-    lines = text.split("\n")
-    return [INDENT + first + lines[0], *(hang + line for line in lines[1:])]
+def doc_number(pattern: str, year: int, n: int | None) -> str:
+    """The 发文字号 from the ``[report]`` pattern; without a number, a gap for the office to fill in."""
+    if not pattern:
+        return ""
+    return pattern.format(year=year, n=n if n is not None else "\u3000\u3000")
 
 
-def render_text(r: MonthlyReport) -> str:
-    out = [r.title, f"（{r.period}）", ""]
-    out.append(INDENT + "一、总体情况")
-    for line in _overview(r):
-        out += _paragraph(line)
-    out += ["", INDENT + "二、分项推进情况"]
+def monthly_document(r: MonthlyReport, number: int | None = None) -> Document:
+    """The report as a 公文: 标题, 主送机关, 正文 (一 to 四), 特此报告。, 落款."""
+    b: list[Block] = []
+    if r.doc_number:
+        b.append(Block("doc_number", doc_number(r.doc_number, r.signing_date.year, number)))
+    b.append(Block("title", r.title))
+    if r.addressee.strip():
+        b.append(Block("addressee", clean(r.addressee).rstrip("：:") + "："))
+    b.append(Block("para", f"现将我乡{r.period}重点工作推进情况报告如下："))
+    b.append(Block("h1", "总体情况", "一、"))
+    b += [Block("para", line) for line in _overview(r)]
+    b.append(Block("h1", "分项推进情况", "二、"))
     for gi, g in enumerate(r.goals):
-        out.append(f"{INDENT}（{CN_NUMBERS[gi]}）{g.title}")
-        out += _paragraph(_goal_summary(g))
-        for ti, t in enumerate(g.tasks, 1):
-            out.append(f"{INDENT}{ti}.{t.title}")
-            out += _paragraph(_task_summary(t, r.stale_days))
-            if not t.entries:
-                out += _paragraph("本月未报送进展。")
-            for ei, e in enumerate(t.entries, 1):
-                out += _paragraph(_entry_text(e, r.plan_year - 1), first=f"（{ei}）")
-    out += ["", INDENT + "三、存在问题"]
-    if not r.problems:
-        out += _paragraph("本月各项任务均无黄灯、红灯或未更新情况。")
-    for pi, tid in enumerate(r.problems, 1):
-        t = r.task(tid)
-        out += _paragraph(f"{t.title}：{_problem_text(t, r)}", first=f"{pi}.")
-    out += ["", INDENT + "四、下月工作计划"]
+        b.append(Block("h2", clean(g.title), f"（{CN_NUMBERS[gi]}）"))
+        b.append(Block("para", _goal_summary(g)))
+        reported = [t for t in g.tasks if t.entries]
+        for ti, t in enumerate(reported, 1):
+            b.append(Block("h3", clean(t.title), f"{ti}."))
+            b.append(Block("para", _task_summary(t, r)))
+            b += [Block("para", _entry_text(e, r.plan_year - 1), f"（{ei}）") for ei, e in enumerate(t.entries, 1)]
+        if len(reported) < len(g.tasks):
+            b.append(Block("para", _quiet(g, r)))
+    b.append(Block("h1", "存在问题", "三、"))
+    sections = [
+        ("进度滞后", [_behind_text(t, r) for t in _problems_behind(r)]),
+        ("报送的问题", [_reported_problem(t, r) for t in r.tasks if t.problem.strip() and t.problem_date]),
+        ("未按时报送", [_missing_text(t, r) for t in r.missing]),
+    ]
+    sections = [(name, items) for name, items in sections if items]
+    if not sections:
+        b.append(Block("para", "本月无进度滞后、报送问题或未按时报送的情况。"))
+    for si, (name, items) in enumerate(sections):
+        b.append(Block("h2", name, f"（{CN_NUMBERS[si]}）"))
+        b += [Block("para", text, f"{i}.") for i, text in enumerate(items, 1)]
+    b.append(Block("h1", "下月工作计划", "四、"))
     planned = _planned(r)
     if not planned:
-        out += _paragraph("本月各项任务均未报送下步计划。")
+        b.append(Block("para", "各项在办任务均未报送下步计划。"))
     for gi, (g, tasks) in enumerate(planned):
-        out.append(f"{INDENT}（{CN_NUMBERS[gi]}）{g.title}")
-        for ti, t in enumerate(tasks, 1):
-            out += _paragraph(f"{t.title}：{_sentence(t.next_plan)}", first=f"{ti}.")
-    out += ["", r.issuer, cn_date(r.period_end)]
+        b.append(Block("h2", clean(g.title), f"（{CN_NUMBERS[gi]}）"))
+        b += [Block("para", _next_text(t, r), f"{ti}.") for ti, t in enumerate(tasks, 1)]
+    b.append(Block("closing", "特此报告。"))
+    b.append(Block("issuer", clean(r.issuer)))
+    b.append(Block("date", cn_date(r.signing_date)))
+    return Document(name=f"{r.org}{r.period}重点工作推进情况报告", blocks=tuple(b))
+
+
+# --------------------------------------------------------------------------- plain text and Markdown of a Document
+
+
+def render_text(doc: Document) -> str:
+    """Plain text to paste into WPS/Word: headings and paragraphs indented two full-width spaces."""
+    out: list[str] = []
+    for block in doc.blocks:
+        text = block.label + block.text
+        if block.kind == "title":
+            out += [*text.split("\n"), ""]
+        elif block.kind in ("subtitle", "doc_number"):
+            out += [text, ""]
+        elif block.kind == "addressee":
+            out.append(text)
+        elif block.kind == "h1":
+            out += ["", INDENT + text]
+        elif block.kind == "issuer":
+            out += ["", text]
+        elif block.kind == "date":
+            out.append(text)
+        elif block.kind == "page_break":
+            out.append("\f")
+        else:
+            out.append(INDENT + text)
     return "\n".join(out) + "\n"
 
-
-# --------------------------------------------------------------------------- Markdown
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>#|~&])")
 _MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
@@ -415,47 +632,27 @@ def md_escape(text: str) -> str:
     return "\n".join(lines)
 
 
-def _md_paragraph(text: str, prefix: str = "") -> list[str]:
-    """One list item or paragraph; the lines of multi-line data text are kept apart by hard breaks."""
-    lines = text.split("\n")
-    hang = " " * len(prefix)
-    return [prefix + "\\\n".join([lines[0], *(hang + line for line in lines[1:])])]
+_MD_HEADING = {"title": "# ", "h1": "## ", "h2": "### ", "h3": "#### ", "h4": "##### "}
 
 
-def render_markdown(r: MonthlyReport) -> str:
+def render_markdown(doc: Document) -> str:
     e = md_escape
-    out = [f"# {e(r.title)}", "", f"（{r.period}）", "", "## 一、总体情况", ""]
-    for line in _overview(r):
-        out += [e(line), ""]
-    out += ["## 二、分项推进情况", ""]
-    for gi, g in enumerate(r.goals):
-        out += [f"### （{CN_NUMBERS[gi]}）{e(g.title)}", "", e(_goal_summary(g)), ""]
-        for ti, t in enumerate(g.tasks, 1):
-            out += [f"#### {ti}. {e(t.title)}", "", e(_task_summary(t, r.stale_days)), ""]
-            if not t.entries:
-                out += ["本月未报送进展。", ""]
-                continue
-            for ei, entry in enumerate(t.entries, 1):
-                out += _md_paragraph(e(_entry_text(entry, r.plan_year - 1)), f"- （{ei}）")
-            out.append("")
-    out += ["## 三、存在问题", ""]
-    if not r.problems:
-        out += ["本月各项任务均无黄灯、红灯或未更新情况。", ""]
-    for pi, tid in enumerate(r.problems, 1):
-        t = r.task(tid)
-        out += _md_paragraph(f"**{e(t.title)}**：{e(_problem_text(t, r))}", f"{pi}. ")
-    if r.problems:
-        out.append("")
-    out += ["## 四、下月工作计划", ""]
-    planned = _planned(r)
-    if not planned:
-        out += ["本月各项任务均未报送下步计划。", ""]
-    for gi, (g, tasks) in enumerate(planned):
-        out += [f"### （{CN_NUMBERS[gi]}）{e(g.title)}", ""]
-        for ti, t in enumerate(tasks, 1):
-            out += _md_paragraph(f"**{e(t.title)}**：{e(_sentence(t.next_plan))}", f"{ti}. ")
-        out.append("")
-    out += [e(r.issuer) + "\\", cn_date(r.period_end)]
+    out: list[str] = []
+    blocks = doc.blocks
+    for i, block in enumerate(blocks):
+        if block.kind in _MD_HEADING:
+            label = block.label + (" " if block.label.endswith(".") else "")  # our numbering: not escaped
+            out += [_MD_HEADING[block.kind] + label + e(block.text).replace("\n", " "), ""]
+        elif block.kind == "issuer" and i + 1 < len(blocks) and blocks[i + 1].kind == "date":
+            out.append(e(block.text) + "\\")
+        elif block.kind == "page_break":
+            out += ["---", ""]
+        elif block.label:
+            out += [block.label + e(block.text), ""]  # `1.推进…`: no space, so not a Markdown list
+        else:
+            out += [e(block.text), ""]
+    while out and out[-1] == "":
+        out.pop()
     return "\n".join(out) + "\n"
 
 
@@ -480,6 +677,11 @@ def _task_json(t: TaskLine) -> dict:
         "problem": t.problem,
         "problem_date": t.problem_date.isoformat() if t.problem_date else None,
         "next_plan": t.next_plan,
+        "next_date": t.next_date.isoformat() if t.next_date else None,
+        "lead": t.lead,
+        "unit": t.unit,
+        "owner": t.owner,
+        "missing": t.missing,
         "entries": [
             {
                 "date": e.date.isoformat(),
@@ -516,6 +718,8 @@ def to_json(r: MonthlyReport) -> dict:
             "expected": round(r.expected, 1),
             "reported_tasks": r.reported_count,
             "entries": r.entry_count,
+            "missing": [t.id for t in r.missing],
+            "never_reported": [t.id for t in r.tasks if t.stale and t.never_reported],
         },
         "goals": [
             {
@@ -535,6 +739,7 @@ def to_json(r: MonthlyReport) -> dict:
         "next_month": [
             {"goal": g.id, "tasks": [{"id": t.id, "next_plan": t.next_plan} for t in tasks]} for g, tasks in _planned(r)
         ],
+        "addressee": r.addressee,
         "issued_by": r.issuer,
-        "date": r.period_end.isoformat(),
+        "date": r.signing_date.isoformat(),
     }

@@ -30,6 +30,7 @@ from anmin_track.store.folder import (
 )
 from anmin_track.store.index import (
     latest_records,
+    latest_texts,
     load_index,
     month_report_records,
     rebuild_index,
@@ -66,6 +67,7 @@ __all__ = [
     "init_data_dir",
     "last_entry",
     "latest_records",
+    "latest_texts",
     "load_index",
     "load_month",
     "load_plan",

@@ -239,3 +239,29 @@ def task_history(data: DataDir, plan: model.Plan, task: model.Task, as_of: date,
 
 def task_record_count(data: DataDir, plan: model.Plan, task: model.Task) -> int:
     return sum(r.task == task.id for r in load_records(data, plan, sorted(month_files(data))))
+
+
+def latest_texts(data: DataDir, plan: model.Plan, as_of: date) -> dict[str, model.LatestTexts]:
+    """Each task's latest non-empty 存在问题 and 下步计划 dated on or before ``as_of``.
+
+    A later record that leaves the field empty does not hide an earlier one; a problem
+    recorded as 无/已解决 ends it. Month files are read backwards from ``as_of`` until
+    every task has both (never before the earliest task start).
+    """
+    tasks = plan.tasks
+    if not tasks:
+        return {}
+    existing = month_files(data)
+    seen: list[model.Record] = []
+    need_problem = {t.id for t in tasks}
+    need_next = set(need_problem)
+    for ym in _months_back(as_of, min(t.start for t in tasks)):
+        if not (need_problem or need_next):
+            break
+        if ym not in existing:
+            continue
+        month = [r for r in load_month(data, plan, ym) if r.date <= as_of]
+        seen.extend(month)
+        need_problem -= {r.task for r in month if r.problem.strip()}
+        need_next -= {r.task for r in month if r.next.strip()}
+    return model.latest_texts(seen, as_of)

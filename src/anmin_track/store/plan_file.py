@@ -29,14 +29,18 @@ def check_plan(data: DataDir) -> tuple[model.Plan | None, list[Problem]]:
 def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Problem]]:
     doc = parse_toml(text, label)
     check = Checker(label, LineIndex(text))
+    schema = doc.get("schema")
+    if isinstance(schema, int) and not isinstance(schema, bool) and schema > model.PLAN_SCHEMA:
+        _check_schema(doc, check)  # a newer program's file: say so, not that its new fields are unknown
+        return None, check.problems
     if not check.table(doc, fields.PLAN_ROOT, "计划文件", None):
         return None, check.problems
-    if doc["schema"] != model.SCHEMA:
-        check.add(check.lines.key("schema"), f"schema 应为 {model.SCHEMA},实际是 {doc['schema']}(此版本的程序无法读取)")
+    _check_schema(doc, check)
     plan_line = next((no for no, name, arr in check.lines.headers if name == "plan" and not arr), None)
     check.table(doc["plan"], fields.PLAN, "[plan] ", plan_line)
     settings = _settings(doc.get("settings", {}), check)
     goals = _goals(doc["goals"], check)
+    report = _report(doc.get("report", {}), check)
     info = doc["plan"]
     if not all(is_kind(info.get(f.key), f.kind) for f in fields.PLAN.values() if f.required):
         return None, check.problems
@@ -48,8 +52,52 @@ def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Probl
         source=info.get("source", ""),
         settings=settings,
         goals=goals,
+        report=report,
     )
     return plan, check.problems
+
+
+def uses_schema_2(doc: dict) -> bool:
+    """``[report]`` or a goal ``source``: settings a schema 1 program does not know."""
+    goals = doc.get("goals")
+    return "report" in doc or (isinstance(goals, list) and any(isinstance(g, dict) and "source" in g for g in goals))
+
+
+def _check_schema(doc: dict, check: Checker) -> None:
+    """Schema 1 and 2 are read; a newer plan asks for a newer program instead of being called invalid."""
+    schema, at = doc["schema"], check.lines.key("schema")
+    if schema > model.PLAN_SCHEMA:
+        check.add(
+            at,
+            f"计划文件的格式版本为 {schema}，本程序只能读取到版本 {model.PLAN_SCHEMA}。"
+            "请升级 anmin-track（pip install -U anmin-track）后再试。",
+        )
+    elif schema < 1:
+        check.add(at, f"schema 应为 1 或 {model.PLAN_SCHEMA}，实际是 {schema}")
+    elif schema < model.PLAN_SCHEMA and uses_schema_2(doc):
+        check.add(
+            at, f"使用 [report] 或重点工作的 source 时，schema 应为 {model.PLAN_SCHEMA}（旧版程序会据此提示升级）"
+        )
+
+
+def _report(table: dict, check: Checker) -> model.ReportSettings:
+    line = next((no for no, name, arr in check.lines.headers if name == "report" and not arr), None)
+    if not check.table(table, fields.REPORT, "[report] ", line):
+        return model.ReportSettings()
+    settings = model.ReportSettings(**table)
+    if settings.doc_number and "{n}" not in settings.doc_number:
+        check.add(
+            check.lines.key("doc_number", line), "[report] doc_number 应含 {n}（文号序号），如 安民〔{year}〕{n}号"
+        )
+    else:
+        try:
+            settings.doc_number.format(year=2024, n=1)
+        except (KeyError, IndexError, ValueError):
+            check.add(
+                check.lines.key("doc_number", line),
+                "[report] doc_number 只能使用 {year} 和 {n}，如 安民〔{year}〕{n}号",
+            )
+    return settings
 
 
 def _settings(table: dict, check: Checker) -> model.Settings:
@@ -100,7 +148,7 @@ def _goals(raw_goals: list[dict], check: Checker) -> tuple[model.Goal, ...]:
                 check.add(check.lines.key("id", tline), f"任务编号 {task.id} 重复")
             seen_tasks.add(task.id)
             tasks.append(task)
-        goals.append(model.Goal(id=gid, title=raw["title"], tasks=tuple(tasks)))
+        goals.append(model.Goal(id=gid, title=raw["title"], tasks=tuple(tasks), source=raw.get("source", "")))
     return tuple(goals)
 
 
@@ -217,9 +265,10 @@ def dump_plan(plan: model.Plan) -> bytes:
         return f"\n{header}\n{tomli_w.dumps(fields)}"
 
     s = plan.settings
+    newer = plan.report != model.ReportSettings() or any(g.source for g in plan.goals)
     parts = [
         PLAN_HEADER,
-        tomli_w.dumps({"schema": model.SCHEMA}),
+        tomli_w.dumps({"schema": model.PLAN_SCHEMA if newer else model.SCHEMA}),
         section(
             "[plan]",
             {"org": plan.org, "issuer": plan.issuer, "year": plan.year, "title": plan.title, "source": plan.source},
@@ -231,8 +280,11 @@ def dump_plan(plan: model.Plan) -> bytes:
             | ({"units": list(s.units)} if s.units else {}),
         ),
     ]
+    if plan.report != model.ReportSettings():
+        parts.append(section("[report]", {"addressee": plan.report.addressee, "doc_number": plan.report.doc_number}))
     for goal in plan.goals:
-        parts.append(section("[[goals]]", {"id": goal.id, "title": goal.title}))
+        source = {"source": goal.source} if goal.source else {}
+        parts.append(section("[[goals]]", {"id": goal.id, "title": goal.title, **source}))
         for task in goal.tasks:
             parts.append(section("[[goals.tasks]]", _task_fields(task)))
             parts += [section("[[goals.tasks.metrics]]", _metric_fields(m)) for m in task.metrics]
