@@ -28,8 +28,8 @@ from anmin_track.store.index import (
 )
 from anmin_track.store.plan_file import load_plan, plan_from_toml, rewrite_plan
 from anmin_track.store.records import check_new_record, month_files, month_with, records_from_toml
-from anmin_track.store.safe_io import atomic_write, locked, write_failure
-from anmin_track.store.tomlcheck import Problem, read_text
+from anmin_track.store.safe_io import atomic_write, deferred_interrupt, locked, make_dir, write_failure
+from anmin_track.store.tomlcheck import Problem, data_error, read_text
 
 
 class Transaction:
@@ -81,6 +81,8 @@ class Transaction:
         if problems:
             raise InputError(f"{problems[0].message}。数据未作任何修改。")
         conflicts = _record_problems(self.data, new)
+        if conflicts and _record_problems(self.data, self.plan):  # broken before the edit: a data problem
+            raise data_error(_record_problems(self.data, self.plan))
         if conflicts:
             raise InputError(f"修改后与已有进展记录冲突:{conflicts[0]}。数据未作任何修改。")
         journal.write_files(self.data, {self.data.plan_file: content}, author=self.author, summary=summary)
@@ -117,10 +119,12 @@ def undo(data: DataDir, entry_seq: int, author: journal.Author) -> journal.Journ
         entry = journal.last_entry(data)
         if entry.seq != entry_seq:
             raise WriteError(f"在您确认期间又有新的修改(#{entry.seq}),未撤销任何内容。请重新运行 anmin undo。")
-        restored = journal.revert(data, entry)
-        if data.index_file.exists() and any(path.parent == data.progress_dir for path in restored):
-            _refresh_index(data)
-        journal.discard(entry)
+        with deferred_interrupt():
+            restored = journal.revert(data, entry)
+            if data.index_file.exists() and any(path.parent == data.progress_dir for path in restored):
+                _refresh_index(data)
+            journal.discard(entry)
+            journal.WRITTEN.append(f"撤销 #{entry.seq}:{entry.summary}")
     return entry
 
 
@@ -148,20 +152,36 @@ def save_index_if_stale(data: DataDir) -> bool:
     return False
 
 
-def init_data_dir(target: Path) -> Path:
-    """Copy the bundled 2024 plan into ``target`` (refusing to overwrite an existing plan)."""
+def init_data_dir(target: Path, shared: bool = False) -> Path:
+    """Copy the bundled 2024 plan into ``target`` (refusing to overwrite an existing plan).
+
+    ``shared``: the folder is for a group of accounts (group may write, setgid so new
+    entries take the folder's group); every file and folder created in it later
+    inherits that (``safe_io.folder_modes``).
+    """
     plan_file = target / PLAN_FILE
     if plan_file.exists():
         raise InputError(f"{plan_file} 已存在,未覆盖。如需重新开始,请先备份并移走该文件。")
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        (target / PROGRESS_DIR).mkdir(exist_ok=True)
+        target.mkdir(parents=True, exist_ok=True)  # the folder itself: as the umask says, or --shared
+        if shared:
+            _share(target)
+        make_dir(target / PROGRESS_DIR)
         atomic_write(plan_file, bundled_plan_file().read_bytes())
     except OSError as exc:
         raise WriteError(write_failure(target, exc)) from None
     except ValueError:  # NUL or a lone surrogate: no file system takes such a name
         raise InputError(f"目录名 {str(target)!r} 含有不能用作文件名的字符,请换一个名称。") from None
     return plan_file
+
+
+def _share(folder: Path) -> None:
+    import os
+    import stat
+
+    if os.name == "nt":  # pragma: no cover - Windows folders share through inherited ACLs
+        return
+    os.chmod(folder, stat.S_IMODE(os.stat(folder).st_mode) | stat.S_ISGID | stat.S_IRWXG)
 
 
 def add_record(data: DataDir, record: model.Record, author: journal.Author | None = None) -> None:
