@@ -17,8 +17,10 @@ def main() -> None:
     peak memory is unchanged (`anmin check` on 20,000 records: 18.9 MiB either way).
     """
     gc.disable()
-    from anmin_track.cli import main as run
-
+    try:
+        from anmin_track.cli import main as run
+    except KeyboardInterrupt:  # Ctrl-C while starting: nothing was done yet
+        _exit(130)
     gc.freeze()
     gc.set_threshold(20_000)
     gc.enable()

@@ -158,6 +158,8 @@ class AnminGroup(AnminSubGroup):
             code = super().main(
                 args, prog_name or "anmin", complete_var, standalone_mode=False, obj={"command": command}, **extra
             )
+            if code == 130:  # Typer turns Ctrl-C (KeyboardInterrupt) into a silent exit code 130
+                _interrupted()
         except click_exc.NoArgsIsHelpError as exc:
             out(exc.ctx.get_help())
             code = 0

@@ -21,7 +21,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from anmin_track.errors import InputError, WriteError
+from anmin_track.errors import DataError, InputError, WriteError
 
 DATA_ENV = "ANMIN_DATA"
 PLAN_FILE = "goals.toml"
@@ -82,7 +82,12 @@ def find_data_dir(option: str | os.PathLike | None = None) -> DataDir:
         path = Path(chosen)
         with contextlib.suppress(RuntimeError):  # `~nosuchuser`: no home to expand, keep it as typed
             path = path.expanduser()
-        if not (path / PLAN_FILE).is_file():
+        plan_file = path / PLAN_FILE
+        if not plan_file.is_file() and plan_file.exists():
+            raise DataError(
+                f"{plan_file} 不是普通文件，而是{kind_of(plan_file.stat().st_mode)}，无法读取计划。请把它移走或改名后重试。"
+            )
+        if not plan_file.is_file():
             raise InputError(
                 f"数据目录 {path} 中没有计划文件 {PLAN_FILE}。"
                 f"可运行 `anmin init {path}` 创建,或检查 --data / {DATA_ENV} 的设置。"

@@ -109,18 +109,25 @@ def _open_lock(data: DataDir, path: Path) -> int:
     """
     flags = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | flags, 0o666)
-        except PermissionError:
-            fd = os.open(path, os.O_RDONLY | flags)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | flags, 0o666)
     except OSError as exc:
         if exc.errno == errno.ELOOP or os.path.islink(path):
             raise WriteError(_not_a_lock(data, "符号链接")) from None
-        raise WriteError(write_failure(data.path, exc)) from None
+        if isinstance(exc, IsADirectoryError):
+            raise WriteError(_not_a_lock(data, "文件夹")) from None
+        try:
+            if not isinstance(exc, PermissionError):
+                raise exc
+            fd = os.open(path, os.O_RDONLY | flags)
+        except OSError:
+            raise WriteError(write_failure(data.path, exc)) from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise WriteError(_not_a_lock(data, kind_of(info.st_mode)))
+    if not os.access(data.path, os.W_OK):  # say so now, naming the folder, not a file inside it
+        os.close(fd)
+        raise WriteError(write_failure(data.path, PermissionError(errno.EACCES, "Permission denied")))
     modes = folder_modes(data.path)
     if modes and stat.S_IMODE(info.st_mode) != modes[0] and info.st_uid == getattr(os, "getuid", lambda: -1)():
         with contextlib.suppress(OSError):

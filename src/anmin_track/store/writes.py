@@ -28,7 +28,14 @@ from anmin_track.store.index import (
 )
 from anmin_track.store.plan_file import load_plan, plan_from_toml, rewrite_plan
 from anmin_track.store.records import check_new_record, month_files, month_with, records_from_toml
-from anmin_track.store.safe_io import atomic_write, deferred_interrupt, locked, make_dir, write_failure
+from anmin_track.store.safe_io import (
+    atomic_write,
+    deferred_interrupt,
+    locked,
+    make_dir,
+    require_own_path,
+    write_failure,
+)
 from anmin_track.store.tomlcheck import Problem, data_error, read_text
 
 
@@ -116,6 +123,7 @@ def undo(data: DataDir, entry_seq: int, author: journal.Author) -> journal.Journ
     Undo is not itself journaled: running it again reverts the next older change.
     """
     with locked(data, author.who):
+        require_own_path(data, data.history_dir, folder=True)  # a linked .history: never delete through it
         entry = journal.last_entry(data)
         if entry.seq != entry_seq:
             raise WriteError(f"在您确认期间又有新的修改(#{entry.seq}),未撤销任何内容。请重新运行 anmin undo。")
