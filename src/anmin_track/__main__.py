@@ -20,8 +20,10 @@ def main() -> None:
     from anmin_track.text import protect_streams
 
     protect_streams(sys.stdout, sys.stderr)  # GBK, cp936, latin-1…: never a UnicodeEncodeError
-    from anmin_track.cli import main as run
-
+    try:
+        from anmin_track.cli import main as run
+    except KeyboardInterrupt:  # Ctrl-C while starting: nothing was done yet
+        _exit(130)
     gc.freeze()
     gc.set_threshold(20_000)
     gc.enable()

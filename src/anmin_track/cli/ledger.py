@@ -87,12 +87,17 @@ def check(ctx: typer.Context, data: DataOpt = None) -> None:
 def init(
     # a plain str: typer's Path type stats the name first and fails on a NUL byte
     target: Annotated[str, typer.Argument(metavar="目录", help="新建数据目录的位置,如 data。")],
+    shared: Annotated[
+        bool, typer.Option("--shared", help="供同一用户组的多个账户共用：目录及以后新建的文件都允许组内成员写入。")
+    ] = False,
 ) -> None:
     """把自带的2024年计划复制到一个可写的数据目录。"""
     if not target.strip():
         raise InputError("请写出新数据目录的位置,如 anmin init data。")
-    plan_file = store.init_data_dir(Path(target))
+    plan_file = store.init_data_dir(Path(target), shared=shared)
     out(visible(f"已创建 {plan_file}。在其上一级目录运行 anmin 命令即可使用,或用 --data {target} 指定。", oneline=True))
+    if shared:
+        out(visible(f"已设为组内共用：同组账户都可写入。如需换成其他用户组，运行 chgrp -R 组名 {target}。", oneline=True))
 
 
 @app.command("import", cls=AnminCommand)

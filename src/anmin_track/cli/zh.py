@@ -158,6 +158,8 @@ class AnminGroup(AnminSubGroup):
             code = super().main(
                 args, prog_name or "anmin", complete_var, standalone_mode=False, obj={"command": command}, **extra
             )
+            if code == 130:  # Typer turns Ctrl-C (KeyboardInterrupt) into a silent exit code 130
+                _interrupted()
         except click_exc.NoArgsIsHelpError as exc:
             out(exc.ctx.get_help())
             code = 0
@@ -168,8 +170,8 @@ class AnminGroup(AnminSubGroup):
         except AnminError as exc:
             error(str(exc))
             code = exc.exit_code
-        except click_exc.Abort:
-            error("已取消。")
+        except (click_exc.Abort, KeyboardInterrupt):
+            _interrupted()
             code = 130
         except BrokenPipeError:
             code = 0
@@ -179,6 +181,18 @@ class AnminGroup(AnminSubGroup):
             error(f"程序内部错误({type(exc).__name__})。请加 --debug 重新运行查看详情,并把输出发给维护人员。")
             code = 1
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted() -> None:
+    """Ctrl-C: say whether the change was made (writes hold it back until they are whole)."""
+    from anmin_track.store.journal import WRITTEN
+
+    if WRITTEN:
+        sys.stderr.write(
+            visible(f"已记录：{'；'.join(WRITTEN)}（命令被中断，但这次修改已完整保存，无需重新输入）。", oneline=True) + "\n"
+        )
+    else:
+        error("已取消，数据未作任何修改。")
 
 
 ROOT_VALUE_OPTIONS = {"--data"}  # root options that take a value (skipped when looking for the command)

@@ -14,12 +14,14 @@ Layout of a data folder::
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from anmin_track.errors import InputError, WriteError
+from anmin_track.errors import DataError, InputError, WriteError
 
 DATA_ENV = "ANMIN_DATA"
 PLAN_FILE = "goals.toml"
@@ -80,7 +82,12 @@ def find_data_dir(option: str | os.PathLike | None = None) -> DataDir:
         path = Path(chosen)
         with contextlib.suppress(RuntimeError):  # `~nosuchuser`: no home to expand, keep it as typed
             path = path.expanduser()
-        if not (path / PLAN_FILE).is_file():
+        plan_file = path / PLAN_FILE
+        if not plan_file.is_file() and plan_file.exists():
+            raise DataError(
+                f"{plan_file} 不是普通文件，而是{kind_of(plan_file.stat().st_mode)}，无法读取计划。请把它移走或改名后重试。"
+            )
+        if not plan_file.is_file():
             raise InputError(
                 f"数据目录 {path} 中没有计划文件 {PLAN_FILE}。"
                 f"可运行 `anmin init {path}` 创建,或检查 --data / {DATA_ENV} 的设置。"
@@ -99,3 +106,38 @@ def require_writable(data: DataDir) -> None:
             "请先运行 `anmin init 数据目录`(如 `anmin init data`)创建可写副本,"
             f"再在该目录的上一级运行,或用 --data / {DATA_ENV} 指定它。"
         )
+
+
+def kind_of(mode: int) -> str:
+    """What a non-regular path is, in words for messages."""
+    if stat.S_ISDIR(mode):
+        return "文件夹"
+    if stat.S_ISLNK(mode):
+        return "符号链接"
+    if stat.S_ISFIFO(mode):
+        return "管道"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "设备"
+    if stat.S_ISSOCK(mode):
+        return "套接字"
+    return "特殊文件"
+
+
+class NotRegularFile(OSError):
+    """A path that should be a regular file is a folder, FIFO, device…: never read or written."""
+
+    def __init__(self, path: Path, mode: int):
+        super().__init__(errno.EINVAL, f"不是普通文件，而是{kind_of(mode)}", str(path))
+
+
+def read_regular(path: Path) -> bytes:
+    """The content of a regular file; a FIFO or device is refused at once, never read (a read could block)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(path, mode)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    finally:
+        os.close(fd)

@@ -23,15 +23,19 @@ from anmin_track.errors import DataError, NotFoundError, WriteError
 from anmin_track.store.folder import HISTORY_DIR, INDEX_FILE, LOCK_FILE, PROGRESS_DIR, DataDir
 from anmin_track.store.safe_io import (
     atomic_write,
+    deferred_interrupt,
     fsync_dir,
+    make_dir,
     read_or_none,
     remove_tree,
+    require_own_path,
     sweep_temp_files,
     write_failure,
     write_new,
 )
 
 HISTORY_KEEP = 200
+WRITTEN: list[str] = []  # summaries of the changes this process has made, for a message after Ctrl-C
 ENTRY_FILE = "entry.json"
 DONE_FILE = "done"
 ENTRY_NAME = re.compile(r"^\d{8}$")
@@ -93,8 +97,9 @@ def _sha(content: bytes | None) -> str | None:
 
 
 def _pending(data: DataDir, path: Path, content: bytes) -> PendingFile:
-    rel = PurePosixPath(Path(path).resolve().relative_to(data.path.resolve())).as_posix()
-    return PendingFile(Path(path), rel, read_or_none(Path(path)), content)
+    require_own_path(data, path)
+    rel = PurePosixPath(path.relative_to(data.path)).as_posix()
+    return PendingFile(path, rel, read_or_none(path), content)
 
 
 def _line_counts(before: bytes | None, after: bytes) -> tuple[int, int]:
@@ -109,14 +114,15 @@ def _line_counts(before: bytes | None, after: bytes) -> tuple[int, int]:
 def _write_entry(data: DataDir, changes: list[PendingFile], author: Author, summary: str) -> Path:
     """Write and fsync a journal entry for ``changes``; returns its folder."""
     history = data.history_dir
+    require_own_path(data, history, folder=True)
     tmp = None
     try:
         if not history.is_dir():
-            history.mkdir()
+            make_dir(history)
             fsync_dir(data.path)
         _sweep_leftovers(history)
         tmp = history / f".new-{os.urandom(4).hex()}"
-        tmp.mkdir()
+        make_dir(tmp)
         files = []
         for n, change in enumerate(changes):
             image = None
@@ -331,17 +337,19 @@ def write_files(
         return
     for folder in {c.path.parent for c in changes}:
         sweep_temp_files(folder)
-    entry = _write_entry(data, changes, author, summary)
-    done: list[PendingFile] = []
-    try:
-        for change in changes:
-            atomic_write(change.path, change.after, stamp_ns)
-            done.append(change)
-    except OSError as exc:
-        raise WriteError(write_failure(change.path, exc) + _roll_back(done, entry)) from None
-    with contextlib.suppress(OSError):  # the change is made; only the log's "完成" mark is lost
-        _mark_done(entry)
-        _prune_history(data)
+    with deferred_interrupt():  # Ctrl-C waits until the change is whole and marked done
+        entry = _write_entry(data, changes, author, summary)
+        done: list[PendingFile] = []
+        try:
+            for change in changes:
+                atomic_write(change.path, change.after, stamp_ns)
+                done.append(change)
+        except OSError as exc:
+            raise WriteError(write_failure(change.path, exc) + _roll_back(done, entry)) from None
+        with contextlib.suppress(OSError):  # the change is made; only the log's "完成" mark is lost
+            _mark_done(entry)
+            _prune_history(data)
+        WRITTEN.append(summary)
 
 
 def revert(data: DataDir, entry: JournalEntry) -> list[Path]:
@@ -354,6 +362,7 @@ def revert(data: DataDir, entry: JournalEntry) -> list[Path]:
     restores = []
     for change in entry.files:
         path = data.path / change.path
+        require_own_path(data, path)
         sweep_temp_files(path.parent)
         now = _sha(read_or_none(path))
         if now == change.before_sha256:

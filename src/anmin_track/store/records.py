@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import re
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from anmin_track import fields, model
-from anmin_track.errors import InputError
+from anmin_track.errors import DataError, InputError
 from anmin_track.store.folder import MONTH_FILE, PLAN_FILE, DataDir
 from anmin_track.store.tomlcheck import (
     Checker,
@@ -104,12 +103,20 @@ def record_to_toml(record: model.Record) -> dict:
 
 def month_files(data: DataDir) -> dict[tuple[int, int], Path]:
     """Every month file in the progress folder, by (year, month)."""
-    found = {}
-    with contextlib.suppress(FileNotFoundError):
-        for entry in os.scandir(data.progress_dir):
-            m = MONTH_FILE.match(entry.name)
-            if m and entry.is_file():
-                found[(int(m.group(1)), int(m.group(2)))] = Path(entry.path)
+    found: dict[tuple[int, int], Path] = {}
+    try:
+        entries = list(os.scandir(data.progress_dir))
+    except FileNotFoundError:
+        return found
+    except OSError as exc:  # `progress` is a file, a FIFO, unreadable…
+        what = "不是文件夹" if isinstance(exc, NotADirectoryError) else f"无法读取({exc.strerror})"
+        raise DataError(
+            f"{data.label(data.progress_dir)} {what}：它应是存放进展文件的文件夹。请把它移走或改名后重试。数据未作任何修改。"
+        ) from None
+    for entry in entries:
+        m = MONTH_FILE.match(entry.name)
+        if m and entry.is_file():
+            found[(int(m.group(1)), int(m.group(2)))] = Path(entry.path)
     return found
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from anmin_track import fields
 from anmin_track.errors import DataError
+from anmin_track.store.folder import NotRegularFile, read_regular
 
 
 @dataclass(frozen=True)
@@ -153,11 +154,13 @@ def _toml_reason(message: str) -> str:
 
 def read_text(path: Path, label: str) -> str:
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_regular(path).decode("utf-8")
     except UnicodeDecodeError as exc:
         reason = f"文件不是 UTF-8 编码(第 {exc.start} 字节),请另存为 UTF-8"
     except FileNotFoundError:
         reason = "文件不存在"
+    except NotRegularFile as exc:
+        reason = f"{exc.strerror}，无法读取；请把它移走或改名"
     except OSError as exc:
         reason = f"无法读取({exc.strerror})"
     raise data_error([Problem(label, None, reason)])

@@ -30,7 +30,14 @@ from anmin_track.store.index import (
 )
 from anmin_track.store.plan_file import load_plan, plan_from_toml, rewrite_plan
 from anmin_track.store.records import check_new_record, month_files, month_with
-from anmin_track.store.safe_io import atomic_write, locked, write_failure
+from anmin_track.store.safe_io import (
+    atomic_write,
+    deferred_interrupt,
+    locked,
+    make_dir,
+    require_own_path,
+    write_failure,
+)
 from anmin_track.store.tomlcheck import read_text
 
 
@@ -89,7 +96,7 @@ class Transaction:
         _, problems = plan_from_toml(content.decode("utf-8"), label)
         if problems:
             raise InputError(f"{problems[0].message}。数据未作任何修改。")
-        index = _index_for(self.data, new)
+        index = _index_for(self.data, self.plan, new)
         stamp = write_stamp()
         index.stamps[PLAN_STAMP] = [len(content), stamp]
         files = {self.data.plan_file: content, self.data.index_file: dump_index(index)}
@@ -109,11 +116,16 @@ def transaction(data: DataDir, author: journal.Author) -> Iterator[Transaction]:
         yield Transaction(data, author)
 
 
-def _index_for(data: DataDir, plan: model.Plan) -> Index:
-    """The index of every month file validated against ``plan``; refuses when a record does not fit it."""
+def _index_for(data: DataDir, old: model.Plan, new: model.Plan) -> Index:
+    """The index of every month file validated against ``new``; refuses when a record does not fit it.
+
+    Records that did not fit even the plan before the edit are a data problem (exit 1),
+    not the edit's fault.
+    """
     try:
-        return rebuild_index(data, plan)
+        return rebuild_index(data, new)
     except DataError as exc:
+        rebuild_index(data, old)  # raises the data problem when the files were broken already
         raise InputError(f"修改后与已有进展记录冲突:{exc.problems[0]}。数据未作任何修改。") from None
 
 
@@ -123,13 +135,16 @@ def undo(data: DataDir, entry_seq: int, author: journal.Author) -> journal.Journ
     Undo is not itself journaled: running it again reverts the next older change.
     """
     with locked(data, author.who):
+        require_own_path(data, data.history_dir, folder=True)  # a linked .history: never delete through it
         entry = journal.last_entry(data)
         if entry.seq != entry_seq:
             raise WriteError(f"在您确认期间又有新的修改(#{entry.seq}),未撤销任何内容。请重新运行 anmin undo。")
-        restored = journal.revert(data, entry)
-        if data.index_file.exists() and any(path.parent == data.progress_dir for path in restored):
-            _refresh_index(data)
-        journal.discard(entry)
+        with deferred_interrupt():
+            restored = journal.revert(data, entry)
+            if data.index_file.exists() and any(path.parent == data.progress_dir for path in restored):
+                _refresh_index(data)
+            journal.discard(entry)
+            journal.WRITTEN.append(f"撤销 #{entry.seq}:{entry.summary}")
     return entry
 
 
@@ -157,20 +172,36 @@ def save_index_if_stale(data: DataDir) -> bool:
     return False
 
 
-def init_data_dir(target: Path) -> Path:
-    """Copy the bundled 2024 plan into ``target`` (refusing to overwrite an existing plan)."""
+def init_data_dir(target: Path, shared: bool = False) -> Path:
+    """Copy the bundled 2024 plan into ``target`` (refusing to overwrite an existing plan).
+
+    ``shared``: the folder is for a group of accounts (group may write, setgid so new
+    entries take the folder's group); every file and folder created in it later
+    inherits that (``safe_io.folder_modes``).
+    """
     plan_file = target / PLAN_FILE
     if plan_file.exists():
         raise InputError(f"{plan_file} 已存在,未覆盖。如需重新开始,请先备份并移走该文件。")
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        (target / PROGRESS_DIR).mkdir(exist_ok=True)
+        target.mkdir(parents=True, exist_ok=True)  # the folder itself: as the umask says, or --shared
+        if shared:
+            _share(target)
+        make_dir(target / PROGRESS_DIR)
         atomic_write(plan_file, bundled_plan_file().read_bytes())
     except OSError as exc:
         raise WriteError(write_failure(target, exc)) from None
     except ValueError:  # NUL or a lone surrogate: no file system takes such a name
         raise InputError(f"目录名 {str(target)!r} 含有不能用作文件名的字符,请换一个名称。") from None
     return plan_file
+
+
+def _share(folder: Path) -> None:
+    import os
+    import stat
+
+    if os.name == "nt":  # pragma: no cover - Windows folders share through inherited ACLs
+        return
+    os.chmod(folder, stat.S_IMODE(os.stat(folder).st_mode) | stat.S_ISGID | stat.S_IRWXG)
 
 
 def add_record(data: DataDir, record: model.Record, author: journal.Author | None = None) -> None:
