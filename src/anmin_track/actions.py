@@ -238,8 +238,12 @@ def undo_candidate(data: store.DataDir) -> store.JournalEntry:
 
 
 def undo(data: store.DataDir, entry: store.JournalEntry, author: store.Author) -> int:
-    """Revert ``entry``, which must still be the newest change; returns how many older ones remain."""
-    store.undo(data, entry.seq, author)
+    """Revert ``entry`` (as shown to the user), which must still be the newest change.
+
+    Confirmed on the entry's id, never reused: if it was undone meanwhile and a new
+    change took its number, the new change is not touched. Returns how many older ones remain.
+    """
+    store.undo(data, entry.id, author, shown=f"#{entry.seq}")
     return len(store.history(data))
 
 

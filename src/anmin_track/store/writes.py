@@ -12,9 +12,9 @@ from datetime import date
 from pathlib import Path
 
 from anmin_track import model
-from anmin_track.errors import AnminError, InputError, WriteError
+from anmin_track.errors import AnminError, DataError, InputError, WriteError
 from anmin_track.store import journal
-from anmin_track.store.folder import PLAN_FILE, PROGRESS_DIR, DataDir, bundled_plan_file
+from anmin_track.store.folder import MONTH_FILE, PLAN_FILE, PROGRESS_DIR, DataDir, bundled_plan_file
 from anmin_track.store.index import (
     dump_index,
     file_stamps,
@@ -29,7 +29,7 @@ from anmin_track.store.index import (
 from anmin_track.store.plan_file import load_plan, plan_from_toml, rewrite_plan
 from anmin_track.store.records import check_new_record, month_files, month_with, records_from_toml
 from anmin_track.store.safe_io import atomic_write, locked, write_failure
-from anmin_track.store.tomlcheck import Problem, read_text
+from anmin_track.store.tomlcheck import Problem, data_error, read_text
 
 
 class Transaction:
@@ -108,20 +108,67 @@ def _record_problems(data: DataDir, plan: model.Plan) -> list[Problem]:
     return problems
 
 
-def undo(data: DataDir, entry_seq: int, author: journal.Author) -> journal.JournalEntry:
-    """Revert journal entry ``entry_seq``, which must still be the newest, and drop it.
+def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") -> journal.JournalEntry:
+    """Revert the journal entry with id ``entry_id``, which must still be the newest, and drop it.
 
+    ``shown`` names that entry as the user saw it (``#6``), for the refusal. The state
+    the revert would leave is validated first (the restored plan against the records
+    there are now, and so on): if it would not read back cleanly, nothing is written.
     Undo is not itself journaled: running it again reverts the next older change.
     """
     with locked(data, author.who):
         entry = journal.last_entry(data)
-        if entry.seq != entry_seq:
-            raise WriteError(f"在您确认期间又有新的修改(#{entry.seq}),未撤销任何内容。请重新运行 anmin undo。")
-        restored = journal.revert(data, entry)
+        if entry.id != entry_id:
+            raise WriteError(_moved_on(data, entry_id, shown or "这次修改", entry))
+        restores = journal.planned_restores(data, entry)
+        _check_restored(data, dict(restores))
+        restored = journal.restore_files(restores)
         if data.index_file.exists() and any(path.parent == data.progress_dir for path in restored):
             _refresh_index(data)
         journal.discard(entry)
     return entry
+
+
+def _moved_on(data: DataDir, entry_id: str, shown: str, newest: journal.JournalEntry) -> str:
+    still_there = any(isinstance(e, journal.JournalEntry) and e.id == entry_id for e in journal.history(data))
+    if still_there:
+        why = f"在您确认期间又有新的修改(现在最近一次是 #{newest.seq}),它已不是最近一次修改"
+    else:
+        why = "在您确认期间它已被撤销(可能是其他人撤销的)"
+    return f"您确认撤销的修改 {shown} {why},未撤销任何内容。请重新运行 anmin undo 查看现在最近一次修改。"
+
+
+def _check_restored(data: DataDir, restores: dict[Path, bytes | None]) -> None:
+    """The plan and every month file as the revert would leave them must read back cleanly."""
+
+    def text(path: Path) -> str:
+        label = data.label(path)
+        if path not in restores:
+            return read_text(path, label)
+        try:
+            return (restores[path] or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            raise data_error([Problem(label, None, "撤销后的文件不是 UTF-8 编码")]) from None
+
+    plan_label = data.label(data.plan_file)
+    plan, problems = plan_from_toml(text(data.plan_file), plan_label)
+    months = {path: ym for ym, path in month_files(data).items()}
+    for path, content in restores.items():
+        found = MONTH_FILE.match(path.name)
+        if path.parent == data.progress_dir and found:
+            if content is None:
+                months.pop(path, None)
+            else:
+                months[path] = (int(found.group(1)), int(found.group(2)))
+    if plan is not None and not problems:
+        for path, ym in sorted(months.items(), key=lambda item: item[1]):
+            problems += records_from_toml(text(path), data.label(path), plan, ym)[1]
+    if problems:
+        raise DataError(
+            f"撤销后数据将不一致:{problems[0]}。未撤销任何内容。"
+            "可先修改计划或进展记录使其与撤销后的状态相符,或运行 anmin check 查看。",
+            problems,
+        )
 
 
 def _refresh_index(data: DataDir) -> None:
