@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
 # Each layer may import the layers listed before it (and, for ``output``, only what it names).
 LAYERS = ["leaf", "model", "parse", "store", "actions", "cli"]
 LEAVES = {"errors", "text", "fields"}
-STORE_LADDER = ["folder", "tomlcheck", "plan_file", "records", "index", "safe_io", "journal", "writes", "check"]
+STORE_LADDER = ["folder", "tomlcheck", "plan_file", "records", "index", "hand_edits", "safe_io", "journal", "writes", "check"]
 OUTPUT_MAY_IMPORT = {"leaf", "model", "output"}
 
 

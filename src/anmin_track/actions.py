@@ -310,10 +310,13 @@ class Checked:
     problems: list[store.Problem]
     #: A fresh index was saved (month files had been edited by hand).
     reindexed: bool
+    #: What hand edits lost since the index was saved (shown once: the fresh index accepts it).
+    lost: list[str] = field(default_factory=list)
 
 
 def check(data: store.DataDir) -> Checked:
     """`anmin check`: every problem; when there are none, save a fresh index if it was stale."""
     plan, count, problems = store.check_all(data)
+    lost = store.losses(data, plan) if not data.bundled else []
     reindexed = not problems and store.save_index_if_stale(data)
-    return Checked(plan, count, len(store.month_files(data)), problems, reindexed)
+    return Checked(plan, count, len(store.month_files(data)), problems, reindexed, lost)

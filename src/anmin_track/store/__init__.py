@@ -8,6 +8,7 @@ above it in this list):
 - ``plan_file``  goals.toml: read, validate, write back
 - ``records``    progress/YYYY-MM.toml: read, validate, append
 - ``index``      progress/index.toml and the "latest record as of a day" queries
+- ``hand_edits`` what hand edits may have lost (mis-named files, shrunk files): warnings
 - ``safe_io``    the lock, atomic writes, output files
 - ``journal``    before-images of every write, ``log`` and the mechanics of ``undo``
 - ``writes``     the write paths that combine them: a transaction, undo, init
@@ -28,6 +29,7 @@ from anmin_track.store.folder import (
     find_data_dir,
     require_writable,
 )
+from anmin_track.store.hand_edits import losses, warnings
 from anmin_track.store.index import (
     latest_records,
     load_index,
@@ -69,6 +71,7 @@ __all__ = [
     "load_index",
     "load_month",
     "load_plan",
+    "losses",
     "lock_timeout",
     "locked",
     "month_files",
@@ -81,5 +84,6 @@ __all__ = [
     "task_history",
     "transaction",
     "undo",
+    "warnings",
     "write_output",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from anmin_track import fields, model
 from anmin_track.errors import InputError
-from anmin_track.store.folder import MONTH_FILE, PLAN_FILE, DataDir
+from anmin_track.store.folder import INDEX_FILE, MONTH_FILE, PLAN_FILE, DataDir
 from anmin_track.store.tomlcheck import (
     Checker,
     LineIndex,
@@ -36,15 +36,41 @@ def records_from_toml(
     if doc["schema"] != model.SCHEMA:
         check.add(check.lines.key("schema"), f"schema 应为 {model.SCHEMA},实际是 {doc['schema']}")
     records = []
+    seen: dict[tuple, int] = {}
     for n, raw in enumerate(doc.get("records", [])):
         before = len(check.problems)
         record = _record(raw, None, plan, month, check)
         if len(check.problems) > before:  # rare: check again, now finding line numbers (scans the text)
             del check.problems[before:]
             record = _record(raw, check.lines.entry("records", n), plan, month, check)
-        if record is not None:
-            records.append(record)
+        if record is None:
+            continue
+        if not index:
+            same = seen.setdefault(_identity(record), n)
+            if same != n:
+                check.add(
+                    check.lines.entry("records", n),
+                    f"这条进展记录与第 {same + 1} 条完全相同（连记录时间 at 也相同，可能是重复粘贴），"
+                    "会被重复计算，请删除其中一条",
+                )
+                continue
+        records.append(record)
     return records, check.problems, doc
+
+
+def _identity(record: model.Record) -> tuple:
+    """Everything a record says: two records alike in all of it are one record pasted twice."""
+    return (
+        record.task,
+        record.date,
+        record.at,
+        record.progress,
+        record.note,
+        record.problem,
+        record.next,
+        record.by,
+        tuple(sorted(record.metrics.items())),
+    )
 
 
 def _record(raw: dict, line, plan, month, check: Checker) -> model.Record | None:
@@ -52,6 +78,12 @@ def _record(raw: dict, line, plan, month, check: Checker) -> model.Record | None
     if not check.table(raw, fields.RECORD, where, line):
         return None
     before = len(check.problems)
+    if raw["at"].tzinfo is None:
+        check.add(
+            check.lines.key("at", line),
+            f"{where}的记录时间 at = {raw['at'].isoformat()} 缺少时区，应写成如 2024-05-31T10:00:00+08:00",
+        )
+        return None
     if not 0 <= raw["progress"] <= 100:
         check.add(check.lines.key("progress", line), f"{where}的进度 {raw['progress']} 超出范围(应为 0~100)")
     if month and (raw["date"].year, raw["date"].month) != month:
@@ -96,13 +128,37 @@ def record_to_toml(record: model.Record) -> dict:
 
 def month_files(data: DataDir) -> dict[tuple[int, int], Path]:
     """Every month file in the progress folder, by (year, month)."""
-    found = {}
-    with contextlib.suppress(FileNotFoundError):
+    return progress_files(data)[0]
+
+
+def progress_files(data: DataDir) -> tuple[dict[tuple[int, int], Path], list[Path]]:
+    """The month files by (year, month), and the other files of the progress folder.
+
+    The others are what people and sync tools leave there: ``2024-5.toml``,
+    ``2024-05.TOML``, conflict copies such as ``2024-05(1).toml``. Their records are
+    never read, so they must be reported. Hidden files (temp files of writers, system
+    files such as .DS_Store) and the index are not counted.
+    """
+    found, strays = {}, []
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
         for entry in os.scandir(data.progress_dir):
+            if entry.name.startswith(".") or entry.name == INDEX_FILE or not entry.is_file():
+                continue
             m = MONTH_FILE.match(entry.name)
-            if m and entry.is_file():
+            if m and 1 <= int(m.group(2)) <= 12:
                 found[(int(m.group(1)), int(m.group(2)))] = Path(entry.path)
-    return found
+            else:
+                strays.append(Path(entry.path))
+    return found, sorted(strays)
+
+
+def stray_problem(data: DataDir, path: Path) -> Problem:
+    return Problem(
+        data.label(path),
+        None,
+        "文件名不是“年-月.toml”（如 2024-05.toml），其中的记录不会被读取；"
+        "如是同步软件留下的冲突副本或另存的文件，请把其中的记录并入对应月份的文件后移走它",
+    )
 
 
 def load_month(data: DataDir, plan: model.Plan | None, ym: tuple[int, int]) -> list[model.Record]:
@@ -147,9 +203,21 @@ def month_with(data: DataDir, plan: model.Plan, ym: tuple[int, int], record: mod
     label = data.label(path)
     text = read_text(path, label)
     records = _month_records(text, label, plan, ym)
-    if records and len(RECORDS_HEADER.findall(text)) == len(records):
+    if records and _appendable(text, len(records)):
         return (text.rstrip("\r\n") + "\n\n").encode("utf-8") + dump_toml(added)
     return dump_toml({"schema": model.SCHEMA, "records": [record_to_toml(r) for r in [*records, record]]})
+
+
+def _appendable(text: str, count: int) -> bool:
+    """Whether the file has the shape this program writes: one ``[[records]]`` header per record.
+
+    A header line can only be faked inside a multi-line string (which this program never
+    writes); with none of those, every ``[[records]]`` line opens a record, so the
+    appended record is the file's last and the result parses back to the records intended.
+    """
+    if '"""' in text or "'''" in text:
+        return False
+    return len(RECORDS_HEADER.findall(text)) == count
 
 
 def check_new_record(plan: model.Plan, record: model.Record) -> None:

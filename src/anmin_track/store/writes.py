@@ -13,7 +13,7 @@ from pathlib import Path
 
 from anmin_track import model
 from anmin_track.errors import AnminError, DataError, InputError, WriteError
-from anmin_track.store import journal
+from anmin_track.store import hand_edits, journal
 from anmin_track.store.folder import MONTH_FILE, PLAN_FILE, PROGRESS_DIR, DataDir, bundled_plan_file
 from anmin_track.store.index import (
     dump_index,
@@ -58,6 +58,12 @@ class Transaction:
         check_new_record(self.plan, record)
         ym = (record.date.year, record.date.month)
         month_bytes = month_with(self.data, self.plan, ym, record)
+        lost = hand_edits.losses(self.data)
+        if lost:  # writing the index now would forget what the hand edit lost
+            raise DataError(
+                f"{lost[0]}。为免在缺失的数据上继续记录，未作任何修改。"
+                "请先运行 anmin check 查看；确属有意修改，check 会确认当前状态，之后即可记录。"
+            )
         index = load_index(self.data, self.plan)
         current = index.latest.get(record.task)
         if current is None or record.sort_key >= current.sort_key:
@@ -132,10 +138,10 @@ def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") 
 def _moved_on(data: DataDir, entry_id: str, shown: str, newest: journal.JournalEntry) -> str:
     still_there = any(isinstance(e, journal.JournalEntry) and e.id == entry_id for e in journal.history(data))
     if still_there:
-        why = f"在您确认期间又有新的修改(现在最近一次是 #{newest.seq}),它已不是最近一次修改"
+        why = f"在您确认期间又有新的修改（现在最近一次是 #{newest.seq}），它已不是最近一次修改"
     else:
-        why = "在您确认期间它已被撤销(可能是其他人撤销的)"
-    return f"您确认撤销的修改 {shown} {why},未撤销任何内容。请重新运行 anmin undo 查看现在最近一次修改。"
+        why = "在您确认期间它已被撤销（可能是其他人撤销的）"
+    return f"您确认撤销的修改 {shown} {why}，未撤销任何内容。请重新运行 anmin undo 查看现在最近一次修改。"
 
 
 def _check_restored(data: DataDir, restores: dict[Path, bytes | None]) -> None:
@@ -165,8 +171,8 @@ def _check_restored(data: DataDir, restores: dict[Path, bytes | None]) -> None:
             problems += records_from_toml(text(path), data.label(path), plan, ym)[1]
     if problems:
         raise DataError(
-            f"撤销后数据将不一致:{problems[0]}。未撤销任何内容。"
-            "可先修改计划或进展记录使其与撤销后的状态相符,或运行 anmin check 查看。",
+            f"撤销后数据将不一致：{problems[0]}。未撤销任何内容。"
+            "可先修改计划或进展记录使其与撤销后的状态相符，或运行 anmin check 查看。",
             problems,
         )
 
