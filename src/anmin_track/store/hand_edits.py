@@ -91,7 +91,8 @@ def _saved_index(data: DataDir) -> tuple[dict[str, list], dict[str, tuple[date, 
         with contextlib.suppress(KeyError, TypeError, AttributeError):
             if isinstance(raw["date"], date) and isinstance(raw["at"], datetime):
                 latest[str(raw["task"])] = (raw["date"], raw["at"], raw["progress"])
-    clean = {k: v for k, v in files.items() if isinstance(v, list) and len(v) == 2}
+    # [size, mtime_ns, …]: only the stamps are compared (anything after them is not ours to judge)
+    clean = {k: v[:2] for k, v in files.items() if isinstance(v, list) and len(v) >= 2}
     return clean, latest
 
 
