@@ -53,7 +53,7 @@ def losses(data: DataDir, plan: model.Plan | None = None) -> list[str]:
             for task in sorted(latest)
             if plan.task(task) is None
         ]
-    stamps = file_stamps(data)
+    stamps = {month: list(stamp[:2]) for month, stamp in file_stamps(data).items()}
     if stamps == files:
         return found
     for month, old in sorted(files.items()):
