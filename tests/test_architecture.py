@@ -15,7 +15,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
 # Each layer may import the layers listed before it (and, for ``output``, only what it names).
 LAYERS = ["leaf", "model", "parse", "store", "actions", "cli"]
 LEAVES = {"errors", "text", "fields"}
-STORE_LADDER = ["folder", "tomlcheck", "safe_io", "plan_file", "records", "index", "journal", "writes", "check"]
+STORE_LADDER = [
+    "folder", "tomlcheck", "safe_io", "plan_file", "records", "index", "hand_edits", "journal", "writes", "check",
+]  # fmt: skip
 OUTPUT_MAY_IMPORT = {"leaf", "model", "output"}
 
 

@@ -151,7 +151,7 @@ def test_kill_9_at_random_moments_loses_nothing_that_was_confirmed(anmin, data_d
     # The journal survived every crash: undoing everything gives back the very first files.
     d = store.DataDir(data_dir)
     while entries := store.history(d, limit=1):
-        store.undo(d, entries[0].seq, store.Author("测试员"))
+        store.undo(d, entries[0].id, store.Author("测试员"))
     assert {k: v for k, v in snapshot(data_dir).items() if not k.startswith(".history")} == start
 
 

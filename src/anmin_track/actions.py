@@ -312,8 +312,12 @@ def undo_candidate(data: store.DataDir) -> store.JournalEntry:
 
 
 def undo(data: store.DataDir, entry: store.JournalEntry, author: store.Author) -> int:
-    """Revert ``entry``, which must still be the newest change; returns how many older ones remain."""
-    store.undo(data, entry.seq, author)
+    """Revert ``entry`` (as shown to the user), which must still be the newest change.
+
+    Confirmed on the entry's id, never reused: if it was undone meanwhile and a new
+    change took its number, the new change is not touched. Returns how many older ones remain.
+    """
+    store.undo(data, entry.id, author, shown=f"#{entry.seq}")
     return len(store.history(data))
 
 
@@ -385,13 +389,16 @@ class Checked:
     problems: list[store.Problem]
     #: A fresh index was saved (month files had been edited by hand).
     reindexed: bool
+    #: What hand edits lost since the index was saved (shown once: the fresh index accepts it).
+    lost: list[str] = field(default_factory=list)
 
 
 def check(data: store.DataDir) -> Checked:
     """`anmin check`: every problem; when there are none, save a fresh index if it was stale."""
     plan, count, problems = store.check_all(data)
+    lost = store.losses(data, plan) if not data.bundled else []
     reindexed = not problems and store.save_index_if_stale(data)
-    return Checked(plan, count, len(store.month_files(data)), problems, reindexed)
+    return Checked(plan, count, len(store.month_files(data)), problems, reindexed, lost)
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,14 @@ def task_line(task: model.Task | model.Goal) -> str:
 # --------------------------------------------------------------------------- options → arguments
 
 
-def data_dir(ctx: typer.Context, data: str | None) -> store.DataDir:
+def data_dir(ctx: typer.Context, data: str | None, warnings: bool = True) -> store.DataDir:
+    """The data folder the command works on; first says what hand edits may have lost there."""
     root = ctx.find_root().obj or {}
-    return store.find_data_dir(data or root.get("data"))
+    folder = store.find_data_dir(data or root.get("data"))
+    if warnings:
+        for message in store.warnings(folder):
+            warn(message + "。")
+    return folder
 
 
 def as_of(raw: str | None) -> date:

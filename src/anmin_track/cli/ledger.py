@@ -68,14 +68,17 @@ def export(
 @app.command("check", cls=AnminCommand)
 def check(ctx: typer.Context, data: DataOpt = None) -> None:
     """检查计划文件和全部进展文件的格式与内容。"""
-    found = actions.check(data_dir(ctx, data))
+    found = actions.check(data_dir(ctx, data, warnings=False))
     for p in found.problems:
         sys.stdout.write(visible(str(p), oneline=True) + "\n")
+    for lost in found.lost:
+        out(visible(f"注意：{lost}。", oneline=True))
     if found.problems or found.plan is None:
         out(f"发现 {len(found.problems)} 处问题,请按上面的 文件:行 逐一修改后再运行 anmin check。")
         raise typer.Exit(1)
     if found.reindexed:
-        out("进展文件有过手工修改,已重建索引。")
+        said = "以上为与上次读取相比丢失的内容，已按现有文件确认；" if found.lost else ""
+        out(f"进展文件有过手工修改，{said}已重建索引。")
     plan = found.plan
     out(
         f"检查通过:{len(plan.goals)} 项重点工作,{len(plan.tasks)} 项重点任务,"

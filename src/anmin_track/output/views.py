@@ -168,6 +168,7 @@ def change_view(entry) -> dict:
         return {"seq": int(entry.name), "damaged": True}
     return {
         "seq": entry.seq,
+        "id": entry.id,
         "damaged": False,
         "at": entry.at.isoformat(),
         "who": entry.who,

@@ -5,6 +5,7 @@ above it in this list):
 
 - ``folder``     the layout of a data folder and how one is found
 - ``tomlcheck``  TOML with problems named by file and line; values checked against ``fields``
+- ``hand_edits`` what hand edits may have lost (mis-named files, shrunk files): warnings
 - ``safe_io``    the lock, atomic writes, output files
 - ``plan_file``  goals.toml: read, validate, write back (keeping comments)
 - ``records``    progress/YYYY-MM.toml: read, validate, append
@@ -28,6 +29,7 @@ from anmin_track.store.folder import (
     find_data_dir,
     require_writable,
 )
+from anmin_track.store.hand_edits import losses, warnings
 from anmin_track.store.index import (
     latest_records,
     latest_texts,
@@ -71,6 +73,7 @@ __all__ = [
     "load_index",
     "load_month",
     "load_plan",
+    "losses",
     "lock_timeout",
     "locked",
     "month_files",
@@ -83,5 +86,6 @@ __all__ = [
     "task_history",
     "transaction",
     "undo",
+    "warnings",
     "write_output",
 ]

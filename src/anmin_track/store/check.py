@@ -1,4 +1,4 @@
-"""``anmin check``: every problem of the plan and the month files, by file and line."""
+"""``anmin check``: every problem of the plan and the month files (and mis-named files beside them), by file and line."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from anmin_track import model
 from anmin_track.errors import DataError
 from anmin_track.store.folder import DataDir
 from anmin_track.store.plan_file import check_plan
-from anmin_track.store.records import month_files, records_from_toml
+from anmin_track.store.records import progress_files, records_from_toml, stray_problem
 from anmin_track.store.tomlcheck import Problem, read_text
 
 
@@ -18,7 +18,9 @@ def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem]]:
     except DataError as exc:
         return None, 0, exc.problems
     count = 0
-    for ym, path in sorted(month_files(data).items()):
+    months, strays = progress_files(data)
+    problems.extend(stray_problem(data, path) for path in strays)
+    for ym, path in sorted(months.items()):
         label = data.label(path)
         try:
             records, found, _ = records_from_toml(read_text(path, label), label, plan, ym)

@@ -39,6 +39,10 @@ class Index:
     """
 
     stamps: dict[str, list[int]]  # file key (see ``file_stamps``) → [size, mtime_ns]
+    #: goals.toml is as it was when the months were last validated against it. Readers
+    #: do not need it (a plan edited by hand is checked by ``hand_edits`` and ``check``);
+    #: a writer appends without re-validating the month only when it holds.
+    plan_checked: bool
     #: Months whose file has the shape this program writes (every record under its own
     #: ``[[records]]`` header): a new record can be appended to the text as it is.
     appendable: set[str]
@@ -93,6 +97,10 @@ def file_stamps(data: DataDir) -> dict[str, list[int]]:
     return stamps
 
 
+def _months(stamps: dict) -> dict:
+    return {key: value for key, value in stamps.items() if key != PLAN_STAMP}
+
+
 def write_stamp() -> int:
     """A modification time for files this program writes, recorded in the index.
 
@@ -119,12 +127,14 @@ def saved_index(data: DataDir, stamps: dict[str, list[int]]) -> Index | None:
     with contextlib.suppress(DataError):
         text = read_text(data.index_file, INDEX_FILE)
         records, problems, doc = records_from_toml(text, INDEX_FILE, None, None, index=True)
-        if not problems and doc.get("files") == stamps:
+        files = doc.get("files")
+        if not problems and isinstance(files, dict) and _months(files) == _months(stamps):
             check = Checker(INDEX_FILE, LineIndex(text))
             earlier = records_of(doc, "earlier", check, None, None)
             if not check.problems:
                 return Index(
                     stamps=stamps,
+                    plan_checked=files.get(PLAN_STAMP) == stamps.get(PLAN_STAMP),
                     appendable=set(doc.get("appendable", [])),
                     latest={r.task: r for r in records},
                     earlier={r.task: r for r in earlier},
@@ -135,7 +145,7 @@ def saved_index(data: DataDir, stamps: dict[str, list[int]]) -> Index | None:
 def rebuild_index(data: DataDir, plan: model.Plan, stamps: dict[str, list[int]] | None = None) -> Index:
     """Read and validate every month file (raises DataError naming the first problem)."""
     stamps = file_stamps(data) if stamps is None else stamps
-    index = Index(stamps=stamps, appendable=set(), latest={}, earlier={})
+    index = Index(stamps=stamps, plan_checked=True, appendable=set(), latest={}, earlier={})
     for ym in sorted(month_files(data)):
         month = read_month(data, plan, ym)
         if month.appendable:
@@ -146,9 +156,14 @@ def rebuild_index(data: DataDir, plan: model.Plan, stamps: dict[str, list[int]] 
 
 
 def _save_quietly(data: DataDir, index: Index) -> None:
-    """Save a rebuilt index so the next command need not rebuild it; skipped when the
-    folder is read-only or a writer holds the lock (it will save its own)."""
-    if data.bundled or set(index.stamps) == {PLAN_STAMP}:  # no month file: nothing worth keeping
+    """Save a rebuilt index when there was none, so the next command need not rebuild it.
+
+    Skipped when the folder is read-only or a writer holds the lock (it saves its own),
+    and when an index was there but no longer matches: the files were edited by hand,
+    and what the edit may have lost is said by every command (``hand_edits``) until
+    ``anmin check`` has shown it and saved the new state.
+    """
+    if data.bundled or data.index_file.exists() or set(index.stamps) == {PLAN_STAMP}:
         return
     with contextlib.suppress(AnminError, OSError), locked(data, "自动重建索引", timeout=0):
         if file_stamps(data) == index.stamps:  # nothing changed while it was being built

@@ -1,12 +1,17 @@
 """The journal: every write saves what it replaces first, so ``anmin undo`` can put it back.
 
-.history/00000042/entry.json   who, when, command, summary, and per file: its path, the
-                               sha256 before and after, the name of its before-image
+.history/00000042/entry.json   its id, who, when, command, summary, and per file: its path,
+                               the sha256 before and after, the name of its before-image
 .history/00000042/0.before     the before-image of the first file (absent if it did not exist)
 .history/00000042/done         written once every data file of the entry is written
 
 An entry is built in a ``.new-*`` folder and renamed into place (atomic), so a crash
 leaves either a whole entry or a leftover that is ignored and swept away later.
+
+The folder number orders the entries and is what people see (#42); it is reused after
+an undo. What ``undo`` confirms on is the entry's ``id`` (time + random, format 2),
+which is never reused: a "yes" given to one change can never revert another.
+Entries of format 1 (no id) are still read; their id is derived from their content.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ WRITTEN: list[str] = []  # summaries of the changes this process has made, for a
 ENTRY_FILE = "entry.json"
 DONE_FILE = "done"
 ENTRY_NAME = re.compile(r"^\d{8}$")
-JOURNAL_FORMAT = 1
+JOURNAL_FORMAT = 2
+READABLE_FORMATS = (1, 2)
 COMMAND_MAX = 300
 
 
@@ -81,6 +87,8 @@ class JournaledFile:
 @dataclass(frozen=True)
 class JournalEntry:
     seq: int
+    #: Never reused (unlike ``seq``): what ``undo`` confirms on.
+    id: str
     folder: Path
     at: datetime
     who: str
@@ -145,6 +153,7 @@ def _write_entry(data: DataDir, changes: list[PendingFile], author: Author, summ
         command = author.command
         meta = {
             "format": JOURNAL_FORMAT,
+            "id": new_entry_id(),
             "at": datetime.now().astimezone().isoformat(timespec="seconds"),
             "who": _storable(author.who or "未知"),
             "command": _storable(command if len(command) <= COMMAND_MAX else command[:COMMAND_MAX] + "…"),
@@ -161,6 +170,13 @@ def _write_entry(data: DataDir, changes: list[PendingFile], author: Author, summ
         if tmp is not None:
             remove_tree(tmp)
         raise WriteError(write_failure(history, exc)) from None
+
+
+def new_entry_id() -> str:
+    """An id no other entry gets: the time in nanoseconds, then 48 random bits."""
+    import time
+
+    return f"{time.time_ns():x}-{os.urandom(6).hex()}"
 
 
 def _storable(text: str) -> str:
@@ -246,8 +262,14 @@ def _read_entry(folder: Path) -> JournalEntry:
     if raw is None:
         raise FileNotFoundError(folder / ENTRY_FILE)
     meta = json.loads(raw)
-    if not isinstance(meta, dict) or meta.get("format") != JOURNAL_FORMAT:
+    if not isinstance(meta, dict) or meta.get("format") not in READABLE_FORMATS:
         raise ValueError("format")
+    if meta["format"] == 1:  # written before entries had ids: its content identifies it
+        entry_id = "v1-" + (_sha(raw) or "")[:24]
+    else:
+        entry_id = meta["id"]
+        if not isinstance(entry_id, str) or not re.fullmatch(r"[0-9a-f]{1,32}-[0-9a-f]{12}", entry_id):
+            raise ValueError("id")
     files = []
     for f in meta["files"]:
         image = f["before_image"]
@@ -269,6 +291,7 @@ def _read_entry(folder: Path) -> JournalEntry:
         raise ValueError("fields")
     return JournalEntry(
         seq=int(folder.name),
+        id=entry_id,
         folder=folder,
         at=datetime.fromisoformat(meta["at"]),
         who=who,
@@ -352,12 +375,12 @@ def write_files(
         WRITTEN.append(summary)
 
 
-def revert(data: DataDir, entry: JournalEntry) -> list[Path]:
-    """Put back the before-images of ``entry``; returns the files restored. The caller holds the lock.
+def planned_restores(data: DataDir, entry: JournalEntry) -> list[tuple[Path, bytes | None]]:
+    """What reverting ``entry`` writes: (file, content; None = remove) for each file not yet restored.
 
     A file changed since the entry (other than by it, e.g. edited by hand) is not
     overwritten: the revert is refused before anything is written. Safe to repeat after
-    a crash: files already restored are skipped.
+    a crash: files already restored are skipped. The caller holds the lock.
     """
     restores = []
     for change in entry.files:
@@ -372,6 +395,11 @@ def revert(data: DataDir, entry: JournalEntry) -> list[Path]:
                 f"{data.label(path)} 在这次修改之后又被改动过(可能是手工编辑),为免覆盖这些改动,未撤销任何内容。"
             )
         restores.append((path, _before_image(data, entry, change)))
+    return restores
+
+
+def restore_files(restores: list[tuple[Path, bytes | None]]) -> list[Path]:
+    """Write what ``planned_restores`` returned; returns the files restored."""
     try:
         for path, content in restores:
             _restore(path, content)
@@ -380,6 +408,11 @@ def revert(data: DataDir, entry: JournalEntry) -> list[Path]:
             write_failure(path, exc).replace("数据未作任何修改", "撤销未完成,可再次运行 anmin undo")
         ) from None
     return [path for path, _ in restores]
+
+
+def revert(data: DataDir, entry: JournalEntry) -> list[Path]:
+    """Put back the before-images of ``entry``; returns the files restored. The caller holds the lock."""
+    return restore_files(planned_restores(data, entry))
 
 
 def discard(entry: JournalEntry) -> None:

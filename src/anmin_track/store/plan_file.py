@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from anmin_track import fields, model
@@ -22,8 +23,15 @@ def load_plan(data: DataDir) -> model.Plan:
 def check_plan(data: DataDir) -> tuple[model.Plan | None, list[Problem]]:
     """The plan (as far as it could be read, even with problems) and its problems."""
     label = data.label(data.plan_file)
-    text = read_text(data.plan_file, label)
-    return plan_from_toml(text, label)
+    plan, problems = _checked_plan(read_text(data.plan_file, label), label)
+    return plan, list(problems)
+
+
+@functools.lru_cache(maxsize=2)
+def _checked_plan(text: str, label: str) -> tuple[model.Plan | None, tuple[Problem, ...]]:
+    """``plan_from_toml``, remembered for the same text (a command and its warnings read it twice)."""
+    plan, problems = plan_from_toml(text, label)
+    return plan, tuple(problems)
 
 
 def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Problem]]:

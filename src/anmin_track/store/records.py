@@ -11,7 +11,7 @@ from pathlib import Path
 
 from anmin_track import fields, model
 from anmin_track.errors import DataError, InputError
-from anmin_track.store.folder import MONTH_FILE, PLAN_FILE, DataDir
+from anmin_track.store.folder import INDEX_FILE, MONTH_FILE, PLAN_FILE, DataDir
 from anmin_track.store.tomlcheck import (
     Checker,
     LineIndex,
@@ -35,23 +35,58 @@ def records_from_toml(
         return [], check.problems, doc
     if doc["schema"] != model.SCHEMA:
         check.add(check.lines.key("schema"), f"schema 应为 {model.SCHEMA},实际是 {doc['schema']}")
-    return records_of(doc, "records", check, plan, month), check.problems, doc
+    return records_of(doc, "records", check, plan, month, unique=not index), check.problems, doc
 
 
 def records_of(
-    doc: dict, array: str, check: Checker, plan: model.Plan | None, month: tuple[int, int] | None
+    doc: dict,
+    array: str,
+    check: Checker,
+    plan: model.Plan | None,
+    month: tuple[int, int] | None,
+    unique: bool = False,
 ) -> list[model.Record]:
-    """The valid records of ``doc[array]``; the others become problems of ``check``."""
+    """The valid records of ``doc[array]``; the others become problems of ``check``.
+
+    ``unique``: a record identical to an earlier one in every field (its ``at`` too: a
+    pasted copy) is a problem, since it would be counted twice.
+    """
     records = []
+    seen: dict[tuple, int] = {}
     for n, raw in enumerate(doc.get(array, [])):
         before = len(check.problems)
         record = _record(raw, None, plan, month, check)
         if len(check.problems) > before:  # rare: check again, now finding line numbers (scans the text)
             del check.problems[before:]
             record = _record(raw, check.lines.entry(array, n), plan, month, check)
-        if record is not None:
-            records.append(record)
+        if record is None:
+            continue
+        if unique:
+            same = seen.setdefault(_identity(record), n)
+            if same != n:
+                check.add(
+                    check.lines.entry(array, n),
+                    f"这条进展记录与第 {same + 1} 条完全相同（连记录时间 at 也相同，可能是重复粘贴），"
+                    "会被重复计算，请删除其中一条",
+                )
+                continue
+        records.append(record)
     return records
+
+
+def _identity(record: model.Record) -> tuple:
+    """Everything a record says: two records alike in all of it are one record pasted twice."""
+    return (
+        record.task,
+        record.date,
+        record.at,
+        record.progress,
+        record.note,
+        record.problem,
+        record.next,
+        record.by,
+        tuple(sorted(record.metrics.items())),
+    )
 
 
 def _record(raw: dict, line, plan, month, check: Checker) -> model.Record | None:
@@ -59,6 +94,12 @@ def _record(raw: dict, line, plan, month, check: Checker) -> model.Record | None
     if not check.table(raw, fields.RECORD, where, line):
         return None
     before = len(check.problems)
+    if raw["at"].tzinfo is None:
+        check.add(
+            check.lines.key("at", line),
+            f"{where}的记录时间 at = {raw['at'].isoformat()} 缺少时区，应写成如 2024-05-31T10:00:00+08:00",
+        )
+        return None
     if not 0 <= raw["progress"] <= 100:
         check.add(check.lines.key("progress", line), f"{where}的进度 {raw['progress']} 超出范围(应为 0~100)")
     if month and (raw["date"].year, raw["date"].month) != month:
@@ -103,21 +144,46 @@ def record_to_toml(record: model.Record) -> dict:
 
 def month_files(data: DataDir) -> dict[tuple[int, int], Path]:
     """Every month file in the progress folder, by (year, month)."""
+    return progress_files(data)[0]
+
+
+def progress_files(data: DataDir) -> tuple[dict[tuple[int, int], Path], list[Path]]:
+    """The month files by (year, month), and the other files of the progress folder.
+
+    The others are what people and sync tools leave there: ``2024-5.toml``,
+    ``2024-05.TOML``, conflict copies such as ``2024-05(1).toml``. Their records are
+    never read, so they must be reported. Hidden files (temp files of writers, system
+    files such as .DS_Store) and the index are not counted.
+    """
     found: dict[tuple[int, int], Path] = {}
+    strays: list[Path] = []
     try:
         entries = list(os.scandir(data.progress_dir))
     except FileNotFoundError:
-        return found
+        return found, strays
     except OSError as exc:  # `progress` is a file, a FIFO, unreadable…
         what = "不是文件夹" if isinstance(exc, NotADirectoryError) else f"无法读取({exc.strerror})"
         raise DataError(
             f"{data.label(data.progress_dir)} {what}：它应是存放进展文件的文件夹。请把它移走或改名后重试。数据未作任何修改。"
         ) from None
     for entry in entries:
+        if entry.name.startswith(".") or entry.name == INDEX_FILE or not entry.is_file():
+            continue
         m = MONTH_FILE.match(entry.name)
-        if m and entry.is_file():
+        if m and 1 <= int(m.group(2)) <= 12:
             found[(int(m.group(1)), int(m.group(2)))] = Path(entry.path)
-    return found
+        else:
+            strays.append(Path(entry.path))
+    return found, sorted(strays)
+
+
+def stray_problem(data: DataDir, path: Path) -> Problem:
+    return Problem(
+        data.label(path),
+        None,
+        "文件名不是“年-月.toml”（如 2024-05.toml），其中的记录不会被读取；"
+        "如是同步软件留下的冲突副本或另存的文件，请把其中的记录并入对应月份的文件后移走它",
+    )
 
 
 def load_month(data: DataDir, plan: model.Plan | None, ym: tuple[int, int]) -> list[model.Record]:
@@ -160,10 +226,12 @@ _RECORDS_KEY = re.compile(r"""^[ \t]*["']?records["']?[ \t]*=""", re.MULTILINE)
 def appendable(text: str, count: int) -> bool:
     """Every record stands under its own ``[[records]]`` header and none is written as ``records = [...]``.
 
-    A header line inside a multi-line note makes the count disagree, and a ``records =``
-    line (even one inside a note) makes it refuse: either way the file is written anew,
-    never extended into something that does not parse.
+    A header line can only be faked inside a multi-line string (which this program never
+    writes), and a ``records =`` line means a hand-written array: with either the file is
+    written anew, never extended into something that does not parse.
     """
+    if '"""' in text or "'''" in text:
+        return False
     return count > 0 and len(RECORDS_HEADER.findall(text)) == count and not _RECORDS_KEY.search(text)
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from anmin_track import model
 from anmin_track.errors import AnminError, DataError, InputError, WriteError
-from anmin_track.store import journal
-from anmin_track.store.folder import PLAN_FILE, PROGRESS_DIR, DataDir, bundled_plan_file
+from anmin_track.store import hand_edits, journal
+from anmin_track.store.folder import MONTH_FILE, PLAN_FILE, PROGRESS_DIR, DataDir, bundled_plan_file
 from anmin_track.store.index import (
     PLAN_STAMP,
     Index,
@@ -29,7 +29,7 @@ from anmin_track.store.index import (
     write_stamp,
 )
 from anmin_track.store.plan_file import load_plan, plan_from_toml, rewrite_plan
-from anmin_track.store.records import check_new_record, month_files, month_with
+from anmin_track.store.records import check_new_record, month_files, month_with, records_from_toml
 from anmin_track.store.safe_io import (
     atomic_write,
     deferred_interrupt,
@@ -38,7 +38,7 @@ from anmin_track.store.safe_io import (
     require_own_path,
     write_failure,
 )
-from anmin_track.store.tomlcheck import read_text
+from anmin_track.store.tomlcheck import Problem, data_error, read_text
 
 
 class Transaction:
@@ -74,12 +74,21 @@ class Transaction:
         self._once()
         check_new_record(self.plan, record)
         ym = (record.date.year, record.date.month)
+        lost = hand_edits.losses(self.data)
+        if lost:  # writing the index now would forget what the hand edit lost
+            raise DataError(
+                f"{lost[0]}。为免在缺失的数据上继续记录，未作任何修改。"
+                "请先运行 anmin check 查看；确属有意修改，check 会确认当前状态，之后即可记录。"
+            )
         index = self.index  # read under the lock: its stamps are the files' now
-        month_bytes = month_with(self.data, self.plan, ym, record, trusted=month_key(ym) in index.appendable)
+        trusted = index.plan_checked and month_key(ym) in index.appendable
+        month_bytes = month_with(self.data, self.plan, ym, record, trusted=trusted)
         index.add(record)
         stamp = write_stamp()
         index.stamps[month_key(ym)] = [len(month_bytes), stamp]
         index.appendable.add(month_key(ym))
+        if not index.plan_checked:  # the whole month was validated against the plan just now, not all months
+            index.stamps.pop(PLAN_STAMP, None)
         files = {self.data.month_file(*ym): month_bytes, self.data.index_file: dump_index(index)}
         journal.write_files(self.data, files, author=self.author, summary=summary, stamp_ns=stamp)
 
@@ -129,23 +138,70 @@ def _index_for(data: DataDir, old: model.Plan, new: model.Plan) -> Index:
         raise InputError(f"修改后与已有进展记录冲突:{exc.problems[0]}。数据未作任何修改。") from None
 
 
-def undo(data: DataDir, entry_seq: int, author: journal.Author) -> journal.JournalEntry:
-    """Revert journal entry ``entry_seq``, which must still be the newest, and drop it.
+def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") -> journal.JournalEntry:
+    """Revert the journal entry with id ``entry_id``, which must still be the newest, and drop it.
 
+    ``shown`` names that entry as the user saw it (``#6``), for the refusal. The state
+    the revert would leave is validated first (the restored plan against the records
+    there are now, and so on): if it would not read back cleanly, nothing is written.
     Undo is not itself journaled: running it again reverts the next older change.
     """
     with locked(data, author.who):
         require_own_path(data, data.history_dir, folder=True)  # a linked .history: never delete through it
         entry = journal.last_entry(data)
-        if entry.seq != entry_seq:
-            raise WriteError(f"在您确认期间又有新的修改(#{entry.seq}),未撤销任何内容。请重新运行 anmin undo。")
+        if entry.id != entry_id:
+            raise WriteError(_moved_on(data, entry_id, shown or "这次修改", entry))
+        restores = journal.planned_restores(data, entry)
+        _check_restored(data, dict(restores))
         with deferred_interrupt():
-            restored = journal.revert(data, entry)
+            restored = journal.restore_files(restores)
             if data.index_file.exists() and any(path.parent == data.progress_dir for path in restored):
                 _refresh_index(data)
             journal.discard(entry)
             journal.WRITTEN.append(f"撤销 #{entry.seq}:{entry.summary}")
     return entry
+
+
+def _moved_on(data: DataDir, entry_id: str, shown: str, newest: journal.JournalEntry) -> str:
+    still_there = any(isinstance(e, journal.JournalEntry) and e.id == entry_id for e in journal.history(data))
+    if still_there:
+        why = f"在您确认期间又有新的修改（现在最近一次是 #{newest.seq}），它已不是最近一次修改"
+    else:
+        why = "在您确认期间它已被撤销（可能是其他人撤销的）"
+    return f"您确认撤销的修改 {shown} {why}，未撤销任何内容。请重新运行 anmin undo 查看现在最近一次修改。"
+
+
+def _check_restored(data: DataDir, restores: dict[Path, bytes | None]) -> None:
+    """The plan and every month file as the revert would leave them must read back cleanly."""
+
+    def text(path: Path) -> str:
+        label = data.label(path)
+        if path not in restores:
+            return read_text(path, label)
+        try:
+            return (restores[path] or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            raise data_error([Problem(label, None, "撤销后的文件不是 UTF-8 编码")]) from None
+
+    plan_label = data.label(data.plan_file)
+    plan, problems = plan_from_toml(text(data.plan_file), plan_label)
+    months = {path: ym for ym, path in month_files(data).items()}
+    for path, content in restores.items():
+        found = MONTH_FILE.match(path.name)
+        if path.parent == data.progress_dir and found:
+            if content is None:
+                months.pop(path, None)
+            else:
+                months[path] = (int(found.group(1)), int(found.group(2)))
+    if plan is not None and not problems:
+        for path, ym in sorted(months.items(), key=lambda item: item[1]):
+            problems += records_from_toml(text(path), data.label(path), plan, ym)[1]
+    if problems:
+        raise DataError(
+            f"撤销后数据将不一致：{problems[0]}。未撤销任何内容。"
+            "可先修改计划或进展记录使其与撤销后的状态相符，或运行 anmin check 查看。",
+            problems,
+        )
 
 
 def _refresh_index(data: DataDir) -> None:
@@ -164,7 +220,10 @@ def save_index_if_stale(data: DataDir) -> bool:
     Best effort: skipped when the folder is read-only or another writer holds the lock.
     Returns whether a fresh index was saved.
     """
-    if data.bundled or not month_files(data) or saved_index(data, file_stamps(data)):
+    if data.bundled or not month_files(data):
+        return False
+    saved = saved_index(data, file_stamps(data))
+    if saved is not None and saved.plan_checked:
         return False
     with contextlib.suppress(AnminError, OSError), locked(data, "anmin check", timeout=0):
         _refresh_index(data)

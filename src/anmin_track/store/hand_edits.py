@@ -1,0 +1,110 @@
+"""What hand edits of the data folder may have lost, for every command to warn about.
+
+Cheap on every read: a scan of the progress folder, and the index's file stamps
+compared with the files'. Only when the stamps differ (a month file was edited by hand,
+cut short, deleted) are the changed month files read, to see whether a file shrank or
+a task's latest record, as the index last saw it, is gone. The warnings last until
+``anmin check`` has shown them and saved a fresh index (accepting the new state).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tomllib
+from datetime import date, datetime
+
+from anmin_track import model
+from anmin_track.errors import DataError
+from anmin_track.store.folder import DataDir, read_regular
+from anmin_track.store.index import PLAN_STAMP, file_stamps, month_key
+from anmin_track.store.plan_file import load_plan
+from anmin_track.store.records import progress_files, records_from_toml, stray_problem
+from anmin_track.store.tomlcheck import read_text
+
+
+def warnings(data: DataDir) -> list[str]:
+    """Everything a command should mention before its answer (empty when all is well)."""
+    if data.bundled:
+        return []
+    _, strays = progress_files(data)
+    found = [f"{p.file}：{p.message}" for p in (stray_problem(data, path) for path in strays)]
+    plan = None
+    with contextlib.suppress(DataError):  # a broken plan: the command itself says so
+        plan = load_plan(data)
+    lost = losses(data, plan)
+    if lost:
+        lost.append("请运行 anmin check 查看；确属有意修改，check 确认后此提示不再出现")
+    return found + lost
+
+
+def losses(data: DataDir, plan: model.Plan | None = None) -> list[str]:
+    """Month files that shrank or lost a task's latest record since the index was saved.
+
+    With ``plan``, also tasks the index has records of that the plan no longer has.
+    """
+    saved = _saved_index(data)
+    if saved is None:
+        return []
+    files, latest = saved
+    found: list[str] = []
+    if plan is not None:
+        found += [
+            f"任务 {task} 有进展记录，但计划文件中已没有这项任务（计划文件可能被删改）"
+            for task in sorted(latest)
+            if plan.task(task) is None
+        ]
+    stamps = {month: list(stamp[:2]) for month, stamp in file_stamps(data).items() if month != PLAN_STAMP}
+    if stamps == files:
+        return found
+    for month, old in sorted(files.items()):
+        label = data.label(data.progress_dir / f"{month}.toml")
+        now = stamps.get(month)
+        if now is None:
+            found.append(f"{label} 已不存在（上次读取时有 {old[0]} 字节），其中的进展记录已不再计入")
+        elif now[0] < old[0]:
+            found.append(f"{label} 比上次读取时变小了（{old[0]} → {now[0]} 字节），可能有进展记录被删除")
+    months: dict[str, set[tuple] | None] = {}
+    for task, (day, at, progress) in sorted(latest.items()):
+        month = month_key((day.year, day.month))
+        if month not in stamps or stamps[month] == files.get(month):
+            continue  # gone (said above), or unchanged
+        if month not in months:
+            months[month] = _record_keys(data, (day.year, day.month))
+        keys = months[month]
+        if keys is not None and (task, day, at) not in keys:
+            label = data.label(data.month_file(day.year, day.month))
+            found.append(f"任务 {task} 上次读取时的最新记录（{day}，进度 {progress}%）已不在 {label} 中")
+    return found
+
+
+def _saved_index(data: DataDir) -> tuple[dict[str, list], dict[str, tuple[date, datetime, int]]] | None:
+    """The stamps and latest records in the saved index, as written (None: no usable index)."""
+    try:
+        doc = tomllib.loads(read_regular(data.index_file).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):  # NotRegularFile is an OSError
+        return None
+    files, records = doc.get("files"), doc.get("records", [])
+    if not isinstance(files, dict) or not isinstance(records, list):
+        return None
+    latest = {}
+    for raw in records:
+        with contextlib.suppress(KeyError, TypeError, AttributeError):
+            if isinstance(raw["date"], date) and isinstance(raw["at"], datetime):
+                latest[str(raw["task"])] = (raw["date"], raw["at"], raw["progress"])
+    # [size, mtime_ns, …]: only the stamps are compared (anything after them is not ours to judge)
+    clean = {k: v[:2] for k, v in files.items() if isinstance(v, list) and len(v) >= 2 and k != PLAN_STAMP}
+    return clean, latest
+
+
+def _record_keys(data: DataDir, ym: tuple[int, int]) -> set[tuple] | None:
+    """(task, date, at) of every record of a month file (a record corrected by hand keeps these);
+    None if it cannot be read or has problems."""
+    path = data.month_file(*ym)
+    label = data.label(path)
+    try:
+        records, problems, _ = records_from_toml(read_text(path, label), label, None, ym)
+    except DataError:
+        return None  # the command reading it says what is wrong
+    if problems:
+        return None
+    return {(r.task, r.date, r.at) for r in records}
