@@ -10,16 +10,15 @@ a task's latest record, as the index last saw it, is gone. The warnings last unt
 from __future__ import annotations
 
 import contextlib
-import tomllib
 from datetime import date, datetime
 
 from anmin_track import model
 from anmin_track.errors import DataError
-from anmin_track.store.folder import DataDir, read_regular
+from anmin_track.store.folder import INDEX_FILE, DataDir, read_regular
 from anmin_track.store.index import PLAN_STAMP, file_stamps, month_key
 from anmin_track.store.plan_file import load_plan
 from anmin_track.store.records import progress_files, records_from_toml, stray_problem
-from anmin_track.store.tomlcheck import read_text
+from anmin_track.store.tomlcheck import parse_toml, read_text
 
 
 def warnings(data: DataDir) -> list[str]:
@@ -80,8 +79,8 @@ def losses(data: DataDir, plan: model.Plan | None = None) -> list[str]:
 def _saved_index(data: DataDir) -> tuple[dict[str, list], dict[str, tuple[date, datetime, int]]] | None:
     """The stamps and latest records in the saved index, as written (None: no usable index)."""
     try:
-        doc = tomllib.loads(read_regular(data.index_file).decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):  # NotRegularFile is an OSError
+        doc = parse_toml(read_regular(data.index_file).decode("utf-8"), INDEX_FILE)
+    except (OSError, UnicodeDecodeError, DataError):  # NotRegularFile is an OSError
         return None
     files, records = doc.get("files"), doc.get("records", [])
     if not isinstance(files, dict) or not isinstance(records, list):

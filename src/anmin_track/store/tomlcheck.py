@@ -122,6 +122,17 @@ def _parser(text: str):
 
 
 def parse_toml(text: str, label: str) -> dict:
+    """The TOML document in ``text``; DataError naming ``label`` and the line when it does not parse.
+
+    The last few answers are kept: one command reads the index twice (the hand-edit check,
+    then the query), and the plan before and under the lock. Callers must not change the
+    document they get.
+    """
+    return _parsed(text, label)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str, label: str) -> dict:
     loads, decode_error = _parser(text)
     try:
         return loads(text)
