@@ -373,12 +373,9 @@ class MonthData:
 
 
 def month_data(data: store.DataDir, ym: tuple[int, int]) -> MonthData:
-    import calendar
-
     plan = store.load_plan(data)
     records, before = store.month_report_records(data, plan, ym)
-    end = date(ym[0], ym[1], calendar.monthrange(*ym)[1])
-    return MonthData(plan, records, before, store.latest_texts(data, plan, end))
+    return MonthData(plan, records, before, store.latest_texts(data, plan, model.month_end(*ym)))
 
 
 @dataclass(frozen=True)
@@ -412,13 +409,8 @@ class Unreported:
 
 
 def unreported(data: store.DataDir, ym: tuple[int, int]) -> Unreported:
-    import calendar
-    from datetime import timedelta
-
     plan = store.load_plan(data)
     records, before = store.month_report_records(data, plan, ym)
-    start = date(ym[0], ym[1], 1)
-    end = date(ym[0], ym[1], calendar.monthrange(*ym)[1])
-    eve = start - timedelta(days=1)
+    start, end, eve = date(*ym, 1), model.month_end(*ym), model.previous_month_end(*ym)
     at_start = [model.task_status(t, before.get(t.id), eve, plan.settings) for t in plan.tasks]
     return Unreported(plan, model.unreported(at_start, records, start, end), start, end)

@@ -6,10 +6,11 @@ takes an explicit ``as_of`` day so that the same data always gives the same answ
 
 from __future__ import annotations
 
+import calendar
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 SCHEMA = 1
@@ -214,6 +215,14 @@ class GoalStatus:
     def last_update(self) -> date | None:
         dates = [ts.latest.date for ts in self.tasks if ts.latest]
         return max(dates) if dates else None
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def previous_month_end(year: int, month: int) -> date:
+    return date(year, month, 1) - timedelta(days=1)
 
 
 def expected_progress(start: date, due: date, as_of: date, milestones: Iterable[Milestone] = ()) -> float:

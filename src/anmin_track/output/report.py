@@ -12,13 +12,13 @@ full-width punctuation, dates without leading zeros.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from anmin_track import model
+from anmin_track.model import month_end, previous_month_end
 from anmin_track.output.document import Block, Document
 from anmin_track.text import cn_date, document_text, pct, percent
 
@@ -162,14 +162,6 @@ class MonthlyReport:
 
 
 # --------------------------------------------------------------------------- building
-
-
-def month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def previous_month_end(year: int, month: int) -> date:
-    return date(year, month, 1) - timedelta(days=1)
 
 
 def build_monthly(

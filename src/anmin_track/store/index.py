@@ -231,8 +231,7 @@ def month_report_records(
     Reads the month's own file plus, through ``latest_records``, only the earlier months
     needed to find each task's state at the end of the previous month.
     """
-    first = date(*ym, 1)
-    before = latest_records(data, plan, date.fromordinal(first.toordinal() - 1))
+    before = latest_records(data, plan, model.previous_month_end(*ym))
     return load_month(data, plan, ym), before
 
 
