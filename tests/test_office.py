@@ -100,7 +100,7 @@ def test_a_missed_milestone_is_at_least_yellow():
     assert after.behind < settings.yellow_behind  # interpolation alone would say green
     assert after.missed == JUNE_30 and after.light == model.YELLOW
     reached = model.task_status(
-        task, record.__class__(**{**record.__dict__, "progress": 50}), date(2024, 7, 2), settings
+        task, record._replace(progress=50), date(2024, 7, 2), settings
     )
     assert reached.missed is None and reached.light == model.GREEN
 
@@ -123,9 +123,8 @@ def test_plan_round_trip_is_lossless(data_dir):
     task = plan.task("3.5")
     richer = model.with_task(
         plan,
-        model.Task(
+        task._replace(
             **{
-                **task.__dict__,
                 "lead": "张书记",
                 "partners": ("乡司法所", "派出所"),
                 "weight": 1.5,
@@ -151,7 +150,7 @@ def test_change_plan_refuses_invalid_plans_and_waits_for_the_lock(data_dir, monk
 
     def bad_due(plan):
         task = plan.task("2.2")
-        return model.with_task(plan, model.Task(**{**task.__dict__, "due": date(2023, 1, 1)}))
+        return model.with_task(plan, task._replace(due=date(2023, 1, 1)))
 
     def replace_plan(data, edit):
         with store.transaction(data, store.Author("测试员")) as tx:

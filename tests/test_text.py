@@ -2,7 +2,9 @@
 
 from datetime import date
 
-from anmin_track.text import cn_date, display_width, pct, percent, visible, wrap_by_width
+import pytest
+
+from anmin_track.text import cn_date, cn_punctuation, display_width, pct, percent, visible, wrap_by_width
 
 
 def test_visible_escapes_terminal_controls_but_keeps_text():
@@ -28,3 +30,24 @@ def test_width_and_wrapping_count_chinese_as_two_cells():
     lines = wrap_by_width("数据目录(含 goals.toml);也可用环境变量设置。", 20)
     assert all(display_width(line) <= 20 for line in lines)
     assert "".join(lines).replace(" ", "") == "数据目录(含goals.toml);也可用环境变量设置。"
+
+
+@pytest.mark.parametrize(
+    ("typed", "printed"),
+    [
+        ("（一）深化转型升级,加速产业发展融合提档", "（一）深化转型升级，加速产业发展融合提档"),
+        ("展陈方案 , 新增现场教学点1处;组织两场", "展陈方案，新增现场教学点1处；组织两场"),
+        ("下步:召开推进会", "下步：召开推进会"),
+        ("新增500,000元", "新增500,000元"),  # a number keeps its separator
+        ("第1:中", "第1:中"),  # after a word: not ours to change
+        ("see a:b, c;d", "see a:b, c;d"),
+        ("路径 data/goals.toml:3", "路径 data/goals.toml:3"),
+        ("资金(约30万元)到位", "资金（约30万元）到位"),
+        ("完成(100%)", "完成（100%）"),
+        ("call f(x) now", "call f(x) now"),
+        ("“红绿金”,融合", "“红绿金”，融合"),
+        ("", ""),
+    ],
+)
+def test_cn_punctuation_turns_half_width_marks_beside_chinese_full_width(typed, printed):
+    assert cn_punctuation(typed) == printed

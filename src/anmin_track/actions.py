@@ -10,16 +10,15 @@ of spelling CLI syntax, so each caller can say it its own way.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import NamedTuple
 
 from anmin_track import fields, model, parse, store
 from anmin_track.errors import DataError, InputError
 from anmin_track.text import cn_date, visible
 
 
-@dataclass(frozen=True)
-class ProgressRequest:
+class ProgressRequest(NamedTuple):
     """A progress report as typed: the task as typed, values already parsed."""
 
     task: str
@@ -31,8 +30,7 @@ class ProgressRequest:
     metrics: tuple[str, ...] = ()  # `名称=数值` as typed
 
 
-@dataclass(frozen=True)
-class Recorded:
+class Recorded(NamedTuple):
     task: model.Task
     record: model.Record
     status: model.TaskStatus
@@ -89,12 +87,11 @@ def record_progress(data: store.DataDir, request: ProgressRequest, author: store
 # --------------------------------------------------------------------------- the plan (台账)
 
 
-@dataclass(frozen=True)
-class Edited:
+class Edited(NamedTuple):
     """What `goals edit` changed: the item as it was, and (label, before, after) per field."""
 
     item: model.Goal | model.Task
-    changes: tuple[tuple[str, object, object], ...] = field(default_factory=tuple)
+    changes: tuple[tuple[str, object, object], ...] = ()
 
 
 def edit_item(data: store.DataDir, ref: str, values: dict, author: store.Author) -> Edited:
@@ -116,7 +113,7 @@ def edit_item(data: store.DataDir, ref: str, values: dict, author: store.Author)
                 for name, value in values.items()
                 if getattr(found, name) != value
             )
-            new_plan = model.with_task(tx.plan, replace(found, **values))
+            new_plan = model.with_task(tx.plan, found._replace(**values))
         said = ";".join(f"{label} {_summary_value(old)} → {_summary_value(new)}" for label, old, new in changes)
         tx.replace_plan(new_plan, f"修改 {found.id} {said}")
     return Edited(found, changes)
@@ -130,8 +127,7 @@ def _summary_value(value: object) -> str:
     return str(value) if value not in ("", None) else "(空)"
 
 
-@dataclass(frozen=True)
-class Claimed:
+class Claimed(NamedTuple):
     task: model.Task
     previous_owner: str
 
@@ -148,8 +144,8 @@ def claim_task(data: store.DataDir, ref: str, name: str, force: bool, author: st
                 f"任务 {task.id} 已由 {_shown(task.owner)} 负责,未改动。"
                 f"如确需改由 {_shown(name)} 负责,请加 --force(建议先与 {_shown(task.owner)} 沟通)。"
             )
-        tx.replace_plan(model.with_task(tx.plan, replace(task, owner=name)), f"认领 {task.id}({name})")
-    return Claimed(replace(task, owner=name), task.owner)
+        tx.replace_plan(model.with_task(tx.plan, task._replace(owner=name)), f"认领 {task.id}({name})")
+    return Claimed(task._replace(owner=name), task.owner)
 
 
 def add_task(data: store.DataDir, goal_ref: str, values: dict, author: store.Author) -> model.Task:
@@ -214,7 +210,7 @@ def close_task(data: store.DataDir, ref: str, note: str, day: date, author: stor
                 f"任务 {task.id} 截至{cn_date(day)}的进度为 {progress}%,完成(100%)后才能销号。"
                 f"完成后先记录:anmin goals update {task.id} --progress 100。"
             )
-        new = replace(task, closed=day, closed_note=note, closed_by=author.who)
+        new = task._replace(closed=day, closed_note=note, closed_by=author.who)
         tx.replace_plan(model.with_task(tx.plan, new), f"销号 {task.id}")
     return new
 
@@ -224,7 +220,7 @@ def reopen_task(data: store.DataDir, ref: str, author: store.Author) -> model.Ta
         task = parse.resolve_task(tx.plan, ref)
         if task.closed is None:
             raise InputError(f"任务 {task.id} 未销号,无需重新打开。")
-        new = replace(task, closed=None, closed_note="", closed_by="")
+        new = task._replace(closed=None, closed_note="", closed_by="")
         tx.replace_plan(model.with_task(tx.plan, new), f"重新打开 {task.id}")
     return new
 
@@ -232,8 +228,7 @@ def reopen_task(data: store.DataDir, ref: str, author: store.Author) -> model.Ta
 # --------------------------------------------------------------------------- the ledger comes back (`anmin import`)
 
 
-@dataclass(frozen=True)
-class LedgerChange:
+class LedgerChange(NamedTuple):
     """One cell of an edited ledger that differs from the plan."""
 
     task: str
@@ -296,7 +291,7 @@ def import_ledger(
             task = plan.task(task_id)
             assert task is not None
             edits: dict[str, object] = {c.field: c.new for c in changes if c.task == task_id}
-            plan = model.with_task(plan, replace(task, **edits))  # type: ignore[arg-type]
+            plan = model.with_task(plan, task._replace(**edits))  # type: ignore[arg-type]
         count = len({c.task for c in changes})
         tx.replace_plan(plan, f"导入台账 {source}：{count}项任务的责任分工（{len(changes)}处）")
     return changes
@@ -324,8 +319,7 @@ def undo(data: store.DataDir, entry: store.JournalEntry, author: store.Author) -
 # --------------------------------------------------------------------------- reading
 
 
-@dataclass(frozen=True)
-class Overview:
+class Overview(NamedTuple):
     """Every goal and task as of one day."""
 
     plan: model.Plan
@@ -341,8 +335,7 @@ def overview(data: store.DataDir, as_of: date, goal: str | None = None) -> Overv
     return Overview(plan, model.plan_status(plan, store.latest_records(data, plan, as_of), as_of), as_of)
 
 
-@dataclass(frozen=True)
-class Detail:
+class Detail(NamedTuple):
     """One goal, or one task with its newest records, as of one day."""
 
     plan: model.Plan
@@ -361,8 +354,7 @@ def detail(data: store.DataDir, ref: str, as_of: date, limit: int) -> Detail:
     return Detail(plan, None, model.task_status(found, latest.get(found.id), as_of, plan.settings), history)
 
 
-@dataclass(frozen=True)
-class MonthData:
+class MonthData(NamedTuple):
     """What a monthly report reads: the month's records and each task's latest record before it."""
 
     plan: model.Plan
@@ -378,8 +370,7 @@ def month_data(data: store.DataDir, ym: tuple[int, int]) -> MonthData:
     return MonthData(plan, records, before, store.latest_texts(data, plan, model.month_end(*ym)))
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(NamedTuple):
     plan: model.Plan | None
     records: int
     months: int
@@ -387,7 +378,7 @@ class Checked:
     #: A fresh index was saved (month files had been edited by hand).
     reindexed: bool
     #: What hand edits lost since the index was saved (shown once: the fresh index accepts it).
-    lost: list[str] = field(default_factory=list)
+    lost: tuple[str, ...] = ()
 
 
 def check(data: store.DataDir) -> Checked:
@@ -395,11 +386,10 @@ def check(data: store.DataDir) -> Checked:
     plan, count, problems = store.check_all(data)
     lost = store.losses(data, plan) if not data.bundled else []
     reindexed = not problems and store.save_index_if_stale(data)
-    return Checked(plan, count, len(store.month_files(data)), problems, reindexed, lost)
+    return Checked(plan, count, len(store.month_files(data)), problems, reindexed, tuple(lost))
 
 
-@dataclass(frozen=True)
-class Unreported:
+class Unreported(NamedTuple):
     """未按时报送 in one month: the tasks (as of the month's start) with no record dated in it."""
 
     plan: model.Plan

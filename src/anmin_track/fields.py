@@ -8,7 +8,7 @@ against these tables; the CLI and the documents take their labels from here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 TEXT = "文本"
 INT = "整数"
@@ -21,8 +21,7 @@ TABLE = "表"
 TABLE_LIST = "表数组"
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     key: str
     kind: str
     required: bool = False

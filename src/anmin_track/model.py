@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import pairwise
+from types import MappingProxyType
+from typing import NamedTuple
 
 SCHEMA = 1
 #: goals.toml: 2 added ``[report]`` and goal ``source``; schema 1 plans are still read.
@@ -29,8 +31,7 @@ CLOSED_LABEL = "已销号"
 SEVERITY = {RED: 0, YELLOW: 1, GREEN: 2, DONE: 3}
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Light thresholds: the one place their values live in code (defaults for goals.toml)."""
 
     yellow_behind: float = 10
@@ -42,8 +43,7 @@ class Settings:
     units: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Metric:
+class Metric(NamedTuple):
     """A measurable indicator of a task (指标), with its 2023 baseline."""
 
     name: str
@@ -52,16 +52,14 @@ class Metric:
     baseline_text: str = ""
 
 
-@dataclass(frozen=True)
-class Milestone:
+class Milestone(NamedTuple):
     """时间节点: by the end of ``date`` the task should have reached ``percent``."""
 
     date: date
     percent: int
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(NamedTuple):
     """A key task (重点任务) under a goal: who leads it, when it runs, what it measures."""
 
     id: str
@@ -86,8 +84,7 @@ class Task:
         return next((m for m in self.metrics if m.name == name), None)
 
 
-@dataclass(frozen=True)
-class Goal:
+class Goal(NamedTuple):
     """A key work direction (重点工作) and its tasks."""
 
     id: str
@@ -97,8 +94,7 @@ class Goal:
     source: str = ""
 
 
-@dataclass(frozen=True)
-class ReportSettings:
+class ReportSettings(NamedTuple):
     """``[report]`` in goals.toml: the 公文 frame of the documents the office submits."""
 
     #: 主送机关, e.g. 县委办、县府办 (the trailing ：is added); empty: no addressee line.
@@ -146,8 +142,7 @@ class Plan:
         return by_id
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """One progress report (进展记录) on one task, as of ``date``."""
 
     task: str
@@ -158,7 +153,7 @@ class Record:
     note: str = ""
     problem: str = ""
     next: str = ""
-    metrics: Mapping[str, float] = field(default_factory=dict)
+    metrics: Mapping[str, float] = MappingProxyType({})
 
     @property
     def sort_key(self) -> tuple:
@@ -166,8 +161,7 @@ class Record:
         return (self.date, self.at)
 
 
-@dataclass(frozen=True)
-class TaskStatus:
+class TaskStatus(NamedTuple):
     """A task as of one day: latest progress, 序时进度, light, stale, overdue."""
 
     task: Task
@@ -192,8 +186,7 @@ class TaskStatus:
         return CLOSED_LABEL if self.closed else LIGHT_LABELS[self.light]
 
 
-@dataclass(frozen=True)
-class GoalStatus:
+class GoalStatus(NamedTuple):
     """A goal as of one day: weighted progress and light over its tasks."""
 
     goal: Goal
@@ -338,8 +331,7 @@ def problem_cleared(text: str) -> bool:
     return text.strip().rstrip("。.!！") in PROBLEM_CLEARED
 
 
-@dataclass(frozen=True)
-class LatestTexts:
+class LatestTexts(NamedTuple):
     """A task's latest non-empty 存在问题 and 下步计划 up to a day (the records that hold them).
 
     ``problem`` is None when none was reported or the latest one was cleared (``无``/``已解决``).
@@ -384,16 +376,16 @@ def with_task(plan: Plan, task: Task) -> Plan:
     """``plan`` with ``task`` replacing the task of the same id, or appended to its goal."""
     goal = plan.goal_of(task)
     tasks = goal.tasks if plan.task(task.id) else (*goal.tasks, task)
-    return _with_goal(plan, replace(goal, tasks=tuple(task if t.id == task.id else t for t in tasks)))
+    return _with_goal(plan, goal._replace(tasks=tuple(task if t.id == task.id else t for t in tasks)))
 
 
 def without_task(plan: Plan, task: Task) -> Plan:
     goal = plan.goal_of(task)
-    return _with_goal(plan, replace(goal, tasks=tuple(t for t in goal.tasks if t.id != task.id)))
+    return _with_goal(plan, goal._replace(tasks=tuple(t for t in goal.tasks if t.id != task.id)))
 
 
 def with_goal_title(plan: Plan, goal: Goal, title: str) -> Plan:
-    return _with_goal(plan, replace(goal, title=title))
+    return _with_goal(plan, goal._replace(title=title))
 
 
 def with_milestone(task: Task, day: date, percent: int | None) -> Task:
@@ -401,14 +393,13 @@ def with_milestone(task: Task, day: date, percent: int | None) -> Task:
     kept = [m for m in task.milestones if m.date != day]
     if percent is not None:
         kept.append(Milestone(day, percent))
-    return replace(task, milestones=tuple(sorted(kept, key=lambda m: m.date)))
+    return task._replace(milestones=tuple(sorted(kept, key=lambda m: m.date)))
 
 
 # --------------------------------------------------------------------------- supervision (督办)
 
 
-@dataclass(frozen=True)
-class DueItem:
+class DueItem(NamedTuple):
     """A deadline coming up or passed and not met: a task's 完成时限, or one of its 时间节点."""
 
     status: TaskStatus

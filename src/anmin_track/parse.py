@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from anmin_track import model
 from anmin_track.errors import DataError, InputError, NotFoundError
@@ -209,8 +209,7 @@ _HEADER_ROWS = 10  # the header is looked for in the first rows (the export puts
 _ID_LIKE = re.compile(r"^\d+(\.\d+)*$")
 
 
-@dataclass(frozen=True)
-class LedgerRow:
+class LedgerRow(NamedTuple):
     """One task row of an edited ledger: where it is, its 序号 as found, the columns present."""
 
     where: str

@@ -1,11 +1,21 @@
 """Showing text that came from data files: literally, never as markup or terminal codes."""
 
+import functools
 import math
 import re
 import unicodedata
+from collections.abc import Callable
+
+
+def _regex(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+    """``pattern`` compiled on first use: compiling this module's patterns (wide Chinese
+    character classes) costs about 3 ms, which every command would pay at start-up,
+    and most commands use one or two of them."""
+    return functools.cache(lambda: re.compile(pattern, flags))
+
 
 # C0/C1 control characters (but newline and tab), bidi overrides/isolates, lone surrogates.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE = _regex("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _escape(match: re.Match) -> str:
@@ -18,12 +28,12 @@ def visible(text: str, oneline: bool = False) -> str:
 
     ``oneline`` also turns newlines into ``⏎`` for cells and one-line messages.
     """
-    text = _UNSAFE.sub(_escape, text).replace("\t", "    ")
+    text = _UNSAFE().sub(_escape, text).replace("\t", "    ")
     return text.replace("\n", " ⏎ ") if oneline else text
 
 
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal acts on (C0 is escaped already).
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_JSON_UNSAFE = _regex("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def json_text(payload: object) -> str:
@@ -34,7 +44,7 @@ def json_text(payload: object) -> str:
     import json  # only the --json paths need it; --help must not pay for it
 
     text = json.dumps(payload, ensure_ascii=False, indent=2)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _JSON_UNSAFE().sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def cn_date(day) -> str:
@@ -79,7 +89,7 @@ def wrap_by_width(text: str, width: int) -> list[str]:
 # --------------------------------------------------------------------------- cells and wrapping
 
 # Zero-width: combining marks, joiners, variation selectors (they ride on the previous character).
-_ZERO_WIDTH = re.compile("[\u0300-\u036f\u200b-\u200d\u20d0-\u20ff\ufe00-\ufe0f]")
+_ZERO_WIDTH = _regex("[\u0300-\u036f\u200b-\u200d\u20d0-\u20ff\ufe00-\ufe0f]")
 _CELLS: tuple[dict[str, int], dict[str, int]] = ({}, {})
 
 
@@ -92,7 +102,7 @@ def char_width(ch: str, ambiguous_wide: bool = False) -> int:
     cache = _CELLS[ambiguous_wide]
     cells = cache.get(ch)
     if cells is None:
-        if _ZERO_WIDTH.match(ch) or unicodedata.combining(ch):
+        if _ZERO_WIDTH().match(ch) or unicodedata.combining(ch):
             cells = 0
         else:
             kind = unicodedata.east_asian_width(ch)
@@ -114,7 +124,7 @@ NO_LINE_START = frozenset("，。、；：）”！？》」』】〕〉’…�
 NO_LINE_END = frozenset("（“《「『【〔〈‘([{")
 # Units that stay with the number before them: 30万元, 45%, 2024年, 12个.
 _UNITS = "万亿千百元角个人户次项家条处件名座所间套台辆米吨亩岁位号年月日周天时分秒倍平方公里％‰"
-_ATOM = re.compile(
+_ATOM = _regex(
     r" +"  # spaces: where lines may break (dropped there)
     rf"|[!-~]+(?:(?<=[0-9%])[{_UNITS}]{{1,3}})?"  # a run of ASCII (words, numbers, paths) with its unit
     r"|.[\u0300-\u036f\u200b-\u200d\u20d0-\u20ff\ufe00-\ufe0f]*",  # any other character with its marks
@@ -128,7 +138,7 @@ def _atoms(text: str, start: int, end: int) -> list[list]:
     opening bracket joins the piece after it (across a space, which then no longer breaks)."""
     atoms: list[list] = []
     glue_next = False
-    for m in _ATOM.finditer(text, start, end):
+    for m in _ATOM().finditer(text, start, end):
         s, e = m.span()
         if text[s] == " ":
             if glue_next:  # "（ a": the space may not break after the bracket either
@@ -322,34 +332,52 @@ def protect_streams(*streams) -> None:
 
 # --------------------------------------------------------------------------- text in documents (reports, notices)
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef\u201c\u201d\u2018\u2019"
-_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+_ANSI = _regex(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）"}
-_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}]) *([,;:]) *|(?<![\w/]) *([,;:]) *(?=[{_CJK}])")
-_PARENS = re.compile(r"\(([^()\n]*)\)")
-_HAS_CJK = re.compile(f"[{_CJK}]")
+_HALF_PUNCT = _regex(r" *([,;:]) *")
+_PARENS = _regex(r"\(([^()\n]*)\)")
+# Chinese characters, CJK and full-width punctuation, Chinese quotes. Tested by code point, not
+# by a regex class: `re` takes about a millisecond to compile a class this wide.
+_CJK_RANGES = ((0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF))
+_CJK_QUOTES = frozenset("“”‘’")
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return any(low <= code <= high for low, high in _CJK_RANGES) or ch in _CJK_QUOTES
 
 
 def cn_punctuation(text: str) -> str:
-    """Half-width ``, ; : ( )`` next to Chinese text written full-width (``1,000`` and ``a:b`` stay)."""
+    """Half-width ``, ; : ( )`` next to Chinese text written full-width (``1,000`` and ``a:b`` stay).
+
+    ``,`` ``;`` ``:`` (and the spaces around them) turn full-width after a Chinese character,
+    or before one unless they follow a word or a ``/`` (``第1:中`` stays, ``完成,下步`` does not);
+    ``( )`` when they enclose Chinese or follow it.
+    """
 
     def comma(m: re.Match) -> str:
-        return _HALF_TO_FULL[m.group(1) or m.group(2)]
+        before, after = m.string[m.start() - 1 : m.start()], m.string[m.end() : m.end() + 1]
+        if (before and _is_cjk(before)) or (
+            after and _is_cjk(after) and not (before.isalnum() or before in "_/")
+        ):
+            return _HALF_TO_FULL[m.group(1)]
+        return m.group()
 
     def parens(m: re.Match) -> str:
         before = m.string[m.start() - 1 : m.start()]
-        if _HAS_CJK.search(m.group(1)) or _HAS_CJK.match(before):
+        if any(_is_cjk(ch) for ch in m.group(1)) or (before and _is_cjk(before)):
             return f"（{m.group(1)}）"
         return m.group()
 
-    text = _PUNCT_NEAR_CJK.sub(comma, text)
-    return _PARENS.sub(parens, text)
+    if "," in text or ";" in text or ":" in text:
+        text = _HALF_PUNCT().sub(comma, text)
+    return _PARENS().sub(parens, text) if "(" in text else text
 
 
 def document_text(text: str) -> str:
     """Data text as a document shows it: terminal codes and control characters removed (not
     escaped: a printed page has no use for ``\\x1b``), tabs as spaces, punctuation full-width
     next to Chinese. Newlines are kept for the caller to join."""
-    text = _ANSI.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _UNSAFE.sub("", text).replace("\t", " ")
+    text = _ANSI().sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _UNSAFE().sub("", text).replace("\t", " ")
     return cn_punctuation(text)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.console import Console
 from rich.text import Text
@@ -67,8 +67,7 @@ def ambiguous_wide() -> bool:
     return bool(_ambiguous_setting)
 
 
-@dataclass(frozen=True)
-class Chrome:
+class Chrome(NamedTuple):
     """The characters the tool draws itself, chosen for one output: fancy ones only where
     the encoding has them and, on a wide-ambiguous terminal, none that are ambiguous."""
 
@@ -123,8 +122,7 @@ def light_text(light: str, stale: bool = False, closed: bool = False) -> Text:
     return text
 
 
-@dataclass(frozen=True)
-class Bar:
+class Bar(NamedTuple):
     """A progress cell: drawn as a bar of ``width`` characters and the number, or (width
     0) the number alone; the layout picks the width."""
 

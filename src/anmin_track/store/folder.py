@@ -18,8 +18,8 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from anmin_track.errors import DataError, InputError, WriteError
 
@@ -32,8 +32,7 @@ HISTORY_DIR = ".history"
 MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.toml$")
 
 
-@dataclass(frozen=True)
-class DataDir:
+class DataDir(NamedTuple):
     path: Path
     bundled: bool = False
 

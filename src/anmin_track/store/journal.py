@@ -20,9 +20,9 @@ import contextlib
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from anmin_track.errors import DataError, NotFoundError, WriteError
 from anmin_track.store.folder import HISTORY_DIR, INDEX_FILE, LOCK_FILE, PROGRESS_DIR, DataDir
@@ -49,16 +49,14 @@ READABLE_FORMATS = (1, 2)
 COMMAND_MAX = 300
 
 
-@dataclass(frozen=True)
-class Author:
+class Author(NamedTuple):
     """Who makes a change and with which command: what ``anmin log`` shows of it."""
 
     who: str
     command: str = ""
 
 
-@dataclass(frozen=True)
-class PendingFile:
+class PendingFile(NamedTuple):
     """A file about to be replaced: its content now (None: absent) and what it becomes."""
 
     path: Path
@@ -67,8 +65,7 @@ class PendingFile:
     after: bytes
 
 
-@dataclass(frozen=True)
-class JournaledFile:
+class JournaledFile(NamedTuple):
     """One file of a journal entry, as recorded."""
 
     path: str
@@ -84,8 +81,7 @@ class JournaledFile:
         return self.path == f"{PROGRESS_DIR}/{INDEX_FILE}"
 
 
-@dataclass(frozen=True)
-class JournalEntry:
+class JournalEntry(NamedTuple):
     seq: int
     #: Never reused (unlike ``seq``): what ``undo`` confirms on.
     id: str

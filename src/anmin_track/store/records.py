@@ -6,11 +6,12 @@ import functools
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from anmin_track import fields, model
 from anmin_track.errors import DataError, InputError
+from anmin_track.store import month_cache
 from anmin_track.store.folder import INDEX_FILE, MONTH_FILE, PLAN_FILE, DataDir
 from anmin_track.store.tomlcheck import (
     Checker,
@@ -186,12 +187,32 @@ def stray_problem(data: DataDir, path: Path) -> Problem:
     )
 
 
-def load_month(data: DataDir, plan: model.Plan | None, ym: tuple[int, int]) -> list[model.Record]:
+def load_month(data: DataDir, plan: model.Plan, ym: tuple[int, int]) -> list[model.Record]:
     path = data.month_file(*ym)
     if not path.exists():
         return []
     label = data.label(path)
-    return list(_month_records(read_text(path, label), label, plan, ym))
+    return list(_validated(data, read_text(path, label), label, plan, ym))
+
+
+@functools.lru_cache(maxsize=2)
+def _validated(data: DataDir, text: str, label: str, plan: model.Plan, ym: tuple[int, int]) -> tuple[model.Record, ...]:
+    """The month's validated records: from the month cache when it holds this very text (large months only).
+
+    Remembers the last two answers: the report reads its month twice (records, latest texts)."""
+    if len(text) < month_cache.CACHE_FROM:
+        return _month_records(text, label, plan, ym)
+    key = month_cache.cache_key(text, validation_facts(plan))
+    cached = month_cache.load(data, ym, key)
+    if cached is None:
+        cached = _month_records(text, label, plan, ym)
+        month_cache.save(data, ym, key, cached)
+    return cached
+
+
+def validation_facts(plan: model.Plan) -> str:
+    """All that ``_record`` checks a record against in the plan: each task's id, start and metric names."""
+    return repr([(t.id, t.start.isoformat(), [m.name for m in t.metrics]) for t in plan.tasks])
 
 
 @functools.lru_cache(maxsize=2)
@@ -213,8 +234,7 @@ def load_records(data: DataDir, plan: model.Plan, months: Iterable[tuple[int, in
 RECORDS_HEADER = re.compile(r"^\[\[records\]\][ \t]*\r?$", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class MonthFile:
+class MonthFile(NamedTuple):
     records: tuple[model.Record, ...]
     #: The file has the shape this program writes: a record can be appended to its text.
     appendable: bool
@@ -240,7 +260,7 @@ def read_month(data: DataDir, plan: model.Plan, ym: tuple[int, int]) -> MonthFil
     path = data.month_file(*ym)
     label = data.label(path)
     text = read_text(path, label)
-    records = _month_records(text, label, plan, ym)
+    records = _validated(data, text, label, plan, ym)
     return MonthFile(records, appendable(text, len(records)))
 
 

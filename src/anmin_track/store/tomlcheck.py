@@ -13,14 +13,14 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from anmin_track import fields
 from anmin_track.errors import DataError
 from anmin_track.store.folder import NotRegularFile, read_regular
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong in a data file, printed as ``文件:行: 说明``."""
 
     file: str
