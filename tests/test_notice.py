@@ -240,7 +240,7 @@ def test_a_delivery_that_fails_after_registering_names_the_numbers_used(folder):
         def fail() -> None:
             raise WriteError("无法写入 督办单.docx(磁盘已满)。")
 
-        return actions.Delivery("/tmp/督办单.docx", fail)
+        return "/tmp/督办单.docx", fail
 
     request = actions.NoticeRequest(("2.2",), date(2024, 6, 3))
     now = datetime(2024, 6, 3, 9, tzinfo=UTC)

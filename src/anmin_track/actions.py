@@ -520,12 +520,9 @@ def preview_notices(data: store.DataDir, request: NoticeRequest) -> Notices:
     return Notices(plan, request, subjects)
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """Where numbered notices go, once they are registered: a file (``where``) or the screen (``""``)."""
-
-    where: str
-    write: Callable[[], object]
+#: Where numbered notices go: the file to be written ("" for the screen), and the function that
+#: writes them there (a tuple, not a class: every class here costs every command's start-up).
+Delivery = tuple[str, Callable[[], object]]
 
 
 def issue_notices(
@@ -539,7 +536,7 @@ def issue_notices(
 
     ``make`` builds the output from the numbered notices and checks where it goes; if it
     fails, no number is taken. Then the numbers are registered and only then delivered
-    (``Delivery.write``): a number on paper is always in the register. When the delivery
+    (the ``Delivery``'s function): a number on paper is always in the register. When the delivery
     fails after that, the numbers stay used (as in an office's register) and the error
     names them. The register is outside the journal: ``undo`` never gives a number back.
     """
@@ -559,7 +556,7 @@ def issue_notices(
             replace(s, number=first + i, code=notice_code(year, first + i)) for i, s in enumerate(subjects)
         )
         notices = Notices(plan, request, numbered)
-        delivery = make(notices)
+        where, deliver = make(notices)
         entries = [
             register.IssuedNotice(
                 year=year,
@@ -572,21 +569,21 @@ def issue_notices(
                 reply_by=request.deadline,
                 by=author.who,
                 at=now,
-                output=delivery.where,
+                output=where,
             )
             for s in numbered
         ]
         with deferred_interrupt():
             register.append_register(data, entries)
             try:
-                delivery.write()
+                deliver()
             except AnminError as exc:
                 codes = "、".join(s.code for s in numbered)
                 raise WriteError(
                     f"{str(exc).rstrip('。')}。编号 {codes} 已登记为已使用，不会再次使用；"
                     "排除问题后重新生成，将使用新的编号（可在登记簿中注明原编号作废）。"
                 ) from None
-    return replace(notices, where=delivery.where)
+    return replace(notices, where=where)
 
 
 def issued_notices(data: store.DataDir) -> list[IssuedNotice]:

@@ -124,9 +124,9 @@ def _delivery(
     """Where the numbered notices go, checked before any number is registered."""
     path = output or (_default_file(notices) if kind == "docx" else None)
     if path is None:
-        return actions.Delivery("", lambda: sys.stdout.write(content.decode("utf-8")))
+        return "", lambda: sys.stdout.write(content.decode("utf-8"))
     target = store.output_target(folder, path)
-    return actions.Delivery(str(target), lambda: store.write_output(folder, path, content))
+    return str(target), lambda: store.write_output(folder, path, content)
 
 
 def _preview(
