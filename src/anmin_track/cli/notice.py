@@ -24,8 +24,8 @@ def report_notice(
     tasks: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="任务编号",
-            help="要督办的任务，如 2.2 3.4（不写则为截至评估日期亮红灯的全部任务）。",
+            metavar="任务编号...",
+            help="要督办的任务，如 2.2 3.4（默认：亮红灯的全部任务）。",
             autocompletion=complete_task_id,
             show_default=False,
         ),
