@@ -298,3 +298,17 @@ def test_concurrent_runs_never_share_a_number(folder, tmp_path):
     assert numbers == [1, 2, 3, 4]
     printed = {docx.Document(str(tmp_path / f"{n}.docx")).paragraphs[0].text for n in range(4)}
     assert printed == {f"督办〔2024〕{n}号" for n in range(1, 5)}
+
+
+def test_the_office_sets_its_own_number_pattern(cli, folder):
+    plan = folder.plan_file.read_text(encoding="utf-8")
+    folder.plan_file.write_text(
+        plan.replace("[report]\n", '[report]\nnotice_number = "安民督〔{year}〕{n}号"\n'), "utf-8"
+    )
+    result = notice(cli, folder, "2.2", *JUNE_3)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("安民督〔2024〕1号\n")
+    assert register(folder) == [("安民督〔2024〕1号", "2.2")]
+    folder.plan_file.write_text(plan.replace("[report]\n", '[report]\nnotice_number = "督〔{year}〕"\n'), "utf-8")
+    checked = cli("--data", str(folder.path), "check")
+    assert checked.exit_code == 1 and "[report] notice_number 应含 {n}" in checked.output

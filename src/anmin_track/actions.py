@@ -423,7 +423,8 @@ def unreported(data: store.DataDir, ym: tuple[int, int]) -> Unreported:
 
 # --------------------------------------------------------------------------- 督办单 (supervision notices)
 
-#: The number printed on a 督办单: ``{n}`` counts within the signing ``{year}``.
+#: The number printed on a 督办单 unless ``[report] notice_number`` says otherwise:
+#: ``{n}`` counts within the signing ``{year}``.
 NOTICE_NUMBER = "督办〔{year}〕{n}号"
 #: Days from the signing date to the reply deadline when ``--reply-by`` is not given.
 REPLY_DAYS = 7
@@ -466,8 +467,9 @@ class Notices:
     where: str = ""  # the file they were written to ("" for the screen, or not yet delivered)
 
 
-def notice_code(year: int, number: int | None) -> str:
-    return NOTICE_NUMBER.format(year=year, n=number if number is not None else "\u3000\u3000")
+def notice_code(plan: model.Plan, year: int, number: int | None) -> str:
+    pattern = plan.report.notice_number or NOTICE_NUMBER
+    return pattern.format(year=year, n=number if number is not None else "\u3000\u3000")
 
 
 def _check_notice_dates(request: NoticeRequest) -> None:
@@ -515,7 +517,7 @@ def preview_notices(data: store.DataDir, request: NoticeRequest) -> Notices:
     """The notices as they would be issued, without numbers: nothing is taken or written."""
     _check_notice_dates(request)
     plan = store.load_plan(data)
-    gap = notice_code(request.signed.year, None)
+    gap = notice_code(plan, request.signed.year, None)
     subjects = tuple(replace(s, code=gap) for s in _notice_subjects(data, plan, request))
     return Notices(plan, request, subjects)
 
@@ -553,7 +555,7 @@ def issue_notices(
         year = request.signed.year
         first = register.next_number(issued, year)
         numbered = tuple(
-            replace(s, number=first + i, code=notice_code(year, first + i)) for i, s in enumerate(subjects)
+            replace(s, number=first + i, code=notice_code(plan, year, first + i)) for i, s in enumerate(subjects)
         )
         notices = Notices(plan, request, numbered)
         where, deliver = make(notices)

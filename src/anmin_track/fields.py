@@ -57,6 +57,7 @@ SETTINGS = _table(
 REPORT = _table(
     Field("addressee", TEXT, False, "主送机关"),
     Field("doc_number", TEXT, False, "发文字号"),
+    Field("notice_number", TEXT, False, "督办单编号"),
 )
 GOAL = _table(
     Field("id", TEXT, True, "编号"),
