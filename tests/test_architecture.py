@@ -16,7 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
 LAYERS = ["leaf", "model", "parse", "store", "actions", "cli"]
 LEAVES = {"errors", "text", "fields"}
 STORE_LADDER = [
-    "folder", "tomlcheck", "safe_io", "plan_file", "month_cache", "records", "index", "hand_edits", "journal", "writes", "check",
+    "folder", "tomlcheck", "safe_io", "notices", "plan_file", "month_cache", "records", "index", "hand_edits", "journal",
+    "writes", "check",
 ]  # fmt: skip
 OUTPUT_MAY_IMPORT = {"leaf", "model", "output"}
 

@@ -1,4 +1,4 @@
-"""Every field of the plan and of a progress record, in one table.
+"""Every field of the plan, of a progress record and of the 督办单 register, in one table.
 
 A field's key (as written in the TOML files), its kind (checked when a file is read,
 and named in the message when it is wrong), whether it is required, and its Chinese
@@ -56,6 +56,7 @@ SETTINGS = _table(
 REPORT = _table(
     Field("addressee", TEXT, False, "主送机关"),
     Field("doc_number", TEXT, False, "发文字号"),
+    Field("notice_number", TEXT, False, "督办单编号"),
 )
 GOAL = _table(
     Field("id", TEXT, True, "编号"),
@@ -110,3 +111,19 @@ RECORD = _table(
 
 #: Task fields that `anmin goals edit` may change (and `goals add` may set), in the order shown.
 EDITABLE_TASK_FIELDS = ("title", "lead", "unit", "owner", "partners", "start", "due", "weight")
+
+#: One 督办单 in the register of issued numbers (``.notices.toml``, ``[[notices]]``).
+NOTICE = _table(
+    Field("year", INT, True, "编号年度"),
+    Field("number", INT, True, "序号"),
+    Field("code", TEXT, True, "督办单编号"),
+    Field("task", TEXT, True, "任务编号"),
+    Field("title", TEXT, True, "任务名称"),
+    Field("signed", DATE, True, "成文日期"),
+    Field("as_of", DATE, True, "评估日期"),
+    Field("reply_by", DATE, True, "反馈期限"),
+    Field("by", TEXT, True, "经办人"),
+    Field("at", DATETIME, True, "登记时间"),
+    Field("output", TEXT, False, "输出到"),
+)
+NOTICE_REGISTER = _table(Field("notices", TABLE_LIST, False, "督办单"))

@@ -101,6 +101,8 @@ class ReportSettings(NamedTuple):
     addressee: str = ""
     #: 发文字号 pattern with ``{year}`` and ``{n}``, e.g. 安民〔{year}〕{n}号; empty: none.
     doc_number: str = ""
+    #: 督办单编号 pattern with ``{year}`` and ``{n}``; empty: 督办〔{year}〕{n}号 (``actions.NOTICE_NUMBER``).
+    notice_number: str = ""
 
 
 @dataclass(frozen=True)

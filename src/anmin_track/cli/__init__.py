@@ -5,13 +5,14 @@
 - ``app``      the app and its groups
 - ``goals``    goals list/show/update and the plan commands (edit, claim, add, remove, …)
 - ``report``   report monthly
+- ``notice``   report notice (督办单)
 - ``ledger``   export, check, init
 - ``history``  log, undo
 """
 
 import sys
 
-from anmin_track.cli import goals, history, ledger, report  # noqa: F401 - importing registers the commands
+from anmin_track.cli import goals, history, ledger, notice, report  # noqa: F401 - importing registers the commands
 from anmin_track.cli.app import app
 from anmin_track.cli.zh import app_for
 

@@ -24,6 +24,7 @@ from anmin_track.text import cn_date, document_text, pct, percent
 
 SCHEMA = "anmin.report.monthly/2"
 INDENT = "\u3000\u3000"  # 首行缩进两字
+PAGE_RULE = "-" * 20 + "（另页）" + "-" * 20  # a page break in plain text
 CN_NUMBERS = "一二三四五六七八九十"
 _END_PUNCT = tuple("。！？；….!?;")
 
@@ -605,7 +606,7 @@ def render_text(doc: Document) -> str:
         elif block.kind == "date":
             out.append(text)
         elif block.kind == "page_break":
-            out.append("\f")
+            out += ["", PAGE_RULE, ""]  # visible on screen and when pasted (a form feed is neither)
         else:
             out.append(INDENT + text)
     return "\n".join(out) + "\n"

@@ -7,6 +7,8 @@ above it in this list):
 - ``tomlcheck``  TOML with problems named by file and line; values checked against ``fields``
 - ``hand_edits`` what hand edits may have lost (mis-named files, shrunk files): warnings
 - ``safe_io``    the lock, atomic writes, output files
+- ``notices``    .notices.toml: the register of issued 督办单 numbers, outside the journal
+                 (not re-exported: only ``anmin report notice`` and ``check`` load it)
 - ``plan_file``  goals.toml: read, validate, write back (keeping comments)
 - ``records``    progress/YYYY-MM.toml: read, validate, append
 - ``index``      progress/index.toml (a validated digest of the files) and the "latest record as of a day" queries
@@ -41,7 +43,7 @@ from anmin_track.store.index import (
 from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, last_entry
 from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
 from anmin_track.store.records import load_month, month_files, record_to_toml
-from anmin_track.store.safe_io import LOCK_TIMEOUT_ENV, atomic_write, lock_timeout, locked, write_output
+from anmin_track.store.safe_io import LOCK_TIMEOUT_ENV, atomic_write, lock_timeout, locked, output_target, write_output
 from anmin_track.store.tomlcheck import Problem, dump_toml
 from anmin_track.store.writes import Transaction, add_record, init_data_dir, save_index_if_stale, transaction, undo
 
@@ -78,6 +80,7 @@ __all__ = [
     "locked",
     "month_files",
     "month_report_records",
+    "output_target",
     "plan_from_toml",
     "rebuild_index",
     "record_to_toml",

@@ -1,4 +1,5 @@
-"""``anmin check``: every problem of the plan and the month files (and mis-named files beside them), by file and line."""
+"""``anmin check``: every problem of the plan, the month files (and mis-named files beside them) and the
+督办单 register, by file and line."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from anmin_track.store.tomlcheck import Problem, read_text
 
 
 def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem]]:
-    """Validate the plan and every month file; returns the plan, record count, problems."""
+    """Validate the plan, every month file and the register; returns the plan, record count, problems."""
     problems: list[Problem] = []
     try:
         plan, problems = check_plan(data)
@@ -29,4 +30,7 @@ def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem]]:
             continue
         problems.extend(found)
         count += len(records)
+    from anmin_track.store.notices import check_register  # not on the start-up path of other commands
+
+    problems.extend(check_register(data)[1])
     return plan, count, problems

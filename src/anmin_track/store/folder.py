@@ -9,6 +9,8 @@ Layout of a data folder::
     .anmin.lock             the lock every writer holds while it writes
     .history/NNNNNNNN/      the journal: one entry per write (before-images of the files
                             it replaced); ``anmin undo`` / ``log``
+    .notices.toml           the register of issued 督办单 numbers: outside the journal, so
+                            ``anmin undo`` never gives a number back (``store.notices``)
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ PROGRESS_DIR = "progress"
 INDEX_FILE = "index.toml"
 LOCK_FILE = ".anmin.lock"
 HISTORY_DIR = ".history"
+NOTICES_FILE = ".notices.toml"
 MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.toml$")
 
 
@@ -51,6 +54,10 @@ class DataDir(NamedTuple):
     @property
     def history_dir(self) -> Path:
         return self.path / HISTORY_DIR
+
+    @property
+    def notices_file(self) -> Path:
+        return self.path / NOTICES_FILE
 
     def month_file(self, year: int, month: int) -> Path:
         return self.progress_dir / f"{year:04d}-{month:02d}.toml"

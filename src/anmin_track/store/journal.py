@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from anmin_track.errors import DataError, NotFoundError, WriteError
-from anmin_track.store.folder import HISTORY_DIR, INDEX_FILE, LOCK_FILE, PROGRESS_DIR, DataDir
+from anmin_track.store.folder import HISTORY_DIR, INDEX_FILE, LOCK_FILE, NOTICES_FILE, PROGRESS_DIR, DataDir
 from anmin_track.store.safe_io import (
     atomic_write,
     deferred_interrupt,
@@ -241,11 +241,13 @@ def _prune_history(data: DataDir) -> None:
 
 
 def _safe_rel(rel: object) -> str:
-    """A journaled path must name a data file inside the folder (the journal could be tampered with)."""
+    """A journaled path must name a data file inside the folder (the journal could be tampered with).
+
+    Never the 督办单 register: a number once issued is not given back by an undo."""
     if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
         raise ValueError(rel)
     parts = PurePosixPath(rel).parts
-    if PurePosixPath(rel).is_absolute() or ".." in parts or parts[0] in (HISTORY_DIR, LOCK_FILE):
+    if PurePosixPath(rel).is_absolute() or ".." in parts or parts[0] in (HISTORY_DIR, LOCK_FILE, NOTICES_FILE):
         raise ValueError(rel)
     return rel
 

@@ -93,18 +93,15 @@ def _report(table: dict, check: Checker) -> model.ReportSettings:
     if not check.table(table, fields.REPORT, "[report] ", line):
         return model.ReportSettings()
     settings = model.ReportSettings(**table)
-    if settings.doc_number and "{n}" not in settings.doc_number:
-        check.add(
-            check.lines.key("doc_number", line), "[report] doc_number 应含 {n}（文号序号），如 安民〔{year}〕{n}号"
-        )
-    else:
+    for key, example in (("doc_number", "安民〔{year}〕{n}号"), ("notice_number", "安民督〔{year}〕{n}号")):
+        pattern = getattr(settings, key)
+        if pattern and "{n}" not in pattern:
+            check.add(check.lines.key(key, line), f"[report] {key} 应含 {{n}}（文号序号），如 {example}")
+            continue
         try:
-            settings.doc_number.format(year=2024, n=1)
+            pattern.format(year=2024, n=1)
         except (KeyError, IndexError, ValueError):
-            check.add(
-                check.lines.key("doc_number", line),
-                "[report] doc_number 只能使用 {year} 和 {n}，如 安民〔{year}〕{n}号",
-            )
+            check.add(check.lines.key(key, line), f"[report] {key} 只能使用 {{year}} 和 {{n}}，如 {example}")
     return settings
 
 
@@ -289,7 +286,8 @@ def dump_plan(plan: model.Plan) -> bytes:
         ),
     ]
     if plan.report != model.ReportSettings():
-        parts.append(section("[report]", {"addressee": plan.report.addressee, "doc_number": plan.report.doc_number}))
+        report = {"addressee": plan.report.addressee, "doc_number": plan.report.doc_number}
+        parts.append(section("[report]", report | ({"notice_number": n} if (n := plan.report.notice_number) else {})))
     for goal in plan.goals:
         source = {"source": goal.source} if goal.source else {}
         parts.append(section("[[goals]]", {"id": goal.id, "title": goal.title, **source}))

@@ -286,13 +286,7 @@ def write_output(data: DataDir, path: Path, content: bytes) -> Path:
     Only a regular file we may write is replaced: a folder, FIFO or device (``/dev/null``)
     or a read-only file is refused, not swapped for a new file.
     """
-    target = path.expanduser().resolve()
-    if target.is_relative_to(data.path.resolve()):
-        raise InputError(f"输出文件 {path} 在数据目录 {data.path} 中,会覆盖或混入数据文件。请换一个位置。")
-    if not target.parent.is_dir():
-        problem = "是一个文件,不是文件夹" if target.parent.exists() else "不存在"
-        raise InputError(f"{path.parent} {problem},无法在其中写入 {path.name}。请换一个位置。")
-    _require_replaceable(path, target)
+    target = output_target(data, path)
     sweep_stale_temps(target)
     try:
         atomic_write(target, content, data_file=False)
@@ -300,6 +294,20 @@ def write_output(data: DataDir, path: Path, content: bytes) -> Path:
         raise WriteError(
             f"无法写入 {path}({exc.strerror or exc})。请检查文件是否正被 Excel/WPS 打开,或换一个位置。"
         ) from None
+    return target
+
+
+def output_target(data: DataDir, path: Path) -> Path:
+    """The full path ``write_output`` would write, after its checks (usage or write errors)."""
+    target = path.expanduser().resolve()
+    if target.is_relative_to(data.path.resolve()):
+        raise InputError(f"输出文件 {path} 在数据目录 {data.path} 中,会覆盖或混入数据文件。请换一个位置。")
+    if not target.parent.is_dir():
+        problem = "是一个文件,不是文件夹" if target.parent.exists() else "不存在"
+        raise InputError(f"{path.parent} {problem},无法在其中写入 {path.name}。请换一个位置。")
+    if not os.access(target.parent, os.W_OK):
+        raise WriteError(f"没有在 {path.parent} 中写入文件的权限，未写入 {path.name}。请换一个位置。")
+    _require_replaceable(path, target)
     return target
 
 

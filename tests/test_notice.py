@@ -1,0 +1,314 @@
+"""督办单 (`anmin report notice`): which tasks, what each says, and the register of numbers undo never rolls back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from datetime import UTC, date, datetime
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from anmin_track import actions, store
+from anmin_track.errors import WriteError
+from anmin_track.output.report import PAGE_RULE
+from anmin_track.store.folder import NOTICES_FILE
+from conftest import ANMIN
+from report_fixture import LATER, RECORDS, make_data
+
+JUNE_3 = ("--date", "2024-06-03")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> store.DataDir:
+    return make_data(tmp_path_factory.mktemp("notice") / "fixture", [*RECORDS, *LATER])
+
+
+@pytest.fixture
+def folder(built, tmp_path) -> store.DataDir:
+    """The report fixture with the June records: on 6月3日 2.2 and 2.4 are red; 2.3 was red until its 6月3日 record.
+
+    A copy (times kept, so the index stays valid) of one folder built through the store per module.
+    """
+    return store.DataDir(shutil.copytree(built.path, tmp_path / "fixture"))
+
+
+def notice(cli, data: store.DataDir, *args: str):
+    return cli("--data", str(data.path), "report", "notice", *args)
+
+
+def register(data: store.DataDir) -> list[tuple[str, str]]:
+    return [(e.code, e.task) for e in actions.issued_notices(data)]
+
+
+def test_without_ids_every_task_red_on_the_signing_date_gets_a_numbered_notice(cli, folder):
+    result = notice(cli, folder, *JUNE_3)
+    assert result.exit_code == 0, result.output
+    assert register(folder) == [("督办〔2024〕1号", "2.2"), ("督办〔2024〕2号", "2.4")]
+    text = result.stdout
+    assert text.count("关于加快推进“") == 2 and text.count("（另页）") == 1
+    first, second = text.split(PAGE_RULE)
+    assert first.startswith("督办〔2024〕1号\n") and "“加大反电信诈骗工作力度”任务的督办单" in first
+    assert second.lstrip("\n").startswith("督办〔2024〕2号\n") and "做足支持安民的社会力量宣传" in second
+    # 2.2 runs 3月1日–6月30日: on 6月3日 95 of 122 days have passed (78%); it reported 30% on 5月15日.
+    assert "乡综治办：\n" in first
+    assert "推进情况：当前进度30%，低于序时进度（78%）48个百分点，亮红灯，最近一次于5月15日报送进展。" in first
+    assert "存在问题：老年群众防范意识仍较薄弱（5月15日报送）。" in first
+    assert "责任分工：牵头领导张伟；责任单位乡综治办；责任人尚未明确。" in first
+    assert "并于2024年6月10日前将办理情况书面反馈安民乡人民政府。" in first  # 7 days after signing
+    assert first.rstrip().endswith("安民乡人民政府\n2024年6月3日")
+    assert "尚未报送过进展" in second and "存在问题：未报送。" in second
+    assert "已登记编号 督办〔2024〕1号、督办〔2024〕2号" in result.stderr
+
+
+def test_as_of_an_earlier_day_evaluates_there(cli, folder):
+    """2.3 reported 50% on 6月3日; as of 5月31日 it was still red at 5%, silent since 3月10日."""
+    result = notice(cli, folder, *JUNE_3, "--as-of", "2024-05-31", "--preview")
+    assert result.exit_code == 0, result.output
+    assert "“推进交通、生产、食品等重点领域治理”（任务编号2.3）" in result.stdout
+    assert "截至2024年5月31日，该项任务推进滞后" in result.stdout
+    assert "自3月10日以来未报送进展" in result.stdout
+    assert notice(cli, folder, *JUNE_3, "--as-of", "2024-06-04").exit_code == 2  # later than signing
+
+
+def test_named_tasks_and_the_latest_problem_a_later_record_left_empty(cli, folder):
+    """1.1 reported its problem on 4月15日; the records after it left 存在问题 empty, which does not clear it."""
+    result = notice(cli, folder, "1.1", "2.1", "--date", "2024-05-31")
+    assert result.exit_code == 0, result.output
+    assert register(folder) == [("督办〔2024〕1号", "1.1"), ("督办〔2024〕2号", "2.1")]
+    first, second = result.stdout.split(PAGE_RULE)
+    assert "存在问题：展陈资金缺口约30万元（4月15日报送）。" in first
+    assert "现就有关事项予以督办" in first  # green: not called behind
+    # The stored problem holds a newline: one sentence in the notice.
+    assert "存在问题：部分纠纷涉及历史遗留问题，需县级部门协调（5月20日报送）。" in second
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("9.9",), "没有编号为"),
+        (("2",), "2 是重点工作"),
+        (("1.3",), "已完成，无需督办"),
+        (("--reply-by", "2024-06-03"), "--reply-by"),
+        (("--reply-by", "下周"), "--reply-by"),
+        (("--date", "2024-13-01"), "--date"),
+        (("--format", "json"), "JSON"),
+        (("--template", "红头.docx"), "--template"),
+        (("-o", "没有的文件夹/督办单.docx"), "不存在"),
+    ],
+)
+def test_bad_input_is_a_usage_error_and_takes_no_number(cli, folder, args, words):
+    result = notice(cli, folder, *JUNE_3, *args)
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr and "Traceback" not in result.output
+    assert not folder.notices_file.exists()
+
+
+def test_reply_by_takes_the_dates_staff_type(cli, folder):
+    result = notice(cli, folder, "2.2", *JUNE_3, "--reply-by", "2024年6月20日")
+    assert result.exit_code == 0, result.output
+    assert "并于2024年6月20日前将办理情况书面反馈" in result.stdout
+    (entry,) = actions.issued_notices(folder)
+    assert (entry.signed, entry.as_of, entry.reply_by) == (date(2024, 6, 3), date(2024, 6, 3), date(2024, 6, 20))
+
+
+def test_numbers_continue_across_runs_and_start_again_each_signing_year(cli, folder):
+    assert notice(cli, folder, *JUNE_3).exit_code == 0
+    assert notice(cli, folder, "1.1", "--date", "2024-06-05").exit_code == 0
+    assert notice(cli, folder, "2.2", "1.2", "--date", "2025-01-06").exit_code == 0
+    assert notice(cli, folder, "2.4", "--date", "2024-12-30").exit_code == 0  # back in 2024: after 3
+    assert register(folder) == [
+        ("督办〔2024〕1号", "2.2"),
+        ("督办〔2024〕2号", "2.4"),
+        ("督办〔2024〕3号", "1.1"),
+        ("督办〔2025〕1号", "2.2"),
+        ("督办〔2025〕2号", "1.2"),
+        ("督办〔2024〕4号", "2.4"),
+    ]
+    listed = notice(cli, folder, "--list")
+    assert listed.exit_code == 0
+    assert listed.stdout.splitlines()[0].startswith("已发出督办单 6 份")
+    assert (
+        "督办〔2025〕2号  2025年1月6日  1.2 借校地合作建成生态特色农业种养基地  反馈期限2025年1月13日" in listed.stdout
+    )
+
+
+def test_preview_shows_a_gap_for_the_number_and_takes_none(cli, folder):
+    result = notice(cli, folder, *JUNE_3, "--preview")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("督办〔2024〕\u3000\u3000号\n")
+    assert "未使用编号" in result.stderr
+    assert not folder.notices_file.exists()
+    assert notice(cli, folder, "2.2", *JUNE_3).exit_code == 0
+    assert register(folder) == [("督办〔2024〕1号", "2.2")]
+
+
+def test_no_red_task_writes_nothing_and_takes_no_number(cli, folder, tmp_path):
+    result = notice(cli, folder, "--date", "2024-01-05", "-o", str(tmp_path / "督办单.docx"))
+    assert result.exit_code == 0, result.output
+    assert "截至2024年1月5日没有亮红灯的任务" in result.stdout
+    assert not folder.notices_file.exists() and not (tmp_path / "督办单.docx").exists()
+
+
+def test_undo_never_gives_a_number_back(cli, folder):
+    assert (
+        cli("--data", str(folder.path), "goals", "update", "2.4", "--progress", "5", "--date", "2024-06-01").exit_code
+        == 0
+    )
+    assert notice(cli, folder, "2.4", *JUNE_3).exit_code == 0
+    issued = folder.notices_file.read_bytes()
+    log = cli("--data", str(folder.path), "log")
+    assert "督办" not in log.stdout  # the register is not a journaled change
+    assert cli("--data", str(folder.path), "undo", "--yes").exit_code == 0  # takes back the progress record
+    assert folder.notices_file.read_bytes() == issued
+    assert notice(cli, folder, "2.4", *JUNE_3).exit_code == 0
+    assert register(folder) == [("督办〔2024〕1号", "2.4"), ("督办〔2024〕2号", "2.4")]
+
+
+def test_a_journal_entry_naming_the_register_is_never_restored(cli, folder):
+    """Even a tampered journal entry that names the register cannot make undo write it."""
+    assert (
+        cli("--data", str(folder.path), "goals", "update", "2.4", "--progress", "5", "--date", "2024-06-01").exit_code
+        == 0
+    )
+    assert notice(cli, folder, "2.4", *JUNE_3).exit_code == 0
+    issued = folder.notices_file.read_bytes()
+    entry_file = sorted(folder.history_dir.glob("*/entry.json"))[-1]  # the progress record just made
+    entry = json.loads(entry_file.read_text(encoding="utf-8"))
+    entry["files"][0] |= {"path": NOTICES_FILE, "after_sha256": hashlib.sha256(issued).hexdigest()}
+    entry_file.write_text(json.dumps(entry), encoding="utf-8")
+    result = cli("--data", str(folder.path), "undo", "--yes")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert folder.notices_file.read_bytes() == issued
+
+
+def test_docx_puts_each_notice_on_its_own_page_in_the_report_layout(cli, folder, tmp_path):
+    out = tmp_path / "督办单.docx"
+    result = notice(cli, folder, *JUNE_3, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"已生成督办单 督办〔2024〕1号、督办〔2024〕2号：{out}"
+    assert [e.output for e in actions.issued_notices(folder)] == [str(out)] * 2
+    word = docx.Document(str(out))
+    paragraphs = [p for p in word.paragraphs if p.text.strip()]
+    breaks = [p.text for p in paragraphs if p._p.pPr.find(qn("w:pageBreakBefore")) is not None]
+    assert breaks == ["督办〔2024〕2号"]
+    by_text = {p.text: p for p in paragraphs}
+
+    def east_asian(text: str) -> set[str]:
+        return {r._r.rPr.rFonts.get(qn("w:eastAsia")) for r in by_text[text].runs}
+
+    title = "关于加快推进“加大反电信诈骗工作力度”任务的督办单"
+    assert east_asian(title) == {"方正小标宋简体"} and {r.font.size.pt for r in by_text[title].runs} == {22}
+    assert east_asian("乡综治办：") == east_asian("督办〔2024〕1号") == {"仿宋_GB2312"}
+    body = next(p for p in paragraphs if p.text.startswith("推进情况："))
+    assert [r.text for r in body.runs][0] == "推进情况："
+    assert {r.font.size.pt for r in body.runs} == {16}
+    assert [p.text for p in paragraphs].count("2024年6月3日") == 2
+    section = word.sections[0]
+    assert [round(m.mm) for m in (section.top_margin, section.bottom_margin, section.left_margin)] == [37, 35, 28]
+    assert "PAGE" in section.footer._element.xml and "PAGE" in section.even_page_footer._element.xml
+
+
+def test_docx_without_output_is_named_after_its_numbers(cli, folder, tmp_path):
+    assert notice(cli, folder, *JUNE_3, "--format", "docx").exit_code == 0
+    assert notice(cli, folder, "1.1", *JUNE_3, "--format", "docx").exit_code == 0
+    assert sorted(p.name for p in tmp_path.glob("*.docx")) == [
+        "安民乡督办单（2024年第1-2号）.docx",
+        "安民乡督办单（2024年第3号）.docx",
+    ]
+
+
+def test_markdown_separates_notices_with_a_rule(cli, folder, tmp_path):
+    out = tmp_path / "督办单.md"
+    assert notice(cli, folder, *JUNE_3, "-o", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "\n---\n" in text and text.count("# 关于加快推进") == 2
+
+
+def test_unreadable_template_takes_no_number(cli, folder, tmp_path):
+    (tmp_path / "红头.docx").write_bytes(b"not a zip")
+    result = notice(cli, folder, *JUNE_3, "-o", str(tmp_path / "x.docx"), "--template", str(tmp_path / "红头.docx"))
+    assert result.exit_code == 2 and "模板" in result.stderr
+    assert not folder.notices_file.exists()
+
+
+def test_a_delivery_that_fails_after_registering_names_the_numbers_used(folder):
+    def make(notices: actions.Notices) -> actions.Delivery:
+        def fail() -> None:
+            raise WriteError("无法写入 督办单.docx(磁盘已满)。")
+
+        return "/tmp/督办单.docx", fail
+
+    request = actions.NoticeRequest(("2.2",), date(2024, 6, 3))
+    now = datetime(2024, 6, 3, 9, tzinfo=UTC)
+    with pytest.raises(WriteError) as caught:
+        actions.issue_notices(folder, request, store.Author("李明"), now, make)
+    assert "编号 督办〔2024〕1号 已登记为已使用" in str(caught.value)
+    assert register(folder) == [("督办〔2024〕1号", "2.2")]
+
+
+def test_a_broken_register_is_named_by_line_and_stops_numbering(cli, folder):
+    assert notice(cli, folder, "2.2", *JUNE_3).exit_code == 0
+    text = folder.notices_file.read_text(encoding="utf-8")
+    folder.notices_file.write_text(text.replace("number = 1", 'number = "一"'), encoding="utf-8")
+    line = next(
+        n for n, row in enumerate(folder.notices_file.read_text().splitlines(), 1) if "一" in row and "number" in row
+    )
+    checked = cli("--data", str(folder.path), "check")
+    assert checked.exit_code == 1 and f".notices.toml:{line}:" in checked.output
+    refused = notice(cli, folder, "2.4", *JUNE_3)
+    assert refused.exit_code == 1 and ".notices.toml" in refused.stderr
+
+
+def test_check_passes_with_a_register(cli, folder):
+    assert notice(cli, folder, "2.2", *JUNE_3).exit_code == 0
+    checked = cli("--data", str(folder.path), "check")
+    assert checked.exit_code == 0, checked.output
+
+
+@pytest.mark.slow
+def test_concurrent_runs_never_share_a_number(folder, tmp_path):
+    """Four real processes issue at once: four different numbers, all registered."""
+    procs = [
+        subprocess.Popen(
+            [
+                str(ANMIN),
+                "--data",
+                str(folder.path),
+                "report",
+                "notice",
+                task,
+                *JUNE_3,
+                "-o",
+                str(tmp_path / f"{n}.docx"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n, task in enumerate(("2.2", "2.4", "1.1", "1.2"))
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+    numbers = sorted(e.number for e in actions.issued_notices(folder))
+    assert numbers == [1, 2, 3, 4]
+    printed = {docx.Document(str(tmp_path / f"{n}.docx")).paragraphs[0].text for n in range(4)}
+    assert printed == {f"督办〔2024〕{n}号" for n in range(1, 5)}
+
+
+def test_the_office_sets_its_own_number_pattern(cli, folder):
+    plan = folder.plan_file.read_text(encoding="utf-8")
+    folder.plan_file.write_text(
+        plan.replace("[report]\n", '[report]\nnotice_number = "安民督〔{year}〕{n}号"\n'), "utf-8"
+    )
+    result = notice(cli, folder, "2.2", *JUNE_3)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("安民督〔2024〕1号\n")
+    assert register(folder) == [("安民督〔2024〕1号", "2.2")]
+    folder.plan_file.write_text(plan.replace("[report]\n", '[report]\nnotice_number = "督〔{year}〕"\n'), "utf-8")
+    checked = cli("--data", str(folder.path), "check")
+    assert checked.exit_code == 1 and "[report] notice_number 应含 {n}" in checked.output
