@@ -552,11 +552,11 @@ def _missing_text(t: TaskLine, r: PeriodReport) -> str:
     return f"{clean(t.title)}{_who(t)}：{_silence(t, r)}。"
 
 
-def _next_text(t: TaskLine, r: PeriodReport) -> str:
+def _next_text(t: TaskLine, r: PeriodReport, dated: bool = False) -> str:
+    """`title：下步计划。`, with the day it was reported when that is before the period (or ``dated``)."""
     if not t.next_plan.strip() or t.next_date is None:
         return f"{clean(t.title)}：（未填报下步计划）"
-    older = t.next_date < r.period.start
-    when = f"（{_day(t.next_date, r.year)}报送）" if older else ""
+    when = f"（{_day(t.next_date, r.year)}报送）" if dated or t.next_date < r.period.start else ""
     return f"{clean(t.title)}：{clean(t.next_plan)}{when}。"
 
 
@@ -663,15 +663,13 @@ def cn_number(n: int) -> str:
     return (CN_NUMBERS[tens - 1] if tens > 1 else "") + ("十" if tens else "") + (CN_NUMBERS[ones - 1] if ones else "")
 
 
-def versus_baseline(m: MetricValue, baseline_year: int) -> str:
-    """`调解矛盾纠纷61件，较2023年增加4件`; an approximate baseline is quoted, not subtracted:
-    `红色讲解员23名（2023年为20余名）`."""
+def versus_baseline(m: MetricValue, baseline_year: int, year_end: bool) -> str:
+    """`调解矛盾纠纷61件，较2023年增加4件` for a figure of the year's end (``year_end``) and an exact
+    baseline. A figure from earlier in the year, or an approximate baseline (`20余名`), is set beside
+    the baseline instead (`metric_text`): part of a year minus a whole year is no change."""
+    if m.baseline is None or not year_end or baseline_words(m) != f"{_number(m.baseline)}{m.unit}":
+        return metric_text(m, baseline_year)
     text = f"{m.name}{_number(m.value)}{m.unit}"
-    if m.baseline is None:
-        return text
-    words = baseline_words(m)
-    if words != f"{_number(m.baseline)}{m.unit}":
-        return f"{text}（{baseline_year}年为{words}）"
     diff = m.value - m.baseline
     up, down, unit = ("提高", "下降", "个百分点") if m.unit == "%" else ("增加", "减少", m.unit)
     if diff == 0:
@@ -694,8 +692,11 @@ def _year_work(t: TaskLine, r: PeriodReport, n: int) -> str:
     notes = list(dict.fromkeys(clean(e.note) for e in t.entries if clean(e.note)))
     if notes:
         text += "；".join(notes) + "。"
+    by_day: dict[date, list[str]] = {}
     for day, m in _latest_metrics(t):
-        text += f"截至{_day(day, r.year)}，{versus_baseline(m, r.plan_year - 1)}。"
+        year_end = day >= date(r.period_end.year, 12, 1)
+        by_day.setdefault(day, []).append(versus_baseline(m, r.plan_year - 1, year_end))
+    text += "".join(f"截至{_day(day, r.year)}，{'；'.join(items)}。" for day, items in sorted(by_day.items()))
     if t.light == model.DONE and t.last_update is not None:
         return text + f"该项任务已于{_day(t.last_update, r.year)}完成{'，已销号' if t.closed else ''}。"
     return text + f"截至年底完成进度{pct(t.progress)}。"
@@ -706,10 +707,12 @@ def _goal_year(g: GoalLine, r: PeriodReport) -> list[str]:
     done = [t for t in g.tasks if t.light == model.DONE]
     closed = sum(t.closed for t in done)
     lead = f"围绕“{clean(g.lead)}”，" if g.lead else ""
-    finished = "各项任务均已完成" if len(done) == len(g.tasks) else f"完成重点任务{len(done)}项（共{len(g.tasks)}项）"
-    lines = [
-        f"{lead}全年平均完成进度{pct(g.progress)}，{finished}{f'，其中已销号{closed}项' if closed else ''}。"
-    ]
+    if len(done) == len(g.tasks):
+        finished = f"{len(g.tasks)}项重点任务均已完成"
+    else:
+        finished = f"{len(g.tasks)}项重点任务已完成{len(done)}项" if done else f"{len(g.tasks)}项重点任务均未完成"
+    closing = f"，其中已销号{closed}项" if closed else ""
+    lines = [f"{lead}全年平均完成进度{pct(g.progress)}，{finished}{closing}。"]
     reported = [t for t in g.tasks if t.entries]
     lines += [_year_work(t, r, n) for n, t in enumerate(reported, 1)]
     silent = [t for t in g.tasks if not t.entries and t.light != model.DONE]
@@ -726,8 +729,9 @@ def _not_done_text(t: TaskLine, r: PeriodReport) -> str:
     if t.stale or t.never_reported:
         why.append(_silence(t, r))
     if not why:
-        why.append("未填报存在问题")
-    return f"{clean(t.title)}{_who(t)}：完成进度{pct(t.progress)}；" + "；".join(why) + "。"
+        why.append("（未填报未完成原因）")
+    overdue = "，已逾期" if t.overdue else ""
+    return f"{clean(t.title)}{_who(t)}：完成进度{pct(t.progress)}{overdue}；" + "；".join(why) + "。"
 
 
 def _annual_opening(r: PeriodReport) -> str:
@@ -766,7 +770,7 @@ def annual_document(r: PeriodReport, number: int | None = None) -> Document:
     )
     if not_done:
         b.append(Block("para", "参考：未完成任务最近填报的下步计划——"))
-        b += [Block("para", _next_text(t, r), f"{i}.") for i, t in enumerate(not_done, 1)]
+        b += [Block("para", _next_text(t, r, dated=True), f"{i}.") for i, t in enumerate(not_done, 1)]
     b += _signature(r)
     return Document(name=r.title, blocks=tuple(b))
 
