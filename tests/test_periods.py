@@ -271,7 +271,7 @@ def test_quarterly_docx_renders(cli, year_data, tmp_path):
     target = tmp_path / "二季度.docx"
     result = run(cli, year_data, "quarterly", "2024Q2", "-o", str(target), "--date", "2024-07-05", "--number", "7")
     assert result.exit_code == 0, result.output
-    assert "已生成2024年第二季度季度报告" in result.stdout
+    assert "已生成2024年第二季度报告：" in result.stdout
     paragraphs = [p.text for p in docx.Document(str(target)).paragraphs if p.text.strip()]
     assert paragraphs[:3] == ["安民〔2024〕7号", "安民乡关于2024年第二季度重点工作推进情况的报告", "县委办、县府办："]
     assert "四、下季度工作计划" in paragraphs and paragraphs[-3:] == ["特此报告。", "安民乡人民政府", "2024年7月5日"]

@@ -75,13 +75,8 @@ TemplateOpt = Annotated[
     Path | None,
     typer.Option("--template", metavar="模板", help="以本单位的红头模板 .docx 为底稿（只用于 docx）。"),
 ]
-#: What the confirmation calls each kind of report.
-REPORT_NAMES = {
-    model.MONTHLY: "月报",
-    model.QUARTERLY: "季度报告",
-    model.HALF: "工作总结",
-    model.ANNUAL: "年度工作总结（初稿）",
-}
+#: What the confirmation calls each kind of report, after the period's label (2024年第二季度报告).
+REPORT_NAMES = {model.MONTHLY: "月报", model.QUARTERLY: "报告", model.HALF: "工作总结", model.ANNUAL: "工作总结（初稿）"}
 
 
 def _write_report(
