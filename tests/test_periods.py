@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -27,10 +28,16 @@ TASKS = {t.id: t for t in PLAN.tasks}
 CJK_NEXT_TO_HALF_WIDTH = re.compile(r"[\u4e00-\u9fff][,;:()]|[,;:()][\u4e00-\u9fff]")
 
 
+@pytest.fixture(scope="module")
+def year_template(tmp_path_factory) -> Path:
+    """Written once through the real store (ten transactions); each test gets its own copy."""
+    return make_data(tmp_path_factory.mktemp("year") / "fixture", [*RECORDS, *LATER, *YEAR_END]).path
+
+
 @pytest.fixture
-def year_data(tmp_path) -> store.DataDir:
+def year_data(year_template, tmp_path) -> store.DataDir:
     """The fixture plan with records through the year (March to December)."""
-    return make_data(tmp_path / "fixture", [*RECORDS, *LATER, *YEAR_END])
+    return store.DataDir(Path(shutil.copytree(year_template, tmp_path / "fixture")))
 
 
 def run(cli, data: store.DataDir, kind: str, *args: str):
