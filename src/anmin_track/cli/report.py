@@ -173,7 +173,7 @@ def report_half(
     template: TemplateOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """生成半年工作总结：按半年末评估，汇总半年进展、存在问题和下步计划。"""
+    """生成半年工作总结：按半年末评估，汇总进展、存在问题和下步计划。"""
     today = date.today()
     period = parse.parse_half(half) if half else model.half_period(today.year, (today.month + 5) // 6)
     _write_report(ctx, period, fmt, output, signed, number, template, data)
@@ -192,6 +192,9 @@ def report_annual(
     template: TemplateOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """生成年度工作总结初稿：按年末评估，逐项写出全年完成情况、指标与2023年对比、未完成事项及原因，留出下一年工作思路待填写。"""
+    """生成年度工作总结初稿：全年完成情况、指标与上年对比、未完成原因。
+
+    按年末评估，按种子文件的样式逐项写出；下一年工作思路要点标明【待填写】，留给办公室撰写。
+    """
     period = parse.parse_year(year) if year else model.year_period(date.today().year)
     _write_report(ctx, period, fmt, output, signed, number, template, data)
