@@ -10,13 +10,14 @@ from anmin_track import model, store
 CST = timezone(timedelta(hours=8))
 
 PLAN = """\
-schema = 2
+schema = 3
 
 [plan]
 org = "安民乡"
 issuer = "安民乡人民政府"
 year = 2024
 title = "2024年工作思路要点"
+aim = "打造好“红绿金”融合发展的山区乡镇样板地"
 
 [report]
 addressee = "县委办、县府办"
@@ -30,6 +31,7 @@ stale_days = 35
 [[goals]]
 id = "1"
 title = "深化转型升级,加速产业发展融合提档"
+source = "突出红色文化核心内涵与绿色生态发展底色,推动资源价值转化。高标准建设红色教育基地。"
 
 [[goals.tasks]]
 id = "1.1"
@@ -146,6 +148,17 @@ RECORDS = [
 LATER = [
     record("1.1", date(2024, 6, 10), 60, "完成布展招标", problem="工期紧", next="7月布展"),
     record("2.3", date(2024, 6, 3), 50, "整治资金到位"),
+]
+
+#: Late in the year, for the annual summary: a December figure is compared with 2023's.
+YEAR_END = [
+    record(
+        "2.1",
+        date(2024, 12, 20),
+        90,
+        "开展矛盾纠纷“大排查”\n化解信访积案1件",
+        metrics={"调解矛盾纠纷": 61, "调解成功率": 100},
+    ),
 ]
 
 

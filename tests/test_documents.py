@@ -9,7 +9,7 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from anmin_track import store
+from anmin_track import model, store
 from report_fixture import LATER, RECORDS, make_data, record
 
 
@@ -115,14 +115,16 @@ def test_no_half_width_punctuation_next_to_chinese_in_any_document_format(cli, f
 
 
 def test_a_newer_plan_asks_for_an_upgrade(cli, fixture_data):
-    plan = fixture_data.plan_file.read_text(encoding="utf-8").replace("schema = 2", "schema = 3")
+    newer = f"schema = {model.PLAN_SCHEMA + 1}"
+    plan = fixture_data.plan_file.read_text(encoding="utf-8").replace(f"schema = {model.PLAN_SCHEMA}", newer)
     fixture_data.plan_file.write_text(plan + "\n[future]\nx = 1\n", encoding="utf-8")
     result = monthly(cli, fixture_data, "2024-05")
     assert result.exit_code == 1 and "请升级" in result.stderr and "未知字段" not in result.stderr
 
 
 def test_report_settings_need_schema_2(cli, fixture_data):
-    plan = fixture_data.plan_file.read_text(encoding="utf-8").replace("schema = 2", "schema = 1")
+    plan = fixture_data.plan_file.read_text(encoding="utf-8").replace("schema = 3", "schema = 1")
+    plan = "\n".join(line for line in plan.split("\n") if not line.startswith("aim = "))  # aim needs 3
     fixture_data.plan_file.write_text(plan, encoding="utf-8")
     result = monthly(cli, fixture_data, "2024-05")
     assert result.exit_code == 1 and "schema 应为 2" in result.stderr

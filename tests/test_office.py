@@ -291,7 +291,7 @@ def test_add_takes_the_next_free_id_and_remove_undoes_it(cli, data_dir):
     assert cli("goals", "add", "4", "另一项").stdout.count("4.6") >= 1
     assert cli("goals", "remove", "4.6").exit_code == 0
     assert cli("goals", "remove", "4.5").exit_code == 0
-    assert cli("check").stdout.startswith("检查通过:4 项重点工作,21 项重点任务")
+    assert cli("check").stdout.startswith("检查通过:4 项重点工作,22 项重点任务")
 
 
 # --------------------------------------------------------------------------- milestones through the CLI
@@ -365,7 +365,7 @@ def test_export_csv_reads_back_as_the_data(cli, data_dir, tmp_path):
     out = tmp_path / "台账.csv"
     result = cli("export", "--output", str(out), "--as-of", "2024-05-31")
     assert result.exit_code == 0, result.output
-    assert "21 项重点任务" in result.stdout
+    assert "22 项重点任务" in result.stdout
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
@@ -405,8 +405,8 @@ def test_export_xlsx_has_headers_rows_and_light_fills(cli, data_dir, tmp_path):
     sheet = openpyxl.load_workbook(out).active
     headers = tuple(c.header for c in LEDGER_COLUMNS)  # 重点工作 is a section row above its tasks
     assert tuple(c.value.replace("\n", "") for c in sheet[2]) == headers
-    assert sheet.freeze_panes == "A3" and sheet.max_row == 2 + 4 + 21
-    assert sheet.auto_filter.ref == "A2:M27" and sheet.print_title_rows == "$2:$2"
+    assert sheet.freeze_panes == "A3" and sheet.max_row == 2 + 4 + 22
+    assert sheet.auto_filter.ref == "A2:M28" and sheet.print_title_rows == "$2:$2"
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=3)}
     col = {h: i for i, h in enumerate(headers)}
     r12 = rows["1.2"]
@@ -495,7 +495,7 @@ def test_shell_completion_end_to_end(anmin, data_dir):
     env = {"_ANMIN_COMPLETE": "complete_bash", "COMP_WORDS": "anmin goals claim 1.", "COMP_CWORD": "3"}
     completed = anmin(env=env)
     assert completed.returncode == 0
-    assert completed.stdout.split() == [f"1.{n}" for n in range(1, 8)]
+    assert completed.stdout.split() == [f"1.{n}" for n in range(1, 9)]
     help_text = anmin("--help").stdout
     assert "--install-completion" in help_text and "命令补全" in help_text and "Install" not in help_text
 

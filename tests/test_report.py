@@ -35,9 +35,9 @@ def monthly(cli, data: store.DataDir, *args: str):
     return cli("--data", str(data.path), "report", "monthly", *args)
 
 
-def build(data: store.DataDir, ym: tuple[int, int]) -> report.MonthlyReport:
-    found = actions.month_data(data, ym)
-    return report.build_monthly(found.plan, found.records, found.before, ym, found.texts)
+def build(data: store.DataDir, ym: tuple[int, int]) -> report.PeriodReport:
+    found = actions.period_data(data, model.month_period(*ym))
+    return report.build_report(found.plan, found.records, found.before, found.period, found.texts)
 
 
 # --------------------------------------------------------------------------- golden files
@@ -130,7 +130,7 @@ def test_empty_data_folder_gives_a_report(cli, data_dir):
     (data_dir / "progress").rmdir()
     result = cli("report", "monthly", "2024-05")
     assert result.exit_code == 0
-    assert "共4项重点工作、21项重点任务" in result.stdout and "红灯21项" in result.stdout
+    assert "共4项重点工作、22项重点任务" in result.stdout and "红灯22项" in result.stdout
 
 
 def test_month_outside_the_plan_year_says_so(cli, fixture_data):
@@ -240,14 +240,14 @@ PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 @PROPERTY
 @given(recs=records(), ym=months)
 def test_report_for_a_month_ignores_later_months(recs, ym):
-    end = report.month_end(*ym)
+    end = model.month_end(*ym)
     with tempfile.TemporaryDirectory() as tmp:
         everything = _write_months(Path(tmp) / "all", recs, with_index=True)
         until = _write_months(Path(tmp) / "until", [r for r in recs if r.date <= end], with_index=False)
         full, cut = build(everything, ym), build(until, ym)
     assert full == cut
-    assert report.render_text(report.monthly_document(full)) == report.render_text(report.monthly_document(cut))
-    assert report.render_markdown(report.monthly_document(full)) == report.render_markdown(report.monthly_document(cut))
+    assert report.render_text(report.report_document(full)) == report.render_text(report.report_document(cut))
+    assert report.render_markdown(report.report_document(full)) == report.render_markdown(report.report_document(cut))
     assert report.to_json(full) == report.to_json(cut)
 
 
@@ -256,10 +256,10 @@ def test_report_for_a_month_ignores_later_months(recs, ym):
 def test_overview_counts_equal_the_lights_listed(recs, ym):
     """The counts sentence of 一 equals the lights the model gives each task at the month's end, and
     every task of 二 is listed with that light."""
-    end = report.month_end(*ym)
-    before = model.latest_by_task(recs, report.previous_month_end(*ym))
-    built = report.build_monthly(PLAN, recs, before, ym, model.latest_texts(recs, end))
-    text = report.render_text(report.monthly_document(built))
+    end = model.month_end(*ym)
+    before = model.latest_by_task(recs, model.previous_month_end(*ym))
+    built = report.build_report(PLAN, recs, before, model.month_period(*ym), model.latest_texts(recs, end))
+    text = report.render_text(report.report_document(built))
     counted = re.search(r"已完成(\d+)项，亮绿灯(\d+)项、黄灯(\d+)项、红灯(\d+)项", text)
     latest = model.latest_by_task(recs, end)
     direct = [ts for gs in model.plan_status(PLAN, latest, end) for ts in gs.tasks]
@@ -279,10 +279,10 @@ def test_overview_counts_equal_the_lights_listed(recs, ym):
 @PROPERTY
 @given(recs=records(), ym=months)
 def test_red_and_yellow_tasks_always_have_a_line_in_next_month(recs, ym):
-    end = report.month_end(*ym)
-    before = model.latest_by_task(recs, report.previous_month_end(*ym))
-    built = report.build_monthly(PLAN, recs, before, ym, model.latest_texts(recs, end))
-    plans = report.render_text(report.monthly_document(built)).split("四、下月工作计划\n")[1]
+    end = model.month_end(*ym)
+    before = model.latest_by_task(recs, model.previous_month_end(*ym))
+    built = report.build_report(PLAN, recs, before, model.month_period(*ym), model.latest_texts(recs, end))
+    plans = report.render_text(report.report_document(built)).split("四、下月工作计划\n")[1]
     for t in built.tasks:
         if t.light in (model.RED, model.YELLOW):
             assert f"{t.title.replace(',', '，')}：" in plans
@@ -291,10 +291,10 @@ def test_red_and_yellow_tasks_always_have_a_line_in_next_month(recs, ym):
 
 
 def test_previous_month_end_wraps_the_year():
-    assert report.previous_month_end(2024, 1) == date(2023, 12, 31)
-    assert report.previous_month_end(2024, 3) == date(2024, 2, 29)
-    assert report.month_end(2024, 2) == date(2024, 2, 29)
-    assert report.month_end(2023, 12) + timedelta(days=1) == date(2024, 1, 1)
+    assert model.previous_month_end(2024, 1) == date(2023, 12, 31)
+    assert model.previous_month_end(2024, 3) == date(2024, 2, 29)
+    assert model.month_end(2024, 2) == date(2024, 2, 29)
+    assert model.month_end(2023, 12) + timedelta(days=1) == date(2024, 1, 1)
 
 
 def test_markdown_shows_markup_from_notes_literally(cli, fixture_data):
@@ -309,8 +309,8 @@ def test_markdown_shows_markup_from_notes_literally(cli, fixture_data):
 
 def test_next_month_plan_headings_are_numbered_without_gaps():
     recs = [record("2.2", date(2024, 5, 15), 30, "宣传", next="6月开展反诈宣传月活动")]
-    built = report.build_monthly(PLAN, recs, {}, (2024, 5))
-    plans = report.render_text(report.monthly_document(built)).split("四、下月工作计划\n")[1]
+    built = report.build_report(PLAN, recs, {}, model.month_period(2024, 5))
+    plans = report.render_text(report.report_document(built)).split("四、下月工作计划\n")[1]
     assert plans.startswith(
         "　　（一）深化转型升级，加速产业发展融合提档\n　　1.高标准建设红色教育基地：（未填报下步计划）\n"
     )

@@ -358,20 +358,21 @@ def detail(data: store.DataDir, ref: str, as_of: date, limit: int) -> Detail:
     return Detail(plan, None, model.task_status(found, latest.get(found.id), as_of, plan.settings), history)
 
 
-class MonthData(NamedTuple):
-    """What a monthly report reads: the month's records and each task's latest record before it."""
+class PeriodData(NamedTuple):
+    """What a report reads: the period's records and each task's latest record before it."""
 
     plan: model.Plan
+    period: model.Period
     records: list[model.Record]
     before: dict[str, model.Record]
-    #: Each task's latest non-empty 存在问题 / 下步计划 up to the month's end.
+    #: Each task's latest non-empty 存在问题 / 下步计划 up to the period's end.
     texts: dict[str, model.LatestTexts]
 
 
-def month_data(data: store.DataDir, ym: tuple[int, int]) -> MonthData:
+def period_data(data: store.DataDir, period: model.Period) -> PeriodData:
     plan = store.load_plan(data)
-    records, before = store.month_report_records(data, plan, ym)
-    return MonthData(plan, records, before, store.latest_texts(data, plan, model.month_end(*ym)))
+    records, before = store.report_records(data, plan, period)
+    return PeriodData(plan, period, records, before, store.latest_texts(data, plan, period.end))
 
 
 class Checked(NamedTuple):
@@ -404,10 +405,10 @@ class Unreported(NamedTuple):
 
 def unreported(data: store.DataDir, ym: tuple[int, int]) -> Unreported:
     plan = store.load_plan(data)
-    records, before = store.month_report_records(data, plan, ym)
-    start, end, eve = date(*ym, 1), model.month_end(*ym), model.previous_month_end(*ym)
-    at_start = [model.task_status(t, before.get(t.id), eve, plan.settings) for t in plan.tasks]
-    return Unreported(plan, model.unreported(at_start, records, start, end), start, end)
+    month = model.month_period(*ym)
+    records, before = store.report_records(data, plan, month)
+    at_start = [model.task_status(t, before.get(t.id), month.previous_end, plan.settings) for t in plan.tasks]
+    return Unreported(plan, model.unreported(at_start, records, month.start, month.end), month.start, month.end)
 
 
 # --------------------------------------------------------------------------- 督办单 (supervision notices)

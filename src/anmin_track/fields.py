@@ -45,6 +45,7 @@ PLAN = _table(
     Field("title", TEXT, True, "计划名称"),
     Field("issuer", TEXT, False, "落款单位"),
     Field("source", TEXT, False, "依据文件"),
+    Field("aim", TEXT, False, "总体目标"),
 )
 SETTINGS = _table(
     Field("yellow_behind", NUMBER, False, "黄灯阈值"),

@@ -16,8 +16,8 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 SCHEMA = 1
-#: goals.toml: 2 added ``[report]`` and goal ``source``; schema 1 plans are still read.
-PLAN_SCHEMA = 2
+#: goals.toml: 2 added ``[report]`` and goal ``source``, 3 the plan's ``aim``; older plans are still read.
+PLAN_SCHEMA = 3
 #: What staff record as 存在问题 to say an earlier problem is solved; it is not carried forward.
 PROBLEM_CLEARED = ("无", "已解决", "没有", "暂无")
 
@@ -114,6 +114,8 @@ class Plan:
     title: str
     issuer: str = ""
     source: str = ""
+    #: The plan's overall aim as the seed words it (打造好“红绿金”融合发展的山区乡镇样板地).
+    aim: str = ""
     settings: Settings = field(default_factory=Settings)
     goals: tuple[Goal, ...] = ()
     report: ReportSettings = field(default_factory=ReportSettings)
@@ -218,6 +220,64 @@ def month_end(year: int, month: int) -> date:
 
 def previous_month_end(year: int, month: int) -> date:
     return date(year, month, 1) - timedelta(days=1)
+
+
+MONTHLY, QUARTERLY, HALF, ANNUAL = "monthly", "quarterly", "half", "annual"
+_CN_ORDINALS = "一二三四"
+
+
+class Period(NamedTuple):
+    """A reporting period of one calendar year, both ends included: a month, quarter, half or year."""
+
+    kind: str  # MONTHLY, QUARTERLY, HALF or ANNUAL
+    start: date
+    end: date
+    label: str  # 2024年5月, 2024年第二季度, 2024年上半年, 2024年
+
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+    @property
+    def previous_end(self) -> date:
+        """The day before the period: the state it is compared with."""
+        return self.start - timedelta(days=1)
+
+    @property
+    def months(self) -> list[tuple[int, int]]:
+        return [(self.year, m) for m in range(self.start.month, self.end.month + 1)]
+
+    @property
+    def key(self) -> str:
+        """The period as scripts name it: 2024-05, 2024Q2, 2024H1, 2024."""
+        y, first = self.year, self.start.month
+        if self.kind == MONTHLY:
+            return f"{y:04d}-{first:02d}"
+        if self.kind == QUARTERLY:
+            return f"{y:04d}Q{(first + 2) // 3}"
+        if self.kind == HALF:
+            return f"{y:04d}H{(first + 5) // 6}"
+        return f"{y:04d}"
+
+
+def _months_period(kind: str, year: int, first: int, count: int, label: str) -> Period:
+    return Period(kind, date(year, first, 1), month_end(year, first + count - 1), label)
+
+
+def month_period(year: int, month: int) -> Period:
+    return _months_period(MONTHLY, year, month, 1, f"{year}年{month}月")
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    return _months_period(QUARTERLY, year, 3 * quarter - 2, 3, f"{year}年第{_CN_ORDINALS[quarter - 1]}季度")
+
+
+def half_period(year: int, half: int) -> Period:
+    return _months_period(HALF, year, 6 * half - 5, 6, f"{year}年{'上下'[half - 1]}半年")
+
+
+def year_period(year: int) -> Period:
+    return _months_period(ANNUAL, year, 1, 12, f"{year}年")
 
 
 def expected_progress(start: date, due: date, as_of: date, milestones: Iterable[Milestone] = ()) -> float:

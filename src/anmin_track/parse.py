@@ -76,6 +76,46 @@ def parse_month(raw: str, option: str = "月份") -> tuple[int, int]:
     raise InputError(f"{option} {text!r} 无法识别,请写成 2024-05、202405 或 2024年5月。")
 
 
+_QUARTER = re.compile(r"^(\d{4})\s*[-/.年]?\s*(?:[Qq]\s*(\w)|第?\s*(\w)\s*季度?)$")
+_HALF = re.compile(r"^(\d{4})\s*[-/.年]?\s*(?:[Hh]\s*(\w)|([上下])\s*半年)$")
+_YEAR = re.compile(r"^(\d{4})\s*(?:年度?)?$")
+_QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
+_HALVES = {"1": 1, "2": 2, "上": 1, "下": 2}
+
+
+def _period_year(m: re.Match | None) -> int | None:
+    return int(m.group(1)) if m and _plausible_year(int(m.group(1))) else None
+
+
+def parse_quarter(raw: str, option: str = "季度") -> model.Period:
+    """`2024Q2`, `2024q2`, `2024-Q2`, `2024年第二季度`, `2024年2季度`."""
+    text = normalize(raw)
+    m = _QUARTER.match(text)
+    year, n = _period_year(m), _QUARTERS.get((m.group(2) or m.group(3)) if m else "")
+    if year is None or n is None:
+        raise InputError(f"{option} {text!r} 无法识别，请写成 2024Q2、2024-Q2 或 2024年第二季度（第一至第四季度）。")
+    return model.quarter_period(year, n)
+
+
+def parse_half(raw: str, option: str = "半年") -> model.Period:
+    """`2024H1`, `2024h2`, `2024-H1`, `2024年上半年`, `2024年下半年`."""
+    text = normalize(raw)
+    m = _HALF.match(text)
+    year, n = _period_year(m), _HALVES.get((m.group(2) or m.group(3)) if m else "")
+    if year is None or n is None:
+        raise InputError(f"{option} {text!r} 无法识别，请写成 2024H1（上半年）、2024H2（下半年）或 2024年上半年。")
+    return model.half_period(year, n)
+
+
+def parse_year(raw: str, option: str = "年度") -> model.Period:
+    """`2024`, `2024年`, `2024年度`."""
+    text = normalize(raw)
+    year = _period_year(_YEAR.match(text))
+    if year is None:
+        raise InputError(f"{option} {text!r} 无法识别，请写成 2024 或 2024年。")
+    return model.year_period(year)
+
+
 def parse_progress(raw: str, option: str = "--progress", example: str = "--progress 45") -> int:
     """A whole percentage 0–100; `45`, `45%` and `４５％` all mean 45."""
     text = normalize(raw).removesuffix("%").strip()

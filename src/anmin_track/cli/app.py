@@ -23,7 +23,7 @@ goals_app = typer.Typer(
 )
 app.add_typer(goals_app, name="goals")
 report_app = typer.Typer(
-    cls=AnminSubGroup, help="生成上报用的工作报告(月报)。", no_args_is_help=True, rich_markup_mode=None
+    cls=AnminSubGroup, help="生成上报用的工作报告（月报、季度报告、半年和年度工作总结）。", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(report_app, name="report")
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from anmin_track import actions, parse, store
+from anmin_track import actions, model, parse, store
 from anmin_track.cli.app import report_app
 from anmin_track.cli.common import DataOpt, data_dir, out
 from anmin_track.cli.zh import AnminCommand
@@ -51,55 +51,58 @@ def _report_format(raw: str | None, output: Path | None) -> str:
     return chosen or by_ext or "text"
 
 
-@report_app.command("monthly", cls=AnminCommand)
-def report_monthly(
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="格式",
+        help="text（纯文本，可粘贴到 WPS）、markdown、json 或 docx（Word 公文格式）；默认按 -o 的扩展名。",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", metavar="文件", help="写入此文件，按扩展名 .txt/.md/.json/.docx 选格式。"),
+]
+SignedOpt = Annotated[
+    str | None, typer.Option("--date", metavar="日期", help="成文日期（落款日期），如 2024-06-03（默认今天）。")
+]
+NumberOpt = Annotated[
+    int | None,
+    typer.Option("--number", metavar="序号", min=1, help="发文字号的序号（[report] doc_number 中的 {n}）。"),
+]
+TemplateOpt = Annotated[
+    Path | None,
+    typer.Option("--template", metavar="模板", help="以本单位的红头模板 .docx 为底稿（只用于 docx）。"),
+]
+#: What the confirmation calls each kind of report, after the period's label (2024年第二季度报告).
+REPORT_NAMES = {model.MONTHLY: "月报", model.QUARTERLY: "报告", model.HALF: "工作总结", model.ANNUAL: "工作总结（初稿）"}
+
+
+def _write_report(
     ctx: typer.Context,
-    month: Annotated[
-        str | None,
-        typer.Argument(metavar="月份", help="如 2024-05、2024-5、202405 或 2024年5月（默认本月）。"),
-    ] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="格式",
-            help="text（纯文本，可粘贴到 WPS）、markdown、json 或 docx（Word 公文格式）；默认按 -o 的扩展名。",
-        ),
-    ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", metavar="文件", help="写入此文件，按扩展名 .txt/.md/.json/.docx 选格式。"),
-    ] = None,
-    signed: Annotated[
-        str | None, typer.Option("--date", metavar="日期", help="成文日期（落款日期），如 2024-06-03（默认今天）。")
-    ] = None,
-    number: Annotated[
-        int | None,
-        typer.Option("--number", metavar="序号", min=1, help="发文字号的序号（[report] doc_number 中的 {n}）。"),
-    ] = None,
-    template: Annotated[
-        Path | None,
-        typer.Option("--template", metavar="模板", help="以本单位的红头模板 .docx 为底稿（只用于 docx）。"),
-    ] = None,
-    data: DataOpt = None,
+    period: model.Period,
+    fmt: str | None,
+    output: Path | None,
+    signed: str | None,
+    number: int | None,
+    template: Path | None,
+    data: str | None,
 ) -> None:
-    """生成月报：按月末评估各项任务的进度、亮灯，汇总本月进展、存在问题和下月计划。"""
+    """Every report command: evaluate ``period`` at its last day, word it, write or print it."""
     kind = _report_format(fmt, output)
     if template is not None and kind != "docx":
         raise InputError("--template 只用于 Word 文件：请同时使用 -o 文件.docx 或 --format docx。")
-    today = date.today()
-    ym = parse.parse_month(month, "月份") if month else (today.year, today.month)
-    signing = parse.parse_date(signed, "--date") if signed else today
+    signing = parse.parse_date(signed, "--date") if signed else date.today()
     folder = data_dir(ctx, data)
-    found = actions.month_data(folder, ym)
+    found = actions.period_data(folder, period)
     from anmin_track.output import report
 
-    built = report.build_monthly(found.plan, found.records, found.before, ym, found.texts, signed=signing)
+    built = report.build_report(found.plan, found.records, found.before, period, found.texts, signed=signing)
     if kind == "json":
         content = (json_text(report.to_json(built)) + "\n").encode("utf-8")
     else:
-        doc = report.monthly_document(built, number)
+        doc = report.report_document(built, number)
         if kind == "docx":
             from anmin_track.output.docx import render_docx
 
@@ -113,4 +116,85 @@ def report_monthly(
         sys.stdout.write(content.decode("utf-8"))
         return
     written = store.write_output(folder, output, content)
-    out(f"已生成{built.period}月报：{written}")
+    out(f"已生成{period.label}{REPORT_NAMES[period.kind]}：{written}")
+
+
+@report_app.command("monthly", cls=AnminCommand)
+def report_monthly(
+    ctx: typer.Context,
+    month: Annotated[
+        str | None,
+        typer.Argument(metavar="月份", help="如 2024-05、2024-5、202405 或 2024年5月（默认本月）。"),
+    ] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    signed: SignedOpt = None,
+    number: NumberOpt = None,
+    template: TemplateOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """生成月报：按月末评估各项任务的进度、亮灯，汇总本月进展、存在问题和下月计划。"""
+    today = date.today()
+    ym = parse.parse_month(month, "月份") if month else (today.year, today.month)
+    _write_report(ctx, model.month_period(*ym), fmt, output, signed, number, template, data)
+
+
+@report_app.command("quarterly", cls=AnminCommand)
+def report_quarterly(
+    ctx: typer.Context,
+    quarter: Annotated[
+        str | None,
+        typer.Argument(metavar="季度", help="如 2024Q2、2024-Q2 或 2024年第二季度（默认本季度）。"),
+    ] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    signed: SignedOpt = None,
+    number: NumberOpt = None,
+    template: TemplateOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """生成季度报告：按季末评估，汇总本季度进展、存在问题和下季度计划。"""
+    today = date.today()
+    period = parse.parse_quarter(quarter) if quarter else model.quarter_period(today.year, (today.month + 2) // 3)
+    _write_report(ctx, period, fmt, output, signed, number, template, data)
+
+
+@report_app.command("half", cls=AnminCommand)
+def report_half(
+    ctx: typer.Context,
+    half: Annotated[
+        str | None,
+        typer.Argument(metavar="半年", help="如 2024H1、2024年上半年、2024H2 或 2024年下半年（默认本半年）。"),
+    ] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    signed: SignedOpt = None,
+    number: NumberOpt = None,
+    template: TemplateOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """生成半年工作总结：按半年末评估，汇总进展、存在问题和下步计划。"""
+    today = date.today()
+    period = parse.parse_half(half) if half else model.half_period(today.year, (today.month + 5) // 6)
+    _write_report(ctx, period, fmt, output, signed, number, template, data)
+
+
+@report_app.command("annual", cls=AnminCommand)
+def report_annual(
+    ctx: typer.Context,
+    year: Annotated[
+        str | None, typer.Argument(metavar="年度", help="如 2024 或 2024年（默认今年）。")
+    ] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    signed: SignedOpt = None,
+    number: NumberOpt = None,
+    template: TemplateOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """生成年度工作总结初稿：全年完成情况、指标与上年对比、未完成原因。
+
+    按年末评估，按种子文件的样式逐项写出；下一年工作思路要点标明【待填写】，留给办公室撰写。
+    """
+    period = parse.parse_year(year) if year else model.year_period(date.today().year)
+    _write_report(ctx, period, fmt, output, signed, number, template, data)

@@ -1,11 +1,13 @@
-"""The monthly report (月报): the data (``MonthlyReport``), one document (``monthly_document``).
+"""Reports for a period (月报, 季度报告, 半年工作总结, 年度工作总结): the data (``PeriodReport``)
+and one document (``report_document``).
 
-Pure: ``build_monthly`` takes the plan, the month's records, each task's latest record
-before the month and each task's latest 存在问题/下步计划 up to the month's end, and
-evaluates everything as of the month's last day. It reads no file and no clock (the
-signing date is passed in), so a past month's report never changes when later months
-are recorded. ``monthly_document`` words it as a 公文 (a ``Document``), which
-``render_text``, ``render_markdown`` and ``output.docx.render_docx`` lay out; ``to_json``
+Pure: ``build_report`` takes the plan, the period's records, each task's latest record
+before the period and each task's latest 存在问题/下步计划 up to the period's end, and
+evaluates everything as of the period's last day. It reads no file and no clock (the
+signing date is passed in), so a past period's report never changes when later months
+are recorded. ``report_document`` words it as a 公文 (a ``Document``): a progress report
+for a month, quarter or half year, a draft 年度工作总结 in the seed's own shape for a year.
+``render_text``, ``render_markdown`` and ``output.docx.render_docx`` lay it out; ``to_json``
 gives the data. Headings ``一、`` → ``（一）`` → ``1.`` → ``（1）`` (GB/T 15834),
 full-width punctuation, dates without leading zeros.
 """
@@ -18,11 +20,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from anmin_track import model
-from anmin_track.model import month_end, previous_month_end
 from anmin_track.output.document import Block, Document
 from anmin_track.text import cn_date, document_text, pct, percent
 
-SCHEMA = "anmin.report.monthly/2"
+SCHEMA_VERSION = 2  # JSON schema: anmin.report.<kind>/2
 INDENT = "\u3000\u3000"  # 首行缩进两字
 PAGE_RULE = "-" * 20 + "（另页）" + "-" * 20  # a page break in plain text
 CN_NUMBERS = "一二三四五六七八九十"
@@ -43,7 +44,7 @@ class MetricValue:
 
 @dataclass(frozen=True)
 class RecordLine:
-    """One progress record dated in the report's month."""
+    """One progress record dated in the report's period."""
 
     date: date
     progress: int
@@ -59,7 +60,7 @@ class TaskLine:
     id: str
     title: str
     progress: float
-    previous: float  # at the end of the previous month
+    previous: float  # at the end of the previous period
     expected: float
     light: str
     stale: bool
@@ -67,16 +68,16 @@ class TaskLine:
     closed: bool  # 已销号 (done and closed after review)
     missed: model.Milestone | None  # the elapsed 时间节点 whose percent is not reached
     last_update: date | None
-    problem: str  # the latest non-empty 存在问题 up to the month's end ("" when none or cleared)
+    problem: str  # the latest non-empty 存在问题 up to the period's end ("" when none or cleared)
     problem_date: date | None
-    next_plan: str  # the latest non-empty 下步计划 up to the month's end
+    next_plan: str  # the latest non-empty 下步计划 up to the period's end
     next_date: date | None
     entries: tuple[RecordLine, ...]
     lead: str = ""  # 牵头领导
     unit: str = ""  # 责任单位
     owner: str = ""  # 责任人
-    started: bool = True  # the task had started by the month's end
-    done_before: bool = False  # already done at the end of the previous month
+    started: bool = True  # the task had started by the period's end
+    done_before: bool = False  # already done at the end of the previous period
 
     @property
     def missing(self) -> bool:
@@ -101,16 +102,16 @@ class GoalLine:
     expected: float
     light: str
     tasks: tuple[TaskLine, ...]
+    lead: str = ""  # the seed's opening sentence of the direction, when it is not one of the tasks
 
 
 @dataclass(frozen=True)
-class MonthlyReport:
+class PeriodReport:
     org: str
     issuer: str
     plan_title: str
     plan_year: int
-    year: int
-    month: int
+    period: model.Period
     stale_days: int
     progress: float
     previous: float
@@ -118,13 +119,18 @@ class MonthlyReport:
     counts: Mapping[str, int]
     goals: tuple[GoalLine, ...]
     problems: tuple[str, ...]  # ids of yellow/red/stale tasks, worst first
-    signed: date | None = None  # 成文日期 (default: the month's last day)
+    signed: date | None = None  # 成文日期 (default: the period's last day)
     addressee: str = ""
     doc_number: str = ""  # the 发文字号 pattern of [report]
+    aim: str = ""  # the plan's aim ([plan] aim)
+
+    @property
+    def year(self) -> int:
+        return self.period.year
 
     @property
     def period_end(self) -> date:
-        return month_end(self.year, self.month)
+        return self.period.end
 
     @property
     def in_plan_year(self) -> bool:
@@ -144,7 +150,11 @@ class MonthlyReport:
 
     @property
     def title(self) -> str:
-        return f"{self.org}关于{self.period}重点工作推进情况的报告"
+        if self.period.kind == model.ANNUAL:
+            return f"{self.org}{self.year}年工作总结和{self.year + 1}年工作思路要点"
+        if self.period.kind == model.HALF:
+            return f"{self.org}{self.period.label}工作总结"
+        return f"{self.org}关于{self.period.label}重点工作推进情况的报告"
 
     @property
     def signing_date(self) -> date:
@@ -154,10 +164,6 @@ class MonthlyReport:
     def missing(self) -> list[TaskLine]:
         return [t for t in self.tasks if t.missing]
 
-    @property
-    def period(self) -> str:
-        return f"{self.year}年{self.month}月"
-
     def task(self, task_id: str) -> TaskLine:
         return next(t for t in self.tasks if t.id == task_id)
 
@@ -165,26 +171,25 @@ class MonthlyReport:
 # --------------------------------------------------------------------------- building
 
 
-def build_monthly(
+def build_report(
     plan: model.Plan,
-    month_records: Iterable[model.Record],
+    period_records: Iterable[model.Record],
     before: Mapping[str, model.Record],
-    ym: tuple[int, int],
+    period: model.Period,
     texts: Mapping[str, model.LatestTexts] | None = None,
     *,
     signed: date | None = None,
-) -> MonthlyReport:
-    """The report for month ``ym``.
+) -> PeriodReport:
+    """The report for ``period``.
 
-    ``month_records``: records dated in the month (others are ignored);
-    ``before``: each task's latest record dated before the month;
-    ``texts``: each task's latest non-empty 存在问题/下步计划 up to the month's end
-    (``store.latest_texts``); without it, only ``before`` and the month are looked at.
+    ``period_records``: records dated in the period (others are ignored);
+    ``before``: each task's latest record dated before the period;
+    ``texts``: each task's latest non-empty 存在问题/下步计划 up to the period's end
+    (``store.latest_texts``); without it, only ``before`` and the period are looked at.
     """
-    year, month = ym
-    end, prev_end = month_end(year, month), previous_month_end(year, month)
+    end, prev_end = period.end, period.previous_end
     mine = sorted(
-        (r for r in month_records if (r.date.year, r.date.month) == ym and plan.task(r.task)), key=lambda r: r.sort_key
+        (r for r in period_records if period.start <= r.date <= end and plan.task(r.task)), key=lambda r: r.sort_key
     )
     before = {tid: r for tid, r in before.items() if r.date <= prev_end}
     latest = model.latest_by_task([*before.values(), *mine], end)
@@ -195,13 +200,12 @@ def build_monthly(
     goals = tuple(_goal_line(gs, then[gs.goal.id], mine, texts, end) for gs in now)
     tasks = [t for g in goals for t in g.tasks]
     weights = {t.id: t.weight for t in plan.tasks}
-    return MonthlyReport(
+    return PeriodReport(
         org=plan.org,
         issuer=plan.issuer or plan.org,
         plan_title=plan.title,
         plan_year=plan.year,
-        year=year,
-        month=month,
+        period=period,
         stale_days=plan.settings.stale_days,
         progress=model.weighted_mean((t.progress, weights[t.id]) for t in tasks),
         previous=model.weighted_mean((t.previous, weights[t.id]) for t in tasks),
@@ -212,6 +216,7 @@ def build_monthly(
         signed=signed,
         addressee=plan.report.addressee,
         doc_number=plan.report.doc_number,
+        aim=plan.aim,
     )
 
 
@@ -235,7 +240,17 @@ def _goal_line(
         expected=gs.expected,
         light=gs.light,
         tasks=tasks,
+        lead=direction_lead(gs.goal),
     )
+
+
+def direction_lead(goal: model.Goal) -> str:
+    """The seed's opening sentence of a direction (goal ``source``) when it is not itself a task's source:
+    goal 1's `突出红色文化核心内涵与绿色生态发展底色，推动资源价值转化`."""
+    first = re.split(r"(?<=[。；;])", goal.source.strip(), maxsplit=1)[0].rstrip("。；;")
+    if any(t.source.strip() and (t.source.strip().rstrip("。") in first or first in t.source) for t in goal.tasks):
+        return ""
+    return first
 
 
 def _task_line(
@@ -291,18 +306,44 @@ def _severity(t: TaskLine) -> tuple:
 # --------------------------------------------------------------------------- wording
 
 
+@dataclass(frozen=True)
+class Words:
+    """How a report names its period: 本月 / 较上月末 / 下月工作计划, and so on."""
+
+    this: str  # 本月, 本季度, 上半年, 本年度
+    since: str  # the previous period's end: 上月末, 上季度末, 上年末, 上半年末
+    next: str  # the heading of 四
+    summary: bool  # a 工作总结 (half year, year): 总结如下, no 特此报告
+
+
+def period_words(p: model.Period) -> Words:
+    first_half = p.start.month == 1
+    if p.kind == model.MONTHLY:
+        return Words("本月", "上月末", "下月工作计划", False)
+    if p.kind == model.QUARTERLY:
+        return Words("本季度", "上季度末", "下季度工作计划", False)
+    if p.kind == model.HALF:
+        return Words(
+            "上半年" if first_half else "下半年",
+            "上年末" if first_half else "上半年末",
+            "下半年工作计划" if first_half else "下步工作计划",
+            True,
+        )
+    return Words("本年度", "上年末", "下步工作计划", True)
+
+
 def _points(now: float, before: float) -> int:
     """Change in whole percentage points, between the figures as printed."""
     return percent(now) - percent(before)
 
 
-def _change_words(now: float, before: float) -> str:
-    diff = _points(now, before)
+def _change_words(now: float, before: float, r: PeriodReport) -> str:
+    diff, since = _points(now, before), period_words(r.period).since
     if diff > 0:
-        return f"较上月末提高{diff}个百分点"
+        return f"较{since}提高{diff}个百分点"
     if diff < 0:
-        return f"较上月末下降{-diff}个百分点"
-    return "与上月末持平"
+        return f"较{since}下降{-diff}个百分点"
+    return f"与{since}持平"
 
 
 def _against_expected(progress: float, expected: float) -> str:
@@ -378,8 +419,8 @@ def _who(t: TaskLine) -> str:
     return f"（{'；'.join(parts)}）" if parts else ""
 
 
-def _silence(t: TaskLine, r: MonthlyReport) -> str:
-    """Why a task has nothing this month: never reported, or since when."""
+def _silence(t: TaskLine, r: PeriodReport) -> str:
+    """Why a task has nothing in the period: never reported, or since when."""
     if t.last_update is None:
         return "尚未报送过进展"
     return f"自{_day(t.last_update, r.year)}以来未报送进展"
@@ -394,7 +435,7 @@ def _light(t: TaskLine) -> str:
     return words + ("（未达到时间节点要求）" if t.missed else "")
 
 
-def _counts(r: MonthlyReport) -> str:
+def _counts(r: PeriodReport) -> str:
     c = r.counts
     closed = f"（其中已销号{c['closed']}项）" if c["closed"] else ""
     text = f"已完成{c[model.DONE]}项{closed}，亮绿灯{c[model.GREEN]}项、黄灯{c[model.YELLOW]}项、红灯{c[model.RED]}项"
@@ -411,41 +452,49 @@ def _counts(r: MonthlyReport) -> str:
     return text + "。"
 
 
-def _overview(r: MonthlyReport) -> list[str]:
-    lines = []
-    if not r.in_plan_year:
-        lines.append(f"{r.period}不在{r.plan_title}的计划年度（{r.plan_year}年）内，以下情况按该月末评估，仅供参考。")
+def _outside_plan_year(r: PeriodReport) -> list[str]:
+    if r.in_plan_year:
+        return []
+    return [
+        f"{r.period.label}不在{r.plan_title}的计划年度（{r.plan_year}年）内，"
+        f"以下情况按{cn_date(r.period_end)}评估，仅供参考。"
+    ]
+
+
+def _overview(r: PeriodReport) -> list[str]:
+    this = period_words(r.period).this
+    lines = _outside_plan_year(r)
     lines.append(
         f"{clean(r.plan_title)}共{len(r.goals)}项重点工作、{len(r.tasks)}项重点任务。"
         f"截至{cn_date(r.period_end)}，{_counts(r)}"
     )
     lines.append(
-        f"重点任务平均完成进度{pct(r.progress)}，{_change_words(r.progress, r.previous)}，"
+        f"重点任务平均完成进度{pct(r.progress)}，{_change_words(r.progress, r.previous, r)}，"
         f"{_against_expected(r.progress, r.expected)}。"
     )
     missing = r.missing
     if missing:
         names = "；".join(f"{clean(t.title)}{_who(t)}" for t in missing)
-        lines.append(f"本月未报送进展的任务{len(missing)}项：{names}。")
+        lines.append(f"{this}未报送进展的任务{len(missing)}项：{names}。")
     else:
-        lines.append("本月各项在办任务均已报送进展。")
+        lines.append(f"{this}各项在办任务均已报送进展。")
     return lines
 
 
-def _goal_summary(g: GoalLine) -> str:
+def _goal_summary(g: GoalLine, r: PeriodReport) -> str:
     light = "已全部完成" if g.light == model.DONE else "亮" + model.LIGHT_LABELS[g.light]
     return (
-        f"平均完成进度{pct(g.progress)}，{_change_words(g.progress, g.previous)}，"
+        f"平均完成进度{pct(g.progress)}，{_change_words(g.progress, g.previous, r)}，"
         f"{_against_expected(g.progress, g.expected)}，{light}。"
     )
 
 
-def _task_summary(t: TaskLine, r: MonthlyReport) -> str:
+def _task_summary(t: TaskLine, r: PeriodReport) -> str:
     if t.light == model.DONE and t.last_update is not None:
         closed = "，已销号" if t.closed else ""
         return f"{_who(t)}该项任务已于{_day(t.last_update, r.year)}完成{closed}。".lstrip()
     return (
-        f"{_who(t)}完成进度{pct(t.progress)}，{_change_words(t.progress, t.previous)}，"
+        f"{_who(t)}完成进度{pct(t.progress)}，{_change_words(t.progress, t.previous, r)}，"
         f"{_against_expected(t.progress, t.expected)}，{_light(t)}。"
     )
 
@@ -462,8 +511,8 @@ def _entry_text(e: RecordLine, baseline_year: int) -> str:
     return "，".join(parts) + "。"
 
 
-def _quiet(g: GoalLine, r: MonthlyReport) -> str:
-    """One sentence for the goal's tasks with nothing this month; a shared 序时进度 is said once."""
+def _quiet(g: GoalLine, r: PeriodReport) -> str:
+    """One sentence for the goal's tasks with nothing in the period; a shared 序时进度 is said once."""
     quiet = [t for t in g.tasks if not t.entries]
     ongoing = [t for t in quiet if t.light != model.DONE and t.started]
     shared = len(ongoing) > 1 and len({percent(t.expected) for t in ongoing}) == 1
@@ -478,14 +527,14 @@ def _quiet(g: GoalLine, r: MonthlyReport) -> str:
             expected = "" if shared else f"，序时进度{pct(t.expected)}"
             items.append(f"{title}{_who(t)}完成进度{pct(t.progress)}{expected}，{_light(t)}，{_silence(t, r)}")
     tail = f"以上任务序时进度均为{pct(ongoing[0].expected)}。" if shared else ""
-    return "本月无新进展：" + "；".join(items) + "。" + tail
+    return f"{period_words(r.period).this}无新进展：" + "；".join(items) + "。" + tail
 
 
-def _problems_behind(r: MonthlyReport) -> list[TaskLine]:
+def _problems_behind(r: PeriodReport) -> list[TaskLine]:
     return [r.task(tid) for tid in r.problems if r.task(tid).light in (model.RED, model.YELLOW)]
 
 
-def _behind_text(t: TaskLine, r: MonthlyReport) -> str:
+def _behind_text(t: TaskLine, r: PeriodReport) -> str:
     behind = percent(t.expected) - percent(t.progress)
     state = [_light(t), f"完成进度{pct(t.progress)}"]
     if behind > 0:
@@ -495,24 +544,24 @@ def _behind_text(t: TaskLine, r: MonthlyReport) -> str:
     return f"{clean(t.title)}{_who(t)}：" + "，".join(state) + "。"
 
 
-def _reported_problem(t: TaskLine, r: MonthlyReport) -> str:
+def _reported_problem(t: TaskLine, r: PeriodReport) -> str:
     assert t.problem_date is not None
     return f"{clean(t.title)}：{clean(t.problem)}（{_day(t.problem_date, r.year)}报送）。"
 
 
-def _missing_text(t: TaskLine, r: MonthlyReport) -> str:
+def _missing_text(t: TaskLine, r: PeriodReport) -> str:
     return f"{clean(t.title)}{_who(t)}：{_silence(t, r)}。"
 
 
-def _next_text(t: TaskLine, r: MonthlyReport) -> str:
+def _next_text(t: TaskLine, r: PeriodReport, dated: bool = False) -> str:
+    """`title：下步计划。`, with the day it was reported when that is before the period (or ``dated``)."""
     if not t.next_plan.strip() or t.next_date is None:
         return f"{clean(t.title)}：（未填报下步计划）"
-    older = t.next_date < date(r.year, r.month, 1)
-    when = f"（{_day(t.next_date, r.year)}报送）" if older else ""
+    when = f"（{_day(t.next_date, r.year)}报送）" if dated or t.next_date < r.period.start else ""
     return f"{clean(t.title)}：{clean(t.next_plan)}{when}。"
 
 
-def _planned(r: MonthlyReport) -> list[tuple[GoalLine, list[TaskLine]]]:
+def _planned(r: PeriodReport) -> list[tuple[GoalLine, list[TaskLine]]]:
     """Per goal, the tasks in 四: open tasks with a 下步计划, and every red or yellow task (numbered anew)."""
     planned = [
         (
@@ -538,21 +587,39 @@ def doc_number(pattern: str, year: int, n: int | None) -> str:
     return pattern.format(year=year, n=n if n is not None else "\u3000\u3000")
 
 
-def monthly_document(r: MonthlyReport, number: int | None = None) -> Document:
-    """The report as a 公文: 标题, 主送机关, 正文 (一 to 四), 特此报告。, 落款."""
+def report_document(r: PeriodReport, number: int | None = None) -> Document:
+    """The period's document: a draft 年度工作总结 for a year, else a progress report (半年: 工作总结)."""
+    if r.period.kind == model.ANNUAL:
+        return annual_document(r, number)
+    return progress_document(r, number)
+
+
+def _head(r: PeriodReport, number: int | None) -> list[Block]:
+    """发文字号, 标题, 主送机关."""
     b: list[Block] = []
     if r.doc_number:
         b.append(Block("doc_number", doc_number(r.doc_number, r.signing_date.year, number)))
     b.append(Block("title", r.title))
     if r.addressee.strip():
         b.append(Block("addressee", clean(r.addressee).rstrip("：:") + "："))
-    b.append(Block("para", f"现将我乡{r.period}重点工作推进情况报告如下："))
+    return b
+
+
+def _signature(r: PeriodReport) -> list[Block]:
+    return [Block("issuer", clean(r.issuer)), Block("date", cn_date(r.signing_date))]
+
+
+def progress_document(r: PeriodReport, number: int | None = None) -> Document:
+    """A month's, quarter's or half year's report as a 公文: 标题, 主送机关, 正文 (一 to 四), 特此报告。, 落款."""
+    words = period_words(r.period)
+    b = _head(r, number)
+    b.append(Block("para", f"现将我乡{r.period.label}重点工作推进情况{'总结' if words.summary else '报告'}如下："))
     b.append(Block("h1", "总体情况", "一、"))
     b += [Block("para", line) for line in _overview(r)]
     b.append(Block("h1", "分项推进情况", "二、"))
     for gi, g in enumerate(r.goals):
         b.append(Block("h2", clean(g.title), f"（{CN_NUMBERS[gi]}）"))
-        b.append(Block("para", _goal_summary(g)))
+        b.append(Block("para", _goal_summary(g, r)))
         reported = [t for t in g.tasks if t.entries]
         for ti, t in enumerate(reported, 1):
             b.append(Block("h3", clean(t.title), f"{ti}."))
@@ -568,21 +635,145 @@ def monthly_document(r: MonthlyReport, number: int | None = None) -> Document:
     ]
     sections = [(name, items) for name, items in sections if items]
     if not sections:
-        b.append(Block("para", "本月无进度滞后、报送问题或未按时报送的情况。"))
+        b.append(Block("para", f"{words.this}无进度滞后、报送问题或未按时报送的情况。"))
     for si, (name, items) in enumerate(sections):
         b.append(Block("h2", name, f"（{CN_NUMBERS[si]}）"))
         b += [Block("para", text, f"{i}.") for i, text in enumerate(items, 1)]
-    b.append(Block("h1", "下月工作计划", "四、"))
+    b.append(Block("h1", words.next, "四、"))
     planned = _planned(r)
     if not planned:
         b.append(Block("para", "各项在办任务均未报送下步计划。"))
     for gi, (g, tasks) in enumerate(planned):
         b.append(Block("h2", clean(g.title), f"（{CN_NUMBERS[gi]}）"))
         b += [Block("para", _next_text(t, r), f"{ti}.") for ti, t in enumerate(tasks, 1)]
-    b.append(Block("closing", "特此报告。"))
-    b.append(Block("issuer", clean(r.issuer)))
-    b.append(Block("date", cn_date(r.signing_date)))
-    return Document(name=f"{r.org}{r.period}重点工作推进情况报告", blocks=tuple(b))
+    if not words.summary:
+        b.append(Block("closing", "特此报告。"))
+    b += _signature(r)
+    name = r.title if words.summary else f"{r.org}{r.period.label}重点工作推进情况报告"
+    return Document(name=name, blocks=tuple(b))
+
+
+# --------------------------------------------------------------------------- the annual summary (年度工作总结)
+
+PLACEHOLDER = "【待填写】"
+
+
+def cn_number(n: int) -> str:
+    """1–99 in Chinese numerals: 一, 十, 十二, 二十一."""
+    tens, ones = divmod(n, 10)
+    return (CN_NUMBERS[tens - 1] if tens > 1 else "") + ("十" if tens else "") + (CN_NUMBERS[ones - 1] if ones else "")
+
+
+def versus_baseline(m: MetricValue, baseline_year: int, year_end: bool) -> str:
+    """`调解矛盾纠纷61件，较2023年增加4件` for a figure of the year's end (``year_end``) and an exact
+    baseline. A figure from earlier in the year, or an approximate baseline (`20余名`), is set beside
+    the baseline instead (`metric_text`): part of a year minus a whole year is no change."""
+    if m.baseline is None or not year_end or baseline_words(m) != f"{_number(m.baseline)}{m.unit}":
+        return metric_text(m, baseline_year)
+    text = f"{m.name}{_number(m.value)}{m.unit}"
+    diff = m.value - m.baseline
+    up, down, unit = ("提高", "下降", "个百分点") if m.unit == "%" else ("增加", "减少", m.unit)
+    if diff == 0:
+        return f"{text}，与{baseline_year}年持平"
+    return f"{text}，较{baseline_year}年{up if diff > 0 else down}{_number(abs(diff))}{unit}"
+
+
+def _latest_metrics(t: TaskLine) -> list[tuple[date, MetricValue]]:
+    """Each metric's latest value in the period with its date."""
+    latest: dict[str, tuple[date, MetricValue]] = {}
+    for e in t.entries:  # in date order: a later value replaces an earlier one, keeping its place
+        for m in e.metrics:
+            latest[m.name] = (e.date, m)
+    return list(latest.values())
+
+
+def _year_work(t: TaskLine, r: PeriodReport, n: int) -> str:
+    """`一是高标准建设红色教育基地。完成……；新增……。截至5月28日，红色讲解员23名（2023年为20余名）。完成进度45%。`"""
+    text = f"{cn_number(n)}是{clean(t.title)}。"
+    notes = list(dict.fromkeys(clean(e.note) for e in t.entries if clean(e.note)))
+    if notes:
+        text += "；".join(notes) + "。"
+    by_day: dict[date, list[str]] = {}
+    for day, m in _latest_metrics(t):
+        year_end = day >= date(r.period_end.year, 12, 1)
+        by_day.setdefault(day, []).append(versus_baseline(m, r.plan_year - 1, year_end))
+    text += "".join(f"截至{_day(day, r.year)}，{'；'.join(items)}。" for day, items in sorted(by_day.items()))
+    if t.light == model.DONE and t.last_update is not None:
+        return text + f"该项任务已于{_day(t.last_update, r.year)}完成{'，已销号' if t.closed else ''}。"
+    return text + f"截至年底完成进度{pct(t.progress)}。"
+
+
+def _goal_year(g: GoalLine, r: PeriodReport) -> list[str]:
+    """A goal in 一: its progress, then 一是、二是…… per task with records, then the silent ones in one sentence."""
+    done = [t for t in g.tasks if t.light == model.DONE]
+    closed = sum(t.closed for t in done)
+    lead = f"围绕“{clean(g.lead)}”，" if g.lead else ""
+    if len(done) == len(g.tasks):
+        finished = f"{len(g.tasks)}项重点任务均已完成"
+    else:
+        finished = f"{len(g.tasks)}项重点任务已完成{len(done)}项" if done else f"{len(g.tasks)}项重点任务均未完成"
+    closing = f"，其中已销号{closed}项" if closed else ""
+    lines = [f"{lead}全年平均完成进度{pct(g.progress)}，{finished}{closing}。"]
+    reported = [t for t in g.tasks if t.entries]
+    lines += [_year_work(t, r, n) for n, t in enumerate(reported, 1)]
+    silent = [t for t in g.tasks if not t.entries and t.light != model.DONE]
+    if silent:
+        lines.append(f"{'、'.join(clean(t.title) for t in silent)}全年未报送进展。")
+    return lines
+
+
+def _not_done_text(t: TaskLine, r: PeriodReport) -> str:
+    """What was not done and why: `……：完成进度45%；存在问题：展陈资金缺口约30万元（4月15日报送）。`"""
+    why = []
+    if t.problem.strip() and t.problem_date:
+        why.append(f"存在问题：{clean(t.problem)}（{_day(t.problem_date, r.year)}报送）")
+    if t.stale or t.never_reported:
+        why.append(_silence(t, r))
+    if not why:
+        why.append("（未填报未完成原因）")
+    overdue = "，已逾期" if t.overdue else ""
+    return f"{clean(t.title)}{_who(t)}：完成进度{pct(t.progress)}{overdue}；" + "；".join(why) + "。"
+
+
+def _annual_opening(r: PeriodReport) -> str:
+    done = r.counts[model.DONE]
+    closed = f"（其中已销号{r.counts['closed']}项）" if r.counts["closed"] else ""
+    aim = f"以{clean(r.aim)}为目标，" if r.aim.strip() else ""
+    return (
+        f"{r.year}年，我乡{aim}围绕《{clean(r.plan_title)}》确定的{len(r.goals)}项重点工作、{len(r.tasks)}项重点任务"
+        f"推进各项工作。截至{cn_date(r.period_end)}，已完成{done}项{closed}，未完成{len(r.tasks) - done}项，"
+        f"重点任务平均完成进度{pct(r.progress)}。现将{r.year}年工作总结如下："
+    )
+
+
+def annual_document(r: PeriodReport, number: int | None = None) -> Document:
+    """A draft 年度工作总结 in the seed's shape: 一、年度工作总结 per goal (一是、二是……), 二、存在的问题和不足
+    (what was not done and why), 三、next year's 工作思路要点 left for staff to write, 落款."""
+    b = _head(r, number)
+    b += [Block("para", line) for line in _outside_plan_year(r)]
+    b.append(Block("para", _annual_opening(r)))
+    b.append(Block("h1", f"{r.year}年工作总结", "一、"))
+    for gi, g in enumerate(r.goals):
+        b.append(Block("h2", clean(g.title), f"（{cn_number(gi + 1)}）"))
+        b += [Block("para", line) for line in _goal_year(g, r)]
+    b.append(Block("h1", "存在的问题和不足", "二、"))
+    not_done = [t for t in r.tasks if t.light != model.DONE and t.started]
+    if not not_done:
+        b.append(Block("para", "各项重点任务均已完成。"))
+    b += [Block("para", _not_done_text(t, r), f"{i}.") for i, t in enumerate(not_done, 1)]
+    b.append(Block("h1", f"{r.year + 1}年工作思路要点", "三、"))
+    b.append(
+        Block(
+            "para",
+            f"{PLACEHOLDER}请结合县委、县政府部署和我乡实际，按重点工作逐项提出{r.year + 1}年工作思路要点，"
+            "定稿前删除本段及以下参考内容。",
+        )
+    )
+    if not_done:
+        b.append(Block("para", "参考：未完成任务最近填报的下步计划——"))
+        b += [Block("para", _next_text(t, r, dated=True), f"{i}.") for i, t in enumerate(not_done, 1)]
+    b += _signature(r)
+    return Document(name=r.title, blocks=tuple(b))
 
 
 # --------------------------------------------------------------------------- plain text and Markdown of a Document
@@ -692,13 +883,20 @@ def _task_json(t: TaskLine) -> dict:
     }
 
 
-def to_json(r: MonthlyReport) -> dict:
+def to_json(r: PeriodReport) -> dict:
     """The report's data for scripts; text as stored (not escaped), figures rounded to one decimal."""
     return {
-        "schema": SCHEMA,
-        "plan": {"org": r.org, "issuer": r.issuer, "title": r.plan_title, "year": r.plan_year},
+        "schema": f"anmin.report.{r.period.kind}/{SCHEMA_VERSION}",
+        "plan": {"org": r.org, "issuer": r.issuer, "title": r.plan_title, "year": r.plan_year, "aim": r.aim},
         "title": r.title,
-        "month": f"{r.year:04d}-{r.month:02d}",
+        **({"month": r.period.key} if r.period.kind == model.MONTHLY else {}),
+        "period": {
+            "kind": r.period.kind,
+            "key": r.period.key,
+            "label": r.period.label,
+            "start": r.period.start.isoformat(),
+            "end": r.period.end.isoformat(),
+        },
         "as_of": r.period_end.isoformat(),
         "in_plan_year": r.in_plan_year,
         "overview": {
@@ -724,6 +922,7 @@ def to_json(r: MonthlyReport) -> dict:
                 "expected": round(g.expected, 1),
                 "light": g.light,
                 "light_label": model.LIGHT_LABELS[g.light],
+                "lead": g.lead,
                 "tasks": [_task_json(t) for t in g.tasks],
             }
             for g in r.goals

@@ -36,8 +36,8 @@ from anmin_track.store.index import (
     latest_records,
     latest_texts,
     load_index,
-    month_report_records,
     rebuild_index,
+    report_records,
     task_history,
 )
 from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, last_entry
@@ -79,10 +79,10 @@ __all__ = [
     "lock_timeout",
     "locked",
     "month_files",
-    "month_report_records",
     "output_target",
     "plan_from_toml",
     "rebuild_index",
+    "report_records",
     "record_to_toml",
     "require_writable",
     "save_index_if_stale",

@@ -223,16 +223,16 @@ def latest_records(
     return result
 
 
-def month_report_records(
-    data: DataDir, plan: model.Plan, ym: tuple[int, int]
+def report_records(
+    data: DataDir, plan: model.Plan, period: model.Period
 ) -> tuple[list[model.Record], dict[str, model.Record]]:
-    """What a monthly report needs: the month's records, and each task's latest record before it.
+    """What a report needs: the period's records, and each task's latest record before it.
 
-    Reads the month's own file plus, through ``latest_records``, only the earlier months
-    needed to find each task's state at the end of the previous month.
+    Reads the period's own month files plus, through ``latest_records``, only the earlier
+    months needed to find each task's state at the end of the previous period.
     """
-    before = latest_records(data, plan, model.previous_month_end(*ym))
-    return load_month(data, plan, ym), before
+    before = latest_records(data, plan, period.previous_end)
+    return load_records(data, plan, period.months), before
 
 
 def task_history(data: DataDir, plan: model.Plan, task: model.Task, as_of: date, limit: int) -> list[model.Record]:

@@ -58,6 +58,7 @@ def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Probl
         title=info["title"],
         issuer=info.get("issuer", ""),
         source=info.get("source", ""),
+        aim=info.get("aim", ""),
         settings=settings,
         goals=goals,
         report=report,
@@ -65,15 +66,21 @@ def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Probl
     return plan, check.problems
 
 
-def uses_schema_2(doc: dict) -> bool:
-    """``[report]`` or a goal ``source``: settings a schema 1 program does not know."""
-    goals = doc.get("goals")
-    return "report" in doc or (isinstance(goals, list) and any(isinstance(g, dict) and "source" in g for g in goals))
+def schema_needed(doc: dict) -> tuple[int, str]:
+    """The lowest schema whose programs know every setting ``doc`` uses, and what needs it."""
+    info, goals = doc.get("plan"), doc.get("goals")
+    report = doc.get("report")
+    if (isinstance(info, dict) and "aim" in info) or (isinstance(report, dict) and "notice_number" in report):
+        return 3, "[plan] aim 或 [report] notice_number"
+    if report is not None or (isinstance(goals, list) and any(isinstance(g, dict) and "source" in g for g in goals)):
+        return 2, "[report] 或重点工作的 source"
+    return 1, ""
 
 
 def _check_schema(doc: dict, check: Checker) -> None:
-    """Schema 1 and 2 are read; a newer plan asks for a newer program instead of being called invalid."""
+    """Schemas up to ``PLAN_SCHEMA`` are read; a newer plan asks for a newer program instead of being called invalid."""
     schema, at = doc["schema"], check.lines.key("schema")
+    needed, what = schema_needed(doc)
     if schema > model.PLAN_SCHEMA:
         check.add(
             at,
@@ -81,11 +88,9 @@ def _check_schema(doc: dict, check: Checker) -> None:
             "请升级 anmin-track（pip install -U anmin-track）后再试。",
         )
     elif schema < 1:
-        check.add(at, f"schema 应为 1 或 {model.PLAN_SCHEMA}，实际是 {schema}")
-    elif schema < model.PLAN_SCHEMA and uses_schema_2(doc):
-        check.add(
-            at, f"使用 [report] 或重点工作的 source 时，schema 应为 {model.PLAN_SCHEMA}（旧版程序会据此提示升级）"
-        )
+        check.add(at, f"schema 应为 1 到 {model.PLAN_SCHEMA} 的整数，实际是 {schema}")
+    elif schema < needed:
+        check.add(at, f"使用 {what} 时，schema 应为 {needed}（旧版程序会据此提示升级）")
 
 
 def _report(table: dict, check: Checker) -> model.ReportSettings:
@@ -270,14 +275,17 @@ def dump_plan(plan: model.Plan) -> bytes:
         return f"\n{header}\n{tomli_w.dumps(fields)}"
 
     s = plan.settings
-    newer = plan.report != model.ReportSettings() or any(g.source for g in plan.goals)
+    info = {"org": plan.org, "issuer": plan.issuer, "year": plan.year, "title": plan.title, "source": plan.source}
+    info |= {"aim": plan.aim} if plan.aim else {}
+    report = {"addressee": plan.report.addressee, "doc_number": plan.report.doc_number}
+    report |= {"notice_number": plan.report.notice_number} if plan.report.notice_number else {}
+    has_report = plan.report != model.ReportSettings()
+    shape = {"plan": info, "goals": [{"source": g.source} for g in plan.goals if g.source]}
+    schema = schema_needed(shape | ({"report": report} if has_report else {}))[0]
     parts = [
         PLAN_HEADER,
-        tomli_w.dumps({"schema": model.PLAN_SCHEMA if newer else model.SCHEMA}),
-        section(
-            "[plan]",
-            {"org": plan.org, "issuer": plan.issuer, "year": plan.year, "title": plan.title, "source": plan.source},
-        ),
+        tomli_w.dumps({"schema": schema}),
+        section("[plan]", info),
         section(
             "[settings]",
             {"yellow_behind": s.yellow_behind, "red_behind": s.red_behind, "stale_days": s.stale_days}
@@ -285,9 +293,8 @@ def dump_plan(plan: model.Plan) -> bytes:
             | ({"units": list(s.units)} if s.units else {}),
         ),
     ]
-    if plan.report != model.ReportSettings():
-        report = {"addressee": plan.report.addressee, "doc_number": plan.report.doc_number}
-        parts.append(section("[report]", report | ({"notice_number": n} if (n := plan.report.notice_number) else {})))
+    if has_report:
+        parts.append(section("[report]", report))
     for goal in plan.goals:
         source = {"source": goal.source} if goal.source else {}
         parts.append(section("[[goals]]", {"id": goal.id, "title": goal.title, **source}))
