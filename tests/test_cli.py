@@ -196,15 +196,6 @@ def test_broken_plan_refuses_to_write(cli, data_dir):
     assert snapshot(data_dir) == before
 
 
-def test_bundled_plan_write_explains_init(cli, monkeypatch, tmp_path):
-    monkeypatch.delenv(store.DATA_ENV)
-    monkeypatch.chdir(tmp_path / "data")  # no ./data here: falls back to the bundled plan
-    listed = cli("goals", "list", "--as-of", "2024-05-31")
-    assert listed.exit_code == 0 and "深化转型升级" in listed.stdout
-    result = update(cli)
-    assert result.exit_code == 1 and "anmin init" in result.stderr
-
-
 def test_markup_and_escapes_are_shown_literally(cli, data_dir):
     note = "[red]不是红色[/red] [bold]粗[/] \x1b[31m转义\x1b[0m 第二行\n第三行 😀 \u202e反向"
     assert update(cli, "1.1", "30", "--note", note, "--by", "[link=x]王五[/link]").exit_code == 0

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from anmin_track import model, store
 from anmin_track.cli import app
 from anmin_track.cli.common import complete_goal_id, complete_item_id, complete_task_id
-from anmin_track.errors import InputError, WriteError
+from anmin_track.errors import InputError, ReadOnlyError, WriteError
 from anmin_track.output.export import HEADERS, LEDGER_COLUMNS
 from anmin_track.store import plan_file
 from anmin_track.text import cn_date, display_width
@@ -163,7 +163,7 @@ def test_change_plan_refuses_invalid_plans_and_waits_for_the_lock(data_dir, monk
     monkeypatch.setenv(store.LOCK_TIMEOUT_ENV, "0.2")
     with store.locked(data, "另一位同事"), pytest.raises(WriteError, match="另一位同事"):
         replace_plan(data, lambda plan: plan)
-    with pytest.raises(WriteError, match="anmin init"):
+    with pytest.raises(ReadOnlyError, match="自带的2024年计划（只读）"):
         replace_plan(store.DataDir(store.bundled_plan_file().parent, bundled=True), lambda p: p)
 
 

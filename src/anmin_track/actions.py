@@ -307,7 +307,7 @@ def import_ledger(
 
 def undo_candidate(data: store.DataDir) -> store.JournalEntry:
     """The change `undo` would revert (shown to the user before asking)."""
-    store.require_writable(data)
+    store.require_writable(data, "撤销修改")
     return store.last_entry(data)
 
 

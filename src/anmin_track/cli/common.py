@@ -50,10 +50,25 @@ def task_line(task: model.Task | model.Goal) -> str:
 # --------------------------------------------------------------------------- options → arguments
 
 
-def data_dir(ctx: typer.Context, data: str | None, warnings: bool = True) -> store.DataDir:
-    """The data folder the command works on; first says what hand edits may have lost there."""
+#: How to get a data folder of one's own: added to every refusal to write the bundled plan.
+MAKE_OWN_DATA = "请先运行 anmin init 台账数据 创建自己的数据目录，再进入该目录运行命令（或用 --data 台账数据 指定它）。"
+
+
+def data_dir(
+    ctx: typer.Context, data: str | None, warnings: bool = True, writes: str | None = None
+) -> store.DataDir:
+    """The data folder the command works on; first says what hand edits may have lost there.
+
+    ``writes``: what the command changes, as a verb (认领, 销号…), for the refusal when the
+    folder is the bundled read-only plan. Commands that only read say in one line that the
+    bundled plan is what they show.
+    """
     root = ctx.find_root().obj or {}
     folder = store.find_data_dir(data or root.get("data"))
+    if writes:
+        store.require_writable(folder, writes)
+    elif folder.bundled:
+        warn("当前显示的是程序自带的2024年计划（只读，未找到自己的数据目录）；要记录进展，请先运行 anmin init 台账数据。")
     if warnings:
         for message in store.warnings(folder):
             warn(message + "。")

@@ -216,7 +216,7 @@ def goals_update(
     data: DataOpt = None,
 ) -> None:
     """记录一项重点任务的进展(进展情况、存在问题、下步计划)。"""
-    folder = data_dir(ctx, data)
+    folder = data_dir(ctx, data, writes="记录进展")
     if progress is None or (note is None and sys.stdin.isatty()):
         progress, note = _ask_missing(folder, task_id, progress, note)
     request = actions.ProgressRequest(
@@ -296,7 +296,7 @@ def goals_edit(
         {"title": title, "lead": lead, "unit": unit, "owner": owner, "partners": partners}
         | {"start": start, "due": due, "weight": weight}
     )
-    edited = actions.edit_item(data_dir(ctx, data), item, values, author(ctx, by))
+    edited = actions.edit_item(data_dir(ctx, data, writes="修改计划"), item, values, author(ctx, by))
     changes = ";".join(f"{label} {shown(old)} → {shown(new)}" for label, old, new in edited.changes)
     subject = task_line(edited.item)
     out(f"已修改 {subject}:{changes}。" if changes else f"{subject} 的内容与原来相同,未作修改。")
@@ -314,7 +314,7 @@ def goals_claim(
 ) -> None:
     """认领一项重点任务:把责任人设为自己(已有责任人时需加 --force)。"""
     who = author(ctx, by)
-    claimed = actions.claim_task(data_dir(ctx, data), task_id, who.who, force, who)
+    claimed = actions.claim_task(data_dir(ctx, data, writes="认领任务"), task_id, who.who, force, who)
     task, name, previous = claimed.task, claimed.task.owner, claimed.previous_owner
     if previous == name:
         out(f"{task_line(task)} 的责任人已是 {shown(name)}。")
@@ -350,7 +350,7 @@ def goals_add(
         {"title": title, "source": source, "lead": lead, "unit": unit, "owner": owner}
         | {"partners": partners, "start": start, "due": due, "weight": weight}
     )
-    task = actions.add_task(data_dir(ctx, data), goal_id, values, author(ctx, by))
+    task = actions.add_task(data_dir(ctx, data, writes="新增任务"), goal_id, values, author(ctx, by))
     out(
         f"已新增重点任务 {task_line(task)}(完成时限 {cn_date(task.due)})。"
         f"认领:anmin goals claim {task.id};查看:anmin goals show {task.id}"
@@ -360,7 +360,7 @@ def goals_add(
 @goals_app.command("remove", cls=AnminCommand)
 def goals_remove(ctx: typer.Context, task_id: TaskArg, by: ByOpt = None, data: DataOpt = None) -> None:
     """删除一项还没有任何进展记录的重点任务(如误加的任务)。"""
-    task = actions.remove_task(data_dir(ctx, data), task_id, author(ctx, by))
+    task = actions.remove_task(data_dir(ctx, data, writes="删除任务"), task_id, author(ctx, by))
     out(f"已删除重点任务 {task_line(task)}。")
 
 
@@ -383,7 +383,7 @@ def goals_milestone(
     if not remove and percent is None:
         raise InputError(f"缺少进度:如 anmin goals milestone {task_id} {when} 50(到该日应达到 50%)。")
     value = None if percent is None else parse.parse_progress(percent, "进度", "50")
-    task = actions.set_milestone(data_dir(ctx, data), task_id, when, value, author(ctx, by))
+    task = actions.set_milestone(data_dir(ctx, data, writes="设置时间节点"), task_id, when, value, author(ctx, by))
     nodes = "、".join(f"{cn_date(m.date)} {m.percent}%" for m in task.milestones) or "无(序时进度按起止日期均匀计算)"
     done = f"已删除 {cn_date(when)} 的时间节点" if remove else f"已设置时间节点 {cn_date(when)} {value}%"
     out(f"{task_line(task)}:{done}。现有时间节点:{nodes}。")
@@ -403,12 +403,12 @@ def goals_close(
     """销号:审核通过后把已完成(100%)的重点任务标为已销号。"""
     text = parse.clean_text((note or "").strip(), "--note")
     when = parse.parse_date(day, "--date") if day else date.today()
-    task = actions.close_task(data_dir(ctx, data), task_id, text, when, author(ctx, by), date.today())
+    task = actions.close_task(data_dir(ctx, data, writes="销号"), task_id, text, when, author(ctx, by), date.today())
     out(f"已销号 {task_line(task)}({shown(task.closed)},{shown(task.closed_by)}):{shown(text)}")
 
 
 @goals_app.command("reopen", cls=AnminCommand)
 def goals_reopen(ctx: typer.Context, task_id: TaskArg, by: ByOpt = None, data: DataOpt = None) -> None:
     """撤销销号,重新打开一项重点任务(可继续记录进展)。"""
-    task = actions.reopen_task(data_dir(ctx, data), task_id, author(ctx, by))
+    task = actions.reopen_task(data_dir(ctx, data, writes="撤销销号"), task_id, author(ctx, by))
     out(f"已重新打开 {task_line(task)},可继续记录进展。")

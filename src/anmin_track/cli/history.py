@@ -64,7 +64,7 @@ def undo(
     data: DataOpt = None,
 ) -> None:
     """撤销最近一次修改(恢复修改前的文件);再次运行可继续撤销更早的修改。"""
-    folder = data_dir(ctx, data)
+    folder = data_dir(ctx, data, writes="撤销修改")
     entry = actions.undo_candidate(folder)
     out("将撤销最近一次修改:")
     out("\n".join(_change_lines(views.change_view(entry))))

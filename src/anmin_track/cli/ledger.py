@@ -12,7 +12,7 @@ from anmin_track import actions, parse, store
 from anmin_track.cli.app import app
 from anmin_track.cli.common import AsOfOpt, ByOpt, DataOpt, as_of, author, data_dir, out, shown
 from anmin_track.cli.zh import AnminCommand, confirm
-from anmin_track.errors import InputError
+from anmin_track.errors import InputError, system_reason
 from anmin_track.text import cn_date, visible
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -98,9 +98,19 @@ def init(
     if not target.strip():
         raise InputError("请写出新数据目录的位置,如 anmin init data。")
     plan_file = store.init_data_dir(Path(target), shared=shared)
-    out(visible(f"已创建 {plan_file}。在其上一级目录运行 anmin 命令即可使用,或用 --data {target} 指定。", oneline=True))
+    out(visible(f"已创建数据目录 {target}（计划文件 {plan_file}）。{_next_steps(Path(target))}", oneline=True))
     if shared:
         out(visible(f"已设为组内共用：同组账户都可写入。如需换成其他用户组，运行 chgrp -R 组名 {target}。", oneline=True))
+
+
+def _next_steps(target: Path) -> str:
+    """What to type next: where `anmin` will find the new folder by itself (see store.search_upward)."""
+    folder = f'"{target}"' if " " in str(target) else str(target)
+    here = "在当前目录或" if target.name == "data" and target.parent == Path() else ""
+    return (
+        f"接下来{here}进入该目录（cd {folder}）运行 anmin goals list 即可使用；"
+        f"在其他位置使用时加 --data {folder}，或设置环境变量 {store.DATA_ENV}。"
+    )
 
 
 @app.command("import", cls=AnminCommand)
@@ -112,12 +122,12 @@ def import_ledger(
     data: DataOpt = None,
 ) -> None:
     """从填写过的台账读回牵头领导、责任单位、责任人(按序号对应任务)，确认后一次写入计划。"""
-    folder = data_dir(ctx, data)
+    folder = data_dir(ctx, data, writes="导入台账")
     path = Path(source)
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"无法读取台账文件 {source}:{exc.strerror or exc}。") from None
+        raise InputError(f"无法读取台账文件 {source}:{system_reason(exc)}。") from None
     rows = parse.read_ledger(content, path.name)
     changes = actions.preview_import(folder, rows)
     if not changes:

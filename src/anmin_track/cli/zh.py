@@ -19,8 +19,8 @@ from typer._click import exceptions as click_exc
 from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup
 
-from anmin_track.cli.common import DEBUG_ENV, error, out
-from anmin_track.errors import AnminError
+from anmin_track.cli.common import DEBUG_ENV, MAKE_OWN_DATA, error, out
+from anmin_track.errors import AnminError, ReadOnlyError, system_reason
 from anmin_track.text import display_width, visible, wrap_by_width
 
 
@@ -167,6 +167,9 @@ class AnminGroup(AnminSubGroup):
             command = exc.ctx.command_path if exc.ctx else "anmin"
             error(f"{_usage_message(exc)}运行 `{command} --help` 查看用法。")
             code = 2
+        except ReadOnlyError as exc:
+            error(f"{exc}{MAKE_OWN_DATA}")
+            code = exc.exit_code
         except AnminError as exc:
             error(str(exc))
             code = exc.exit_code
@@ -175,6 +178,12 @@ class AnminGroup(AnminSubGroup):
             code = 130
         except BrokenPipeError:
             code = 0
+        except OSError as exc:  # a file operation no layer above expected: said in Chinese, not strerror
+            if debug:
+                traceback.print_exc()
+            where = f" {visible(str(exc.filename), oneline=True)}" if exc.filename else ""
+            error(f"无法访问{where}：{system_reason(exc)}。")
+            code = 1
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for staff
             if debug:
                 traceback.print_exc()

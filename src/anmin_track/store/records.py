@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from anmin_track import fields, model
-from anmin_track.errors import DataError, InputError
+from anmin_track.errors import DataError, InputError, system_reason
 from anmin_track.store.folder import INDEX_FILE, MONTH_FILE, PLAN_FILE, DataDir
 from anmin_track.store.tomlcheck import (
     Checker,
@@ -162,7 +162,7 @@ def progress_files(data: DataDir) -> tuple[dict[tuple[int, int], Path], list[Pat
     except FileNotFoundError:
         return found, strays
     except OSError as exc:  # `progress` is a file, a FIFO, unreadable…
-        what = "不是文件夹" if isinstance(exc, NotADirectoryError) else f"无法读取({exc.strerror})"
+        what = "不是文件夹" if isinstance(exc, NotADirectoryError) else f"无法读取（{system_reason(exc)}）"
         raise DataError(
             f"{data.label(data.progress_dir)} {what}：它应是存放进展文件的文件夹。请把它移走或改名后重试。数据未作任何修改。"
         ) from None

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from anmin_track import fields
-from anmin_track.errors import DataError
+from anmin_track.errors import DataError, system_reason
 from anmin_track.store.folder import NotRegularFile, read_regular
 
 
@@ -164,17 +164,30 @@ def _toml_reason(message: str) -> str:
 
 
 def read_text(path: Path, label: str) -> str:
+    """A data file's text (see ``text_of``); DataError naming ``label`` when it cannot be read."""
     try:
-        return read_regular(path).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        reason = f"文件不是 UTF-8 编码(第 {exc.start} 字节),请另存为 UTF-8"
+        content = read_regular(path)
     except FileNotFoundError:
         reason = "文件不存在"
     except NotRegularFile as exc:
-        reason = f"{exc.strerror}，无法读取；请把它移走或改名"
+        reason = f"{system_reason(exc)}，无法读取；请把它移走或改名"
     except OSError as exc:
-        reason = f"无法读取({exc.strerror})"
+        reason = f"无法读取（{system_reason(exc)}）"
+    else:
+        return text_of(content, label)
     raise data_error([Problem(label, None, reason)])
+
+
+def text_of(content: bytes, label: str) -> str:
+    """The one place data files' bytes become text: UTF-8, with or without the BOM that
+    Notepad puts first (dropped here, so writes drop it too); anything else is refused
+    with the line where the first byte that is not UTF-8 stands."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        reason = "文件不是 UTF-8 编码（可能是 GBK），请用记事本或 WPS 打开后“另存为”UTF-8 编码"
+        raise data_error([Problem(label, line, reason)]) from None
 
 
 # Numbers beyond this are typing slips, and would overflow (or lose precision in) float sums.

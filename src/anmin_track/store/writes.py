@@ -38,7 +38,7 @@ from anmin_track.store.safe_io import (
     require_own_path,
     write_failure,
 )
-from anmin_track.store.tomlcheck import Problem, data_error, read_text
+from anmin_track.store.tomlcheck import read_text, text_of
 
 
 class Transaction:
@@ -178,10 +178,7 @@ def _check_restored(data: DataDir, restores: dict[Path, bytes | None]) -> None:
         label = data.label(path)
         if path not in restores:
             return read_text(path, label)
-        try:
-            return (restores[path] or b"").decode("utf-8")
-        except UnicodeDecodeError:
-            raise data_error([Problem(label, None, "撤销后的文件不是 UTF-8 编码")]) from None
+        return text_of(restores[path] or b"", label)
 
     plan_label = data.label(data.plan_file)
     plan, problems = plan_from_toml(text(data.plan_file), plan_label)
