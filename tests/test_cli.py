@@ -180,7 +180,7 @@ def test_bad_input_is_one_chinese_line_and_changes_nothing(cli, data_dir, args, 
     result = cli(*args)
     assert result.exit_code == code, result.output
     assert words in result.stderr
-    assert result.stderr.startswith("错误:") and CJK.search(result.stderr)
+    assert result.stderr.startswith("错误：") and CJK.search(result.stderr)
     assert not re.search(r"\b(?:Option|Got|is not|requires|Invalid)\b", result.stderr)  # no English from Click
     assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
     assert snapshot(data_dir) == before
@@ -274,7 +274,7 @@ def test_real_process_errors_have_no_traceback(anmin, data_dir):
     for args in (["goals", "list"], ["goals", "update", "1.1", "-p", "3"], ["check"], ["goals", "nope"]):
         result = anmin(*args)
         assert result.returncode in (1, 2), args
-        assert "Traceback" not in result.stderr and result.stderr.startswith("错误:") or "goals.toml" in result.stdout
+        assert "Traceback" not in result.stderr and result.stderr.startswith("错误：") or "goals.toml" in result.stdout
 
 
 def test_update_without_terminal_does_not_hang(anmin):

@@ -40,7 +40,7 @@ def refused(cli, data_dir, args, code, words):
     before = snapshot(data_dir)
     result = cli(*args)
     assert result.exit_code == code, result.output
-    assert result.stderr.startswith("错误:") and words in result.stderr, result.stderr
+    assert result.stderr.startswith("错误：") and words in result.stderr, result.stderr
     assert "Traceback" not in result.output
     assert snapshot(data_dir) == before
     return result

@@ -21,11 +21,11 @@ def out(text: str) -> None:
 
 
 def warn(message: str) -> None:
-    sys.stderr.write("提示:" + visible(message, oneline=True) + "\n")
+    sys.stderr.write("提示：" + visible(message, oneline=True) + "\n")
 
 
 def error(message: str) -> None:
-    sys.stderr.write("错误:" + visible(message, oneline=True) + "\n")
+    sys.stderr.write("错误：" + visible(message, oneline=True) + "\n")
 
 
 def print_json(payload: dict) -> None:
