@@ -190,3 +190,83 @@ def test_file_errors_reach_the_screen_in_chinese(cli, tmp_path):
         assert result.exit_code in (1, 2), result.output
         assert words in result.stderr, result.stderr
         assert not any(text in result.output for text in ENGLISH_OS_TEXTS), result.output
+
+
+# --------------------------------------------------------------------------- prompts
+
+
+def test_no_at_the_undo_prompt_is_a_normal_cancel(cli, data_dir):
+    record(cli)
+    before = snapshot(data_dir)
+    for answer in ("n\n", "\n", "否\n", ""):  # "" is the end of input
+        result = cli("undo", input=answer)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.endswith("已取消，未作任何修改。\n") and "错误" not in result.stderr
+    assert snapshot(data_dir) == before
+
+
+def test_an_answer_it_cannot_take_is_asked_again_three_times_at_most(cli, data_dir):
+    record(cli)
+    before = snapshot(data_dir)
+    refused = cli("undo", input="好的吧\nmaybe\nok?\ny\n")
+    assert refused.exit_code == 2 and snapshot(data_dir) == before
+    assert refused.stdout.count("输入 y 确认") == 3 and refused.stderr.count("请重新输入") == 2
+    assert "无法理解回答 'ok?'" in refused.stderr.splitlines()[-1]
+    undone = cli("undo", input="maybe\nＹ\n")  # asked again, then a full-width Y is a yes
+    assert undone.exit_code == 0 and "已撤销 #1" in undone.stdout, undone.output
+
+
+def _pty_session(args, cwd, steps, env):
+    """Run `anmin ARGS` on a pseudo-terminal; ``steps``: (text to wait for, keys to send)."""
+    import os
+    import pty
+    import select
+
+    from conftest import ANMIN
+
+    pid, master = pty.fork()  # the child gets the terminal as its own: Ctrl-C sends it SIGINT
+    if pid == 0:  # pragma: no cover - the child process
+        os.chdir(cwd)
+        os.execve(str(ANMIN), [str(ANMIN), *args], env)
+    seen = b""
+
+    def read_until(pattern: bytes | None) -> None:
+        nonlocal seen
+        while pattern is None or pattern not in seen:
+            ready, _, _ = select.select([master], [], [], 20)
+            if not ready:
+                raise AssertionError(f"no {pattern!r} in {seen.decode('utf-8', 'replace')}")
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the process ended and closed the terminal
+                chunk = b""
+            if not chunk:
+                return
+            seen += chunk
+
+    for wait_for, keys in steps:
+        read_until(wait_for.encode("utf-8"))
+        os.write(master, keys)
+    read_until(None)
+    _, status = os.waitpid(pid, 0)
+    os.close(master)
+    code = os.waitstatus_to_exitcode(status)
+    return code, seen.decode("utf-8").replace("\r\n", "\n")
+
+
+def test_progress_prompt_asks_again_and_ctrl_c_starts_a_new_line(data_dir, tmp_path):
+    import os
+
+    env = {**os.environ, "COLUMNS": "80"}
+    code, screen = _pty_session(
+        ["goals", "update", "1.2", "--date", "2024-05-10"],
+        tmp_path,
+        [("当前进度（0~100）：", "六十\r".encode()), ("当前进度（0~100）：", b"60\r"), ("进展情况", b"\r")],
+        env,
+    )
+    assert code == 0 and "请重新输入（还可输入 2 次）" in screen and "进度 60%" in screen, screen
+    code, screen = _pty_session(["undo"], tmp_path, [("输入 y 确认", b"\x03")], env)
+    assert code == 130, screen
+    # the message stands on a line of its own, not after the question
+    assert re.search(r"^错误：已取消，数据未作任何修改。$", screen, re.MULTILINE), screen
+    assert (data_dir / "progress" / "2024-05.toml").is_file()

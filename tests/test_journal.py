@@ -61,7 +61,8 @@ def test_undo_asks_first_and_no_changes_nothing(cli, data_dir):
     update(cli)
     before = snapshot(data_dir)
     result = cli("undo", input="n\n")
-    assert result.exit_code == 2 and "将撤销最近一次修改" in result.stdout and "--yes" in result.stderr
+    assert result.exit_code == 0 and "将撤销最近一次修改" in result.stdout
+    assert result.stdout.endswith("已取消，未作任何修改。\n") and result.stderr == ""
     assert snapshot(data_dir) == before
     result = cli("undo", input="y\n")
     assert result.exit_code == 0 and "已撤销 #1" in result.stdout

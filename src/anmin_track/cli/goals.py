@@ -29,10 +29,10 @@ from anmin_track.cli.common import (
     task_line,
     warn,
 )
-from anmin_track.cli.zh import AnminCommand
+from anmin_track.cli.zh import AnminCommand, ask
 from anmin_track.errors import InputError
 from anmin_track.output import views
-from anmin_track.text import cn_date, pct
+from anmin_track.text import cn_date, pct, visible
 
 # --------------------------------------------------------------------------- list / show
 
@@ -249,9 +249,9 @@ def _ask_missing(folder, task_id: str, progress: str | None, note: str | None) -
             raise InputError(
                 f'缺少 --progress(0~100 的整数),如:anmin goals update {task.id} --progress 45 --note "进展情况"。'
             )
-        progress = typer.prompt(f"{task.id} {task.title} 当前进度(0~100)")
+        progress = str(ask(f"{task.id} {visible(task.title, oneline=True)} 当前进度（0~100）：", parse.parse_progress))
     if note is None and sys.stdin.isatty():
-        note = typer.prompt("进展情况(可直接回车跳过)", default="", show_default=False)
+        note = ask("进展情况（可直接回车跳过）：", str)
     return progress, note
 
 

@@ -11,7 +11,6 @@ from anmin_track import actions, store
 from anmin_track.cli.app import app
 from anmin_track.cli.common import DataOpt, JsonOpt, author, data_dir, out, print_json
 from anmin_track.cli.zh import AnminCommand, confirm
-from anmin_track.errors import InputError
 from anmin_track.output import views
 from anmin_track.text import cn_date, visible
 
@@ -68,8 +67,8 @@ def undo(
     entry = actions.undo_candidate(folder)
     out("将撤销最近一次修改:")
     out("\n".join(_change_lines(views.change_view(entry))))
-    if not yes and not confirm("确认撤销?"):
-        raise InputError("未确认,没有撤销任何内容。在脚本中使用时请加 --yes。")
+    if not yes:
+        confirm("确认撤销？")
     left = actions.undo(folder, entry, author(ctx))
     more = f"再次运行 anmin undo 可继续撤销更早的修改(还有 {left} 次)。" if left else "已没有更早的修改记录。"
     out(f"已撤销 #{entry.seq}。{more}")

@@ -136,7 +136,7 @@ def import_ledger(
     out(f"将按 {visible(path.name, oneline=True)} 修改 {len({c.task for c in changes})} 项任务：")
     for c in changes:
         out(f"  {c.task} {visible(c.title, oneline=True)}  {c.label}：{shown(c.old)} → {shown(c.new)}")
-    if not yes and not confirm("确认导入?"):
-        raise InputError("未确认，没有修改计划。在脚本中使用时请加 --yes。")
+    if not yes:
+        confirm("确认导入？")
     done = actions.import_ledger(folder, rows, changes, path.name, author(ctx, by))
     out(f"已导入 {len(done)} 处修改。查看：anmin goals list --group unit；撤销：anmin undo")

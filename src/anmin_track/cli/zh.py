@@ -13,6 +13,9 @@ import re
 import shlex
 import sys
 import traceback
+import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 import typer
 from typer._click import exceptions as click_exc
@@ -20,7 +23,7 @@ from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup
 
 from anmin_track.cli.common import DEBUG_ENV, MAKE_OWN_DATA, error, out
-from anmin_track.errors import AnminError, ReadOnlyError, system_reason
+from anmin_track.errors import AnminError, InputError, ReadOnlyError, system_reason
 from anmin_track.text import display_width, visible, wrap_by_width
 
 
@@ -167,6 +170,9 @@ class AnminGroup(AnminSubGroup):
             command = exc.ctx.command_path if exc.ctx else "anmin"
             error(f"{_usage_message(exc)}运行 `{command} --help` 查看用法。")
             code = 2
+        except Cancelled:
+            out("已取消，未作任何修改。")
+            code = 0
         except ReadOnlyError as exc:
             error(f"{exc}{MAKE_OWN_DATA}")
             code = exc.exit_code
@@ -203,6 +209,8 @@ def _interrupted() -> None:
     else:
         error("已取消，数据未作任何修改。")
 
+
+T = TypeVar("T")
 
 ROOT_VALUE_OPTIONS = {"--data"}  # root options that take a value (skipped when looking for the command)
 
@@ -248,9 +256,48 @@ def command_name(info) -> str:
     return info.name or typer.main.get_command_name(info.callback.__name__)
 
 
-def confirm(question: str) -> bool:
-    """Ask yes/no at the terminal; Ctrl-C or end of input is a no."""
-    try:
-        return typer.confirm(question, default=False)
-    except click_exc.Abort:
-        return False
+class Cancelled(Exception):
+    """The user said no at a prompt (or ended the input): a normal end, nothing was changed."""
+
+
+#: How often a prompt asks before it gives up on answers it cannot take.
+ATTEMPTS = 3
+YES = {"y", "yes", "是", "确认", "好"}
+NO = {"", "n", "no", "否", "不", "取消"}
+
+
+def ask(question: str, answer_of: Callable[[str], T]) -> T:
+    """Ask at the terminal until ``answer_of`` takes the answer (it raises InputError when
+    it cannot), three times at most. Ctrl-C starts a new line before the command stops;
+    end of input cancels."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            sys.stdout.write(question)
+            sys.stdout.flush()
+            text = input()
+        except KeyboardInterrupt:
+            sys.stderr.write("\n")
+            raise
+        except EOFError:
+            sys.stdout.write("\n")
+            raise Cancelled from None
+        try:
+            return answer_of(text.strip())
+        except InputError as exc:
+            if attempt == ATTEMPTS:
+                raise
+            error(f"{exc}请重新输入（还可输入 {ATTEMPTS - attempt} 次）。")
+    raise AssertionError("unreachable")
+
+
+def confirm(question: str) -> None:
+    """Ask yes/no; anything but yes raises Cancelled (``已取消，未作任何修改。``, exit 0)."""
+    if not ask(f"{question}输入 y 确认，n 或直接回车取消：", _yes_or_no):
+        raise Cancelled
+
+
+def _yes_or_no(text: str) -> bool:
+    word = unicodedata.normalize("NFKC", text).lower()
+    if word in YES or word in NO:
+        return word in YES
+    raise InputError(f"无法理解回答 {visible(text, oneline=True)!r}，请输入 y（确认）或 n（取消）。")
