@@ -89,9 +89,9 @@ def test_list_json_shape_is_pinned(cli):
 
 def test_list_rejects_unknown_status_and_goal(cli, data_dir):
     bad_status = cli("goals", "list", "--status", "purple")
-    assert bad_status.exit_code == 2 and "red(红灯)" in bad_status.stderr
+    assert bad_status.exit_code == 2 and "red（红灯）" in bad_status.stderr
     bad_goal = cli("goals", "list", "--goal", "7")
-    assert bad_goal.exit_code == 2 and "可选:1、2、3、4" in bad_goal.stderr
+    assert bad_goal.exit_code == 2 and "可选：1、2、3、4" in bad_goal.stderr
 
 
 # --------------------------------------------------------------------------- update → show → list
@@ -165,9 +165,9 @@ BAD_UPDATES = [
     (["goals", "show"], 2, "缺少参数"),
     (["goals", "list", "--as-of", "昨天"], 2, "无法识别"),
     (["goals", "list", "--as-of"], 2, "选项 --as-of 后面缺少取值"),
-    (["goals", "list", "多余", "的词"], 2, "多余的参数:多余 的词"),
+    (["goals", "list", "多余", "的词"], 2, "多余的参数：多余 的词"),
     (["goals", "show", "1.1", "--limit", "abc"], 2, "'abc' 不是整数"),
-    (["goals", "show", "1.1", "--limit", "0"], 2, "0 太小,应不小于 1"),
+    (["goals", "show", "1.1", "--limit", "0"], 2, "0 太小，应不小于 1"),
     (["report", "monthly", "0001-01"], 2, "无法识别"),
     (["init", " "], 2, "新数据目录的位置"),
 ]
@@ -246,7 +246,7 @@ def test_every_command_has_chinese_help(cli):
     for path in paths:
         result = cli(*path, "--help")
         assert result.exit_code == 0, path
-        assert "用法:" in result.stdout and "显示本帮助并退出" in result.stdout, path
+        assert "用法：" in result.stdout and "显示本帮助并退出" in result.stdout, path
         assert "Show this message" not in result.stdout and "Options" not in result.stdout, path
         body = result.stdout.split("\n", 3)[-1]
         assert CJK.search(body), path

@@ -62,7 +62,7 @@ def test_syntax_error_names_line_and_column(data_dir):
     with pytest.raises(DataError) as err:
         store.load_plan(d)
     line = line_of(data_dir / "goals.toml", "title = 推进山海协作")
-    assert f"goals.toml:{line}: TOML 格式错误(第 9 列):值的写法不对" in str(err.value)
+    assert f"goals.toml:{line}: TOML 格式错误（第 9 列）：值的写法不对" in str(err.value)
     assert "Invalid" not in str(err.value)
 
 

@@ -40,7 +40,7 @@ def shown(value: object) -> str:
         value = "、".join(value)
     if isinstance(value, float | int):
         return f"{value:g}"
-    return visible(str(value), oneline=True) if value else "(空)"
+    return visible(str(value), oneline=True) if value else "（空）"
 
 
 def task_line(task: model.Task | model.Goal) -> str:
@@ -132,14 +132,14 @@ def complete_goal_id(ctx: typer.Context, incomplete: str) -> list:
 
 DataOpt = Annotated[
     str | None,
-    typer.Option("--data", metavar="目录", help=f"数据目录(含 goals.toml);也可用环境变量 {store.DATA_ENV} 设置。"),
+    typer.Option("--data", metavar="目录", help=f"数据目录（含 goals.toml）；也可用环境变量 {store.DATA_ENV} 设置。"),
 ]
 AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", metavar="日期", help="按这一天评估进度和亮灯,如 2024-05-31(默认今天)。")
+    str | None, typer.Option("--as-of", metavar="日期", help="按这一天评估进度和亮灯，如 2024-05-31（默认今天）。")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出(供脚本使用),不输出表格。")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出（供脚本使用），不输出表格。")]
 TaskArg = Annotated[
     str,
-    typer.Argument(metavar="任务编号", help="重点任务编号,如 1.2。", autocompletion=complete_task_id),
+    typer.Argument(metavar="任务编号", help="重点任务编号，如 1.2。", autocompletion=complete_task_id),
 ]
-ByOpt = Annotated[str | None, typer.Option("--by", metavar="姓名", help=f"操作人(默认 ${USER_ENV} 或系统用户名)。")]
+ByOpt = Annotated[str | None, typer.Option("--by", metavar="姓名", help=f"操作人（默认 ${USER_ENV} 或系统用户名）。")]

@@ -22,9 +22,9 @@ def _export_format(fmt: str | None, output: Path | None) -> str:
     suffix = output.suffix.lower().lstrip(".") if output else ""
     chosen = (fmt or (suffix if suffix in EXPORT_FORMATS else "csv")).lower()
     if chosen not in EXPORT_FORMATS:
-        raise InputError(f"--format 的值 {fmt!r} 无效,可选:csv、xlsx。")
+        raise InputError(f"--format 的值 {fmt!r} 无效，可选：csv、xlsx。")
     if suffix in EXPORT_FORMATS and suffix != chosen:
-        raise InputError(f"--output 的扩展名 .{suffix} 与 --format {chosen} 不一致,请改成 .{chosen}。")
+        raise InputError(f"--output 的扩展名 .{suffix} 与 --format {chosen} 不一致，请改成 .{chosen}。")
     return chosen
 
 
@@ -32,16 +32,16 @@ def _export_format(fmt: str | None, output: Path | None) -> str:
 def export(
     ctx: typer.Context,
     fmt: Annotated[
-        str | None, typer.Option("--format", "-f", metavar="格式", help="csv(默认)或 xlsx(可打印的台账,另含按责任单位汇总和当月进展记录)。")
+        str | None, typer.Option("--format", "-f", metavar="格式", help="csv（默认）或 xlsx（可打印的台账，另含按责任单位汇总和当月进展记录）。")
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="文件", help="导出到哪个文件(默认 当前目录/安民乡工作台账_日期.csv)。"),
+        typer.Option("--output", "-o", metavar="文件", help="导出到哪个文件（默认 当前目录/安民乡工作台账_日期.csv）。"),
     ] = None,
     as_of_day: AsOfOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """导出工作台账(每项重点任务一行),用 Excel 或 WPS 打开。"""
+    """导出工作台账（每项重点任务一行），用 Excel 或 WPS 打开。"""
     from anmin_track.output import export as ledger
 
     day = as_of(as_of_day)
@@ -62,7 +62,7 @@ def export(
         content = ledger.to_csv(rows)
     target = output or Path(f"{plan.org}工作台账_{day.isoformat()}.{chosen}")
     store.write_output(folder, target, content)
-    out(f"已导出工作台账 {target}:{len(rows)} 项重点任务,截至{cn_date(day)}。可用 Excel 或 WPS 打开。")
+    out(f"已导出工作台账 {target}：{len(rows)} 项重点任务，截至{cn_date(day)}。可用 Excel 或 WPS 打开。")
 
 
 @app.command("check", cls=AnminCommand)
@@ -74,14 +74,14 @@ def check(ctx: typer.Context, data: DataOpt = None) -> None:
     for lost in found.lost:
         out(visible(f"注意：{lost}。", oneline=True))
     if found.problems or found.plan is None:
-        out(f"发现 {len(found.problems)} 处问题,请按上面的 文件:行 逐一修改后再运行 anmin check。")
+        out(f"发现 {len(found.problems)} 处问题，请按上面的 文件：行 逐一修改后再运行 anmin check。")
         raise typer.Exit(1)
     if found.reindexed:
         said = "以上为与上次读取相比丢失的内容，已按现有文件确认；" if found.lost else ""
         out(f"进展文件有过手工修改，{said}已重建索引。")
     plan = found.plan
     out(
-        f"检查通过:{len(plan.goals)} 项重点工作,{len(plan.tasks)} 项重点任务,"
+        f"检查通过：{len(plan.goals)} 项重点工作，{len(plan.tasks)} 项重点任务，"
         f"{found.months} 个月份文件共 {found.records} 条进展记录。"
     )
 
@@ -89,14 +89,14 @@ def check(ctx: typer.Context, data: DataOpt = None) -> None:
 @app.command("init", cls=AnminCommand)
 def init(
     # a plain str: typer's Path type stats the name first and fails on a NUL byte
-    target: Annotated[str, typer.Argument(metavar="目录", help="新建数据目录的位置,如 data。")],
+    target: Annotated[str, typer.Argument(metavar="目录", help="新建数据目录的位置，如 data。")],
     shared: Annotated[
         bool, typer.Option("--shared", help="供同一用户组的多个账户共用：目录及以后新建的文件都允许组内成员写入。")
     ] = False,
 ) -> None:
     """把自带的2024年计划复制到一个可写的数据目录。"""
     if not target.strip():
-        raise InputError("请写出新数据目录的位置,如 anmin init data。")
+        raise InputError("请写出新数据目录的位置，如 anmin init data。")
     plan_file = store.init_data_dir(Path(target), shared=shared)
     out(visible(f"已创建数据目录 {target}（计划文件 {plan_file}）。{_next_steps(Path(target))}", oneline=True))
     if shared:
@@ -116,18 +116,18 @@ def _next_steps(target: Path) -> str:
 @app.command("import", cls=AnminCommand)
 def import_ledger(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(metavar="台账文件", help="anmin export 导出并填写过的台账(.xlsx 或 .csv)。")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接导入(供脚本使用)。")] = False,
+    source: Annotated[str, typer.Argument(metavar="台账文件", help="anmin export 导出并填写过的台账（.xlsx 或 .csv）。")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接导入（供脚本使用）。")] = False,
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """从填写过的台账读回牵头领导、责任单位、责任人(按序号对应任务)，确认后一次写入计划。"""
+    """从填写过的台账读回牵头领导、责任单位、责任人（按序号对应任务），确认后一次写入计划。"""
     folder = data_dir(ctx, data, writes="导入台账")
     path = Path(source)
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"无法读取台账文件 {source}:{system_reason(exc)}。") from None
+        raise InputError(f"无法读取台账文件 {source}：{system_reason(exc)}。") from None
     rows = parse.read_ledger(content, path.name)
     changes = actions.preview_import(folder, rows)
     if not changes:

@@ -32,24 +32,24 @@ def _usage_message(exc: click_exc.UsageError) -> str:
     param = getattr(exc, "param", None)
     hint = getattr(exc, "param_hint", None) or (param.get_error_hint(exc.ctx) if param and exc.ctx else "")
     if isinstance(exc, click_exc.NoSuchOption):
-        maybe = f",您是不是想输入 {'、'.join(exc.possibilities)}" if exc.possibilities else ""
-        return f"没有这个选项:{exc.option_name}{maybe}。"
+        maybe = f"，您是不是想输入 {'、'.join(exc.possibilities)}" if exc.possibilities else ""
+        return f"没有这个选项：{exc.option_name}{maybe}。"
     if isinstance(exc, click_exc.MissingParameter):
         return f"缺少参数 {hint}。"
     if isinstance(exc, click_exc.BadParameter):
-        return f"参数 {hint} 的值无效:{_bad_value(exc.message)}。"
+        return f"参数 {hint} 的值无效：{_bad_value(exc.message)}。"
     message = exc.message
     unknown = re.match(r"No such command '(.+?)'\.(?: Did you mean '(.+?)'\?)?", message)
     if unknown:
-        maybe = f",您是不是想输入 {unknown.group(2)}" if unknown.group(2) else ""
-        return f"没有这个命令:{unknown.group(1)}{maybe}。"
+        maybe = f"，您是不是想输入 {unknown.group(2)}" if unknown.group(2) else ""
+        return f"没有这个命令：{unknown.group(1)}{maybe}。"
     needs = re.match(r"Option '(.+?)' requires", message)
     if needs:
         return f"选项 {needs.group(1)} 后面缺少取值。"
     extra = re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", message)
     if extra:
-        return f"多余的参数:{extra.group(1)}(含空格的文字请用引号括起来)。"
-    return f"用法错误:{message}"
+        return f"多余的参数：{extra.group(1)}（含空格的文字请用引号括起来）。"
+    return f"用法错误：{message}"
 
 
 def _bad_value(message: str) -> str:
@@ -59,7 +59,7 @@ def _bad_value(message: str) -> str:
         return f"{not_int.group(1)!r} 不是整数"
     out_of_range = re.match(r"(.+?) is not in the range x>=(\S+?)\.?$", message)
     if out_of_range:
-        return f"{out_of_range.group(1)} 太小,应不小于 {out_of_range.group(2)}"
+        return f"{out_of_range.group(1)} 太小，应不小于 {out_of_range.group(2)}"
     return message
 
 
@@ -67,11 +67,11 @@ class ChineseFormatter(HelpFormatter):
     """Click's plain help layout with its fixed English words said in Chinese."""
 
     SECTIONS = {"Options": "选项", "Arguments": "参数", "Commands": "命令"}
-    WORDS = (("[required]", "[必填]"), ("[default: ", "[默认: "), ("[env var: ", "[环境变量: "), ("[x>=", "[≥"))
+    WORDS = (("[required]", "[必填]"), ("[default: ", "[默认："), ("[env var: ", "[环境变量："), ("[x>=", "[≥"))
 
     def write_usage(self, prog, args="", prefix=None):
         args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
-        super().write_usage(prog, args, "用法: ")
+        super().write_usage(prog, args, "用法：")
 
     def section(self, name):
         return super().section(self.SECTIONS.get(name, name))
@@ -122,8 +122,8 @@ class AnminSubGroup(ChineseHelp, TyperGroup):
 
 
 COMPLETION_HELP = {
-    "install_completion": "为当前使用的 shell 安装命令补全(Tab 补全命令、选项和任务编号)。",
-    "show_completion": "显示当前 shell 的命令补全脚本,可复制或自行安装。",
+    "install_completion": "为当前使用的 shell 安装命令补全（Tab 补全命令、选项和任务编号）。",
+    "show_completion": "显示当前 shell 的命令补全脚本，可复制或自行安装。",
 }
 
 
@@ -134,7 +134,7 @@ def _install_completion(ctx, param, value) -> None:
     from typer._completion_shared import install
 
     shell, path = install(shell=value if isinstance(value, str) else None)
-    out(f"已为 {shell} 安装命令补全,写入 {path}。重新打开终端后生效。")
+    out(f"已为 {shell} 安装命令补全，写入 {path}。重新打开终端后生效。")
     raise typer.Exit()
 
 
@@ -193,7 +193,7 @@ class AnminGroup(AnminSubGroup):
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for staff
             if debug:
                 traceback.print_exc()
-            error(f"程序内部错误({type(exc).__name__})。请加 --debug 重新运行查看详情,并把输出发给维护人员。")
+            error(f"程序内部错误（{type(exc).__name__}）。请加 --debug 重新运行查看详情，并把输出发给维护人员。")
             code = 1
         sys.exit(code if isinstance(code, int) else 0)
 

@@ -59,7 +59,7 @@ class DataDir:
     def label(self, path: Path) -> str:
         """How a file is named in messages: relative to the data folder's parent when possible."""
         if self.bundled:
-            return f"(自带计划){path.name}"
+            return f"（自带计划）{path.name}"
         try:
             return str(path.relative_to(self.path.parent))
         except ValueError:

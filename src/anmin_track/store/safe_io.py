@@ -45,8 +45,8 @@ def locked(data: DataDir, who: str = "", timeout: float | None = None) -> Iterat
             if time.monotonic() >= deadline:
                 holder = _read_holder(path)
                 raise WriteError(
-                    f"数据正被其他人写入{holder},等待 {timeout:g} 秒后仍未释放,未作任何修改。"
-                    "请稍后再试;如该进程已卡住,结束它即可释放(锁随进程结束自动释放)。"
+                    f"数据正被其他人写入{holder}，等待 {timeout:g} 秒后仍未释放，未作任何修改。"
+                    "请稍后再试；如该进程已卡住，结束它即可释放（锁随进程结束自动释放）。"
                 )
             time.sleep(0.02)
         _write_holder(fd, who)
@@ -87,7 +87,7 @@ else:
             return False
         except OSError as exc:  # e.g. ENOLCK on some network folders: writing unlocked is not safe
             raise WriteError(
-                f"数据目录所在的磁盘不支持文件锁（{system_reason(exc)}），为免多人同时写入丢失记录,未作任何修改。"
+                f"数据目录所在的磁盘不支持文件锁（{system_reason(exc)}），为免多人同时写入丢失记录，未作任何修改。"
                 "请把数据目录放在本机磁盘上。"
             ) from None
 
@@ -147,7 +147,7 @@ def _read_holder(path: Path) -> str:
         info = read_regular(path).decode("utf-8", errors="replace").strip()
     except OSError:
         return ""
-    return f"(占用者:{info})" if info else ""
+    return f"（占用者：{info}）" if info else ""
 
 
 def atomic_write(path: Path, content: bytes, stamp_ns: int | None = None, *, data_file: bool = True) -> None:
@@ -268,13 +268,13 @@ def fsync_dir(folder: Path) -> None:
 
 def write_failure(where: Path, exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
-        return f"磁盘空间不足,无法写入 {where}。数据未作任何修改,请清理磁盘后重试。"
+        return f"磁盘空间不足，无法写入 {where}。数据未作任何修改，请清理磁盘后重试。"
     if getattr(exc, "winerror", None) in WINDOWS_BUSY:
         return f"{where} 正被其他程序（如杀毒软件、同步盘、WPS）占用，等待数秒后仍无法写入。数据未作任何修改，请稍后再试。"
     if isinstance(exc, NotRegularFile):
         return f"{where} {system_reason(exc)}，不能写入。数据未作任何修改，请把它移走或改名后重试。"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"没有写入 {where} 的权限(只读目录或权限不足)。数据未作任何修改。"
+        return f"没有写入 {where} 的权限（只读目录或权限不足）。数据未作任何修改。"
     return f"写入 {where} 失败（{system_reason(exc)}）。数据未作任何修改。"
 
 
@@ -288,10 +288,10 @@ def write_output(data: DataDir, path: Path, content: bytes) -> Path:
     """
     target = path.expanduser().resolve()
     if target.is_relative_to(data.path.resolve()):
-        raise InputError(f"输出文件 {path} 在数据目录 {data.path} 中,会覆盖或混入数据文件。请换一个位置。")
+        raise InputError(f"输出文件 {path} 在数据目录 {data.path} 中，会覆盖或混入数据文件。请换一个位置。")
     if not target.parent.is_dir():
-        problem = "是一个文件,不是文件夹" if target.parent.exists() else "不存在"
-        raise InputError(f"{path.parent} {problem},无法在其中写入 {path.name}。请换一个位置。")
+        problem = "是一个文件，不是文件夹" if target.parent.exists() else "不存在"
+        raise InputError(f"{path.parent} {problem}，无法在其中写入 {path.name}。请换一个位置。")
     _require_replaceable(path, target)
     sweep_stale_temps(target)
     try:

@@ -32,7 +32,7 @@ class Problem:
 
 
 def data_error(problems: list[Problem]) -> DataError:
-    more = f"(另有 {len(problems) - 1} 处问题,运行 `anmin check` 查看全部)" if len(problems) > 1 else ""
+    more = f"（另有 {len(problems) - 1} 处问题，运行 `anmin check` 查看全部）" if len(problems) > 1 else ""
     return DataError(f"{problems[0]}{more}。数据未作任何修改。", problems)
 
 
@@ -142,16 +142,16 @@ def _parsed(text: str, label: str) -> dict:
             line, where = int(found.group(1)), f"第 {found.group(2)} 列"
         else:  # "at end of document"
             line, where = max(1, len(text.splitlines())), "文件末尾"
-        raise data_error([Problem(label, line, f"TOML 格式错误({where}):{_toml_reason(str(exc))}")]) from None
+        raise data_error([Problem(label, line, f"TOML 格式错误（{where}）：{_toml_reason(str(exc))}")]) from None
     except RecursionError:
-        raise data_error([Problem(label, None, "TOML 格式错误(数组或表嵌套层数过深)")]) from None
+        raise data_error([Problem(label, None, "TOML 格式错误（数组或表嵌套层数过深）")]) from None
 
 
 TOML_REASONS = (
-    ("Invalid value", "值的写法不对(文字要用英文双引号括起来,日期写成 2024-05-31)"),
+    ("Invalid value", "值的写法不对（文字要用英文双引号括起来，日期写成 2024-05-31）"),
     ("Cannot overwrite", "同一个字段或表写了两次"),
     ("Cannot declare", "同一个表写了两次"),
-    ("Illegal character", "文字缺少结尾的引号,或含有不允许的字符"),
+    ("Illegal character", "文字缺少结尾的引号，或含有不允许的字符"),
     ("Unterminated string", "文字缺少结尾的引号"),
     ("Expected '=' after a key", "字段名后面缺少 ="),
     ("Expected newline", "一行只能写一个字段"),
@@ -234,15 +234,15 @@ class Checker:
         for key in table:
             if key not in allowed:
                 names = "、".join(allowed)
-                self.add(self.lines.key(key, line), f"{where}中有未知字段 {key}(允许的字段:{names})")
+                self.add(self.lines.key(key, line), f"{where}中有未知字段 {key}（允许的字段：{names}）")
                 ok = False
         for key, spec in allowed.items():
             if key not in table:
                 if spec.required:
-                    self.add(line, f"{where}缺少字段 {key}(应为{spec.kind})")
+                    self.add(line, f"{where}缺少字段 {key}（应为{spec.kind}）")
                     ok = False
             elif not is_kind(table[key], spec.kind):
-                self.add(self.lines.key(key, line), f"{where}的字段 {key} 应为{spec.kind},实际是 {table[key]!r:.40}")
+                self.add(self.lines.key(key, line), f"{where}的字段 {key} 应为{spec.kind}，实际是 {table[key]!r:.40}")
                 ok = False
         return ok
 
