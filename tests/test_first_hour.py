@@ -270,3 +270,51 @@ def test_progress_prompt_asks_again_and_ctrl_c_starts_a_new_line(data_dir, tmp_p
     # the message stands on a line of its own, not after the question
     assert re.search(r"^错误：已取消，数据未作任何修改。$", screen, re.MULTILINE), screen
     assert (data_dir / "progress" / "2024-05.toml").is_file()
+
+
+# --------------------------------------------------------------------------- help screens
+
+HALF_WIDTH_NEXT_TO_CHINESE = re.compile(r"[\u4e00-\u9fff（）。，][,;:()]|[,;:()][\u4e00-\u9fff（）。，]")
+
+
+def _all_command_paths():
+    import typer
+
+    from anmin_track.cli import app
+
+    def walk(group, prefix=()):
+        for name, command in group.commands.items():
+            yield (*prefix, name)
+            if hasattr(command, "commands"):
+                yield from walk(command, (*prefix, name))
+
+    return [(), *walk(typer.main.get_command(app))]
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_every_help_screen_reads_as_chinese(cli, monkeypatch, columns):
+    from anmin_track.text import display_width
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    for path in _all_command_paths():
+        shown = cli(*path, "--help").stdout
+        lines = shown.rstrip("\n").splitlines()
+        assert lines[0].startswith("用法："), (path, lines[0])  # CliRunner names the program "root"
+        assert lines[-1].strip().startswith("示例：anmin "), (path, lines[-1])  # one example, last
+        assert all(display_width(line) <= columns for line in lines), (path, shown)
+        assert not [line for line in lines if line.strip() in set("。，；：）")], (path, shown)
+        assert not HALF_WIDTH_NEXT_TO_CHINESE.search(shown), (path, HALF_WIDTH_NEXT_TO_CHINESE.findall(shown))
+        for english in ("[default", "[required", "x>=", "Options", "Arguments", "Commands", "Usage", "Show this"):
+            assert english not in shown, (path, english)
+        for line in lines:  # Click's notes stay whole, on one line
+            assert line.count("［") == line.count("］"), (path, line)
+
+
+def test_help_says_defaults_limits_and_required_in_chinese(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert "最多显示几条进展记录。［默认 10，至少 1］" in cli("goals", "show", "--help").stdout
+    assert "重点任务编号，如 1.2。［必填］" in cli("goals", "update", "--help").stdout
+    assert "审核意见，如 经党政办核验资料齐全。［必填］" in cli("goals", "close", "--help").stdout
+    root = cli("--help").stdout
+    listed = [line.split()[0] for line in root.split("命令：")[1].splitlines() if line.startswith("  ") and line[2] != " "]
+    assert listed[:8] == ["goals", "report", "export", "import", "check", "init", "log", "undo"]

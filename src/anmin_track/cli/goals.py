@@ -37,7 +37,7 @@ from anmin_track.text import cn_date, pct, visible
 # --------------------------------------------------------------------------- list / show
 
 
-@goals_app.command("list", cls=AnminCommand)
+@goals_app.command("list", cls=AnminCommand, epilog="示例：anmin goals list --tasks --status 红灯")
 def goals_list(
     ctx: typer.Context,
     tasks: Annotated[bool, typer.Option("--tasks", "-t", help="展开显示每项重点工作下的重点任务。")] = False,
@@ -131,11 +131,11 @@ def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, f
         render.print_table(render.unreported_table(uview))
 
 
-@goals_app.command("due", cls=AnminCommand)
+@goals_app.command("due", cls=AnminCommand, epilog="示例：anmin goals due --within 30")
 def goals_due(
     ctx: typer.Context,
     within: Annotated[
-        int, typer.Option("--within", min=0, metavar="天数", help=f"列出多少天内到期的任务和时间节点（默认 {DUE_WITHIN}）。")
+        int, typer.Option("--within", min=0, metavar="天数", help="列出多少天内到期的任务和时间节点。")
     ] = DUE_WITHIN,
     as_of_day: AsOfOpt = None,
     as_json: JsonOpt = False,
@@ -159,7 +159,7 @@ def goals_due(
     out(f"共{len(items)}个节点：{counts['overdue_tasks']}项任务已逾期，{counts['due_tasks']}项任务{within}天内到期。")
 
 
-@goals_app.command("show", cls=AnminCommand)
+@goals_app.command("show", cls=AnminCommand, epilog="示例：anmin goals show 1.2")
 def goals_show(
     ctx: typer.Context,
     item: Annotated[
@@ -193,7 +193,7 @@ def goals_show(
 # --------------------------------------------------------------------------- update
 
 
-@goals_app.command("update", cls=AnminCommand)
+@goals_app.command("update", cls=AnminCommand, epilog="示例：anmin goals update 1.2 --progress 60 --note \"完成布展招标\"")
 def goals_update(
     ctx: typer.Context,
     task_id: Annotated[
@@ -269,7 +269,7 @@ DueOpt = Annotated[str | None, typer.Option("--due", metavar="日期", help="完
 WeightOpt = Annotated[str | None, typer.Option("--weight", metavar="数字", help="权重（大于 0，默认 1）。")]
 
 
-@goals_app.command("edit", cls=AnminCommand)
+@goals_app.command("edit", cls=AnminCommand, epilog="示例：anmin goals edit 1.2 --due 2024-09-30")
 def goals_edit(
     ctx: typer.Context,
     item: Annotated[
@@ -302,7 +302,7 @@ def goals_edit(
     out(f"已修改 {subject}：{changes}。" if changes else f"{subject} 的内容与原来相同，未作修改。")
 
 
-@goals_app.command("claim", cls=AnminCommand)
+@goals_app.command("claim", cls=AnminCommand, epilog="示例：anmin goals claim 1.2")
 def goals_claim(
     ctx: typer.Context,
     task_id: TaskArg,
@@ -324,7 +324,7 @@ def goals_claim(
         out(f"已认领 {task_line(task)}：责任人为 {shown(name)}。记录进展：anmin goals update {task.id} --progress 数值")
 
 
-@goals_app.command("add", cls=AnminCommand)
+@goals_app.command("add", cls=AnminCommand, epilog="示例：anmin goals add 1 \"建设乡村文化广场\" --due 2024-12-31")
 def goals_add(
     ctx: typer.Context,
     goal_id: Annotated[
@@ -357,14 +357,14 @@ def goals_add(
     )
 
 
-@goals_app.command("remove", cls=AnminCommand)
+@goals_app.command("remove", cls=AnminCommand, epilog="示例：anmin goals remove 1.8")
 def goals_remove(ctx: typer.Context, task_id: TaskArg, by: ByOpt = None, data: DataOpt = None) -> None:
     """删除一项还没有任何进展记录的重点任务（如误加的任务）。"""
     task = actions.remove_task(data_dir(ctx, data, writes="删除任务"), task_id, author(ctx, by))
     out(f"已删除重点任务 {task_line(task)}。")
 
 
-@goals_app.command("milestone", cls=AnminCommand)
+@goals_app.command("milestone", cls=AnminCommand, epilog="示例：anmin goals milestone 1.2 2024-06-30 50")
 def goals_milestone(
     ctx: typer.Context,
     task_id: TaskArg,
@@ -389,12 +389,12 @@ def goals_milestone(
     out(f"{task_line(task)}：{done}。现有时间节点：{nodes}。")
 
 
-@goals_app.command("close", cls=AnminCommand)
+@goals_app.command("close", cls=AnminCommand, epilog="示例：anmin goals close 1.2 --note \"经党政办核验，资料齐全\"")
 def goals_close(
     ctx: typer.Context,
     task_id: TaskArg,
     note: Annotated[
-        str | None, typer.Option("--note", metavar="文字", help="审核意见（必填），如 经党政办核验资料齐全。")
+        str | None, typer.Option("--note", metavar="文字", help="审核意见，如 经党政办核验资料齐全。［必填］")
     ] = None,
     day: Annotated[str | None, typer.Option("--date", "-d", metavar="日期", help="销号日期（默认今天）。")] = None,
     by: ByOpt = None,
@@ -407,7 +407,7 @@ def goals_close(
     out(f"已销号 {task_line(task)}（{shown(task.closed)}，{shown(task.closed_by)}）：{shown(text)}")
 
 
-@goals_app.command("reopen", cls=AnminCommand)
+@goals_app.command("reopen", cls=AnminCommand, epilog="示例：anmin goals reopen 1.2")
 def goals_reopen(ctx: typer.Context, task_id: TaskArg, by: ByOpt = None, data: DataOpt = None) -> None:
     """撤销销号，重新打开一项重点任务（可继续记录进展）。"""
     task = actions.reopen_task(data_dir(ctx, data, writes="撤销销号"), task_id, author(ctx, by))

@@ -36,7 +36,7 @@ def _change_lines(change: dict) -> list[str]:
     return [visible(line, oneline=True) for line in lines]
 
 
-@app.command("log", cls=AnminCommand)
+@app.command("log", cls=AnminCommand, epilog="示例：anmin log -n 5")
 def log(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="条数", help="最多显示几次修改。")] = 20,
@@ -56,7 +56,7 @@ def log(
         out("\n".join(_change_lines(change)))
 
 
-@app.command("undo", cls=AnminCommand)
+@app.command("undo", cls=AnminCommand, epilog="示例：anmin undo")
 def undo(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接撤销。")] = False,

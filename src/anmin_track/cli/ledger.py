@@ -28,7 +28,7 @@ def _export_format(fmt: str | None, output: Path | None) -> str:
     return chosen
 
 
-@app.command("export", cls=AnminCommand)
+@app.command("export", cls=AnminCommand, epilog="示例：anmin export --format xlsx")
 def export(
     ctx: typer.Context,
     fmt: Annotated[
@@ -65,7 +65,7 @@ def export(
     out(f"已导出工作台账 {target}：{len(rows)} 项重点任务，截至{cn_date(day)}。可用 Excel 或 WPS 打开。")
 
 
-@app.command("check", cls=AnminCommand)
+@app.command("check", cls=AnminCommand, epilog="示例：anmin check")
 def check(ctx: typer.Context, data: DataOpt = None) -> None:
     """检查计划文件和全部进展文件的格式与内容。"""
     found = actions.check(data_dir(ctx, data, warnings=False))
@@ -86,7 +86,7 @@ def check(ctx: typer.Context, data: DataOpt = None) -> None:
     )
 
 
-@app.command("init", cls=AnminCommand)
+@app.command("init", cls=AnminCommand, epilog="示例：anmin init 台账数据")
 def init(
     # a plain str: typer's Path type stats the name first and fails on a NUL byte
     target: Annotated[str, typer.Argument(metavar="目录", help="新建数据目录的位置，如 data。")],
@@ -113,7 +113,7 @@ def _next_steps(target: Path) -> str:
     )
 
 
-@app.command("import", cls=AnminCommand)
+@app.command("import", cls=AnminCommand, epilog="示例：anmin import 安民乡工作台账_2024-05-31.xlsx")
 def import_ledger(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(metavar="台账文件", help="anmin export 导出并填写过的台账（.xlsx 或 .csv）。")],

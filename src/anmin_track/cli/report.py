@@ -51,7 +51,7 @@ def _report_format(raw: str | None, output: Path | None) -> str:
     return chosen or by_ext or "text"
 
 
-@report_app.command("monthly", cls=AnminCommand)
+@report_app.command("monthly", cls=AnminCommand, epilog="示例：anmin report monthly 2024-05 -o 月报.docx")
 def report_monthly(
     ctx: typer.Context,
     month: Annotated[

@@ -24,7 +24,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from anmin_track.cli.common import DEBUG_ENV, MAKE_OWN_DATA, error, out
 from anmin_track.errors import AnminError, InputError, ReadOnlyError, system_reason
-from anmin_track.text import display_width, visible, wrap_by_width
+from anmin_track.text import display_width, visible, wrap_cjk
 
 
 def _usage_message(exc: click_exc.UsageError) -> str:
@@ -64,10 +64,11 @@ def _bad_value(message: str) -> str:
 
 
 class ChineseFormatter(HelpFormatter):
-    """Click's plain help layout with its fixed English words said in Chinese."""
+    """Click's plain help layout in Chinese: its fixed English words translated, lines
+    broken the way Chinese is typeset (避头尾), and Click's ``[default: 10; x>=1]`` said
+    as one unbreakable ``［默认 10，至少 1］``."""
 
     SECTIONS = {"Options": "选项", "Arguments": "参数", "Commands": "命令"}
-    WORDS = (("[required]", "[必填]"), ("[default: ", "[默认："), ("[env var: ", "[环境变量："), ("[x>=", "[≥"))
 
     def write_usage(self, prog, args="", prefix=None):
         args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
@@ -76,9 +77,20 @@ class ChineseFormatter(HelpFormatter):
     def section(self, name):
         return super().section(self.SECTIONS.get(name, name))
 
+    def write_heading(self, heading):
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    def write_text(self, text):
+        """A command's description and its example (the epilog), wrapped by display width."""
+        indent = " " * self.current_indent
+        for n, paragraph in enumerate(text.split("\n\n")):
+            if n:
+                self.write("\n")
+            for line in wrap_cjk(" ".join(paragraph.split()), max(self.width - self.current_indent, 20)):
+                self.write(indent + line + "\n")
+
     def write_dl(self, rows, col_max=30, col_spacing=2):
         """Two columns aligned by display width (a Chinese character takes two cells)."""
-        rows = [(first, self._say(second)) for first, second in rows]
         width = min(max((display_width(first) for first, _ in rows), default=0), col_max)
         indent = " " * self.current_indent
         hang = " " * (self.current_indent + width + col_spacing)
@@ -89,13 +101,51 @@ class ChineseFormatter(HelpFormatter):
                 self.write("\n")
                 continue
             self.write(" " * (pad + col_spacing) if pad >= 0 else "\n" + hang)
-            lines = wrap_by_width(second, max(self.width - len(hang), 20))
+            lines = help_lines(second, max(self.width - len(hang), 20))
             self.write(("\n" + hang).join(lines) + "\n")
 
-    def _say(self, text):
-        for english, chinese in self.WORDS:
-            text = text.replace(english, chinese)
-        return text
+
+#: Click's notes after an option's help: ``[default: 10; x>=1]``, ``[required]``…
+CLICK_EXTRA = re.compile(r"\s*\[((?:default|env var|required|x[<>]|-?\d)[^\[\]]*)\]$")
+
+
+#: Notes written in the help itself (``［必填］`` on an option checked by the command).
+OWN_NOTES = re.compile(r"\s*(［[^［］]*］)$")
+
+
+def help_lines(text: str, width: int) -> list[str]:
+    """An option's help in lines of ``width``, its notes in Chinese kept whole on the last line."""
+    found = CLICK_EXTRA.search(text)
+    if found:
+        notes = f"［{'，'.join(_note(part) for part in found.group(1).split('; '))}］"
+    else:
+        found = OWN_NOTES.search(text)
+        notes = found.group(1) if found else ""
+    lines = wrap_cjk(text[: found.start()] if found else text, width)
+    if notes and display_width(lines[-1]) + display_width(notes) <= width:
+        lines[-1] += notes
+    elif notes:
+        lines.append(notes)
+    return lines
+
+
+def _note(part: str) -> str:
+    """One of Click's notes, in Chinese."""
+    if part == "required":
+        return "必填"
+    for english, chinese in (("default: ", "默认 "), ("env var: ", "环境变量 ")):
+        if part.startswith(english):
+            return chinese + part.removeprefix(english)
+    bounds = re.fullmatch(r"(?:(\S+?)<=)?x(?:>=(\S+)|<=(\S+))?", part)
+    if bounds:
+        low, at_least, at_most = bounds.group(1), bounds.group(2), bounds.group(3)
+        if low is not None and at_most is not None:
+            return f"{low}~{at_most}"
+        if at_least is not None:
+            return f"至少 {at_least}"
+        if at_most is not None:
+            return f"至多 {at_most}"
+    return part
 
 
 class ChineseHelp:
@@ -117,8 +167,19 @@ class AnminCommand(ChineseHelp, TyperCommand):
     """Every `anmin` command uses this class (pass ``cls=AnminCommand``)."""
 
 
+#: Commands in the order a clerk meets them (Click would list them as registered).
+COMMAND_ORDER = (
+    *("goals", "report", "export", "import", "check", "init", "log", "undo"),
+    *("list", "show", "update", "due", "claim", "edit", "milestone", "close", "reopen", "add", "remove"),
+)
+
+
 class AnminSubGroup(ChineseHelp, TyperGroup):
     """Every command group under `anmin` uses this class."""
+
+    def list_commands(self, ctx):
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda name: COMMAND_ORDER.index(name) if name in COMMAND_ORDER else len(COMMAND_ORDER))
 
 
 COMPLETION_HELP = {
