@@ -48,8 +48,8 @@ def test_log_says_when_who_command_and_what(cli, data_dir):
     assert lines[1].startswith("#2  ") and "测试员" in lines[1] and "年" in lines[1]
     assert "anmin goals update 3.5 --progress 55" in lines[2]
     assert "记录 3.5 进度 55%（截至2024年5月20日）" in lines[3]
-    assert "progress/2024-05.toml(+" in lines[4] and "index.toml" not in lines[4]
-    assert "progress/2024-05.toml(新建)" in result.stdout  # the first entry created the month file
+    assert "progress/2024-05.toml（+" in lines[4] and "index.toml" not in lines[4]
+    assert "progress/2024-05.toml（新建）" in result.stdout  # the first entry created the month file
     payload = json.loads(cli("log", "--json", "-n", "1").stdout)
     assert payload["schema"] == "anmin.log/1" and len(payload["changes"]) == 1
     change = payload["changes"][0]

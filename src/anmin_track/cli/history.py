@@ -28,7 +28,7 @@ def _change_lines(change: dict) -> list[str]:
         if f["derived"]:
             continue
         how = "新建" if f["created"] else f"+{f['added_lines']} −{f['removed_lines']} 行"
-        files.append(f"{f['path']}({how})")
+        files.append(f"{f['path']}（{how}）")
     lines = [head, f"    命令：{change['command'] or '—'}"]
     if change["summary"]:
         lines.append(f"    内容：{change['summary']}")
