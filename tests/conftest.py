@@ -51,10 +51,10 @@ def cli():
 def anmin():
     """Run the installed `anmin` executable as a real process."""
 
-    def run(*args: str, env: dict | None = None, input: str | None = None, timeout: float = 60):
+    def run(*args: str, env: dict | None = None, input: str | None = None, timeout: float = 60, cwd=None):
         full_env = {**os.environ, "COLUMNS": WIDTH, **(env or {})}
         return subprocess.run(
-            [str(ANMIN), *args], capture_output=True, text=True, env=full_env, input=input, timeout=timeout
+            [str(ANMIN), *args], capture_output=True, text=True, env=full_env, input=input, timeout=timeout, cwd=cwd
         )
 
     return run

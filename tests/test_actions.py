@@ -73,12 +73,12 @@ def test_claim_needs_force_to_take_a_task_from_its_owner(data):
         actions.claim_task(data, "1.2", "李明", False, AUTHOR)
     assert actions.claim_task(data, "1.2", "李明", True, AUTHOR).previous_owner == "王芳"
     assert store.load_plan(data).task("1.2").owner == "李明"
-    assert store.history(data)[0].summary == "认领 1.2(李明)"
+    assert store.history(data)[0].summary == "认领 1.2（李明）"
 
 
 def test_a_task_with_records_cannot_be_removed(data):
     progress(data, "1.3", 10, date(2024, 5, 1))
-    with pytest.raises(InputError, match="已有 1 条进展记录,不能删除"):
+    with pytest.raises(InputError, match="已有 1 条进展记录，不能删除"):
         actions.remove_task(data, "1.3", AUTHOR)
     assert actions.remove_task(data, "1.4", AUTHOR).id == "1.4"
     assert store.load_plan(data).task("1.4") is None

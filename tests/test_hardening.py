@@ -96,7 +96,7 @@ def test_a_data_path_of_the_wrong_kind_fails_at_once_and_keeps_the_lock_free(anm
         assert result.returncode in (0, 1, 2)
     if name != "progress/index.toml":  # the index is derived: a wrong one is rebuilt, never read
         assert write.returncode == 1, write.stderr
-        assert write.stderr.startswith("错误:") and write.stderr.count("\n") == 1
+        assert write.stderr.startswith("错误：") and write.stderr.count("\n") == 1
     assert snapshot(data_dir) == before or name == "progress/index.toml"
     assert target.is_fifo() if make is _make_fifo else True  # never replaced by a regular file
     # and the lock is free: another writer is not kept waiting
@@ -155,7 +155,7 @@ def test_output_only_replaces_a_regular_writable_file(anmin, data_dir, tmp_path,
     args = ("report", "monthly", "2024-05", "-o", str(target)) if command == "report" else ("export", "-o", str(target))
     result = anmin(*args, timeout=30)
     no_traceback(result)
-    assert result.returncode == 1 and result.stderr.startswith("错误:") and "报告.txt" in result.stderr
+    assert result.returncode == 1 and result.stderr.startswith("错误：") and "报告.txt" in result.stderr
     after = os.lstat(target)
     assert stat.S_IFMT(after.st_mode) == stat.S_IFMT(before.st_mode) and after.st_ino == before.st_ino
     if kind == "read-only":

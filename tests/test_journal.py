@@ -47,9 +47,9 @@ def test_log_says_when_who_command_and_what(cli, data_dir):
     lines = result.stdout.splitlines()
     assert lines[1].startswith("#2  ") and "测试员" in lines[1] and "年" in lines[1]
     assert "anmin goals update 3.5 --progress 55" in lines[2]
-    assert "记录 3.5 进度 55%(截至2024年5月20日)" in lines[3]
-    assert "progress/2024-05.toml(+" in lines[4] and "index.toml" not in lines[4]
-    assert "progress/2024-05.toml(新建)" in result.stdout  # the first entry created the month file
+    assert "记录 3.5 进度 55%（截至2024年5月20日）" in lines[3]
+    assert "progress/2024-05.toml（+" in lines[4] and "index.toml" not in lines[4]
+    assert "progress/2024-05.toml（新建）" in result.stdout  # the first entry created the month file
     payload = json.loads(cli("log", "--json", "-n", "1").stdout)
     assert payload["schema"] == "anmin.log/1" and len(payload["changes"]) == 1
     change = payload["changes"][0]
@@ -61,7 +61,8 @@ def test_undo_asks_first_and_no_changes_nothing(cli, data_dir):
     update(cli)
     before = snapshot(data_dir)
     result = cli("undo", input="n\n")
-    assert result.exit_code == 2 and "将撤销最近一次修改" in result.stdout and "--yes" in result.stderr
+    assert result.exit_code == 0 and "将撤销最近一次修改" in result.stdout
+    assert result.stdout.endswith("已取消，未作任何修改。\n") and result.stderr == ""
     assert snapshot(data_dir) == before
     result = cli("undo", input="y\n")
     assert result.exit_code == 0 and "已撤销 #1" in result.stdout
@@ -93,7 +94,7 @@ def test_a_damaged_entry_does_not_break_log_or_older_undo(cli, data_dir):
     (data_dir / ".history" / "00000002" / "entry.json").write_text('{"format": 1, "files": [', encoding="utf-8")
     (data_dir / ".history" / ".new-leftover").mkdir()  # a crash while an entry was being built
     result = cli("log")
-    assert result.exit_code == 0 and "#2  (修改记录已损坏" in result.stdout and "#1  " in result.stdout
+    assert result.exit_code == 0 and "#2  （修改记录已损坏" in result.stdout and "#1  " in result.stdout
     before = snapshot(data_dir)
     result = cli("undo", "--yes")
     assert result.exit_code == 1 and "已损坏" in result.stderr
@@ -105,7 +106,7 @@ def test_a_damaged_entry_does_not_break_log_or_older_undo(cli, data_dir):
 def test_an_entry_without_its_description_is_shown_as_damaged(cli, data_dir):
     update(cli)
     (data_dir / ".history" / "00000001" / "entry.json").unlink()
-    assert "#1  (修改记录已损坏" in cli("log").stdout
+    assert "#1  （修改记录已损坏" in cli("log").stdout
     assert cli("undo", "--yes").exit_code == 1
 
 

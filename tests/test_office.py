@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from anmin_track import model, store
 from anmin_track.cli import app
 from anmin_track.cli.common import complete_goal_id, complete_item_id, complete_task_id
-from anmin_track.errors import InputError, WriteError
+from anmin_track.errors import InputError, ReadOnlyError, WriteError
 from anmin_track.output.export import HEADERS, LEDGER_COLUMNS
 from anmin_track.store import plan_file
 from anmin_track.text import cn_date, display_width
@@ -40,7 +40,7 @@ def refused(cli, data_dir, args, code, words):
     before = snapshot(data_dir)
     result = cli(*args)
     assert result.exit_code == code, result.output
-    assert result.stderr.startswith("错误:") and words in result.stderr, result.stderr
+    assert result.stderr.startswith("错误：") and words in result.stderr, result.stderr
     assert "Traceback" not in result.output
     assert snapshot(data_dir) == before
     return result
@@ -162,7 +162,7 @@ def test_change_plan_refuses_invalid_plans_and_waits_for_the_lock(data_dir, monk
     monkeypatch.setenv(store.LOCK_TIMEOUT_ENV, "0.2")
     with store.locked(data, "另一位同事"), pytest.raises(WriteError, match="另一位同事"):
         replace_plan(data, lambda plan: plan)
-    with pytest.raises(WriteError, match="anmin init"):
+    with pytest.raises(ReadOnlyError, match="自带的2024年计划（只读）"):
         replace_plan(store.DataDir(store.bundled_plan_file().parent, bundled=True), lambda p: p)
 
 
@@ -207,7 +207,7 @@ def test_edit_changes_plan_fields(cli, data_dir):
         "--start", "2024-02-01", "--due", "2024年10月31日", "--weight", "2",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "牵头领导 (空) → 张书记" in result.stdout and "完成时限 2024年12月31日 → 2024年10月31日" in result.stdout
+    assert "牵头领导 （空） → 张书记" in result.stdout and "完成时限 2024年12月31日 → 2024年10月31日" in result.stdout
     task = task_json(cli, "1.1")
     assert (task["lead"], task["unit"], task["partners"]) == ("张书记", "乡文化站", ["乡财政所", "派出所"])
     assert (task["start"], task["due"], task["weight"]) == ("2024-02-01", "2024-10-31", 2)
@@ -235,7 +235,7 @@ BAD_EDITS = [
     (["goals", "edit", "1", "--owner", "张三"], 2, "只能修改 --title"),
     (["goals", "edit", "1.1", "--start", "2024-06-01"], 2, "与已有进展记录冲突"),
     (["goals", "claim", "7.1"], 2, "没有编号为"),
-    (["goals", "add", "9", "新任务"], 2, "可选:1、2、3、4"),
+    (["goals", "add", "9", "新任务"], 2, "可选：1、2、3、4"),
     (["goals", "add", "1", "新任务", "--due", "2023-01-01"], 2, "早于开始日期"),
     (["goals", "remove", "1.1"], 2, "已有 1 条进展记录"),
     (["goals", "remove", "遗址"], 2, "准确的任务编号"),
@@ -245,7 +245,7 @@ BAD_EDITS = [
     (["goals", "milestone", "1.1", "2024-06-30", "120"], 2, "0 到 100"),
     (["goals", "milestone", "1.1", "2024-06-30"], 2, "缺少进度"),
     (["goals", "milestone", "1.1", "2024-06-30", "--remove"], 2, "没有时间节点"),
-    (["goals", "close", "1.1", "--note", "审核通过"], 2, "完成(100%)后才能销号"),
+    (["goals", "close", "1.1", "--note", "审核通过"], 2, "完成（100%）后才能销号"),
     (["goals", "close", "1.2"], 2, "审核意见"),
     (["goals", "reopen", "1.1"], 2, "未销号"),
 ]
@@ -291,7 +291,7 @@ def test_add_takes_the_next_free_id_and_remove_undoes_it(cli, data_dir):
     assert cli("goals", "add", "4", "另一项").stdout.count("4.6") >= 1
     assert cli("goals", "remove", "4.6").exit_code == 0
     assert cli("goals", "remove", "4.5").exit_code == 0
-    assert cli("check").stdout.startswith("检查通过:4 项重点工作,22 项重点任务")
+    assert cli("check").stdout.startswith("检查通过：4 项重点工作，22 项重点任务")
 
 
 # --------------------------------------------------------------------------- milestones through the CLI
@@ -310,7 +310,7 @@ def test_milestone_drives_expected_progress_and_light(cli):
     missed = task_json(cli, "1.2", "2024-07-02")
     assert missed["missed_milestone"] == {"date": "2024-06-30", "percent": 35} and missed["light"] == "yellow"
     shown = cli("goals", "show", "1.2", "--as-of", "2024-07-02").stdout
-    assert "时间节点" in shown and "2024年6月30日 35%(未达到)" in shown
+    assert "时间节点" in shown and "2024年6月30日 35%（未达到）" in shown
     assert cli("goals", "milestone", "1.2", "2024-06-30", "--remove").exit_code == 0
     assert task_json(cli, "1.2", "2024-07-02")["missed_milestone"] is None
 
@@ -380,7 +380,7 @@ def test_export_csv_reads_back_as_the_data(cli, data_dir, tmp_path):
         "牵头领导": "张书记",
         "责任单位": "乡文化站",
         "责任人": "李明",
-        "完成时限": "2024年12月31日\n时间节点:2024年6月30日前达到50%",
+        "完成时限": "2024年12月31日\n时间节点：2024年6月30日前达到50%",
         "序时进度": f"{round(view['expected'])}%",
         "当前进度": "45%",
         "亮灯": "绿灯",
@@ -426,10 +426,10 @@ def test_export_xlsx_has_headers_rows_and_light_fills(cli, data_dir, tmp_path):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--format", "pdf"], "可选:csv、xlsx"),
+        (["--format", "pdf"], "可选：csv、xlsx"),
         (["--format", "xlsx", "-o", "a.csv"], "不一致"),
         (["--as-of", "2024-02-31"], "不存在"),
-        (["-o", "没有这个目录/x.csv/"], "是一个文件,不是文件夹"),
+        (["-o", "没有这个目录/x.csv/"], "是一个文件，不是文件夹"),
         (["-o", "真没有/x.csv"], "真没有 不存在"),
         (["-o", "data/progress/2024-05.csv"], "在数据目录"),
     ],

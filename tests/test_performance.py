@@ -51,7 +51,7 @@ def test_the_quick_exit_flushes_output_and_keeps_exit_codes(anmin):
     listed = anmin("goals", "list", "--json")
     assert listed.returncode == 0 and json.loads(listed.stdout)["schema"] == "anmin.goals.list/1"
     missing = anmin("goals", "show", "9.9")
-    assert missing.returncode == 2 and missing.stderr.startswith("错误:没有编号为 '9.9'")
+    assert missing.returncode == 2 and missing.stderr.startswith("错误：没有编号为 '9.9'")
     assert missing.stderr.endswith("\n") and missing.stdout == ""
 
 
@@ -116,7 +116,7 @@ def test_a_bad_later_record_is_named_by_its_own_line(data_dir):
     bad_line = text.splitlines().index("progress = 12") + 1
     problems = store.check_all(d)[2]
     assert [str(p) for p in problems] == [
-        f"data/progress/2024-05.toml:{bad_line}: 进展记录的进度 120 超出范围(应为 0~100)"
+        f"data/progress/2024-05.toml:{bad_line}: 进展记录的进度 120 超出范围（应为 0~100）"
     ]
 
 
@@ -158,7 +158,7 @@ def test_each_command_alone_behaves_as_in_the_whole_app(anmin):
             [sys.executable, "-c", WHOLE_APP, *path, "--help"], capture_output=True, text=True, env=env, timeout=60
         )
         assert alone.returncode == whole.returncode == 0, path
-        assert alone.stdout == whole.stdout and alone.stdout.startswith(f"用法: anmin {' '.join(path)} "), path
+        assert alone.stdout == whole.stdout and alone.stdout.startswith(f"用法：anmin {' '.join(path)} "), path
 
 
 @pytest.mark.parametrize(

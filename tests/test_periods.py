@@ -128,7 +128,7 @@ def test_chinese_period_names_through_the_cli(cli, year_data, kind, raw):
 
 def test_bad_period_is_a_usage_error_in_chinese(cli, year_data):
     result = run(cli, year_data, "quarterly", "2024Q5")
-    assert result.exit_code == 2 and result.stderr.startswith("错误:") and "2024年第二季度" in result.stderr
+    assert result.exit_code == 2 and result.stderr.startswith("错误：") and "2024年第二季度" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -107,7 +107,7 @@ def test_month_spellings(cli, fixture_data, month):
 @pytest.mark.parametrize("month", ["2024-13", "5月", "abc", "2024-00"])
 def test_bad_month_is_an_input_error(cli, fixture_data, month):
     result = monthly(cli, fixture_data, month)
-    assert result.exit_code == 2 and result.stderr.startswith("错误:") and "2024-05" in result.stderr
+    assert result.exit_code == 2 and result.stderr.startswith("错误：") and "2024-05" in result.stderr
 
 
 def test_default_month_is_the_current_one(cli, fixture_data):
@@ -182,7 +182,7 @@ def test_output_failure_is_a_chinese_write_error(cli, fixture_data, tmp_path):
     folder = tmp_path / "a-folder"  # a folder cannot be replaced by the report file
     folder.mkdir()
     result = monthly(cli, fixture_data, "2024-05", "--output", str(folder))
-    assert result.exit_code == 1 and result.stderr.startswith("错误:") and "写入" in result.stderr
+    assert result.exit_code == 1 and result.stderr.startswith("错误：") and "写入" in result.stderr
     assert "Traceback" not in result.output
 
 

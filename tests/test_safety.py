@@ -201,7 +201,7 @@ def test_write_errors_are_clear_and_change_nothing(cli, data_dir, code, words, c
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(os, call, _fail_with(code))  # the OS refusing the write at this system call
         result = cli(*update_args("1.1", 40, "第二次", "2024-05-21"))
-    assert result.exit_code == 1 and result.stderr.startswith("错误:") and words in result.stderr
+    assert result.exit_code == 1 and result.stderr.startswith("错误：") and words in result.stderr
     assert "Traceback" not in result.output
     assert snapshot(data_dir) == before
     assert cli("check").exit_code == 0 and cli("log").stdout.count("#") == 1
@@ -255,7 +255,7 @@ def test_read_only_data_folder(anmin, data_dir, args):
     before = snapshot(data_dir)
     result = _run_read_only(data_dir, *args)
     assert result.returncode == 1, result.stderr
-    assert result.stderr.startswith("错误:") and "只读" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith("错误：") and "只读" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(data_dir) == before
     assert (
         _run_read_only(data_dir, "goals", "show", "1.1", "--as-of", "2024-05-31").returncode == 0

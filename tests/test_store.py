@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from anmin_track import model, store
-from anmin_track.errors import DataError, InputError, WriteError
+from anmin_track.errors import DataError, InputError, ReadOnlyError, WriteError
 from anmin_track.store import index, plan_file
 from conftest import copy_plan, snapshot
 
@@ -41,6 +41,14 @@ def test_find_data_dir_order(tmp_path, monkeypatch, data_dir):
     monkeypatch.delenv(store.DATA_ENV)
     assert store.find_data_dir().path == Path("data")  # ./data holds goals.toml (cwd is tmp_path)
     monkeypatch.chdir(other)
+    assert store.find_data_dir().path == other  # the current folder holds goals.toml: it is the data folder
+    (other / "progress" / "deeper").mkdir(parents=True)
+    monkeypatch.chdir(other / "progress" / "deeper")
+    assert store.find_data_dir().path == other  # found upward, like git
+    (tmp_path / "data" / "notes").mkdir()
+    monkeypatch.chdir(tmp_path / "data" / "notes")
+    assert store.find_data_dir().path == data_dir  # the nearest folder wins, not ./data of a folder above
+    monkeypatch.chdir(tmp_path.parent)  # nothing upward from here holds a plan
     assert store.find_data_dir().bundled
 
 
@@ -54,7 +62,7 @@ def test_syntax_error_names_line_and_column(data_dir):
     with pytest.raises(DataError) as err:
         store.load_plan(d)
     line = line_of(data_dir / "goals.toml", "title = 推进山海协作")
-    assert f"goals.toml:{line}: TOML 格式错误(第 9 列):值的写法不对" in str(err.value)
+    assert f"goals.toml:{line}: TOML 格式错误（第 9 列）：值的写法不对" in str(err.value)
     assert "Invalid" not in str(err.value)
 
 
@@ -155,7 +163,7 @@ def test_invalid_month_file_blocks_writes_and_changes_nothing(data_dir):
 
 def test_bundled_plan_is_read_only():
     bundled = store.DataDir(store.bundled_plan_file().parent, bundled=True)
-    with pytest.raises(WriteError, match="anmin init"):
+    with pytest.raises(ReadOnlyError, match="自带的2024年计划（只读），不能修改数据"):
         store.add_record(bundled, make_record())
 
 

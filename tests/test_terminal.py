@@ -164,7 +164,7 @@ def test_every_screen_works_in_a_narrow_encoding(cli, encoding):
     minus = "−" if encoding == "gb18030" else "-"
     if chinese:
         assert "高标准建设红色教育基地" in screens["tasks"][1] and "完成展陈方案" in show
-        assert err.startswith("错误:没有编号为 '9.9'") and re.search(rf"\(\+\d+ {minus}0 行\)", log)
+        assert err.startswith("错误：没有编号为 '9.9'") and re.search(rf"（\+\d+ {minus}0 行）", log)
         bar = "▰▰▰▰▱▱▱▱▱▱" if encoding == "gb18030" else "####------"  # GB18030 has every character
         assert f"{bar}  45%" in show
     else:

@@ -49,7 +49,7 @@ def _shown(text: str) -> str:
 def check_record_day(task: model.Task, day: date, today: date) -> bool:
     """No future dates, none before the task starts; returns whether the report is late (after due)."""
     if day > today:
-        raise InputError(f"--date {day} 晚于今天({today}),不能记录未来的进展。")
+        raise InputError(f"--date {day} 晚于今天（{today}），不能记录未来的进展。")
     if day < task.start:
         raise InputError(f"--date {day} 早于任务 {task.id} 的开始日期 {task.start}。")
     return day > task.due
@@ -59,7 +59,7 @@ def check_progress_drop(previous: model.Record | None, progress: int, note: str)
     """Progress may fall only with a note saying why."""
     if previous and progress < previous.progress and not note.strip():
         raise InputError(
-            f"新进度 {progress}% 低于上次记录的 {previous.progress}%({previous.date}),进度回退时必须用 --note 说明原因。"
+            f"新进度 {progress}% 低于上次记录的 {previous.progress}%（{previous.date}），进度回退时必须用 --note 说明原因。"
         )
 
 
@@ -82,7 +82,7 @@ def record_progress(data: store.DataDir, request: ProgressRequest, author: store
             by=author.who,
             at=now,
         )
-        tx.add_record(record, f"记录 {task.id} 进度 {record.progress}%(截至{cn_date(record.date)})")
+        tx.add_record(record, f"记录 {task.id} 进度 {record.progress}%（截至{cn_date(record.date)}）")
         settings = tx.plan.settings
     latest = previous if previous and previous.sort_key > record.sort_key else record
     return Recorded(task, record, model.task_status(task, latest, request.day, settings), late)
@@ -102,13 +102,13 @@ def edit_item(data: store.DataDir, ref: str, values: dict, author: store.Author)
     """Change a task's fields, or a goal's title (the only field a goal has of its own)."""
     if not values:
         names = "、".join(f"--{name}" for name in fields.EDITABLE_TASK_FIELDS)
-        raise InputError(f"没有要修改的内容:请至少给出 {names} 之一。")
+        raise InputError(f"没有要修改的内容：请至少给出 {names} 之一。")
     with store.transaction(data, author) as tx:
         found = parse.resolve_id(tx.plan, ref)
         changes: tuple[tuple[str, object, object], ...]
         if isinstance(found, model.Goal):
             if set(values) != {"title"}:
-                raise InputError(f"{found.id} 是重点工作,只能修改 --title;责任分工和日期请在具体任务上修改。")
+                raise InputError(f"{found.id} 是重点工作，只能修改 --title；责任分工和日期请在具体任务上修改。")
             changes = ((fields.GOAL["title"].label, found.title, values["title"]),)
             new_plan = model.with_goal_title(tx.plan, found, values["title"])
         else:
@@ -127,8 +127,8 @@ def _summary_value(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple):
-        return "、".join(value) or "(空)"
-    return str(value) if value not in ("", None) else "(空)"
+        return "、".join(value) or "（空）"
+    return str(value) if value not in ("", None) else "（空）"
 
 
 class Claimed(NamedTuple):
@@ -145,10 +145,10 @@ def claim_task(data: store.DataDir, ref: str, name: str, force: bool, author: st
         task = parse.resolve_task(tx.plan, ref)
         if task.owner and task.owner != name and not force:
             raise InputError(
-                f"任务 {task.id} 已由 {_shown(task.owner)} 负责,未改动。"
-                f"如确需改由 {_shown(name)} 负责,请加 --force(建议先与 {_shown(task.owner)} 沟通)。"
+                f"任务 {task.id} 已由 {_shown(task.owner)} 负责，未改动。"
+                f"如确需改由 {_shown(name)} 负责，请加 --force（建议先与 {_shown(task.owner)} 沟通）。"
             )
-        tx.replace_plan(model.with_task(tx.plan, task._replace(owner=name)), f"认领 {task.id}({name})")
+        tx.replace_plan(model.with_task(tx.plan, task._replace(owner=name)), f"认领 {task.id}（{name}）")
     return Claimed(task._replace(owner=name), task.owner)
 
 
@@ -158,7 +158,7 @@ def add_task(data: store.DataDir, goal_ref: str, values: dict, author: store.Aut
         plan = tx.plan
         goal = plan.goal(parse.normalize_id(goal_ref))
         if goal is None:
-            raise InputError(f"没有编号为 {goal_ref!r} 的重点工作,可选:{'、'.join(g.id for g in plan.goals)}。")
+            raise InputError(f"没有编号为 {goal_ref!r} 的重点工作，可选：{'、'.join(g.id for g in plan.goals)}。")
         year = {"start": date(plan.year, 1, 1), "due": date(plan.year, 12, 31)}
         task = model.Task(id=model.next_task_id(goal), goal_id=goal.id, **(year | values))
         tx.replace_plan(model.with_task(plan, task), f"新增 {task.id} {task.title}")
@@ -171,12 +171,12 @@ def remove_task(data: store.DataDir, ref: str, author: store.Author) -> model.Ta
         task = tx.plan.task(parse.normalize_id(ref))
         if task is None:
             parse.resolve_task(tx.plan, ref)  # explains unknown ids and goals
-            raise InputError(f"删除任务请写准确的任务编号(如 1.2),而不是 {ref!r}。")
+            raise InputError(f"删除任务请写准确的任务编号（如 1.2），而不是 {ref!r}。")
         count = tx.record_count(task)
         if count:
             raise InputError(
-                f"任务 {task.id} 已有 {count} 条进展记录,不能删除(删除会让这些记录失去归属)。"
-                f"任务已完成请用 anmin goals close {task.id} 销号;计划有变请用 anmin goals edit {task.id} 修改。"
+                f"任务 {task.id} 已有 {count} 条进展记录，不能删除（删除会让这些记录失去归属）。"
+                f"任务已完成请用 anmin goals close {task.id} 销号；计划有变请用 anmin goals edit {task.id} 修改。"
             )
         tx.replace_plan(model.without_task(tx.plan, task), f"删除 {task.id} {task.title}")
     return task
@@ -188,7 +188,7 @@ def set_milestone(data: store.DataDir, ref: str, day: date, percent: int | None,
         task = parse.resolve_task(tx.plan, ref)
         if percent is None and all(m.date != day for m in task.milestones):
             have = "、".join(f"{m.date}" for m in task.milestones) or "无"
-            raise InputError(f"任务 {task.id} 在 {day} 没有时间节点(现有:{have})。")
+            raise InputError(f"任务 {task.id} 在 {day} 没有时间节点（现有：{have}）。")
         new = model.with_milestone(task, day, percent)
         said = f"删除时间节点 {day}" if percent is None else f"时间节点 {day} {percent}%"
         tx.replace_plan(model.with_task(tx.plan, new), f"修改 {task.id} {said}")
@@ -198,21 +198,21 @@ def set_milestone(data: store.DataDir, ref: str, day: date, percent: int | None,
 def close_task(data: store.DataDir, ref: str, note: str, day: date, author: store.Author, today: date) -> model.Task:
     """销号: only a task at 100% by ``day``, with a review note, not already closed."""
     if not note.strip():
-        raise InputError(f'销号需用 --note 写明审核意见,如 anmin goals close {ref} --note "经党政办核验,资料齐全"。')
+        raise InputError(f'销号需用 --note 写明审核意见，如 anmin goals close {ref} --note "经党政办核验，资料齐全"。')
     if day > today:
-        raise InputError(f"--date {day} 晚于今天({today}),不能提前销号。")
+        raise InputError(f"--date {day} 晚于今天（{today}），不能提前销号。")
     with store.transaction(data, author) as tx:
         task = parse.resolve_task(tx.plan, ref)
         if task.closed is not None:
             raise InputError(
-                f"任务 {task.id} 已于{cn_date(task.closed)}销号。如需重新打开:anmin goals reopen {task.id}。"
+                f"任务 {task.id} 已于{cn_date(task.closed)}销号。如需重新打开：anmin goals reopen {task.id}。"
             )
         latest = tx.latest_records(day).get(task.id)
         progress = latest.progress if latest else 0
         if progress < 100:
             raise InputError(
-                f"任务 {task.id} 截至{cn_date(day)}的进度为 {progress}%,完成(100%)后才能销号。"
-                f"完成后先记录:anmin goals update {task.id} --progress 100。"
+                f"任务 {task.id} 截至{cn_date(day)}的进度为 {progress}%，完成（100%）后才能销号。"
+                f"完成后先记录：anmin goals update {task.id} --progress 100。"
             )
         new = task._replace(closed=day, closed_note=note, closed_by=author.who)
         tx.replace_plan(model.with_task(tx.plan, new), f"销号 {task.id}")
@@ -223,7 +223,7 @@ def reopen_task(data: store.DataDir, ref: str, author: store.Author) -> model.Ta
     with store.transaction(data, author) as tx:
         task = parse.resolve_task(tx.plan, ref)
         if task.closed is None:
-            raise InputError(f"任务 {task.id} 未销号,无需重新打开。")
+            raise InputError(f"任务 {task.id} 未销号，无需重新打开。")
         new = task._replace(closed=None, closed_note="", closed_by="")
         tx.replace_plan(model.with_task(tx.plan, new), f"重新打开 {task.id}")
     return new
@@ -306,7 +306,7 @@ def import_ledger(
 
 def undo_candidate(data: store.DataDir) -> store.JournalEntry:
     """The change `undo` would revert (shown to the user before asking)."""
-    store.require_writable(data)
+    store.require_writable(data, "撤销修改")
     return store.last_entry(data)
 
 
@@ -335,7 +335,7 @@ def overview(data: store.DataDir, as_of: date, goal: str | None = None) -> Overv
     """The plan's state as of ``as_of``; ``goal`` (as typed) must name a goal when given."""
     plan = store.load_plan(data)
     if goal is not None and plan.goal(parse.normalize_id(goal)) is None:
-        raise InputError(f"没有编号为 {goal!r} 的重点工作,可选:{'、'.join(g.id for g in plan.goals)}。")
+        raise InputError(f"没有编号为 {goal!r} 的重点工作，可选：{'、'.join(g.id for g in plan.goals)}。")
     return Overview(plan, model.plan_status(plan, store.latest_records(data, plan, as_of), as_of), as_of)
 
 

@@ -4,6 +4,8 @@ Each error carries the exit code the CLI should use and a message that is
 already written for the user (Simplified Chinese, one or two lines).
 """
 
+import errno
+
 
 class AnminError(Exception):
     """Base for every error meant to reach the user as a message, not a traceback."""
@@ -31,3 +33,47 @@ class NotFoundError(InputError):
 
 class WriteError(AnminError):
     """A write could not be done (read-only folder, disk full, lock held)."""
+
+
+class ReadOnlyError(WriteError):
+    """A write asked of the bundled read-only plan (the CLI adds how to make one's own data folder)."""
+
+
+#: What the operating system's errors mean, in Chinese: its own texts (``strerror``) are
+#: English on Linux and macOS and never reach the screen.
+SYSTEM_REASONS = {
+    "ENOENT": "文件或文件夹不存在",
+    "EISDIR": "是文件夹，不是文件",
+    "ENOTDIR": "路径中有一项不是文件夹",
+    "ENOTEMPTY": "文件夹不是空的",
+    "EEXIST": "已存在同名的文件或文件夹",
+    "EACCES": "权限不足",
+    "EPERM": "操作不被允许（权限不足）",
+    "ENOSPC": "磁盘空间不足",
+    "EDQUOT": "磁盘配额已用完",
+    "EROFS": "所在磁盘是只读的",
+    "EBUSY": "正被其他程序占用",
+    "ETXTBSY": "正被其他程序占用",
+    "ENAMETOOLONG": "文件名或路径太长",
+    "ELOOP": "符号链接层数过多（可能指向自身）",
+    "EMFILE": "打开的文件过多",
+    "ENFILE": "打开的文件过多",
+    "EIO": "磁盘读写出错（输入/输出错误）",
+    "EXDEV": "不能跨磁盘移动",
+    "ENOLCK": "不支持文件锁",
+    "EINVAL": "参数无效（文件名可能含有不允许的字符）",
+    "EAGAIN": "资源暂时不可用",
+    "ETIMEDOUT": "连接超时（网络盘可能已断开）",
+    "ESTALE": "网络盘上的文件已失效",
+}
+
+
+def system_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Chinese (errno → words; texts already in Chinese are kept)."""
+    text = exc.strerror or ""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return text
+    name = errno.errorcode.get(exc.errno or 0)
+    if name in SYSTEM_REASONS:
+        return SYSTEM_REASONS[name]
+    return f"系统错误 {name or exc.errno or type(exc).__name__}"

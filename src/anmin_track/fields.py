@@ -13,7 +13,7 @@ from typing import NamedTuple
 TEXT = "文本"
 INT = "整数"
 NUMBER = "数字"
-DATE = "日期(如 2024-05-31)"
+DATE = "日期（如 2024-05-31）"
 DATETIME = "日期时间"
 TEXT_LIST = "文本列表"
 BOOL = "true 或 false"
@@ -62,13 +62,13 @@ REPORT = _table(
 GOAL = _table(
     Field("id", TEXT, True, "编号"),
     Field("title", TEXT, True, "标题"),
-    Field("source", TEXT, False, "依据(原文)"),
+    Field("source", TEXT, False, "依据（原文）"),
     Field("tasks", TABLE_LIST, False, "重点任务"),
 )
 TASK = _table(
     Field("id", TEXT, True, "编号"),
     Field("title", TEXT, True, "标题"),
-    Field("source", TEXT, False, "依据(原文)"),
+    Field("source", TEXT, False, "依据（原文）"),
     Field("lead", TEXT, False, "牵头领导"),
     Field("unit", TEXT, False, "责任单位"),
     Field("owner", TEXT, False, "责任人"),

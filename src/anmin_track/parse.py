@@ -58,8 +58,8 @@ def parse_date(raw: str, option: str) -> date:
         if m and _plausible_year(int(m.group(1))):
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
-        raise InputError(f"{option} 的日期 {text!r} 不存在(请检查月份和日期)。") from None
-    raise InputError(f"{option} 的日期 {text!r} 无法识别,请写成 2024-05-31 或 2024年5月31日。")
+        raise InputError(f"{option} 的日期 {text!r} 不存在（请检查月份和日期）。") from None
+    raise InputError(f"{option} 的日期 {text!r} 无法识别，请写成 2024-05-31 或 2024年5月31日。")
 
 
 _MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))$")
@@ -73,7 +73,7 @@ def parse_month(raw: str, option: str = "月份") -> tuple[int, int]:
         month = int(m.group(2) or m.group(3))
         if 1 <= month <= 12 and _plausible_year(int(m.group(1))):
             return int(m.group(1)), month
-    raise InputError(f"{option} {text!r} 无法识别,请写成 2024-05、202405 或 2024年5月。")
+    raise InputError(f"{option} {text!r} 无法识别，请写成 2024-05、202405 或 2024年5月。")
 
 
 _QUARTER = re.compile(r"^(\d{4})\s*[-/.年]?\s*(?:[Qq]\s*(\w)|第?\s*(\w)\s*季度?)$")
@@ -120,7 +120,7 @@ def parse_progress(raw: str, option: str = "--progress", example: str = "--progr
     """A whole percentage 0–100; `45`, `45%` and `４５％` all mean 45."""
     text = normalize(raw).removesuffix("%").strip()
     if not re.fullmatch(r"\d{1,3}", text) or int(text) > 100:
-        raise InputError(f"{option} 的值 {raw!r} 无效:应为 0 到 100 的整数(百分比),如 {example}。")
+        raise InputError(f"{option} 的值 {raw!r} 无效：应为 0 到 100 的整数（百分比），如 {example}。")
     return int(text)
 
 
@@ -132,7 +132,7 @@ def parse_weight(raw: str) -> float:
     except ValueError:
         value = float("nan")
     if not 0 < value <= 10_000:
-        raise InputError(f"--weight 的值 {raw!r} 无效:应为大于 0、不超过 10000 的数字,如 --weight 2。")
+        raise InputError(f"--weight 的值 {raw!r} 无效：应为大于 0、不超过 10000 的数字，如 --weight 2。")
     return int(value) if value.is_integer() else value
 
 
@@ -146,7 +146,7 @@ def parse_status(raw: str) -> str:
     word = STATUS_WORDS.get(normalize(raw).lower())
     if word is None:
         raise InputError(
-            f"--status 的值 {raw!r} 无效,可选:red(红灯)、yellow(黄灯)、green(绿灯)、done(已完成)、stale(未更新)、closed(已销号)。"
+            f"--status 的值 {raw!r} 无效，可选：red（红灯）、yellow（黄灯）、green（绿灯）、done（已完成）、stale（未更新）、closed（已销号）。"
         )
     return word
 
@@ -157,13 +157,13 @@ def parse_metric(raw: str, task: model.Task) -> tuple[str, float]:
     name, value = name.strip(), value.strip()
     names = [m.name for m in task.metrics]
     if not names:
-        raise InputError(f"任务 {task.id} 没有设置指标,不能使用 --metric。")
+        raise InputError(f"任务 {task.id} 没有设置指标，不能使用 --metric。")
     allowed = "、".join(names)
     if not sep or not name:
-        raise InputError(f"--metric 的值 {raw!r} 应写成 名称=数值,如 --metric {names[0]}=10(可用指标:{allowed})。")
+        raise InputError(f"--metric 的值 {raw!r} 应写成 名称=数值，如 --metric {names[0]}=10（可用指标：{allowed}）。")
     matches = [m for m in task.metrics if m.name == name] or [m for m in task.metrics if m.name.startswith(name)]
     if len(matches) != 1:
-        raise InputError(f"任务 {task.id} 没有指标 {name!r}(可用指标:{allowed})。")
+        raise InputError(f"任务 {task.id} 没有指标 {name!r}（可用指标：{allowed}）。")
     metric = matches[0]
     try:
         number = float(value.removesuffix(metric.unit).removesuffix("%"))
@@ -177,7 +177,7 @@ def parse_metric(raw: str, task: model.Task) -> tuple[str, float]:
 def clean_text(raw: str, option: str) -> str:
     """Free text is kept as typed, except what cannot be stored in a UTF-8 file."""
     if re.search("[\ud800-\udfff]", raw):
-        raise InputError(f"{option} 中含有无法保存的字符(孤立代理项),请检查输入法或复制来源。")
+        raise InputError(f"{option} 中含有无法保存的字符（孤立代理项），请检查输入法或复制来源。")
     return raw
 
 
@@ -198,17 +198,17 @@ def resolve_id(plan: model.Plan, raw: str) -> model.Goal | model.Task:
         return by_title[0]
     if by_title:
         names = "、".join(f"{x.id} {x.title}" for x in by_title[:5])
-        raise NotFoundError(f"有 {len(by_title)} 项的标题包含 {raw!r}:{names}。请改用编号。")
+        raise NotFoundError(f"有 {len(by_title)} 项的标题包含 {raw!r}：{names}。请改用编号。")
     choices = {t.id: t.title for t in plan.tasks} | {g.id: g.title for g in plan.goals}
     titles = {title: i for i, title in choices.items()}
     close = difflib.get_close_matches(key, list(choices), n=3, cutoff=0.5)
     close += [
         titles[t] for t in difflib.get_close_matches(text, list(titles), n=3, cutoff=0.3) if titles[t] not in close
     ]
-    hint = ";您是不是要找:" + "、".join(f"{i} {choices[i]}" for i in close[:3]) if close else ""
+    hint = "；您是不是要找：" + "、".join(f"{i} {choices[i]}" for i in close[:3]) if close else ""
     ids = "、".join(g.id for g in plan.goals)
     raise NotFoundError(
-        f"没有编号为 {raw!r} 的目标或任务(目标编号为 {ids},任务编号如 1.1){hint}。"
+        f"没有编号为 {raw!r} 的目标或任务（目标编号为 {ids}，任务编号如 1.1）{hint}。"
         "运行 `anmin goals list --tasks` 查看全部编号。"
     )
 
@@ -217,7 +217,7 @@ def resolve_task(plan: model.Plan, raw: str) -> model.Task:
     found = resolve_id(plan, raw)
     if isinstance(found, model.Goal):
         ids = "、".join(t.id for t in found.tasks)
-        raise InputError(f"{found.id} 是目标,进展需记录在具体任务上(可选任务:{ids})。")
+        raise InputError(f"{found.id} 是目标，进展需记录在具体任务上（可选任务：{ids}）。")
     return found
 
 
@@ -236,7 +236,7 @@ def parse_plan_values(raw: dict[str, str | None]) -> dict:
         else:
             values[name] = clean_text(value.strip(), f"--{name}")
     if "title" in values and not values["title"]:
-        raise InputError("标题不能为空:请写出任务或重点工作的名称。")
+        raise InputError("标题不能为空：请写出任务或重点工作的名称。")
     return values
 
 

@@ -12,18 +12,28 @@ from anmin_track.cli.zh import AnminGroup, AnminSubGroup
 
 app = typer.Typer(
     cls=AnminGroup,
-    help="安民乡年度工作目标跟踪:重点任务进展、亮灯和月报。",
+    help="安民乡年度工作目标跟踪：重点任务进展、亮灯和月报。",
+    epilog="示例：anmin goals list --tasks",
     no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # help uses up to 120 columns of a wide window (Click's default stops at 80)
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
 )
 goals_app = typer.Typer(
-    cls=AnminSubGroup, help="查看和更新重点工作(目标)与重点任务。", no_args_is_help=True, rich_markup_mode=None
+    cls=AnminSubGroup,
+    help="查看和更新重点工作（目标）与重点任务。",
+    epilog='示例：anmin goals update 1.2 --progress 60 --note "完成布展招标"',
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(goals_app, name="goals")
 report_app = typer.Typer(
-    cls=AnminSubGroup, help="生成上报用的工作报告（月报、季度报告、半年和年度工作总结）。", no_args_is_help=True, rich_markup_mode=None
+    cls=AnminSubGroup,
+    help="生成上报用的工作报告（月报、季度报告、半年和年度工作总结）。",
+    epilog="示例：anmin report monthly 2024-05 -o 月报.docx",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(report_app, name="report")
 
@@ -38,10 +48,10 @@ def _version(value: bool) -> None:
 def _root(
     ctx: typer.Context,
     data: DataOpt = None,
-    debug: Annotated[bool, typer.Option("--debug", help="出错时显示详细的技术信息(可写在命令行任何位置)。")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="出错时显示详细的技术信息（可写在命令行任何位置）。")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本号并退出。")
     ] = False,
 ) -> None:
-    """安民乡年度工作目标跟踪:重点任务进展、亮灯和月报。"""
+    """安民乡年度工作目标跟踪：重点任务进展、亮灯和月报。"""
     ctx.obj = {**(ctx.obj or {}), "data": data}

@@ -21,11 +21,11 @@ def out(text: str) -> None:
 
 
 def warn(message: str) -> None:
-    sys.stderr.write("提示:" + visible(message, oneline=True) + "\n")
+    sys.stderr.write("提示：" + visible(message, oneline=True) + "\n")
 
 
 def error(message: str) -> None:
-    sys.stderr.write("错误:" + visible(message, oneline=True) + "\n")
+    sys.stderr.write("错误：" + visible(message, oneline=True) + "\n")
 
 
 def print_json(payload: dict) -> None:
@@ -40,7 +40,7 @@ def shown(value: object) -> str:
         value = "、".join(value)
     if isinstance(value, float | int):
         return f"{value:g}"
-    return visible(str(value), oneline=True) if value else "(空)"
+    return visible(str(value), oneline=True) if value else "（空）"
 
 
 def task_line(task: model.Task | model.Goal) -> str:
@@ -50,10 +50,25 @@ def task_line(task: model.Task | model.Goal) -> str:
 # --------------------------------------------------------------------------- options → arguments
 
 
-def data_dir(ctx: typer.Context, data: str | None, warnings: bool = True) -> store.DataDir:
-    """The data folder the command works on; first says what hand edits may have lost there."""
+#: How to get a data folder of one's own: added to every refusal to write the bundled plan.
+MAKE_OWN_DATA = "请先运行 anmin init 台账数据 创建自己的数据目录，再进入该目录运行命令（或用 --data 台账数据 指定它）。"
+
+
+def data_dir(
+    ctx: typer.Context, data: str | None, warnings: bool = True, writes: str | None = None
+) -> store.DataDir:
+    """The data folder the command works on; first says what hand edits may have lost there.
+
+    ``writes``: what the command changes, as a verb (认领, 销号…), for the refusal when the
+    folder is the bundled read-only plan. Commands that only read say in one line that the
+    bundled plan is what they show.
+    """
     root = ctx.find_root().obj or {}
     folder = store.find_data_dir(data or root.get("data"))
+    if writes:
+        store.require_writable(folder, writes)
+    elif folder.bundled:
+        warn("当前显示的是程序自带的2024年计划（只读，未找到自己的数据目录）；要记录进展，请先运行 anmin init 台账数据。")
     if warnings:
         for message in store.warnings(folder):
             warn(message + "。")
@@ -117,14 +132,14 @@ def complete_goal_id(ctx: typer.Context, incomplete: str) -> list:
 
 DataOpt = Annotated[
     str | None,
-    typer.Option("--data", metavar="目录", help=f"数据目录(含 goals.toml);也可用环境变量 {store.DATA_ENV} 设置。"),
+    typer.Option("--data", metavar="目录", help=f"数据目录（含 goals.toml）；也可用环境变量 {store.DATA_ENV} 设置。"),
 ]
 AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", metavar="日期", help="按这一天评估进度和亮灯,如 2024-05-31(默认今天)。")
+    str | None, typer.Option("--as-of", metavar="日期", help="按这一天评估进度和亮灯，如 2024-05-31（默认今天）。")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出(供脚本使用),不输出表格。")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出（供脚本使用），不输出表格。")]
 TaskArg = Annotated[
     str,
-    typer.Argument(metavar="任务编号", help="重点任务编号,如 1.2。", autocompletion=complete_task_id),
+    typer.Argument(metavar="任务编号", help="重点任务编号，如 1.2。", autocompletion=complete_task_id),
 ]
-ByOpt = Annotated[str | None, typer.Option("--by", metavar="姓名", help=f"操作人(默认 ${USER_ENV} 或系统用户名)。")]
+ByOpt = Annotated[str | None, typer.Option("--by", metavar="姓名", help=f"操作人（默认 ${USER_ENV} 或系统用户名）。")]

@@ -29,40 +29,40 @@ from anmin_track.cli.common import (
     task_line,
     warn,
 )
-from anmin_track.cli.zh import AnminCommand
+from anmin_track.cli.zh import AnminCommand, ask
 from anmin_track.errors import InputError
 from anmin_track.output import views
-from anmin_track.text import cn_date, pct
+from anmin_track.text import cn_date, pct, visible
 
 # --------------------------------------------------------------------------- list / show
 
 
-@goals_app.command("list", cls=AnminCommand)
+@goals_app.command("list", cls=AnminCommand, epilog="示例：anmin goals list --tasks --status 红灯")
 def goals_list(
     ctx: typer.Context,
     tasks: Annotated[bool, typer.Option("--tasks", "-t", help="展开显示每项重点工作下的重点任务。")] = False,
     goal: Annotated[
-        str | None, typer.Option("--goal", "-g", metavar="编号", help="只看这一项重点工作,如 --goal 1。")
+        str | None, typer.Option("--goal", "-g", metavar="编号", help="只看这一项重点工作，如 --goal 1。")
     ] = None,
-    owner: Annotated[str | None, typer.Option("--owner", metavar="姓名", help="只看此人(或单位)负责的任务。")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", metavar="姓名", help="只看此人（或单位）负责的任务。")] = None,
     status: Annotated[
         str | None,
         typer.Option(
             "--status",
             "-s",
             metavar="状态",
-            help="按亮灯筛选:red/yellow/green/done/stale/closed(也可写 红灯、未更新、已销号)。",
+            help="按亮灯筛选：red/yellow/green/done/stale/closed（也可写 红灯、未更新、已销号）。",
         ),
     ] = None,
     group: Annotated[
         str | None,
-        typer.Option("--group", metavar="分组", help="按 unit(责任单位)、lead(牵头领导)或 owner(责任人)汇总，每组一行。"),
+        typer.Option("--group", metavar="分组", help="按 unit（责任单位）、lead（牵头领导）或 owner（责任人）汇总，每组一行。"),
     ] = None,
     unreported: Annotated[
-        bool, typer.Option("--unreported", help="列出当月(或 --month 所指月份)未报送进展的任务，与月报的未按时报送一致。")
+        bool, typer.Option("--unreported", help="列出当月（或 --month 所指月份）未报送进展的任务，与月报的未按时报送一致。")
     ] = False,
     month: Annotated[
-        str | None, typer.Option("--month", metavar="年-月", help="与 --unreported 同用，如 2024-05(默认本月)。")
+        str | None, typer.Option("--month", metavar="年-月", help="与 --unreported 同用，如 2024-05（默认本月）。")
     ] = None,
     as_of_day: AsOfOpt = None,
     as_json: JsonOpt = False,
@@ -109,7 +109,7 @@ def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, f
         if month:
             raise InputError("--month 只能与 --unreported 同用。")
         if group not in views.GROUP_FIELDS:
-            raise InputError(f"--group 的值 {group!r} 无效，可选：unit(责任单位)、lead(牵头领导)、owner(责任人)。")
+            raise InputError(f"--group 的值 {group!r} 无效，可选：unit（责任单位）、lead（牵头领导）、owner（责任人）。")
         day = as_of(as_of_day)
         found = actions.overview(data_dir(ctx, data), day)
         view = views.group_view(found.plan, found.statuses, day, group)
@@ -131,11 +131,11 @@ def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, f
         render.print_table(render.unreported_table(uview))
 
 
-@goals_app.command("due", cls=AnminCommand)
+@goals_app.command("due", cls=AnminCommand, epilog="示例：anmin goals due --within 30")
 def goals_due(
     ctx: typer.Context,
     within: Annotated[
-        int, typer.Option("--within", min=0, metavar="天数", help=f"列出多少天内到期的任务和时间节点(默认 {DUE_WITHIN})。")
+        int, typer.Option("--within", min=0, metavar="天数", help="列出多少天内到期的任务和时间节点。")
     ] = DUE_WITHIN,
     as_of_day: AsOfOpt = None,
     as_json: JsonOpt = False,
@@ -159,13 +159,13 @@ def goals_due(
     out(f"共{len(items)}个节点：{counts['overdue_tasks']}项任务已逾期，{counts['due_tasks']}项任务{within}天内到期。")
 
 
-@goals_app.command("show", cls=AnminCommand)
+@goals_app.command("show", cls=AnminCommand, epilog="示例：anmin goals show 1.2")
 def goals_show(
     ctx: typer.Context,
     item: Annotated[
         str,
         typer.Argument(
-            metavar="编号", help="重点工作编号(如 1)或重点任务编号(如 1.2)。", autocompletion=complete_item_id
+            metavar="编号", help="重点工作编号（如 1）或重点任务编号（如 1.2）。", autocompletion=complete_item_id
         ),
     ],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="条数", help="最多显示几条进展记录。")] = 10,
@@ -193,30 +193,30 @@ def goals_show(
 # --------------------------------------------------------------------------- update
 
 
-@goals_app.command("update", cls=AnminCommand)
+@goals_app.command("update", cls=AnminCommand, epilog="示例：anmin goals update 1.2 --progress 60 --note \"完成布展招标\"")
 def goals_update(
     ctx: typer.Context,
     task_id: Annotated[
-        str, typer.Argument(metavar="任务编号", help="重点任务编号,如 1.2。", autocompletion=complete_task_id)
+        str, typer.Argument(metavar="任务编号", help="重点任务编号，如 1.2。", autocompletion=complete_task_id)
     ],
     progress: Annotated[
-        str | None, typer.Option("--progress", "-p", metavar="百分比", help="当前完成进度,0~100 的整数。")
+        str | None, typer.Option("--progress", "-p", metavar="百分比", help="当前完成进度，0~100 的整数。")
     ] = None,
     note: Annotated[str | None, typer.Option("--note", metavar="文字", help="进展情况。")] = None,
     problem: Annotated[str | None, typer.Option("--problem", metavar="文字", help="存在问题。")] = None,
     next_steps: Annotated[str | None, typer.Option("--next", metavar="文字", help="下步计划。")] = None,
     metric: Annotated[
         list[str] | None,
-        typer.Option("--metric", "-m", metavar="名称=数值", help="指标数值,可多次使用,如 --metric 调解矛盾纠纷=12。"),
+        typer.Option("--metric", "-m", metavar="名称=数值", help="指标数值，可多次使用，如 --metric 调解矛盾纠纷=12。"),
     ] = None,
-    day: Annotated[str | None, typer.Option("--date", "-d", metavar="日期", help="进展截至哪一天(默认今天)。")] = None,
+    day: Annotated[str | None, typer.Option("--date", "-d", metavar="日期", help="进展截至哪一天（默认今天）。")] = None,
     by: Annotated[
-        str | None, typer.Option("--by", metavar="姓名", help=f"记录人(默认 ${USER_ENV} 或系统用户名)。")
+        str | None, typer.Option("--by", metavar="姓名", help=f"记录人（默认 ${USER_ENV} 或系统用户名）。")
     ] = None,
     data: DataOpt = None,
 ) -> None:
-    """记录一项重点任务的进展(进展情况、存在问题、下步计划)。"""
-    folder = data_dir(ctx, data)
+    """记录一项重点任务的进展（进展情况、存在问题、下步计划）。"""
+    folder = data_dir(ctx, data, writes="记录进展")
     if progress is None or (note is None and sys.stdin.isatty()):
         progress, note = _ask_missing(folder, task_id, progress, note)
     request = actions.ProgressRequest(
@@ -230,12 +230,12 @@ def goals_update(
     )
     done = actions.record_progress(folder, request, author(ctx, by), datetime.now().astimezone())
     if done.late:
-        warn(f"--date {request.day} 已过任务 {done.task.id} 的截止日期 {done.task.due},仍按逾期补报记录。")
-    stale = f"(仍有{model.STALE_LABEL})" if done.status.stale else ""
+        warn(f"--date {request.day} 已过任务 {done.task.id} 的截止日期 {done.task.due}，仍按逾期补报记录。")
+    stale = f"（仍有{model.STALE_LABEL}）" if done.status.stale else ""
     out(
-        f"已记录 {task_line(done.task)}:进度 {request.progress}%(截至{cn_date(request.day)}),"
-        f"序时进度 {pct(done.status.expected)},{model.LIGHT_LABELS[done.status.light]}{stale}。"
-        f"查看:anmin goals show {done.task.id}"
+        f"已记录 {task_line(done.task)}：进度 {request.progress}%（截至{cn_date(request.day)}），"
+        f"序时进度 {pct(done.status.expected)}，{model.LIGHT_LABELS[done.status.light]}{stale}。"
+        f"查看：anmin goals show {done.task.id}"
     )
 
 
@@ -247,11 +247,11 @@ def _ask_missing(folder, task_id: str, progress: str | None, note: str | None) -
     if progress is None:
         if not sys.stdin.isatty():
             raise InputError(
-                f'缺少 --progress(0~100 的整数),如:anmin goals update {task.id} --progress 45 --note "进展情况"。'
+                f'缺少 --progress（0~100 的整数），如：anmin goals update {task.id} --progress 45 --note "进展情况"。'
             )
-        progress = typer.prompt(f"{task.id} {task.title} 当前进度(0~100)")
+        progress = str(ask(f"{task.id} {visible(task.title, oneline=True)} 当前进度（0~100）：", parse.parse_progress))
     if note is None and sys.stdin.isatty():
-        note = typer.prompt("进展情况(可直接回车跳过)", default="", show_default=False)
+        note = ask("进展情况（可直接回车跳过）：", str)
     return progress, note
 
 
@@ -262,21 +262,21 @@ LeadOpt = Annotated[str | None, typer.Option("--lead", metavar="姓名", help="�
 UnitOpt = Annotated[str | None, typer.Option("--unit", metavar="单位", help="责任单位。")]
 OwnerOpt = Annotated[str | None, typer.Option("--owner", metavar="姓名", help="责任人。")]
 PartnersOpt = Annotated[
-    str | None, typer.Option("--partners", metavar="单位", help="配合单位,多个用顿号或逗号分开;写空字符串清空。")
+    str | None, typer.Option("--partners", metavar="单位", help="配合单位，多个用顿号或逗号分开；写空字符串清空。")
 ]
-StartOpt = Annotated[str | None, typer.Option("--start", metavar="日期", help="开始日期,如 2024-03-01。")]
-DueOpt = Annotated[str | None, typer.Option("--due", metavar="日期", help="完成时限(截止日期),如 2024-10-31。")]
-WeightOpt = Annotated[str | None, typer.Option("--weight", metavar="数字", help="权重(大于 0,默认 1)。")]
+StartOpt = Annotated[str | None, typer.Option("--start", metavar="日期", help="开始日期，如 2024-03-01。")]
+DueOpt = Annotated[str | None, typer.Option("--due", metavar="日期", help="完成时限（截止日期），如 2024-10-31。")]
+WeightOpt = Annotated[str | None, typer.Option("--weight", metavar="数字", help="权重（大于 0，默认 1）。")]
 
 
-@goals_app.command("edit", cls=AnminCommand)
+@goals_app.command("edit", cls=AnminCommand, epilog="示例：anmin goals edit 1.2 --due 2024-09-30")
 def goals_edit(
     ctx: typer.Context,
     item: Annotated[
         str,
         typer.Argument(
             metavar="编号",
-            help="重点工作编号(如 1,只能改标题)或重点任务编号(如 1.2)。",
+            help="重点工作编号（如 1，只能改标题）或重点任务编号（如 1.2）。",
             autocompletion=complete_item_id,
         ),
     ],
@@ -291,124 +291,124 @@ def goals_edit(
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """修改计划内容:标题、牵头领导、责任单位、责任人、起止日期、权重。"""
+    """修改计划内容：标题、牵头领导、责任单位、责任人、起止日期、权重。"""
     values = parse.parse_plan_values(
         {"title": title, "lead": lead, "unit": unit, "owner": owner, "partners": partners}
         | {"start": start, "due": due, "weight": weight}
     )
-    edited = actions.edit_item(data_dir(ctx, data), item, values, author(ctx, by))
+    edited = actions.edit_item(data_dir(ctx, data, writes="修改计划"), item, values, author(ctx, by))
     changes = ";".join(f"{label} {shown(old)} → {shown(new)}" for label, old, new in edited.changes)
     subject = task_line(edited.item)
-    out(f"已修改 {subject}:{changes}。" if changes else f"{subject} 的内容与原来相同,未作修改。")
+    out(f"已修改 {subject}：{changes}。" if changes else f"{subject} 的内容与原来相同，未作修改。")
 
 
-@goals_app.command("claim", cls=AnminCommand)
+@goals_app.command("claim", cls=AnminCommand, epilog="示例：anmin goals claim 1.2")
 def goals_claim(
     ctx: typer.Context,
     task_id: TaskArg,
     by: Annotated[
-        str | None, typer.Option("--by", metavar="姓名", help=f"认领人(默认 ${USER_ENV} 或系统用户名)。")
+        str | None, typer.Option("--by", metavar="姓名", help=f"认领人（默认 ${USER_ENV} 或系统用户名）。")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="任务已有责任人时仍改由认领人负责。")] = False,
     data: DataOpt = None,
 ) -> None:
-    """认领一项重点任务:把责任人设为自己(已有责任人时需加 --force)。"""
+    """认领一项重点任务：把责任人设为自己（已有责任人时需加 --force）。"""
     who = author(ctx, by)
-    claimed = actions.claim_task(data_dir(ctx, data), task_id, who.who, force, who)
+    claimed = actions.claim_task(data_dir(ctx, data, writes="认领任务"), task_id, who.who, force, who)
     task, name, previous = claimed.task, claimed.task.owner, claimed.previous_owner
     if previous == name:
         out(f"{task_line(task)} 的责任人已是 {shown(name)}。")
     elif previous:
-        out(f"已认领 {task_line(task)}:责任人由 {shown(previous)} 改为 {shown(name)}。")
+        out(f"已认领 {task_line(task)}：责任人由 {shown(previous)} 改为 {shown(name)}。")
     else:
-        out(f"已认领 {task_line(task)}:责任人为 {shown(name)}。记录进展:anmin goals update {task.id} --progress 数值")
+        out(f"已认领 {task_line(task)}：责任人为 {shown(name)}。记录进展：anmin goals update {task.id} --progress 数值")
 
 
-@goals_app.command("add", cls=AnminCommand)
+@goals_app.command("add", cls=AnminCommand, epilog="示例：anmin goals add 1 \"建设乡村文化广场\" --due 2024-12-31")
 def goals_add(
     ctx: typer.Context,
     goal_id: Annotated[
-        str, typer.Argument(metavar="目标编号", help="新任务所属的重点工作编号,如 1。", autocompletion=complete_goal_id)
+        str, typer.Argument(metavar="目标编号", help="新任务所属的重点工作编号，如 1。", autocompletion=complete_goal_id)
     ],
     title: Annotated[str, typer.Argument(metavar="任务名称", help="新增重点任务的名称。")],
-    source: Annotated[str | None, typer.Option("--source", metavar="文字", help="依据(文件原文或会议要求)。")] = None,
+    source: Annotated[str | None, typer.Option("--source", metavar="文字", help="依据（文件原文或会议要求）。")] = None,
     lead: LeadOpt = None,
     unit: UnitOpt = None,
     owner: OwnerOpt = None,
     partners: PartnersOpt = None,
     start: Annotated[
         str | None,
-        typer.Option("--start", metavar="日期", help="开始日期(默认计划年度1月1日;年中新增建议写实际日期)。"),
+        typer.Option("--start", metavar="日期", help="开始日期（默认计划年度1月1日；年中新增建议写实际日期）。"),
     ] = None,
-    due: Annotated[str | None, typer.Option("--due", metavar="日期", help="完成时限(默认计划年度12月31日)。")] = None,
+    due: Annotated[str | None, typer.Option("--due", metavar="日期", help="完成时限（默认计划年度12月31日）。")] = None,
     weight: WeightOpt = None,
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """年中新增一项重点任务(自动取下一个空闲编号)。"""
+    """年中新增一项重点任务（自动取下一个空闲编号）。"""
     values = parse.parse_plan_values(
         {"title": title, "source": source, "lead": lead, "unit": unit, "owner": owner}
         | {"partners": partners, "start": start, "due": due, "weight": weight}
     )
-    task = actions.add_task(data_dir(ctx, data), goal_id, values, author(ctx, by))
+    task = actions.add_task(data_dir(ctx, data, writes="新增任务"), goal_id, values, author(ctx, by))
     out(
-        f"已新增重点任务 {task_line(task)}(完成时限 {cn_date(task.due)})。"
-        f"认领:anmin goals claim {task.id};查看:anmin goals show {task.id}"
+        f"已新增重点任务 {task_line(task)}（完成时限 {cn_date(task.due)}）。"
+        f"认领：anmin goals claim {task.id}；查看：anmin goals show {task.id}"
     )
 
 
-@goals_app.command("remove", cls=AnminCommand)
+@goals_app.command("remove", cls=AnminCommand, epilog="示例：anmin goals remove 1.8")
 def goals_remove(ctx: typer.Context, task_id: TaskArg, by: ByOpt = None, data: DataOpt = None) -> None:
-    """删除一项还没有任何进展记录的重点任务(如误加的任务)。"""
-    task = actions.remove_task(data_dir(ctx, data), task_id, author(ctx, by))
+    """删除一项还没有任何进展记录的重点任务（如误加的任务）。"""
+    task = actions.remove_task(data_dir(ctx, data, writes="删除任务"), task_id, author(ctx, by))
     out(f"已删除重点任务 {task_line(task)}。")
 
 
-@goals_app.command("milestone", cls=AnminCommand)
+@goals_app.command("milestone", cls=AnminCommand, epilog="示例：anmin goals milestone 1.2 2024-06-30 50")
 def goals_milestone(
     ctx: typer.Context,
     task_id: TaskArg,
-    day: Annotated[str, typer.Argument(metavar="日期", help="时间节点日期,如 2024-06-30。")],
+    day: Annotated[str, typer.Argument(metavar="日期", help="时间节点日期，如 2024-06-30。")],
     percent: Annotated[
-        str | None, typer.Argument(metavar="进度", help="到该日应达到的进度(0~100),如 50;与 --remove 同用时省略。")
+        str | None, typer.Argument(metavar="进度", help="到该日应达到的进度（0~100），如 50；与 --remove 同用时省略。")
     ] = None,
     remove: Annotated[bool, typer.Option("--remove", help="删除该日期的时间节点。")] = False,
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """设置或删除任务的时间节点(某日应达到的进度),序时进度随之计算。"""
+    """设置或删除任务的时间节点（某日应达到的进度），序时进度随之计算。"""
     when = parse.parse_date(day, "日期")
     if remove and percent is not None:
-        raise InputError("删除时间节点时不要写进度:anmin goals milestone 任务编号 日期 --remove。")
+        raise InputError("删除时间节点时不要写进度：anmin goals milestone 任务编号 日期 --remove。")
     if not remove and percent is None:
-        raise InputError(f"缺少进度:如 anmin goals milestone {task_id} {when} 50(到该日应达到 50%)。")
+        raise InputError(f"缺少进度：如 anmin goals milestone {task_id} {when} 50（到该日应达到 50%）。")
     value = None if percent is None else parse.parse_progress(percent, "进度", "50")
-    task = actions.set_milestone(data_dir(ctx, data), task_id, when, value, author(ctx, by))
-    nodes = "、".join(f"{cn_date(m.date)} {m.percent}%" for m in task.milestones) or "无(序时进度按起止日期均匀计算)"
+    task = actions.set_milestone(data_dir(ctx, data, writes="设置时间节点"), task_id, when, value, author(ctx, by))
+    nodes = "、".join(f"{cn_date(m.date)} {m.percent}%" for m in task.milestones) or "无（序时进度按起止日期均匀计算）"
     done = f"已删除 {cn_date(when)} 的时间节点" if remove else f"已设置时间节点 {cn_date(when)} {value}%"
-    out(f"{task_line(task)}:{done}。现有时间节点:{nodes}。")
+    out(f"{task_line(task)}：{done}。现有时间节点：{nodes}。")
 
 
-@goals_app.command("close", cls=AnminCommand)
+@goals_app.command("close", cls=AnminCommand, epilog="示例：anmin goals close 1.2 --note \"经党政办核验，资料齐全\"")
 def goals_close(
     ctx: typer.Context,
     task_id: TaskArg,
     note: Annotated[
-        str | None, typer.Option("--note", metavar="文字", help="审核意见(必填),如 经党政办核验资料齐全。")
+        str | None, typer.Option("--note", metavar="文字", help="审核意见，如 经党政办核验资料齐全。［必填］")
     ] = None,
-    day: Annotated[str | None, typer.Option("--date", "-d", metavar="日期", help="销号日期(默认今天)。")] = None,
+    day: Annotated[str | None, typer.Option("--date", "-d", metavar="日期", help="销号日期（默认今天）。")] = None,
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """销号:审核通过后把已完成(100%)的重点任务标为已销号。"""
+    """销号：审核通过后把已完成（100%）的重点任务标为已销号。"""
     text = parse.clean_text((note or "").strip(), "--note")
     when = parse.parse_date(day, "--date") if day else date.today()
-    task = actions.close_task(data_dir(ctx, data), task_id, text, when, author(ctx, by), date.today())
-    out(f"已销号 {task_line(task)}({shown(task.closed)},{shown(task.closed_by)}):{shown(text)}")
+    task = actions.close_task(data_dir(ctx, data, writes="销号"), task_id, text, when, author(ctx, by), date.today())
+    out(f"已销号 {task_line(task)}（{shown(task.closed)}，{shown(task.closed_by)}）：{shown(text)}")
 
 
-@goals_app.command("reopen", cls=AnminCommand)
+@goals_app.command("reopen", cls=AnminCommand, epilog="示例：anmin goals reopen 1.2")
 def goals_reopen(ctx: typer.Context, task_id: TaskArg, by: ByOpt = None, data: DataOpt = None) -> None:
-    """撤销销号,重新打开一项重点任务(可继续记录进展)。"""
-    task = actions.reopen_task(data_dir(ctx, data), task_id, author(ctx, by))
-    out(f"已重新打开 {task_line(task)},可继续记录进展。")
+    """撤销销号，重新打开一项重点任务（可继续记录进展）。"""
+    task = actions.reopen_task(data_dir(ctx, data, writes="撤销销号"), task_id, author(ctx, by))
+    out(f"已重新打开 {task_line(task)}，可继续记录进展。")

@@ -11,7 +11,6 @@ from anmin_track import actions, store
 from anmin_track.cli.app import app
 from anmin_track.cli.common import DataOpt, JsonOpt, author, data_dir, out, print_json
 from anmin_track.cli.zh import AnminCommand, confirm
-from anmin_track.errors import InputError
 from anmin_track.output import views
 from anmin_track.text import cn_date, visible
 
@@ -19,32 +18,32 @@ from anmin_track.text import cn_date, visible
 def _change_lines(change: dict) -> list[str]:
     """A journal entry (views.change_view) as a few plain lines."""
     if change["damaged"]:
-        return [f"#{change['seq']}  (修改记录已损坏,无法读取)"]
+        return [f"#{change['seq']}  （修改记录已损坏，无法读取）"]
     at = datetime.fromisoformat(change["at"])
     head = f"#{change['seq']}  {cn_date(at)} {at:%H:%M:%S}  {change['who']}"
     if not change["complete"]:
-        head += "  (写入时被中断,可能只完成了一部分)"
+        head += "  （写入时被中断，可能只完成了一部分）"
     files = []
     for f in change["files"]:
         if f["derived"]:
             continue
         how = "新建" if f["created"] else f"+{f['added_lines']} −{f['removed_lines']} 行"
-        files.append(f"{f['path']}({how})")
-    lines = [head, f"    命令:{change['command'] or '—'}"]
+        files.append(f"{f['path']}（{how}）")
+    lines = [head, f"    命令：{change['command'] or '—'}"]
     if change["summary"]:
-        lines.append(f"    内容:{change['summary']}")
-    lines.append(f"    文件:{'、'.join(files) or '仅自动索引'}")
+        lines.append(f"    内容：{change['summary']}")
+    lines.append(f"    文件：{'、'.join(files) or '仅自动索引'}")
     return [visible(line, oneline=True) for line in lines]
 
 
-@app.command("log", cls=AnminCommand)
+@app.command("log", cls=AnminCommand, epilog="示例：anmin log -n 5")
 def log(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="条数", help="最多显示几次修改。")] = 20,
     as_json: JsonOpt = False,
     data: DataOpt = None,
 ) -> None:
-    """列出最近的修改(时间、记录人、命令、改了什么),最新在前。"""
+    """列出最近的修改（时间、记录人、命令、改了什么），最新在前。"""
     view = views.history_view(store.history(data_dir(ctx, data), limit))
     if as_json:
         print_json(view)
@@ -52,24 +51,24 @@ def log(
     if not view["changes"]:
         out("还没有修改记录。")
         return
-    out(f"最近 {len(view['changes'])} 次修改(最新在前;`anmin undo` 撤销最上面一次):")
+    out(f"最近 {len(view['changes'])} 次修改（最新在前；`anmin undo` 撤销最上面一次）：")
     for change in view["changes"]:
         out("\n".join(_change_lines(change)))
 
 
-@app.command("undo", cls=AnminCommand)
+@app.command("undo", cls=AnminCommand, epilog="示例：anmin undo")
 def undo(
     ctx: typer.Context,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问,直接撤销。")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接撤销。")] = False,
     data: DataOpt = None,
 ) -> None:
-    """撤销最近一次修改(恢复修改前的文件);再次运行可继续撤销更早的修改。"""
-    folder = data_dir(ctx, data)
+    """撤销最近一次修改（恢复修改前的文件）；再次运行可继续撤销更早的修改。"""
+    folder = data_dir(ctx, data, writes="撤销修改")
     entry = actions.undo_candidate(folder)
-    out("将撤销最近一次修改:")
+    out("将撤销最近一次修改：")
     out("\n".join(_change_lines(views.change_view(entry))))
-    if not yes and not confirm("确认撤销?"):
-        raise InputError("未确认,没有撤销任何内容。在脚本中使用时请加 --yes。")
+    if not yes:
+        confirm("确认撤销？")
     left = actions.undo(folder, entry, author(ctx))
-    more = f"再次运行 anmin undo 可继续撤销更早的修改(还有 {left} 次)。" if left else "已没有更早的修改记录。"
+    more = f"再次运行 anmin undo 可继续撤销更早的修改（还有 {left} 次）。" if left else "已没有更早的修改记录。"
     out(f"已撤销 #{entry.seq}。{more}")

@@ -12,7 +12,7 @@ from anmin_track import actions, parse, store
 from anmin_track.cli.app import app
 from anmin_track.cli.common import AsOfOpt, ByOpt, DataOpt, as_of, author, data_dir, out, shown
 from anmin_track.cli.zh import AnminCommand, confirm
-from anmin_track.errors import InputError
+from anmin_track.errors import InputError, system_reason
 from anmin_track.text import cn_date, visible
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -22,26 +22,26 @@ def _export_format(fmt: str | None, output: Path | None) -> str:
     suffix = output.suffix.lower().lstrip(".") if output else ""
     chosen = (fmt or (suffix if suffix in EXPORT_FORMATS else "csv")).lower()
     if chosen not in EXPORT_FORMATS:
-        raise InputError(f"--format 的值 {fmt!r} 无效,可选:csv、xlsx。")
+        raise InputError(f"--format 的值 {fmt!r} 无效，可选：csv、xlsx。")
     if suffix in EXPORT_FORMATS and suffix != chosen:
-        raise InputError(f"--output 的扩展名 .{suffix} 与 --format {chosen} 不一致,请改成 .{chosen}。")
+        raise InputError(f"--output 的扩展名 .{suffix} 与 --format {chosen} 不一致，请改成 .{chosen}。")
     return chosen
 
 
-@app.command("export", cls=AnminCommand)
+@app.command("export", cls=AnminCommand, epilog="示例：anmin export --format xlsx")
 def export(
     ctx: typer.Context,
     fmt: Annotated[
-        str | None, typer.Option("--format", "-f", metavar="格式", help="csv(默认)或 xlsx(可打印的台账,另含按责任单位汇总和当月进展记录)。")
+        str | None, typer.Option("--format", "-f", metavar="格式", help="csv（默认）或 xlsx（可打印的台账，另含按责任单位汇总和当月进展记录）。")
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="文件", help="导出到哪个文件(默认 当前目录/安民乡工作台账_日期.csv)。"),
+        typer.Option("--output", "-o", metavar="文件", help="导出到哪个文件（默认 当前目录/安民乡工作台账_日期.csv）。"),
     ] = None,
     as_of_day: AsOfOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """导出工作台账(每项重点任务一行),用 Excel 或 WPS 打开。"""
+    """导出工作台账（每项重点任务一行），用 Excel 或 WPS 打开。"""
     from anmin_track.output import export as ledger
 
     day = as_of(as_of_day)
@@ -62,10 +62,10 @@ def export(
         content = ledger.to_csv(rows)
     target = output or Path(f"{plan.org}工作台账_{day.isoformat()}.{chosen}")
     store.write_output(folder, target, content)
-    out(f"已导出工作台账 {target}:{len(rows)} 项重点任务,截至{cn_date(day)}。可用 Excel 或 WPS 打开。")
+    out(f"已导出工作台账 {target}：{len(rows)} 项重点任务，截至{cn_date(day)}。可用 Excel 或 WPS 打开。")
 
 
-@app.command("check", cls=AnminCommand)
+@app.command("check", cls=AnminCommand, epilog="示例：anmin check")
 def check(ctx: typer.Context, data: DataOpt = None) -> None:
     """检查计划文件和全部进展文件的格式与内容。"""
     found = actions.check(data_dir(ctx, data, warnings=False))
@@ -74,50 +74,60 @@ def check(ctx: typer.Context, data: DataOpt = None) -> None:
     for lost in found.lost:
         out(visible(f"注意：{lost}。", oneline=True))
     if found.problems or found.plan is None:
-        out(f"发现 {len(found.problems)} 处问题,请按上面的 文件:行 逐一修改后再运行 anmin check。")
+        out(f"发现 {len(found.problems)} 处问题，请按上面的 文件：行 逐一修改后再运行 anmin check。")
         raise typer.Exit(1)
     if found.reindexed:
         said = "以上为与上次读取相比丢失的内容，已按现有文件确认；" if found.lost else ""
         out(f"进展文件有过手工修改，{said}已重建索引。")
     plan = found.plan
     out(
-        f"检查通过:{len(plan.goals)} 项重点工作,{len(plan.tasks)} 项重点任务,"
+        f"检查通过：{len(plan.goals)} 项重点工作，{len(plan.tasks)} 项重点任务，"
         f"{found.months} 个月份文件共 {found.records} 条进展记录。"
     )
 
 
-@app.command("init", cls=AnminCommand)
+@app.command("init", cls=AnminCommand, epilog="示例：anmin init 台账数据")
 def init(
     # a plain str: typer's Path type stats the name first and fails on a NUL byte
-    target: Annotated[str, typer.Argument(metavar="目录", help="新建数据目录的位置,如 data。")],
+    target: Annotated[str, typer.Argument(metavar="目录", help="新建数据目录的位置，如 data。")],
     shared: Annotated[
         bool, typer.Option("--shared", help="供同一用户组的多个账户共用：目录及以后新建的文件都允许组内成员写入。")
     ] = False,
 ) -> None:
     """把自带的2024年计划复制到一个可写的数据目录。"""
     if not target.strip():
-        raise InputError("请写出新数据目录的位置,如 anmin init data。")
+        raise InputError("请写出新数据目录的位置，如 anmin init data。")
     plan_file = store.init_data_dir(Path(target), shared=shared)
-    out(visible(f"已创建 {plan_file}。在其上一级目录运行 anmin 命令即可使用,或用 --data {target} 指定。", oneline=True))
+    out(visible(f"已创建数据目录 {target}（计划文件 {plan_file}）。{_next_steps(Path(target))}", oneline=True))
     if shared:
         out(visible(f"已设为组内共用：同组账户都可写入。如需换成其他用户组，运行 chgrp -R 组名 {target}。", oneline=True))
 
 
-@app.command("import", cls=AnminCommand)
+def _next_steps(target: Path) -> str:
+    """What to type next: where `anmin` will find the new folder by itself (see store.search_upward)."""
+    folder = f'"{target}"' if " " in str(target) else str(target)
+    here = "在当前目录或" if target.name == "data" and target.parent == Path() else ""
+    return (
+        f"接下来{here}进入该目录（cd {folder}）运行 anmin goals list 即可使用；"
+        f"在其他位置使用时加 --data {folder}，或设置环境变量 {store.DATA_ENV}。"
+    )
+
+
+@app.command("import", cls=AnminCommand, epilog="示例：anmin import 安民乡工作台账_2024-05-31.xlsx")
 def import_ledger(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(metavar="台账文件", help="anmin export 导出并填写过的台账(.xlsx 或 .csv)。")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接导入(供脚本使用)。")] = False,
+    source: Annotated[str, typer.Argument(metavar="台账文件", help="anmin export 导出并填写过的台账（.xlsx 或 .csv）。")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接导入（供脚本使用）。")] = False,
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """从填写过的台账读回牵头领导、责任单位、责任人(按序号对应任务)，确认后一次写入计划。"""
-    folder = data_dir(ctx, data)
+    """从填写过的台账读回牵头领导、责任单位、责任人（按序号对应任务），确认后一次写入计划。"""
+    folder = data_dir(ctx, data, writes="导入台账")
     path = Path(source)
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"无法读取台账文件 {source}:{exc.strerror or exc}。") from None
+        raise InputError(f"无法读取台账文件 {source}：{system_reason(exc)}。") from None
     rows = parse.read_ledger(content, path.name)
     changes = actions.preview_import(folder, rows)
     if not changes:
@@ -126,7 +136,7 @@ def import_ledger(
     out(f"将按 {visible(path.name, oneline=True)} 修改 {len({c.task for c in changes})} 项任务：")
     for c in changes:
         out(f"  {c.task} {visible(c.title, oneline=True)}  {c.label}：{shown(c.old)} → {shown(c.new)}")
-    if not yes and not confirm("确认导入?"):
-        raise InputError("未确认，没有修改计划。在脚本中使用时请加 --yes。")
+    if not yes:
+        confirm("确认导入？")
     done = actions.import_ledger(folder, rows, changes, path.name, author(ctx, by))
     out(f"已导入 {len(done)} 处修改。查看：anmin goals list --group unit；撤销：anmin undo")

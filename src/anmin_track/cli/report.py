@@ -119,7 +119,7 @@ def _write_report(
     out(f"已生成{period.label}{REPORT_NAMES[period.kind]}：{written}")
 
 
-@report_app.command("monthly", cls=AnminCommand)
+@report_app.command("monthly", cls=AnminCommand, epilog="示例：anmin report monthly 2024-05 -o 月报.docx")
 def report_monthly(
     ctx: typer.Context,
     month: Annotated[
@@ -139,7 +139,7 @@ def report_monthly(
     _write_report(ctx, model.month_period(*ym), fmt, output, signed, number, template, data)
 
 
-@report_app.command("quarterly", cls=AnminCommand)
+@report_app.command("quarterly", cls=AnminCommand, epilog="示例：anmin report quarterly 2024Q2 -o 二季度报告.docx")
 def report_quarterly(
     ctx: typer.Context,
     quarter: Annotated[
@@ -159,7 +159,7 @@ def report_quarterly(
     _write_report(ctx, period, fmt, output, signed, number, template, data)
 
 
-@report_app.command("half", cls=AnminCommand)
+@report_app.command("half", cls=AnminCommand, epilog="示例：anmin report half 2024H1 -o 上半年工作总结.docx")
 def report_half(
     ctx: typer.Context,
     half: Annotated[
@@ -179,7 +179,7 @@ def report_half(
     _write_report(ctx, period, fmt, output, signed, number, template, data)
 
 
-@report_app.command("annual", cls=AnminCommand)
+@report_app.command("annual", cls=AnminCommand, epilog="示例：anmin report annual 2024 -o 年度工作总结.docx")
 def report_annual(
     ctx: typer.Context,
     year: Annotated[

@@ -13,15 +13,18 @@ import re
 import shlex
 import sys
 import traceback
+import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 import typer
 from typer._click import exceptions as click_exc
 from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup
 
-from anmin_track.cli.common import DEBUG_ENV, error, out
-from anmin_track.errors import AnminError
-from anmin_track.text import display_width, visible, wrap_by_width
+from anmin_track.cli.common import DEBUG_ENV, MAKE_OWN_DATA, error, out
+from anmin_track.errors import AnminError, InputError, ReadOnlyError, system_reason
+from anmin_track.text import display_width, visible, wrap_cjk
 
 
 def _usage_message(exc: click_exc.UsageError) -> str:
@@ -29,24 +32,24 @@ def _usage_message(exc: click_exc.UsageError) -> str:
     param = getattr(exc, "param", None)
     hint = getattr(exc, "param_hint", None) or (param.get_error_hint(exc.ctx) if param and exc.ctx else "")
     if isinstance(exc, click_exc.NoSuchOption):
-        maybe = f",您是不是想输入 {'、'.join(exc.possibilities)}" if exc.possibilities else ""
-        return f"没有这个选项:{exc.option_name}{maybe}。"
+        maybe = f"，您是不是想输入 {'、'.join(exc.possibilities)}" if exc.possibilities else ""
+        return f"没有这个选项：{exc.option_name}{maybe}。"
     if isinstance(exc, click_exc.MissingParameter):
         return f"缺少参数 {hint}。"
     if isinstance(exc, click_exc.BadParameter):
-        return f"参数 {hint} 的值无效:{_bad_value(exc.message)}。"
+        return f"参数 {hint} 的值无效：{_bad_value(exc.message)}。"
     message = exc.message
     unknown = re.match(r"No such command '(.+?)'\.(?: Did you mean '(.+?)'\?)?", message)
     if unknown:
-        maybe = f",您是不是想输入 {unknown.group(2)}" if unknown.group(2) else ""
-        return f"没有这个命令:{unknown.group(1)}{maybe}。"
+        maybe = f"，您是不是想输入 {unknown.group(2)}" if unknown.group(2) else ""
+        return f"没有这个命令：{unknown.group(1)}{maybe}。"
     needs = re.match(r"Option '(.+?)' requires", message)
     if needs:
         return f"选项 {needs.group(1)} 后面缺少取值。"
     extra = re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", message)
     if extra:
-        return f"多余的参数:{extra.group(1)}(含空格的文字请用引号括起来)。"
-    return f"用法错误:{message}"
+        return f"多余的参数：{extra.group(1)}（含空格的文字请用引号括起来）。"
+    return f"用法错误：{message}"
 
 
 def _bad_value(message: str) -> str:
@@ -56,26 +59,38 @@ def _bad_value(message: str) -> str:
         return f"{not_int.group(1)!r} 不是整数"
     out_of_range = re.match(r"(.+?) is not in the range x>=(\S+?)\.?$", message)
     if out_of_range:
-        return f"{out_of_range.group(1)} 太小,应不小于 {out_of_range.group(2)}"
+        return f"{out_of_range.group(1)} 太小，应不小于 {out_of_range.group(2)}"
     return message
 
 
 class ChineseFormatter(HelpFormatter):
-    """Click's plain help layout with its fixed English words said in Chinese."""
+    """Click's plain help layout in Chinese: its fixed English words translated, lines
+    broken the way Chinese is typeset (避头尾), and Click's ``[default: 10; x>=1]`` said
+    as one unbreakable ``［默认 10，至少 1］``."""
 
     SECTIONS = {"Options": "选项", "Arguments": "参数", "Commands": "命令"}
-    WORDS = (("[required]", "[必填]"), ("[default: ", "[默认: "), ("[env var: ", "[环境变量: "), ("[x>=", "[≥"))
 
     def write_usage(self, prog, args="", prefix=None):
         args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
-        super().write_usage(prog, args, "用法: ")
+        super().write_usage(prog, args, "用法：")
 
     def section(self, name):
         return super().section(self.SECTIONS.get(name, name))
 
+    def write_heading(self, heading):
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    def write_text(self, text):
+        """A command's description and its example (the epilog), wrapped by display width."""
+        indent = " " * self.current_indent
+        for n, paragraph in enumerate(text.split("\n\n")):
+            if n:
+                self.write("\n")
+            for line in wrap_cjk(" ".join(paragraph.split()), max(self.width - self.current_indent, 20)):
+                self.write(indent + line + "\n")
+
     def write_dl(self, rows, col_max=30, col_spacing=2):
         """Two columns aligned by display width (a Chinese character takes two cells)."""
-        rows = [(first, self._say(second)) for first, second in rows]
         width = min(max((display_width(first) for first, _ in rows), default=0), col_max)
         indent = " " * self.current_indent
         hang = " " * (self.current_indent + width + col_spacing)
@@ -86,13 +101,51 @@ class ChineseFormatter(HelpFormatter):
                 self.write("\n")
                 continue
             self.write(" " * (pad + col_spacing) if pad >= 0 else "\n" + hang)
-            lines = wrap_by_width(second, max(self.width - len(hang), 20))
+            lines = help_lines(second, max(self.width - len(hang), 20))
             self.write(("\n" + hang).join(lines) + "\n")
 
-    def _say(self, text):
-        for english, chinese in self.WORDS:
-            text = text.replace(english, chinese)
-        return text
+
+#: Click's notes after an option's help: ``[default: 10; x>=1]``, ``[required]``…
+CLICK_EXTRA = re.compile(r"\s*\[((?:default|env var|required|x[<>]|-?\d)[^\[\]]*)\]$")
+
+
+#: Notes written in the help itself (``［必填］`` on an option checked by the command).
+OWN_NOTES = re.compile(r"\s*(［[^［］]*］)$")
+
+
+def help_lines(text: str, width: int) -> list[str]:
+    """An option's help in lines of ``width``, its notes in Chinese kept whole on the last line."""
+    found = CLICK_EXTRA.search(text)
+    if found:
+        notes = f"［{'，'.join(_note(part) for part in found.group(1).split('; '))}］"
+    else:
+        found = OWN_NOTES.search(text)
+        notes = found.group(1) if found else ""
+    lines = wrap_cjk(text[: found.start()] if found else text, width)
+    if notes and display_width(lines[-1]) + display_width(notes) <= width:
+        lines[-1] += notes
+    elif notes:
+        lines.append(notes)
+    return lines
+
+
+def _note(part: str) -> str:
+    """One of Click's notes, in Chinese."""
+    if part == "required":
+        return "必填"
+    for english, chinese in (("default: ", "默认 "), ("env var: ", "环境变量 ")):
+        if part.startswith(english):
+            return chinese + part.removeprefix(english)
+    bounds = re.fullmatch(r"(?:(\S+?)<=)?x(?:>=(\S+)|<=(\S+))?", part)
+    if bounds:
+        low, at_least, at_most = bounds.group(1), bounds.group(2), bounds.group(3)
+        if low is not None and at_most is not None:
+            return f"{low}~{at_most}"
+        if at_least is not None:
+            return f"至少 {at_least}"
+        if at_most is not None:
+            return f"至多 {at_most}"
+    return part
 
 
 class ChineseHelp:
@@ -114,13 +167,24 @@ class AnminCommand(ChineseHelp, TyperCommand):
     """Every `anmin` command uses this class (pass ``cls=AnminCommand``)."""
 
 
+#: Commands in the order a clerk meets them (Click would list them as registered).
+COMMAND_ORDER = (
+    *("goals", "report", "export", "import", "check", "init", "log", "undo"),
+    *("list", "show", "update", "due", "claim", "edit", "milestone", "close", "reopen", "add", "remove"),
+)
+
+
 class AnminSubGroup(ChineseHelp, TyperGroup):
     """Every command group under `anmin` uses this class."""
 
+    def list_commands(self, ctx):
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda name: COMMAND_ORDER.index(name) if name in COMMAND_ORDER else len(COMMAND_ORDER))
+
 
 COMPLETION_HELP = {
-    "install_completion": "为当前使用的 shell 安装命令补全(Tab 补全命令、选项和任务编号)。",
-    "show_completion": "显示当前 shell 的命令补全脚本,可复制或自行安装。",
+    "install_completion": "为当前使用的 shell 安装命令补全（Tab 补全命令、选项和任务编号）。",
+    "show_completion": "显示当前 shell 的命令补全脚本，可复制或自行安装。",
 }
 
 
@@ -131,7 +195,7 @@ def _install_completion(ctx, param, value) -> None:
     from typer._completion_shared import install
 
     shell, path = install(shell=value if isinstance(value, str) else None)
-    out(f"已为 {shell} 安装命令补全,写入 {path}。重新打开终端后生效。")
+    out(f"已为 {shell} 安装命令补全，写入 {path}。重新打开终端后生效。")
     raise typer.Exit()
 
 
@@ -167,6 +231,12 @@ class AnminGroup(AnminSubGroup):
             command = exc.ctx.command_path if exc.ctx else "anmin"
             error(f"{_usage_message(exc)}运行 `{command} --help` 查看用法。")
             code = 2
+        except Cancelled:
+            out("已取消，未作任何修改。")
+            code = 0
+        except ReadOnlyError as exc:
+            error(f"{exc}{MAKE_OWN_DATA}")
+            code = exc.exit_code
         except AnminError as exc:
             error(str(exc))
             code = exc.exit_code
@@ -175,10 +245,16 @@ class AnminGroup(AnminSubGroup):
             code = 130
         except BrokenPipeError:
             code = 0
+        except OSError as exc:  # a file operation no layer above expected: said in Chinese, not strerror
+            if debug:
+                traceback.print_exc()
+            where = f" {visible(str(exc.filename), oneline=True)}" if exc.filename else ""
+            error(f"无法访问{where}：{system_reason(exc)}。")
+            code = 1
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for staff
             if debug:
                 traceback.print_exc()
-            error(f"程序内部错误({type(exc).__name__})。请加 --debug 重新运行查看详情,并把输出发给维护人员。")
+            error(f"程序内部错误（{type(exc).__name__}）。请加 --debug 重新运行查看详情，并把输出发给维护人员。")
             code = 1
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -194,6 +270,8 @@ def _interrupted() -> None:
     else:
         error("已取消，数据未作任何修改。")
 
+
+T = TypeVar("T")
 
 ROOT_VALUE_OPTIONS = {"--data"}  # root options that take a value (skipped when looking for the command)
 
@@ -239,9 +317,48 @@ def command_name(info) -> str:
     return info.name or typer.main.get_command_name(info.callback.__name__)
 
 
-def confirm(question: str) -> bool:
-    """Ask yes/no at the terminal; Ctrl-C or end of input is a no."""
-    try:
-        return typer.confirm(question, default=False)
-    except click_exc.Abort:
-        return False
+class Cancelled(Exception):
+    """The user said no at a prompt (or ended the input): a normal end, nothing was changed."""
+
+
+#: How often a prompt asks before it gives up on answers it cannot take.
+ATTEMPTS = 3
+YES = {"y", "yes", "是", "确认", "好"}
+NO = {"", "n", "no", "否", "不", "取消"}
+
+
+def ask(question: str, answer_of: Callable[[str], T]) -> T:
+    """Ask at the terminal until ``answer_of`` takes the answer (it raises InputError when
+    it cannot), three times at most. Ctrl-C starts a new line before the command stops;
+    end of input cancels."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            sys.stdout.write(question)
+            sys.stdout.flush()
+            text = input()
+        except KeyboardInterrupt:
+            sys.stderr.write("\n")
+            raise
+        except EOFError:
+            sys.stdout.write("\n")
+            raise Cancelled from None
+        try:
+            return answer_of(text.strip())
+        except InputError as exc:
+            if attempt == ATTEMPTS:
+                raise
+            error(f"{exc}请重新输入（还可输入 {ATTEMPTS - attempt} 次）。")
+    raise AssertionError("unreachable")
+
+
+def confirm(question: str) -> None:
+    """Ask yes/no; anything but yes raises Cancelled (``已取消，未作任何修改。``, exit 0)."""
+    if not ask(f"{question}输入 y 确认，n 或直接回车取消：", _yes_or_no):
+        raise Cancelled
+
+
+def _yes_or_no(text: str) -> bool:
+    word = unicodedata.normalize("NFKC", text).lower()
+    if word in YES or word in NO:
+        return word in YES
+    raise InputError(f"无法理解回答 {visible(text, oneline=True)!r}，请输入 y（确认）或 n（取消）。")

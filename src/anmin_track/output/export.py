@@ -160,7 +160,7 @@ def light_cell(ts: model.TaskStatus) -> str:
 
 def due_cell(task: model.Task) -> str:
     nodes = [f"{cn_date(m.date)}前达到{m.percent}%" for m in task.milestones]
-    return "\n".join([cn_date(task.due), *(["时间节点:" + ";".join(nodes)] if nodes else [])])
+    return "\n".join([cn_date(task.due), *(["时间节点：" + "；".join(nodes)] if nodes else [])])
 
 
 def ledger_rows(plan: model.Plan, statuses: list[model.GoalStatus]) -> list[Row]:

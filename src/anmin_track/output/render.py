@@ -395,7 +395,7 @@ def _milestones(task: dict) -> Text:
     for i, m in enumerate(task["milestones"]):
         text.append(("、" if i else "") + f"{cn_date_iso(m['date'])} {m['percent']}%")
         if m == task["missed_milestone"]:
-            text.append("(未达到)", style="bold yellow")
+            text.append("（未达到）", style="bold yellow")
     return text
 
 
@@ -421,7 +421,7 @@ def task_detail(view: dict) -> list:
     rows = [
         ("任务", plain(f"{task['id']} {task['title']}", style="bold")),
         ("所属重点工作", f"{view['goal']['id']} {view['goal']['title']}"),
-        ("依据(原文)", task["source"] or chrome.none),
+        ("依据（原文）", task["source"] or chrome.none),
         *_people(task, chrome),
         ("起止日期", f"{cn_date_iso(task['start'])} 至 {cn_date_iso(task['due'])}"),
         ("权重", f"{task['weight']:g}"),
@@ -433,11 +433,11 @@ def task_detail(view: dict) -> list:
         rows.append(("时间节点", _milestones(task)))
     if task["closed"]:
         closed = task["closed"]
-        rows.append(("销号", plain(f"{cn_date_iso(closed['date'])} {closed['by']}:{closed['note']}")))
+        rows.append(("销号", plain(f"{cn_date_iso(closed['date'])} {closed['by']}：{closed['note']}")))
     for m in task["metrics"]:
         baseline = chrome.none if m["baseline"] is None else f"{m['baseline']:g}{m['unit']}"
         latest = "暂无" if m["latest"] is None else f"{m['latest']:g}{m['unit']}"
-        rows.append((f"指标:{visible(m['name'])}", f"最新 {latest};2023年 {baseline}"))
+        rows.append((f"指标：{visible(m['name'])}", f"最新 {latest}；2023年 {baseline}"))
     parts: list = [_field_rows(rows)]
     if view["history"]:
         history = Grid(
@@ -449,7 +449,7 @@ def task_detail(view: dict) -> list:
                 Column("下步计划", wrap=True, min_width=8, drop=1),
                 Column("记录人", drop=3),
             ],
-            title=Text(f"进展记录(截至{cn_date_iso(view['as_of'])},最新在前)", style="italic"),
+            title=Text(f"进展记录（截至{cn_date_iso(view['as_of'])}，最新在前）", style="italic"),
             row_lines=True,
         )
         for r in view["history"]:
@@ -466,7 +466,7 @@ def task_detail(view: dict) -> list:
     else:
         parts.append(
             Text(
-                "暂无进展记录。记录一条:anmin goals update " + task["id"] + " --progress 数值 --note 进展情况",
+                "暂无进展记录。记录一条：anmin goals update " + task["id"] + " --progress 数值 --note 进展情况",
                 style="dim",
             )
         )

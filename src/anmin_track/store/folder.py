@@ -23,7 +23,7 @@ import stat
 from pathlib import Path
 from typing import NamedTuple
 
-from anmin_track.errors import DataError, InputError, WriteError
+from anmin_track.errors import DataError, InputError, ReadOnlyError
 
 DATA_ENV = "ANMIN_DATA"
 PLAN_FILE = "goals.toml"
@@ -65,7 +65,7 @@ class DataDir(NamedTuple):
     def label(self, path: Path) -> str:
         """How a file is named in messages: relative to the data folder's parent when possible."""
         if self.bundled:
-            return f"(自带计划){path.name}"
+            return f"（自带计划）{path.name}"
         try:
             return str(path.relative_to(self.path.parent))
         except ValueError:
@@ -82,7 +82,8 @@ def bundled_plan_file() -> Path:
 
 
 def find_data_dir(option: str | os.PathLike | None = None) -> DataDir:
-    """``--data`` wins, then ``$ANMIN_DATA``, then ``./data``, then the bundled read-only plan."""
+    """``--data`` wins, then ``$ANMIN_DATA``, then the nearest folder found upward from the
+    current one (see ``search_upward``), then the bundled read-only plan."""
     chosen = option or os.environ.get(DATA_ENV)
     if chosen:
         path = Path(chosen)
@@ -96,22 +97,36 @@ def find_data_dir(option: str | os.PathLike | None = None) -> DataDir:
         if not plan_file.is_file():
             raise InputError(
                 f"数据目录 {path} 中没有计划文件 {PLAN_FILE}。"
-                f"可运行 `anmin init {path}` 创建,或检查 --data / {DATA_ENV} 的设置。"
+                f"可运行 `anmin init {path}` 创建，或检查 --data / {DATA_ENV} 的设置。"
             )
         return DataDir(path)
-    local = Path("data")
-    if (local / PLAN_FILE).is_file():
-        return DataDir(local)
+    try:
+        found = search_upward(Path.cwd())
+    except OSError:  # the current folder was deleted, or one above it may not be looked into
+        found = None
+    if found is not None:
+        return DataDir(found)
     return DataDir(bundled_plan_file().parent, bundled=True)
 
 
-def require_writable(data: DataDir) -> None:
+def search_upward(start: Path) -> Path | None:
+    """Like git finding its repository: from ``start`` upward, the first folder that holds
+    goals.toml (it is the data folder) or data/goals.toml (then data/ is).
+
+    ``./data`` is named as such, so messages keep saying ``data/goals.toml``.
+    """
+    for folder in (start, *start.parents):
+        if (folder / PLAN_FILE).is_file():
+            return folder
+        if (folder / "data" / PLAN_FILE).is_file():
+            return Path("data") if folder == start else folder / "data"
+    return None
+
+
+def require_writable(data: DataDir, refused: str = "修改数据") -> None:
+    """Refuse ``refused`` (what the user asked for, as a verb: 认领, 销号…) on the bundled plan."""
     if data.bundled:
-        raise WriteError(
-            "当前读取的是程序自带的2024年计划(只读),不能记录进展。"
-            "请先运行 `anmin init 数据目录`(如 `anmin init data`)创建可写副本,"
-            f"再在该目录的上一级运行,或用 --data / {DATA_ENV} 指定它。"
-        )
+        raise ReadOnlyError(f"当前读取的是程序自带的2024年计划（只读），不能{refused}。")
 
 
 def kind_of(mode: int) -> str:

@@ -186,7 +186,7 @@ def _roll_back(written: list[PendingFile], entry: Path) -> str:
         for change in reversed(written):
             _restore(change.path, change.before)
     except OSError:
-        return "部分文件未能还原,请在问题解决后运行 `anmin undo` 恢复。"
+        return "部分文件未能还原，请在问题解决后运行 `anmin undo` 恢复。"
     _discard(entry)
     return ""
 
@@ -320,7 +320,7 @@ def last_entry(data: DataDir) -> JournalEntry:
     """The newest change, which ``undo`` would revert."""
     found = history(data, limit=1)
     if not found:
-        raise NotFoundError(f"没有可撤销的修改({HISTORY_DIR} 中没有修改记录)。")
+        raise NotFoundError(f"没有可撤销的修改（{HISTORY_DIR} 中没有修改记录）。")
     if isinstance(found[0], Path):
         raise DataError(_damaged(data, found[0]))
     return found[0]
@@ -328,8 +328,8 @@ def last_entry(data: DataDir) -> JournalEntry:
 
 def _damaged(data: DataDir, folder: Path) -> str:
     return (
-        f"修改记录 {data.label(folder)} 已损坏,无法撤销。其余数据未受影响;"
-        "如确认不再需要撤销这次修改,可把该文件夹移走后再撤销更早的修改。"
+        f"修改记录 {data.label(folder)} 已损坏，无法撤销。其余数据未受影响；"
+        "如确认不再需要撤销这次修改，可把该文件夹移走后再撤销更早的修改。"
     )
 
 
@@ -390,7 +390,7 @@ def planned_restores(data: DataDir, entry: JournalEntry) -> list[tuple[Path, byt
             continue
         if now != change.after_sha256 and not change.derived:
             raise WriteError(
-                f"{data.label(path)} 在这次修改之后又被改动过(可能是手工编辑),为免覆盖这些改动,未撤销任何内容。"
+                f"{data.label(path)} 在这次修改之后又被改动过（可能是手工编辑），为免覆盖这些改动，未撤销任何内容。"
             )
         restores.append((path, _before_image(data, entry, change)))
     return restores
@@ -403,7 +403,7 @@ def restore_files(restores: list[tuple[Path, bytes | None]]) -> list[Path]:
             _restore(path, content)
     except OSError as exc:
         raise WriteError(
-            write_failure(path, exc).replace("数据未作任何修改", "撤销未完成,可再次运行 anmin undo")
+            write_failure(path, exc).replace("数据未作任何修改", "撤销未完成，可再次运行 anmin undo")
         ) from None
     return [path for path, _ in restores]
 

@@ -118,7 +118,7 @@ def _settings(table: dict, check: Checker) -> model.Settings:
     if not 0 <= settings.yellow_behind < settings.red_behind <= 100:
         check.add(line, "[settings] 应满足 0 ≤ yellow_behind < red_behind ≤ 100")
     if settings.stale_days < 1:
-        check.add(check.lines.key("stale_days", line), "[settings] stale_days 应为正整数(天数)")
+        check.add(check.lines.key("stale_days", line), "[settings] stale_days 应为正整数（天数）")
     return settings
 
 
@@ -132,7 +132,7 @@ def _goals(raw_goals: list[dict], check: Checker) -> tuple[model.Goal, ...]:
             continue
         gid = raw["id"]
         if not GOAL_ID.match(gid):
-            check.add(check.lines.key("id", line), f'目标编号 {gid!r} 应为数字,如 "1"')
+            check.add(check.lines.key("id", line), f'目标编号 {gid!r} 应为数字，如 "1"')
         if gid in seen_goals:
             check.add(check.lines.key("id", line), f"目标编号 {gid} 重复")
         seen_goals.add(gid)
@@ -170,7 +170,7 @@ def _task(
         return None
     tid = raw["id"]
     if not re.fullmatch(rf"{re.escape(gid)}\.\d+", tid):
-        check.add(check.lines.key("id", line), f'任务编号 {tid!r} 应为“目标编号.序号”,如 "{gid}.1"')
+        check.add(check.lines.key("id", line), f'任务编号 {tid!r} 应为“目标编号.序号”，如 "{gid}.1"')
     metrics = []
     for raw_metric, mline in zip(raw.get("metrics", []), metric_lines, strict=True):
         if check.table(raw_metric, fields.METRIC, f"{where}的指标", mline):
@@ -211,27 +211,27 @@ def _check_milestones(task: model.Task, milestones: list[tuple[model.Milestone, 
         if not task.start <= m.date <= task.due:
             check.add(at, f"{where}的时间节点 {m.date} 不在任务起止日期 {task.start} 至 {task.due} 之内")
         elif m.date == task.due and m.percent != 100:
-            check.add(at, f"{where}在截止日期 {m.date} 的时间节点进度应为 100(截止日即应完成)")
+            check.add(at, f"{where}在截止日期 {m.date} 的时间节点进度应为 100（截止日即应完成）")
         if not 0 <= m.percent <= 100:
-            check.add(check.lines.key("percent", mline), f"{where}的时间节点进度 {m.percent} 超出范围(应为 0~100)")
+            check.add(check.lines.key("percent", mline), f"{where}的时间节点进度 {m.percent} 超出范围（应为 0~100）")
         if previous is not None:
             if m.date <= previous.date:
-                check.add(at, f"{where}的时间节点日期应逐个递增且不重复({previous.date} 之后是 {m.date})")
+                check.add(at, f"{where}的时间节点日期应逐个递增且不重复（{previous.date} 之后是 {m.date}）")
             elif m.percent < previous.percent:
                 check.add(
                     check.lines.key("percent", mline),
-                    f"{where}的时间节点进度不能下降({previous.date} 为 {previous.percent}%,{m.date} 为 {m.percent}%)",
+                    f"{where}的时间节点进度不能下降（{previous.date} 为 {previous.percent}%，{m.date} 为 {m.percent}%）",
                 )
         previous = m
 
 
 #: tomli-w cannot keep comments: a regenerated goals.toml starts with this instead.
 PLAN_HEADER = """\
-# 年度工作计划(计划文件):重点工作、重点任务、责任分工、时间节点与销号信息。
-# 可用 anmin goals edit/claim/add/remove/milestone/close/reopen 修改;命令只改动相应的值,手写的注释会保留。
-# 进展记录不写在这里,而是按月保存在 progress/YYYY-MM.toml。手工修改后请运行 `anmin check` 检查格式。
-# 亮灯:落后序时进度 yellow_behind 个百分点起为黄灯,超过 red_behind 个百分点或逾期未完成为红灯;
-# 错过时间节点至少为黄灯;超过 stale_days 天没有进展记录标为“未更新”。
+# 年度工作计划（计划文件）：重点工作、重点任务、责任分工、时间节点与销号信息。
+# 可用 anmin goals edit/claim/add/remove/milestone/close/reopen 修改；命令只改动相应的值，手写的注释会保留。
+# 进展记录不写在这里，而是按月保存在 progress/YYYY-MM.toml。手工修改后请运行 `anmin check` 检查格式。
+# 亮灯：落后序时进度 yellow_behind 个百分点起为黄灯，超过 red_behind 个百分点或逾期未完成为红灯；
+# 错过时间节点至少为黄灯；超过 stale_days 天没有进展记录标为“未更新”。
 """
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from anmin_track import fields, model
-from anmin_track.errors import DataError, InputError
+from anmin_track.errors import DataError, InputError, system_reason
 from anmin_track.store import month_cache
 from anmin_track.store.folder import INDEX_FILE, MONTH_FILE, PLAN_FILE, DataDir
 from anmin_track.store.tomlcheck import (
@@ -35,7 +35,7 @@ def records_from_toml(
     if not check.table(doc, fields.INDEX_ROOT if index else fields.MONTH_ROOT, "进展文件", None):
         return [], check.problems, doc
     if doc["schema"] != model.SCHEMA:
-        check.add(check.lines.key("schema"), f"schema 应为 {model.SCHEMA},实际是 {doc['schema']}")
+        check.add(check.lines.key("schema"), f"schema 应为 {model.SCHEMA}，实际是 {doc['schema']}")
     return records_of(doc, "records", check, plan, month, unique=not index), check.problems, doc
 
 
@@ -102,7 +102,7 @@ def _record(raw: dict, line, plan, month, check: Checker) -> model.Record | None
         )
         return None
     if not 0 <= raw["progress"] <= 100:
-        check.add(check.lines.key("progress", line), f"{where}的进度 {raw['progress']} 超出范围(应为 0~100)")
+        check.add(check.lines.key("progress", line), f"{where}的进度 {raw['progress']} 超出范围（应为 0~100）")
     if month and (raw["date"].year, raw["date"].month) != month:
         check.add(
             check.lines.key("date", line), f"{where}的日期 {raw['date']} 不属于本文件的月份 {month[0]}-{month[1]:02d}"
@@ -163,7 +163,7 @@ def progress_files(data: DataDir) -> tuple[dict[tuple[int, int], Path], list[Pat
     except FileNotFoundError:
         return found, strays
     except OSError as exc:  # `progress` is a file, a FIFO, unreadable…
-        what = "不是文件夹" if isinstance(exc, NotADirectoryError) else f"无法读取({exc.strerror})"
+        what = "不是文件夹" if isinstance(exc, NotADirectoryError) else f"无法读取（{system_reason(exc)}）"
         raise DataError(
             f"{data.label(data.progress_dir)} {what}：它应是存放进展文件的文件夹。请把它移走或改名后重试。数据未作任何修改。"
         ) from None
@@ -301,10 +301,10 @@ def check_new_record(plan: model.Plan, record: model.Record) -> None:
     edit may have moved the start day, closed or removed the task)."""
     task = plan.task(record.task)
     if task is None:
-        raise InputError(f"任务 {record.task} 已不在计划中(可能刚被删除),未记录。")
+        raise InputError(f"任务 {record.task} 已不在计划中（可能刚被删除），未记录。")
     if task.closed is not None:
         raise InputError(
-            f"任务 {task.id} 已于{cn_date(task.closed)}销号,不再记录进展。如需继续,先运行 anmin goals reopen {task.id}。"
+            f"任务 {task.id} 已于{cn_date(task.closed)}销号，不再记录进展。如需继续，先运行 anmin goals reopen {task.id}。"
         )
     check = Checker(PLAN_FILE, LineIndex(""))
     _record(record_to_toml(record), None, plan, (record.date.year, record.date.month), check)

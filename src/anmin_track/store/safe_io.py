@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from anmin_track.errors import InputError, WriteError
+from anmin_track.errors import InputError, WriteError, system_reason
 from anmin_track.store.folder import LOCK_FILE, DataDir, NotRegularFile, kind_of, read_regular, require_writable
 
 LOCK_TIMEOUT_ENV = "ANMIN_LOCK_TIMEOUT"
@@ -45,8 +45,8 @@ def locked(data: DataDir, who: str = "", timeout: float | None = None) -> Iterat
             if time.monotonic() >= deadline:
                 holder = _read_holder(path)
                 raise WriteError(
-                    f"数据正被其他人写入{holder},等待 {timeout:g} 秒后仍未释放,未作任何修改。"
-                    "请稍后再试;如该进程已卡住,结束它即可释放(锁随进程结束自动释放)。"
+                    f"数据正被其他人写入{holder}，等待 {timeout:g} 秒后仍未释放，未作任何修改。"
+                    "请稍后再试；如该进程已卡住，结束它即可释放（锁随进程结束自动释放）。"
                 )
             time.sleep(0.02)
         _write_holder(fd, who)
@@ -87,7 +87,7 @@ else:
             return False
         except OSError as exc:  # e.g. ENOLCK on some network folders: writing unlocked is not safe
             raise WriteError(
-                f"数据目录所在的磁盘不支持文件锁({exc.strerror}),为免多人同时写入丢失记录,未作任何修改。"
+                f"数据目录所在的磁盘不支持文件锁（{system_reason(exc)}），为免多人同时写入丢失记录，未作任何修改。"
                 "请把数据目录放在本机磁盘上。"
             ) from None
 
@@ -147,7 +147,7 @@ def _read_holder(path: Path) -> str:
         info = read_regular(path).decode("utf-8", errors="replace").strip()
     except OSError:
         return ""
-    return f"(占用者:{info})" if info else ""
+    return f"（占用者：{info}）" if info else ""
 
 
 def atomic_write(path: Path, content: bytes, stamp_ns: int | None = None, *, data_file: bool = True) -> None:
@@ -268,14 +268,14 @@ def fsync_dir(folder: Path) -> None:
 
 def write_failure(where: Path, exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
-        return f"磁盘空间不足,无法写入 {where}。数据未作任何修改,请清理磁盘后重试。"
+        return f"磁盘空间不足，无法写入 {where}。数据未作任何修改，请清理磁盘后重试。"
     if getattr(exc, "winerror", None) in WINDOWS_BUSY:
         return f"{where} 正被其他程序（如杀毒软件、同步盘、WPS）占用，等待数秒后仍无法写入。数据未作任何修改，请稍后再试。"
     if isinstance(exc, NotRegularFile):
-        return f"{where} {exc.strerror}，不能写入。数据未作任何修改，请把它移走或改名后重试。"
+        return f"{where} {system_reason(exc)}，不能写入。数据未作任何修改，请把它移走或改名后重试。"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"没有写入 {where} 的权限(只读目录或权限不足)。数据未作任何修改。"
-    return f"写入 {where} 失败({exc.strerror or exc})。数据未作任何修改。"
+        return f"没有写入 {where} 的权限（只读目录或权限不足）。数据未作任何修改。"
+    return f"写入 {where} 失败（{system_reason(exc)}）。数据未作任何修改。"
 
 
 def write_output(data: DataDir, path: Path, content: bytes) -> Path:
@@ -292,7 +292,7 @@ def write_output(data: DataDir, path: Path, content: bytes) -> Path:
         atomic_write(target, content, data_file=False)
     except OSError as exc:
         raise WriteError(
-            f"无法写入 {path}({exc.strerror or exc})。请检查文件是否正被 Excel/WPS 打开,或换一个位置。"
+            f"无法写入 {path}（{system_reason(exc)}）。请检查文件是否正被 Excel/WPS 打开，或换一个位置。"
         ) from None
     return target
 
@@ -301,10 +301,10 @@ def output_target(data: DataDir, path: Path) -> Path:
     """The full path ``write_output`` would write, after its checks (usage or write errors)."""
     target = path.expanduser().resolve()
     if target.is_relative_to(data.path.resolve()):
-        raise InputError(f"输出文件 {path} 在数据目录 {data.path} 中,会覆盖或混入数据文件。请换一个位置。")
+        raise InputError(f"输出文件 {path} 在数据目录 {data.path} 中，会覆盖或混入数据文件。请换一个位置。")
     if not target.parent.is_dir():
-        problem = "是一个文件,不是文件夹" if target.parent.exists() else "不存在"
-        raise InputError(f"{path.parent} {problem},无法在其中写入 {path.name}。请换一个位置。")
+        problem = "是一个文件，不是文件夹" if target.parent.exists() else "不存在"
+        raise InputError(f"{path.parent} {problem}，无法在其中写入 {path.name}。请换一个位置。")
     if not os.access(target.parent, os.W_OK):
         raise WriteError(f"没有在 {path.parent} 中写入文件的权限，未写入 {path.name}。请换一个位置。")
     _require_replaceable(path, target)
@@ -317,7 +317,7 @@ def _require_replaceable(path: Path, target: Path) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise WriteError(f"无法使用输出文件 {path}（{exc.strerror}）。请换一个文件名。") from None
+        raise WriteError(f"无法使用输出文件 {path}（{system_reason(exc)}）。请换一个文件名。") from None
     if not stat.S_ISREG(info.st_mode):
         raise WriteError(f"输出文件 {path} 是{kind_of(info.st_mode)}，不是普通文件，未写入。请换一个文件名。")
     if not info.st_mode & stat.S_IWUSR or not os.access(target, os.W_OK):
@@ -363,7 +363,7 @@ def read_or_none(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise WriteError(f"无法读取 {path}({exc.strerror}),未作任何修改。") from None
+        raise WriteError(f"无法读取 {path}（{system_reason(exc)}），未作任何修改。") from None
 
 
 def remove_tree(folder: Path) -> None:

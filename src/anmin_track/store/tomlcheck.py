@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from anmin_track import fields
-from anmin_track.errors import DataError
+from anmin_track.errors import DataError, system_reason
 from anmin_track.store.folder import NotRegularFile, read_regular
 
 
@@ -32,7 +32,7 @@ class Problem(NamedTuple):
 
 
 def data_error(problems: list[Problem]) -> DataError:
-    more = f"(另有 {len(problems) - 1} 处问题,运行 `anmin check` 查看全部)" if len(problems) > 1 else ""
+    more = f"（另有 {len(problems) - 1} 处问题，运行 `anmin check` 查看全部）" if len(problems) > 1 else ""
     return DataError(f"{problems[0]}{more}。数据未作任何修改。", problems)
 
 
@@ -142,16 +142,16 @@ def _parsed(text: str, label: str) -> dict:
             line, where = int(found.group(1)), f"第 {found.group(2)} 列"
         else:  # "at end of document"
             line, where = max(1, len(text.splitlines())), "文件末尾"
-        raise data_error([Problem(label, line, f"TOML 格式错误({where}):{_toml_reason(str(exc))}")]) from None
+        raise data_error([Problem(label, line, f"TOML 格式错误（{where}）：{_toml_reason(str(exc))}")]) from None
     except RecursionError:
-        raise data_error([Problem(label, None, "TOML 格式错误(数组或表嵌套层数过深)")]) from None
+        raise data_error([Problem(label, None, "TOML 格式错误（数组或表嵌套层数过深）")]) from None
 
 
 TOML_REASONS = (
-    ("Invalid value", "值的写法不对(文字要用英文双引号括起来,日期写成 2024-05-31)"),
+    ("Invalid value", "值的写法不对（文字要用英文双引号括起来，日期写成 2024-05-31）"),
     ("Cannot overwrite", "同一个字段或表写了两次"),
     ("Cannot declare", "同一个表写了两次"),
-    ("Illegal character", "文字缺少结尾的引号,或含有不允许的字符"),
+    ("Illegal character", "文字缺少结尾的引号，或含有不允许的字符"),
     ("Unterminated string", "文字缺少结尾的引号"),
     ("Expected '=' after a key", "字段名后面缺少 ="),
     ("Expected newline", "一行只能写一个字段"),
@@ -164,17 +164,30 @@ def _toml_reason(message: str) -> str:
 
 
 def read_text(path: Path, label: str) -> str:
+    """A data file's text (see ``text_of``); DataError naming ``label`` when it cannot be read."""
     try:
-        return read_regular(path).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        reason = f"文件不是 UTF-8 编码(第 {exc.start} 字节),请另存为 UTF-8"
+        content = read_regular(path)
     except FileNotFoundError:
         reason = "文件不存在"
     except NotRegularFile as exc:
-        reason = f"{exc.strerror}，无法读取；请把它移走或改名"
+        reason = f"{system_reason(exc)}，无法读取；请把它移走或改名"
     except OSError as exc:
-        reason = f"无法读取({exc.strerror})"
+        reason = f"无法读取（{system_reason(exc)}）"
+    else:
+        return text_of(content, label)
     raise data_error([Problem(label, None, reason)])
+
+
+def text_of(content: bytes, label: str) -> str:
+    """The one place data files' bytes become text: UTF-8, with or without the BOM that
+    Notepad puts first (dropped here, so writes drop it too); anything else is refused
+    with the line where the first byte that is not UTF-8 stands."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        reason = "文件不是 UTF-8 编码（可能是 GBK），请用记事本或 WPS 打开后“另存为”UTF-8 编码"
+        raise data_error([Problem(label, line, reason)]) from None
 
 
 # Numbers beyond this are typing slips, and would overflow (or lose precision in) float sums.
@@ -221,15 +234,15 @@ class Checker:
         for key in table:
             if key not in allowed:
                 names = "、".join(allowed)
-                self.add(self.lines.key(key, line), f"{where}中有未知字段 {key}(允许的字段:{names})")
+                self.add(self.lines.key(key, line), f"{where}中有未知字段 {key}（允许的字段：{names}）")
                 ok = False
         for key, spec in allowed.items():
             if key not in table:
                 if spec.required:
-                    self.add(line, f"{where}缺少字段 {key}(应为{spec.kind})")
+                    self.add(line, f"{where}缺少字段 {key}（应为{spec.kind}）")
                     ok = False
             elif not is_kind(table[key], spec.kind):
-                self.add(self.lines.key(key, line), f"{where}的字段 {key} 应为{spec.kind},实际是 {table[key]!r:.40}")
+                self.add(self.lines.key(key, line), f"{where}的字段 {key} 应为{spec.kind}，实际是 {table[key]!r:.40}")
                 ok = False
         return ok
 

@@ -38,7 +38,7 @@ from anmin_track.store.safe_io import (
     require_own_path,
     write_failure,
 )
-from anmin_track.store.tomlcheck import Problem, data_error, read_text
+from anmin_track.store.tomlcheck import read_text, text_of
 
 
 class Transaction:
@@ -135,7 +135,7 @@ def _index_for(data: DataDir, old: model.Plan, new: model.Plan) -> Index:
         return rebuild_index(data, new)
     except DataError as exc:
         rebuild_index(data, old)  # raises the data problem when the files were broken already
-        raise InputError(f"修改后与已有进展记录冲突:{exc.problems[0]}。数据未作任何修改。") from None
+        raise InputError(f"修改后与已有进展记录冲突：{exc.problems[0]}。数据未作任何修改。") from None
 
 
 def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") -> journal.JournalEntry:
@@ -158,7 +158,7 @@ def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") 
             if data.index_file.exists() and any(path.parent == data.progress_dir for path in restored):
                 _refresh_index(data)
             journal.discard(entry)
-            journal.WRITTEN.append(f"撤销 #{entry.seq}:{entry.summary}")
+            journal.WRITTEN.append(f"撤销 #{entry.seq}：{entry.summary}")
     return entry
 
 
@@ -178,10 +178,7 @@ def _check_restored(data: DataDir, restores: dict[Path, bytes | None]) -> None:
         label = data.label(path)
         if path not in restores:
             return read_text(path, label)
-        try:
-            return (restores[path] or b"").decode("utf-8")
-        except UnicodeDecodeError:
-            raise data_error([Problem(label, None, "撤销后的文件不是 UTF-8 编码")]) from None
+        return text_of(restores[path] or b"", label)
 
     plan_label = data.label(data.plan_file)
     plan, problems = plan_from_toml(text(data.plan_file), plan_label)
@@ -240,7 +237,7 @@ def init_data_dir(target: Path, shared: bool = False) -> Path:
     """
     plan_file = target / PLAN_FILE
     if plan_file.exists():
-        raise InputError(f"{plan_file} 已存在,未覆盖。如需重新开始,请先备份并移走该文件。")
+        raise InputError(f"{plan_file} 已存在，未覆盖。如需重新开始，请先备份并移走该文件。")
     try:
         target.mkdir(parents=True, exist_ok=True)  # the folder itself: as the umask says, or --shared
         if shared:
@@ -250,7 +247,7 @@ def init_data_dir(target: Path, shared: bool = False) -> Path:
     except OSError as exc:
         raise WriteError(write_failure(target, exc)) from None
     except ValueError:  # NUL or a lone surrogate: no file system takes such a name
-        raise InputError(f"目录名 {str(target)!r} 含有不能用作文件名的字符,请换一个名称。") from None
+        raise InputError(f"目录名 {str(target)!r} 含有不能用作文件名的字符，请换一个名称。") from None
     return plan_file
 
 
