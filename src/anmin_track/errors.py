@@ -31,3 +31,7 @@ class NotFoundError(InputError):
 
 class WriteError(AnminError):
     """A write could not be done (read-only folder, disk full, lock held)."""
+
+
+class RepeatError(AnminError):
+    """The same progress record as the task's latest one, most likely sent twice: refused unless asked for again."""

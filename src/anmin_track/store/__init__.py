@@ -32,7 +32,7 @@ from anmin_track.store.folder import (
 from anmin_track.store.hand_edits import losses, warnings
 from anmin_track.store.index import (
     latest_records,
-    latest_texts,
+    latest_values,
     load_index,
     month_report_records,
     rebuild_index,
@@ -69,7 +69,7 @@ __all__ = [
     "init_data_dir",
     "last_entry",
     "latest_records",
-    "latest_texts",
+    "latest_values",
     "load_index",
     "load_month",
     "load_plan",
