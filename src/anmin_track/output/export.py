@@ -180,15 +180,15 @@ def metrics_cell(task: model.Task, values: model.LatestValues, latest: model.Rec
 
 
 def ledger_rows(
-    plan: model.Plan, statuses: list[model.GoalStatus], values: Mapping[str, model.LatestValues]
+    plan: model.Plan, statuses: list[model.GoalStatus], latest_values: Mapping[str, model.LatestValues]
 ) -> list[Row]:
-    """One row per task; ``values``: each task's latest 存在问题, 下步计划 and metric values
+    """One row per task; ``latest_values``: each task's latest 存在问题, 下步计划 and metric values
     (a later record that leaves them empty does not blank them)."""
     rows = []
     for gs in statuses:
         for ts in gs.tasks:
             t, latest = ts.task, ts.latest
-            held = values.get(t.id, model.NO_VALUES)
+            held = latest_values.get(t.id, model.NO_VALUES)
             problem, plan_next = held.open_problem, held.next
             values = {
                 "序号": t.id,
