@@ -265,7 +265,7 @@ def goals_amend(
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """更正一条进展记录（最新的一条，或 --date 那天的）：只改给出的内容，可用 anmin undo 撤销。"""
+    """更正一条进展记录（默认最新的一条），只改给出的内容。"""
     fix = actions.Correction(
         task=task_id,
         day=parse.parse_date(day, "--date") if day else None,
@@ -285,7 +285,7 @@ def goals_amend(
 
 @goals_app.command("retract", cls=AnminCommand)
 def goals_retract(ctx: typer.Context, task_id: TaskArg, day: RecordDateOpt = None, by: ByOpt = None, data: DataOpt = None) -> None:
-    """撤回一条记错的进展记录（最新的一条，或 --date 那天的），可用 anmin undo 撤销。"""
+    """撤回一条记错的进展记录（默认最新的一条）。"""
     when = parse.parse_date(day, "--date") if day else None
     done = actions.retract_record(data_dir(ctx, data), task_id, when, author(ctx, by))
     gone, latest = done.record, done.latest
