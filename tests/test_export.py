@@ -69,7 +69,7 @@ RECORDS = [
 def ledger():
     plan = make_plan()
     statuses = model.plan_status(plan, model.latest_by_task(RECORDS, AS_OF), AS_OF)
-    rows = export.ledger_rows(plan, statuses)
+    rows = export.ledger_rows(plan, statuses, model.latest_values(RECORDS, AS_OF))
     content = export.to_xlsx(
         rows,
         heading=export.Heading(plan.org, plan.year, AS_OF),
@@ -149,7 +149,7 @@ def test_ledger_rows_goal_sections_lights_and_text_cells(ledger):
     sheet = ledger["工作台账"]
     headers = [c.value.replace("\n", "") for c in sheet[2]]
     assert headers == [c.header for c in export.LEDGER_COLUMNS] and "重点工作" not in headers
-    assert sheet.auto_filter.ref == f"A2:M{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A2:N{sheet.max_row}"
     first = [row[0].value for row in sheet.iter_rows(min_row=3)]
     assert first == [
         "一、深化转型升级,加速产业发展融合提档",
@@ -234,7 +234,7 @@ def test_records_of_the_month_up_to_the_day(ledger):
 def test_an_empty_month_says_so():
     plan = make_plan()
     statuses = model.plan_status(plan, {}, AS_OF)
-    content = export.to_xlsx(export.ledger_rows(plan, statuses), records=export.record_rows(plan, [], as_of=AS_OF))
+    content = export.to_xlsx(export.ledger_rows(plan, statuses, {}), records=export.record_rows(plan, [], as_of=AS_OF))
     sheet = openpyxl.load_workbook(io.BytesIO(content))["进展记录"]
     assert sheet["A3"].value == "本月暂无进展记录"
 
@@ -251,8 +251,9 @@ def test_every_control_character_is_dropped_and_long_cells_are_cut():
     assert export.fit_cell("短") == "短"
 
     plan = make_plan()
-    statuses = model.plan_status(plan, {"1.1": rec("1.1", AS_OF, 10, nasty + long, nasty)}, AS_OF)
-    content = export.to_xlsx(export.ledger_rows(plan, statuses))  # openpyxl raised IllegalCharacterError here
+    latest = {"1.1": rec("1.1", AS_OF, 10, nasty + long, nasty)}
+    statuses = model.plan_status(plan, latest, AS_OF)
+    content = export.to_xlsx(export.ledger_rows(plan, statuses, model.latest_values(latest.values(), AS_OF)))  # openpyxl raised IllegalCharacterError here
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     row = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "1.1")
     note = row[[c.header for c in export.LEDGER_COLUMNS].index("最新进展")]
@@ -270,7 +271,7 @@ def test_csv_ids_are_text_formulas_and_formula_text_is_neutralised():
         "1.1": rec("1.1", AS_OF, 10, "\t=1+2", '\r=HYPERLINK("x")', "  @SUM(1)"),
         "1.10": rec("1.10", AS_OF, 10, "调解\x1b[31m\x00纠纷\u202e", "第一行\r\n第二行", "+1"),
     }
-    rows = export.ledger_rows(plan, model.plan_status(plan, records, AS_OF))
+    rows = export.ledger_rows(plan, model.plan_status(plan, records, AS_OF), model.latest_values(records.values(), AS_OF))
     got = read_csv(export.to_csv(rows))
     # a spreadsheet shows ="1.10" as the text 1.10; a bare 1.10 would become the number 1.1
     assert [r["序号"] for r in got] == ['="1.1"', '="1.10"', '="1.2"', '="2.1"', '="2.2"']

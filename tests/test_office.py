@@ -406,7 +406,7 @@ def test_export_xlsx_has_headers_rows_and_light_fills(cli, data_dir, tmp_path):
     headers = tuple(c.header for c in LEDGER_COLUMNS)  # 重点工作 is a section row above its tasks
     assert tuple(c.value.replace("\n", "") for c in sheet[2]) == headers
     assert sheet.freeze_panes == "A3" and sheet.max_row == 2 + 4 + 22
-    assert sheet.auto_filter.ref == "A2:M28" and sheet.print_title_rows == "$2:$2"
+    assert sheet.auto_filter.ref == "A2:N28" and sheet.print_title_rows == "$2:$2"
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=3)}
     col = {h: i for i, h in enumerate(headers)}
     r12 = rows["1.2"]

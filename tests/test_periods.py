@@ -18,6 +18,7 @@ from anmin_track import actions, model, parse, store
 from anmin_track.errors import InputError
 from anmin_track.output import report
 from anmin_track.store import index
+from anmin_track.store import records as month_records
 from report_fixture import LATER, RECORDS, YEAR_END, make_data, record
 from report_fixture import PLAN as PLAN_TOML
 
@@ -219,6 +220,7 @@ def test_a_quarter_reads_only_its_own_months(year_data, monkeypatch):
         return real(data, plan, ym)
 
     monkeypatch.setattr(index, "load_month", spy)
+    monkeypatch.setattr(month_records, "load_month", spy)
     found = actions.period_data(year_data, model.quarter_period(2024, 2))
     assert {(2024, 4), (2024, 5), (2024, 6)} <= set(seen)
     assert not [ym for ym in seen if ym > (2024, 6)]  # later months: never
@@ -245,7 +247,7 @@ periods = st.one_of(
 
 def _built(recs: list[model.Record], period: model.Period) -> report.PeriodReport:
     before = model.latest_by_task(recs, period.previous_end)
-    return report.build_report(PLAN, recs, before, period, model.latest_texts(recs, period.end))
+    return report.build_report(PLAN, recs, before, period, model.latest_values(recs, period.end))
 
 
 @settings(max_examples=30, deadline=None)

@@ -258,7 +258,7 @@ def test_overview_counts_equal_the_lights_listed(recs, ym):
     every task of 二 is listed with that light."""
     end = model.month_end(*ym)
     before = model.latest_by_task(recs, model.previous_month_end(*ym))
-    built = report.build_report(PLAN, recs, before, model.month_period(*ym), model.latest_texts(recs, end))
+    built = report.build_report(PLAN, recs, before, model.month_period(*ym), model.latest_values(recs, end))
     text = report.render_text(report.report_document(built))
     counted = re.search(r"已完成(\d+)项，亮绿灯(\d+)项、黄灯(\d+)项、红灯(\d+)项", text)
     latest = model.latest_by_task(recs, end)
@@ -281,7 +281,7 @@ def test_overview_counts_equal_the_lights_listed(recs, ym):
 def test_red_and_yellow_tasks_always_have_a_line_in_next_month(recs, ym):
     end = model.month_end(*ym)
     before = model.latest_by_task(recs, model.previous_month_end(*ym))
-    built = report.build_report(PLAN, recs, before, model.month_period(*ym), model.latest_texts(recs, end))
+    built = report.build_report(PLAN, recs, before, model.month_period(*ym), model.latest_values(recs, end))
     plans = report.render_text(report.report_document(built)).split("四、下月工作计划\n")[1]
     for t in built.tasks:
         if t.light in (model.RED, model.YELLOW):

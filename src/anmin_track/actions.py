@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from anmin_track import fields, model, parse, store
-from anmin_track.errors import AnminError, DataError, InputError, WriteError
+from anmin_track.errors import AnminError, DataError, InputError, RepeatError, WriteError
 from anmin_track.text import cn_date, visible
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ class ProgressRequest(NamedTuple):
     problem: str = ""
     next: str = ""
     metrics: tuple[str, ...] = ()  # `名称=数值` as typed
+    #: Record it even when it repeats the task's latest record.
+    again: bool = False
 
 
 class Recorded(NamedTuple):
@@ -63,6 +65,28 @@ def check_progress_drop(previous: model.Record | None, progress: int, note: str)
         )
 
 
+def _said(record: model.Record) -> tuple:
+    """What a record says (not who recorded it, or when)."""
+    return (
+        record.task,
+        record.date,
+        record.progress,
+        record.note,
+        record.problem,
+        record.next,
+        sorted(record.metrics.items()),
+    )
+
+
+def check_not_repeat(latest: model.Record | None, record: model.Record) -> None:
+    """The task's latest record again, word for word (an up-arrow and Enter), is refused as a likely repeat."""
+    if latest is not None and _said(latest) == _said(record):
+        raise RepeatError(
+            f"这条记录与任务 {record.task} {cn_date(latest.at.date())} {latest.at:%H:%M} 记下的最新记录完全相同"
+            "（日期、进度、文字和指标都一样），像是重复提交，未记录。如确需再记一条相同的记录，请加 --again。"
+        )
+
+
 def record_progress(data: store.DataDir, request: ProgressRequest, author: store.Author, now: datetime) -> Recorded:
     """`goals update`: one progress record, checked against the latest record as of its day, under the lock."""
     with store.transaction(data, author) as tx:
@@ -82,10 +106,93 @@ def record_progress(data: store.DataDir, request: ProgressRequest, author: store
             by=author.who,
             at=now,
         )
+        if not request.again:
+            check_not_repeat(tx.index.latest.get(task.id), record)
         tx.add_record(record, f"记录 {task.id} 进度 {record.progress}%（截至{cn_date(record.date)}）")
         settings = tx.plan.settings
     latest = previous if previous and previous.sort_key > record.sort_key else record
     return Recorded(task, record, model.task_status(task, latest, request.day, settings), late)
+
+
+class Correction(NamedTuple):
+    """`goals amend`: the fields to change (None: keep) of the task's latest record, or of its last on ``day``."""
+
+    task: str
+    day: date | None = None
+    progress: int | None = None
+    note: str | None = None
+    problem: str | None = None
+    next: str | None = None
+    metrics: tuple[str, ...] = ()  # `名称=数值` as typed: replace that metric's value, or add it
+
+
+class Corrected(NamedTuple):
+    task: model.Task
+    before: model.Record
+    after: model.Record
+    #: What changed, as said in the log: ``进度 40% → 45%``, ``进展情况``…
+    changes: tuple[str, ...]
+
+
+def _target(tx: store.Transaction, task: model.Task, day: date | None) -> model.Record:
+    """The record `amend`/`retract` act on: the task's latest, or its last on ``day``."""
+    found = tx.index.latest.get(task.id) if day is None else tx.day_record(task, day)
+    if found is None:
+        when = "" if day is None else f"在{cn_date(day)}"
+        raise InputError(f"任务 {task.id} {when}没有进展记录，无可更正或撤回。查看记录：anmin goals show {task.id}")
+    return found
+
+
+def _record_changes(before: model.Record, after: model.Record) -> tuple[str, ...]:
+    changes = [f"进度 {before.progress}% → {after.progress}%"] if before.progress != after.progress else []
+    changes += [fields.RECORD[name].label for name in ("note", "problem", "next") if getattr(before, name) != getattr(after, name)]
+    changes += [
+        f"{name} {_summary_value(before.metrics.get(name))} → {value:g}"
+        for name, value in after.metrics.items()
+        if before.metrics.get(name) != value
+    ]
+    return tuple(changes)
+
+
+def amend_record(data: store.DataDir, fix: Correction, author: store.Author, today: date) -> Corrected:
+    """Correct a record in place (its day and recording time stay), under the rules a new record meets."""
+    if (fix.progress, fix.note, fix.problem, fix.next) == (None, None, None, None) and not fix.metrics:
+        raise InputError("没有要更正的内容：请至少给出 --progress、--note、--problem、--next、--metric 之一。")
+    with store.transaction(data, author) as tx:
+        task = parse.resolve_task(tx.plan, fix.task)
+        before = _target(tx, task, fix.day)
+        after = before._replace(
+            progress=before.progress if fix.progress is None else fix.progress,
+            note=before.note if fix.note is None else fix.note,
+            problem=before.problem if fix.problem is None else fix.problem,
+            next=before.next if fix.next is None else fix.next,
+            metrics=dict(before.metrics) | dict(parse.parse_metric(m, task) for m in fix.metrics),
+        )
+        changes = _record_changes(before, after)
+        if changes:
+            check_record_day(task, after.date, today)
+            check_progress_drop(tx.record_before(task, before), after.progress, after.note)
+            said = "，".join(changes)
+            tx.replace_record(before, after, f"更正 {task.id} {cn_date(before.date)}的进展记录（{said}）")
+    return Corrected(task, before, after, changes)
+
+
+class Retracted(NamedTuple):
+    task: model.Task
+    record: model.Record
+    #: The task's latest record now.
+    latest: model.Record | None
+
+
+def retract_record(data: store.DataDir, ref: str, day: date | None, author: store.Author) -> Retracted:
+    """Withdraw the task's latest record, or its last on ``day``."""
+    with store.transaction(data, author) as tx:
+        task = parse.resolve_task(tx.plan, ref)
+        record = _target(tx, task, day)
+        summary = f"撤回 {task.id} {cn_date(record.date)}的进展记录（进度 {record.progress}%）"
+        tx.replace_record(record, None, summary)
+        latest = tx.index.latest.get(task.id)
+    return Retracted(task, record, latest)
 
 
 # --------------------------------------------------------------------------- the plan (台账)
@@ -339,23 +446,42 @@ def overview(data: store.DataDir, as_of: date, goal: str | None = None) -> Overv
     return Overview(plan, model.plan_status(plan, store.latest_records(data, plan, as_of), as_of), as_of)
 
 
+class Ledger(NamedTuple):
+    """Every task as of one day, with its latest 存在问题, 下步计划 and metric values (the export)."""
+
+    plan: model.Plan
+    statuses: list[model.GoalStatus]
+    as_of: date
+    values: dict[str, model.LatestValues]
+
+
+def ledger(data: store.DataDir, as_of: date) -> Ledger:
+    plan = store.load_plan(data)
+    index = store.load_index(data, plan)
+    statuses = model.plan_status(plan, store.latest_records(data, plan, as_of, index), as_of)
+    return Ledger(plan, statuses, as_of, store.latest_values(data, plan, as_of, index))
+
+
 class Detail(NamedTuple):
-    """One goal, or one task with its newest records, as of one day."""
+    """One goal, or one task with its newest records and latest values, as of one day."""
 
     plan: model.Plan
     goal: model.GoalStatus | None
     task: model.TaskStatus | None
     history: list[model.Record]
+    values: model.LatestValues = model.NO_VALUES
 
 
 def detail(data: store.DataDir, ref: str, as_of: date, limit: int) -> Detail:
     plan = store.load_plan(data)
     found = parse.resolve_id(plan, ref)
-    latest = store.latest_records(data, plan, as_of)
+    index = store.load_index(data, plan)
+    latest = store.latest_records(data, plan, as_of, index)
     if isinstance(found, model.Goal):
         return Detail(plan, model.goal_status(found, latest, as_of, plan.settings), None, [])
     history = store.task_history(data, plan, found, as_of, limit)
-    return Detail(plan, None, model.task_status(found, latest.get(found.id), as_of, plan.settings), history)
+    values = store.latest_values(data, plan, as_of, index, [found]).get(found.id, model.NO_VALUES)
+    return Detail(plan, None, model.task_status(found, latest.get(found.id), as_of, plan.settings), history, values)
 
 
 class PeriodData(NamedTuple):
@@ -366,13 +492,13 @@ class PeriodData(NamedTuple):
     records: list[model.Record]
     before: dict[str, model.Record]
     #: Each task's latest non-empty 存在问题 / 下步计划 up to the period's end.
-    texts: dict[str, model.LatestTexts]
+    texts: dict[str, model.LatestValues]
 
 
 def period_data(data: store.DataDir, period: model.Period) -> PeriodData:
     plan = store.load_plan(data)
     records, before = store.report_records(data, plan, period)
-    return PeriodData(plan, period, records, before, store.latest_texts(data, plan, period.end))
+    return PeriodData(plan, period, records, before, store.latest_values(data, plan, period.end))
 
 
 class Checked(NamedTuple):
@@ -494,9 +620,9 @@ def _notice_subjects(data: store.DataDir, plan: model.Plan, request: NoticeReque
             )
     else:
         chosen = [t for t in plan.tasks if status[t.id].light == model.RED]
-    texts = store.latest_texts(data, plan, as_of) if chosen else {}
+    texts = store.latest_values(data, plan, as_of) if chosen else {}
     return [
-        NoticeSubject(status[t.id], plan.goal_of(t), texts.get(t.id, model.LatestTexts()).problem) for t in chosen
+        NoticeSubject(status[t.id], plan.goal_of(t), texts.get(t.id, model.LatestValues()).open_problem) for t in chosen
     ]
 
 

@@ -77,3 +77,7 @@ def system_reason(exc: OSError) -> str:
     if name in SYSTEM_REASONS:
         return SYSTEM_REASONS[name]
     return f"系统错误 {name or exc.errno or type(exc).__name__}"
+
+
+class RepeatError(AnminError):
+    """The same progress record as the task's latest one, most likely sent twice: refused unless asked for again."""

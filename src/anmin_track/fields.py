@@ -97,6 +97,9 @@ INDEX_ROOT = _table(
     Field("appendable", TEXT_LIST, False, "可追加的月份"),
     Field("records", TABLE_LIST, False, "进展记录"),
     Field("earlier", TABLE_LIST, False, "上月及以前的最新记录"),
+    # required: an index written before it existed is rebuilt, not read as "no values"
+    Field("values", TABLE_LIST, True, "存在问题、下步计划、指标的最新值所在的记录"),
+    Field("hashes", TABLE, False, "文件内容的摘要"),
 )
 RECORD = _table(
     Field("task", TEXT, True, "任务"),

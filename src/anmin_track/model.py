@@ -393,31 +393,46 @@ def problem_cleared(text: str) -> bool:
     return text.strip().rstrip("。.!！") in PROBLEM_CLEARED
 
 
-class LatestTexts(NamedTuple):
-    """A task's latest non-empty 存在问题 and 下步计划 up to a day (the records that hold them).
+class LatestValues(NamedTuple):
+    """A task's latest value of each field a record may leave empty: the records that hold them.
 
-    ``problem`` is None when none was reported or the latest one was cleared (``无``/``已解决``).
+    A later record without 存在问题, 下步计划 or a metric does not hide an earlier one.
+    ``problem`` is the latest non-empty 存在问题 as written, even 无/已解决 (which ends the
+    earlier ones: see ``open_problem``); ``metrics`` maps each metric to the latest
+    record that gave it a value.
     """
 
     problem: Record | None = None
     next: Record | None = None
+    metrics: Mapping[str, Record] = MappingProxyType({})
+
+    def with_record(self, r: Record) -> LatestValues:
+        """These values once ``r`` is known too (on the same day, the later-recorded one wins)."""
+
+        def newer(current: Record | None) -> bool:
+            return current is None or r.sort_key >= current.sort_key
+
+        problem = r if r.problem.strip() and newer(self.problem) else self.problem
+        plan = r if r.next.strip() and newer(self.next) else self.next
+        metrics = [name for name in r.metrics if newer(self.metrics.get(name))]
+        if problem is self.problem and plan is self.next and not metrics:
+            return self
+        return LatestValues(problem, plan, {**self.metrics, **dict.fromkeys(metrics, r)} if metrics else self.metrics)
+
+    @property
+    def open_problem(self) -> Record | None:
+        """The latest 存在问题 unless it says the problems are solved (无/已解决)."""
+        return None if self.problem is None or problem_cleared(self.problem.problem) else self.problem
 
 
-def latest_texts(records: Iterable[Record], as_of: date) -> dict[str, LatestTexts]:
-    """Each task's :class:`LatestTexts` from ``records`` dated on or before ``as_of``."""
-    problems: dict[str, Record] = {}
-    plans: dict[str, Record] = {}
+NO_VALUES = LatestValues()
+
+
+def latest_values(records: Iterable[Record], as_of: date) -> dict[str, LatestValues]:
+    """Each task's :class:`LatestValues` from ``records`` dated on or before ``as_of``."""
+    out: dict[str, LatestValues] = {}
     for r in sorted((r for r in records if r.date <= as_of), key=lambda r: r.sort_key):
-        if r.problem.strip():
-            problems[r.task] = r
-        if r.next.strip():
-            plans[r.task] = r
-    out = {}
-    for tid in problems.keys() | plans.keys():
-        problem = problems.get(tid)
-        if problem is not None and problem_cleared(problem.problem):
-            problem = None
-        out[tid] = LatestTexts(problem=problem, next=plans.get(tid))
+        out[r.task] = out.get(r.task, NO_VALUES).with_record(r)
     return out
 
 

@@ -180,7 +180,7 @@ def goals_show(
         view = views.goal_show(found.plan, found.goal, day)
     else:
         assert found.task is not None
-        view = views.task_show(found.plan, found.task, found.history, day)
+        view = views.task_show(found.plan, found.task, found.history, day, found.values)
     if as_json:
         print_json(view)
         return
@@ -213,6 +213,9 @@ def goals_update(
     by: Annotated[
         str | None, typer.Option("--by", metavar="姓名", help=f"记录人（默认 ${USER_ENV} 或系统用户名）。")
     ] = None,
+    again: Annotated[
+        bool, typer.Option("--again", help="与该任务最新一条记录完全相同时，仍再记一条（默认视为重复提交而拒绝）。")
+    ] = False,
     data: DataOpt = None,
 ) -> None:
     """记录一项重点任务的进展（进展情况、存在问题、下步计划）。"""
@@ -227,6 +230,7 @@ def goals_update(
         problem=parse.clean_text(problem or "", "--problem"),
         next=parse.clean_text(next_steps or "", "--next"),
         metrics=tuple(metric or ()),
+        again=again,
     )
     done = actions.record_progress(folder, request, author(ctx, by), datetime.now().astimezone())
     if done.late:
@@ -237,6 +241,56 @@ def goals_update(
         f"序时进度 {pct(done.status.expected)}，{model.LIGHT_LABELS[done.status.light]}{stale}。"
         f"查看：anmin goals show {done.task.id}"
     )
+
+
+RecordDateOpt = Annotated[
+    str | None,
+    typer.Option("--date", "-d", metavar="日期", help="哪一天的记录（默认该任务最新的一条；同一天有多条时为最后记录的一条）。"),
+]
+
+
+@goals_app.command("amend", cls=AnminCommand, epilog="示例：anmin goals amend 1.2 --date 2024-05-28 --progress 45")
+def goals_amend(
+    ctx: typer.Context,
+    task_id: TaskArg,
+    day: RecordDateOpt = None,
+    progress: Annotated[str | None, typer.Option("--progress", "-p", metavar="百分比", help="更正后的进度。")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="文字", help="更正后的进展情况。")] = None,
+    problem: Annotated[str | None, typer.Option("--problem", metavar="文字", help="更正后的存在问题。")] = None,
+    next_steps: Annotated[str | None, typer.Option("--next", metavar="文字", help="更正后的下步计划。")] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option("--metric", "-m", metavar="名称=数值", help="更正（或补上）一项指标数值，可多次使用。"),
+    ] = None,
+    by: ByOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """更正一条进展记录（默认最新的一条），只改给出的内容。"""
+    fix = actions.Correction(
+        task=task_id,
+        day=parse.parse_date(day, "--date") if day else None,
+        progress=None if progress is None else parse.parse_progress(progress),
+        note=None if note is None else parse.clean_text(note, "--note"),
+        problem=None if problem is None else parse.clean_text(problem, "--problem"),
+        next=None if next_steps is None else parse.clean_text(next_steps, "--next"),
+        metrics=tuple(metric or ()),
+    )
+    done = actions.amend_record(data_dir(ctx, data), fix, author(ctx, by), date.today())
+    record = f"{task_line(done.task)} {cn_date(done.before.date)}的进展记录"
+    if not done.changes:
+        out(f"{record}与给出的内容相同，未作修改。")
+        return
+    out(f"已更正 {record}：{shown('，'.join(done.changes))}。撤销：anmin undo")
+
+
+@goals_app.command("retract", cls=AnminCommand, epilog="示例：anmin goals retract 1.2 --date 2024-05-30")
+def goals_retract(ctx: typer.Context, task_id: TaskArg, day: RecordDateOpt = None, by: ByOpt = None, data: DataOpt = None) -> None:
+    """撤回一条记错的进展记录（默认最新的一条）。"""
+    when = parse.parse_date(day, "--date") if day else None
+    done = actions.retract_record(data_dir(ctx, data), task_id, when, author(ctx, by))
+    gone, latest = done.record, done.latest
+    now = f"现在最新的记录是{cn_date(latest.date)}的 {latest.progress}%" if latest else "该任务现在没有进展记录"
+    out(f"已撤回 {task_line(done.task)} {cn_date(gone.date)}的进展记录（进度 {gone.progress}%）；{now}。撤销：anmin undo")
 
 
 def _ask_missing(folder, task_id: str, progress: str | None, note: str | None) -> tuple[str, str | None]:

@@ -47,9 +47,9 @@ def export(
     day = as_of(as_of_day)
     chosen = _export_format(fmt, output)
     folder = data_dir(ctx, data)
-    found = actions.overview(folder, day)
+    found = actions.ledger(folder, day)
     plan = found.plan
-    rows = ledger.ledger_rows(plan, found.statuses)
+    rows = ledger.ledger_rows(plan, found.statuses, found.values)
     if chosen == "xlsx":
         month = store.load_month(folder, plan, (day.year, day.month))
         content = ledger.to_xlsx(

@@ -15,7 +15,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,6 +37,7 @@ HEADERS = (
     "最新进展",
     "存在问题",
     "下步计划",
+    "指标",
     "更新日期",
 )
 PERCENT_COLUMNS = ("序时进度", "当前进度")
@@ -163,11 +164,32 @@ def due_cell(task: model.Task) -> str:
     return "\n".join([cn_date(task.due), *(["时间节点：" + "；".join(nodes)] if nodes else [])])
 
 
-def ledger_rows(plan: model.Plan, statuses: list[model.GoalStatus]) -> list[Row]:
+def _dated(text: str, record: model.Record, latest: model.Record | None) -> str:
+    """``text`` from ``record``, with its date when that is not the 更新日期 (the latest record's)."""
+    return text if latest is not None and record.date == latest.date else f"{text}（{cn_date(record.date)}）"
+
+
+def metrics_cell(task: model.Task, values: model.LatestValues, latest: model.Record | None) -> str:
+    """Each metric's latest value, one a line in the plan's order: ``调解矛盾纠纷 12件``."""
+    lines = []
+    for m in task.metrics:
+        held = values.metrics.get(m.name)
+        if held is not None:
+            lines.append(_dated(f"{m.name} {held.metrics[m.name]:g}{m.unit}", held, latest))
+    return "\n".join(lines)
+
+
+def ledger_rows(
+    plan: model.Plan, statuses: list[model.GoalStatus], latest_values: Mapping[str, model.LatestValues]
+) -> list[Row]:
+    """One row per task; ``latest_values``: each task's latest 存在问题, 下步计划 and metric values
+    (a later record that leaves them empty does not blank them)."""
     rows = []
     for gs in statuses:
         for ts in gs.tasks:
             t, latest = ts.task, ts.latest
+            held = latest_values.get(t.id, model.NO_VALUES)
+            problem, plan_next = held.open_problem, held.next
             values = {
                 "序号": t.id,
                 "重点工作": gs.goal.title,
@@ -180,8 +202,9 @@ def ledger_rows(plan: model.Plan, statuses: list[model.GoalStatus]) -> list[Row]
                 "当前进度": round(ts.progress),
                 "亮灯": light_cell(ts),
                 "最新进展": latest.note if latest else "",
-                "存在问题": latest.problem if latest else "",
-                "下步计划": latest.next if latest else "",
+                "存在问题": _dated(problem.problem, problem, latest) if problem else "",
+                "下步计划": _dated(plan_next.next, plan_next, latest) if plan_next else "",
+                "指标": metrics_cell(t, held, latest),
                 "更新日期": latest.date if latest else None,
             }
             rows.append(Row(values, ts.light, gs.goal.id))
@@ -326,6 +349,7 @@ LEDGER_COLUMNS = (
     Column("最新进展", 27),
     Column("存在问题", 20),
     Column("下步计划", 20),
+    Column("指标", 16),
     Column("更新日期", 15, "date"),
 )
 SUMMARY_COLUMNS = (

@@ -436,8 +436,11 @@ def task_detail(view: dict) -> list:
         rows.append(("销号", plain(f"{cn_date_iso(closed['date'])} {closed['by']}：{closed['note']}")))
     for m in task["metrics"]:
         baseline = chrome.none if m["baseline"] is None else f"{m['baseline']:g}{m['unit']}"
-        latest = "暂无" if m["latest"] is None else f"{m['latest']:g}{m['unit']}"
+        latest = "暂无" if m["latest"] is None else f"{m['latest']:g}{m['unit']}（{cn_date_iso(m['latest_date'])}）"
         rows.append((f"指标：{visible(m['name'])}", f"最新 {latest}；2023年 {baseline}"))
+    for key, label in (("problem", "存在问题"), ("next", "下步计划")):
+        if task[key]:
+            rows.append((label, f"{task[key]['text']}（{cn_date_iso(task[key]['date'])}）"))
     parts: list = [_field_rows(rows)]
     if view["history"]:
         history = Grid(

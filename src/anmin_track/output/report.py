@@ -176,7 +176,7 @@ def build_report(
     period_records: Iterable[model.Record],
     before: Mapping[str, model.Record],
     period: model.Period,
-    texts: Mapping[str, model.LatestTexts] | None = None,
+    texts: Mapping[str, model.LatestValues] | None = None,
     *,
     signed: date | None = None,
 ) -> PeriodReport:
@@ -185,7 +185,7 @@ def build_report(
     ``period_records``: records dated in the period (others are ignored);
     ``before``: each task's latest record dated before the period;
     ``texts``: each task's latest non-empty 存在问题/下步计划 up to the period's end
-    (``store.latest_texts``); without it, only ``before`` and the period are looked at.
+    (``store.latest_values``); without it, only ``before`` and the period are looked at.
     """
     end, prev_end = period.end, period.previous_end
     mine = sorted(
@@ -194,7 +194,7 @@ def build_report(
     before = {tid: r for tid, r in before.items() if r.date <= prev_end}
     latest = model.latest_by_task([*before.values(), *mine], end)
     if texts is None:
-        texts = model.latest_texts([*before.values(), *mine], end)
+        texts = model.latest_values([*before.values(), *mine], end)
     now = model.plan_status(plan, latest, end)
     then = {gs.goal.id: gs for gs in model.plan_status(plan, before, prev_end)}
     goals = tuple(_goal_line(gs, then[gs.goal.id], mine, texts, end) for gs in now)
@@ -224,7 +224,7 @@ def _goal_line(
     gs: model.GoalStatus,
     then: model.GoalStatus,
     mine: list[model.Record],
-    texts: Mapping[str, model.LatestTexts],
+    texts: Mapping[str, model.LatestValues],
     end: date,
 ) -> GoalLine:
     previous = {ts.task.id: ts for ts in then.tasks}
@@ -254,11 +254,11 @@ def direction_lead(goal: model.Goal) -> str:
 
 
 def _task_line(
-    ts: model.TaskStatus, then: model.TaskStatus, mine: list[model.Record], texts: model.LatestTexts | None, end: date
+    ts: model.TaskStatus, then: model.TaskStatus, mine: list[model.Record], texts: model.LatestValues | None, end: date
 ) -> TaskLine:
     latest = ts.latest
-    texts = texts or model.LatestTexts()
-    problem, plan = texts.problem, texts.next
+    texts = texts or model.NO_VALUES
+    problem, plan = texts.open_problem, texts.next
     return TaskLine(
         id=ts.task.id,
         title=ts.task.title,

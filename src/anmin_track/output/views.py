@@ -132,25 +132,35 @@ def goals_list(
     }
 
 
-def task_show(plan: model.Plan, ts: model.TaskStatus, history: list[model.Record], as_of: date) -> dict:
-    latest = ts.latest.metrics if ts.latest else {}
-    metrics = [
-        {
-            "name": m.name,
-            "unit": m.unit,
-            "baseline": m.baseline,
-            "baseline_text": m.baseline_text,
-            "latest": latest.get(m.name),
-        }
-        for m in ts.task.metrics
-    ]
+def _dated_text(record: model.Record | None, name: str) -> dict | None:
+    return {"text": getattr(record, name), "date": record.date.isoformat()} if record else None
+
+
+def task_show(
+    plan: model.Plan, ts: model.TaskStatus, history: list[model.Record], as_of: date, values: model.LatestValues
+) -> dict:
+    """A task with its newest records; ``values``: its latest 存在问题, 下步计划 and metric values."""
+    metrics = []
+    for m in ts.task.metrics:
+        held = values.metrics.get(m.name)
+        metrics.append(
+            {
+                "name": m.name,
+                "unit": m.unit,
+                "baseline": m.baseline,
+                "baseline_text": m.baseline_text,
+                "latest": held.metrics[m.name] if held else None,
+                "latest_date": _iso(held.date if held else None),
+            }
+        )
     goal = plan.goal_of(ts.task)
+    texts = {"problem": _dated_text(values.open_problem, "problem"), "next": _dated_text(values.next, "next")}
     return {
         "schema": SHOW_SCHEMA,
         "kind": "task",
         "as_of": as_of.isoformat(),
         "goal": {"id": goal.id, "title": goal.title},
-        "task": task_view(ts) | {"source": ts.task.source, "metrics": metrics},
+        "task": task_view(ts) | {"source": ts.task.source, "metrics": metrics} | texts,
         "history": [record_view(r) for r in history],
     }
 

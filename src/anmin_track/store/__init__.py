@@ -34,7 +34,7 @@ from anmin_track.store.folder import (
 from anmin_track.store.hand_edits import losses, warnings
 from anmin_track.store.index import (
     latest_records,
-    latest_texts,
+    latest_values,
     load_index,
     rebuild_index,
     report_records,
@@ -71,7 +71,7 @@ __all__ = [
     "init_data_dir",
     "last_entry",
     "latest_records",
-    "latest_texts",
+    "latest_values",
     "load_index",
     "load_month",
     "load_plan",

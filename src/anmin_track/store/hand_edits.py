@@ -2,8 +2,9 @@
 
 Cheap on every read: a scan of the progress folder, and the index's file stamps
 compared with the files'. Only when the stamps differ (a month file was edited by hand,
-cut short, deleted) are the changed month files read, to see whether a file shrank or
-a task's latest record, as the index last saw it, is gone. The warnings last until
+cut short, deleted, or the folder restored from a copy) are those files read: a copy
+keeps the content the index has a digest of, and is no edit; of the others it is seen
+whether a file shrank or a task's latest record, as the index last saw it, is gone. The warnings last until
 ``anmin check`` has shown them and saved a fresh index (accepting the new state).
 """
 
@@ -15,7 +16,7 @@ from datetime import date, datetime
 from anmin_track import model
 from anmin_track.errors import DataError
 from anmin_track.store.folder import INDEX_FILE, DataDir, read_regular
-from anmin_track.store.index import PLAN_STAMP, file_stamps, month_key
+from anmin_track.store.index import PLAN_STAMP, changed_files, file_stamps, month_key
 from anmin_track.store.plan_file import load_plan
 from anmin_track.store.records import progress_files, records_from_toml, stray_problem
 from anmin_track.store.tomlcheck import parse_toml, read_text
@@ -44,7 +45,7 @@ def losses(data: DataDir, plan: model.Plan | None = None) -> list[str]:
     saved = _saved_index(data)
     if saved is None:
         return []
-    files, latest = saved
+    files, hashes, latest = saved
     found: list[str] = []
     if plan is not None:
         found += [
@@ -52,9 +53,10 @@ def losses(data: DataDir, plan: model.Plan | None = None) -> list[str]:
             for task in sorted(latest)
             if plan.task(task) is None
         ]
-    stamps = {month: list(stamp[:2]) for month, stamp in file_stamps(data).items() if month != PLAN_STAMP}
+    stamps = {month: stamp for month, stamp in file_stamps(data).items() if month != PLAN_STAMP}
     if stamps == files:
         return found
+    changed = changed_files(data, files, hashes, stamps)
     for month, old in sorted(files.items()):
         label = data.label(data.progress_dir / f"{month}.toml")
         now = stamps.get(month)
@@ -65,7 +67,7 @@ def losses(data: DataDir, plan: model.Plan | None = None) -> list[str]:
     months: dict[str, set[tuple] | None] = {}
     for task, (day, at, progress) in sorted(latest.items()):
         month = month_key((day.year, day.month))
-        if month not in stamps or stamps[month] == files.get(month):
+        if month not in stamps or month not in changed:
             continue  # gone (said above), or unchanged
         if month not in months:
             months[month] = _record_keys(data, (day.year, day.month))
@@ -76,14 +78,16 @@ def losses(data: DataDir, plan: model.Plan | None = None) -> list[str]:
     return found
 
 
-def _saved_index(data: DataDir) -> tuple[dict[str, list], dict[str, tuple[date, datetime, int]]] | None:
-    """The stamps and latest records in the saved index, as written (None: no usable index)."""
+def _saved_index(
+    data: DataDir,
+) -> tuple[dict[str, list], dict[str, str], dict[str, tuple[date, datetime, int]]] | None:
+    """The stamps, content digests and latest records in the saved index, as written (None: no usable index)."""
     try:
         doc = parse_toml(read_regular(data.index_file).decode("utf-8"), INDEX_FILE)
     except (OSError, UnicodeDecodeError, DataError):  # NotRegularFile is an OSError
         return None
-    files, records = doc.get("files"), doc.get("records", [])
-    if not isinstance(files, dict) or not isinstance(records, list):
+    files, records, hashes = doc.get("files"), doc.get("records", []), doc.get("hashes", {})
+    if not isinstance(files, dict) or not isinstance(records, list) or not isinstance(hashes, dict):
         return None
     latest = {}
     for raw in records:
@@ -92,7 +96,7 @@ def _saved_index(data: DataDir) -> tuple[dict[str, list], dict[str, tuple[date, 
                 latest[str(raw["task"])] = (raw["date"], raw["at"], raw["progress"])
     # [size, mtime_ns, …]: only the stamps are compared (anything after them is not ours to judge)
     clean = {k: v[:2] for k, v in files.items() if isinstance(v, list) and len(v) >= 2 and k != PLAN_STAMP}
-    return clean, latest
+    return clean, hashes, latest
 
 
 def _record_keys(data: DataDir, ym: tuple[int, int]) -> set[tuple] | None:

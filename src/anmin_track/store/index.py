@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from anmin_track import model
 from anmin_track.errors import AnminError, DataError
-from anmin_track.store.folder import INDEX_FILE, DataDir
+from anmin_track.store.folder import INDEX_FILE, DataDir, read_regular
 from anmin_track.store.records import (
     load_month,
     load_records,
@@ -25,7 +26,7 @@ from anmin_track.store.records import (
     records_of,
 )
 from anmin_track.store.safe_io import atomic_write, locked
-from anmin_track.store.tomlcheck import Checker, LineIndex, dump_toml, read_text
+from anmin_track.store.tomlcheck import Checker, LineIndex, dump_toml, parse_toml, read_text
 
 
 @dataclass
@@ -50,10 +51,19 @@ class Index:
     #: Each task's newest record dated before the month of its newest: with it, "as of
     #: the end of last month" (the monthly report) is answered without reading a month.
     earlier: dict[str, model.Record]
+    #: Each task's latest 存在问题, 下步计划 and metric values: what show, export and the
+    #: report need "now", answered without reading a month.
+    values: dict[str, model.LatestValues] = field(default_factory=dict)
+    #: A digest of each stamped file's content, to tell a copy (new times) from an edit.
+    hashes: dict[str, str] = field(default_factory=dict)
+    #: Read from an index whose times no longer matched the files but whose content did
+    #: (a folder restored from a copy): saved again with the new times.
+    restamped: bool = False
 
     def add(self, record: model.Record) -> None:
-        """Take a new record into ``latest`` and ``earlier``."""
+        """Take a new record into ``latest``, ``earlier`` and ``values``."""
         tid, current = record.task, self.latest.get(record.task)
+        self.values[tid] = self.values.get(tid, model.NO_VALUES).with_record(record)
         if current is None or record.sort_key >= current.sort_key:
             if current is not None and _month(current) < _month(record):
                 self.earlier[tid] = current
@@ -77,6 +87,12 @@ class Index:
         return False, None
 
 
+    def stamp(self, key: str, content: bytes, mtime_ns: int) -> None:
+        """Note the file ``key`` as this program writes it: ``content`` at ``mtime_ns``."""
+        self.stamps[key] = [len(content), mtime_ns]
+        self.hashes[key] = content_hash(content)
+
+
 def _month(record: model.Record) -> tuple[int, int]:
     return record.date.year, record.date.month
 
@@ -88,13 +104,49 @@ def month_key(ym: tuple[int, int]) -> str:
     return f"{ym[0]:04d}-{ym[1]:02d}"
 
 
+def _stamped_files(data: DataDir) -> dict[str, Path]:
+    return {PLAN_STAMP: data.plan_file, **{month_key(ym): p for ym, p in month_files(data).items()}}
+
+
 def file_stamps(data: DataDir) -> dict[str, list[int]]:
     """Size and modification time of goals.toml and every month file: an edit changes at least the time."""
     stamps = {}
-    for key, path in [(PLAN_STAMP, data.plan_file), *((month_key(ym), p) for ym, p in month_files(data).items())]:
+    for key, path in _stamped_files(data).items():
         info = path.stat()
         stamps[key] = [info.st_size, info.st_mtime_ns]
     return stamps
+
+
+def content_hash(content: bytes) -> str:
+    """A digest of a file's content, to tell a copy from an edit (written with the index, compared on a mismatch)."""
+    from _blake2 import blake2b  # not hashlib: it loads OpenSSL, 2–3 ms on every command's start
+
+    return blake2b(content, digest_size=16).hexdigest()
+
+
+def _file_hash(path: Path) -> str | None:
+    try:
+        return content_hash(read_regular(path))
+    except OSError:
+        return None
+
+
+def changed_files(data: DataDir, saved: dict, hashes: dict, now: dict[str, list[int]]) -> set[str]:
+    """The files (keys as in ``file_stamps``) that are not as they were when ``saved`` was taken.
+
+    Size and time are compared first. Only a file of the same size but another time is
+    read, and counted unchanged when its content has the digest saved with the stamps:
+    a folder restored from a copy (``cp -r``: new times, same content) is no edit.
+    """
+    changed = set(saved.keys() ^ now.keys())
+    for key in saved.keys() & now.keys():
+        old, new = saved[key], now[key]
+        if isinstance(old, list) and old[:2] == new:
+            continue
+        same_size = isinstance(old, list) and old[:1] == new[:1]
+        if not (same_size and key in hashes and hashes[key] == _file_hash(_stamped_files(data)[key])):
+            changed.add(key)
+    return changed
 
 
 def _months(stamps: dict) -> dict:
@@ -116,7 +168,9 @@ def load_index(data: DataDir, plan: model.Plan) -> Index:
     found = saved_index(data, stamps)
     if found is None:
         found = rebuild_index(data, plan, stamps)
-        _save_quietly(data, found)
+        _save_quietly(data, found, replace=_saved_files_unchanged(data, stamps))
+    elif found.restamped:
+        _save_quietly(data, found, replace=True)
     return found
 
 
@@ -127,25 +181,55 @@ def saved_index(data: DataDir, stamps: dict[str, list[int]]) -> Index | None:
     with contextlib.suppress(DataError):
         text = read_text(data.index_file, INDEX_FILE)
         records, problems, doc = records_from_toml(text, INDEX_FILE, None, None, index=True)
-        files = doc.get("files")
-        if not problems and isinstance(files, dict) and _months(files) == _months(stamps):
-            check = Checker(INDEX_FILE, LineIndex(text))
-            earlier = records_of(doc, "earlier", check, None, None)
-            if not check.problems:
-                return Index(
-                    stamps=stamps,
-                    plan_checked=files.get(PLAN_STAMP) == stamps.get(PLAN_STAMP),
-                    appendable=set(doc.get("appendable", [])),
-                    latest={r.task: r for r in records},
-                    earlier={r.task: r for r in earlier},
-                )
+        files, hashes = doc.get("files"), doc.get("hashes", {})
+        if problems or not isinstance(files, dict):
+            return None
+        changed = changed_files(data, files, hashes, stamps)
+        if changed - {PLAN_STAMP}:
+            return None
+        check = Checker(INDEX_FILE, LineIndex(text))
+        earlier = records_of(doc, "earlier", check, None, None)
+        held = records_of(doc, "values", check, None, None)
+        if not check.problems:
+            latest = {r.task: r for r in records}
+            plan_checked = PLAN_STAMP not in changed
+            return Index(
+                stamps=stamps if plan_checked else _months(stamps),
+                plan_checked=plan_checked,
+                appendable=set(doc.get("appendable", [])),
+                latest=latest,
+                earlier={r.task: r for r in earlier},
+                values=model.latest_values([*held, *latest.values()], date.max),
+                hashes={k: v for k, v in hashes.items() if k in stamps and k not in changed},
+                restamped=any(files[k][:2] != stamps[k] for k in stamps if k not in changed),
+            )
     return None
+
+
+def _saved_files_unchanged(data: DataDir, stamps: dict[str, list[int]]) -> bool:
+    """The saved index (if any) was taken of the month files as they are: replacing it hides no hand edit."""
+    if not data.index_file.exists():
+        return True
+    with contextlib.suppress(OSError, UnicodeDecodeError, DataError):
+        doc = parse_toml(read_regular(data.index_file).decode("utf-8"), INDEX_FILE)
+        files, hashes = doc.get("files"), doc.get("hashes", {})
+        if isinstance(files, dict) and isinstance(hashes, dict):
+            return not changed_files(data, _months(files), hashes, _months(stamps))
+    return False
 
 
 def rebuild_index(data: DataDir, plan: model.Plan, stamps: dict[str, list[int]] | None = None) -> Index:
     """Read and validate every month file (raises DataError naming the first problem)."""
     stamps = file_stamps(data) if stamps is None else stamps
-    index = Index(stamps=stamps, plan_checked=True, appendable=set(), latest={}, earlier={})
+    hashes = {key: _file_hash(path) for key, path in _stamped_files(data).items()}
+    index = Index(
+        stamps=stamps,
+        plan_checked=True,
+        appendable=set(),
+        latest={},
+        earlier={},
+        hashes={key: digest for key, digest in hashes.items() if digest is not None and key in stamps},
+    )
     for ym in sorted(month_files(data)):
         month = read_month(data, plan, ym)
         if month.appendable:
@@ -155,19 +239,36 @@ def rebuild_index(data: DataDir, plan: model.Plan, stamps: dict[str, list[int]] 
     return index
 
 
-def _save_quietly(data: DataDir, index: Index) -> None:
-    """Save a rebuilt index when there was none, so the next command need not rebuild it.
+def _save_quietly(data: DataDir, index: Index, replace: bool) -> None:
+    """Save a rebuilt index so the next command need not rebuild it.
 
-    Skipped when the folder is read-only or a writer holds the lock (it saves its own),
-    and when an index was there but no longer matches: the files were edited by hand,
-    and what the edit may have lost is said by every command (``hand_edits``) until
-    ``anmin check`` has shown it and saved the new state.
+    ``replace``: the saved index, if any, is of the files as they are (an older format,
+    or a copy with new times); otherwise an index that is there is kept. Skipped when
+    the folder is read-only or a writer holds the lock (it saves its own), and when an
+    index was there that no longer matches: the files were edited by hand, and what the
+    edit may have lost is said by every command (``hand_edits``) until ``anmin check``
+    has shown it and saved the new state.
     """
-    if data.bundled or data.index_file.exists() or set(index.stamps) == {PLAN_STAMP}:
+    if data.bundled or (data.index_file.exists() and not replace) or set(index.stamps) <= {PLAN_STAMP}:
         return
     with contextlib.suppress(AnminError, OSError), locked(data, "自动重建索引", timeout=0):
-        if file_stamps(data) == index.stamps:  # nothing changed while it was being built
+        now = file_stamps(data)
+        if PLAN_STAMP not in index.stamps:
+            now.pop(PLAN_STAMP)
+        if now == index.stamps:  # nothing changed while it was being built
             atomic_write(data.index_file, dump_index(index))
+
+
+def _held_values(index: Index) -> list[model.Record]:
+    """The records holding a task's latest 存在问题, 下步计划 or metric value, other than its latest record."""
+    held: list[model.Record] = []
+    for tid, values in sorted(index.values.items()):
+        mine: list[model.Record] = []
+        for r in (values.problem, values.next, *values.metrics.values()):
+            if r is not None and r != index.latest.get(tid) and r not in mine:
+                mine.append(r)
+        held += sorted(mine, key=lambda r: r.sort_key)
+    return held
 
 
 def dump_index(index: Index) -> bytes:
@@ -175,9 +276,11 @@ def dump_index(index: Index) -> bytes:
         {
             "schema": model.SCHEMA,
             "files": dict(sorted(index.stamps.items())),
+            "hashes": {key: index.hashes[key] for key in sorted(index.stamps) if key in index.hashes},
             "appendable": sorted(index.appendable),
             "records": [record_to_toml(r) for _, r in sorted(index.latest.items())],
             "earlier": [record_to_toml(r) for _, r in sorted(index.earlier.items())],
+            "values": [record_to_toml(r) for r in _held_values(index)],
         }
     )
 
@@ -188,6 +291,21 @@ def _months_back(start: date, stop: date) -> Iterator[tuple[int, int]]:
     while (y, m) >= (stop.year, stop.month):
         yield y, m
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+
+
+def _records_back(
+    data: DataDir, plan: model.Plan, start: date, stop: date, instead: dict | None = None
+) -> Iterator[list[model.Record]]:
+    """The records of each month file from ``start``'s month back to ``stop``'s, newest month first.
+
+    ``instead``: records to use for a month in place of its file (a month about to be rewritten).
+    """
+    existing = month_files(data)
+    for ym in _months_back(start, stop):
+        if instead and ym in instead:
+            yield instead[ym]
+        elif ym in existing:
+            yield load_month(data, plan, ym)
 
 
 def latest_records(
@@ -210,16 +328,12 @@ def latest_records(
             result[task.id] = record
     missing = {task.id for task in later}
     if later:
-        earliest = min(task.start for task in later)
-        existing = month_files(data)
-        for ym in _months_back(as_of, earliest):
-            if not missing:
-                break
-            if ym not in existing:
-                continue
-            found = model.latest_by_task((r for r in load_month(data, plan, ym) if r.task in missing), as_of)
+        for records in _records_back(data, plan, as_of, min(task.start for task in later)):
+            found = model.latest_by_task((r for r in records if r.task in missing), as_of)
             result.update(found)
             missing -= found.keys()
+            if not missing:
+                break
     return result
 
 
@@ -240,42 +354,112 @@ def task_history(data: DataDir, plan: model.Plan, task: model.Task, as_of: date,
 
     Reads month files backwards and stops as soon as it has enough.
     """
-    existing = month_files(data)
     found: list[model.Record] = []
-    for ym in _months_back(as_of, task.start):
+    for records in _records_back(data, plan, as_of, task.start):
+        mine = [r for r in records if r.task == task.id and r.date <= as_of]
+        found.extend(sorted(mine, key=lambda r: r.sort_key, reverse=True))
         if len(found) >= limit:
             break
-        if ym in existing:
-            mine = [r for r in load_month(data, plan, ym) if r.task == task.id and r.date <= as_of]
-            found.extend(sorted(mine, key=lambda r: r.sort_key, reverse=True))
     return found[:limit]
+
+
+def day_record(data: DataDir, plan: model.Plan, task: model.Task, day: date) -> model.Record | None:
+    """The task's last record of ``day`` (the one recorded last, when there are several)."""
+    mine = [r for r in load_month(data, plan, (day.year, day.month)) if r.task == task.id and r.date == day]
+    return max(mine, key=lambda r: r.sort_key, default=None)
+
+
+def record_before(data: DataDir, plan: model.Plan, task: model.Task, record: model.Record) -> model.Record | None:
+    """The task's newest record before ``record`` (on its day, those recorded before it)."""
+    for records in _records_back(data, plan, record.date, task.start):
+        mine = [r for r in records if r.task == task.id and r.sort_key < record.sort_key]
+        if mine:
+            return max(mine, key=lambda r: r.sort_key)
+    return None
 
 
 def task_record_count(data: DataDir, plan: model.Plan, task: model.Task) -> int:
     return sum(r.task == task.id for r in load_records(data, plan, sorted(month_files(data))))
 
 
-def latest_texts(data: DataDir, plan: model.Plan, as_of: date) -> dict[str, model.LatestTexts]:
-    """Each task's latest non-empty 存在问题 and 下步计划 dated on or before ``as_of``.
+def _complete(task: model.Task, values: model.LatestValues) -> bool:
+    """Nothing older can change these values: each field has its latest value."""
+    return bool(values.problem and values.next) and all(m.name in values.metrics for m in task.metrics)
 
-    A later record that leaves the field empty does not hide an earlier one; a problem
-    recorded as 无/已解决 ends it. Month files are read backwards from ``as_of`` until
-    every task has both (never before the earliest task start).
+
+def latest_values(
+    data: DataDir, plan: model.Plan, as_of: date, index: Index | None = None, tasks: list[model.Task] | None = None
+) -> dict[str, model.LatestValues]:
+    """Each task's latest 存在问题, 下步计划 and metric values dated on or before ``as_of``.
+
+    The index answers for every task whose newest record is not after ``as_of`` (so the
+    state "now" reads no month file). For the others, month files are read backwards from
+    ``as_of`` until each has all its values (never before the earliest of their starts).
     """
-    tasks = plan.tasks
-    if not tasks:
-        return {}
-    existing = month_files(data)
-    seen: list[model.Record] = []
-    need_problem = {t.id for t in tasks}
-    need_next = set(need_problem)
-    for ym in _months_back(as_of, min(t.start for t in tasks)):
-        if not (need_problem or need_next):
+    index = load_index(data, plan) if index is None else index
+    result: dict[str, model.LatestValues] = {}
+    later: dict[str, model.Task] = {}
+    for task in plan.tasks if tasks is None else tasks:
+        latest = index.latest.get(task.id)
+        if latest is not None and latest.date <= as_of:
+            result[task.id] = index.values.get(task.id, model.NO_VALUES)
+        elif latest is not None:
+            later[task.id] = task
+    if later:
+        for records in _records_back(data, plan, as_of, min(t.start for t in later.values())):
+            for r in records:
+                if r.task in later and r.date <= as_of:
+                    result[r.task] = result.get(r.task, model.NO_VALUES).with_record(r)
+            later = {tid: t for tid, t in later.items() if not _complete(t, result.get(tid, model.NO_VALUES))}
+            if not later:
+                break
+    return result
+
+
+def without_record(index: Index, data: DataDir, plan: model.Plan, gone: model.Record, month: list[model.Record]) -> None:
+    """Take ``gone`` out of ``index``; ``month`` is its month's records as they are about to be written.
+
+    Whatever ``gone`` held (the task's latest or earlier record, a latest value) is found
+    again among the task's other records, reading months backwards from ``gone``'s own
+    only as far as needed. The records after it need no reading: what ``gone`` held, no
+    later record could hold.
+    """
+    tid = gone.task
+    task = plan.task(tid)
+    values = index.values.get(tid, model.NO_VALUES)
+    lost_latest = index.latest.get(tid) == gone
+    lost_earlier = index.earlier.get(tid) == gone
+    lost_metrics = {name for name, r in values.metrics.items() if r == gone}
+    kept = model.LatestValues(
+        problem=None if values.problem == gone else values.problem,
+        next=None if values.next == gone else values.next,
+        metrics={name: r for name, r in values.metrics.items() if name not in lost_metrics},
+    )
+    if not (lost_latest or lost_earlier or kept != values) or task is None:
+        return
+    months_needed = 2 if lost_latest else 1 if lost_earlier else 0  # the new latest, then the new earlier
+    before: list[model.Record] = []
+    for records in _records_back(data, plan, gone.date, task.start, {_month(gone): month}):
+        mine = [r for r in records if r.task == tid and r != gone]
+        months_needed -= bool(mine)
+        before += mine
+        for r in mine:
+            kept = kept.with_record(r)
+        found_values = all(getattr(kept, name) for name in ("problem", "next") if getattr(values, name) == gone)
+        if months_needed <= 0 and found_values and lost_metrics <= kept.metrics.keys():
             break
-        if ym not in existing:
-            continue
-        month = [r for r in load_month(data, plan, ym) if r.date <= as_of]
-        seen.extend(month)
-        need_problem -= {r.task for r in month if r.problem.strip()}
-        need_next -= {r.task for r in month if r.next.strip()}
-    return model.latest_texts(seen, as_of)
+    index.values[tid] = kept
+    if lost_latest:
+        newest = max(before, key=lambda r: r.sort_key, default=None)
+        _set(index.latest, tid, newest)
+    if lost_latest or lost_earlier:
+        latest = index.latest.get(tid)
+        older = [r for r in before if latest is not None and _month(r) < _month(latest)]
+        _set(index.earlier, tid, max(older, key=lambda r: r.sort_key, default=None))
+
+
+def _set(records: dict[str, model.Record], tid: str, record: model.Record | None) -> None:
+    if record is None:
+        records.pop(tid, None)
+    else:
+        records[tid] = record

@@ -296,16 +296,21 @@ def _record_chunk(record: model.Record) -> bytes:
     return chunk
 
 
+def check_task_open(task: model.Task) -> None:
+    """A task signed off (销号) takes no new or changed records."""
+    if task.closed is not None:
+        raise InputError(
+            f"任务 {task.id} 已于{cn_date(task.closed)}销号，不再记录进展。如需继续，先运行 anmin goals reopen {task.id}。"
+        )
+
+
 def check_new_record(plan: model.Plan, record: model.Record) -> None:
     """The record must fit the plan as it is now (re-read under the lock: a concurrent
     edit may have moved the start day, closed or removed the task)."""
     task = plan.task(record.task)
     if task is None:
         raise InputError(f"任务 {record.task} 已不在计划中（可能刚被删除），未记录。")
-    if task.closed is not None:
-        raise InputError(
-            f"任务 {task.id} 已于{cn_date(task.closed)}销号，不再记录进展。如需继续，先运行 anmin goals reopen {task.id}。"
-        )
+    check_task_open(task)
     check = Checker(PLAN_FILE, LineIndex(""))
     _record(record_to_toml(record), None, plan, (record.date.year, record.date.month), check)
     if check.problems:

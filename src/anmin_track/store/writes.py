@@ -18,18 +18,29 @@ from anmin_track.store.folder import MONTH_FILE, PLAN_FILE, PROGRESS_DIR, DataDi
 from anmin_track.store.index import (
     PLAN_STAMP,
     Index,
+    day_record,
     dump_index,
     file_stamps,
     latest_records,
     load_index,
     month_key,
     rebuild_index,
+    record_before,
     saved_index,
     task_record_count,
+    without_record,
     write_stamp,
 )
 from anmin_track.store.plan_file import load_plan, plan_from_toml, rewrite_plan
-from anmin_track.store.records import check_new_record, month_files, month_with, records_from_toml
+from anmin_track.store.records import (
+    check_new_record,
+    check_task_open,
+    month_files,
+    month_with,
+    read_month,
+    record_to_toml,
+    records_from_toml,
+)
 from anmin_track.store.safe_io import (
     atomic_write,
     deferred_interrupt,
@@ -38,7 +49,7 @@ from anmin_track.store.safe_io import (
     require_own_path,
     write_failure,
 )
-from anmin_track.store.tomlcheck import read_text, text_of
+from anmin_track.store.tomlcheck import dump_toml, raise_if_problems, read_text, text_of
 
 
 class Transaction:
@@ -46,7 +57,7 @@ class Transaction:
 
     The use cases (``actions``) open one with ``transaction``, check their rules against
     ``plan`` and ``latest_records`` as they are now (no other writer can change them
-    meanwhile), then make exactly one write: ``add_record`` or ``replace_plan``.
+    meanwhile), then make exactly one write: ``add_record``, ``replace_record`` or ``replace_plan``.
     """
 
     def __init__(self, data: DataDir, author: journal.Author):
@@ -69,27 +80,72 @@ class Transaction:
     def record_count(self, task: model.Task) -> int:
         return task_record_count(self.data, self.plan, task)
 
+    def day_record(self, task: model.Task, day: date) -> model.Record | None:
+        return day_record(self.data, self.plan, task, day)
+
+    def record_before(self, task: model.Task, record: model.Record) -> model.Record | None:
+        return record_before(self.data, self.plan, task, record)
+
     def add_record(self, record: model.Record, summary: str) -> None:
         """Append ``record`` to its month file and refresh the index; nothing is written if it does not fit."""
         self._once()
         check_new_record(self.plan, record)
         ym = (record.date.year, record.date.month)
+        self._refuse_after_hand_edits()
+        index = self.index  # read under the lock: its stamps are the files' now
+        trusted = index.plan_checked and month_key(ym) in index.appendable
+        month_bytes = month_with(self.data, self.plan, ym, record, trusted=trusted)
+        index.add(record)
+        self._write_month(ym, month_bytes, appendable=True, summary=summary)
+
+    def replace_record(self, old: model.Record, new: model.Record | None, summary: str) -> None:
+        """Write ``old``'s month file anew with ``new`` in its place, or without it (``new`` None).
+
+        The month is validated as it will be written; the index's facts that ``old`` held
+        are found again among the other records (``without_record``). Comments and layout
+        made by hand in that month file are not kept.
+        """
+        self._once()
+        task = self.plan.task(old.task)
+        if task is None:
+            raise InputError(f"任务 {old.task} 已不在计划中，未作任何修改。")
+        check_task_open(task)
+        if new is not None:
+            check_new_record(self.plan, new)
+        self._refuse_after_hand_edits()
+        index = self.index
+        ym = (old.date.year, old.date.month)
+        records = list(read_month(self.data, self.plan, ym).records)
+        at = records.index(old)  # found under this lock: it is there
+        records[at : at + 1] = [new] if new is not None else []
+        content = dump_toml({"schema": model.SCHEMA, "records": [record_to_toml(r) for r in records]})
+        label = self.data.label(self.data.month_file(*ym))
+        raise_if_problems(records_from_toml(content.decode("utf-8"), label, self.plan, ym)[1])
+        without_record(index, self.data, self.plan, old, records)
+        if new is not None:
+            index.add(new)
+        self._write_month(ym, content, appendable=bool(records), summary=summary)
+
+    def _refuse_after_hand_edits(self) -> None:
         lost = hand_edits.losses(self.data)
         if lost:  # writing the index now would forget what the hand edit lost
             raise DataError(
                 f"{lost[0]}。为免在缺失的数据上继续记录，未作任何修改。"
                 "请先运行 anmin check 查看；确属有意修改，check 会确认当前状态，之后即可记录。"
             )
-        index = self.index  # read under the lock: its stamps are the files' now
-        trusted = index.plan_checked and month_key(ym) in index.appendable
-        month_bytes = month_with(self.data, self.plan, ym, record, trusted=trusted)
-        index.add(record)
+
+    def _write_month(self, ym: tuple[int, int], content: bytes, appendable: bool, summary: str) -> None:
+        """Write a month file and the index (whose facts the caller has brought up to date)."""
+        index, key = self.index, month_key(ym)
         stamp = write_stamp()
-        index.stamps[month_key(ym)] = [len(month_bytes), stamp]
-        index.appendable.add(month_key(ym))
+        index.stamp(key, content, stamp)
+        if appendable:
+            index.appendable.add(key)
+        else:
+            index.appendable.discard(key)
         if not index.plan_checked:  # the whole month was validated against the plan just now, not all months
             index.stamps.pop(PLAN_STAMP, None)
-        files = {self.data.month_file(*ym): month_bytes, self.data.index_file: dump_index(index)}
+        files = {self.data.month_file(*ym): content, self.data.index_file: dump_index(index)}
         journal.write_files(self.data, files, author=self.author, summary=summary, stamp_ns=stamp)
 
     def replace_plan(self, new: model.Plan, summary: str) -> None:
@@ -107,7 +163,7 @@ class Transaction:
             raise InputError(f"{problems[0].message}。数据未作任何修改。")
         index = _index_for(self.data, self.plan, new)
         stamp = write_stamp()
-        index.stamps[PLAN_STAMP] = [len(content), stamp]
+        index.stamp(PLAN_STAMP, content, stamp)
         files = {self.data.plan_file: content, self.data.index_file: dump_index(index)}
         journal.write_files(self.data, files, author=self.author, summary=summary, stamp_ns=stamp)
         self.plan = new
