@@ -65,22 +65,9 @@ def check_progress_drop(previous: model.Record | None, progress: int, note: str)
         )
 
 
-def _said(record: model.Record) -> tuple:
-    """What a record says (not who recorded it, or when)."""
-    return (
-        record.task,
-        record.date,
-        record.progress,
-        record.note,
-        record.problem,
-        record.next,
-        sorted(record.metrics.items()),
-    )
-
-
 def check_not_repeat(latest: model.Record | None, record: model.Record) -> None:
     """The task's latest record again, word for word (an up-arrow and Enter), is refused as a likely repeat."""
-    if latest is not None and _said(latest) == _said(record):
+    if latest is not None and model.said(latest) == model.said(record):
         raise RepeatError(
             f"这条记录与任务 {record.task} {cn_date(latest.at.date())} {latest.at:%H:%M} 记下的最新记录完全相同"
             "（日期、进度、文字和指标都一样），像是重复提交，未记录。如确需再记一条相同的记录，请加 --again。"

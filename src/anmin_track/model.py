@@ -165,6 +165,19 @@ class Record(NamedTuple):
         return (self.date, self.at)
 
 
+def said(record: Record) -> tuple:
+    """What a record says (not who recorded it, or when): a likely repeat says the same."""
+    return (
+        record.task,
+        record.date,
+        record.progress,
+        record.note,
+        record.problem,
+        record.next,
+        tuple(sorted(record.metrics.items())),
+    )
+
+
 class TaskStatus(NamedTuple):
     """A task as of one day: latest progress, 序时进度, light, stale, overdue."""
 

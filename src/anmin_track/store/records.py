@@ -76,19 +76,8 @@ def records_of(
 
 
 def _identity(record: model.Record) -> tuple:
-    """Everything a record says: two records alike in all of it are one record pasted twice."""
-    return (
-        record.task,
-        record.date,
-        record.at,
-        record.progress,
-        record.note,
-        record.problem,
-        record.next,
-        record.by,
-        tuple(sorted(record.metrics.items())),
-    )
-
+    """Everything a record says, and who recorded it when: two records alike in all of it are one record pasted twice."""
+    return (*model.said(record), record.by, record.at)
 
 def _record(raw: dict, line, plan, month, check: Checker) -> model.Record | None:
     where = "进展记录"
