@@ -11,14 +11,19 @@ shared machines. The harness
    take turns within a round so that drift hits them all alike, and the floor is timed
    at three places in each round. ``goals update`` runs on a fresh copy of its data
    folder each time (copied, and the disk flushed, outside the timed region);
-3. prints one Markdown table (median, min–max, peak RSS, ratio to the framework floor
-   and to the same command at 0 records), checks the budgets of issue #5, and writes
-   ``benchmarks/results.json``.
+3. prints one Markdown table (median, min–max, peak RSS, how long a writer held the
+   lock, ratio to the framework floor and to the same command at 0 records), checks the
+   budgets of issues #5 and #13, and writes ``benchmarks/results.json``.
+
+Writers run on a fresh copy, after an untimed ``setup`` command where they need one
+(``goals remove`` removes a task that ``goals add`` has just added; ``undo`` reverts an
+edit or an update). The lock hold comes from ``ANMIN_LOCK_TRACE`` (``store.safe_io``).
 
 Usage::
 
     .venv/bin/python benchmarks/run.py            # the full run (about a minute)
     .venv/bin/python benchmarks/run.py --quick    # 1 run, 0 and 200 records: a smoke test
+    .venv/bin/python benchmarks/run.py --big      # also 200,000 records (not in CI; a few minutes)
 
 Commands run with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` is dropped), as in
 a normal install; the warm-up writes the ``.pyc`` files.
@@ -48,6 +53,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PLAN = HERE.parent / "data" / "goals.toml"
 DATA_ENV = "ANMIN_DATA"
+LOCK_TRACE_ENV = "ANMIN_LOCK_TRACE"
 PYTHON = sys.executable
 ANMIN = str(Path(sys.executable).with_name("anmin"))
 FIRST_MONTH = (2024, 1)  # the history runs from here to today
@@ -102,7 +108,11 @@ def synthetic_records(plan, count: int) -> dict:
                 date=day,
                 progress=min(100, round(100 * share)),
                 by=BY[n % len(BY)],
-                at=min(now, datetime(day.year, day.month, day.day, 17, n % 60, tzinfo=TZ) + timedelta(days=n % 3)),
+                # distinct in (minute, second) for 3,600 records a task a day: no two records alike
+                at=min(
+                    now - timedelta(microseconds=n),
+                    datetime(day.year, day.month, day.day, 17, n % 60, n // 60 % 60, tzinfo=TZ) + timedelta(days=n % 3),
+                ),
                 note=NOTES[n % len(NOTES)],
                 problem=PROBLEMS[n % len(PROBLEMS)],
                 next=NEXT[n % len(NEXT)],
@@ -149,8 +159,10 @@ class Case:
     fresh_copy: bool = False  # run on a fresh copy of the data folder (writes)
     writes: bool = False  # flush the disk after it, so that its write-back slows nothing else
     base: str = ""  # the command's name without the record count, for "vs 0 records"
+    setup: list[str] | None = None  # anmin arguments run (untimed) on the fresh copy first
     times: list[float] = field(default_factory=list)
     rss_kib: list[int] = field(default_factory=list)
+    lock_ms: list[float] = field(default_factory=list)  # the longest lock hold of each run (writers)
     error: str = ""
 
 
@@ -179,13 +191,26 @@ for name in ("month.toml", "index.toml"):
 """
 
 
+def new_task_id() -> str:
+    """The id `goals add 1 …` gives the task it adds to the plan (one more than the highest in goal 1)."""
+    import tomllib
+
+    goal = next(g for g in tomllib.loads(PLAN.read_text(encoding="utf-8"))["goals"] if g["id"] == "1")
+    return f"1.{max(int(t['id'].split('.')[1]) for t in goal['tasks']) + 1}"
+
+
+UPDATE = ["goals", "update", "1.1", "-p", "60", "--date", UPDATE_DATE, "--note", "基准测试"]
+EDIT = ["goals", "edit", "1.1", "--title", "基准测试修改的标题"]
+ADD = ["goals", "add", "1", "基准测试新增的任务"]
+
+
 def make_cases(sizes: tuple[int, ...], with_report: bool) -> list[Case]:
     cases = [
         Case("python -c pass", [PYTHON, "-c", "pass"]),
         Case(FLOOR, [PYTHON, "-c", "import typer, rich.console, rich.table"]),
         Case("anmin --help", [ANMIN, "--help"]),
     ]
-    commands = [
+    commands: list[tuple[str, list[str], bool | list[str]]] = [  # writes: True, or the setup it needs
         ("goals list", ["goals", "list"], False),
         (f"goals list --as-of {PAST_DAY}", ["goals", "list", "--as-of", PAST_DAY], False),
         ("goals list --json", ["goals", "list", "--json"], False),
@@ -193,11 +218,20 @@ def make_cases(sizes: tuple[int, ...], with_report: bool) -> list[Case]:
         ("report monthly", ["report", "monthly"], False),
         ("check", ["check"], False),
         # Writers last (and the disk is flushed after each): write-back slows what runs next.
-        ("goals update", ["goals", "update", "1.1", "-p", "60", "--date", UPDATE_DATE, "--note", "基准测试"], True),
+        ("goals update", UPDATE, True),
+        ("goals edit", EDIT, True),
+        ("goals add", ADD, True),
+        ("goals remove", ["goals", "remove", new_task_id()], ADD),
+        ("undo goals edit", ["undo", "--yes"], EDIT),
+        ("undo goals update", ["undo", "--yes"], UPDATE),
     ]
     for base, args, writes in commands:
+        setup = writes if isinstance(writes, list) else None
         for n in sizes:
-            case = Case(f"{base} @{n}", [ANMIN, *args], records=n, fresh_copy=writes, writes=writes, base=base)
+            case = Case(
+                f"{base} @{n}", [ANMIN, *args], records=n, fresh_copy=bool(writes), writes=bool(writes), base=base
+            )
+            case.setup = setup
             if base == "report monthly" and not with_report:
                 case.error = "n/a"
             cases.append(case)
@@ -228,6 +262,16 @@ def run_once(case: Case, work: Path, env: dict) -> None:
         os.sync()  # a folder at rest: else the command's fsync would also flush the fresh copy
         data = copy
     run_env = env if case.records is None else {**env, DATA_ENV: str(data)}
+    if case.setup:
+        setup = subprocess.run([ANMIN, *case.setup], capture_output=True, env=run_env)
+        if setup.returncode != 0:
+            case.error = f"setup exit {setup.returncode}: {setup.stderr.decode('utf-8', 'replace').strip()[:200]}"
+            return
+        os.sync()
+    trace = work / "lock-trace.txt"
+    trace.unlink(missing_ok=True)
+    if case.writes:
+        run_env = {**run_env, LOCK_TRACE_ENV: str(trace)}
     start = time.perf_counter()
     proc = subprocess.Popen(case.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=run_env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -242,6 +286,9 @@ def run_once(case: Case, work: Path, env: dict) -> None:
         return
     case.times.append(elapsed)
     case.rss_kib.append(usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss)
+    if case.writes and case.records is not None:
+        held = [float(line.split("\t")[0]) for line in trace.read_text(encoding="utf-8").splitlines()]
+        case.lock_ms.append(max(held))
 
 
 def measure(cases: list[Case], work: Path, runs: int, env: dict) -> None:
@@ -250,6 +297,7 @@ def measure(cases: list[Case], work: Path, runs: int, env: dict) -> None:
     for case in cases:
         case.times.clear()
         case.rss_kib.clear()
+        case.lock_ms.clear()
     for _ in range(runs):
         for case in cases:
             run_once(case, work, env)
@@ -282,6 +330,8 @@ def summarize(cases: list[Case]) -> list[dict]:
                 "min_ms": round(min(c.times) * 1000, 1) if mid else None,
                 "max_ms": round(max(c.times) * 1000, 1) if mid else None,
                 "peak_rss_mib": round(max(c.rss_kib) / 1024, 1) if mid else None,
+                "lock_ms": round(sorted(c.lock_ms)[len(c.lock_ms) // 2], 1) if mid and c.lock_ms else None,
+                "lock_max_ms": round(max(c.lock_ms), 1) if mid and c.lock_ms else None,
                 "vs_floor": round(mid / floor, 2) if mid and floor else None,
                 "vs_0_records": round(mid / base0, 2) if mid and base0 and c.records else None,
                 "error": c.error,
@@ -316,8 +366,12 @@ def check_budgets(rows: list[dict]) -> list[dict]:
             (f"goals list @{BIG_SIZE} ≤ 300 ms", f"goals list @{BIG_SIZE}", "median_ms", 300),
             (f"check @{BIG_SIZE} ≤ 3 s", f"check @{BIG_SIZE}", "median_ms", 3000),
             *(
+                (f"{c} @{BIG_SIZE} lock held ≤ 1 s (slowest run)", f"{c} @{BIG_SIZE}", "lock_max_ms", 1000)
+                for c in sorted({r["command"] for r in rows if r["lock_ms"] is not None})
+            ),
+            *(
                 (f"{c} @{BIG_SIZE} peak RSS ≤ 100 MiB", f"{c} @{BIG_SIZE}", "peak_rss_mib", 100)
-                for c in ("goals list", "goals update", "check", "report monthly")
+                for c in sorted({r["command"] for r in rows if r["records"] == BIG_SIZE})
             ),
         ]
     out = []
@@ -335,16 +389,16 @@ def _cell(value, fmt: str = "{}") -> str:
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| case | median ms | min–max ms | peak RSS MiB | × floor | × 0 records |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| case | median ms | min–max ms | peak RSS MiB | lock held ms | × floor | × 0 records |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         if r["error"]:
-            lines.append(f"| {r['case']} | {r['error'][:60]} | | | | |")
+            lines.append(f"| {r['case']} | {r['error'][:60]} | | | | | |")
             continue
         lines.append(
             f"| {r['case']} | {r['median_ms']:.1f} | {r['min_ms']:.1f}–{r['max_ms']:.1f} | {r['peak_rss_mib']:.1f}"
-            f" | {_cell(r['vs_floor'], '{:.2f}')} | {_cell(r['vs_0_records'], '{:.2f}')} |"
+            f" | {_cell(r['lock_ms'], '{:.1f}')} | {_cell(r['vs_floor'], '{:.2f}')} | {_cell(r['vs_0_records'], '{:.2f}')} |"
         )
     return "\n".join(lines)
 

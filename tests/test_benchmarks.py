@@ -10,6 +10,7 @@ from datetime import date
 from conftest import REPO
 
 HARNESS = REPO / "benchmarks" / "run.py"
+WRITERS = ("goals update", "goals edit", "goals add", "goals remove", "undo")
 ROWS = [
     "python -c pass",
     "framework floor",
@@ -24,6 +25,11 @@ ROWS = [
             "report monthly",
             "check",
             "goals update",
+            "goals edit",
+            "goals add",
+            "goals remove",
+            "undo goals edit",
+            "undo goals update",
         )
         for n in (0, 200)
     ),
@@ -51,6 +57,7 @@ def test_quick_run_times_every_case_and_writes_json(tmp_path):
         assert row["error"] == "", (name, row["error"])
         assert row["runs"] == (3 if name == "framework floor" else 1)  # the floor: 3 times a round
         assert row["median_ms"] > 0 and row["peak_rss_mib"] > 0
+        assert (row["lock_ms"] is not None) == (row["command"].startswith(WRITERS) and row["records"] is not None)
     assert rows["framework floor"]["vs_floor"] == 1.0
     assert rows["goals list @200"]["vs_0_records"] is not None
     assert len(result["budgets"]) == 13

@@ -142,7 +142,7 @@ def test_record_problems_in_month_files(data_dir):
         "at = 2024-06-02T10:00:00+08:00\n",
         encoding="utf-8",
     )
-    plan, count, problems = store.check_all(data(data_dir))
+    plan, count, problems, _ = store.check_all(data(data_dir))
     text = "\n".join(str(p) for p in problems)
     assert "progress/2024-05.toml:4: 进展记录属于不存在的任务 9.9" in text
     assert "progress/2024-05.toml:5: 进展记录的日期 2024-06-01 不属于本文件的月份" in text

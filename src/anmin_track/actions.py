@@ -501,9 +501,9 @@ class Checked(NamedTuple):
 
 def check(data: store.DataDir) -> Checked:
     """`anmin check`: every problem; when there are none, save a fresh index if it was stale."""
-    plan, count, problems = store.check_all(data)
+    plan, count, problems, index = store.check_all(data)
     lost = store.losses(data, plan) if not data.bundled else []
-    reindexed = not problems and store.save_index_if_stale(data)
+    reindexed = store.save_index_if_stale(data, index)
     return Checked(plan, count, len(store.month_files(data)), problems, reindexed, tuple(lost))
 
 

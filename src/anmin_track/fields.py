@@ -100,6 +100,14 @@ INDEX_ROOT = _table(
     # required: an index written before it existed is rebuilt, not read as "no values"
     Field("values", TABLE_LIST, True, "存在问题、下步计划、指标的最新值所在的记录"),
     Field("hashes", TABLE, False, "文件内容的摘要"),
+    Field("digest", TABLE, True, "每项任务的记录概况"),
+    Field("baseline", TABLE, False, "手工修改前的状态"),
+)
+#: One task's entry in the index's ``digest``: what a plan must allow for its records to fit.
+DIGEST = _table(
+    Field("records", INT, True, "记录条数"),
+    Field("first", DATE, True, "最早记录日期"),
+    Field("metrics", TEXT_LIST, True, "用到的指标"),
 )
 RECORD = _table(
     Field("task", TEXT, True, "任务"),

@@ -4,8 +4,9 @@ Cheap on every read: a scan of the progress folder, and the index's file stamps
 compared with the files'. Only when the stamps differ (a month file was edited by hand,
 cut short, deleted, or the folder restored from a copy) are those files read: a copy
 keeps the content the index has a digest of, and is no edit; of the others it is seen
-whether a file shrank or a task's latest record, as the index last saw it, is gone. The warnings last until
-``anmin check`` has shown them and saved a fresh index (accepting the new state).
+whether a file shrank or a task's latest record, as the index last saw it, is gone. The warnings last
+until ``anmin check`` has shown them and saved a fresh index (accepting the new state); an index
+rebuilt and saved meanwhile keeps what it is compared with as its ``baseline``.
 """
 
 from __future__ import annotations
@@ -81,11 +82,16 @@ def losses(data: DataDir, plan: model.Plan | None = None) -> list[str]:
 def _saved_index(
     data: DataDir,
 ) -> tuple[dict[str, list], dict[str, str], dict[str, tuple[date, datetime, int]]] | None:
-    """The stamps, content digests and latest records in the saved index, as written (None: no usable index)."""
+    """The stamps, content digests and latest records the saved index last accepted (None: no usable index).
+
+    A rebuilt index saved after a hand edit keeps those as its ``baseline``.
+    """
     try:
         doc = parse_toml(read_regular(data.index_file).decode("utf-8"), INDEX_FILE)
     except (OSError, UnicodeDecodeError, DataError):  # NotRegularFile is an OSError
         return None
+    if isinstance(doc.get("baseline"), dict):
+        doc = doc["baseline"]
     files, records, hashes = doc.get("files"), doc.get("records", []), doc.get("hashes", {})
     if not isinstance(files, dict) or not isinstance(records, list) or not isinstance(hashes, dict):
         return None

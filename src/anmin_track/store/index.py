@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from anmin_track import model
+from anmin_track import fields, model
 from anmin_track.errors import AnminError, DataError
 from anmin_track.store.folder import INDEX_FILE, DataDir, read_regular
 from anmin_track.store.records import (
+    MonthFile,
     load_month,
     load_records,
     month_files,
@@ -27,6 +28,29 @@ from anmin_track.store.records import (
 )
 from anmin_track.store.safe_io import atomic_write, locked
 from anmin_track.store.tomlcheck import Checker, LineIndex, dump_toml, parse_toml, read_text
+
+
+class Digest:
+    """One task's records, as much as a plan change needs to know of them (see ``misfit_since``).
+
+    Kept up to date as records come and go; after a record is taken out, ``first`` and
+    ``metrics`` may still count it: they only ever say too much, which costs a plan change
+    a reading of some months, never a wrong answer.
+    """
+
+    __slots__ = ("records", "first", "metrics")  # a plain class: a dataclass costs start-up time
+
+    def __init__(self, records: int, first: date, metrics: set[str]):
+        self.records = records
+        self.first = first  # the earliest record's date
+        self.metrics = metrics  # every metric named by any of its records
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Digest) and (self.records, self.first, self.metrics) == (
+            other.records,
+            other.first,
+            other.metrics,
+        )
 
 
 @dataclass
@@ -59,11 +83,24 @@ class Index:
     #: Read from an index whose times no longer matched the files but whose content did
     #: (a folder restored from a copy): saved again with the new times.
     restamped: bool = False
+    #: Each task's records in brief: a plan change is checked against it, not against every record.
+    digest: dict[str, Digest] = field(default_factory=dict)
+    #: ``files``, ``hashes`` and ``records`` of the last index saved before files were edited
+    #: by hand: what ``hand_edits`` compares with, kept until ``anmin check`` accepts the edit.
+    baseline: dict | None = None
+
 
     def add(self, record: model.Record) -> None:
-        """Take a new record into ``latest``, ``earlier`` and ``values``."""
+        """Take a new record into ``latest``, ``earlier``, ``values`` and ``digest``."""
         tid, current = record.task, self.latest.get(record.task)
         self.values[tid] = self.values.get(tid, model.NO_VALUES).with_record(record)
+        digest = self.digest.get(tid)
+        if digest is None:
+            self.digest[tid] = Digest(1, record.date, set(record.metrics))
+        else:
+            digest.records += 1
+            digest.first = min(digest.first, record.date)
+            digest.metrics.update(record.metrics)
         if current is None or record.sort_key >= current.sort_key:
             if current is not None and _month(current) < _month(record):
                 self.earlier[tid] = current
@@ -72,6 +109,13 @@ class Index:
             before = self.earlier.get(tid)
             if before is None or record.sort_key >= before.sort_key:
                 self.earlier[tid] = record
+
+    def add_month(self, ym: tuple[int, int], month: MonthFile) -> None:
+        """Take in a whole month file, validated."""
+        if month.appendable:
+            self.appendable.add(month_key(ym))
+        for record in month.records:
+            self.add(record)
 
     def answer(self, task_id: str, as_of: date) -> tuple[bool, model.Record | None]:
         """(known, record): the task's newest record as of ``as_of``, if the index can tell."""
@@ -124,6 +168,15 @@ def content_hash(content: bytes) -> str:
     return blake2b(content, digest_size=16).hexdigest()
 
 
+def empty_index(data: DataDir, stamps: dict[str, list[int]] | None = None) -> Index:
+    """An index of no records yet, stamped with the files as they are (``stamps``, taken first:
+    a file changed while the records are taken in will not match them)."""
+    stamps = file_stamps(data) if stamps is None else stamps
+    hashes = {key: _file_hash(path) for key, path in _stamped_files(data).items() if key in stamps}
+    known = {key: digest for key, digest in hashes.items() if digest is not None}
+    return Index(stamps=stamps, plan_checked=True, appendable=set(), latest={}, earlier={}, hashes=known)
+
+
 def _file_hash(path: Path) -> str | None:
     try:
         return content_hash(read_regular(path))
@@ -163,15 +216,22 @@ def write_stamp() -> int:
 
 
 def load_index(data: DataDir, plan: model.Plan) -> Index:
-    """The index; when it no longer matches the files, rebuilt from them (and saved, when it can be)."""
+    """The index; when it no longer matches the files, rebuilt from them and saved (when it can be)."""
     stamps = file_stamps(data)
     found = saved_index(data, stamps)
     if found is None:
-        found = rebuild_index(data, plan, stamps)
-        _save_quietly(data, found, replace=_saved_files_unchanged(data, stamps))
+        found = rebuild_stale(data, plan, stamps)
+        _save_quietly(data, found)
     elif found.restamped:
-        _save_quietly(data, found, replace=True)
+        _save_quietly(data, found)
     return found
+
+
+def rebuild_stale(data: DataDir, plan: model.Plan, stamps: dict[str, list[int]] | None = None) -> Index:
+    """``rebuild_index``, to replace a saved index that no longer matches: keeps its ``baseline``."""
+    index = rebuild_index(data, plan, stamps)
+    index.baseline = unaccepted(data, index.stamps)
+    return index
 
 
 def saved_index(data: DataDir, stamps: dict[str, list[int]]) -> Index | None:
@@ -190,8 +250,9 @@ def saved_index(data: DataDir, stamps: dict[str, list[int]]) -> Index | None:
         check = Checker(INDEX_FILE, LineIndex(text))
         earlier = records_of(doc, "earlier", check, None, None)
         held = records_of(doc, "values", check, None, None)
-        if not check.problems:
-            latest = {r.task: r for r in records}
+        digest = _digest_of(doc["digest"], check)
+        latest = {r.task: r for r in records}
+        if not check.problems and digest.keys() == latest.keys():
             plan_checked = PLAN_STAMP not in changed
             return Index(
                 stamps=stamps if plan_checked else _months(stamps),
@@ -202,54 +263,56 @@ def saved_index(data: DataDir, stamps: dict[str, list[int]]) -> Index | None:
                 values=model.latest_values([*held, *latest.values()], date.max),
                 hashes={k: v for k, v in hashes.items() if k in stamps and k not in changed},
                 restamped=any(files[k][:2] != stamps[k] for k in stamps if k not in changed),
+                digest=digest,
+                baseline=doc.get("baseline"),
             )
     return None
 
 
-def _saved_files_unchanged(data: DataDir, stamps: dict[str, list[int]]) -> bool:
-    """The saved index (if any) was taken of the month files as they are: replacing it hides no hand edit."""
-    if not data.index_file.exists():
-        return True
-    with contextlib.suppress(OSError, UnicodeDecodeError, DataError):
+def _digest_of(raw: dict, check: Checker) -> dict[str, Digest]:
+    found = {}
+    for task, facts in raw.items():
+        if isinstance(facts, dict) and check.table(facts, fields.DIGEST, "记录概况", None):
+            found[task] = Digest(facts["records"], facts["first"], set(facts["metrics"]))
+    return found
+
+
+def unaccepted(data: DataDir, stamps: dict[str, list[int]]) -> dict | None:
+    """What ``hand_edits`` must keep comparing with once a rebuilt index replaces the saved one.
+
+    The saved index's own baseline if it has one; else, when the month files are no longer
+    as it knew them (edited by hand), its files, digests and latest records; else nothing.
+    """
+    with contextlib.suppress(OSError, UnicodeDecodeError, DataError):  # NotRegularFile is an OSError
         doc = parse_toml(read_regular(data.index_file).decode("utf-8"), INDEX_FILE)
+        if isinstance(doc.get("baseline"), dict):
+            return doc["baseline"]
         files, hashes = doc.get("files"), doc.get("hashes", {})
-        if isinstance(files, dict) and isinstance(hashes, dict):
-            return not changed_files(data, _months(files), hashes, _months(stamps))
-    return False
+        if (
+            isinstance(files, dict)
+            and isinstance(hashes, dict)
+            and changed_files(data, _months(files), hashes, _months(stamps))
+        ):
+            return {"files": files, "hashes": hashes, "records": doc.get("records", [])}
+    return None
 
 
 def rebuild_index(data: DataDir, plan: model.Plan, stamps: dict[str, list[int]] | None = None) -> Index:
     """Read and validate every month file (raises DataError naming the first problem)."""
-    stamps = file_stamps(data) if stamps is None else stamps
-    hashes = {key: _file_hash(path) for key, path in _stamped_files(data).items()}
-    index = Index(
-        stamps=stamps,
-        plan_checked=True,
-        appendable=set(),
-        latest={},
-        earlier={},
-        hashes={key: digest for key, digest in hashes.items() if digest is not None and key in stamps},
-    )
+    index = empty_index(data, stamps)
     for ym in sorted(month_files(data)):
-        month = read_month(data, plan, ym)
-        if month.appendable:
-            index.appendable.add(month_key(ym))
-        for record in month.records:
-            index.add(record)
+        index.add_month(ym, read_month(data, plan, ym))
     return index
 
 
-def _save_quietly(data: DataDir, index: Index, replace: bool) -> None:
-    """Save a rebuilt index so the next command need not rebuild it.
+def _save_quietly(data: DataDir, index: Index) -> None:
+    """Save a rebuilt (or restamped) index, so that the next command need not rebuild it.
 
-    ``replace``: the saved index, if any, is of the files as they are (an older format,
-    or a copy with new times); otherwise an index that is there is kept. Skipped when
-    the folder is read-only or a writer holds the lock (it saves its own), and when an
-    index was there that no longer matches: the files were edited by hand, and what the
-    edit may have lost is said by every command (``hand_edits``) until ``anmin check``
-    has shown it and saved the new state.
+    Skipped when the folder is read-only or a writer holds the lock (it saves its own).
+    After a hand edit, the saved index keeps what the edit may have lost (``baseline``):
+    every command says so (``hand_edits``) until ``anmin check`` has shown it.
     """
-    if data.bundled or (data.index_file.exists() and not replace) or set(index.stamps) <= {PLAN_STAMP}:
+    if data.bundled or set(index.stamps) <= {PLAN_STAMP}:
         return
     with contextlib.suppress(AnminError, OSError), locked(data, "自动重建索引", timeout=0):
         now = file_stamps(data)
@@ -272,17 +335,49 @@ def _held_values(index: Index) -> list[model.Record]:
 
 
 def dump_index(index: Index) -> bytes:
-    return dump_toml(
-        {
-            "schema": model.SCHEMA,
-            "files": dict(sorted(index.stamps.items())),
-            "hashes": {key: index.hashes[key] for key in sorted(index.stamps) if key in index.hashes},
-            "appendable": sorted(index.appendable),
-            "records": [record_to_toml(r) for _, r in sorted(index.latest.items())],
-            "earlier": [record_to_toml(r) for _, r in sorted(index.earlier.items())],
-            "values": [record_to_toml(r) for r in _held_values(index)],
-        }
-    )
+    doc = {
+        "schema": model.SCHEMA,
+        "files": dict(sorted(index.stamps.items())),
+        "hashes": {key: index.hashes[key] for key in sorted(index.stamps) if key in index.hashes},
+        "appendable": sorted(index.appendable),
+        "records": [record_to_toml(r) for _, r in sorted(index.latest.items())],
+        "earlier": [record_to_toml(r) for _, r in sorted(index.earlier.items())],
+        "values": [record_to_toml(r) for r in _held_values(index)],
+        "digest": {
+            task: {"records": d.records, "first": d.first, "metrics": sorted(d.metrics)}
+            for task, d in sorted(index.digest.items())
+        },
+    }
+    if index.baseline is not None:
+        doc["baseline"] = index.baseline
+    return dump_toml(doc)
+
+
+def misfit_since(index: Index, plan: model.Plan) -> tuple[int, int] | None:
+    """The first month that may hold a record not fitting ``plan`` (None: every record fits).
+
+    A record depends on the plan in three ways (``records._record``): its task exists,
+    it is not dated before the task's start, and it names only the task's metrics. The
+    digest answers all three for all of a task's records at once.
+    """
+    months = [
+        (d.first.year, d.first.month)
+        for task_id, d in index.digest.items()
+        if (task := plan.task(task_id)) is None
+        or d.first < task.start
+        or any(task.metric(name) is None for name in d.metrics)
+    ]
+    return min(months, default=None)
+
+
+def require_fit(data: DataDir, index: Index, plan: model.Plan) -> None:
+    """Every record (as ``index`` knows them) fits ``plan``; else DataError naming the first
+    that does not, by file and line, as reading every month would. Reads only the months
+    from the first that may not fit."""
+    since = misfit_since(index, plan)
+    if since is not None:
+        for ym in sorted(m for m in month_files(data) if m >= since):
+            read_month(data, plan, ym)
 
 
 def _months_back(start: date, stop: date) -> Iterator[tuple[int, int]]:
@@ -378,10 +473,6 @@ def record_before(data: DataDir, plan: model.Plan, task: model.Task, record: mod
     return None
 
 
-def task_record_count(data: DataDir, plan: model.Plan, task: model.Task) -> int:
-    return sum(r.task == task.id for r in load_records(data, plan, sorted(month_files(data))))
-
-
 def _complete(task: model.Task, values: model.LatestValues) -> bool:
     """Nothing older can change these values: each field has its latest value."""
     return bool(values.problem and values.next) and all(m.name in values.metrics for m in task.metrics)
@@ -426,6 +517,11 @@ def without_record(index: Index, data: DataDir, plan: model.Plan, gone: model.Re
     """
     tid = gone.task
     task = plan.task(tid)
+    digest = index.digest.get(tid)
+    if digest is not None:
+        digest.records -= 1
+        if digest.records <= 0:
+            del index.digest[tid]
     values = index.values.get(tid, model.NO_VALUES)
     lost_latest = index.latest.get(tid) == gone
     lost_earlier = index.earlier.get(tid) == gone

@@ -17,6 +17,9 @@ from anmin_track.errors import InputError, WriteError, system_reason
 from anmin_track.store.folder import LOCK_FILE, DataDir, NotRegularFile, kind_of, read_regular, require_writable
 
 LOCK_TIMEOUT_ENV = "ANMIN_LOCK_TIMEOUT"
+#: When set to a file name, every release of the lock appends how long it was held
+#: (milliseconds, then who held it): what the benchmark measures of writers.
+LOCK_TRACE_ENV = "ANMIN_LOCK_TRACE"
 
 
 def lock_timeout() -> float:
@@ -50,12 +53,21 @@ def locked(data: DataDir, who: str = "", timeout: float | None = None) -> Iterat
                 )
             time.sleep(0.02)
         _write_holder(fd, who)
+        held = time.perf_counter()
         try:
             yield
         finally:
             _unlock(fd)
+            _trace(who, time.perf_counter() - held)
     finally:
         os.close(fd)
+
+
+def _trace(who: str, seconds: float) -> None:
+    trace = os.environ.get(LOCK_TRACE_ENV)
+    if trace:
+        with contextlib.suppress(OSError), open(trace, "a", encoding="utf-8") as out:
+            out.write(f"{seconds * 1000:.1f}\t{who}\n")
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only

@@ -23,11 +23,12 @@ from anmin_track.store.index import (
     file_stamps,
     latest_records,
     load_index,
+    misfit_since,
     month_key,
-    rebuild_index,
+    rebuild_stale,
     record_before,
+    require_fit,
     saved_index,
-    task_record_count,
     without_record,
     write_stamp,
 )
@@ -78,7 +79,8 @@ class Transaction:
         return latest_records(self.data, self.plan, as_of, self.index)
 
     def record_count(self, task: model.Task) -> int:
-        return task_record_count(self.data, self.plan, task)
+        digest = self.index.digest.get(task.id)
+        return digest.records if digest else 0
 
     def day_record(self, task: model.Task, day: date) -> model.Record | None:
         return day_record(self.data, self.plan, task, day)
@@ -135,8 +137,13 @@ class Transaction:
             )
 
     def _write_month(self, ym: tuple[int, int], content: bytes, appendable: bool, summary: str) -> None:
-        """Write a month file and the index (whose facts the caller has brought up to date)."""
+        """Write a month file and the index (whose facts the caller has brought up to date).
+
+        The callers refused to write after a hand edit that lost anything: an edit that lost
+        nothing is accepted now (the index's ``baseline`` goes).
+        """
         index, key = self.index, month_key(ym)
+        index.baseline = None
         stamp = write_stamp()
         index.stamp(key, content, stamp)
         if appendable:
@@ -149,7 +156,8 @@ class Transaction:
         journal.write_files(self.data, files, author=self.author, summary=summary, stamp_ns=stamp)
 
     def replace_plan(self, new: model.Plan, summary: str) -> None:
-        """Rewrite goals.toml as ``new``, which must validate on its own and against every record.
+        """Rewrite goals.toml as ``new``, which must validate on its own and against every record
+        (checked against the index's digest of them: see ``_index_fitting``).
 
         An unchanged plan is not rewritten.
         """
@@ -161,12 +169,34 @@ class Transaction:
         _, problems = plan_from_toml(content.decode("utf-8"), label)
         if problems:
             raise InputError(f"{problems[0].message}。数据未作任何修改。")
-        index = _index_for(self.data, self.plan, new)
+        index = self._index_fitting(new)
+        if index.baseline is not None and not hand_edits.losses(self.data):
+            index.baseline = None
         stamp = write_stamp()
         index.stamp(PLAN_STAMP, content, stamp)
         files = {self.data.plan_file: content, self.data.index_file: dump_index(index)}
         journal.write_files(self.data, files, author=self.author, summary=summary, stamp_ns=stamp)
         self.plan = new
+
+    def _index_fitting(self, new: model.Plan) -> Index:
+        """The index, once every record fits ``new``; refuses when a record does not.
+
+        Records that did not fit even the plan before the edit are a data problem (exit 1),
+        not the edit's fault.
+        """
+        try:
+            index = self.index
+        except DataError as broken:  # the index was rebuilt, and a record does not fit the plan as it is
+            try:
+                return rebuild_stale(self.data, new)
+            except DataError:
+                raise broken from None
+        try:
+            require_fit(self.data, index, new)
+        except DataError as exc:
+            require_fit(self.data, index, self.plan)  # raises the data problem when the files were broken already
+            raise InputError(f"修改后与已有进展记录冲突：{exc.problems[0]}。数据未作任何修改。") from None
+        return index
 
     def _once(self) -> None:
         if self._written:
@@ -179,19 +209,6 @@ def transaction(data: DataDir, author: journal.Author) -> Iterator[Transaction]:
     """Hold the lock, read the plan afresh, and hand both to the caller (see ``Transaction``)."""
     with locked(data, author.who):
         yield Transaction(data, author)
-
-
-def _index_for(data: DataDir, old: model.Plan, new: model.Plan) -> Index:
-    """The index of every month file validated against ``new``; refuses when a record does not fit it.
-
-    Records that did not fit even the plan before the edit are a data problem (exit 1),
-    not the edit's fault.
-    """
-    try:
-        return rebuild_index(data, new)
-    except DataError as exc:
-        rebuild_index(data, old)  # raises the data problem when the files were broken already
-        raise InputError(f"修改后与已有进展记录冲突：{exc.problems[0]}。数据未作任何修改。") from None
 
 
 def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") -> journal.JournalEntry:
@@ -208,10 +225,10 @@ def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") 
         if entry.id != entry_id:
             raise WriteError(_moved_on(data, entry_id, shown or "这次修改", entry))
         restores = journal.planned_restores(data, entry)
-        _check_restored(data, dict(restores))
+        _check_restored(data, dict(restores), saved_index(data, file_stamps(data)))
         with deferred_interrupt():
-            restored = journal.restore_files(restores)
-            if data.index_file.exists() and any(path.parent == data.progress_dir for path in restored):
+            journal.restore_files(restores)
+            if data.index_file.exists():
                 _refresh_index(data)
             journal.discard(entry)
             journal.WRITTEN.append(f"撤销 #{entry.seq}：{entry.summary}")
@@ -227,8 +244,13 @@ def _moved_on(data: DataDir, entry_id: str, shown: str, newest: journal.JournalE
     return f"您确认撤销的修改 {shown} {why}，未撤销任何内容。请重新运行 anmin undo 查看现在最近一次修改。"
 
 
-def _check_restored(data: DataDir, restores: dict[Path, bytes | None]) -> None:
-    """The plan and every month file as the revert would leave them must read back cleanly."""
+def _check_restored(data: DataDir, restores: dict[Path, bytes | None], current: Index | None) -> None:
+    """The plan and every month file as the revert would leave them must read back cleanly.
+
+    The months the revert restores are read in full. The others are as ``current`` (the
+    index, if it matches the files) knows them: only those from the first month that may
+    not fit the plan as restored are read (``misfit_since``); without it, all of them.
+    """
 
     def text(path: Path) -> str:
         label = data.label(path)
@@ -247,8 +269,10 @@ def _check_restored(data: DataDir, restores: dict[Path, bytes | None]) -> None:
             else:
                 months[path] = (int(found.group(1)), int(found.group(2)))
     if plan is not None and not problems:
+        since = misfit_since(current, plan) if current else min(months.values(), default=None)
         for path, ym in sorted(months.items(), key=lambda item: item[1]):
-            problems += records_from_toml(text(path), data.label(path), plan, ym)[1]
+            if path in restores or (since is not None and ym >= since):
+                problems += records_from_toml(text(path), data.label(path), plan, ym)[1]
     if problems:
         raise DataError(
             f"撤销后数据将不一致：{problems[0]}。未撤销任何内容。"
@@ -258,29 +282,34 @@ def _check_restored(data: DataDir, restores: dict[Path, bytes | None]) -> None:
 
 
 def _refresh_index(data: DataDir) -> None:
-    """Match the derived index to the month files as they now are.
+    """Match the derived index to the files as the revert left them.
 
-    Restored month files carry a new modification time, so the restored index would
-    not match them and every read would rebuild it from all months until the next write.
+    Restored files carry a new modification time. The index the revert put back (the one
+    from before the reverted write) knows their content by its digests, so it is taken
+    with the new times without reading a month; when it does not describe them (a month
+    edited by hand since), it is rebuilt from every month file.
     """
     with contextlib.suppress(AnminError, OSError):
-        atomic_write(data.index_file, dump_index(rebuild_index(data, load_plan(data))))
+        index = saved_index(data, file_stamps(data)) or rebuild_stale(data, load_plan(data))
+        atomic_write(data.index_file, dump_index(index))
 
 
-def save_index_if_stale(data: DataDir) -> bool:
-    """After month files were edited by hand, save a fresh index (as `anmin check` does).
+def save_index_if_stale(data: DataDir, index: Index | None) -> bool:
+    """After files were edited by hand, save ``index`` (built by ``check_all``) as the fresh one.
 
-    Best effort: skipped when the folder is read-only or another writer holds the lock.
-    Returns whether a fresh index was saved.
+    Accepts the state the hand edits left (drops the ``baseline``). Best effort: skipped
+    when the folder is read-only or another writer holds the lock, or when a file changed
+    since ``index`` was built. Returns whether a fresh index was saved.
     """
-    if data.bundled or not month_files(data):
+    if data.bundled or not month_files(data) or index is None:
         return False
     saved = saved_index(data, file_stamps(data))
-    if saved is not None and saved.plan_checked:
+    if saved is not None and saved.plan_checked and saved.baseline is None and not saved.restamped:
         return False
     with contextlib.suppress(AnminError, OSError), locked(data, "anmin check", timeout=0):
-        _refresh_index(data)
-        return True
+        if file_stamps(data) == index.stamps:
+            atomic_write(data.index_file, dump_index(index))
+            return True
     return False
 
 
