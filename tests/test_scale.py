@@ -8,6 +8,7 @@ once and saved without hiding what a hand edit lost. The slow test times the loc
 from __future__ import annotations
 
 import time
+import tomllib
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from anmin_track import model, store
 from anmin_track.store import index
+from anmin_track.store.records import RULES
 from conftest import snapshot
 
 CST = timezone(timedelta(hours=8))
@@ -215,6 +217,7 @@ def _lock_held(anmin, trace: Path, *args: str) -> float:
 @pytest.mark.slow
 def test_plan_changes_and_undo_hold_the_lock_briefly_at_20000_records(anmin, data_dir, tmp_path):
     _many_records(data_dir, 20_000)
+    (data_dir / "progress" / "index.toml").unlink()  # check then reads and validates every record
     start = time.perf_counter()
     assert anmin("check").returncode == 0
     full_reading = time.perf_counter() - start  # what every write used to do under the lock
@@ -230,3 +233,63 @@ def test_plan_changes_and_undo_hold_the_lock_briefly_at_20000_records(anmin, dat
     held["remove"] = _lock_held(anmin, trace, "goals", "remove", added)
     assert all(seconds < full_reading / 3 for seconds in held.values()), (full_reading, held)
     same_as_rebuilt(data_dir)
+
+
+# --------------------------------------------------------------------------- check and the months the index vouches for
+
+
+def _vouch_for(data_dir: Path, month: str, rules: int = RULES) -> None:
+    """Make the saved index say it validated ``month`` as it is now (under ``rules``)."""
+    path, file = data_dir / "progress" / "index.toml", data_dir / "progress" / f"{month}.toml"
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    doc["hashes"][month] = index.content_hash(file.read_bytes())
+    doc["files"][month] = [file.stat().st_size, file.stat().st_mtime_ns]
+    doc["rules"] = rules
+    path.write_bytes(store.dump_toml(doc))
+
+
+def test_check_takes_a_month_the_index_vouches_for_by_its_content_digest_and_rules(cli, data_dir):
+    update(cli, "1.1", "2024-05-10", "30")
+    update(cli, "1.2", "2024-05-12", "40")
+    month = data_dir / "progress" / "2024-05.toml"
+    month.write_text(month.read_text(encoding="utf-8").replace("progress = 30", "progress = 300"), encoding="utf-8")
+    found = cli("check")
+    assert found.exit_code == 1 and f"2024-05.toml:{line_of(month, 'progress = 300')}: 进展记录的进度 300 超出范围" in found.output
+    _vouch_for(data_dir, "2024-05")  # as if the index had validated this very content: it is not read again
+    trusted = cli("check")
+    assert trusted.exit_code == 0 and "共 2 条进展记录" in trusted.stdout, trusted.output
+    _vouch_for(data_dir, "2024-05", rules=RULES - 1)  # saved under other rules: it vouches for nothing
+    assert cli("check").exit_code == 1
+
+
+def test_check_reads_again_the_months_a_hand_edited_plan_may_not_fit(cli, data_dir):
+    update(cli, "1.2", "2024-02-01")
+    update(cli, "1.1", "2024-03-10")
+    update(cli, "1.1", "2024-05-10")
+    assert cli("check").exit_code == 0
+    plan = data_dir / "goals.toml"
+    text = plan.read_text(encoding="utf-8")
+    at = text.index('id = "1.1"')
+    plan.write_text(text[:at] + text[at:].replace("start = 2024-01-01", "start = 2024-04-01", 1), encoding="utf-8")
+    found = cli("check")
+    march = data_dir / "progress" / "2024-03.toml"
+    assert found.exit_code == 1, found.output
+    assert f"2024-03.toml:{line_of(march, 'date = 2024-03-10')}: 进展记录的日期 2024-03-10 早于任务开始日期 2024-04-01" in found.output
+
+
+def test_check_counts_the_records_of_vouched_months_of_any_shape(cli, data_dir):
+    update(cli, "1.1", "2024-05-10")
+    update(cli, "1.2", "2024-05-12")
+    hand = data_dir / "progress" / "2024-06.toml"  # an array written by hand: no header line per record
+    hand.write_text(
+        'schema = 1\nrecords = [\n  { task = "1.1", date = 2024-06-03, progress = 50, by = "手工", at = 2024-06-03T09:00:00+08:00 },\n'
+        '  { task = "1.2", date = 2024-06-04, progress = 60, by = "手工", at = 2024-06-04T09:00:00+08:00 },\n]\n',
+        encoding="utf-8",
+    )
+    first = cli("check")  # reads the new month, and saves an index that vouches for it
+    assert first.exit_code == 0 and "共 4 条进展记录" in first.stdout, first.output
+    assert saved(data_dir) is not None
+    again = cli("check")
+    assert again.exit_code == 0 and "共 4 条进展记录" in again.stdout
+    (data_dir / "progress" / "index.toml").unlink()  # without an index, check reads every month
+    assert "共 4 条进展记录" in cli("check").stdout

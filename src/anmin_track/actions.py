@@ -212,7 +212,7 @@ def edit_item(data: store.DataDir, ref: str, values: dict, author: store.Author)
                 if getattr(found, name) != value
             )
             new_plan = model.with_task(tx.plan, found._replace(**values))
-        said = ";".join(f"{label} {_summary_value(old)} → {_summary_value(new)}" for label, old, new in changes)
+        said = "；".join(f"{label} {_summary_value(old)} → {_summary_value(new)}" for label, old, new in changes)
         tx.replace_plan(new_plan, f"修改 {found.id} {said}")
     return Edited(found, changes)
 

@@ -102,6 +102,7 @@ INDEX_ROOT = _table(
     Field("hashes", TABLE, False, "文件内容的摘要"),
     Field("digest", TABLE, True, "每项任务的记录概况"),
     Field("baseline", TABLE, False, "手工修改前的状态"),
+    Field("rules", INT, False, "检查规则的版本"),
 )
 #: One task's entry in the index's ``digest``: what a plan must allow for its records to fit.
 DIGEST = _table(

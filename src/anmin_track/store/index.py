@@ -17,6 +17,7 @@ from anmin_track import fields, model
 from anmin_track.errors import AnminError, DataError
 from anmin_track.store.folder import INDEX_FILE, DataDir, read_regular
 from anmin_track.store.records import (
+    RULES,
     MonthFile,
     load_month,
     load_records,
@@ -227,6 +228,13 @@ def load_index(data: DataDir, plan: model.Plan) -> Index:
     return found
 
 
+def index_is_stale(data: DataDir) -> bool:
+    """The saved index is to be replaced: it is missing or does not match the files, was not
+    checked against the plan as it is, keeps what a hand edit lost, or has old file times."""
+    saved = saved_index(data, file_stamps(data))
+    return saved is None or not saved.plan_checked or saved.baseline is not None or saved.restamped
+
+
 def rebuild_stale(data: DataDir, plan: model.Plan, stamps: dict[str, list[int]] | None = None) -> Index:
     """``rebuild_index``, to replace a saved index that no longer matches: keeps its ``baseline``."""
     index = rebuild_index(data, plan, stamps)
@@ -337,6 +345,7 @@ def _held_values(index: Index) -> list[model.Record]:
 def dump_index(index: Index) -> bytes:
     doc = {
         "schema": model.SCHEMA,
+        "rules": RULES,
         "files": dict(sorted(index.stamps.items())),
         "hashes": {key: index.hashes[key] for key in sorted(index.stamps) if key in index.hashes},
         "appendable": sorted(index.appendable),
@@ -353,7 +362,7 @@ def dump_index(index: Index) -> bytes:
     return dump_toml(doc)
 
 
-def misfit_since(index: Index, plan: model.Plan) -> tuple[int, int] | None:
+def misfit_since(digest: dict[str, Digest], plan: model.Plan) -> tuple[int, int] | None:
     """The first month that may hold a record not fitting ``plan`` (None: every record fits).
 
     A record depends on the plan in three ways (``records._record``): its task exists,
@@ -362,7 +371,7 @@ def misfit_since(index: Index, plan: model.Plan) -> tuple[int, int] | None:
     """
     months = [
         (d.first.year, d.first.month)
-        for task_id, d in index.digest.items()
+        for task_id, d in digest.items()
         if (task := plan.task(task_id)) is None
         or d.first < task.start
         or any(task.metric(name) is None for name in d.metrics)
@@ -374,10 +383,43 @@ def require_fit(data: DataDir, index: Index, plan: model.Plan) -> None:
     """Every record (as ``index`` knows them) fits ``plan``; else DataError naming the first
     that does not, by file and line, as reading every month would. Reads only the months
     from the first that may not fit."""
-    since = misfit_since(index, plan)
+    since = misfit_since(index.digest, plan)
     if since is not None:
         for ym in sorted(m for m in month_files(data) if m >= since):
             read_month(data, plan, ym)
+
+
+def vouched(data: DataDir, plan: model.Plan) -> tuple[dict[str, str], set[str]]:
+    """The month files the saved index vouches for, by content digest, and which of them are appendable.
+
+    An index is saved only from month files that were validated (``records_of``, under the
+    same ``RULES``) against the plan it stamps; whether or not it is stale, a month whose
+    content has the digest it saved is valid against that plan. Against ``plan`` too when
+    the plan has the same content; else only the months before the first that may hold a
+    record not fitting ``plan`` (``misfit_since``: its digest covers every month it saved).
+    Nothing, when the index cannot be read or was saved under other rules.
+    """
+    with contextlib.suppress(OSError, UnicodeDecodeError, DataError):  # NotRegularFile is an OSError
+        text = read_regular(data.index_file).decode("utf-8")
+        doc = parse_toml(text, INDEX_FILE)
+        hashes, digest_doc = doc.get("hashes"), doc.get("digest")
+        if doc.get("rules") != RULES or not isinstance(hashes, dict) or not isinstance(digest_doc, dict):
+            return {}, set()
+        since = None
+        if hashes.get(PLAN_STAMP) != _file_hash(data.plan_file):
+            check = Checker(INDEX_FILE, LineIndex(text))
+            digest = _digest_of(digest_doc, check)
+            if check.problems:
+                return {}, set()
+            since = misfit_since(digest, plan)
+        months = {
+            key: value
+            for key, value in hashes.items()
+            if key != PLAN_STAMP and isinstance(value, str) and (since is None or key < month_key(since))
+        }
+        appendable = doc.get("appendable", [])
+        return months, set(appendable) if isinstance(appendable, list) else set()
+    return {}, set()
 
 
 def _months_back(start: date, stop: date) -> Iterator[tuple[int, int]]:

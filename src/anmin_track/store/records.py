@@ -39,6 +39,12 @@ def records_from_toml(
     return records_of(doc, "records", check, plan, month, unique=not index), check.problems, doc
 
 
+#: The version of what ``_record`` and ``records_of`` check. An index vouches for the month
+#: files it was saved from (``index.vouched``) only under the rules they were checked by:
+#: raise it whenever a record that passed before may now be refused.
+RULES = 1
+
+
 def records_of(
     doc: dict,
     array: str,
@@ -53,7 +59,7 @@ def records_of(
     pasted copy) is a problem, since it would be counted twice.
     """
     records = []
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple, list[tuple[model.Record, int]]] = {}
     for n, raw in enumerate(doc.get(array, [])):
         before = len(check.problems)
         record = _record(raw, None, plan, month, check)
@@ -63,8 +69,8 @@ def records_of(
         if record is None:
             continue
         if unique:
-            same = seen.setdefault(_identity(record), n)
-            if same != n:
+            same = _pasted(seen, record, n)
+            if same is not None:
                 check.add(
                     check.lines.entry(array, n),
                     f"这条进展记录与第 {same + 1} 条完全相同（连记录时间 at 也相同，可能是重复粘贴），"
@@ -75,9 +81,24 @@ def records_of(
     return records
 
 
+def _pasted(seen: dict[tuple, list[tuple[model.Record, int]]], record: model.Record, n: int) -> int | None:
+    """The position of an earlier record that is ``record`` pasted again (None: there is none).
+
+    Two records alike in what they say, who recorded them and when are one record pasted
+    twice. Copies share their task and time ``at``, so only records that do are compared.
+    """
+    group = seen.setdefault((record.task, record.at), [])
+    if group:
+        identity = _identity(record)
+        same = next((m for earlier, m in group if _identity(earlier) == identity), None)
+        if same is not None:
+            return same
+    group.append((record, n))
+    return None
+
+
 def _identity(record: model.Record) -> tuple:
-    """Everything a record says, and who recorded it when: two records alike in all of it are one record pasted twice."""
-    return (*model.said(record), record.by, record.at)
+    return (*model.said(record), record.by)
 
 def _record(raw: dict, line, plan, month, check: Checker) -> model.Record | None:
     where = "进展记录"

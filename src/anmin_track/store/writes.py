@@ -269,7 +269,7 @@ def _check_restored(data: DataDir, restores: dict[Path, bytes | None], current: 
             else:
                 months[path] = (int(found.group(1)), int(found.group(2)))
     if plan is not None and not problems:
-        since = misfit_since(current, plan) if current else min(months.values(), default=None)
+        since = misfit_since(current.digest, plan) if current else min(months.values(), default=None)
         for path, ym in sorted(months.items(), key=lambda item: item[1]):
             if path in restores or (since is not None and ym >= since):
                 problems += records_from_toml(text(path), data.label(path), plan, ym)[1]
@@ -295,16 +295,13 @@ def _refresh_index(data: DataDir) -> None:
 
 
 def save_index_if_stale(data: DataDir, index: Index | None) -> bool:
-    """After files were edited by hand, save ``index`` (built by ``check_all``) as the fresh one.
+    """Save ``index``, built by ``check_all`` when the saved one was stale, as the fresh one.
 
-    Accepts the state the hand edits left (drops the ``baseline``). Best effort: skipped
-    when the folder is read-only or another writer holds the lock, or when a file changed
-    since ``index`` was built. Returns whether a fresh index was saved.
+    Accepts the state hand edits left (the saved index had kept it as its ``baseline``).
+    Best effort: skipped when the folder is read-only or another writer holds the lock,
+    or when a file changed since ``index`` was built. Returns whether it was saved.
     """
     if data.bundled or not month_files(data) or index is None:
-        return False
-    saved = saved_index(data, file_stamps(data))
-    if saved is not None and saved.plan_checked and saved.baseline is None and not saved.restamped:
         return False
     with contextlib.suppress(AnminError, OSError), locked(data, "anmin check", timeout=0):
         if file_stamps(data) == index.stamps:
