@@ -92,7 +92,7 @@ def test_named_tasks_and_the_latest_problem_a_later_record_left_empty(cli, folde
         (("9.9",), "没有编号为"),
         (("2",), "2 是重点工作"),
         (("1.3",), "已完成，无需督办"),
-        (("--reply-by", "2024-06-03"), "--reply-by"),
+        (("--reply-by", "2024-06-03"), "反馈期限 2024-06-03 应晚于成文日期"),
         (("--reply-by", "下周"), "--reply-by"),
         (("--date", "2024-13-01"), "--date"),
         (("--format", "json"), "JSON"),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from anmin_track import actions, model, store
-from anmin_track.errors import InputError
+from anmin_track.errors import InputError, RepeatError
 from anmin_track.store import index as store_index
 from conftest import snapshot
 
@@ -62,9 +62,10 @@ def test_latest_values_keep_what_a_later_record_leaves_empty():
 
 def test_a_repeat_is_what_the_record_says_not_who_or_when():
     latest = rec("2.1", date(2024, 5, 6), 10, note="甲", metrics={METRIC: 3})
-    with pytest.raises(Exception, match="--again") as raised:
+    with pytest.raises(RepeatError, match="像是重复提交") as raised:
         actions.check_not_repeat(latest, rec("2.1", date(2024, 5, 6), 10, hour=11, note="甲", metrics={METRIC: 3}))
     assert raised.value.exit_code == 1 and "2024年5月6日 09:00" in str(raised.value)
+    assert raised.value.options == ("again",)
     for differs in ({"note": "乙"}, {"metrics": {METRIC: 4}}, {"problem": "有"}, {"next": "下步"}):
         actions.check_not_repeat(latest, rec("2.1", date(2024, 5, 6), 10, **({"note": "甲"} | differs)))
     actions.check_not_repeat(latest, rec("2.1", date(2024, 5, 7), 10, note="甲", metrics={METRIC: 3}))

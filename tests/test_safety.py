@@ -233,7 +233,7 @@ def test_undo_on_a_full_disk_can_be_run_again(cli, data_dir):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(os, "fsync", _fail_with(28))
         result = cli("undo", "--yes")
-    assert result.exit_code == 1 and "磁盘空间不足" in result.stderr and "再次运行 anmin undo" in result.stderr
+    assert result.exit_code == 1 and "磁盘空间不足" in result.stderr and "可再次撤销，请清理磁盘后重试：anmin undo" in result.stderr
     assert cli("undo", "--yes").exit_code == 0
     assert snapshot(data_dir) == start
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from anmin_track import model, store
-from anmin_track.errors import DataError, InputError, ReadOnlyError, WriteError
+from anmin_track.errors import DataError, InputError, ReadOnlyError, Step, WriteError
 from anmin_track.store import index, plan_file
 from conftest import copy_plan, snapshot
 
@@ -53,8 +53,9 @@ def test_find_data_dir_order(tmp_path, monkeypatch, data_dir):
 
 
 def test_missing_data_dir_is_explained(tmp_path):
-    with pytest.raises(Exception, match="anmin init"):
+    with pytest.raises(InputError, match="没有计划文件 goals.toml") as raised:
         store.find_data_dir(str(tmp_path / "nowhere"))
+    assert raised.value.steps == (Step("init", (str(tmp_path / "nowhere"),)),)
 
 
 def test_syntax_error_names_line_and_column(data_dir):

@@ -3,8 +3,8 @@
 Each function takes what the user asked for (ids and text as typed, already-parsed
 values), opens one ``store.transaction``, checks its rules against the plan and records
 read under the lock, makes one write and returns what happened. None prints; the CLI
-(or any other caller) says it. Errors carry ``next_step`` (a command as words) instead
-of spelling CLI syntax, so each caller can say it its own way.
+(or any other caller) says it. Messages name things in words and spell no command or
+option: errors carry ``steps`` and ``options`` (``errors.Step``) for each caller to say its own way.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from anmin_track import fields, model, parse, store
-from anmin_track.errors import AnminError, DataError, InputError, RepeatError, WriteError
+from anmin_track.errors import AnminError, DataError, InputError, RepeatError, Step, WriteError
 from anmin_track.text import cn_date, visible
 
 if TYPE_CHECKING:
@@ -51,9 +51,9 @@ def _shown(text: str) -> str:
 def check_record_day(task: model.Task, day: date, today: date) -> bool:
     """No future dates, none before the task starts; returns whether the report is late (after due)."""
     if day > today:
-        raise InputError(f"--date {day} 晚于今天（{today}），不能记录未来的进展。")
+        raise InputError(f"日期 {day} 晚于今天（{today}），不能记录未来的进展。")
     if day < task.start:
-        raise InputError(f"--date {day} 早于任务 {task.id} 的开始日期 {task.start}。")
+        raise InputError(f"日期 {day} 早于任务 {task.id} 的开始日期 {task.start}。")
     return day > task.due
 
 
@@ -61,7 +61,8 @@ def check_progress_drop(previous: model.Record | None, progress: int, note: str)
     """Progress may fall only with a note saying why."""
     if previous and progress < previous.progress and not note.strip():
         raise InputError(
-            f"新进度 {progress}% 低于上次记录的 {previous.progress}%（{previous.date}），进度回退时必须用 --note 说明原因。"
+            f"新进度 {progress}% 低于上次记录的 {previous.progress}%（{previous.date}），进度回退时必须说明原因。",
+            options=("note",),
         )
 
 
@@ -70,7 +71,8 @@ def check_not_repeat(latest: model.Record | None, record: model.Record) -> None:
     if latest is not None and model.said(latest) == model.said(record):
         raise RepeatError(
             f"这条记录与任务 {record.task} {cn_date(latest.at.date())} {latest.at:%H:%M} 记下的最新记录完全相同"
-            "（日期、进度、文字和指标都一样），像是重复提交，未记录。如确需再记一条相同的记录，请加 --again。"
+            "（日期、进度、文字和指标都一样），像是重复提交，未记录。如确需再记一条相同的记录，请注明再记一条。",
+            options=("again",),
         )
 
 
@@ -126,7 +128,9 @@ def _target(tx: store.Transaction, task: model.Task, day: date | None) -> model.
     found = tx.index.latest.get(task.id) if day is None else tx.day_record(task, day)
     if found is None:
         when = "" if day is None else f"在{cn_date(day)}"
-        raise InputError(f"任务 {task.id} {when}没有进展记录，无可更正或撤回。查看记录：anmin goals show {task.id}")
+        raise InputError(
+            f"任务 {task.id} {when}没有进展记录，无可更正或撤回。请查看该任务的记录。", steps=(Step("show", (task.id,)),)
+        )
     return found
 
 
@@ -141,10 +145,15 @@ def _record_changes(before: model.Record, after: model.Record) -> tuple[str, ...
     return tuple(changes)
 
 
+#: What `amend` can correct (``Correction``'s fields, as option keys), and their names for the user.
+CORRECTABLE = {"progress": "进度", "note": "进展情况", "problem": "存在问题", "next": "下步计划", "metric": "指标"}
+
+
 def amend_record(data: store.DataDir, fix: Correction, author: store.Author, today: date) -> Corrected:
     """Correct a record in place (its day and recording time stay), under the rules a new record meets."""
     if (fix.progress, fix.note, fix.problem, fix.next) == (None, None, None, None) and not fix.metrics:
-        raise InputError("没有要更正的内容：请至少给出 --progress、--note、--problem、--next、--metric 之一。")
+        names = "、".join(CORRECTABLE.values())
+        raise InputError(f"没有要更正的内容：请至少给出{names}之一。", options=tuple(CORRECTABLE))
     with store.transaction(data, author) as tx:
         task = parse.resolve_task(tx.plan, fix.task)
         before = _target(tx, task, fix.day)
@@ -195,14 +204,17 @@ class Edited(NamedTuple):
 def edit_item(data: store.DataDir, ref: str, values: dict, author: store.Author) -> Edited:
     """Change a task's fields, or a goal's title (the only field a goal has of its own)."""
     if not values:
-        names = "、".join(f"--{name}" for name in fields.EDITABLE_TASK_FIELDS)
-        raise InputError(f"没有要修改的内容：请至少给出 {names} 之一。")
+        names = "、".join(fields.TASK[name].label for name in fields.EDITABLE_TASK_FIELDS)
+        raise InputError(f"没有要修改的内容：请至少给出{names}之一。", options=fields.EDITABLE_TASK_FIELDS)
     with store.transaction(data, author) as tx:
         found = parse.resolve_id(tx.plan, ref)
         changes: tuple[tuple[str, object, object], ...]
         if isinstance(found, model.Goal):
             if set(values) != {"title"}:
-                raise InputError(f"{found.id} 是重点工作，只能修改 --title；责任分工和日期请在具体任务上修改。")
+                raise InputError(
+                    f"{found.id} 是重点工作，责任分工和日期请在具体任务上修改；重点工作只能修改标题。",
+                    options=("title",),
+                )
             changes = ((fields.GOAL["title"].label, found.title, values["title"]),)
             new_plan = model.with_goal_title(tx.plan, found, values["title"])
         else:
@@ -234,13 +246,14 @@ def claim_task(data: store.DataDir, ref: str, name: str, force: bool, author: st
     """认领: the task's owner becomes ``name``; taking a task someone else owns needs ``force``."""
     name = name.strip()
     if not name:
-        raise InputError("--by 不能为空。")
+        raise InputError("认领人姓名不能为空。", options=("by",))
     with store.transaction(data, author) as tx:
         task = parse.resolve_task(tx.plan, ref)
         if task.owner and task.owner != name and not force:
             raise InputError(
-                f"任务 {task.id} 已由 {_shown(task.owner)} 负责，未改动。"
-                f"如确需改由 {_shown(name)} 负责，请加 --force（建议先与 {_shown(task.owner)} 沟通）。"
+                f"任务 {task.id} 已由 {_shown(task.owner)} 负责，未改动。建议先与 {_shown(task.owner)} 沟通；"
+                f"如确需改由 {_shown(name)} 负责，请注明强制改派。",
+                options=("force",),
             )
         tx.replace_plan(model.with_task(tx.plan, task._replace(owner=name)), f"认领 {task.id}（{name}）")
     return Claimed(task._replace(owner=name), task.owner)
@@ -270,7 +283,8 @@ def remove_task(data: store.DataDir, ref: str, author: store.Author) -> model.Ta
         if count:
             raise InputError(
                 f"任务 {task.id} 已有 {count} 条进展记录，不能删除（删除会让这些记录失去归属）。"
-                f"任务已完成请用 anmin goals close {task.id} 销号；计划有变请用 anmin goals edit {task.id} 修改。"
+                "任务已完成请销号，计划有变请修改该任务。",
+                steps=(Step("close", (task.id,)), Step("edit", (task.id,))),
             )
         tx.replace_plan(model.without_task(tx.plan, task), f"删除 {task.id} {task.title}")
     return task
@@ -292,21 +306,22 @@ def set_milestone(data: store.DataDir, ref: str, day: date, percent: int | None,
 def close_task(data: store.DataDir, ref: str, note: str, day: date, author: store.Author, today: date) -> model.Task:
     """销号: only a task at 100% by ``day``, with a review note, not already closed."""
     if not note.strip():
-        raise InputError(f'销号需用 --note 写明审核意见，如 anmin goals close {ref} --note "经党政办核验，资料齐全"。')
+        raise InputError("销号需写明审核意见，如“经党政办核验，资料齐全”。", options=("note",))
     if day > today:
-        raise InputError(f"--date {day} 晚于今天（{today}），不能提前销号。")
+        raise InputError(f"销号日期 {day} 晚于今天（{today}），不能提前销号。")
     with store.transaction(data, author) as tx:
         task = parse.resolve_task(tx.plan, ref)
         if task.closed is not None:
             raise InputError(
-                f"任务 {task.id} 已于{cn_date(task.closed)}销号。如需重新打开：anmin goals reopen {task.id}。"
+                f"任务 {task.id} 已于{cn_date(task.closed)}销号，无需再次销号；如有变动，可重新打开该任务。",
+                steps=(Step("reopen", (task.id,)),),
             )
         latest = tx.latest_records(day).get(task.id)
         progress = latest.progress if latest else 0
         if progress < 100:
             raise InputError(
-                f"任务 {task.id} 截至{cn_date(day)}的进度为 {progress}%，完成（100%）后才能销号。"
-                f"完成后先记录：anmin goals update {task.id} --progress 100。"
+                f"任务 {task.id} 截至{cn_date(day)}的进度为 {progress}%，完成（100%）后才能销号。完成后请先记录 100% 的进度。",
+                steps=(Step("update", (task.id,), (("progress", "100"),)),),
             )
         new = task._replace(closed=day, closed_note=note, closed_by=author.who)
         tx.replace_plan(model.with_task(tx.plan, new), f"销号 {task.id}")
@@ -381,7 +396,9 @@ def import_ledger(
     with store.transaction(data, author) as tx:
         changes = ledger_changes(tx.plan, rows)
         if changes != shown:
-            raise InputError("确认期间计划已被修改，导入的改动与刚才显示的不同，未作修改。请重新运行 anmin import。")
+            raise InputError(
+                "确认期间计划已被修改，导入的改动与刚才显示的不同，未作修改。请重新导入。", steps=(Step("import"),)
+            )
         if not changes:
             return []
         plan = tx.plan
@@ -575,10 +592,10 @@ def notice_code(plan: model.Plan, year: int, number: int | None) -> str:
 def _check_notice_dates(request: NoticeRequest) -> None:
     if request.evaluated > request.signed:
         raise InputError(
-            f"--as-of {request.evaluated} 晚于成文日期 {request.signed}：督办单只能依据成文日期当天及以前的进展。"
+            f"评估日期 {request.evaluated} 晚于成文日期 {request.signed}：督办单只能依据成文日期当天及以前的进展。"
         )
     if request.deadline <= request.signed:
-        raise InputError(f"--reply-by {request.deadline} 应晚于成文日期 {request.signed}（默认为成文日期后 {REPLY_DAYS} 天）。")
+        raise InputError(f"反馈期限 {request.deadline} 应晚于成文日期 {request.signed}（默认为成文日期后 {REPLY_DAYS} 天）。")
 
 
 def _named_tasks(plan: model.Plan, refs: tuple[str, ...]) -> list[model.Task]:

@@ -1,23 +1,56 @@
 """Errors the core raises; only the CLI prints them.
 
 Each error carries the exit code the CLI should use and a message that is
-already written for the user (Simplified Chinese, one or two lines).
+already written for the user (Simplified Chinese, one or two lines), in words only:
+no command or option is spelled, since a caller other than the CLI may show it. What
+the user can do next is carried beside it (``steps``, ``options``), for each caller to
+say its own way (the CLI: ``cli.common.said``).
 """
 
 import errno
+from typing import NamedTuple
+
+
+class Step(NamedTuple):
+    """A next step the user can take, by what it does: ``Step("reopen", ("1.2",))``.
+
+    ``options``: (key, value) pairs the step takes, as ``(("progress", "100"),)``. Actions and
+    keys are the CLI's command and long option names (``cli.common.STEP_COMMANDS``).
+    """
+
+    action: str
+    args: tuple[str, ...] = ()
+    options: tuple[tuple[str, str], ...] = ()
+
+
+class Message(NamedTuple):
+    """Words for the user that are not an error (a warning), with the same hints an error carries."""
+
+    text: str
+    steps: tuple[Step, ...] = ()
+    options: tuple[str, ...] = ()
 
 
 class AnminError(Exception):
-    """Base for every error meant to reach the user as a message, not a traceback."""
+    """Base for every error meant to reach the user as a message, not a traceback.
+
+    The message's last sentence says the ``steps`` in words and ends with 。; ``options`` are
+    the keys (long option names) of the values the message asks for (说明原因 → ``note``).
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, *, steps: tuple[Step, ...] = (), options: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.steps = steps
+        self.options = options
 
 
 class DataError(AnminError):
     """A data file cannot be parsed or does not validate; nothing is written."""
 
-    def __init__(self, message: str, problems: list | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, problems: list | None = None, *, steps: tuple[Step, ...] = ()):
+        super().__init__(message, steps=steps)
         self.problems = problems or []
 
 

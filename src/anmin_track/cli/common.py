@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: see cli/zh.py.
 
 import os
+import re
 import sys
 from datetime import date
 from typing import Annotated
@@ -10,6 +11,7 @@ from typing import Annotated
 import typer
 
 from anmin_track import model, parse, store
+from anmin_track.errors import Step
 from anmin_track.text import cn_date, json_text, visible
 
 DEBUG_ENV = "ANMIN_DEBUG"
@@ -26,6 +28,49 @@ def warn(message: str) -> None:
 
 def error(message: str) -> None:
     sys.stderr.write("错误：" + visible(message, oneline=True) + "\n")
+
+
+# --------------------------------------------------------------------------- the core's hints, spelled
+
+#: The command for each next step the core names (``errors.Step``), as typed after `anmin`.
+#: Option keys (``AnminError.options``, ``Step.options``) are long option names: ``note`` → ``--note``.
+STEP_COMMANDS = {
+    "check": "check",
+    "close": "goals close",
+    "edit": "goals edit",
+    "import": "import",
+    "init": "init",
+    "reopen": "goals reopen",
+    "show": "goals show",
+    "undo": "undo",
+    "update": "goals update",
+}
+
+#: An argument that can be typed bare in cmd.exe, PowerShell and POSIX shells (Chinese included).
+BARE = r"[\w.:/\\=+-]+"
+
+
+def _typed(value: str) -> str:
+    return value if re.fullmatch(BARE, value) else f'"{value}"'
+
+
+def command_line(step: Step) -> str:
+    """``Step("update", ("1.2",), (("progress", "100"),))`` → ``anmin goals update 1.2 --progress 100``."""
+    words = [f"anmin {STEP_COMMANDS[step.action]}", *map(_typed, step.args)]
+    words += [f"--{key} {_typed(value)}" for key, value in step.options]
+    return " ".join(words)
+
+
+def said(message: str, steps: tuple[Step, ...] = (), options: tuple[str, ...] = ()) -> str:
+    """A message of the core as the CLI says it: the options it asks for before its full stop
+    (``……必须说明原因（用 --note）。``), and its next steps as commands at its end, where
+    its last sentence says them in words (``……请先重新打开该任务：anmin goals reopen 1.2``)."""
+    if options:
+        hint = f"（用 {'、'.join(f'--{key}' for key in options)}）"
+        message = f"{message[:-1]}{hint}。" if message.endswith("。") else message + hint
+    if steps:
+        message = f"{message.removesuffix('。')}：{' 或 '.join(map(command_line, steps))}"
+    return message
 
 
 def print_json(payload: dict) -> None:
@@ -50,10 +95,6 @@ def task_line(task: model.Task | model.Goal) -> str:
 # --------------------------------------------------------------------------- options → arguments
 
 
-#: How to get a data folder of one's own: added to every refusal to write the bundled plan.
-MAKE_OWN_DATA = "请先运行 anmin init 台账数据 创建自己的数据目录，再进入该目录运行命令（或用 --data 台账数据 指定它）。"
-
-
 def data_dir(
     ctx: typer.Context, data: str | None, warnings: bool = True, writes: str | None = None
 ) -> store.DataDir:
@@ -71,7 +112,7 @@ def data_dir(
         warn("当前显示的是程序自带的2024年计划（只读，未找到自己的数据目录）；要记录进展，请先运行 anmin init 台账数据。")
     if warnings:
         for message in store.warnings(folder):
-            warn(message + "。")
+            warn(said(message.text + "。", message.steps, message.options))
     return folder
 
 

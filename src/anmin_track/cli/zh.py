@@ -22,8 +22,8 @@ from typer._click import exceptions as click_exc
 from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup
 
-from anmin_track.cli.common import DEBUG_ENV, MAKE_OWN_DATA, error, out
-from anmin_track.errors import AnminError, InputError, ReadOnlyError, system_reason
+from anmin_track.cli.common import DEBUG_ENV, error, out, said
+from anmin_track.errors import AnminError, InputError, system_reason
 from anmin_track.text import display_width, visible, wrap_cjk
 
 
@@ -234,11 +234,8 @@ class AnminGroup(AnminSubGroup):
         except Cancelled:
             out("已取消，未作任何修改。")
             code = 0
-        except ReadOnlyError as exc:
-            error(f"{exc}{MAKE_OWN_DATA}")
-            code = exc.exit_code
-        except AnminError as exc:
-            error(str(exc))
+        except AnminError as exc:  # the core's words, with its next steps and options as typed here
+            error(said(str(exc), exc.steps, exc.options))
             code = exc.exit_code
         except (click_exc.Abort, KeyboardInterrupt):
             _interrupted()

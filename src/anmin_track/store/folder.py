@@ -23,7 +23,7 @@ import stat
 from pathlib import Path
 from typing import NamedTuple
 
-from anmin_track.errors import DataError, InputError, ReadOnlyError
+from anmin_track.errors import DataError, InputError, ReadOnlyError, Step
 
 DATA_ENV = "ANMIN_DATA"
 PLAN_FILE = "goals.toml"
@@ -32,6 +32,8 @@ INDEX_FILE = "index.toml"
 LOCK_FILE = ".anmin.lock"
 HISTORY_DIR = ".history"
 NOTICES_FILE = ".notices.toml"
+#: The data folder of one's own that a clerk is told to create (``anmin init 台账数据``).
+OWN_DATA = "台账数据"
 MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.toml$")
 
 
@@ -96,8 +98,9 @@ def find_data_dir(option: str | os.PathLike | None = None) -> DataDir:
             )
         if not plan_file.is_file():
             raise InputError(
-                f"数据目录 {path} 中没有计划文件 {PLAN_FILE}。"
-                f"可运行 `anmin init {path}` 创建，或检查 --data / {DATA_ENV} 的设置。"
+                f"数据目录 {path} 中没有计划文件 {PLAN_FILE}。请检查所指定的数据目录（或环境变量 {DATA_ENV}），"
+                "或在此新建数据目录。",
+                steps=(Step("init", (str(path),)),),
             )
         return DataDir(path)
     try:
@@ -126,7 +129,10 @@ def search_upward(start: Path) -> Path | None:
 def require_writable(data: DataDir, refused: str = "修改数据") -> None:
     """Refuse ``refused`` (what the user asked for, as a verb: 认领, 销号…) on the bundled plan."""
     if data.bundled:
-        raise ReadOnlyError(f"当前读取的是程序自带的2024年计划（只读），不能{refused}。")
+        raise ReadOnlyError(
+            f"当前读取的是程序自带的2024年计划（只读），不能{refused}。请先创建自己的数据目录（之后在其中记录和修改）。",
+            steps=(Step("init", (OWN_DATA,)),),
+        )
 
 
 def kind_of(mode: int) -> str:

@@ -15,7 +15,7 @@ import contextlib
 from datetime import date, datetime
 
 from anmin_track import model
-from anmin_track.errors import DataError
+from anmin_track.errors import DataError, Message, Step
 from anmin_track.store.folder import INDEX_FILE, DataDir, read_regular
 from anmin_track.store.index import PLAN_STAMP, changed_files, file_stamps, month_key
 from anmin_track.store.plan_file import load_plan
@@ -23,8 +23,8 @@ from anmin_track.store.records import progress_files, records_from_toml, stray_p
 from anmin_track.store.tomlcheck import parse_toml, read_text
 
 
-def warnings(data: DataDir) -> list[str]:
-    """Everything a command should mention before its answer (empty when all is well)."""
+def warnings(data: DataDir) -> list[Message]:
+    """Everything a command should mention before its answer (empty when all is well), each without its full stop."""
     if data.bundled:
         return []
     _, strays = progress_files(data)
@@ -33,9 +33,10 @@ def warnings(data: DataDir) -> list[str]:
     with contextlib.suppress(DataError):  # a broken plan: the command itself says so
         plan = load_plan(data)
     lost = losses(data, plan)
+    said = [Message(text) for text in found + lost]
     if lost:
-        lost.append("请运行 anmin check 查看；确属有意修改，check 确认后此提示不再出现")
-    return found + lost
+        said.append(Message("确属有意修改的，检查确认后此提示不再出现；请检查全部数据", (Step("check"),)))
+    return said
 
 
 def losses(data: DataDir, plan: model.Plan | None = None) -> list[str]:

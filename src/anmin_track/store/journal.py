@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from anmin_track.errors import DataError, NotFoundError, WriteError
+from anmin_track.errors import DataError, NotFoundError, Step, WriteError
 from anmin_track.store.folder import HISTORY_DIR, INDEX_FILE, LOCK_FILE, NOTICES_FILE, PROGRESS_DIR, DataDir
 from anmin_track.store.safe_io import (
     atomic_write,
@@ -180,15 +180,15 @@ def _storable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _roll_back(written: list[PendingFile], entry: Path) -> str:
-    """Put back the files already written by a failed ``write_files``; returns what to add to the message."""
+def _roll_back(written: list[PendingFile], entry: Path) -> bool:
+    """Put back the files already written by a failed ``write_files``; returns whether all were."""
     try:
         for change in reversed(written):
             _restore(change.path, change.before)
     except OSError:
-        return "部分文件未能还原，请在问题解决后运行 `anmin undo` 恢复。"
+        return False
     _discard(entry)
-    return ""
+    return True
 
 
 def _restore(path: Path, content: bytes | None) -> None:
@@ -366,7 +366,10 @@ def write_files(
                 atomic_write(change.path, change.after, stamp_ns)
                 done.append(change)
         except OSError as exc:
-            raise WriteError(write_failure(change.path, exc) + _roll_back(done, entry)) from None
+            failed = write_failure(change.path, exc)
+            if _roll_back(done, entry):
+                raise WriteError(failed) from None
+            raise WriteError(f"{failed}部分文件未能还原，请在问题解决后撤销这次修改。", steps=(Step("undo"),)) from None
         with contextlib.suppress(OSError):  # the change is made; only the log's "完成" mark is lost
             _mark_done(entry)
             _prune_history(data)
@@ -403,7 +406,7 @@ def restore_files(restores: list[tuple[Path, bytes | None]]) -> list[Path]:
             _restore(path, content)
     except OSError as exc:
         raise WriteError(
-            write_failure(path, exc).replace("数据未作任何修改", "撤销未完成，可再次运行 anmin undo")
+            write_failure(path, exc).replace("数据未作任何修改", "撤销未完成，可再次撤销"), steps=(Step("undo"),)
         ) from None
     return [path for path, _ in restores]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from anmin_track import fields, model
-from anmin_track.errors import DataError, InputError, system_reason
+from anmin_track.errors import DataError, InputError, Step, system_reason
 from anmin_track.store import month_cache
 from anmin_track.store.folder import INDEX_FILE, MONTH_FILE, PLAN_FILE, DataDir
 from anmin_track.store.tomlcheck import (
@@ -315,7 +315,8 @@ def check_task_open(task: model.Task) -> None:
     """A task signed off (销号) takes no new or changed records."""
     if task.closed is not None:
         raise InputError(
-            f"任务 {task.id} 已于{cn_date(task.closed)}销号，不再记录进展。如需继续，先运行 anmin goals reopen {task.id}。"
+            f"任务 {task.id} 已于{cn_date(task.closed)}销号，不再记录进展。如需继续，请先重新打开该任务。",
+            steps=(Step("reopen", (task.id,)),),
         )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from anmin_track import fields
-from anmin_track.errors import DataError, system_reason
+from anmin_track.errors import DataError, Step, system_reason
 from anmin_track.store.folder import NotRegularFile, read_regular
 
 
@@ -33,8 +33,10 @@ class Problem(NamedTuple):
 
 
 def data_error(problems: list[Problem]) -> DataError:
-    more = f"（另有 {len(problems) - 1} 处问题，运行 `anmin check` 查看全部）" if len(problems) > 1 else ""
-    return DataError(f"{problems[0]}{more}。数据未作任何修改。", problems)
+    if len(problems) == 1:
+        return DataError(f"{problems[0]}。数据未作任何修改。", problems)
+    more = f"另有 {len(problems) - 1} 处问题，可检查全部数据查看。"
+    return DataError(f"{problems[0]}。数据未作任何修改；{more}", problems, steps=(Step("check"),))
 
 
 def raise_if_problems(problems: list[Problem]) -> None:

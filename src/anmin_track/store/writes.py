@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from anmin_track import model
-from anmin_track.errors import AnminError, DataError, InputError, WriteError
+from anmin_track.errors import AnminError, DataError, InputError, Step, WriteError
 from anmin_track.store import hand_edits, journal
 from anmin_track.store.folder import MONTH_FILE, PLAN_FILE, PROGRESS_DIR, DataDir, bundled_plan_file
 from anmin_track.store.index import (
@@ -133,7 +133,8 @@ class Transaction:
         if lost:  # writing the index now would forget what the hand edit lost
             raise DataError(
                 f"{lost[0]}。为免在缺失的数据上继续记录，未作任何修改。"
-                "请先运行 anmin check 查看；确属有意修改，check 会确认当前状态，之后即可记录。"
+                "确属有意修改的，检查会确认当前状态，之后即可记录；请先检查全部数据。",
+                steps=(Step("check"),),
             )
 
     def _write_month(self, ym: tuple[int, int], content: bytes, appendable: bool, summary: str) -> None:
@@ -223,7 +224,7 @@ def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") 
         require_own_path(data, data.history_dir, folder=True)  # a linked .history: never delete through it
         entry = journal.last_entry(data)
         if entry.id != entry_id:
-            raise WriteError(_moved_on(data, entry_id, shown or "这次修改", entry))
+            raise WriteError(_moved_on(data, entry_id, shown or "这次修改", entry), steps=(Step("undo"),))
         restores = journal.planned_restores(data, entry)
         _check_restored(data, dict(restores), saved_index(data, file_stamps(data)))
         with deferred_interrupt():
@@ -241,7 +242,7 @@ def _moved_on(data: DataDir, entry_id: str, shown: str, newest: journal.JournalE
         why = f"在您确认期间又有新的修改（现在最近一次是 #{newest.seq}），它已不是最近一次修改"
     else:
         why = "在您确认期间它已被撤销（可能是其他人撤销的）"
-    return f"您确认撤销的修改 {shown} {why}，未撤销任何内容。请重新运行 anmin undo 查看现在最近一次修改。"
+    return f"您确认撤销的修改 {shown} {why}，未撤销任何内容。如仍需撤销，请重新查看现在最近一次修改。"
 
 
 def _check_restored(data: DataDir, restores: dict[Path, bytes | None], current: Index | None) -> None:
@@ -276,8 +277,9 @@ def _check_restored(data: DataDir, restores: dict[Path, bytes | None], current: 
     if problems:
         raise DataError(
             f"撤销后数据将不一致：{problems[0]}。未撤销任何内容。"
-            "可先修改计划或进展记录使其与撤销后的状态相符，或运行 anmin check 查看。",
+            "可先修改计划或进展记录使其与撤销后的状态相符，或检查全部数据。",
             problems,
+            steps=(Step("check"),),
         )
 
 
@@ -303,7 +305,7 @@ def save_index_if_stale(data: DataDir, index: Index | None) -> bool:
     """
     if data.bundled or not month_files(data) or index is None:
         return False
-    with contextlib.suppress(AnminError, OSError), locked(data, "anmin check", timeout=0):
+    with contextlib.suppress(AnminError, OSError), locked(data, "检查数据", timeout=0):
         if file_stamps(data) == index.stamps:
             atomic_write(data.index_file, dump_index(index))
             return True
