@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from anmin_track.text import cn_date, cn_punctuation, display_width, pct, percent, visible, wrap_by_width
+from anmin_track.text import cn_date, cn_punctuation, display_width, document_text, pct, percent, visible, wrap_by_width
 
 
 def test_visible_escapes_terminal_controls_but_keeps_text():
@@ -51,3 +51,15 @@ def test_width_and_wrapping_count_chinese_as_two_cells():
 )
 def test_cn_punctuation_turns_half_width_marks_beside_chinese_full_width(typed, printed):
     assert cn_punctuation(typed) == printed
+
+
+def test_document_text_skips_its_scans_only_where_nothing_could_be_removed():
+    """``document_text`` only scans text that is not ``isprintable()``: that must cover every
+    character it removes (else a bidi mark or control could slip into a document)."""
+    from anmin_track.text import _UNSAFE
+
+    unsafe = _UNSAFE()
+    assert not "\x1b".isprintable()
+    printable = "".join(filter(str.isprintable, map(chr, range(0x110000))))
+    assert unsafe.search(printable) is None
+    assert document_text("进展\u202e正常") == "进展正常" and document_text("纯文本，无控制符") == "纯文本，无控制符"

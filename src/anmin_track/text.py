@@ -378,6 +378,7 @@ def document_text(text: str) -> str:
     """Data text as a document shows it: terminal codes and control characters removed (not
     escaped: a printed page has no use for ``\\x1b``), tabs as spaces, punctuation full-width
     next to Chinese. Newlines are kept for the caller to join."""
-    text = _ANSI().sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _UNSAFE().sub("", text).replace("\t", " ")
+    if not text.isprintable():  # control, format and surrogate characters all fail this quick test
+        text = _ANSI().sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+        text = _UNSAFE().sub("", text).replace("\t", " ")
     return cn_punctuation(text)
