@@ -221,11 +221,16 @@ def _pty_session(args, cwd, steps, env):
     import os
     import pty
     import select
+    import signal
 
     from conftest import ANMIN
 
     pid, master = pty.fork()  # the child gets the terminal as its own: Ctrl-C sends it SIGINT
     if pid == 0:  # pragma: no cover - the child process
+        # as a terminal starts a command: Ctrl-C neither ignored nor blocked (a test runner's
+        # thread may have it blocked, and a blocked signal stays blocked across exec)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.chdir(cwd)
         os.execve(str(ANMIN), [str(ANMIN), *args], env)
     seen = b""
