@@ -270,6 +270,7 @@ def test_progress_prompt_asks_again_and_ctrl_c_starts_a_new_line(data_dir, tmp_p
         env,
     )
     assert code == 0 and "请重新输入（还可输入 2 次）" in screen and "进度 60%" in screen, screen
+    assert "错误：进度 '六十' 无效" in screen and "--progress" not in screen, screen  # a prompt has no option to name
     code, screen = _pty_session(["undo"], tmp_path, [("输入 y 确认", b"\x03")], env)
     assert code == 130, screen
     # the message stands on a line of its own, not after the question

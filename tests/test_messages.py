@@ -8,6 +8,7 @@ next step, ``options`` the option keys a message refers to. ``cli.common`` turns
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -15,13 +16,14 @@ from pathlib import Path
 import pytest
 import typer
 
-from anmin_track import actions, fields, model, store
+from anmin_track import actions, fields, model, parse, store
 from anmin_track.cli import app
 from anmin_track.cli.common import STEP_COMMANDS, said
 from anmin_track.errors import InputError, ReadOnlyError, RepeatError, Step
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
-CORE = [PACKAGE / "actions.py", *sorted((PACKAGE / "store").glob("*.py"))]
+LEAVES = [PACKAGE / name for name in ("errors.py", "fields.py", "text.py", "model.py", "parse.py")]
+CORE = [*LEAVES, PACKAGE / "actions.py", *sorted((PACKAGE / "store").glob("*.py"))]
 CLI_SYNTAX = re.compile(r"--[A-Za-z]|anmin ")
 #: Text of data files for clerks (the comments written at the top of goals.toml and .notices.toml).
 DATA_FILE_TEXT = {("plan_file.py", "PLAN_HEADER"), ("notices.py", "HEADER")}
@@ -109,6 +111,12 @@ def _long_options(command) -> set[str]:
     return {opt for param in command.params for opt in getattr(param, "opts", ()) if opt.startswith("--")}
 
 
+def _step_command(action: str, commands: dict) -> tuple:
+    """The command a step runs and the flags the table adds to it (``goals list --tasks``)."""
+    name, *flags = STEP_COMMANDS[action].split(" --")
+    return commands[name], {f"--{flag}" for flag in flags}
+
+
 def _core_hints() -> tuple[set[tuple[str, str]], set[str]]:
     """(action, option key) of every ``Step(...)`` and every key of ``options=(...)`` written in the core."""
     steps: set[tuple[str, str]] = set()
@@ -130,10 +138,12 @@ def test_every_step_and_option_the_core_names_is_a_real_command_and_option():
     commands = _commands()
     steps, options = _core_hints()
     assert {action for action, _ in steps} <= set(STEP_COMMANDS), "a step the CLI cannot say"
-    assert set(STEP_COMMANDS.values()) <= set(commands), "the table names a command that does not exist"
+    for action in STEP_COMMANDS:  # a command that does not exist, or a flag it does not take, is a KeyError or fails
+        command, flags = _step_command(action, commands)
+        assert flags <= _long_options(command), action
     for action, key in steps:
         if key:
-            assert f"--{key}" in _long_options(commands[STEP_COMMANDS[action]]), (action, key)
+            assert f"--{key}" in _long_options(_step_command(action, commands)[0]), (action, key)
     # keys from tables, and the one-key errors, are options of the command that raises them
     assert {f"--{k}" for k in fields.EDITABLE_TASK_FIELDS} <= _long_options(commands["goals edit"])
     assert {f"--{k}" for k in actions.CORRECTABLE} <= _long_options(commands["goals amend"])
@@ -145,6 +155,8 @@ def test_every_step_and_option_the_core_names_is_a_real_command_and_option():
         ("goals claim", "by"),
         ("goals close", "note"),
         ("goals edit", "title"),
+        ("goals update", "metric"),
+        ("goals amend", "metric"),
     ]
     assert {key for _, key in raised_by} == options, "a new option key: add the commands that raise it here"
     for command, key in raised_by:
@@ -262,3 +274,111 @@ def test_the_cli_spells_the_options_of_an_empty_correction(cli):
     nothing = cli("goals", "amend", "1.1")
     assert nothing.exit_code == 2
     assert "（用 --progress、--note、--problem、--next、--metric）。" in nothing.stderr, nothing.stderr
+
+
+# --------------------------------------------------------------------------- parse: the value in words, the option as a key
+
+
+def test_parse_names_the_value_in_words_and_carries_the_option_key():
+    with pytest.raises(InputError) as raised:
+        parse.parse_progress("150", "progress")
+    assert str(raised.value) == "进度 '150' 无效：应为 0 到 100 的整数（百分比），如 45。"
+    assert raised.value.options == ("progress",)
+    with pytest.raises(InputError) as prompted:  # typed at a prompt: no option to name
+        parse.parse_progress("六十")
+    assert prompted.value.options == ()
+    with pytest.raises(InputError) as status:
+        parse.parse_status("紫灯", "status")
+    assert str(status.value).startswith("状态 '紫灯' 无效，可选：red（红灯）") and status.value.options == ("status",)
+    with pytest.raises(InputError) as reply:
+        parse.parse_date("2024-02-30", "反馈期限", "reply-by")
+    assert str(reply.value) == "反馈期限 '2024-02-30' 不存在，请检查月份和日期。" and reply.value.options == ("reply-by",)
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        ({"start": "2024-02-30"}, "开始日期 '2024-02-30' 不存在"),
+        ({"due": "下月"}, "完成时限 '下月' 无法识别"),
+        ({"weight": "0"}, "权重 '0' 无效：应为大于 0、不超过 10000 的数字，如 2。"),
+        ({"partners": "乡综治办、\ud800"}, "配合单位中含有无法保存的字符"),
+        ({"owner": "\udc00"}, "责任人中含有无法保存的字符"),
+    ],
+)
+def test_plan_values_are_named_by_their_field_label_and_key(given, words):
+    with pytest.raises(InputError) as raised:
+        parse.parse_plan_values(given)
+    assert words in str(raised.value) and raised.value.options == tuple(given), str(raised.value)
+
+
+def test_a_metric_error_names_the_metric_and_the_option(data_dir):
+    plan = store.load_plan(store.DataDir(data_dir))
+    with_metrics = next(t for t in plan.tasks if t.metrics)
+    without = next(t for t in plan.tasks if not t.metrics)
+    first = with_metrics.metrics[0].name
+    cases = [
+        (without, "x=1", f"任务 {without.id} 没有设置指标，不能记录指标数值。"),
+        (with_metrics, "10", "指标 '10' 应写成 名称=数值（可用指标："),
+        (with_metrics, f"{first}=很多", f"指标 {first} 的值 '很多' 应为数字。"),
+        (with_metrics, f"{first}=nan", f"指标 {first} 的值 'nan' 应为有限的数字。"),
+    ]
+    for task, raw, words in cases:
+        with pytest.raises(InputError) as raised:
+            parse.parse_metric(raw, task)
+        assert str(raised.value).startswith(words) and raised.value.options == ("metric",), str(raised.value)
+
+
+def test_an_unknown_id_names_the_task_list_as_the_step(data_dir):
+    plan = store.load_plan(store.DataDir(data_dir))
+    with pytest.raises(InputError) as raised:
+        parse.resolve_id(plan, "9.9")
+    assert str(raised.value).endswith("。可查看全部编号。") and raised.value.steps == (Step("list-tasks"),)
+
+
+def _parse_keys_in_cli() -> list[tuple[str, str]]:
+    """(function, key) for each ``parse.f(..., key)`` call in the CLI with the key written as a constant."""
+    found = []
+    for path in sorted((PACKAGE / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = getattr(node, "func", None)
+            if not (isinstance(func, ast.Attribute) and getattr(func.value, "id", None) == "parse"):
+                continue
+            params = inspect.signature(getattr(parse, func.attr)).parameters
+            if "key" not in params:
+                continue
+            at = list(params).index("key")
+            key = node.args[at] if len(node.args) > at else {k.arg: k.value for k in node.keywords}.get("key")  # type: ignore[attr-defined]
+            if key is not None:
+                found.append((func.attr, key.value))
+    return found
+
+
+def test_every_key_the_cli_gives_parse_is_an_option():
+    keys = _parse_keys_in_cli()
+    assert {function for function, _ in keys} >= {"parse_date", "parse_progress", "parse_status", "clean_text"}
+    options = set().union(*map(_long_options, _commands().values()))
+    assert {f"--{key}" for _, key in keys} <= options, keys
+
+
+def test_the_cli_says_the_option_of_a_bad_value(cli):
+    progress = cli("goals", "update", "1.1", "--progress", "150")
+    assert progress.exit_code == 2
+    assert "错误：进度 '150' 无效：应为 0 到 100 的整数（百分比），如 45（用 --progress）。" in progress.stderr
+    when = cli("report", "monthly", "--date", "2024-13-01")
+    assert when.exit_code == 2 and "成文日期 '2024-13-01' 不存在，请检查月份和日期（用 --date）。" in when.stderr, when.stderr
+    weight = cli("goals", "edit", "1.1", "--weight", "-1")
+    assert weight.exit_code == 2 and "如 2（用 --weight）。" in weight.stderr, weight.stderr
+
+
+def test_the_cli_says_how_to_list_the_ids(cli):
+    unknown = cli("goals", "show", "9.9")
+    assert unknown.exit_code == 2
+    assert unknown.stderr.rstrip().endswith("。可查看全部编号：anmin goals list --tasks"), unknown.stderr
+
+
+def test_the_cli_says_how_to_export_a_ledger_to_import(cli, tmp_path):
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text("任务,责任人\n1.1,李明\n", encoding="utf-8")
+    refused = cli("import", str(ledger))
+    assert refused.exit_code == 1
+    assert refused.stderr.rstrip().endswith("请导入由本程序导出的台账，可先导出：anmin export"), refused.stderr

@@ -2,6 +2,8 @@
 
 Forgiving of the usual variants (full-width digits, 年月日, 45%) and strict about
 meaning: every function returns a clean value or raises InputError saying what is allowed.
+Messages name the value in words (进度, 权重); ``key`` is the option the value was given
+with, if any (``progress``), carried as the error's ``options`` for the caller to spell.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import unicodedata
 from datetime import date
 from typing import NamedTuple
 
-from anmin_track import model
-from anmin_track.errors import DataError, InputError, NotFoundError
+from anmin_track import fields, model
+from anmin_track.errors import DataError, InputError, NotFoundError, Step
 
 STATUS_WORDS = {
     "red": "red",
@@ -36,6 +38,11 @@ STATUS_WORDS = {
 }
 
 
+def _given_with(key: str | None) -> tuple[str, ...]:
+    """The ``options`` of an error about a value given with option ``key`` (none when typed at a prompt)."""
+    return (key,) if key else ()
+
+
 def normalize(text: str) -> str:
     """Full-width to half-width (NFKC) and trimmed: `１.２` → `1.2`, `４５％` → `45%`."""
     return unicodedata.normalize("NFKC", text).strip()
@@ -50,22 +57,22 @@ _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
-def parse_date(raw: str, option: str) -> date:
-    """`2024-05-31`, `2024-5-31`, `2024/5/31`, `20240531`, `2024年5月31日`."""
+def parse_date(raw: str, what: str = "日期", key: str | None = None) -> date:
+    """`2024-05-31`, `2024-5-31`, `2024/5/31`, `20240531`, `2024年5月31日`; ``what`` names it (成文日期)."""
     text = normalize(raw)
     m = _DATE.match(text) or _DATE_COMPACT.match(text)
     try:
         if m and _plausible_year(int(m.group(1))):
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
-        raise InputError(f"{option} 的日期 {text!r} 不存在（请检查月份和日期）。") from None
-    raise InputError(f"{option} 的日期 {text!r} 无法识别，请写成 2024-05-31 或 2024年5月31日。")
+        raise InputError(f"{what} {text!r} 不存在，请检查月份和日期。", options=_given_with(key)) from None
+    raise InputError(f"{what} {text!r} 无法识别，请写成 2024-05-31 或 2024年5月31日。", options=_given_with(key))
 
 
 _MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))$")
 
 
-def parse_month(raw: str, option: str = "月份") -> tuple[int, int]:
+def parse_month(raw: str, key: str | None = None) -> tuple[int, int]:
     """`2024-05`, `2024-5`, `202405`, `2024年5月`."""
     text = normalize(raw)
     m = _MONTH.match(text)
@@ -73,7 +80,7 @@ def parse_month(raw: str, option: str = "月份") -> tuple[int, int]:
         month = int(m.group(2) or m.group(3))
         if 1 <= month <= 12 and _plausible_year(int(m.group(1))):
             return int(m.group(1)), month
-    raise InputError(f"{option} {text!r} 无法识别，请写成 2024-05、202405 或 2024年5月。")
+    raise InputError(f"月份 {text!r} 无法识别，请写成 2024-05、202405 或 2024年5月。", options=_given_with(key))
 
 
 _QUARTER = re.compile(r"^(\d{4})\s*[-/.年]?\s*(?:[Qq]\s*(\w)|第?\s*(\w)\s*季度?)$")
@@ -116,15 +123,15 @@ def parse_year(raw: str, option: str = "年度") -> model.Period:
     return model.year_period(year)
 
 
-def parse_progress(raw: str, option: str = "--progress", example: str = "--progress 45") -> int:
+def parse_progress(raw: str, key: str | None = None) -> int:
     """A whole percentage 0–100; `45`, `45%` and `４５％` all mean 45."""
     text = normalize(raw).removesuffix("%").strip()
     if not re.fullmatch(r"\d{1,3}", text) or int(text) > 100:
-        raise InputError(f"{option} 的值 {raw!r} 无效：应为 0 到 100 的整数（百分比），如 {example}。")
+        raise InputError(f"进度 {raw!r} 无效：应为 0 到 100 的整数（百分比），如 45。", options=_given_with(key))
     return int(text)
 
 
-def parse_weight(raw: str) -> float:
+def parse_weight(raw: str, key: str | None = None) -> float:
     """A positive number; whole numbers stay whole (`2` is stored as 2, not 2.0)."""
     text = normalize(raw)
     try:
@@ -132,21 +139,23 @@ def parse_weight(raw: str) -> float:
     except ValueError:
         value = float("nan")
     if not 0 < value <= 10_000:
-        raise InputError(f"--weight 的值 {raw!r} 无效：应为大于 0、不超过 10000 的数字，如 --weight 2。")
+        raise InputError(f"权重 {raw!r} 无效：应为大于 0、不超过 10000 的数字，如 2。", options=_given_with(key))
     return int(value) if value.is_integer() else value
 
 
-def parse_partners(raw: str) -> tuple[str, ...]:
+def parse_partners(raw: str, key: str | None = None) -> tuple[str, ...]:
     """配合单位: names separated by 、 , ; or spaces; an empty value clears the list."""
     names = re.split(r"[、,，;；\s]+", normalize(raw))
-    return tuple(clean_text(n, "--partners") for n in names if n)
+    return tuple(clean_text(n, "配合单位", key) for n in names if n)
 
 
-def parse_status(raw: str) -> str:
+def parse_status(raw: str, key: str | None = None) -> str:
     word = STATUS_WORDS.get(normalize(raw).lower())
     if word is None:
         raise InputError(
-            f"--status 的值 {raw!r} 无效，可选：red（红灯）、yellow（黄灯）、green（绿灯）、done（已完成）、stale（未更新）、closed（已销号）。"
+            f"状态 {raw!r} 无效，可选：red（红灯）、yellow（黄灯）、green（绿灯）、done（已完成）、stale（未更新）、"
+            "closed（已销号），写英文或中文均可。",
+            options=_given_with(key),
         )
     return word
 
@@ -157,10 +166,12 @@ def parse_metric(raw: str, task: model.Task) -> tuple[str, float]:
     name, value = name.strip(), value.strip()
     names = [m.name for m in task.metrics]
     if not names:
-        raise InputError(f"任务 {task.id} 没有设置指标，不能使用 --metric。")
+        raise InputError(f"任务 {task.id} 没有设置指标，不能记录指标数值。", options=("metric",))
     allowed = "、".join(names)
     if not sep or not name:
-        raise InputError(f"--metric 的值 {raw!r} 应写成 名称=数值，如 --metric {names[0]}=10（可用指标：{allowed}）。")
+        raise InputError(
+            f"指标 {raw!r} 应写成 名称=数值（可用指标：{allowed}），如 {names[0]}=10。", options=("metric",)
+        )
     matches = [m for m in task.metrics if m.name == name] or [m for m in task.metrics if m.name.startswith(name)]
     if len(matches) != 1:
         raise InputError(f"任务 {task.id} 没有指标 {name!r}（可用指标：{allowed}）。")
@@ -168,16 +179,18 @@ def parse_metric(raw: str, task: model.Task) -> tuple[str, float]:
     try:
         number = float(value.removesuffix(metric.unit).removesuffix("%"))
     except ValueError:
-        raise InputError(f"--metric {metric.name} 的值 {value!r} 应为数字。") from None
+        raise InputError(f"指标 {metric.name} 的值 {value!r} 应为数字。", options=("metric",)) from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise InputError(f"--metric {metric.name} 的值 {value!r} 应为有限的数字。")
+        raise InputError(f"指标 {metric.name} 的值 {value!r} 应为有限的数字。", options=("metric",))
     return metric.name, int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
-def clean_text(raw: str, option: str) -> str:
+def clean_text(raw: str, what: str, key: str | None = None) -> str:
     """Free text is kept as typed, except what cannot be stored in a UTF-8 file."""
     if re.search("[\ud800-\udfff]", raw):
-        raise InputError(f"{option} 中含有无法保存的字符（孤立代理项），请检查输入法或复制来源。")
+        raise InputError(
+            f"{what}中含有无法保存的字符（孤立代理项），请检查输入法或复制来源后重新输入。", options=_given_with(key)
+        )
     return raw
 
 
@@ -208,8 +221,8 @@ def resolve_id(plan: model.Plan, raw: str) -> model.Goal | model.Task:
     hint = "；您是不是要找：" + "、".join(f"{i} {choices[i]}" for i in close[:3]) if close else ""
     ids = "、".join(g.id for g in plan.goals)
     raise NotFoundError(
-        f"没有编号为 {raw!r} 的目标或任务（目标编号为 {ids}，任务编号如 1.1）{hint}。"
-        "运行 `anmin goals list --tasks` 查看全部编号。"
+        f"没有编号为 {raw!r} 的目标或任务（目标编号为 {ids}，任务编号如 1.1）{hint}。可查看全部编号。",
+        steps=(Step("list-tasks"),),
     )
 
 
@@ -222,19 +235,20 @@ def resolve_task(plan: model.Plan, raw: str) -> model.Task:
 
 
 def parse_plan_values(raw: dict[str, str | None]) -> dict:
-    """Typed task fields from the options given (None = not given), as `edit` and `add` take them."""
+    """Typed task fields from the options given (None = not given), as `edit` and `add` take them:
+    each by its field key, which is also its option's key."""
     values: dict = {}
     for name, value in raw.items():
         if value is None:
             continue
         if name in ("start", "due"):
-            values[name] = parse_date(value, f"--{name}")
+            values[name] = parse_date(value, fields.TASK[name].label, name)
         elif name == "weight":
-            values[name] = parse_weight(value)
+            values[name] = parse_weight(value, name)
         elif name == "partners":
-            values[name] = parse_partners(value)
+            values[name] = parse_partners(value, name)
         else:
-            values[name] = clean_text(value.strip(), f"--{name}")
+            values[name] = clean_text(value.strip(), fields.TASK[name].label, name)
     if "title" in values and not values["title"]:
         raise InputError("标题不能为空：请写出任务或重点工作的名称。")
     return values
@@ -277,7 +291,10 @@ def _ledger_rows(table: list[tuple[int, list, bool]], label: str) -> list[Ledger
     """Rows as (row number, cells, merged section row) → task rows, read by header names."""
     header = next(((n, cells) for n, cells, _ in table[:_HEADER_ROWS] if LEDGER_ID in map(_header_key, cells)), None)
     if header is None:
-        raise DataError(f"{label}：前{_HEADER_ROWS}行中找不到“{LEDGER_ID}”列，请导入由 anmin export 导出的台账。")
+        raise DataError(
+            f"{label}：前{_HEADER_ROWS}行中找不到“{LEDGER_ID}”列。请导入由本程序导出的台账，可先导出。",
+            steps=(Step("export"),),
+        )
     head_row, cells = header
     columns = {_header_key(c): i for i, c in reversed(list(enumerate(cells))) if _header_key(c)}
     wanted = {h: columns[h] for h in LEDGER_FIELDS if h in columns}
@@ -357,5 +374,8 @@ def ledger_task(plan: model.Plan, row: LedgerRow) -> model.Task:
         raise DataError(f"{row.where}：序号 {row.id:g} 不是计划中的任务编号。")
     task = plan.task(normalize_id(row.id))
     if task is None:
-        raise DataError(f"{row.where}：序号“{row.id}”不是计划中的任务编号（任务编号如 1.1，可运行 anmin goals list --tasks 查看）。")
+        raise DataError(
+            f"{row.where}：序号“{row.id}”不是计划中的任务编号（任务编号如 1.1）。可查看全部编号。",
+            steps=(Step("list-tasks"),),
+        )
     return task

@@ -32,14 +32,17 @@ def error(message: str) -> None:
 
 # --------------------------------------------------------------------------- the core's hints, spelled
 
-#: The command for each next step the core names (``errors.Step``), as typed after `anmin`.
+#: The command for each next step the core names (``errors.Step``), as typed after `anmin`
+#: (with the flags that make it that step: list-tasks is `goals list --tasks`).
 #: Option keys (``AnminError.options``, ``Step.options``) are long option names: ``note`` → ``--note``.
 STEP_COMMANDS = {
     "check": "check",
     "close": "goals close",
     "edit": "goals edit",
+    "export": "export",
     "import": "import",
     "init": "init",
+    "list-tasks": "goals list --tasks",
     "reopen": "goals reopen",
     "show": "goals show",
     "undo": "undo",
@@ -117,7 +120,7 @@ def data_dir(
 
 
 def as_of(raw: str | None) -> date:
-    return parse.parse_date(raw, "--as-of") if raw else date.today()
+    return parse.parse_date(raw, "评估日期", "as-of") if raw else date.today()
 
 
 def default_user() -> str:
@@ -132,7 +135,7 @@ def default_user() -> str:
 
 
 def who(by: str | None) -> str:
-    return parse.clean_text(by or default_user(), "--by")
+    return parse.clean_text(by or default_user(), "操作人", "by")
 
 
 def author(ctx: typer.Context, by: str | None = None) -> store.Author:

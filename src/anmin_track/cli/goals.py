@@ -73,7 +73,7 @@ def goals_list(
         _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, tasks or any((goal, owner, status)))
         return
     day = as_of(as_of_day)
-    status_key = parse.parse_status(status) if status else None
+    status_key = parse.parse_status(status, "status") if status else None
     found = actions.overview(data_dir(ctx, data), day, goal)
     goal_key = parse.normalize_id(goal) if goal else None
     view = views.goals_list(found.plan, found.statuses, day, goal=goal_key, owner=owner, status=status_key)
@@ -120,7 +120,7 @@ def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, f
     if not unreported:
         raise InputError("--month 只能与 --unreported 同用，如 anmin goals list --unreported --month 2024-05。")
     today = date.today()
-    ym = parse.parse_month(month, "--month") if month else (today.year, today.month)
+    ym = parse.parse_month(month, "month") if month else (today.year, today.month)
     found_months = actions.unreported(data_dir(ctx, data), ym)
     uview = views.unreported_view(found_months.plan, found_months.tasks, ym, found_months.start, found_months.end)
     if as_json:
@@ -224,11 +224,11 @@ def goals_update(
         progress, note = _ask_missing(folder, task_id, progress, note)
     request = actions.ProgressRequest(
         task=task_id,
-        progress=parse.parse_progress(progress),
-        day=parse.parse_date(day, "--date") if day else date.today(),
-        note=parse.clean_text(note or "", "--note"),
-        problem=parse.clean_text(problem or "", "--problem"),
-        next=parse.clean_text(next_steps or "", "--next"),
+        progress=parse.parse_progress(progress, "progress"),
+        day=parse.parse_date(day, key="date") if day else date.today(),
+        note=parse.clean_text(note or "", "进展情况", "note"),
+        problem=parse.clean_text(problem or "", "存在问题", "problem"),
+        next=parse.clean_text(next_steps or "", "下步计划", "next"),
         metrics=tuple(metric or ()),
         again=again,
     )
@@ -268,11 +268,11 @@ def goals_amend(
     """更正一条进展记录（默认最新的一条），只改给出的内容。"""
     fix = actions.Correction(
         task=task_id,
-        day=parse.parse_date(day, "--date") if day else None,
-        progress=None if progress is None else parse.parse_progress(progress),
-        note=None if note is None else parse.clean_text(note, "--note"),
-        problem=None if problem is None else parse.clean_text(problem, "--problem"),
-        next=None if next_steps is None else parse.clean_text(next_steps, "--next"),
+        day=parse.parse_date(day, key="date") if day else None,
+        progress=None if progress is None else parse.parse_progress(progress, "progress"),
+        note=None if note is None else parse.clean_text(note, "进展情况", "note"),
+        problem=None if problem is None else parse.clean_text(problem, "存在问题", "problem"),
+        next=None if next_steps is None else parse.clean_text(next_steps, "下步计划", "next"),
         metrics=tuple(metric or ()),
     )
     done = actions.amend_record(data_dir(ctx, data), fix, author(ctx, by), date.today())
@@ -286,7 +286,7 @@ def goals_amend(
 @goals_app.command("retract", cls=AnminCommand, epilog="示例：anmin goals retract 1.2 --date 2024-05-30")
 def goals_retract(ctx: typer.Context, task_id: TaskArg, day: RecordDateOpt = None, by: ByOpt = None, data: DataOpt = None) -> None:
     """撤回一条记错的进展记录（默认最新的一条）。"""
-    when = parse.parse_date(day, "--date") if day else None
+    when = parse.parse_date(day, key="date") if day else None
     done = actions.retract_record(data_dir(ctx, data), task_id, when, author(ctx, by))
     gone, latest = done.record, done.latest
     now = f"现在最新的记录是{cn_date(latest.date)}的 {latest.progress}%" if latest else "该任务现在没有进展记录"
@@ -431,12 +431,12 @@ def goals_milestone(
     data: DataOpt = None,
 ) -> None:
     """设置或删除任务的时间节点（某日应达到的进度），序时进度随之计算。"""
-    when = parse.parse_date(day, "日期")
+    when = parse.parse_date(day)
     if remove and percent is not None:
         raise InputError("删除时间节点时不要写进度：anmin goals milestone 任务编号 日期 --remove。")
     if not remove and percent is None:
         raise InputError(f"缺少进度：如 anmin goals milestone {task_id} {when} 50（到该日应达到 50%）。")
-    value = None if percent is None else parse.parse_progress(percent, "进度", "50")
+    value = None if percent is None else parse.parse_progress(percent)
     task = actions.set_milestone(data_dir(ctx, data, writes="设置时间节点"), task_id, when, value, author(ctx, by))
     nodes = "、".join(f"{cn_date(m.date)} {m.percent}%" for m in task.milestones) or "无（序时进度按起止日期均匀计算）"
     done = f"已删除 {cn_date(when)} 的时间节点" if remove else f"已设置时间节点 {cn_date(when)} {value}%"
@@ -455,8 +455,8 @@ def goals_close(
     data: DataOpt = None,
 ) -> None:
     """销号：审核通过后把已完成（100%）的重点任务标为已销号。"""
-    text = parse.clean_text((note or "").strip(), "--note")
-    when = parse.parse_date(day, "--date") if day else date.today()
+    text = parse.clean_text((note or "").strip(), "审核意见", "note")
+    when = parse.parse_date(day, key="date") if day else date.today()
     task = actions.close_task(data_dir(ctx, data, writes="销号"), task_id, text, when, author(ctx, by), date.today())
     out(f"已销号 {task_line(task)}（{shown(task.closed)}，{shown(task.closed_by)}）：{shown(text)}")
 

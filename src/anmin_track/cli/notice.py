@@ -86,12 +86,12 @@ def report_notice(
 
 
 def _request(tasks: list[str] | None, signed: str | None, as_of: str | None, reply_by: str | None):
-    signing = parse.parse_date(signed, "--date") if signed else date.today()
+    signing = parse.parse_date(signed, "成文日期", "date") if signed else date.today()
     return actions.NoticeRequest(
         tuple(tasks or ()),
         signing,
-        parse.parse_date(as_of, "--as-of") if as_of else None,
-        parse.parse_date(reply_by, "--reply-by") if reply_by else None,
+        parse.parse_date(as_of, "评估日期", "as-of") if as_of else None,
+        parse.parse_date(reply_by, "反馈期限", "reply-by") if reply_by else None,
     )
 
 

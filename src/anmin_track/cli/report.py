@@ -93,7 +93,7 @@ def _write_report(
     kind = _report_format(fmt, output)
     if template is not None and kind != "docx":
         raise InputError("--template 只用于 Word 文件：请同时使用 -o 文件.docx 或 --format docx。")
-    signing = parse.parse_date(signed, "--date") if signed else date.today()
+    signing = parse.parse_date(signed, "成文日期", "date") if signed else date.today()
     folder = data_dir(ctx, data)
     found = actions.period_data(folder, period)
     from anmin_track.output import report
@@ -135,7 +135,7 @@ def report_monthly(
 ) -> None:
     """生成月报：按月末评估各项任务的进度、亮灯，汇总本月进展、存在问题和下月计划。"""
     today = date.today()
-    ym = parse.parse_month(month, "月份") if month else (today.year, today.month)
+    ym = parse.parse_month(month) if month else (today.year, today.month)
     _write_report(ctx, model.month_period(*ym), fmt, output, signed, number, template, data)
 
 
