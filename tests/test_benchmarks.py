@@ -7,6 +7,8 @@ import subprocess
 import sys
 from datetime import date
 
+import pytest
+
 from conftest import REPO
 
 HARNESS = REPO / "benchmarks" / "run.py"
@@ -37,6 +39,7 @@ ROWS = [
 ]
 
 
+@pytest.mark.slow  # about 60 process runs (7 s): the writers' cases each copy a folder and run a setup command
 def test_quick_run_times_every_case_and_writes_json(tmp_path):
     out = tmp_path / "results.json"
     run = subprocess.run(
