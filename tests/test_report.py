@@ -354,3 +354,18 @@ def test_output_does_not_create_folders(cli, tmp_path):
     result = cli("report", "monthly", "2024-05", "-o", str(tmp_path / "没有的文件夹" / "月报.txt"))
     assert result.exit_code == 2 and "不存在" in result.stderr
     assert not (tmp_path / "没有的文件夹").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "baseline", "unit", "words"),
+    [
+        ("2023年共有红色讲解员20余名", 20, "名", "20余名"),
+        ("全年调解矛盾纠纷约57件", 57, "件", "约57件"),
+        ("接待游客超过300人次", 300, "人次", "超过300人次"),
+        ("新增1200户，其中120户已完成改造", 120, "户", "120户"),
+        ("完成12处", 12.5, "处", "12.5处"),  # not in the text: the figure and unit as they are
+        ("覆盖率达95%", 95, "", "95"),
+    ],
+)
+def test_baseline_words_are_the_seeds_own_where_it_states_them(text, baseline, unit, words):
+    assert report.baseline_words(model.Metric("指标", unit, baseline, text)) == words

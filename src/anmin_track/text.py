@@ -344,6 +344,8 @@ _CJK_QUOTES = frozenset("“”‘’")
 
 def _is_cjk(ch: str) -> bool:
     code = ord(ch)
+    if 0x4E00 <= code <= 0x9FFF:  # most of them: the common ideographs
+        return True
     return any(low <= code <= high for low, high in _CJK_RANGES) or ch in _CJK_QUOTES
 
 
