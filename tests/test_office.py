@@ -393,7 +393,7 @@ def test_export_csv_reads_back_as_the_data(cli, data_dir, tmp_path):
     assert (by_id["3.1"]["亮灯"], by_id["3.1"]["当前进度"]) == ("已销号", "100%")
     assert by_id["2.1"]["亮灯"] == "红灯"
     assert (by_id["2.1"]["最新进展"], by_id["2.1"]["存在问题"]) == ("'=1+2", "'-待定")  # not run as formulas
-    assert by_id["4.1"]["亮灯"] == "红灯(未更新)" and by_id["4.1"]["更新日期"] == ""
+    assert by_id["4.1"]["亮灯"] == "红灯（未更新）" and by_id["4.1"]["更新日期"] == ""
 
 
 def test_export_xlsx_has_headers_rows_and_light_fills(cli, data_dir, tmp_path):

@@ -58,6 +58,16 @@ def test_group_lines_cover_every_task_once(cli, by, option):
     assert "甲" in table and "待认领" in table
 
 
+@pytest.mark.parametrize("columns", ["80", "120"])
+def test_group_table_wraps_between_task_ids_never_inside_one(cli, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", columns)
+    table = _ok(cli, "goals", "list", "--group", "unit", "--as-of", AS_OF).stdout
+    ids = {t.id for t in store.load_plan(store.find_data_dir()).tasks}
+    shown = [word for word in table.split() if "." in word and word.replace(".", "").isdigit()]
+    assert shown and set(shown) <= ids, sorted(set(shown) - ids)
+    assert not any(line.strip().startswith("、") for line in table.splitlines())
+
+
 def test_group_overdue_after_due_date(cli):
     _ok(cli, "goals", "edit", "1.1", "--unit", "乡文化站", "--due", "2024-04-30")
     line = _json(cli, "goals", "list", "--group", "unit", "--as-of", AS_OF)["groups"][0]

@@ -156,7 +156,7 @@ def light_cell(ts: model.TaskStatus) -> str:
     """亮灯 as written in the ledger: 已销号/已完成/红黄绿灯, with 未更新 and missed milestones noted."""
     notes = [f"未达{cn_date(ts.missed.date)}节点{ts.missed.percent}%"] if ts.missed else []
     notes += [model.STALE_LABEL] if ts.stale else []
-    return ts.label + (f"({';'.join(notes)})" if notes else "")
+    return ts.label + (f"（{'；'.join(notes)}）" if notes else "")
 
 
 def due_cell(task: model.Task) -> str:

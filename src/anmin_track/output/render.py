@@ -456,7 +456,7 @@ def task_detail(view: dict) -> list:
             row_lines=True,
         )
         for r in view["history"]:
-            note = r["note"] + "".join(f"\n{k}:{v:g}" for k, v in r["metrics"].items())
+            note = r["note"] + "".join(f"\n{k}：{v:g}" for k, v in r["metrics"].items())
             history.add_row(
                 plain(r["date"]),
                 Text(f"{r['progress']}%"),
@@ -542,10 +542,11 @@ def group_table(view: dict) -> Table:
     table.add_column("任务", overflow="fold")
     for line in view["groups"]:
         name = plain(line["name"]) if line["claimed"] else Text(line["name"], style="dim")
-        overdue = plain("、".join(line["overdue"]), style="red") if line["overdue"] else Text("—")
+        # ids apart by spaces: a column wraps between them, never inside `1.8` or before a 、
+        overdue = plain(" ".join(line["overdue"]), style="red") if line["overdue"] else Text("—")
         table.add_row(
             name, Text(str(line["count"])), _counts(line["counts"]), bar(line["progress"]), overdue,
-            plain("、".join(line["tasks"])),
+            plain(" ".join(line["tasks"])),
         )
     return table
 
