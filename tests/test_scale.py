@@ -293,3 +293,28 @@ def test_check_counts_the_records_of_vouched_months_of_any_shape(cli, data_dir):
     assert again.exit_code == 0 and "共 4 条进展记录" in again.stdout
     (data_dir / "progress" / "index.toml").unlink()  # without an index, check reads every month
     assert "共 4 条进展记录" in cli("check").stdout
+
+
+def test_an_edit_that_keeps_size_and_time_is_never_appended_to_on_trust(cli, data_dir):
+    """A month edited by hand with its size and modification time put back (a tool that keeps
+    times, a 2-second clock) still differs in content: the next update validates it first, so
+    neither check nor a plan change is misled by the index afterwards."""
+    import os
+
+    update(cli, "1.1", "2024-05-10")
+    update(cli, "1.2", "2024-05-12")
+    month = data_dir / "progress" / "2024-05.toml"
+    before = month.stat()
+    month.write_text(month.read_text(encoding="utf-8").replace('task = "1.1"', 'task = "1.3"'), encoding="utf-8")
+    os.utime(month, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert month.stat().st_size == before.st_size
+    update(cli, "1.2", "2024-05-20")  # the 1.3 record is valid: the month is validated and appended to
+    refused = cli("goals", "remove", "1.3")
+    assert refused.exit_code == 2 and "已有 1 条进展记录" in refused.stderr, refused.output
+    assert "共 3 条进展记录" in cli("check").stdout
+    month.write_text(month.read_text(encoding="utf-8").replace('task = "1.3"', 'task = "9.9"'), encoding="utf-8")
+    edited = month.stat()
+    update_refused = cli("goals", "update", "1.2", "-p", "40", "-d", "2024-05-21", "--note", "再推进")
+    assert update_refused.exit_code == 1 and "9.9" in update_refused.stderr
+    os.utime(month, ns=(edited.st_atime_ns, edited.st_mtime_ns))
+    assert cli("check").exit_code == 1

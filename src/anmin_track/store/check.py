@@ -56,7 +56,7 @@ def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], Ind
         problems.extend(found)
         count += len(records)
         if index is not None:
-            index.add_month(ym, MonthFile(tuple(records), appendable(text, len(records))))
+            index.add_month(ym, MonthFile(tuple(records), appendable(text, len(records)), content_hash(content)))
     fresh = None if problems else index
     from anmin_track.store.notices import check_register  # not on the start-up path of other commands
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from anmin_track import fields, model
 from anmin_track.errors import AnminError, DataError
-from anmin_track.store.folder import INDEX_FILE, DataDir, read_regular
+from anmin_track.store.folder import INDEX_FILE, DataDir, content_hash, read_regular
 from anmin_track.store.records import (
     RULES,
     MonthFile,
@@ -112,7 +112,8 @@ class Index:
                 self.earlier[tid] = record
 
     def add_month(self, ym: tuple[int, int], month: MonthFile) -> None:
-        """Take in a whole month file, validated."""
+        """Take in a whole month file, validated (and the hash of the content it was read from)."""
+        self.hashes[month_key(ym)] = month.hash
         if month.appendable:
             self.appendable.add(month_key(ym))
         for record in month.records:
@@ -162,20 +163,14 @@ def file_stamps(data: DataDir) -> dict[str, list[int]]:
     return stamps
 
 
-def content_hash(content: bytes) -> str:
-    """A digest of a file's content, to tell a copy from an edit (written with the index, compared on a mismatch)."""
-    from _blake2 import blake2b  # not hashlib: it loads OpenSSL, 2–3 ms on every command's start
-
-    return blake2b(content, digest_size=16).hexdigest()
-
-
 def empty_index(data: DataDir, stamps: dict[str, list[int]] | None = None) -> Index:
     """An index of no records yet, stamped with the files as they are (``stamps``, taken first:
-    a file changed while the records are taken in will not match them)."""
+    a file changed while the records are taken in will not match them). A month's content
+    hash comes with its records (``add_month``): both from the one reading that validated them."""
     stamps = file_stamps(data) if stamps is None else stamps
-    hashes = {key: _file_hash(path) for key, path in _stamped_files(data).items() if key in stamps}
-    known = {key: digest for key, digest in hashes.items() if digest is not None}
-    return Index(stamps=stamps, plan_checked=True, appendable=set(), latest={}, earlier={}, hashes=known)
+    plan_hash = _file_hash(data.plan_file) if PLAN_STAMP in stamps else None
+    hashes = {PLAN_STAMP: plan_hash} if plan_hash is not None else {}
+    return Index(stamps=stamps, plan_checked=True, appendable=set(), latest={}, earlier={}, hashes=hashes)
 
 
 def _file_hash(path: Path) -> str | None:

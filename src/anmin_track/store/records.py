@@ -12,7 +12,7 @@ from typing import NamedTuple
 from anmin_track import fields, model
 from anmin_track.errors import DataError, InputError, Step, system_reason
 from anmin_track.store import month_cache
-from anmin_track.store.folder import INDEX_FILE, MONTH_FILE, PLAN_FILE, DataDir
+from anmin_track.store.folder import INDEX_FILE, MONTH_FILE, PLAN_FILE, DataDir, content_hash
 from anmin_track.store.tomlcheck import (
     Checker,
     LineIndex,
@@ -21,7 +21,9 @@ from anmin_track.store.tomlcheck import (
     is_kind,
     parse_toml,
     raise_if_problems,
+    read_bytes,
     read_text,
+    text_of,
 )
 from anmin_track.text import cn_date
 
@@ -250,6 +252,8 @@ class MonthFile(NamedTuple):
     records: tuple[model.Record, ...]
     #: The file has the shape this program writes: a record can be appended to its text.
     appendable: bool
+    #: ``content_hash`` of the very bytes the records were read and validated from.
+    hash: str
 
 
 _RECORDS_KEY = re.compile(r"""^[ \t]*["']?records["']?[ \t]*=""", re.MULTILINE)
@@ -274,27 +278,27 @@ def read_month(data: DataDir, plan: model.Plan, ym: tuple[int, int]) -> MonthFil
     """A month file's validated records and whether it can be appended to."""
     path = data.month_file(*ym)
     label = data.label(path)
-    text = read_text(path, label)
+    content = read_bytes(path, label)
+    text = text_of(content, label)
     records = _validated(data, text, label, plan, ym)
-    return MonthFile(records, appendable(text, len(records)))
+    return MonthFile(records, appendable(text, len(records)), content_hash(content))
 
 
 def month_with(
-    data: DataDir, plan: model.Plan, ym: tuple[int, int], record: model.Record, trusted: bool
+    data: DataDir, plan: model.Plan, ym: tuple[int, int], record: model.Record, content: bytes | None, trusted: bool
 ) -> bytes:
-    """The month file's new content with ``record`` added.
+    """The month file's new content with ``record`` added; ``content``: the file's now (None: no file).
 
-    ``trusted``: the index vouches that the file is unchanged since it was validated and
-    has the appendable shape, so the record is appended without parsing the month again:
-    the cost is the same however many records the month holds, and comments or layout
-    made by hand stay. Otherwise the file is validated first, and written anew when its
-    shape does not allow appending. The appended part is parsed back before it is used.
+    ``trusted``: the index vouches that this content was validated and has the appendable
+    shape, so the record is appended without parsing the month again: the cost is the
+    same however many records the month holds, and comments or layout made by hand stay.
+    Otherwise the file is validated first, and written anew when its shape does not allow
+    appending. The appended part is parsed back before it is used.
     """
-    path = data.month_file(*ym)
-    if not path.exists():
+    if content is None:
         return dump_toml({"schema": model.SCHEMA, "records": [record_to_toml(record)]})
-    label = data.label(path)
-    text = read_text(path, label)
+    label = data.label(data.month_file(*ym))
+    text = text_of(content, label)
     if not trusted:
         records = _month_records(text, label, plan, ym)
         if not appendable(text, len(records)):

@@ -14,7 +14,7 @@ from pathlib import Path
 from anmin_track import model
 from anmin_track.errors import AnminError, DataError, InputError, Step, WriteError
 from anmin_track.store import hand_edits, journal
-from anmin_track.store.folder import MONTH_FILE, PLAN_FILE, PROGRESS_DIR, DataDir, bundled_plan_file
+from anmin_track.store.folder import MONTH_FILE, PLAN_FILE, PROGRESS_DIR, DataDir, bundled_plan_file, content_hash
 from anmin_track.store.index import (
     PLAN_STAMP,
     Index,
@@ -50,7 +50,7 @@ from anmin_track.store.safe_io import (
     require_own_path,
     write_failure,
 )
-from anmin_track.store.tomlcheck import dump_toml, raise_if_problems, read_text, text_of
+from anmin_track.store.tomlcheck import dump_toml, raise_if_problems, read_bytes, read_text, text_of
 
 
 class Transaction:
@@ -94,9 +94,11 @@ class Transaction:
         check_new_record(self.plan, record)
         ym = (record.date.year, record.date.month)
         self._refuse_after_hand_edits()
-        index = self.index  # read under the lock: its stamps are the files' now
+        path = self.data.month_file(*ym)
+        content = read_bytes(path, self.data.label(path)) if path.exists() else None
+        index = self._index_knowing(ym, None if content is None else content_hash(content))
         trusted = index.plan_checked and month_key(ym) in index.appendable
-        month_bytes = month_with(self.data, self.plan, ym, record, trusted=trusted)
+        month_bytes = month_with(self.data, self.plan, ym, record, content, trusted)
         index.add(record)
         self._write_month(ym, month_bytes, appendable=True, summary=summary)
 
@@ -115,9 +117,10 @@ class Transaction:
         if new is not None:
             check_new_record(self.plan, new)
         self._refuse_after_hand_edits()
-        index = self.index
         ym = (old.date.year, old.date.month)
-        records = list(read_month(self.data, self.plan, ym).records)
+        month = read_month(self.data, self.plan, ym)
+        index = self._index_knowing(ym, month.hash)
+        records = list(month.records)
         at = records.index(old)  # found under this lock: it is there
         records[at : at + 1] = [new] if new is not None else []
         content = dump_toml({"schema": model.SCHEMA, "records": [record_to_toml(r) for r in records]})
@@ -127,6 +130,18 @@ class Transaction:
         if new is not None:
             index.add(new)
         self._write_month(ym, content, appendable=bool(records), summary=summary)
+
+    def _index_knowing(self, ym: tuple[int, int], content: str | None) -> Index:
+        """The index, once it is known to describe month ``ym`` as it is (``content``: its hash).
+
+        Matching stamps vouch for a file, except where its content changed and its size and
+        time did not (a tool that keeps times, a 2-second clock); its content hash then differs
+        from the index's, and the index is rebuilt from every month file before it is trusted.
+        """
+        index = self.index  # read under the lock: its stamps are the files' now
+        if content is not None and index.hashes.get(month_key(ym)) != content:
+            index = self._index = rebuild_stale(self.data, self.plan)
+        return index
 
     def _refuse_after_hand_edits(self) -> None:
         lost = hand_edits.losses(self.data)
