@@ -318,3 +318,19 @@ def test_an_edit_that_keeps_size_and_time_is_never_appended_to_on_trust(cli, dat
     assert update_refused.exit_code == 1 and "9.9" in update_refused.stderr
     os.utime(month, ns=(edited.st_atime_ns, edited.st_mtime_ns))
     assert cli("check").exit_code == 1
+
+
+def test_plan_changes_read_the_digest_only_of_months_whose_content_it_describes(cli, data_dir):
+    """The orphaning case: a record moved to another task behind equal size and time, then that
+    task removed. The month hashes tell the index is stale; it is rebuilt and the remove refused."""
+    import os
+
+    update(cli, "1.1", "2024-05-10")
+    month = data_dir / "progress" / "2024-05.toml"
+    before = month.stat()
+    month.write_text(month.read_text(encoding="utf-8").replace('task = "1.1"', 'task = "1.3"'), encoding="utf-8")
+    os.utime(month, ns=(before.st_atime_ns, before.st_mtime_ns))
+    refused = cli("goals", "remove", "1.3")
+    assert refused.exit_code == 2 and "已有 1 条进展记录" in refused.stderr, refused.output
+    assert cli("goals", "remove", "1.1").exit_code == 0  # its record is gone: nothing orphaned
+    assert cli("check").exit_code == 0

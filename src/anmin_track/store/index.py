@@ -173,6 +173,16 @@ def empty_index(data: DataDir, stamps: dict[str, list[int]] | None = None) -> In
     return Index(stamps=stamps, plan_checked=True, appendable=set(), latest={}, earlier={}, hashes=hashes)
 
 
+def contents_match(data: DataDir, index: Index) -> bool:
+    """Every month file has the content ``index`` holds the hash of.
+
+    Matching stamps say so, except for a file whose content changed and whose size and time
+    did not (a tool that keeps times, a 2-second clock). What the digest tells a plan change
+    must not be taken from such an index: hashing the months costs far less than reading them.
+    """
+    return all(index.hashes.get(month_key(ym)) == _file_hash(path) for ym, path in month_files(data).items())
+
+
 def _file_hash(path: Path) -> str | None:
     try:
         return content_hash(read_regular(path))

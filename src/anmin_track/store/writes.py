@@ -18,6 +18,7 @@ from anmin_track.store.folder import MONTH_FILE, PLAN_FILE, PROGRESS_DIR, DataDi
 from anmin_track.store.index import (
     PLAN_STAMP,
     Index,
+    contents_match,
     day_record,
     dump_index,
     file_stamps,
@@ -79,8 +80,14 @@ class Transaction:
         return latest_records(self.data, self.plan, as_of, self.index)
 
     def record_count(self, task: model.Task) -> int:
-        digest = self.index.digest.get(task.id)
+        digest = self._index_of_contents().digest.get(task.id)
         return digest.records if digest else 0
+
+    def _index_of_contents(self) -> Index:
+        """The index, once every month file is known to have the content it describes (``contents_match``)."""
+        if not contents_match(self.data, self.index):
+            self._index = rebuild_stale(self.data, self.plan)
+        return self.index
 
     def day_record(self, task: model.Task, day: date) -> model.Record | None:
         return day_record(self.data, self.plan, task, day)
@@ -201,7 +208,7 @@ class Transaction:
         not the edit's fault.
         """
         try:
-            index = self.index
+            index = self._index_of_contents()
         except DataError as broken:  # the index was rebuilt, and a record does not fit the plan as it is
             try:
                 return rebuild_stale(self.data, new)
@@ -241,7 +248,8 @@ def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") 
         if entry.id != entry_id:
             raise WriteError(_moved_on(data, entry_id, shown or "这次修改", entry), steps=(Step("undo"),))
         restores = journal.planned_restores(data, entry)
-        _check_restored(data, dict(restores), saved_index(data, file_stamps(data)))
+        current = saved_index(data, file_stamps(data))
+        _check_restored(data, dict(restores), current if current and contents_match(data, current) else None)
         with deferred_interrupt():
             journal.restore_files(restores)
             if data.index_file.exists():
