@@ -16,11 +16,11 @@ from datetime import date, datetime
 
 from anmin_track import model
 from anmin_track.errors import DataError, Message, Step
-from anmin_track.store.folder import INDEX_FILE, DataDir, read_regular
-from anmin_track.store.index import PLAN_STAMP, changed_files, file_stamps, month_key
+from anmin_track.store.folder import DataDir
+from anmin_track.store.index import PLAN_STAMP, changed_files, file_stamps, month_key, saved_document
 from anmin_track.store.plan_file import load_plan
 from anmin_track.store.records import progress_files, records_from_toml, stray_problem
-from anmin_track.store.tomlcheck import parse_toml, read_text
+from anmin_track.store.tomlcheck import read_text
 
 
 def warnings(data: DataDir) -> list[Message]:
@@ -87,10 +87,10 @@ def _saved_index(
 
     A rebuilt index saved after a hand edit keeps those as its ``baseline``.
     """
-    try:
-        doc = parse_toml(read_regular(data.index_file).decode("utf-8"), INDEX_FILE)
-    except (OSError, UnicodeDecodeError, DataError):  # NotRegularFile is an OSError
+    found = saved_document(data)
+    if found is None:
         return None
+    doc = found[1]
     if isinstance(doc.get("baseline"), dict):
         doc = doc["baseline"]
     files, records, hashes = doc.get("files"), doc.get("records", []), doc.get("hashes", {})

@@ -290,23 +290,30 @@ def _digest_of(raw: dict, check: Checker) -> dict[str, Digest]:
     return found
 
 
+def saved_document(data: DataDir) -> tuple[str, dict] | None:
+    """The index file's text and TOML document as saved, whatever they say (None: missing,
+    unreadable or not TOML): for the readers that judge a stale index, not just use a fresh one."""
+    with contextlib.suppress(OSError, UnicodeDecodeError, DataError):  # NotRegularFile is an OSError
+        text = read_regular(data.index_file).decode("utf-8")
+        return text, parse_toml(text, INDEX_FILE)
+    return None
+
+
 def unaccepted(data: DataDir, stamps: dict[str, list[int]]) -> dict | None:
     """What ``hand_edits`` must keep comparing with once a rebuilt index replaces the saved one.
 
     The saved index's own baseline if it has one; else, when the month files are no longer
     as it knew them (edited by hand), its files, digests and latest records; else nothing.
     """
-    with contextlib.suppress(OSError, UnicodeDecodeError, DataError):  # NotRegularFile is an OSError
-        doc = parse_toml(read_regular(data.index_file).decode("utf-8"), INDEX_FILE)
-        if isinstance(doc.get("baseline"), dict):
-            return doc["baseline"]
-        files, hashes = doc.get("files"), doc.get("hashes", {})
-        if (
-            isinstance(files, dict)
-            and isinstance(hashes, dict)
-            and changed_files(data, _months(files), hashes, _months(stamps))
-        ):
-            return {"files": files, "hashes": hashes, "records": doc.get("records", [])}
+    found = saved_document(data)
+    if found is None:
+        return None
+    doc = found[1]
+    if isinstance(doc.get("baseline"), dict):
+        return doc["baseline"]
+    files, hashes = doc.get("files"), doc.get("hashes", {})
+    if isinstance(files, dict) and isinstance(hashes, dict) and changed_files(data, _months(files), hashes, _months(stamps)):
+        return {"files": files, "hashes": hashes, "records": doc.get("records", [])}
     return None
 
 
@@ -404,27 +411,27 @@ def vouched(data: DataDir, plan: model.Plan) -> tuple[dict[str, str], set[str]]:
     record not fitting ``plan`` (``misfit_since``: its digest covers every month it saved).
     Nothing, when the index cannot be read or was saved under other rules.
     """
-    with contextlib.suppress(OSError, UnicodeDecodeError, DataError):  # NotRegularFile is an OSError
-        text = read_regular(data.index_file).decode("utf-8")
-        doc = parse_toml(text, INDEX_FILE)
-        hashes, digest_doc = doc.get("hashes"), doc.get("digest")
-        if doc.get("rules") != RULES or not isinstance(hashes, dict) or not isinstance(digest_doc, dict):
+    found = saved_document(data)
+    if found is None:
+        return {}, set()
+    text, doc = found
+    hashes, digest_doc = doc.get("hashes"), doc.get("digest")
+    if doc.get("rules") != RULES or not isinstance(hashes, dict) or not isinstance(digest_doc, dict):
+        return {}, set()
+    since = None
+    if hashes.get(PLAN_STAMP) != _file_hash(data.plan_file):
+        check = Checker(INDEX_FILE, LineIndex(text))
+        digest = _digest_of(digest_doc, check)
+        if check.problems:
             return {}, set()
-        since = None
-        if hashes.get(PLAN_STAMP) != _file_hash(data.plan_file):
-            check = Checker(INDEX_FILE, LineIndex(text))
-            digest = _digest_of(digest_doc, check)
-            if check.problems:
-                return {}, set()
-            since = misfit_since(digest, plan)
-        months = {
-            key: value
-            for key, value in hashes.items()
-            if key != PLAN_STAMP and isinstance(value, str) and (since is None or key < month_key(since))
-        }
-        appendable = doc.get("appendable", [])
-        return months, set(appendable) if isinstance(appendable, list) else set()
-    return {}, set()
+        since = misfit_since(digest, plan)
+    months = {
+        key: value
+        for key, value in hashes.items()
+        if key != PLAN_STAMP and isinstance(value, str) and (since is None or key < month_key(since))
+    }
+    appendable = doc.get("appendable", [])
+    return months, set(appendable) if isinstance(appendable, list) else set()
 
 
 def _months_back(start: date, stop: date) -> Iterator[tuple[int, int]]:
