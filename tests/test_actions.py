@@ -40,13 +40,27 @@ def test_record_day_rules():
 
 
 def test_progress_may_fall_only_with_a_note():
+    task = model.Task("1.1", "1", "任务")
     before = model.Record(task="1.1", date=date(2024, 5, 1), progress=60, by="x", at=NOW)
-    actions.check_progress_drop(None, 10, "")
-    actions.check_progress_drop(before, 60, "")
-    actions.check_progress_drop(before, 50, "返工")
+    actions.check_progress_drop(None, 10, "", task)
+    actions.check_progress_drop(before, 60, "", task)
+    actions.check_progress_drop(before, 50, "返工", task)
     with pytest.raises(InputError, match="进度回退时必须说明原因") as raised:
-        actions.check_progress_drop(before, 50, "  ")
+        actions.check_progress_drop(before, 50, "  ", task)
     assert raised.value.options == ("note",)
+
+
+def test_a_carried_task_starts_from_where_it_stood():
+    """Before its first record of the new year, a task carried over at 80% falls only with a note."""
+    carried = model.Task("1.1", "1", "任务", carried_from="2024:1.1", carried_progress=80)
+    actions.check_progress_drop(None, 80, "", carried)
+    actions.check_progress_drop(None, 85, "", carried)
+    with pytest.raises(InputError, match="结转时的进度 80%") as raised:
+        actions.check_progress_drop(None, 60, "", carried)
+    assert raised.value.options == ("note",)
+    actions.check_progress_drop(None, 60, "重新立项", carried)
+    later = model.Record(task="1.1", date=date(2025, 5, 1), progress=70, by="x", at=NOW)
+    actions.check_progress_drop(later, 70, "", carried)  # a record of its own: compared with that
 
 
 def test_record_progress_stores_and_reports_status(data):
@@ -153,7 +167,9 @@ def test_json_report_with_a_missed_milestone(cli, data_dir):
     assert task["missed"] == {"date": "2024-04-15", "percent": 50}
 
 
-@pytest.mark.parametrize("args", [["goals", "show", "1.2", "--debug"], ["--debug", "goals", "show", "1.2"]])
+@pytest.mark.parametrize(
+    "args", [["goals", "show", "1.2", "--as-of", "2024-05-31", "--debug"], ["--debug", "goals", "show", "1.2", "--as-of", "2024-05-31"]]
+)
 def test_debug_is_accepted_anywhere(anmin, args):
     result = anmin(*args)
     assert result.returncode == 0 and "1.2" in result.stdout and not result.stderr

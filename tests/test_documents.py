@@ -116,7 +116,7 @@ def test_no_half_width_punctuation_next_to_chinese_in_any_document_format(cli, f
 
 def test_a_newer_plan_asks_for_an_upgrade(cli, fixture_data):
     newer = f"schema = {model.PLAN_SCHEMA + 1}"
-    plan = fixture_data.plan_file.read_text(encoding="utf-8").replace(f"schema = {model.PLAN_SCHEMA}", newer)
+    plan = re.sub(r"(?m)^schema = \d+$", newer, fixture_data.plan_file.read_text(encoding="utf-8"))
     fixture_data.plan_file.write_text(plan + "\n[future]\nx = 1\n", encoding="utf-8")
     result = monthly(cli, fixture_data, "2024-05")
     assert result.exit_code == 1 and "请升级" in result.stderr and "未知字段" not in result.stderr

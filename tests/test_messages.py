@@ -157,6 +157,7 @@ def test_every_step_and_option_the_core_names_is_a_real_command_and_option():
         ("goals edit", "title"),
         ("goals update", "metric"),
         ("goals amend", "metric"),
+        ("plan new", "move-records"),
     ]
     assert {key for _, key in raised_by} == options, "a new option key: add the commands that raise it here"
     for command, key in raised_by:
@@ -202,7 +203,7 @@ def test_a_future_date_is_named_in_words(data_dir):
 def test_a_progress_drop_asks_for_a_note_by_its_key():
     before = model.Record("1.1", date(2024, 5, 1), 80, "测试员", NOW)
     with pytest.raises(InputError) as raised:
-        actions.check_progress_drop(before, 50, "")
+        actions.check_progress_drop(before, 50, "", model.Task("1.2", "1", "任务"))
     assert "进度回退时必须说明原因。" in str(raised.value) and raised.value.options == ("note",)
 
 

@@ -110,10 +110,26 @@ def test_bad_month_is_an_input_error(cli, fixture_data, month):
     assert result.exit_code == 2 and result.stderr.startswith("错误：") and "2024-05" in result.stderr
 
 
-def test_default_month_is_the_current_one(cli, fixture_data):
+def test_default_month_is_the_current_one(cli, tmp_path):
+    """In the plan's own year the report is of this month (a plan of this year, made with init --year)."""
     today = date.today()
-    text = monthly(cli, fixture_data).stdout
+    assert cli("init", str(tmp_path / "now"), "--year", str(today.year)).exit_code == 0
+    result = cli("report", "monthly", "--data", str(tmp_path / "now"))
+    assert result.exit_code == 0 and result.stderr == "", result.stderr
+    text = result.stdout
     assert f"关于{today.year}年{today.month}月重点工作推进情况的报告" in text and text.endswith(f"{today.day}日\n")
+
+
+def test_default_month_of_a_finished_year_is_its_december(cli, fixture_data):
+    """The 2024 plan read after 2024: the default report is its last month, and the first line says how to begin this year's."""
+    today = date.today()
+    result = monthly(cli, fixture_data)
+    assert result.exit_code == 0
+    assert "关于2024年12月重点工作推进情况的报告" in result.stdout and "截至2024年12月31日" in result.stdout
+    assert result.stderr.splitlines()[0] == (
+        f"提示：2024年度已结束，以下按2024年12月31日评估；开始{today.year}年的计划（结转未完成的任务）：anmin plan new {today.year}"
+    )
+    assert monthly(cli, fixture_data, "2024-12").stdout == result.stdout  # the same report, asked for by name
 
 
 def test_month_without_records_is_a_valid_report(cli, fixture_data):
@@ -134,10 +150,12 @@ def test_empty_data_folder_gives_a_report(cli, data_dir):
 
 
 def test_month_outside_the_plan_year_says_so(cli, fixture_data):
+    """With no 2025 plan, 2025's records still belong to the 2024 plan: the report says so, and the clerk is told how to begin 2025's."""
     result = monthly(cli, fixture_data, "2025-01")
     assert result.exit_code == 0
     assert "2025年1月不在2024年工作思路要点的计划年度（2024年）内" in result.stdout
     assert "2025年1月" in result.stdout and "2025年1月31日" in result.stdout
+    assert result.stderr.startswith("提示：2025年1月不在2024年计划的年度内") and "anmin plan new 2025" in result.stderr
     inside = monthly(cli, fixture_data, "2024-12").stdout
     assert "计划年度" not in inside
 

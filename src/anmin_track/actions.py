@@ -12,9 +12,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from anmin_track import fields, model, parse, store
+from anmin_track import carry, fields, model, parse, store
 from anmin_track.errors import AnminError, DataError, InputError, RepeatError, Step, WriteError
 from anmin_track.text import cn_date, visible
 
@@ -27,13 +28,16 @@ class ProgressRequest(NamedTuple):
 
     task: str
     progress: int
-    day: date
+    #: None: today, or the last day of ``year``'s plan when that year is over.
+    day: date | None = None
     note: str = ""
     problem: str = ""
     next: str = ""
     metrics: tuple[str, ...] = ()  # `名称=数值` as typed
     #: Record it even when it repeats the task's latest record.
     again: bool = False
+    #: The plan year (``--year``): None for the plan the day's records belong to.
+    year: int | None = None
 
 
 class Recorded(NamedTuple):
@@ -48,6 +52,53 @@ def _shown(text: str) -> str:
     return visible(text, oneline=True)
 
 
+# --------------------------------------------------------------------------- which year's plan
+
+
+def plan_view(data: store.DataDir, year: int | None = None, day: date | None = None) -> store.DataDir:
+    """The plan a command works on: ``year``'s (``--year``), else the one records of ``day`` belong
+    to (``--as-of``, ``--date``, a report's period), else the current plan."""
+    if year is not None:
+        return store.view_of_year(data, year)
+    if day is not None:
+        return store.view_owning(data, day.year)
+    return store.current_view(data)
+
+
+def record_day(view: store.DataDir, day: date | None, year: int | None, today: date) -> date:
+    """The day a record is for: as given, or today, or (for an earlier year's plan) the last day it owns.
+
+    With ``year`` the day must belong to that plan: a record belongs to the plan of its date's year.
+    """
+    last = date(view.owns[1], 12, 31) if view.owns and view.owns[1] < today.year else today
+    chosen = day or last
+    if year is not None and not view.owns_year(chosen.year):
+        raise InputError(
+            f"{year}年计划的记录应在{year}年内（{chosen} 的记录属于{chosen.year}年的计划）；可不写日期，默认记在该年度末。"
+        )
+    return chosen
+
+
+def evaluation_day(plan: model.Plan, as_of: date | None, today: date) -> date:
+    """The day read commands evaluate on: ``as_of``, else today, else (the plan's year over) its last day."""
+    if as_of is not None:
+        return as_of
+    return date(plan.year, 12, 31) if today.year > plan.year else today
+
+
+class Year(NamedTuple):
+    """How a read command's answer stands in the folder's years."""
+
+    #: Evaluated at the end of the plan's year because that year is over (no ``--as-of``).
+    finished: bool = False
+    #: The plan is the folder's current one (goals.toml), not an earlier year's.
+    current: bool = True
+
+
+def _year(view: store.DataDir, plan: model.Plan, as_of: date | None, today: date) -> Year:
+    return Year(as_of is None and today.year > plan.year, view.archived is None)
+
+
 def check_record_day(task: model.Task, day: date, today: date) -> bool:
     """No future dates, none before the task starts; returns whether the report is late (after due)."""
     if day > today:
@@ -57,11 +108,19 @@ def check_record_day(task: model.Task, day: date, today: date) -> bool:
     return day > task.due
 
 
-def check_progress_drop(previous: model.Record | None, progress: int, note: str) -> None:
-    """Progress may fall only with a note saying why."""
-    if previous and progress < previous.progress and not note.strip():
+def check_progress_drop(previous: model.Record | None, progress: int, note: str, task: model.Task) -> None:
+    """Progress may fall only with a note saying why: below the last record, or below where a
+    task carried over from last year stood (``carried_progress``) before its first record."""
+    if note.strip():
+        return
+    if previous and progress < previous.progress:
         raise InputError(
             f"新进度 {progress}% 低于上次记录的 {previous.progress}%（{previous.date}），进度回退时必须说明原因。",
+            options=("note",),
+        )
+    if previous is None and progress < task.carried_progress:
+        raise InputError(
+            f"新进度 {progress}% 低于任务 {task.id} 结转时的进度 {task.carried_progress}%（上年末），进度回退时必须说明原因。",
             options=("note",),
         )
 
@@ -78,15 +137,17 @@ def check_not_repeat(latest: model.Record | None, record: model.Record) -> None:
 
 def record_progress(data: store.DataDir, request: ProgressRequest, author: store.Author, now: datetime) -> Recorded:
     """`goals update`: one progress record, checked against the latest record as of its day, under the lock."""
-    with store.transaction(data, author) as tx:
+    view = plan_view(data, request.year, request.day or (None if request.year else now.date()))
+    day = record_day(view, request.day, request.year, now.date())
+    with store.transaction(view, author) as tx:
         task = parse.resolve_task(tx.plan, request.task)
-        late = check_record_day(task, request.day, now.date())
+        late = check_record_day(task, day, now.date())
         metrics = dict(parse.parse_metric(m, task) for m in request.metrics)
-        previous = tx.latest_records(request.day).get(task.id)
-        check_progress_drop(previous, request.progress, request.note)
+        previous = tx.latest_records(day).get(task.id)
+        check_progress_drop(previous, request.progress, request.note, task)
         record = model.Record(
             task=task.id,
-            date=request.day,
+            date=day,
             progress=request.progress,
             note=request.note,
             problem=request.problem,
@@ -100,7 +161,7 @@ def record_progress(data: store.DataDir, request: ProgressRequest, author: store
         tx.add_record(record, f"记录 {task.id} 进度 {record.progress}%（截至{cn_date(record.date)}）")
         settings = tx.plan.settings
     latest = previous if previous and previous.sort_key > record.sort_key else record
-    return Recorded(task, record, model.task_status(task, latest, request.day, settings), late)
+    return Recorded(task, record, model.task_status(task, latest, day, settings), late)
 
 
 class Correction(NamedTuple):
@@ -113,6 +174,7 @@ class Correction(NamedTuple):
     problem: str | None = None
     next: str | None = None
     metrics: tuple[str, ...] = ()  # `名称=数值` as typed: replace that metric's value, or add it
+    year: int | None = None  # the plan year (``--year``); None: the plan of ``day``, else the current
 
 
 class Corrected(NamedTuple):
@@ -154,7 +216,7 @@ def amend_record(data: store.DataDir, fix: Correction, author: store.Author, tod
     if (fix.progress, fix.note, fix.problem, fix.next) == (None, None, None, None) and not fix.metrics:
         names = "、".join(CORRECTABLE.values())
         raise InputError(f"没有要更正的内容：请至少给出{names}之一。", options=tuple(CORRECTABLE))
-    with store.transaction(data, author) as tx:
+    with store.transaction(plan_view(data, fix.year, fix.day), author) as tx:
         task = parse.resolve_task(tx.plan, fix.task)
         before = _target(tx, task, fix.day)
         after = before._replace(
@@ -167,7 +229,7 @@ def amend_record(data: store.DataDir, fix: Correction, author: store.Author, tod
         changes = _record_changes(before, after)
         if changes:
             check_record_day(task, after.date, today)
-            check_progress_drop(tx.record_before(task, before), after.progress, after.note)
+            check_progress_drop(tx.record_before(task, before), after.progress, after.note, task)
             said = "，".join(changes)
             tx.replace_record(before, after, f"更正 {task.id} {cn_date(before.date)}的进展记录（{said}）")
     return Corrected(task, before, after, changes)
@@ -180,9 +242,11 @@ class Retracted(NamedTuple):
     latest: model.Record | None
 
 
-def retract_record(data: store.DataDir, ref: str, day: date | None, author: store.Author) -> Retracted:
+def retract_record(
+    data: store.DataDir, ref: str, day: date | None, author: store.Author, year: int | None = None
+) -> Retracted:
     """Withdraw the task's latest record, or its last on ``day``."""
-    with store.transaction(data, author) as tx:
+    with store.transaction(plan_view(data, year, day), author) as tx:
         task = parse.resolve_task(tx.plan, ref)
         record = _target(tx, task, day)
         summary = f"撤回 {task.id} {cn_date(record.date)}的进展记录（进度 {record.progress}%）"
@@ -201,12 +265,12 @@ class Edited(NamedTuple):
     changes: tuple[tuple[str, object, object], ...] = ()
 
 
-def edit_item(data: store.DataDir, ref: str, values: dict, author: store.Author) -> Edited:
+def edit_item(data: store.DataDir, ref: str, values: dict, author: store.Author, year: int | None = None) -> Edited:
     """Change a task's fields, or a goal's title (the only field a goal has of its own)."""
     if not values:
         names = "、".join(fields.TASK[name].label for name in fields.EDITABLE_TASK_FIELDS)
         raise InputError(f"没有要修改的内容：请至少给出{names}之一。", options=fields.EDITABLE_TASK_FIELDS)
-    with store.transaction(data, author) as tx:
+    with store.transaction(plan_view(data, year), author) as tx:
         found = parse.resolve_id(tx.plan, ref)
         changes: tuple[tuple[str, object, object], ...]
         if isinstance(found, model.Goal):
@@ -247,7 +311,7 @@ def claim_task(data: store.DataDir, ref: str, name: str, force: bool, author: st
     name = name.strip()
     if not name:
         raise InputError("认领人姓名不能为空。", options=("by",))
-    with store.transaction(data, author) as tx:
+    with store.transaction(plan_view(data), author) as tx:
         task = parse.resolve_task(tx.plan, ref)
         if task.owner and task.owner != name and not force:
             raise InputError(
@@ -261,7 +325,7 @@ def claim_task(data: store.DataDir, ref: str, name: str, force: bool, author: st
 
 def add_task(data: store.DataDir, goal_ref: str, values: dict, author: store.Author) -> model.Task:
     """年中新增: a new task at the end of the goal, numbered after the highest id in use."""
-    with store.transaction(data, author) as tx:
+    with store.transaction(plan_view(data), author) as tx:
         plan = tx.plan
         goal = plan.goal(parse.normalize_id(goal_ref))
         if goal is None:
@@ -274,7 +338,7 @@ def add_task(data: store.DataDir, goal_ref: str, values: dict, author: store.Aut
 
 def remove_task(data: store.DataDir, ref: str, author: store.Author) -> model.Task:
     """Only a task without records can be removed: records must never lose their task."""
-    with store.transaction(data, author) as tx:
+    with store.transaction(plan_view(data), author) as tx:
         task = tx.plan.task(parse.normalize_id(ref))
         if task is None:
             parse.resolve_task(tx.plan, ref)  # explains unknown ids and goals
@@ -292,7 +356,7 @@ def remove_task(data: store.DataDir, ref: str, author: store.Author) -> model.Ta
 
 def set_milestone(data: store.DataDir, ref: str, day: date, percent: int | None, author: store.Author) -> model.Task:
     """时间节点: set the one on ``day`` to ``percent``, or remove it (``percent`` None)."""
-    with store.transaction(data, author) as tx:
+    with store.transaction(plan_view(data), author) as tx:
         task = parse.resolve_task(tx.plan, ref)
         if percent is None and all(m.date != day for m in task.milestones):
             have = "、".join(f"{m.date}" for m in task.milestones) or "无"
@@ -303,13 +367,15 @@ def set_milestone(data: store.DataDir, ref: str, day: date, percent: int | None,
     return new
 
 
-def close_task(data: store.DataDir, ref: str, note: str, day: date, author: store.Author, today: date) -> model.Task:
+def close_task(
+    data: store.DataDir, ref: str, note: str, day: date, author: store.Author, today: date, year: int | None = None
+) -> model.Task:
     """销号: only a task at 100% by ``day``, with a review note, not already closed."""
     if not note.strip():
         raise InputError("销号需写明审核意见，如“经党政办核验，资料齐全”。", options=("note",))
     if day > today:
         raise InputError(f"销号日期 {day} 晚于今天（{today}），不能提前销号。")
-    with store.transaction(data, author) as tx:
+    with store.transaction(plan_view(data, year), author) as tx:
         task = parse.resolve_task(tx.plan, ref)
         if task.closed is not None:
             raise InputError(
@@ -329,7 +395,7 @@ def close_task(data: store.DataDir, ref: str, note: str, day: date, author: stor
 
 
 def reopen_task(data: store.DataDir, ref: str, author: store.Author) -> model.Task:
-    with store.transaction(data, author) as tx:
+    with store.transaction(plan_view(data), author) as tx:
         task = parse.resolve_task(tx.plan, ref)
         if task.closed is None:
             raise InputError(f"任务 {task.id} 未销号，无需重新打开。")
@@ -386,14 +452,14 @@ def ledger_changes(plan: model.Plan, rows: list[parse.LedgerRow]) -> list[Ledger
 
 def preview_import(data: store.DataDir, rows: list[parse.LedgerRow]) -> list[LedgerChange]:
     """The changes `anmin import` would make, to show before asking (nothing is written)."""
-    return ledger_changes(store.load_plan(data), rows)
+    return ledger_changes(store.load_plan(plan_view(data)), rows)
 
 
 def import_ledger(
     data: store.DataDir, rows: list[parse.LedgerRow], shown: list[LedgerChange], source: str, author: store.Author
 ) -> list[LedgerChange]:
     """Apply the ledger as one plan edit, only if it still makes exactly the changes that were shown."""
-    with store.transaction(data, author) as tx:
+    with store.transaction(plan_view(data), author) as tx:
         changes = ledger_changes(tx.plan, rows)
         if changes != shown:
             raise InputError(
@@ -410,6 +476,88 @@ def import_ledger(
         count = len({c.task for c in changes})
         tx.replace_plan(plan, f"导入台账 {source}：{count}项任务的责任分工（{len(changes)}处）")
     return changes
+
+
+# --------------------------------------------------------------------------- a new year's plan (结转)
+
+
+class NewYear(NamedTuple):
+    """`plan new YEAR` as typed."""
+
+    year: int
+    #: The same goals and no tasks (nothing carried).
+    empty: bool = False
+    #: File the old plan's records dated in YEAR (or later) under the carried tasks of the new plan.
+    move_records: bool = False
+
+
+#: How far ahead of today a new year's plan may begin (December's plan for January).
+PLAN_AHEAD = 1
+
+
+def _check_new_year(plan: model.Plan, year: int, today: date) -> None:
+    if year <= plan.year:
+        raise InputError(f"新年度 {year} 应晚于当前计划的年度（{plan.year}年）。")
+    if year > today.year + PLAN_AHEAD:
+        raise InputError(f"新年度 {year} 太远：最多提前一年开始下一年度的计划（今天是{cn_date(today)}）。")
+
+
+def _turn(view: store.DataDir, plan: model.Plan, request: NewYear) -> carry.Turn:
+    end = carry.year_end_before(request.year)
+    index = store.load_index(view, plan)
+    latest = store.latest_records(view, plan, end, index)
+    values = store.latest_values(view, plan, end, index)
+    later = sorted(ym for ym in store.month_files(view) if ym[0] >= request.year)
+    moving = tuple(r for ym in later for r in store.load_month(view, plan, ym))
+    return carry.begin_year(plan, request.year, latest, values, moving, request.empty)
+
+
+def preview_year(data: store.DataDir, request: NewYear, today: date) -> carry.Turn:
+    """What `plan new` would do, to show before asking (nothing is written)."""
+    view = plan_view(data)
+    plan = store.load_plan(view)
+    _check_new_year(plan, request.year, today)
+    return _turn(view, plan, request)
+
+
+def _records_list(records: list[model.Record]) -> str:
+    shown = "、".join(f"{r.task}（{r.date}）" for r in records[:5])
+    return shown + (f"等{len(records)}条" if len(records) > 5 else "")
+
+
+def begin_year(data: store.DataDir, request: NewYear, shown: carry.Turn, author: store.Author, today: date) -> carry.Turn:
+    """Begin ``request.year``'s plan from the current one, only if it is still exactly what was shown."""
+    with store.transaction(plan_view(data), author) as tx:
+        _check_new_year(tx.plan, request.year, today)
+        turn = _turn(tx.data, tx.plan, request)
+        if turn.new != shown.new or turn.moving != shown.moving:
+            raise InputError("确认期间计划或进展记录已被修改，与刚才显示的不同，未作修改。请重新运行。")
+        if turn.moving and not request.move_records:
+            raise InputError(
+                f"{tx.plan.year}年计划中已有{len(turn.moving)}条日期在{request.year}年及以后的进展记录："
+                f"{_records_list(list(turn.moving))}。开始{request.year}年计划后它们属于新计划，"
+                "请确认归入结转的任务，未作修改。",
+                options=("move-records",),
+            )
+        if turn.stranded:
+            raise InputError(
+                f"这些{request.year}年的进展记录所属任务已完成或已销号，不会结转，新计划中没有它们的任务："
+                f"{_records_list(turn.stranded)}。请先撤回或更正这些记录，未作修改。"
+            )
+        carried = len(turn.carried)
+        tx.begin_year(turn.new, f"开始{request.year}年计划（结转{carried}项未完成任务，{tx.plan.year}年计划存为往年计划）")
+    return turn
+
+
+def init_folder(target: Path, shared: bool, year: int | None, today: date) -> Path:
+    """`anmin init`: a new data folder with the bundled 2024 plan, or (``year``) an empty plan of that year."""
+    content = None
+    if year is not None:
+        if not 2000 <= year <= today.year + PLAN_AHEAD:
+            raise InputError(f"年度 {year} 不合适：应在2000年至{today.year + PLAN_AHEAD}年之间。")
+        bundled = store.load_plan(store.DataDir(store.bundled_plan_file().parent, bundled=True))
+        content = store.dump_plan(carry.empty_plan(bundled, year))
+    return store.init_data_dir(target, shared, content)
 
 
 # --------------------------------------------------------------------------- undo
@@ -440,14 +588,28 @@ class Overview(NamedTuple):
     plan: model.Plan
     statuses: list[model.GoalStatus]
     as_of: date
+    year: Year = Year()
 
 
-def overview(data: store.DataDir, as_of: date, goal: str | None = None) -> Overview:
-    """The plan's state as of ``as_of``; ``goal`` (as typed) must name a goal when given."""
-    plan = store.load_plan(data)
+def overview(
+    data: store.DataDir,
+    as_of: date | None,
+    goal: str | None = None,
+    year: int | None = None,
+    today: date | None = None,
+) -> Overview:
+    """The plan's state as of ``as_of`` (None: see ``evaluation_day``); ``goal`` (as typed) must name a goal when given.
+
+    The plan is ``year``'s, else the one ``as_of`` falls in, else the current one.
+    """
+    view = plan_view(data, year, as_of)
+    plan = store.load_plan(view)
     if goal is not None and plan.goal(parse.normalize_id(goal)) is None:
         raise InputError(f"没有编号为 {goal!r} 的重点工作，可选：{'、'.join(g.id for g in plan.goals)}。")
-    return Overview(plan, model.plan_status(plan, store.latest_records(data, plan, as_of), as_of), as_of)
+    today = today or date.today()
+    day = evaluation_day(plan, as_of, today)
+    statuses = model.plan_status(plan, store.latest_records(view, plan, day), day)
+    return Overview(plan, statuses, day, _year(view, plan, as_of, today))
 
 
 class Ledger(NamedTuple):
@@ -457,13 +619,21 @@ class Ledger(NamedTuple):
     statuses: list[model.GoalStatus]
     as_of: date
     values: dict[str, model.LatestValues]
+    #: The records of the day's month (the ledger's sheet of this month's progress).
+    month: list[model.Record]
+    year: Year = Year()
 
 
-def ledger(data: store.DataDir, as_of: date) -> Ledger:
-    plan = store.load_plan(data)
-    index = store.load_index(data, plan)
-    statuses = model.plan_status(plan, store.latest_records(data, plan, as_of, index), as_of)
-    return Ledger(plan, statuses, as_of, store.latest_values(data, plan, as_of, index))
+def ledger(data: store.DataDir, as_of: date | None, year: int | None = None, today: date | None = None) -> Ledger:
+    view = plan_view(data, year, as_of)
+    plan = store.load_plan(view)
+    index = store.load_index(view, plan)
+    today = today or date.today()
+    day = evaluation_day(plan, as_of, today)
+    statuses = model.plan_status(plan, store.latest_records(view, plan, day, index), day)
+    month = store.load_month(view, plan, (day.year, day.month)) if view.owns_year(day.year) else []
+    values = store.latest_values(view, plan, day, index)
+    return Ledger(plan, statuses, day, values, month, _year(view, plan, as_of, today))
 
 
 class Detail(NamedTuple):
@@ -474,18 +644,32 @@ class Detail(NamedTuple):
     task: model.TaskStatus | None
     history: list[model.Record]
     values: model.LatestValues = model.NO_VALUES
+    as_of: date = date.min
+    year: Year = Year()
 
 
-def detail(data: store.DataDir, ref: str, as_of: date, limit: int) -> Detail:
-    plan = store.load_plan(data)
+def detail(
+    data: store.DataDir,
+    ref: str,
+    as_of: date | None,
+    limit: int,
+    year: int | None = None,
+    today: date | None = None,
+) -> Detail:
+    view = plan_view(data, year, as_of)
+    plan = store.load_plan(view)
     found = parse.resolve_id(plan, ref)
-    index = store.load_index(data, plan)
-    latest = store.latest_records(data, plan, as_of, index)
+    index = store.load_index(view, plan)
+    today = today or date.today()
+    day = evaluation_day(plan, as_of, today)
+    latest = store.latest_records(view, plan, day, index)
+    said = _year(view, plan, as_of, today)
     if isinstance(found, model.Goal):
-        return Detail(plan, model.goal_status(found, latest, as_of, plan.settings), None, [])
-    history = store.task_history(data, plan, found, as_of, limit)
-    values = store.latest_values(data, plan, as_of, index, [found]).get(found.id, model.NO_VALUES)
-    return Detail(plan, None, model.task_status(found, latest.get(found.id), as_of, plan.settings), history, values)
+        return Detail(plan, model.goal_status(found, latest, day, plan.settings), None, [], as_of=day, year=said)
+    history = store.task_history(view, plan, found, day, limit)
+    values = store.latest_values(view, plan, day, index, [found]).get(found.id, model.NO_VALUES)
+    status = model.task_status(found, latest.get(found.id), day, plan.settings)
+    return Detail(plan, None, status, history, values, day, said)
 
 
 class PeriodData(NamedTuple):
@@ -500,9 +684,16 @@ class PeriodData(NamedTuple):
 
 
 def period_data(data: store.DataDir, period: model.Period) -> PeriodData:
-    plan = store.load_plan(data)
-    records, before = store.report_records(data, plan, period)
-    return PeriodData(plan, period, records, before, store.latest_values(data, plan, period.end))
+    """The period is reported against the plan its year's records belong to."""
+    view = plan_view(data, day=period.end)
+    plan = store.load_plan(view)
+    records, before = store.report_records(view, plan, period)
+    return PeriodData(plan, period, records, before, store.latest_values(view, plan, period.end))
+
+
+def current_plan(data: store.DataDir) -> model.Plan:
+    """The folder's current plan (goals.toml): what a command without a year or period works on."""
+    return store.load_plan(plan_view(data))
 
 
 class Checked(NamedTuple):
@@ -517,11 +708,19 @@ class Checked(NamedTuple):
 
 
 def check(data: store.DataDir) -> Checked:
-    """`anmin check`: every problem; when there are none, save a fresh index if it was stale."""
-    plan, count, problems, index = store.check_all(data)
-    lost = store.losses(data, plan) if not data.bundled else []
-    reindexed = store.save_index_if_stale(data, index)
-    return Checked(plan, count, len(store.month_files(data)), problems, reindexed, tuple(lost))
+    """`anmin check`: every problem of every year's plan and records; when there are none, save a
+    fresh index of each plan whose index was stale."""
+    plan, count, problems, fresh = store.check_all(data)
+    lost = [] if data.bundled else [text for view in store.views(data) for text in store.losses(view, _readable(view))]
+    reindexed = [store.save_index_if_stale(view, index) for view, index in fresh]
+    return Checked(plan, count, len(store.month_files(data.whole)), problems, any(reindexed), tuple(lost))
+
+
+def _readable(view: store.DataDir) -> model.Plan | None:
+    try:
+        return store.load_plan(view)
+    except DataError:
+        return None
 
 
 class Unreported(NamedTuple):
@@ -534,9 +733,10 @@ class Unreported(NamedTuple):
 
 
 def unreported(data: store.DataDir, ym: tuple[int, int]) -> Unreported:
-    plan = store.load_plan(data)
+    view = plan_view(data, day=date(ym[0], ym[1], 1))
+    plan = store.load_plan(view)
     month = model.month_period(*ym)
-    records, before = store.report_records(data, plan, month)
+    records, before = store.report_records(view, plan, month)
     at_start = [model.task_status(t, before.get(t.id), month.previous_end, plan.settings) for t in plan.tasks]
     return Unreported(plan, model.unreported(at_start, records, month.start, month.end), month.start, month.end)
 
@@ -633,6 +833,7 @@ def _notice_subjects(data: store.DataDir, plan: model.Plan, request: NoticeReque
 def preview_notices(data: store.DataDir, request: NoticeRequest) -> Notices:
     """The notices as they would be issued, without numbers: nothing is taken or written."""
     _check_notice_dates(request)
+    data = plan_view(data, day=request.evaluated)
     plan = store.load_plan(data)
     gap = notice_code(plan, request.signed.year, None)
     subjects = tuple(s._replace(code=gap) for s in _notice_subjects(data, plan, request))
@@ -664,6 +865,7 @@ def issue_notices(
     from anmin_track.store.safe_io import deferred_interrupt
 
     with store.locked(data, author.who):
+        data = plan_view(data, day=request.evaluated)
         plan = store.load_plan(data)
         issued = register.load_register(data)
         subjects = _notice_subjects(data, plan, request)

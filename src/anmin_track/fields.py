@@ -46,6 +46,7 @@ PLAN = _table(
     Field("issuer", TEXT, False, "落款单位"),
     Field("source", TEXT, False, "依据文件"),
     Field("aim", TEXT, False, "总体目标"),
+    Field("previous", INT, False, "上一年度计划"),
 )
 SETTINGS = _table(
     Field("yellow_behind", NUMBER, False, "黄灯阈值"),
@@ -79,6 +80,8 @@ TASK = _table(
     Field("closed", DATE, False, "销号日期"),
     Field("closed_note", TEXT, False, "销号意见"),
     Field("closed_by", TEXT, False, "销号人"),
+    Field("carried_from", TEXT, False, "结转自"),
+    Field("carried_progress", INT, False, "结转时进度"),
     Field("metrics", TABLE_LIST, False, "指标"),
     Field("milestones", TABLE_LIST, False, "时间节点"),
 )

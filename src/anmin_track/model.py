@@ -16,8 +16,9 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 SCHEMA = 1
-#: goals.toml: 2 added ``[report]`` and goal ``source``, 3 the plan's ``aim``; older plans are still read.
-PLAN_SCHEMA = 3
+#: goals.toml: 2 added ``[report]`` and goal ``source``, 3 the plan's ``aim``, 4 the year's turn
+#: (``[plan] previous``, tasks carried over: ``carried_from``, ``carried_progress``); older plans are still read.
+PLAN_SCHEMA = 4
 #: What staff record as 存在问题 to say an earlier problem is solved; it is not carried forward.
 PROBLEM_CLEARED = ("无", "已解决", "没有", "暂无")
 
@@ -79,6 +80,10 @@ class Task(NamedTuple):
     closed: date | None = None
     closed_note: str = ""
     closed_by: str = ""
+    #: 结转: the task of an earlier year's plan this one continues, as ``2024:1.3`` (year:id).
+    carried_from: str = ""
+    #: The progress it had reached when carried over: where it starts, before any record of its own.
+    carried_progress: int = 0
 
     def metric(self, name: str) -> Metric | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -119,6 +124,8 @@ class Plan:
     settings: Settings = field(default_factory=Settings)
     goals: tuple[Goal, ...] = ()
     report: ReportSettings = field(default_factory=ReportSettings)
+    #: The year of the plan this one follows (kept as plans/YYYY.toml), when it was begun from it.
+    previous: int | None = None
 
     @property
     def tasks(self) -> list[Task]:
@@ -293,22 +300,25 @@ def year_period(year: int) -> Period:
     return _months_period(ANNUAL, year, 1, 12, f"{year}年")
 
 
-def expected_progress(start: date, due: date, as_of: date, milestones: Iterable[Milestone] = ()) -> float:
+def expected_progress(
+    start: date, due: date, as_of: date, milestones: Iterable[Milestone] = (), base: float = 0
+) -> float:
     """序时进度: the progress (0–100) expected by the end of ``as_of``.
 
-    Piecewise-linear in elapsed whole days through (start, 0), each milestone, and
+    Piecewise-linear in elapsed whole days through (start, ``base``), each milestone, and
     (due, 100); without milestones that is the share of the start→due span elapsed.
-    Both ends count as whole days, so the due day itself reaches 100.
+    Both ends count as whole days, so the due day itself reaches 100. ``base`` is where a
+    task carried over from last year starts (its progress then); 0 for any other.
     """
     if as_of < start:
-        return 0.0
+        return float(base)
     if as_of >= due:
         return 100.0
 
     def elapsed(day: date) -> int:
         return (day - start).days + 1
 
-    knots = [(0, 0.0), *((elapsed(m.date), float(m.percent)) for m in milestones), (elapsed(due), 100.0)]
+    knots = [(0, float(base)), *((elapsed(m.date), float(m.percent)) for m in milestones), (elapsed(due), 100.0)]
     x = elapsed(as_of)
     for (x0, y0), (x1, y1) in pairwise(knots):
         if x <= x1:
@@ -347,8 +357,9 @@ def is_stale(task: Task, latest: Record | None, as_of: date, settings: Settings)
 
 
 def task_status(task: Task, latest: Record | None, as_of: date, settings: Settings) -> TaskStatus:
-    progress = float(latest.progress) if latest else 0.0
-    expected = expected_progress(task.start, task.due, as_of, task.milestones)
+    """A carried-over task without a record of its own yet stands where it was carried (``carried_progress``)."""
+    progress = float(latest.progress) if latest else float(task.carried_progress)
+    expected = expected_progress(task.start, task.due, as_of, task.milestones, task.carried_progress)
     overdue = as_of > task.due and progress < 100
     missed = missed_milestone(task.milestones, progress, as_of)
     light = light_for(progress, expected, overdue, settings, missed is not None)

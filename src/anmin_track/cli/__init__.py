@@ -4,6 +4,7 @@
 - ``common``   printing, shared options, options → arguments
 - ``app``      the app and its groups
 - ``goals``    goals list/show/update and the plan commands (edit, claim, add, remove, …)
+- ``plan``     plan new (a new year's plan, 结转)
 - ``report``   report monthly
 - ``notice``   report notice (督办单)
 - ``ledger``   export, check, init
@@ -12,7 +13,7 @@
 
 import sys
 
-from anmin_track.cli import goals, history, ledger, notice, report  # noqa: F401 - importing registers the commands
+from anmin_track.cli import goals, history, ledger, notice, plan, report  # noqa: F401 - importing registers the commands
 from anmin_track.cli.app import app
 from anmin_track.cli.zh import app_for
 

@@ -36,6 +36,14 @@ report_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(report_app, name="report")
+plan_app = typer.Typer(
+    cls=AnminSubGroup,
+    help="年度计划：开始新年度计划（结转未完成的任务）。",
+    epilog="示例：anmin plan new 2025",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(plan_app, name="plan")
 
 
 def _version(value: bool) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from anmin_track import model, parse, store
+from anmin_track import actions, model, parse, store
 from anmin_track.errors import Step
 from anmin_track.text import cn_date, json_text, visible
 
@@ -108,7 +108,7 @@ def data_dir(
     bundled plan is what they show.
     """
     root = ctx.find_root().obj or {}
-    folder = store.find_data_dir(data or root.get("data"))
+    folder = store.current_view(store.find_data_dir(data or root.get("data")))
     if writes:
         store.require_writable(folder, writes)
     elif folder.bundled:
@@ -119,8 +119,24 @@ def data_dir(
     return folder
 
 
+def say_finished_year(plan: model.Plan, year: "actions.Year", folder: store.DataDir, today: date) -> None:
+    """First line of a read command whose plan year is over: evaluated at its end; how to begin this year's."""
+    if not year.finished or not year.current:
+        return
+    begin = f"anmin init 台账数据 --year {today.year}" if folder.bundled else f"anmin plan new {today.year}"
+    warn(
+        f"{plan.year}年度已结束，以下按{cn_date(date(plan.year, 12, 31))}评估；"
+        f"开始{today.year}年的计划（结转未完成的任务）：{begin}"
+    )
+
+
 def as_of(raw: str | None) -> date:
     return parse.parse_date(raw, "评估日期", "as-of") if raw else date.today()
+
+
+def as_of_or_none(raw: str | None) -> date | None:
+    """``--as-of`` as given, or None: the command evaluates on today, or on its plan's last day when that year is over."""
+    return parse.parse_date(raw, "评估日期", "as-of") if raw else None
 
 
 def default_user() -> str:
@@ -179,7 +195,16 @@ DataOpt = Annotated[
     typer.Option("--data", metavar="目录", help=f"数据目录（含 goals.toml）；也可用环境变量 {store.DATA_ENV} 设置。"),
 ]
 AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", metavar="日期", help="按这一天评估进度和亮灯，如 2024-05-31（默认今天）。")
+    str | None,
+    typer.Option(
+        "--as-of", metavar="日期", help="按这一天评估进度和亮灯，如 2024-05-31（默认今天；计划年度已结束时为该年末）。"
+    ),
+]
+YearOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--year", metavar="年度", min=1, max=9999, help="哪一年的计划，如 2024（默认当前计划；往年计划存放在 plans/ 中）。"
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出（供脚本使用），不输出表格。")]
 TaskArg = Annotated[

@@ -17,7 +17,8 @@ from anmin_track.cli.common import (
     DataOpt,
     JsonOpt,
     TaskArg,
-    as_of,
+    YearOpt,
+    as_of_or_none,
     author,
     complete_goal_id,
     complete_item_id,
@@ -25,6 +26,7 @@ from anmin_track.cli.common import (
     data_dir,
     out,
     print_json,
+    say_finished_year,
     shown,
     task_line,
     warn,
@@ -65,18 +67,23 @@ def goals_list(
         str | None, typer.Option("--month", metavar="年-月", help="与 --unreported 同用，如 2024-05（默认本月）。")
     ] = None,
     as_of_day: AsOfOpt = None,
+    year: YearOpt = None,
     as_json: JsonOpt = False,
     data: DataOpt = None,
 ) -> None:
     """列出重点工作的进度、序时进度和亮灯。"""
     if group or unreported or month:
-        _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, tasks or any((goal, owner, status)))
+        _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, tasks or any((goal, owner, status)), year)
         return
-    day = as_of(as_of_day)
     status_key = parse.parse_status(status, "status") if status else None
-    found = actions.overview(data_dir(ctx, data), day, goal)
+    folder, today = data_dir(ctx, data), date.today()
+    found = actions.overview(folder, as_of_or_none(as_of_day), goal, year, today)
+    day = found.as_of
+    say_finished_year(found.plan, found.year, folder, today)
     goal_key = parse.normalize_id(goal) if goal else None
-    view = views.goals_list(found.plan, found.statuses, day, goal=goal_key, owner=owner, status=status_key)
+    view = views.goals_list(
+        found.plan, found.statuses, day, goal=goal_key, owner=owner, status=status_key, finished=found.year.finished
+    )
     if as_json:
         print_json(view)
         return
@@ -87,6 +94,8 @@ def goals_list(
 
     render.configure(found.plan.settings.ambiguous_wide)
     render.print_table(render.goals_table(view, with_tasks=tasks or bool(owner or status)))
+    if found.year.finished:
+        return  # a year that is over has nothing coming due
     counts = views.due_counts(model.due_items((ts for gs in found.statuses for ts in gs.tasks), day, DUE_WITHIN))
     hint = [f"{counts['due_tasks']}项任务{DUE_WITHIN}天内到期"] if counts["due_tasks"] else []
     hint += [f"{counts['overdue_tasks']}项已逾期"] if counts["overdue_tasks"] else []
@@ -97,7 +106,7 @@ def goals_list(
 DUE_WITHIN = 15
 
 
-def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, filtered) -> None:
+def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, filtered, year) -> None:
     """`goals list --group …` and `goals list --unreported [--month …]`."""
     from anmin_track.output import render
 
@@ -110,15 +119,16 @@ def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, f
             raise InputError("--month 只能与 --unreported 同用。")
         if group not in views.GROUP_FIELDS:
             raise InputError(f"--group 的值 {group!r} 无效，可选：unit（责任单位）、lead（牵头领导）、owner（责任人）。")
-        day = as_of(as_of_day)
-        found = actions.overview(data_dir(ctx, data), day)
-        view = views.group_view(found.plan, found.statuses, day, group)
+        found = actions.overview(data_dir(ctx, data), as_of_or_none(as_of_day), year=year)
+        view = views.group_view(found.plan, found.statuses, found.as_of, group)
         print_json(view) if as_json else render.print_table(render.group_table(view))
         return
     if as_of_day:
         raise InputError("--unreported 按月份统计，请用 --month 年-月 代替 --as-of。")
     if not unreported:
         raise InputError("--month 只能与 --unreported 同用，如 anmin goals list --unreported --month 2024-05。")
+    if year is not None:
+        raise InputError("--unreported 按月份统计，请用 --month 年-月 代替 --year。")
     today = date.today()
     ym = parse.parse_month(month, "month") if month else (today.year, today.month)
     found_months = actions.unreported(data_dir(ctx, data), ym)
@@ -142,8 +152,10 @@ def goals_due(
     data: DataOpt = None,
 ) -> None:
     """列出即将到期和已逾期未完成的任务与时间节点，最早到期的在前。"""
-    day = as_of(as_of_day)
-    found = actions.overview(data_dir(ctx, data), day)
+    folder, today = data_dir(ctx, data), date.today()
+    found = actions.overview(folder, as_of_or_none(as_of_day), today=today)
+    day = found.as_of
+    say_finished_year(found.plan, found.year, folder, today)
     items = model.due_items((ts for gs in found.statuses for ts in gs.tasks), day, within)
     view = views.due_view(found.plan, items, day, within)
     if as_json:
@@ -170,12 +182,15 @@ def goals_show(
     ],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="条数", help="最多显示几条进展记录。")] = 10,
     as_of_day: AsOfOpt = None,
+    year: YearOpt = None,
     as_json: JsonOpt = False,
     data: DataOpt = None,
 ) -> None:
     """显示一项重点工作或重点任务的详细信息和进展记录。"""
-    day = as_of(as_of_day)
-    found = actions.detail(data_dir(ctx, data), item, day, limit)
+    folder, today = data_dir(ctx, data), date.today()
+    found = actions.detail(folder, item, as_of_or_none(as_of_day), limit, year, today)
+    day = found.as_of
+    say_finished_year(found.plan, found.year, folder, today)
     if found.goal is not None:
         view = views.goal_show(found.plan, found.goal, day)
     else:
@@ -216,28 +231,31 @@ def goals_update(
     again: Annotated[
         bool, typer.Option("--again", help="与该任务最新一条记录完全相同时，仍再记一条（默认视为重复提交而拒绝）。")
     ] = False,
+    year: YearOpt = None,
     data: DataOpt = None,
 ) -> None:
     """记录一项重点任务的进展（进展情况、存在问题、下步计划）。"""
     folder = data_dir(ctx, data, writes="记录进展")
+    when = parse.parse_date(day, key="date") if day else None
     if progress is None or (note is None and sys.stdin.isatty()):
-        progress, note = _ask_missing(folder, task_id, progress, note)
+        progress, note = _ask_missing(actions.plan_view(folder, year, when), task_id, progress, note)
     request = actions.ProgressRequest(
         task=task_id,
         progress=parse.parse_progress(progress, "progress"),
-        day=parse.parse_date(day, key="date") if day else date.today(),
+        day=when,
         note=parse.clean_text(note or "", "进展情况", "note"),
         problem=parse.clean_text(problem or "", "存在问题", "problem"),
         next=parse.clean_text(next_steps or "", "下步计划", "next"),
         metrics=tuple(metric or ()),
         again=again,
+        year=year,
     )
     done = actions.record_progress(folder, request, author(ctx, by), datetime.now().astimezone())
     if done.late:
-        warn(f"--date {request.day} 已过任务 {done.task.id} 的截止日期 {done.task.due}，仍按逾期补报记录。")
+        warn(f"--date {done.record.date} 已过任务 {done.task.id} 的截止日期 {done.task.due}，仍按逾期补报记录。")
     stale = f"（仍有{model.STALE_LABEL}）" if done.status.stale else ""
     out(
-        f"已记录 {task_line(done.task)}：进度 {request.progress}%（截至{cn_date(request.day)}），"
+        f"已记录 {task_line(done.task)}：进度 {request.progress}%（截至{cn_date(done.record.date)}），"
         f"序时进度 {pct(done.status.expected)}，{model.LIGHT_LABELS[done.status.light]}{stale}。"
         f"查看：anmin goals show {done.task.id}"
     )
@@ -262,6 +280,7 @@ def goals_amend(
         list[str] | None,
         typer.Option("--metric", "-m", metavar="名称=数值", help="更正（或补上）一项指标数值，可多次使用。"),
     ] = None,
+    year: YearOpt = None,
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
@@ -274,6 +293,7 @@ def goals_amend(
         problem=None if problem is None else parse.clean_text(problem, "存在问题", "problem"),
         next=None if next_steps is None else parse.clean_text(next_steps, "下步计划", "next"),
         metrics=tuple(metric or ()),
+        year=year,
     )
     done = actions.amend_record(data_dir(ctx, data), fix, author(ctx, by), date.today())
     record = f"{task_line(done.task)} {cn_date(done.before.date)}的进展记录"
@@ -284,10 +304,17 @@ def goals_amend(
 
 
 @goals_app.command("retract", cls=AnminCommand, epilog="示例：anmin goals retract 1.2 --date 2024-05-30")
-def goals_retract(ctx: typer.Context, task_id: TaskArg, day: RecordDateOpt = None, by: ByOpt = None, data: DataOpt = None) -> None:
+def goals_retract(
+    ctx: typer.Context,
+    task_id: TaskArg,
+    day: RecordDateOpt = None,
+    year: YearOpt = None,
+    by: ByOpt = None,
+    data: DataOpt = None,
+) -> None:
     """撤回一条记错的进展记录（默认最新的一条）。"""
     when = parse.parse_date(day, key="date") if day else None
-    done = actions.retract_record(data_dir(ctx, data), task_id, when, author(ctx, by))
+    done = actions.retract_record(data_dir(ctx, data), task_id, when, author(ctx, by), year)
     gone, latest = done.record, done.latest
     now = f"现在最新的记录是{cn_date(latest.date)}的 {latest.progress}%" if latest else "该任务现在没有进展记录"
     out(f"已撤回 {task_line(done.task)} {cn_date(gone.date)}的进展记录（进度 {gone.progress}%）；{now}。撤销：anmin undo")
@@ -342,6 +369,7 @@ def goals_edit(
     start: StartOpt = None,
     due: DueOpt = None,
     weight: WeightOpt = None,
+    year: YearOpt = None,
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
@@ -350,7 +378,7 @@ def goals_edit(
         {"title": title, "lead": lead, "unit": unit, "owner": owner, "partners": partners}
         | {"start": start, "due": due, "weight": weight}
     )
-    edited = actions.edit_item(data_dir(ctx, data, writes="修改计划"), item, values, author(ctx, by))
+    edited = actions.edit_item(data_dir(ctx, data, writes="修改计划"), item, values, author(ctx, by), year)
     changes = ";".join(f"{label} {shown(old)} → {shown(new)}" for label, old, new in edited.changes)
     subject = task_line(edited.item)
     out(f"已修改 {subject}：{changes}。" if changes else f"{subject} 的内容与原来相同，未作修改。")
@@ -451,13 +479,15 @@ def goals_close(
         str | None, typer.Option("--note", metavar="文字", help="审核意见，如 经党政办核验资料齐全。［必填］")
     ] = None,
     day: Annotated[str | None, typer.Option("--date", "-d", metavar="日期", help="销号日期（默认今天）。")] = None,
+    year: YearOpt = None,
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
     """销号：审核通过后把已完成（100%）的重点任务标为已销号。"""
     text = parse.clean_text((note or "").strip(), "审核意见", "note")
     when = parse.parse_date(day, key="date") if day else date.today()
-    task = actions.close_task(data_dir(ctx, data, writes="销号"), task_id, text, when, author(ctx, by), date.today())
+    folder = data_dir(ctx, data, writes="销号")
+    task = actions.close_task(folder, task_id, text, when, author(ctx, by), date.today(), year)
     out(f"已销号 {task_line(task)}（{shown(task.closed)}，{shown(task.closed_by)}）：{shown(text)}")
 
 

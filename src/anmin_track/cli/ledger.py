@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: see cli/zh.py.
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,18 @@ import typer
 
 from anmin_track import actions, parse, store
 from anmin_track.cli.app import app
-from anmin_track.cli.common import AsOfOpt, ByOpt, DataOpt, as_of, author, data_dir, out, shown
+from anmin_track.cli.common import (
+    AsOfOpt,
+    ByOpt,
+    DataOpt,
+    YearOpt,
+    as_of_or_none,
+    author,
+    data_dir,
+    out,
+    say_finished_year,
+    shown,
+)
 from anmin_track.cli.zh import AnminCommand, confirm
 from anmin_track.errors import InputError, system_reason
 from anmin_track.text import cn_date, visible
@@ -39,30 +51,30 @@ def export(
         typer.Option("--output", "-o", metavar="文件", help="导出到哪个文件（默认 当前目录/安民乡工作台账_日期.csv）。"),
     ] = None,
     as_of_day: AsOfOpt = None,
+    year: YearOpt = None,
     data: DataOpt = None,
 ) -> None:
     """导出工作台账（每项重点任务一行），用 Excel 或 WPS 打开。"""
     from anmin_track.output import export as ledger
 
-    day = as_of(as_of_day)
     chosen = _export_format(fmt, output)
-    folder = data_dir(ctx, data)
-    found = actions.ledger(folder, day)
-    plan = found.plan
+    folder, today = data_dir(ctx, data), date.today()
+    found = actions.ledger(folder, as_of_or_none(as_of_day), year, today)
+    plan, day = found.plan, found.as_of
     rows = ledger.ledger_rows(plan, found.statuses, found.values)
     if chosen == "xlsx":
-        month = store.load_month(folder, plan, (day.year, day.month))
         content = ledger.to_xlsx(
             rows,
             heading=ledger.Heading(plan.org, plan.year, day),
             summary=ledger.unit_summary(found.statuses),
-            records=ledger.record_rows(plan, month, as_of=day),
+            records=ledger.record_rows(plan, found.month, as_of=day),
         )
     else:
         content = ledger.to_csv(rows)
     target = output or Path(f"{plan.org}工作台账_{day.isoformat()}.{chosen}")
     store.write_output(folder, target, content)
     out(f"已导出工作台账 {target}：{len(rows)} 项重点任务，截至{cn_date(day)}。可用 Excel 或 WPS 打开。")
+    say_finished_year(plan, found.year, folder, today)
 
 
 @app.command("check", cls=AnminCommand, epilog="示例：anmin check")
@@ -93,12 +105,23 @@ def init(
     shared: Annotated[
         bool, typer.Option("--shared", help="供同一用户组的多个账户共用：目录及以后新建的文件都允许组内成员写入。")
     ] = False,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            metavar="年度",
+            min=1,
+            max=9999,
+            help="以这一年的空白计划开始（保留自带计划的单位、设置和重点工作，不含任务），如 2026。",
+        ),
+    ] = None,
 ) -> None:
-    """把自带的2024年计划复制到一个可写的数据目录。"""
+    """新建数据目录：默认复制自带的2024年计划（示例），--year 则从该年的空白计划开始。"""
     if not target.strip():
         raise InputError("请写出新数据目录的位置，如 anmin init data。")
-    plan_file = store.init_data_dir(Path(target), shared=shared)
-    out(visible(f"已创建数据目录 {target}（计划文件 {plan_file}）。{_next_steps(Path(target))}", oneline=True))
+    plan_file = actions.init_folder(Path(target), shared, year, date.today())
+    which = f"{year}年空白计划，请先修改重点工作并新增任务" if year else "自带的2024年计划"
+    out(visible(f"已创建数据目录 {target}（计划文件 {plan_file}，{which}）。{_next_steps(Path(target))}", oneline=True))
     if shared:
         out(visible(f"已设为组内共用：同组账户都可写入。如需换成其他用户组，运行 chgrp -R 组名 {target}。", oneline=True))
 

@@ -11,7 +11,7 @@ import typer
 
 from anmin_track import actions, model, parse, store
 from anmin_track.cli.app import report_app
-from anmin_track.cli.common import DataOpt, data_dir, out
+from anmin_track.cli.common import DataOpt, data_dir, out, say_finished_year, warn
 from anmin_track.cli.zh import AnminCommand
 from anmin_track.errors import InputError
 from anmin_track.text import json_text
@@ -79,23 +79,37 @@ TemplateOpt = Annotated[
 REPORT_NAMES = {model.MONTHLY: "月报", model.QUARTERLY: "报告", model.HALF: "工作总结", model.ANNUAL: "工作总结（初稿）"}
 
 
+def _report_year(folder: store.DataDir) -> tuple[int, bool]:
+    """The year a report without a period is about: this year, or the current plan's once that year is
+    over (then it reports the plan's last period); and whether it is such a finished year."""
+    today = date.today()
+    plan = actions.current_plan(folder)
+    finished = today.year > plan.year
+    if finished:
+        say_finished_year(plan, actions.Year(finished=True), folder, today)
+    return (plan.year if finished else today.year), finished
+
+
 def _write_report(
-    ctx: typer.Context,
+    folder: store.DataDir,
     period: model.Period,
     fmt: str | None,
     output: Path | None,
     signed: str | None,
     number: int | None,
     template: Path | None,
-    data: str | None,
 ) -> None:
     """Every report command: evaluate ``period`` at its last day, word it, write or print it."""
     kind = _report_format(fmt, output)
     if template is not None and kind != "docx":
         raise InputError("--template 只用于 Word 文件：请同时使用 -o 文件.docx 或 --format docx。")
     signing = parse.parse_date(signed, "成文日期", "date") if signed else date.today()
-    folder = data_dir(ctx, data)
     found = actions.period_data(folder, period)
+    if period.year > found.plan.year and not folder.bundled:
+        warn(
+            f"{period.label}不在{found.plan.year}年计划的年度内，仍按该计划报告；"
+            f"开始{period.year}年的计划（结转未完成的任务）：anmin plan new {period.year}"
+        )
     from anmin_track.output import report
 
     built = report.build_report(found.plan, found.records, found.before, period, found.texts, signed=signing)
@@ -124,7 +138,7 @@ def report_monthly(
     ctx: typer.Context,
     month: Annotated[
         str | None,
-        typer.Argument(metavar="月份", help="如 2024-05、2024-5、202405 或 2024年5月（默认本月）。"),
+        typer.Argument(metavar="月份", help="如 2024-05、2024-5、202405 或 2024年5月（默认本月；计划年度已结束时为该年12月）。"),
     ] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -134,9 +148,13 @@ def report_monthly(
     data: DataOpt = None,
 ) -> None:
     """生成月报：按月末评估各项任务的进度、亮灯，汇总本月进展、存在问题和下月计划。"""
-    today = date.today()
-    ym = parse.parse_month(month) if month else (today.year, today.month)
-    _write_report(ctx, model.month_period(*ym), fmt, output, signed, number, template, data)
+    folder = data_dir(ctx, data)
+    if month:
+        ym = parse.parse_month(month)
+    else:
+        year, finished = _report_year(folder)
+        ym = (year, 12) if finished else (year, date.today().month)
+    _write_report(folder, model.month_period(*ym), fmt, output, signed, number, template)
 
 
 @report_app.command("quarterly", cls=AnminCommand, epilog="示例：anmin report quarterly 2024Q2 -o 二季度报告.docx")
@@ -154,9 +172,13 @@ def report_quarterly(
     data: DataOpt = None,
 ) -> None:
     """生成季度报告：按季末评估，汇总本季度进展、存在问题和下季度计划。"""
-    today = date.today()
-    period = parse.parse_quarter(quarter) if quarter else model.quarter_period(today.year, (today.month + 2) // 3)
-    _write_report(ctx, period, fmt, output, signed, number, template, data)
+    folder = data_dir(ctx, data)
+    if quarter:
+        period = parse.parse_quarter(quarter)
+    else:
+        year, finished = _report_year(folder)
+        period = model.quarter_period(year, 4 if finished else (date.today().month + 2) // 3)
+    _write_report(folder, period, fmt, output, signed, number, template)
 
 
 @report_app.command("half", cls=AnminCommand, epilog="示例：anmin report half 2024H1 -o 上半年工作总结.docx")
@@ -174,9 +196,13 @@ def report_half(
     data: DataOpt = None,
 ) -> None:
     """生成半年工作总结：按半年末评估，汇总进展、存在问题和下步计划。"""
-    today = date.today()
-    period = parse.parse_half(half) if half else model.half_period(today.year, (today.month + 5) // 6)
-    _write_report(ctx, period, fmt, output, signed, number, template, data)
+    folder = data_dir(ctx, data)
+    if half:
+        period = parse.parse_half(half)
+    else:
+        year, finished = _report_year(folder)
+        period = model.half_period(year, 2 if finished else (date.today().month + 5) // 6)
+    _write_report(folder, period, fmt, output, signed, number, template)
 
 
 @report_app.command("annual", cls=AnminCommand, epilog="示例：anmin report annual 2024 -o 年度工作总结.docx")
@@ -196,5 +222,6 @@ def report_annual(
 
     按年末评估，按种子文件的样式逐项写出；下一年工作思路要点标明【待填写】，留给办公室撰写。
     """
-    period = parse.parse_year(year) if year else model.year_period(date.today().year)
-    _write_report(ctx, period, fmt, output, signed, number, template, data)
+    folder = data_dir(ctx, data)
+    period = parse.parse_year(year) if year else model.year_period(_report_year(folder)[0])
+    _write_report(folder, period, fmt, output, signed, number, template)

@@ -360,9 +360,10 @@ def goals_table(view: dict, with_tasks: bool) -> Grid:
     if not with_tasks:
         columns.append(Column("任务分布", drop=2))
     columns.append(Column("最近更新", drop=1))
+    year = f"{plan['year']}年度（已结束）{chrome.dot}" if plan.get("finished") else ""
     grid = Grid(
         columns,
-        title=plain(f"{plan['org']}{plan['title']}{chrome.dot}截至{cn_date_iso(view['as_of'])}", style="italic"),
+        title=plain(f"{plan['org']}{plan['title']}{chrome.dot}{year}截至{cn_date_iso(view['as_of'])}", style="italic"),
     )
     for goal in view["goals"]:
         cells: list = [plain(goal["id"], style="bold"), plain(goal["title"], style="bold")]
@@ -416,6 +417,14 @@ def _people(task: dict, chrome: Chrome) -> list[tuple[str, object]]:
     ]
 
 
+def _carried(task: dict) -> list[tuple[str, object]]:
+    carried = task.get("carried_from")
+    if not carried:
+        return []
+    year, _, tid = carried["from"].partition(":")
+    return [("结转自", f"{year}年计划 {tid}（上年末进度 {carried['progress']}%）")]
+
+
 def task_detail(view: dict) -> list:
     task, chrome = view["task"], current_chrome()
     rows = [
@@ -423,6 +432,7 @@ def task_detail(view: dict) -> list:
         ("所属重点工作", f"{view['goal']['id']} {view['goal']['title']}"),
         ("依据（原文）", task["source"] or chrome.none),
         *_people(task, chrome),
+        *_carried(task),
         ("起止日期", f"{cn_date_iso(task['start'])} 至 {cn_date_iso(task['due'])}"),
         ("权重", f"{task['weight']:g}"),
         ("当前进度", Bar(task["progress"])),

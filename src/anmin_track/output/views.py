@@ -48,6 +48,13 @@ def closed_view(ts: model.TaskStatus) -> dict | None:
     return {"date": t.closed.isoformat(), "note": t.closed_note, "by": t.closed_by}
 
 
+def carried_view(task: model.Task) -> dict:
+    """结转: the task of an earlier year it continues (``2024:1.3``) and where it stood then; None when it is new."""
+    if not task.carried_from:
+        return {"carried_from": None}
+    return {"carried_from": {"from": task.carried_from, "progress": task.carried_progress}}
+
+
 def task_view(ts: model.TaskStatus) -> dict:
     t = ts.task
     return {
@@ -109,11 +116,13 @@ def goals_list(
     goal: str | None = None,
     owner: str | None = None,
     status: str | None = None,
+    finished: bool = False,
 ) -> dict:
     """The four goals (or the filtered ones) with their tasks.
 
     Goal figures always cover all of a goal's tasks; filters only choose which goals
-    and tasks are listed (a goal is listed when any of its tasks matches).
+    and tasks are listed (a goal is listed when any of its tasks matches). ``finished``:
+    the plan's year is over and it is evaluated at its end.
     """
     goals = []
     for gs in statuses:
@@ -125,7 +134,7 @@ def goals_list(
         goals.append(goal_view(gs, tasks))
     return {
         "schema": LIST_SCHEMA,
-        "plan": plan_view(plan),
+        "plan": plan_view(plan) | {"finished": finished},
         "as_of": as_of.isoformat(),
         "filters": {"goal": goal, "owner": owner, "status": status},
         "goals": goals,
@@ -160,7 +169,7 @@ def task_show(
         "kind": "task",
         "as_of": as_of.isoformat(),
         "goal": {"id": goal.id, "title": goal.title},
-        "task": task_view(ts) | {"source": ts.task.source, "metrics": metrics} | texts,
+        "task": task_view(ts) | {"source": ts.task.source, "metrics": metrics} | texts | carried_view(ts.task),
         "history": [record_view(r) for r in history],
     }
 

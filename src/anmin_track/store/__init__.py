@@ -10,10 +10,12 @@ above it in this list):
 - ``notices``    .notices.toml: the register of issued 督办单 numbers, outside the journal
                  (not re-exported: only ``anmin report notice`` and ``check`` load it)
 - ``plan_file``  goals.toml: read, validate, write back (keeping comments)
+- ``years``      many years in one folder: plans/YYYY.toml, the plan each record belongs to, a view per plan
 - ``records``    progress/YYYY-MM.toml: read, validate, append
 - ``index``      progress/index.toml (a validated digest of the files) and the "latest record as of a day" queries
 - ``journal``    before-images of every write, ``log`` and the mechanics of ``undo``
-- ``writes``     the write paths that combine them: a transaction, undo, init
+- ``writes``     the write paths that combine them: a transaction (a record, a plan edit, a new year's plan), init
+- ``undo``       ``anmin undo``: the newest journal entry reverted, checked plan by plan
 - ``check``      ``anmin check``
 
 This package re-exports what the layers above it (``actions``, ``cli``) use.
@@ -25,6 +27,7 @@ from anmin_track.store.folder import (
     HISTORY_DIR,
     LOCK_FILE,
     PLAN_FILE,
+    PLANS_DIR,
     PROGRESS_DIR,
     DataDir,
     bundled_plan_file,
@@ -45,7 +48,9 @@ from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
 from anmin_track.store.records import load_month, month_files, record_to_toml
 from anmin_track.store.safe_io import LOCK_TIMEOUT_ENV, atomic_write, lock_timeout, locked, output_target, write_output
 from anmin_track.store.tomlcheck import Problem, dump_toml
-from anmin_track.store.writes import Transaction, add_record, init_data_dir, save_index_if_stale, transaction, undo
+from anmin_track.store.undo import undo
+from anmin_track.store.writes import Transaction, add_record, init_data_dir, save_index_if_stale, transaction
+from anmin_track.store.years import current_view, plan_years, view_of_year, view_owning, views
 
 __all__ = [
     "DATA_ENV",
@@ -54,6 +59,7 @@ __all__ = [
     "LOCK_FILE",
     "LOCK_TIMEOUT_ENV",
     "PLAN_FILE",
+    "PLANS_DIR",
     "PROGRESS_DIR",
     "Author",
     "DataDir",
@@ -64,6 +70,7 @@ __all__ = [
     "atomic_write",
     "bundled_plan_file",
     "check_all",
+    "current_view",
     "dump_plan",
     "dump_toml",
     "find_data_dir",
@@ -80,6 +87,7 @@ __all__ = [
     "locked",
     "month_files",
     "output_target",
+    "plan_years",
     "plan_from_toml",
     "rebuild_index",
     "report_records",
@@ -89,6 +97,9 @@ __all__ = [
     "task_history",
     "transaction",
     "undo",
+    "view_of_year",
+    "view_owning",
+    "views",
     "warnings",
     "write_output",
 ]

@@ -18,26 +18,55 @@ from anmin_track.store.records import (
     RECORDS_HEADER,
     MonthFile,
     appendable,
+    month_files,
     progress_files,
     read_month,
     records_from_toml,
     stray_problem,
 )
 from anmin_track.store.tomlcheck import Problem, read_bytes, text_of
+from anmin_track.store.years import layout_problems, views
 
 
-def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], Index | None]:
-    """Validate the plan, every month file and the register; returns the plan, record count,
-    problems, and the index of the files, built from the same reading, when the saved one
-    is stale and the plan and the months have no problem (else None)."""
+def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], list[tuple[DataDir, Index]]]:
+    """Validate every plan of the folder (``years``), the month files of each against its plan, and the
+    register; returns the current plan, the record count, the problems, and the index of each plan's
+    files, built from the same reading, where the saved one is stale and nothing has a problem."""
+    whole = data.whole
     problems: list[Problem] = []
+    try:
+        strays = progress_files(whole)[1]
+        found_views = views(whole)
+        problems += layout_problems(whole)
+    except DataError as exc:
+        return None, 0, exc.problems, []
+    problems.extend(stray_problem(whole, path) for path in strays)
+    plan, count, fresh, checked = None, 0, [], []
+    for view in found_views:
+        plan, view_count, view_problems, index = _check_plan(view)  # the current plan's comes last
+        problems += view_problems
+        count += view_count
+        if index is not None:
+            fresh.append((view, index))
+        if plan is not None:
+            checked.append((view, plan))
+    problems += _carried_problems(whole, checked)
+    if problems:
+        fresh = []
+    from anmin_track.store.notices import check_register  # not on the start-up path of other commands
+
+    problems.extend(check_register(whole)[1])
+    return plan, count, problems, fresh
+
+
+def _check_plan(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], Index | None]:
+    """One plan and the month files of the years it owns: the plan, record count, problems and fresh index."""
     try:
         plan, problems = check_plan(data)
     except DataError as exc:
         return None, 0, exc.problems, None
     count = 0
-    months, strays = progress_files(data)
-    problems.extend(stray_problem(data, path) for path in strays)
+    months = month_files(data)
     index = empty_index(data) if not data.bundled and index_is_stale(data) else None
     known, known_appendable = vouched(data, plan) if plan is not None and not data.bundled else ({}, set())
     for ym, path in sorted(months.items()):
@@ -57,11 +86,26 @@ def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], Ind
         count += len(records)
         if index is not None:
             index.add_month(ym, MonthFile(tuple(records), appendable(text, len(records)), content_hash(content)))
-    fresh = None if problems else index
-    from anmin_track.store.notices import check_register  # not on the start-up path of other commands
+    return plan, count, problems, None if problems else index
 
-    problems.extend(check_register(data)[1])
-    return plan, count, problems, fresh
+
+def _carried_problems(data: DataDir, checked: list[tuple[DataDir, model.Plan]]) -> list[Problem]:
+    """A task carried over (结转) names a task of an earlier plan: where that plan is here, the task must be in it."""
+    plans = {plan.year: plan for _, plan in checked}
+    problems = []
+    for view, plan in checked:
+        for task in plan.tasks:
+            year, _, tid = task.carried_from.partition(":")
+            earlier = plans.get(int(year)) if year.isdigit() else None
+            if earlier is not None and earlier.year < plan.year and earlier.task(tid) is None:
+                problems.append(
+                    Problem(
+                        data.label(view.plan_file),
+                        None,
+                        f"任务 {task.id} 结转自 {task.carried_from}，但{earlier.year}年计划中没有任务 {tid}",
+                    )
+                )
+    return problems
 
 
 def _vouched_count(

@@ -2,10 +2,13 @@
 
 Layout of a data folder::
 
-    goals.toml              the plan: goals, key tasks, settings
-    progress/YYYY-MM.toml   progress records, one file per month of the record's date
+    goals.toml              the current plan: goals, key tasks, settings
+    plans/YYYY.toml         the plans of earlier years (``store.years``), once a newer one began
+    progress/YYYY-MM.toml   progress records, one file per month of the record's date; a record
+                            belongs to the plan of its date's year, else the newest earlier one
     progress/index.toml     derived: each task's latest record + the stamps of the files
-                            it was built from (rebuilt whenever they disagree)
+                            it was built from (rebuilt whenever they disagree); one per plan:
+                            progress/index-YYYY.toml for an earlier year's
     .anmin.lock             the lock every writer holds while it writes
     .history/NNNNNNNN/      the journal: one entry per write (before-images of the files
                             it replaced); ``anmin undo`` / ``log``
@@ -27,8 +30,11 @@ from anmin_track.errors import DataError, InputError, ReadOnlyError, Step
 
 DATA_ENV = "ANMIN_DATA"
 PLAN_FILE = "goals.toml"
+PLANS_DIR = "plans"
 PROGRESS_DIR = "progress"
 INDEX_FILE = "index.toml"
+#: The derived files of the progress folder: the current plan's index, and each earlier year's.
+INDEX_NAME = re.compile(r"^index(-\d{4})?\.toml$")
 LOCK_FILE = ".anmin.lock"
 HISTORY_DIR = ".history"
 NOTICES_FILE = ".notices.toml"
@@ -37,13 +43,30 @@ OWN_DATA = "台账数据"
 MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.toml$")
 
 
+#: The years a view owns when it owns every year: before the first plan and after the last.
+FIRST_YEAR, LAST_YEAR = 1, 9999
+
+
 class DataDir(NamedTuple):
+    """A data folder, seen through one of its plans (``store.years``): the current one (goals.toml) by default.
+
+    ``archived``: the year of an earlier plan (plans/YYYY.toml) this view reads instead.
+    ``owns``: the years (first, last, both included) whose records belong to this view's
+    plan; None: every year (a folder with one plan).
+    """
+
     path: Path
     bundled: bool = False
+    archived: int | None = None
+    owns: tuple[int, int] | None = None
 
     @property
     def plan_file(self) -> Path:
-        return self.path / PLAN_FILE
+        return self.path / PLAN_FILE if self.archived is None else self.plans_dir / f"{self.archived:04d}.toml"
+
+    @property
+    def plans_dir(self) -> Path:
+        return self.path / PLANS_DIR
 
     @property
     def progress_dir(self) -> Path:
@@ -51,7 +74,16 @@ class DataDir(NamedTuple):
 
     @property
     def index_file(self) -> Path:
-        return self.progress_dir / INDEX_FILE
+        name = INDEX_FILE if self.archived is None else f"index-{self.archived:04d}.toml"
+        return self.progress_dir / name
+
+    def owns_year(self, year: int) -> bool:
+        return self.owns is None or self.owns[0] <= year <= self.owns[1]
+
+    @property
+    def whole(self) -> DataDir:
+        """The folder itself, every month file of it (what the lock, the journal and stray files are about)."""
+        return DataDir(self.path, self.bundled)
 
     @property
     def history_dir(self) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from anmin_track import fields, model
 from anmin_track.errors import AnminError, DataError
-from anmin_track.store.folder import INDEX_FILE, DataDir, content_hash, read_regular
+from anmin_track.store.folder import DataDir, content_hash, read_regular
 from anmin_track.store.records import (
     RULES,
     MonthFile,
@@ -156,11 +156,12 @@ def _stamped_files(data: DataDir) -> dict[str, Path]:
 
 def file_stamps(data: DataDir) -> dict[str, list[int]]:
     """Size and modification time of goals.toml and every month file: an edit changes at least the time."""
-    stamps = {}
-    for key, path in _stamped_files(data).items():
-        info = path.stat()
-        stamps[key] = [info.st_size, info.st_mtime_ns]
-    return stamps
+    return {key: stamp_of(path) for key, path in _stamped_files(data).items()}
+
+
+def stamp_of(path: Path) -> list[int]:
+    info = path.stat()
+    return [info.st_size, info.st_mtime_ns]
 
 
 def empty_index(data: DataDir, stamps: dict[str, list[int]] | None = None) -> Index:
@@ -252,15 +253,16 @@ def saved_index(data: DataDir, stamps: dict[str, list[int]]) -> Index | None:
     if not data.index_file.exists():
         return None
     with contextlib.suppress(DataError):
-        text = read_text(data.index_file, INDEX_FILE)
-        records, problems, doc = records_from_toml(text, INDEX_FILE, None, None, index=True)
+        label = data.index_file.name
+        text = read_text(data.index_file, label)
+        records, problems, doc = records_from_toml(text, label, None, None, index=True)
         files, hashes = doc.get("files"), doc.get("hashes", {})
         if problems or not isinstance(files, dict):
             return None
         changed = changed_files(data, files, hashes, stamps)
         if changed - {PLAN_STAMP}:
             return None
-        check = Checker(INDEX_FILE, LineIndex(text))
+        check = Checker(label, LineIndex(text))
         earlier = records_of(doc, "earlier", check, None, None)
         held = records_of(doc, "values", check, None, None)
         digest = _digest_of(doc["digest"], check)
@@ -295,7 +297,7 @@ def saved_document(data: DataDir) -> tuple[str, dict] | None:
     unreadable or not TOML): for the readers that judge a stale index, not just use a fresh one."""
     with contextlib.suppress(OSError, UnicodeDecodeError, DataError):  # NotRegularFile is an OSError
         text = read_regular(data.index_file).decode("utf-8")
-        return text, parse_toml(text, INDEX_FILE)
+        return text, parse_toml(text, data.index_file.name)
     return None
 
 
@@ -420,7 +422,7 @@ def vouched(data: DataDir, plan: model.Plan) -> tuple[dict[str, str], set[str]]:
         return {}, set()
     since = None
     if hashes.get(PLAN_STAMP) != _file_hash(data.plan_file):
-        check = Checker(INDEX_FILE, LineIndex(text))
+        check = Checker(data.index_file.name, LineIndex(text))
         digest = _digest_of(digest_doc, check)
         if check.problems:
             return {}, set()

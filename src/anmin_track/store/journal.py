@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from anmin_track.errors import DataError, NotFoundError, Step, WriteError
-from anmin_track.store.folder import HISTORY_DIR, INDEX_FILE, LOCK_FILE, NOTICES_FILE, PROGRESS_DIR, DataDir
+from anmin_track.store.folder import HISTORY_DIR, INDEX_NAME, LOCK_FILE, NOTICES_FILE, PROGRESS_DIR, DataDir
 from anmin_track.store.safe_io import (
     atomic_write,
     deferred_interrupt,
@@ -77,8 +77,9 @@ class JournaledFile(NamedTuple):
 
     @property
     def derived(self) -> bool:
-        """The index is rebuilt from the month files whenever it disagrees, so it never blocks an undo."""
-        return self.path == f"{PROGRESS_DIR}/{INDEX_FILE}"
+        """An index is rebuilt from the month files whenever it disagrees, so it never blocks an undo."""
+        folder, _, name = self.path.rpartition("/")
+        return folder == PROGRESS_DIR and INDEX_NAME.match(name) is not None
 
 
 class JournalEntry(NamedTuple):

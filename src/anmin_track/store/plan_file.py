@@ -10,6 +10,8 @@ from anmin_track.store.folder import DataDir
 from anmin_track.store.tomlcheck import Checker, LineIndex, Problem, is_kind, parse_toml, raise_if_problems, read_text
 
 GOAL_ID = re.compile(r"^\d+$")
+#: ``carried_from``: the year and id of the task in that year's plan, as ``2024:1.3``.
+CARRIED_FROM = re.compile(r"^(\d{4}):(\d+\.\d+)$")
 
 
 def load_plan(data: DataDir) -> model.Plan:
@@ -62,7 +64,10 @@ def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Probl
         settings=settings,
         goals=goals,
         report=report,
+        previous=info.get("previous"),
     )
+    if plan.previous is not None and plan.previous >= plan.year:
+        check.add(check.lines.key("previous", plan_line), f"[plan] previous（上一年度）{plan.previous} 应早于计划年度 {plan.year}")
     return plan, check.problems
 
 
@@ -70,6 +75,11 @@ def schema_needed(doc: dict) -> tuple[int, str]:
     """The lowest schema whose programs know every setting ``doc`` uses, and what needs it."""
     info, goals = doc.get("plan"), doc.get("goals")
     report = doc.get("report")
+    tasks = [t for g in goals if isinstance(g, dict) for t in g.get("tasks", [])] if isinstance(goals, list) else []
+    if (isinstance(info, dict) and "previous" in info) or any(
+        isinstance(t, dict) and ("carried_from" in t or "carried_progress" in t) for t in tasks
+    ):
+        return 4, "[plan] previous 或任务的 carried_from、carried_progress（结转）"
     if (isinstance(info, dict) and "aim" in info) or (isinstance(report, dict) and "notice_number" in report):
         return 3, "[plan] aim 或 [report] notice_number"
     if report is not None or (isinstance(goals, list) and any(isinstance(g, dict) and "source" in g for g in goals)):
@@ -199,6 +209,12 @@ def _task(
         check.add(check.lines.key("weight", line), f"{where}的权重 weight 应大于 0")
     if task.closed is not None and task.closed < task.start:
         check.add(check.lines.key("closed", line), f"{where}的销号日期 {task.closed} 早于开始日期 {task.start}")
+    if task.carried_from and not CARRIED_FROM.match(task.carried_from):
+        check.add(check.lines.key("carried_from", line), f'{where}的 carried_from 应为“年度:任务编号”，如 "2024:1.3"')
+    if not 0 <= task.carried_progress < 100:
+        check.add(
+            check.lines.key("carried_progress", line), f"{where}的结转时进度 carried_progress 应为 0~99 的整数（未完成才结转）"
+        )
     _check_milestones(task, milestones, where, check)
     return task
 
@@ -254,6 +270,9 @@ def _task_fields(task: model.Task) -> dict:
         out["closed_note"] = task.closed_note
     if task.closed_by:
         out["closed_by"] = task.closed_by
+    if task.carried_from:
+        out["carried_from"] = task.carried_from
+        out["carried_progress"] = task.carried_progress
     return out
 
 
@@ -277,6 +296,7 @@ def dump_plan(plan: model.Plan) -> bytes:
     s = plan.settings
     info = {"org": plan.org, "issuer": plan.issuer, "year": plan.year, "title": plan.title, "source": plan.source}
     info |= {"aim": plan.aim} if plan.aim else {}
+    info |= {"previous": plan.previous} if plan.previous is not None else {}
     report = {"addressee": plan.report.addressee, "doc_number": plan.report.doc_number}
     report |= {"notice_number": plan.report.notice_number} if plan.report.notice_number else {}
     has_report = plan.report != model.ReportSettings()
@@ -356,7 +376,7 @@ def _edit_goals(doc, old: model.Plan, new: model.Plan) -> bool:
 
 def _edit_task(table, old: model.Task | None, new: model.Task) -> None:
     fields = _task_fields(new)
-    for key in ("closed", "closed_note", "closed_by"):
+    for key in ("closed", "closed_note", "closed_by", "carried_from", "carried_progress"):
         if key not in fields and key in table:
             del table[key]
     for key, value in fields.items():

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from anmin_track import fields, model
 from anmin_track.errors import DataError, InputError, Step, system_reason
 from anmin_track.store import month_cache
-from anmin_track.store.folder import INDEX_FILE, MONTH_FILE, PLAN_FILE, DataDir, content_hash
+from anmin_track.store.folder import INDEX_NAME, MONTH_FILE, PLAN_FILE, DataDir, content_hash
 from anmin_track.store.tomlcheck import (
     Checker,
     LineIndex,
@@ -156,8 +156,11 @@ def record_to_toml(record: model.Record) -> dict:
 
 
 def month_files(data: DataDir) -> dict[tuple[int, int], Path]:
-    """Every month file in the progress folder, by (year, month)."""
-    return progress_files(data)[0]
+    """Every month file in the progress folder whose records belong to ``data``'s plan, by (year, month)."""
+    found = progress_files(data)[0]
+    if data.owns is None:
+        return found
+    return {ym: path for ym, path in found.items() if data.owns_year(ym[0])}
 
 
 def progress_files(data: DataDir) -> tuple[dict[tuple[int, int], Path], list[Path]]:
@@ -166,7 +169,8 @@ def progress_files(data: DataDir) -> tuple[dict[tuple[int, int], Path], list[Pat
     The others are what people and sync tools leave there: ``2024-5.toml``,
     ``2024-05.TOML``, conflict copies such as ``2024-05(1).toml``. Their records are
     never read, so they must be reported. Hidden files (temp files of writers, system
-    files such as .DS_Store) and the index are not counted.
+    files such as .DS_Store) and the indexes are not counted. Every month of the folder,
+    whichever plan its records belong to (``month_files`` keeps those of ``data``'s).
     """
     found: dict[tuple[int, int], Path] = {}
     strays: list[Path] = []
@@ -180,7 +184,7 @@ def progress_files(data: DataDir) -> tuple[dict[tuple[int, int], Path], list[Pat
             f"{data.label(data.progress_dir)} {what}：它应是存放进展文件的文件夹。请把它移走或改名后重试。数据未作任何修改。"
         ) from None
     for entry in entries:
-        if entry.name.startswith(".") or entry.name == INDEX_FILE or not entry.is_file():
+        if entry.name.startswith(".") or INDEX_NAME.match(entry.name) or not entry.is_file():
             continue
         m = MONTH_FILE.match(entry.name)
         if m and 1 <= int(m.group(2)) <= 12:

@@ -1,4 +1,4 @@
-"""The write paths that combine the parts below: record progress, rewrite the plan, undo, init.
+"""The write paths that combine the parts below: record progress, rewrite the plan, begin a new year's plan, init.
 
 Each takes the lock, re-reads and validates what it touches, and writes through the
 journal; if anything fails to validate, nothing is written.
@@ -14,26 +14,34 @@ from pathlib import Path
 from anmin_track import model
 from anmin_track.errors import AnminError, DataError, InputError, Step, WriteError
 from anmin_track.store import hand_edits, journal
-from anmin_track.store.folder import MONTH_FILE, PLAN_FILE, PROGRESS_DIR, DataDir, bundled_plan_file, content_hash
+from anmin_track.store.folder import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    PLAN_FILE,
+    PROGRESS_DIR,
+    DataDir,
+    bundled_plan_file,
+    content_hash,
+)
 from anmin_track.store.index import (
     PLAN_STAMP,
     Index,
     contents_match,
     day_record,
     dump_index,
+    empty_index,
     file_stamps,
     latest_records,
     load_index,
-    misfit_since,
     month_key,
     rebuild_stale,
     record_before,
     require_fit,
-    saved_index,
+    stamp_of,
     without_record,
     write_stamp,
 )
-from anmin_track.store.plan_file import load_plan, plan_from_toml, rewrite_plan
+from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml, rewrite_plan
 from anmin_track.store.records import (
     check_new_record,
     check_task_open,
@@ -43,15 +51,9 @@ from anmin_track.store.records import (
     record_to_toml,
     records_from_toml,
 )
-from anmin_track.store.safe_io import (
-    atomic_write,
-    deferred_interrupt,
-    locked,
-    make_dir,
-    require_own_path,
-    write_failure,
-)
-from anmin_track.store.tomlcheck import dump_toml, raise_if_problems, read_bytes, read_text, text_of
+from anmin_track.store.safe_io import atomic_write, locked, make_dir, write_failure
+from anmin_track.store.tomlcheck import dump_toml, raise_if_problems, read_bytes, read_text
+from anmin_track.store.years import views
 
 
 class Transaction:
@@ -221,102 +223,64 @@ class Transaction:
             raise InputError(f"修改后与已有进展记录冲突：{exc.problems[0]}。数据未作任何修改。") from None
         return index
 
+    def begin_year(self, new: model.Plan, summary: str) -> None:
+        """Make ``new`` (a later year's) the current plan; the plan it replaces is kept as plans/YYYY.toml, its text as it is.
+
+        Both plans get their index at once: the old one over the months it keeps, the new
+        one over the months of its year and after (whose records must fit it).
+        """
+        self._once()
+        self._refuse_after_hand_edits()
+        old, data = self.plan, self.data
+        label = data.label(data.plan_file)
+        old_content = read_bytes(data.plan_file, label)
+        new_content = dump_plan(new)
+        back, problems = plan_from_toml(new_content.decode("utf-8"), label)
+        if problems or back != new:
+            raise AssertionError(f"the new plan does not read back: {problems}")
+        first = data.owns[0] if data.owns else FIRST_YEAR
+        kept = DataDir(data.path, data.bundled, old.year, (first, new.year - 1))
+        current = DataDir(data.path, data.bundled, None, (new.year, LAST_YEAR))
+        if kept.plan_file.exists():
+            raise DataError(f"{data.label(kept.plan_file)} 已存在，未作任何修改。请核对往年计划后再开始新年度计划。")
+        stamp = write_stamp()
+        files = {
+            kept.plan_file: old_content,
+            data.plan_file: new_content,
+            kept.index_file: dump_index(_built_index(kept, old, old_content, stamp)),
+            current.index_file: dump_index(_built_index(current, new, new_content, stamp)),
+        }
+        journal.write_files(data, files, author=self.author, summary=summary, stamp_ns=stamp)
+        self.plan, self.data = new, current
+
     def _once(self) -> None:
         if self._written:
             raise AssertionError("a transaction makes one write")
         self._written = True
 
 
+def _built_index(view: DataDir, plan: model.Plan, plan_content: bytes, stamp: int) -> Index:
+    """The index of ``view`` with ``plan`` about to be written as ``plan_content`` at ``stamp``: every
+    month it owns read and validated against ``plan`` (raises DataError naming the first record that does not fit)."""
+    months = month_files(view)
+    index = empty_index(view, {month_key(ym): stamp_of(path) for ym, path in months.items()})
+    for ym in sorted(months):
+        index.add_month(ym, read_month(view, plan, ym))
+    index.stamp(PLAN_STAMP, plan_content, stamp)
+    return index
+
+
 @contextlib.contextmanager
 def transaction(data: DataDir, author: journal.Author) -> Iterator[Transaction]:
-    """Hold the lock, read the plan afresh, and hand both to the caller (see ``Transaction``)."""
+    """Hold the lock, read the plan afresh, and hand both to the caller (see ``Transaction``).
+
+    ``data`` is the view of one plan (``years``); if the folder's plans changed since it
+    was chosen (a new year's plan begun meanwhile), nothing is done.
+    """
     with locked(data, author.who):
+        if data not in views(data):
+            raise WriteError("在此期间数据目录的年度计划已有变动（可能刚开始了新年度计划），未作任何修改。请重新运行命令。")
         yield Transaction(data, author)
-
-
-def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") -> journal.JournalEntry:
-    """Revert the journal entry with id ``entry_id``, which must still be the newest, and drop it.
-
-    ``shown`` names that entry as the user saw it (``#6``), for the refusal. The state
-    the revert would leave is validated first (the restored plan against the records
-    there are now, and so on): if it would not read back cleanly, nothing is written.
-    Undo is not itself journaled: running it again reverts the next older change.
-    """
-    with locked(data, author.who):
-        require_own_path(data, data.history_dir, folder=True)  # a linked .history: never delete through it
-        entry = journal.last_entry(data)
-        if entry.id != entry_id:
-            raise WriteError(_moved_on(data, entry_id, shown or "这次修改", entry), steps=(Step("undo"),))
-        restores = journal.planned_restores(data, entry)
-        current = saved_index(data, file_stamps(data))
-        _check_restored(data, dict(restores), current if current and contents_match(data, current) else None)
-        with deferred_interrupt():
-            journal.restore_files(restores)
-            if data.index_file.exists():
-                _refresh_index(data)
-            journal.discard(entry)
-            journal.WRITTEN.append(f"撤销 #{entry.seq}：{entry.summary}")
-    return entry
-
-
-def _moved_on(data: DataDir, entry_id: str, shown: str, newest: journal.JournalEntry) -> str:
-    still_there = any(isinstance(e, journal.JournalEntry) and e.id == entry_id for e in journal.history(data))
-    if still_there:
-        why = f"在您确认期间又有新的修改（现在最近一次是 #{newest.seq}），它已不是最近一次修改"
-    else:
-        why = "在您确认期间它已被撤销（可能是其他人撤销的）"
-    return f"您确认撤销的修改 {shown} {why}，未撤销任何内容。如仍需撤销，请重新查看现在最近一次修改。"
-
-
-def _check_restored(data: DataDir, restores: dict[Path, bytes | None], current: Index | None) -> None:
-    """The plan and every month file as the revert would leave them must read back cleanly.
-
-    The months the revert restores are read in full. The others are as ``current`` (the
-    index, if it matches the files) knows them: only those from the first month that may
-    not fit the plan as restored are read (``misfit_since``); without it, all of them.
-    """
-
-    def text(path: Path) -> str:
-        label = data.label(path)
-        if path not in restores:
-            return read_text(path, label)
-        return text_of(restores[path] or b"", label)
-
-    plan_label = data.label(data.plan_file)
-    plan, problems = plan_from_toml(text(data.plan_file), plan_label)
-    months = {path: ym for ym, path in month_files(data).items()}
-    for path, content in restores.items():
-        found = MONTH_FILE.match(path.name)
-        if path.parent == data.progress_dir and found:
-            if content is None:
-                months.pop(path, None)
-            else:
-                months[path] = (int(found.group(1)), int(found.group(2)))
-    if plan is not None and not problems:
-        since = misfit_since(current.digest, plan) if current else min(months.values(), default=None)
-        for path, ym in sorted(months.items(), key=lambda item: item[1]):
-            if path in restores or (since is not None and ym >= since):
-                problems += records_from_toml(text(path), data.label(path), plan, ym)[1]
-    if problems:
-        raise DataError(
-            f"撤销后数据将不一致：{problems[0]}。未撤销任何内容。"
-            "可先修改计划或进展记录使其与撤销后的状态相符，或检查全部数据。",
-            problems,
-            steps=(Step("check"),),
-        )
-
-
-def _refresh_index(data: DataDir) -> None:
-    """Match the derived index to the files as the revert left them.
-
-    Restored files carry a new modification time. The index the revert put back (the one
-    from before the reverted write) knows their content by its digests, so it is taken
-    with the new times without reading a month; when it does not describe them (a month
-    edited by hand since), it is rebuilt from every month file.
-    """
-    with contextlib.suppress(AnminError, OSError):
-        index = saved_index(data, file_stamps(data)) or rebuild_stale(data, load_plan(data))
-        atomic_write(data.index_file, dump_index(index))
 
 
 def save_index_if_stale(data: DataDir, index: Index | None) -> bool:
@@ -335,8 +299,8 @@ def save_index_if_stale(data: DataDir, index: Index | None) -> bool:
     return False
 
 
-def init_data_dir(target: Path, shared: bool = False) -> Path:
-    """Copy the bundled 2024 plan into ``target`` (refusing to overwrite an existing plan).
+def init_data_dir(target: Path, shared: bool = False, plan: bytes | None = None) -> Path:
+    """Copy the bundled 2024 plan (or write ``plan``) into ``target`` (refusing to overwrite an existing plan).
 
     ``shared``: the folder is for a group of accounts (group may write, setgid so new
     entries take the folder's group); every file and folder created in it later
@@ -350,7 +314,7 @@ def init_data_dir(target: Path, shared: bool = False) -> Path:
         if shared:
             _share(target)
         make_dir(target / PROGRESS_DIR)
-        atomic_write(plan_file, bundled_plan_file().read_bytes())
+        atomic_write(plan_file, bundled_plan_file().read_bytes() if plan is None else plan)
     except OSError as exc:
         raise WriteError(write_failure(target, exc)) from None
     except ValueError:  # NUL or a lone surrogate: no file system takes such a name

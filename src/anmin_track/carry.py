@@ -1,0 +1,129 @@
+"""结转: a new year's plan begun from the current one (pure: no files, no clock).
+
+Unfinished tasks that were not signed off are carried with their goal, lead, unit, owner
+and metrics; each starts where it stood (``carried_progress``) and keeps its id. Due
+dates, milestones and sign-offs stay behind (the office sets the new year's). Each metric's
+last value becomes the new year's baseline. Goals with nothing carried are kept, for the
+office to edit or remove.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from typing import NamedTuple
+
+from anmin_track import model
+
+
+class Turn(NamedTuple):
+    """What beginning ``new`` from ``old`` does."""
+
+    old: model.Plan
+    new: model.Plan
+    #: The old plan's tasks as they stood at its end (the day before the new year begins).
+    statuses: tuple[model.TaskStatus, ...]
+    #: Records of the old plan dated in the new year or later: they belong to the new plan
+    #: once it exists (only with ``--move-records``, and only on carried tasks).
+    moving: tuple[model.Record, ...]
+
+    @property
+    def carried(self) -> list[model.Task]:
+        return [t for t in self.new.tasks if t.carried_from]
+
+    @property
+    def left(self) -> list[model.TaskStatus]:
+        """The old plan's tasks not carried: done, or signed off."""
+        carried = {t.carried_from for t in self.carried}
+        return [ts for ts in self.statuses if f"{self.old.year}:{ts.task.id}" not in carried]
+
+    @property
+    def stranded(self) -> list[model.Record]:
+        """Moving records whose task is not carried: they would have no task in the new plan."""
+        return [r for r in self.moving if self.new.task(r.task) is None]
+
+
+def year_end_before(year: int) -> date:
+    """The last day the old plan is judged on: the day before ``year`` begins."""
+    return date(year - 1, 12, 31)
+
+
+def unfinished(ts: model.TaskStatus) -> bool:
+    return ts.progress < 100 and ts.task.closed is None
+
+
+def new_title(old: model.Plan, year: int) -> str:
+    """2024年工作思路要点 → 2025年工作思路要点; a title without its year gets the new one in front."""
+    mark = f"{old.year}年"
+    return old.title.replace(mark, f"{year}年", 1) if mark in old.title else f"{year}年{old.title}"
+
+
+def carried_metric(metric: model.Metric, last: model.Record | None, year: int) -> model.Metric:
+    """The metric with its value at the old year's end as the new baseline (unchanged when none was recorded)."""
+    if last is None:
+        return metric
+    value = last.metrics[metric.name]
+    figure = f"{value:g}"
+    return metric._replace(baseline=value, baseline_text=f"{year - 1}年底为{figure}{metric.unit}")
+
+
+def carried_task(
+    old: model.Plan, ts: model.TaskStatus, values: model.LatestValues, year: int
+) -> model.Task:
+    task = ts.task
+    return task._replace(
+        start=date(year, 1, 1),
+        due=date(year, 12, 31),
+        milestones=(),
+        closed=None,
+        closed_note="",
+        closed_by="",
+        metrics=tuple(carried_metric(m, values.metrics.get(m.name), year) for m in task.metrics),
+        carried_from=f"{old.year}:{task.id}",
+        carried_progress=int(ts.progress),
+    )
+
+
+def begin_year(
+    old: model.Plan,
+    year: int,
+    latest: Mapping[str, model.Record],
+    values: Mapping[str, model.LatestValues],
+    moving: tuple[model.Record, ...] = (),
+    empty: bool = False,
+) -> Turn:
+    """The plan of ``year`` begun from ``old``: ``latest`` and ``values`` are the old plan's as of its end.
+
+    ``empty``: the same goals with no tasks at all (the office writes the year's tasks itself).
+    """
+    end = year_end_before(year)
+    statuses = tuple(model.task_status(t, latest.get(t.id), end, old.settings) for t in old.tasks)
+    by_goal: dict[str, list[model.Task]] = {g.id: [] for g in old.goals}
+    if not empty:
+        for ts in statuses:
+            if unfinished(ts):
+                by_goal[ts.task.goal_id].append(
+                    carried_task(old, ts, values.get(ts.task.id, model.NO_VALUES), year)
+                )
+    new = replace(
+        old,
+        year=year,
+        title=new_title(old, year),
+        source="",
+        goals=tuple(g._replace(tasks=tuple(by_goal[g.id])) for g in old.goals),
+        previous=old.year,
+    )
+    return Turn(old, new, statuses, moving)
+
+
+def empty_plan(template: model.Plan, year: int) -> model.Plan:
+    """A plan of ``year`` with ``template``'s office, settings and goals, and no tasks (``anmin init --year``)."""
+    return replace(
+        template,
+        year=year,
+        title=new_title(template, year),
+        source="",
+        goals=tuple(g._replace(tasks=()) for g in template.goals),
+        previous=None,
+    )
