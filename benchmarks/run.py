@@ -3,10 +3,12 @@
 Budgets are ratios, measured side by side in one run, because absolute times drift on
 shared machines. The harness
 
-1. builds synthetic data folders next to this file (``benchmarks/_data/``): the real
-   2024 plan plus 0, 2,000 and 20,000 valid progress records spread over the months
-   from 2024-01 to today (real data cannot run past today: a future date is refused),
-   one file per month, with the index already built (the steady state);
+1. builds synthetic data folders next to this file (``benchmarks/_data/``) as an office
+   has them after a few yearly cycles: the real 2024 plan, and one like it for each year
+   since (the earlier ones under plans/, this year's as goals.toml), plus 0, 2,000 and
+   20,000 valid progress records spread over the months from 2024-01 to today (real
+   data cannot run past today: a future date is refused), each inside its plan's year,
+   one file per month, with each plan's index already built (the steady state);
 2. times each case as a whole process: one warm-up, then ``--runs`` rounds; the cases
    take turns within a round so that drift hits them all alike, and the floor is timed
    at three places in each round. ``goals update`` runs on a fresh copy of its data
@@ -87,20 +89,32 @@ def month_list() -> list[tuple[int, int]]:
     return out
 
 
-def synthetic_records(plan, count: int) -> dict:
-    """``count`` valid records, evenly over the months, tasks in turn, progress rising."""
+def year_plans(plan) -> dict:
+    """The real plan for 2024, and the same goals and tasks as the plan of each year since, to this one."""
+    from dataclasses import replace
+
+    def moved(year: int):
+        tasks = {t.id: t._replace(start=date(year, 1, 1), due=date(year, 12, 31), milestones=()) for t in plan.tasks}
+        goals = tuple(g._replace(tasks=tuple(tasks[t.id] for t in g.tasks)) for g in plan.goals)
+        return replace(plan, year=year, title=f"{year}年工作思路要点", goals=goals, previous=year - 1)
+
+    return {plan.year: plan, **{year: moved(year) for year in range(plan.year + 1, TODAY.year + 1)}}
+
+
+def synthetic_records(plans: dict, count: int) -> dict:
+    """``count`` valid records, evenly over the months, tasks of the month's plan in turn, progress rising in each year."""
     from anmin_track import model
 
-    tasks = plan.tasks
     months = month_list()
     now = datetime.now(TZ)
     by_month: dict[tuple[int, int], list[model.Record]] = {ym: [] for ym in months}
     for n in range(count):
         ym = months[n * len(months) // count]
+        tasks = plans[ym[0]].tasks
         task = tasks[n % len(tasks)]
         days = TODAY.day if ym == (TODAY.year, TODAY.month) else 28  # never after today
         day = date(ym[0], ym[1], 1 + (n // len(tasks)) % days)
-        share = (months.index(ym) + 1) / len(months)
+        share = ym[1] / (TODAY.month if ym[0] == TODAY.year else 12)
         metrics = {m.name: (m.baseline or 0) + n % 7 for m in task.metrics}
         by_month[ym].append(
             model.Record(
@@ -123,7 +137,7 @@ def synthetic_records(plan, count: int) -> dict:
 
 
 def build_data(folder: Path, count: int) -> Path:
-    """A data folder with the real plan and ``count`` records, index built (steady state)."""
+    """A data folder with a plan for each year from 2024 and ``count`` records, each plan's index built (steady state)."""
     from anmin_track import model, store
     from anmin_track.store import index, journal
 
@@ -132,19 +146,26 @@ def build_data(folder: Path, count: int) -> Path:
     (folder / store.PROGRESS_DIR).mkdir(parents=True)
     shutil.copy(PLAN, folder / store.PLAN_FILE)
     data = store.DataDir(folder)
-    plan = store.load_plan(data)
+    plans = year_plans(store.load_plan(data))
     files = {
+        (data.plan_file if year == TODAY.year else data._replace(archived=year).plan_file): (
+            PLAN.read_bytes() if year == min(plans) else store.dump_plan(plan)
+        )
+        for year, plan in plans.items()
+    }
+    files |= {
         data.month_file(*ym): store.dump_toml(
             {"schema": model.SCHEMA, "records": [store.record_to_toml(r) for r in rs]}
         )
-        for ym, rs in synthetic_records(plan, count).items()
+        for ym, rs in synthetic_records(plans, count).items()
         if rs
     }
     builder = store.Author("benchmarks/run.py")
     journal.write_files(data, files, author=builder, summary="合成数据")
-    journal.write_files(
-        data, {data.index_file: index.dump_index(store.rebuild_index(data, plan))}, author=builder, summary="索引"
-    )
+    indexes = {
+        view.index_file: index.dump_index(store.rebuild_index(view, store.load_plan(view))) for view in store.views(data)
+    }
+    journal.write_files(data, indexes, author=builder, summary="索引")
     return folder
 
 

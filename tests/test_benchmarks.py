@@ -74,7 +74,9 @@ def test_synthetic_data_is_valid(tmp_path, anmin):
     today = date.today()  # the history ends today: real data cannot be dated later
     assert months[0] == "2024-01.toml" and months[-1] == f"{today:%Y-%m}.toml"
     assert len(months) == (today.year - 2024) * 12 + today.month
+    earlier = sorted(p.name for p in (folder / "plans").glob("*.toml"))
+    assert earlier == [f"{year}.toml" for year in range(2024, today.year)]  # a plan for each year, as offices keep them
     checked = anmin("check", "--data", str(folder))
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "共 300 条进展记录" in checked.stdout
+    assert "共 300 条进展记录" in checked.stdout and f"{today.year - 2023} 个年度的计划" in checked.stdout
     assert (folder / "progress" / "index.toml").is_file()

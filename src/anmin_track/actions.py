@@ -705,6 +705,8 @@ class Checked(NamedTuple):
     reindexed: bool
     #: What hand edits lost since the index was saved (shown once: the fresh index accepts it).
     lost: tuple[str, ...] = ()
+    #: The years of the folder's plans (one, until a new year's plan begins).
+    years: tuple[int, ...] = ()
 
 
 def check(data: store.DataDir) -> Checked:
@@ -713,7 +715,8 @@ def check(data: store.DataDir) -> Checked:
     plan, count, problems, fresh = store.check_all(data)
     lost = [] if data.bundled else [text for view in store.views(data) for text in store.losses(view, _readable(view))]
     reindexed = [store.save_index_if_stale(view, index) for view, index in fresh]
-    return Checked(plan, count, len(store.month_files(data.whole)), problems, any(reindexed), tuple(lost))
+    years = tuple(sorted(store.plan_years(data)))
+    return Checked(plan, count, len(store.month_files(data.whole)), problems, any(reindexed), tuple(lost), years)
 
 
 def _readable(view: store.DataDir) -> model.Plan | None:

@@ -92,8 +92,9 @@ def check(ctx: typer.Context, data: DataOpt = None) -> None:
         said = "以上为与上次读取相比丢失的内容，已按现有文件确认；" if found.lost else ""
         out(f"进展文件有过手工修改，{said}已重建索引。")
     plan = found.plan
+    years = f"{len(found.years)} 个年度的计划（{found.years[0]}—{found.years[-1]}年），当前计划 " if len(found.years) > 1 else ""
     out(
-        f"检查通过：{len(plan.goals)} 项重点工作，{len(plan.tasks)} 项重点任务，"
+        f"检查通过：{years}{len(plan.goals)} 项重点工作，{len(plan.tasks)} 项重点任务，"
         f"{found.months} 个月份文件共 {found.records} 条进展记录。"
     )
 
