@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from types import SimpleNamespace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -112,6 +113,17 @@ def test_the_plan_of_each_year_owns_the_years_up_to_the_next():
 # --------------------------------------------------------------------------- the year's turn, end to end
 
 
+@pytest.fixture
+def run(cli):
+    """`anmin` in-process (fast); the year's turn itself is also run as real processes (``anmin``)."""
+
+    def call(*args: str, input: str | None = None):
+        result = cli(*args, input=input)
+        return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
+
+    return call
+
+
 def update(anmin, *args: str):
     result = anmin("goals", "update", *args)
     assert result.returncode == 0, result.stderr
@@ -119,13 +131,13 @@ def update(anmin, *args: str):
 
 
 @pytest.fixture
-def year_2024(anmin, data_dir):
+def year_2024(run, data_dir):
     """The shipped 2024 plan with a year of records: 1.1 at 80%, 1.2 done and signed off, metrics on 1.2."""
-    update(anmin, "1.1", "-p", "30", "-d", "2024-05-20", "--note", "完成方案")
-    update(anmin, "1.1", "-p", "80", "-d", "2024-11-20", "--note", "主体完工")
-    update(anmin, "1.2", "-p", "100", "-d", "2024-09-01", "--note", "建成", "-m", "红色现场教学点=10")
-    assert anmin("goals", "close", "1.2", "--note", "经党政办核验", "-d", "2024-10-01").returncode == 0
-    update(anmin, "1.3", "-p", "40", "-d", "2024-06-10", "--note", "选址", "--problem", "资金缺口")
+    update(run, "1.1", "-p", "30", "-d", "2024-05-20", "--note", "完成方案")
+    update(run, "1.1", "-p", "80", "-d", "2024-11-20", "--note", "主体完工")
+    update(run, "1.2", "-p", "100", "-d", "2024-09-01", "--note", "建成", "-m", "红色现场教学点=10")
+    assert run("goals", "close", "1.2", "--note", "经党政办核验", "-d", "2024-10-01").returncode == 0
+    update(run, "1.3", "-p", "40", "-d", "2024-06-10", "--note", "选址", "--problem", "资金缺口")
     return data_dir
 
 
@@ -148,7 +160,9 @@ def _reads(anmin, data_dir) -> list[str]:
     return out
 
 
-def test_plan_new_carries_over_and_the_old_year_reads_the_same(anmin, year_2024):
+@pytest.mark.parametrize("runner", ["run", pytest.param("anmin", marks=pytest.mark.slow)])  # in-process, and as processes
+def test_plan_new_carries_over_and_the_old_year_reads_the_same(request, runner, year_2024):
+    anmin = request.getfixturevalue(runner)
     data = year_2024
     before = _reads(anmin, data)
     plan_2024 = (data / "goals.toml").read_bytes()
@@ -166,58 +180,58 @@ def test_plan_new_carries_over_and_the_old_year_reads_the_same(anmin, year_2024)
     assert anmin("goals", "show", "1.2").returncode == 2  # signed off in 2024: not in the 2025 plan
 
 
-def test_the_first_record_of_a_carried_task_is_compared_with_last_year(anmin, year_2024):
-    assert anmin("plan", "new", "2025", "--yes").returncode == 0
-    dropped = anmin("goals", "update", "1.1", "-p", "50", "-d", "2025-02-10")
+def test_the_first_record_of_a_carried_task_is_compared_with_last_year(run, year_2024):
+    assert run("plan", "new", "2025", "--yes").returncode == 0
+    dropped = run("goals", "update", "1.1", "-p", "50", "-d", "2025-02-10")
     assert dropped.returncode == 2 and "结转时的进度 80%" in dropped.stderr
-    update(anmin, "1.1", "-p", "85", "-d", "2025-02-10", "--note", "收尾")
-    report = anmin("report", "monthly", "2025-02")
+    update(run, "1.1", "-p", "85", "-d", "2025-02-10", "--note", "收尾")
+    report = run("report", "monthly", "2025-02")
     assert report.returncode == 0, report.stderr
     line = next(x for x in report.stdout.splitlines() if x.strip().startswith("完成进度85%"))
     assert "较上月末提高5个百分点" in line and "提高85个百分点" not in report.stdout, line
-    january = json.loads(anmin("report", "monthly", "2025-01", "--format", "json").stdout)
+    january = json.loads(run("report", "monthly", "2025-01", "--format", "json").stdout)
     task = next(t for g in january["goals"] for t in g["tasks"] if t["id"] == "1.1")
     assert task["progress"] == 80 and task["previous"] == 80 and task["change"] == 0
 
 
-def test_last_years_tasks_can_still_be_recorded_closed_and_corrected(anmin, year_2024):
+def test_last_years_tasks_can_still_be_recorded_closed_and_corrected(run, year_2024):
     data = year_2024
-    assert anmin("plan", "new", "2025", "--yes").returncode == 0
-    late = update(anmin, "1.3", "--year", "2024", "-p", "100", "--note", "年底完成")
+    assert run("plan", "new", "2025", "--yes").returncode == 0
+    late = update(run, "1.3", "--year", "2024", "-p", "100", "--note", "年底完成")
     assert "截至2024年12月31日" in late.stdout  # no date: the last day of that plan's year
     assert (data / "progress" / "2024-12.toml").is_file()
-    closed = anmin("goals", "close", "1.3", "--year", "2024", "--note", "核验", "-d", "2025-01-05")
+    closed = run("goals", "close", "1.3", "--year", "2024", "--note", "核验", "-d", "2025-01-05")
     assert closed.returncode == 0, closed.stderr
     assert 'closed_note = "核验"' in (data / "plans" / "2024.toml").read_text(encoding="utf-8")
-    assert anmin("goals", "amend", "1.1", "--year", "2024", "--note", "主体完工并验收").returncode == 0
-    assert "主体完工并验收" in anmin("goals", "show", "1.1", "--year", "2024").stdout
-    dated = update(anmin, "1.1", "-p", "82", "-d", "2024-12-20", "--note", "补记")  # a 2024 date: the 2024 plan
+    assert run("goals", "amend", "1.1", "--year", "2024", "--note", "主体完工并验收").returncode == 0
+    assert "主体完工并验收" in run("goals", "show", "1.1", "--year", "2024").stdout
+    dated = update(run, "1.1", "-p", "82", "-d", "2024-12-20", "--note", "补记")  # a 2024 date: the 2024 plan
     assert "截至2024年12月20日" in dated.stdout
-    wrong = anmin("goals", "update", "1.1", "--year", "2024", "-p", "90", "-d", "2025-03-01", "--note", "x")
+    wrong = run("goals", "update", "1.1", "--year", "2024", "-p", "90", "-d", "2025-03-01", "--note", "x")
     assert wrong.returncode == 2 and "2024年计划的记录应在2024年内" in wrong.stderr
-    missing = anmin("goals", "list", "--year", "2023")
+    missing = run("goals", "list", "--year", "2023")
     assert missing.returncode == 2 and "没有2023年的计划（现有：2024年、2025年）" in missing.stderr
-    assert anmin("check").returncode == 0
+    assert run("check").returncode == 0
 
 
-def test_plan_new_refuses_to_strand_records_and_moves_them_only_when_told(anmin, year_2024):
+def test_plan_new_refuses_to_strand_records_and_moves_them_only_when_told(run, year_2024):
     data = year_2024
-    update(anmin, "1.1", "-p", "90", "-d", "2025-01-10", "--note", "新年第一条")  # made in 2025 under the 2024 plan
+    update(run, "1.1", "-p", "90", "-d", "2025-01-10", "--note", "新年第一条")  # made in 2025 under the 2024 plan
     before = snapshot(data)
-    refused = anmin("plan", "new", "2025", "--yes")
+    refused = run("plan", "new", "2025", "--yes")
     assert refused.returncode == 2 and "1.1（2025-01-10）" in refused.stderr and "--move-records" in refused.stderr
     assert snapshot(data) == before
-    moved = anmin("plan", "new", "2025", "--yes", "--move-records")
+    moved = run("plan", "new", "2025", "--yes", "--move-records")
     assert moved.returncode == 0, moved.stderr
-    shown = json.loads(anmin("goals", "show", "1.1", "--json", "--as-of", "2025-01-31").stdout)["task"]
+    shown = json.loads(run("goals", "show", "1.1", "--json", "--as-of", "2025-01-31").stdout)["task"]
     assert shown["progress"] == 90 and shown["carried_from"]["progress"] == 80  # stood at 80 at the year's end
-    assert anmin("check").returncode == 0
+    assert run("check").returncode == 0
 
 
-def test_a_record_on_a_task_that_is_not_carried_is_refused_by_name(anmin, year_2024):
-    update(anmin, "3.1", "-p", "100", "-d", "2024-08-01", "--note", "完成")
-    update(anmin, "3.1", "-p", "100", "-d", "2025-01-03", "--note", "巩固", "--again")
-    refused = anmin("plan", "new", "2025", "--yes", "--move-records")
+def test_a_record_on_a_task_that_is_not_carried_is_refused_by_name(run, year_2024):
+    update(run, "3.1", "-p", "100", "-d", "2024-08-01", "--note", "完成")
+    update(run, "3.1", "-p", "100", "-d", "2025-01-03", "--note", "巩固", "--again")
+    refused = run("plan", "new", "2025", "--yes", "--move-records")
     assert refused.returncode == 2 and "3.1（2025-01-03）" in refused.stderr and "不会结转" in refused.stderr
 
 
@@ -229,34 +243,34 @@ def test_a_record_on_a_task_that_is_not_carried_is_refused_by_name(anmin, year_2
         (("plan", "new", "2025"), "需要确认"),  # no terminal, no --yes
     ],
 )
-def test_plan_new_refusals_change_nothing(anmin, data_dir, args, said):
+def test_plan_new_refusals_change_nothing(run, data_dir, args, said):
     before = snapshot(data_dir)
-    result = anmin(*args, input="y\n")
+    result = run(*args, input="y\n")
     assert result.returncode == 2 and said in result.stderr and "Traceback" not in result.stderr
     assert snapshot(data_dir) == before
 
 
-def test_undo_takes_the_new_year_back(anmin, year_2024):
+def test_undo_takes_the_new_year_back(run, year_2024):
     data = year_2024
     keep = {k: v for k, v in snapshot(data).items() if not k.startswith((".history", "progress/index"))}
-    assert anmin("plan", "new", "2025", "--yes").returncode == 0
-    assert "开始2025年计划" in anmin("log", "-n", "1").stdout
-    assert anmin("undo", "--yes").returncode == 0
+    assert run("plan", "new", "2025", "--yes").returncode == 0
+    assert "开始2025年计划" in run("log", "-n", "1").stdout
+    assert run("undo", "--yes").returncode == 0
     after = {k: v for k, v in snapshot(data).items() if not k.startswith((".history", "progress/index"))}
     assert after == keep and not (data / "plans" / "2024.toml").exists()
     assert not (data / "progress" / "index-2024.toml").exists()
-    assert anmin("check").returncode == 0
-    assert "2024年工作思路要点" in anmin("goals", "list").stdout
+    assert run("check").returncode == 0
+    assert "2024年工作思路要点" in run("goals", "list").stdout
 
 
-def test_check_names_plans_that_do_not_fit_the_folder(anmin, year_2024):
+def test_check_names_plans_that_do_not_fit_the_folder(run, year_2024):
     data = year_2024
-    assert anmin("plan", "new", "2025", "--yes").returncode == 0
+    assert run("plan", "new", "2025", "--yes").returncode == 0
     plans = data / "plans"
     (plans / "计划备份.toml").write_text("x = 1\n", encoding="utf-8")
     text = (plans / "2024.toml").read_text(encoding="utf-8")
     (plans / "2026.toml").write_text(text.replace("year = 2024", "year = 2026", 1), encoding="utf-8")
-    checked = anmin("check")
+    checked = run("check")
     assert checked.returncode == 1
     assert "plans/计划备份.toml" in checked.stdout and "不会被读取" in checked.stdout
     assert "往年计划应早于当前计划 goals.toml（2025年）" in checked.stdout
@@ -265,7 +279,7 @@ def test_check_names_plans_that_do_not_fit_the_folder(anmin, year_2024):
 # --------------------------------------------------------------------------- a finished year, and a new folder
 
 
-def test_a_finished_year_is_shown_as_finished(cli, anmin, data_dir):
+def test_a_finished_year_is_shown_as_finished(run, anmin, data_dir):
     result = anmin("goals", "list")
     assert result.returncode == 0
     assert "2024年度（已结束）" in result.stdout and "截至2024年12月31日" in result.stdout
@@ -274,9 +288,9 @@ def test_a_finished_year_is_shown_as_finished(cli, anmin, data_dir):
         f"anmin plan new {TODAY.year}"
     )
     assert "anmin goals due" not in result.stdout  # nothing comes due in a year that is over
-    listed = json.loads(anmin("goals", "list", "--json").stdout)
+    listed = json.loads(run("goals", "list", "--json").stdout)
     assert listed["plan"]["finished"] is True and listed["as_of"] == "2024-12-31"
-    inside = anmin("goals", "list", "--as-of", "2024-05-31")
+    inside = run("goals", "list", "--as-of", "2024-05-31")
     assert "已结束" not in inside.stdout + inside.stderr
 
 
@@ -290,18 +304,18 @@ def test_the_bundled_plan_of_a_finished_year_points_to_a_new_folder(cli, data_di
     assert year.startswith("提示：2024年度已结束") and year.endswith(f"anmin init 台账数据 --year {TODAY.year}")
 
 
-def test_init_with_a_year_starts_an_empty_plan_of_that_year(anmin, tmp_path):
-    made = anmin("init", str(tmp_path / "新台账"), "--year", str(TODAY.year))
+def test_init_with_a_year_starts_an_empty_plan_of_that_year(run, tmp_path):
+    made = run("init", str(tmp_path / "新台账"), "--year", str(TODAY.year))
     assert made.returncode == 0 and f"{TODAY.year}年空白计划" in made.stdout, made.stderr
     data = store.DataDir(tmp_path / "新台账")
     plan = store.load_plan(data)
     assert plan.year == TODAY.year and plan.tasks == [] and len(plan.goals) == 4
     assert plan.title == f"{TODAY.year}年工作思路要点"
-    checked = anmin("check", "--data", str(data.path))
+    checked = run("check", "--data", str(data.path))
     assert checked.returncode == 0 and "0 项重点任务" in checked.stdout
-    added = anmin("goals", "add", "1", "新任务", "--data", str(data.path))
+    added = run("goals", "add", "1", "新任务", "--data", str(data.path))
     assert added.returncode == 0 and f"{TODAY.year}年12月31日" in added.stdout
-    assert anmin("init", str(tmp_path / "x"), "--year", "1990").returncode == 2
+    assert run("init", str(tmp_path / "x"), "--year", "1990").returncode == 2
 
 
 def test_the_current_plan_is_what_writers_use_once_a_new_year_began(data_dir):
