@@ -135,7 +135,7 @@ def _progress(frame: NoticeFrame, status: model.TaskStatus) -> str:
         parts.append(f"未达到时间节点要求（{_day(status.missed.date, year)}前达到{status.missed.percent}%）")
     latest = status.latest
     if latest is None:
-        parts.append("尚未报送过进展")
+        parts.append("本年度尚未报送进展" if status.task.carried_from else "尚未报送过进展")
     elif status.stale:
         parts.append(f"自{_day(latest.date, year)}以来未报送进展")
     else:

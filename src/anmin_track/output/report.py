@@ -78,6 +78,7 @@ class TaskLine:
     owner: str = ""  # 责任人
     started: bool = True  # the task had started by the period's end
     done_before: bool = False  # already done at the end of the previous period
+    carried: bool = False  # 结转 from last year's plan: "never reported" means not this year
 
     @property
     def missing(self) -> bool:
@@ -281,6 +282,7 @@ def _task_line(
         owner=ts.task.owner,
         started=ts.task.start <= end,
         done_before=then.light == model.DONE,
+        carried=bool(ts.task.carried_from),
     )
 
 
@@ -431,8 +433,12 @@ def _who(t: TaskLine) -> str:
 def _silence(t: TaskLine, r: PeriodReport) -> str:
     """Why a task has nothing in the period: never reported, or since when."""
     if t.last_update is None:
-        return "尚未报送过进展"
+        return NEVER_THIS_YEAR if t.carried else NEVER
     return f"自{_day(t.last_update, r.year)}以来未报送进展"
+
+
+#: A task with no record at all; one carried over from last year has its records in last year's plan.
+NEVER, NEVER_THIS_YEAR = "尚未报送过进展", "本年度尚未报送进展"
 
 
 def _light(t: TaskLine) -> str:
@@ -449,11 +455,11 @@ def _counts(r: PeriodReport) -> str:
     closed = f"（其中已销号{c['closed']}项）" if c["closed"] else ""
     text = f"已完成{c[model.DONE]}项{closed}，亮绿灯{c[model.GREEN]}项、黄灯{c[model.YELLOW]}项、红灯{c[model.RED]}项"
     stale = [t for t in r.tasks if t.stale]
-    never = sum(1 for t in stale if t.never_reported)
-    stopped = len(stale) - never
+    never = [t for t in stale if t.never_reported]
+    stopped = len(stale) - len(never)
     parts = []
     if never:
-        parts.append(f"尚未报送过进展的{never}项")
+        parts.append(f"{NEVER_THIS_YEAR if any(t.carried for t in never) else NEVER}的{len(never)}项")
     if stopped:
         parts.append(f"超过{r.stale_days}天未报送进展的{stopped}项")
     if parts:
