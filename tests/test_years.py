@@ -331,3 +331,19 @@ def test_the_current_plan_is_what_writers_use_once_a_new_year_began(data_dir):
     assert [(v.archived, v.owns) for v in found] == [(2024, (1, 2024)), (None, (2025, LAST_YEAR))]
     with pytest.raises(WriteError, match="年度计划已有变动"), store.transaction(stale, author):
         pass
+
+
+def test_a_late_record_of_last_year_moves_where_the_carried_task_starts(run, year_2024):
+    """A December figure recorded in January, after plan new: the 2025 task starts from it (a write of its own, undoable)."""
+    assert run("plan", "new", "2025", "--yes").returncode == 0
+    late = update(run, "1.1", "--year", "2024", "-p", "85", "--note", "12月底补记")
+    assert "2025年计划中结转的任务 1.1 改为从 85% 起算（原 80%）" in late.stdout
+    shown = json.loads(run("goals", "show", "1.1", "--json").stdout)["task"]
+    assert shown["carried_from"] == {"from": "2024:1.1", "progress": 85}
+    assert "结转时进度 80% → 85%" in run("log", "-n", "1").stdout
+    taken_back = run("goals", "retract", "1.1", "--year", "2024")
+    assert "改为从 80% 起算（原 85%）" in taken_back.stdout
+    done = update(run, "1.1", "--year", "2024", "-p", "100", "--note", "年底完成")
+    assert "在上一年度已完成，但已结转为2025年计划的任务 1.1（仍从 80% 起算）" in done.stderr
+    assert json.loads(run("goals", "show", "1.1", "--json").stdout)["task"]["carried_from"]["progress"] == 80
+    assert run("check").returncode == 0

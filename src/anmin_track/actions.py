@@ -40,12 +40,23 @@ class ProgressRequest(NamedTuple):
     year: int | None = None
 
 
+class Carried(NamedTuple):
+    """What a change to an earlier year's record did to the task carried from it into the next plan."""
+
+    year: int  # the next plan's year
+    task: model.Task  # as it is now
+    before: int  # its carried_progress before the change
+    #: The earlier task is now done: carrying it over may no longer be needed (nothing was changed).
+    finished: bool = False
+
+
 class Recorded(NamedTuple):
     task: model.Task
     record: model.Record
     status: model.TaskStatus
     #: The day is past the task's due date: accepted as a late report.
     late: bool
+    carried: Carried | None = None
 
 
 def _shown(text: str) -> str:
@@ -77,6 +88,33 @@ def record_day(view: store.DataDir, day: date | None, year: int | None, today: d
             f"{year}年计划的记录应在{year}年内（{chosen} 的记录属于{chosen.year}年的计划）；可不写日期，默认记在该年度末。"
         )
     return chosen
+
+
+def follow_carry(data: store.DataDir, view: store.DataDir, task_id: str, author: store.Author) -> Carried | None:
+    """After a record of an earlier year's plan changed: the task carried from it into the next plan
+    starts where it now stood at that year's end (``carried_progress``), in a write of its own."""
+    found = store.views(data)
+    if view.archived is None or view not in found:
+        return None
+    later = found[found.index(view) + 1]
+    with store.transaction(later, author) as tx:
+        source = f"{view.archived}:{task_id}"
+        task = next((t for t in tx.plan.tasks if t.carried_from == source), None)
+        if task is None or later.owns is None:
+            return None
+        earlier = store.load_plan(view)
+        latest = store.latest_records(view, earlier, date(later.owns[0] - 1, 12, 31)).get(task_id)
+        now = latest.progress if latest else 0
+        if now >= 100:
+            return Carried(tx.plan.year, task, task.carried_progress, finished=True)
+        if now == task.carried_progress:
+            return None
+        new = task._replace(carried_progress=now)
+        tx.replace_plan(
+            model.with_task(tx.plan, new),
+            f"{tx.plan.year}年计划 {task.id} 的结转时进度 {task.carried_progress}% → {now}%（随{view.archived}年的记录）",
+        )
+    return Carried(tx.plan.year, new, task.carried_progress)
 
 
 def evaluation_day(plan: model.Plan, as_of: date | None, today: date) -> date:
@@ -161,7 +199,8 @@ def record_progress(data: store.DataDir, request: ProgressRequest, author: store
         tx.add_record(record, f"记录 {task.id} 进度 {record.progress}%（截至{cn_date(record.date)}）")
         settings = tx.plan.settings
     latest = previous if previous and previous.sort_key > record.sort_key else record
-    return Recorded(task, record, model.task_status(task, latest, day, settings), late)
+    carried = follow_carry(data, view, task.id, author)
+    return Recorded(task, record, model.task_status(task, latest, day, settings), late, carried)
 
 
 class Correction(NamedTuple):
@@ -183,6 +222,7 @@ class Corrected(NamedTuple):
     after: model.Record
     #: What changed, as said in the log: ``进度 40% → 45%``, ``进展情况``…
     changes: tuple[str, ...]
+    carried: Carried | None = None
 
 
 def _target(tx: store.Transaction, task: model.Task, day: date | None) -> model.Record:
@@ -216,7 +256,8 @@ def amend_record(data: store.DataDir, fix: Correction, author: store.Author, tod
     if (fix.progress, fix.note, fix.problem, fix.next) == (None, None, None, None) and not fix.metrics:
         names = "、".join(CORRECTABLE.values())
         raise InputError(f"没有要更正的内容：请至少给出{names}之一。", options=tuple(CORRECTABLE))
-    with store.transaction(plan_view(data, fix.year, fix.day), author) as tx:
+    view = plan_view(data, fix.year, fix.day)
+    with store.transaction(view, author) as tx:
         task = parse.resolve_task(tx.plan, fix.task)
         before = _target(tx, task, fix.day)
         after = before._replace(
@@ -232,7 +273,8 @@ def amend_record(data: store.DataDir, fix: Correction, author: store.Author, tod
             check_progress_drop(tx.record_before(task, before), after.progress, after.note, task)
             said = "，".join(changes)
             tx.replace_record(before, after, f"更正 {task.id} {cn_date(before.date)}的进展记录（{said}）")
-    return Corrected(task, before, after, changes)
+    carried = follow_carry(data, view, task.id, author) if before.progress != after.progress else None
+    return Corrected(task, before, after, changes, carried)
 
 
 class Retracted(NamedTuple):
@@ -240,19 +282,21 @@ class Retracted(NamedTuple):
     record: model.Record
     #: The task's latest record now.
     latest: model.Record | None
+    carried: Carried | None = None
 
 
 def retract_record(
     data: store.DataDir, ref: str, day: date | None, author: store.Author, year: int | None = None
 ) -> Retracted:
     """Withdraw the task's latest record, or its last on ``day``."""
-    with store.transaction(plan_view(data, year, day), author) as tx:
+    view = plan_view(data, year, day)
+    with store.transaction(view, author) as tx:
         task = parse.resolve_task(tx.plan, ref)
         record = _target(tx, task, day)
         summary = f"撤回 {task.id} {cn_date(record.date)}的进展记录（进度 {record.progress}%）"
         tx.replace_record(record, None, summary)
         latest = tx.index.latest.get(task.id)
-    return Retracted(task, record, latest)
+    return Retracted(task, record, latest, follow_carry(data, view, task.id, author))
 
 
 # --------------------------------------------------------------------------- the plan (台账)

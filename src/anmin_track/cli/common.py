@@ -119,6 +119,20 @@ def data_dir(
     return folder
 
 
+def say_carried(carried: "actions.Carried | None") -> None:
+    """What a change to last year's record did to the task carried from it into this year's plan."""
+    if carried is None:
+        return
+    task = carried.task
+    if carried.finished:
+        warn(
+            f"该任务在上一年度已完成，但已结转为{carried.year}年计划的任务 {task.id}（仍从 {carried.before}% 起算）；"
+            f"如不需要继续，可在{carried.year}年计划中修改或删除它"
+        )
+    else:
+        out(f"{carried.year}年计划中结转的任务 {task.id} 改为从 {task.carried_progress}% 起算（原 {carried.before}%）。")
+
+
 def say_finished_year(plan: model.Plan, year: "actions.Year", folder: store.DataDir, today: date) -> None:
     """First line of a read command whose plan year is over: evaluated at its end; how to begin this year's."""
     if not year.finished or not year.current:

@@ -26,6 +26,7 @@ from anmin_track.cli.common import (
     data_dir,
     out,
     print_json,
+    say_carried,
     say_finished_year,
     shown,
     task_line,
@@ -259,6 +260,7 @@ def goals_update(
         f"序时进度 {pct(done.status.expected)}，{model.LIGHT_LABELS[done.status.light]}{stale}。"
         f"查看：anmin goals show {done.task.id}"
     )
+    say_carried(done.carried)
 
 
 RecordDateOpt = Annotated[
@@ -301,6 +303,7 @@ def goals_amend(
         out(f"{record}与给出的内容相同，未作修改。")
         return
     out(f"已更正 {record}：{shown('，'.join(done.changes))}。撤销：anmin undo")
+    say_carried(done.carried)
 
 
 @goals_app.command("retract", cls=AnminCommand, epilog="示例：anmin goals retract 1.2 --date 2024-05-30")
@@ -318,6 +321,7 @@ def goals_retract(
     gone, latest = done.record, done.latest
     now = f"现在最新的记录是{cn_date(latest.date)}的 {latest.progress}%" if latest else "该任务现在没有进展记录"
     out(f"已撤回 {task_line(done.task)} {cn_date(gone.date)}的进展记录（进度 {gone.progress}%）；{now}。撤销：anmin undo")
+    say_carried(done.carried)
 
 
 def _ask_missing(folder, task_id: str, progress: str | None, note: str | None) -> tuple[str, str | None]:
