@@ -273,21 +273,26 @@ def test_readme_tells_how_to_make_and_use_the_kit():
 # ---------------------------------------------------------------- a real kit, built and installed offline
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    if THIS_PYTHON not in kit.PYTHONS:
-        pytest.skip(f"the kit does not carry Python {THIS_PYTHON}")
-    out = tmp_path_factory.mktemp("kits")
+def build_kits(out: Path) -> None:
+    """The Linux x86_64 and win_amd64 kits for this Python, from the registry (about 20 s)."""
     result = subprocess.run([sys.executable, str(SCRIPTS / "offline_kit.py"), "--platform", "manylinux_x86_64",
                              "win_amd64", "--python", THIS_PYTHON, "--out", str(out)],
                             capture_output=True, text=True, timeout=480)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return out
 
 
 @pytest.mark.slow
-def test_the_windows_kit_is_complete_with_colorama_and_windows_wheels_for_compiled_dependencies(built):
-    path = built / kit.kit_name("0.1.0", "win_amd64")
+@pytest.mark.skipif(THIS_PYTHON not in kit.PYTHONS, reason="the kit carries no wheels for this Python")
+def test_kits_build_from_the_registry_and_the_linux_one_installs_offline(tmp_path):
+    """One test, so the kits are built once whatever worker xdist gives it."""
+    build_kits(tmp_path / "kits")
+    check_windows_kit(tmp_path / "kits" / kit.kit_name("0.1.0", "win_amd64"))
+    install_linux_kit(tmp_path / "kits" / kit.kit_name("0.1.0", "manylinux_x86_64"), tmp_path / "pc")
+    environment_without_ensurepip(tmp_path / "pc" / "anmin-track" / "wheels", tmp_path / "no-ensurepip")
+
+
+def check_windows_kit(path: Path) -> None:
+    """Complete for Windows: every lock entry and requirement present, colorama in, Windows wheels of lxml and tomli."""
     assert kit.check_kit(path) == []
     names = zipfile.ZipFile(path).namelist()
     wheels = [name.rsplit("/", 1)[1] for name in names if name.endswith(".whl")]
@@ -310,9 +315,9 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
             "ANMIN_PYTHON": getattr(sys, "_base_executable", sys.executable), "COLUMNS": "100"}
 
 
-@pytest.mark.slow
-def test_the_linux_kit_installs_offline_runs_and_upgrades_in_place(built, tmp_path):
-    path = built / kit.kit_name("0.1.0", "manylinux_x86_64")
+def install_linux_kit(path: Path, tmp_path: Path) -> None:
+    """Unzipped on a 'PC' with no index, no pip configuration and a dead proxy: installs, runs, upgrades in place."""
+    tmp_path.mkdir()
     assert kit.check_kit(path) == []
     with zipfile.ZipFile(path) as archive:
         archive.extractall(tmp_path)
@@ -347,3 +352,25 @@ def test_the_linux_kit_installs_offline_runs_and_upgrades_in_place(built, tmp_pa
     again = subprocess.run(["sh", str(folder / "install.sh")], env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "就地升级" in again.stdout and (data / "goals.toml").exists()
+
+
+def environment_without_ensurepip(wheels: Path, tmp_path: Path) -> None:
+    """A Python whose `venv` cannot install pip (Debian, UOS, Kylin without python3-venv): pip comes from the kit."""
+    unpacked = _load("unpacked_install", wheels / "install.py")
+    assert wheels == unpacked.HERE
+
+    class NoEnsurepip(unpacked.Log):
+        def run(self, command, **kwargs):
+            if "venv" in command and "--without-pip" not in command:
+                return 1  # what `python3 -m venv` does there: "ensurepip is not available"
+            return super().run(command, **kwargs)
+
+    tmp_path.mkdir()
+    log = NoEnsurepip(tmp_path / "log.txt")
+    target = tmp_path / "env"
+    unpacked.create_environment(log, target, "new")
+    assert "--without-pip" in log.path.read_text(encoding="utf-8")
+    version = subprocess.run([str(target / "bin" / "python"), "-m", "pip", "--version"], capture_output=True,
+                             text=True, check=True).stdout
+    kit_pip = next(wheels.glob("pip-*.whl")).name.split("-")[1]
+    assert version.startswith(f"pip {kit_pip} ")
