@@ -234,6 +234,10 @@ def _wheel_metadata(data: bytes) -> str:
 
 # ---------------------------------------------------------------- writing a kit
 
+def _version_key(python: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in python.split("."))
+
+
 def kit_name(version: str, platform: str) -> str:
     return f"anmin-track-{version}-offline-{platform}.zip"
 
@@ -259,7 +263,10 @@ def scripts_for(platform: Platform, version: str, pythons: Sequence[str]) -> dic
         values = {"VERSION": version, "DESCRIPTION": platform.description, "PYTHONS": "、".join(pythons),
                   "PYTHON_ADVICE": advice, "EXAMPLE_PARENT": "D:\\", "EXAMPLE_DATA": "D:\\台账数据",
                   "COMMANDS": commands, "LAUNCHER": "anmin.cmd", "PYTHON": RECOMMENDED_PYTHON,
-                  "INSTALLER": platform.installer, "INSTALLER_FILE": platform.installer_file}
+                  "INSTALLER": platform.installer, "INSTALLER_FILE": platform.installer_file,
+                  # py -3.14-64 / py -3.14-32: a Python the kit carries wheels for, of the kit's bitness
+                  "PY_VERSIONS": " ".join(f"{python}-{'32' if platform.name == 'win32' else '64'}"
+                                          for python in sorted(pythons, key=_version_key, reverse=True))}
         # cmd.exe parses a batch file in the console's code page (936 on Chinese Windows; install.cmd sets it)
         cmd = render((TEMPLATES / "install.cmd").read_text(encoding="utf-8"), values)
         readme = render((TEMPLATES / "安装说明.txt").read_text(encoding="utf-8"), values)
@@ -343,7 +350,7 @@ def build(platforms: Sequence[str], pythons: Sequence[str], out: Path, index_url
                 run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", *index,
                      *pip_download_options(platform, python), "-d", wheels, "-r", lock])
             run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", *index,
-                 *pip_download_options(platform, min(pythons)), "-d", wheels, "pip"])
+                 *pip_download_options(platform, min(pythons, key=_version_key)), "-d", wheels, "pip"])
             shutil.copy2(TEMPLATES / "install.py", wheels)
             kit = {"version": version, "platform": name, "pythons": list(pythons), "project_wheel": project_wheel.name,
                    "recommended_python": RECOMMENDED_PYTHON if RECOMMENDED_PYTHON in pythons else pythons[-1]}
@@ -378,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed = failed or bool(problems)
         return 1 if failed else 0
     started = time.monotonic()
-    build(args.platform, sorted(set(args.python), key=lambda v: tuple(map(int, v.split(".")))), args.out,
+    build(args.platform, sorted(set(args.python), key=_version_key), args.out,
           args.index_url)
     print(f"done in {time.monotonic() - started:.0f} s")
     return 0

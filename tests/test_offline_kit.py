@@ -171,6 +171,8 @@ def test_windows_scripts_are_gbk_with_crlf_and_name_the_right_installer(platform
     assert "\n" not in cmd.replace("\r\n", "")
     assert not re.search(r"@[A-Z_]+@", cmd)
     assert "py -3" in cmd and "wheels\\install.py" in cmd and "chcp 936" in cmd
+    bits = "32" if platform == "win32" else "64"  # a Python the kit serves before py -3's newest
+    assert f"for %%v in (3.15-{bits} 3.14-{bits} 3.13-{bits} 3.12-{bits} 3.11-{bits}) do" in cmd
     expected = "python-3.14.2-amd64.exe" if platform == "win_amd64" else "python-3.14.2.exe"
     assert expected in cmd and "Windows 7" in cmd
     readme = files["安装说明.txt"]

@@ -1,5 +1,6 @@
 @echo off
-rem Offline installer of anmin-track for Windows: find Python >= 3.11 (py -3, else python), then hand over
+rem Offline installer of anmin-track for Windows: find Python >= 3.11 (py -X.Y-64 for a version the kit
+rem serves, else py -3, else python), then hand over
 rem to wheels\install.py. Saved in GBK with CRLF: cmd.exe reads a batch file in the console code page, which
 rem is set to 936 while this runs. ANMIN_KIT_NOPAUSE=1 skips the closing pause (for scripted use).
 setlocal
@@ -9,8 +10,16 @@ chcp 936 >nul
 set "KIT=%~dp0"
 set "PY="
 set "RC=1"
-py -3 -c "import sys" >nul 2>&1
-if not errorlevel 1 set "PY=py -3"
+for %%v in (@PY_VERSIONS@) do (
+    if not defined PY (
+        py -%%v -c "import sys" >nul 2>&1
+        if not errorlevel 1 set "PY=py -%%v"
+    )
+)
+if not defined PY (
+    py -3 -c "import sys" >nul 2>&1
+    if not errorlevel 1 set "PY=py -3"
+)
 if not defined PY (
     python -c "import sys" >nul 2>&1
     if not errorlevel 1 set "PY=python"
