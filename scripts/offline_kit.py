@@ -385,8 +385,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed = failed or bool(problems)
         return 1 if failed else 0
     started = time.monotonic()
-    build(args.platform, sorted(set(args.python), key=_version_key), args.out,
-          args.index_url)
+    try:
+        build(args.platform, sorted(set(args.python), key=_version_key), args.out, args.index_url)
+    except subprocess.CalledProcessError as error:
+        # pip download --only-binary says which requirement has no wheel for the target; lxml is the likely one
+        raise SystemExit(f"failed ({error.returncode}): {' '.join(map(str, error.cmd))}\nno kit was written for "
+                         "this platform; if pip said a requirement has no matching distribution, it has no wheel "
+                         "for that platform and Python (see README 离线安装 on lxml)") from None
     print(f"done in {time.monotonic() - started:.0f} s")
     return 0
 
