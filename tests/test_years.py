@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from types import SimpleNamespace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
