@@ -347,3 +347,16 @@ def test_a_late_record_of_last_year_moves_where_the_carried_task_starts(run, yea
     assert "在上一年度已完成，但已结转为2025年计划的任务 1.1（仍从 80% 起算）" in done.stderr
     assert json.loads(run("goals", "show", "1.1", "--json").stdout)["task"]["carried_from"]["progress"] == 80
     assert run("check").returncode == 0
+
+
+def test_a_metric_target_is_kept_and_needs_the_new_schema():
+    from anmin_track.store.plan_file import dump_plan, plan_from_toml
+
+    task = PLAN.tasks[0]._replace(metrics=(model.Metric("教学点", "处", 9, "现有9处", target=12),))
+    plan = model.with_task(PLAN, task)
+    text = dump_plan(plan).decode("utf-8")
+    assert "schema = 4" in text and "target = 12" in text
+    back, problems = plan_from_toml(text, "goals.toml")
+    assert problems == [] and back is not None and back.task("1.1").metrics[0].target == 12
+    older = plan_from_toml(text.replace("schema = 4", "schema = 3"), "goals.toml")[1]
+    assert any("schema 应为 4" in p.message for p in older)

@@ -90,6 +90,7 @@ METRIC = _table(
     Field("unit", TEXT, False, "单位"),
     Field("baseline", NUMBER, False, "基数"),
     Field("baseline_text", TEXT, False, "基数原文"),
+    Field("target", NUMBER, False, "目标值"),
 )
 MILESTONE = _table(Field("date", DATE, True, "日期"), Field("percent", INT, True, "进度"))
 

@@ -45,12 +45,14 @@ class Settings(NamedTuple):
 
 
 class Metric(NamedTuple):
-    """A measurable indicator of a task (指标), with its 2023 baseline."""
+    """A measurable indicator of a task (指标), with its baseline (last year's figure) and the year's target."""
 
     name: str
     unit: str = ""
     baseline: float | None = None
     baseline_text: str = ""
+    #: 目标值: the figure the plan sets for the year (None: no target).
+    target: float | None = None
 
 
 class Milestone(NamedTuple):

@@ -76,10 +76,13 @@ def schema_needed(doc: dict) -> tuple[int, str]:
     info, goals = doc.get("plan"), doc.get("goals")
     report = doc.get("report")
     tasks = [t for g in goals if isinstance(g, dict) for t in g.get("tasks", [])] if isinstance(goals, list) else []
+    metrics = [m for t in tasks if isinstance(t, dict) for m in t.get("metrics", []) if isinstance(m, dict)]
     if (isinstance(info, dict) and "previous" in info) or any(
         isinstance(t, dict) and ("carried_from" in t or "carried_progress" in t) for t in tasks
     ):
         return 4, "[plan] previous 或任务的 carried_from、carried_progress（结转）"
+    if any("target" in m for m in metrics):
+        return 4, "指标的 target（目标值）"
     if (isinstance(info, dict) and "aim" in info) or (isinstance(report, dict) and "notice_number" in report):
         return 3, "[plan] aim 或 [report] notice_number"
     if report is not None or (isinstance(goals, list) and any(isinstance(g, dict) and "source" in g for g in goals)):
@@ -278,7 +281,8 @@ def _task_fields(task: model.Task) -> dict:
 
 def _metric_fields(m: model.Metric) -> dict:
     baseline = {} if m.baseline is None else {"baseline": m.baseline}
-    return {"name": m.name, "unit": m.unit, **baseline, "baseline_text": m.baseline_text}
+    target = {} if m.target is None else {"target": m.target}
+    return {"name": m.name, "unit": m.unit, **baseline, "baseline_text": m.baseline_text, **target}
 
 
 def dump_plan(plan: model.Plan) -> bytes:
@@ -300,7 +304,14 @@ def dump_plan(plan: model.Plan) -> bytes:
     report = {"addressee": plan.report.addressee, "doc_number": plan.report.doc_number}
     report |= {"notice_number": plan.report.notice_number} if plan.report.notice_number else {}
     has_report = plan.report != model.ReportSettings()
-    shape = {"plan": info, "goals": [{"source": g.source} for g in plan.goals if g.source]}
+    shape = {
+        "plan": info,
+        "goals": [
+            ({"source": g.source} if g.source else {})
+            | {"tasks": [_task_fields(t) | {"metrics": [_metric_fields(m) for m in t.metrics]} for t in g.tasks]}
+            for g in plan.goals
+        ],
+    }
     schema = schema_needed(shape | ({"report": report} if has_report else {}))[0]
     parts = [
         PLAN_HEADER,
