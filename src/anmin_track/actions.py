@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from anmin_track import carry, fields, model, parse, store
+from anmin_track import carry, fields, model, parse, plan_draft, store
 from anmin_track.errors import AnminError, DataError, InputError, RepeatError, Step, WriteError
 from anmin_track.text import cn_date, visible
 
@@ -533,6 +533,8 @@ class NewYear(NamedTuple):
     empty: bool = False
     #: File the old plan's records dated in YEAR (or later) under the carried tasks of the new plan.
     move_records: bool = False
+    #: The year's own plan (``plan import``, ``--from``): the unfinished tasks come after its goals.
+    draft: model.Plan | None = None
 
 
 #: How far ahead of today a new year's plan may begin (December's plan for January).
@@ -553,7 +555,7 @@ def _turn(view: store.DataDir, plan: model.Plan, request: NewYear) -> carry.Turn
     values = store.latest_values(view, plan, end, index)
     later = sorted(ym for ym in store.month_files(view) if ym[0] >= request.year)
     moving = tuple(r for ym in later for r in store.load_month(view, plan, ym))
-    return carry.begin_year(plan, request.year, latest, values, moving, request.empty)
+    return carry.begin_year(plan, request.year, latest, values, moving, request.empty, request.draft)
 
 
 def preview_year(data: store.DataDir, request: NewYear, today: date) -> carry.Turn:
@@ -562,6 +564,31 @@ def preview_year(data: store.DataDir, request: NewYear, today: date) -> carry.Tu
     plan = store.load_plan(view)
     _check_new_year(plan, request.year, today)
     return _turn(view, plan, request)
+
+
+#: A plan document larger than this is not a 工作思路要点 (a safeguard against reading a wrong file whole).
+DRAFT_SOURCE_MAX = 20 * 1024 * 1024
+
+
+def draft_year(data: store.DataDir, content: bytes, name: str, year: int, today: date) -> plan_draft.Draft:
+    """`plan import`: ``year``'s plan drafted from a 工作思路要点 (nothing is written), in the office's frame."""
+    template = store.load_plan(plan_view(data))
+    if not template.year < year <= today.year + PLAN_AHEAD:
+        raise InputError(
+            f"年度 {year} 不合适：应晚于当前计划的年度（{template.year}年），最多提前一年（{today.year + PLAN_AHEAD}年）。"
+        )
+    return plan_draft.draft_plan(plan_draft.document_lines(content, name), year, template, name)
+
+
+def read_draft(content: bytes, label: str, year: int) -> model.Plan:
+    """`plan new --from`: a plan file (a draft the clerk edited), validated as `check` validates goals.toml."""
+    text = store.text_of(content, label)
+    plan, problems = store.plan_from_toml(text, label)
+    if problems or plan is None:
+        raise DataError(f"{problems[0]}。未作任何修改。" if problems else f"{label}：无法读取计划。", problems)
+    if plan.year != year:
+        raise InputError(f"{label} 是{plan.year}年的计划（[plan] year = {plan.year}），与要开始的{year}年不符。")
+    return plan
 
 
 def _records_list(records: list[model.Record]) -> str:

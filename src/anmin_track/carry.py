@@ -40,8 +40,10 @@ class Turn(NamedTuple):
 
     @property
     def stranded(self) -> list[model.Record]:
-        """Moving records whose task is not carried: they would have no task in the new plan."""
-        return [r for r in self.moving if self.new.task(r.task) is None]
+        """Moving records with no task of theirs in the new plan: a record keeps its task id, so the new
+        task of that id must be the very task carried over (not a new one that happens to share the id)."""
+        source = f"{self.old.year}:"
+        return [r for r in self.moving if (t := self.new.task(r.task)) is None or t.carried_from != source + r.task]
 
 
 def year_end_before(year: int) -> date:
@@ -92,20 +94,26 @@ def begin_year(
     values: Mapping[str, model.LatestValues],
     moving: tuple[model.Record, ...] = (),
     empty: bool = False,
+    draft: model.Plan | None = None,
 ) -> Turn:
     """The plan of ``year`` begun from ``old``: ``latest`` and ``values`` are the old plan's as of its end.
 
     ``empty``: the same goals with no tasks at all (the office writes the year's tasks itself).
+    ``draft``: the year's own plan (``plan import``): the unfinished tasks come after its goals,
+    under one goal of their own (``carried_goal``), renumbered there; nothing carried with ``empty``.
     """
     end = year_end_before(year)
     statuses = tuple(model.task_status(t, latest.get(t.id), end, old.settings) for t in old.tasks)
+    carried = [] if empty else [
+        carried_task(old, ts, values.get(ts.task.id, model.NO_VALUES), year) for ts in statuses if unfinished(ts)
+    ]
+    if draft is not None:
+        goals = draft.goals + ((carried_goal(draft, old, carried),) if carried else ())
+        new = replace(draft, year=year, goals=goals, previous=old.year)
+        return Turn(old, new, statuses, moving)
     by_goal: dict[str, list[model.Task]] = {g.id: [] for g in old.goals}
-    if not empty:
-        for ts in statuses:
-            if unfinished(ts):
-                by_goal[ts.task.goal_id].append(
-                    carried_task(old, ts, values.get(ts.task.id, model.NO_VALUES), year)
-                )
+    for task in carried:
+        by_goal[task.goal_id].append(task)
     new = replace(
         old,
         year=year,
@@ -115,6 +123,13 @@ def begin_year(
         previous=old.year,
     )
     return Turn(old, new, statuses, moving)
+
+
+def carried_goal(draft: model.Plan, old: model.Plan, carried: list[model.Task]) -> model.Goal:
+    """上年结转任务: the unfinished tasks of ``old`` as one goal after the draft's own, numbered in it."""
+    gid = str(max((int(g.id) for g in draft.goals if g.id.isdigit()), default=0) + 1)
+    tasks = tuple(t._replace(id=f"{gid}.{n}", goal_id=gid) for n, t in enumerate(carried, start=1))
+    return model.Goal(gid, f"{old.year}年结转任务", tasks, f"{old.year}年计划中截至年底尚未完成的任务，结转到本年度继续推进。")
 
 
 def empty_plan(template: model.Plan, year: int) -> model.Plan:
