@@ -95,6 +95,8 @@ def _write_report(
         raise InputError("--template 只用于 Word 文件：请同时使用 -o 文件.docx 或 --format docx。")
     signing = parse.parse_date(signed, "成文日期", "date") if signed else date.today()
     folder = data_dir(ctx, data)
+    if output is not None and template is not None:  # refused before anything is written
+        store.output_target(folder, output, template)
     found = actions.period_data(folder, period)
     from anmin_track.output import report
 
@@ -115,7 +117,7 @@ def _write_report(
     if output is None:
         sys.stdout.write(content.decode("utf-8"))
         return
-    written = store.write_output(folder, output, content)
+    written = store.write_output(folder, output, content, template)
     out(f"已生成{period.label}{REPORT_NAMES[period.kind]}：{written}")
 
 

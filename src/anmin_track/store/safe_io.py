@@ -290,15 +290,15 @@ def write_failure(where: Path, exc: OSError) -> str:
     return f"写入 {where} 失败（{system_reason(exc)}）。数据未作任何修改。"
 
 
-def write_output(data: DataDir, path: Path, content: bytes) -> Path:
+def write_output(data: DataDir, path: Path, content: bytes, template: Path | None = None) -> Path:
     """Write a file the user asked for (a report, a ledger), atomically; returns its full path.
 
     Never inside the data folder, where it could replace a data file behind the journal's
     back, and never into a folder that does not exist (a typo should not create folders).
     Only a regular file we may write is replaced: a folder, FIFO or device (``/dev/null``)
-    or a read-only file is refused, not swapped for a new file.
+    or a read-only file is refused, not swapped for a new file; nor the ``template`` it was made from.
     """
-    target = output_target(data, path)
+    target = output_target(data, path, template)
     sweep_stale_temps(target)
     try:
         atomic_write(target, content, data_file=False)
@@ -309,9 +309,14 @@ def write_output(data: DataDir, path: Path, content: bytes) -> Path:
     return target
 
 
-def output_target(data: DataDir, path: Path) -> Path:
+def output_target(data: DataDir, path: Path, template: Path | None = None) -> Path:
     """The full path ``write_output`` would write, after its checks (usage or write errors)."""
     target = path.expanduser().resolve()
+    if template is not None and _same_file(target, template):
+        raise InputError(
+            f"输出文件 {path} 就是模板文件 {template}，写入会覆盖模板。未写入任何文件，请另指定输出文件。",
+            options=("output",),
+        )
     if target.is_relative_to(data.path.resolve()):
         raise InputError(f"输出文件 {path} 在数据目录 {data.path} 中，会覆盖或混入数据文件。请换一个位置。")
     if not target.parent.is_dir():
@@ -321,6 +326,16 @@ def output_target(data: DataDir, path: Path) -> Path:
         raise WriteError(f"没有在 {path.parent} 中写入文件的权限，未写入 {path.name}。请换一个位置。")
     _require_replaceable(path, target)
     return target
+
+
+def _same_file(target: Path, other: Path) -> bool:
+    """Whether ``target`` names ``other``: the same path once resolved, or the same file by another name (a hard link)."""
+    if target == other.expanduser().resolve():
+        return True
+    try:
+        return os.path.samefile(target, other)
+    except (OSError, ValueError):
+        return False
 
 
 def _require_replaceable(path: Path, target: Path) -> None:
