@@ -421,14 +421,19 @@ def undo_candidate(data: store.DataDir) -> store.JournalEntry:
     return store.last_entry(data)
 
 
-def undo(data: store.DataDir, entry: store.JournalEntry, author: store.Author) -> int:
+class Undone(NamedTuple):
+    left: int  # older changes that remain
+    reverted: bool  # False: the files were as before the change already; only its record went
+
+
+def undo(data: store.DataDir, entry: store.JournalEntry, author: store.Author) -> Undone:
     """Revert ``entry`` (as shown to the user), which must still be the newest change.
 
     Confirmed on the entry's id, never reused: if it was undone meanwhile and a new
-    change took its number, the new change is not touched. Returns how many older ones remain.
+    change took its number, the new change is not touched.
     """
-    store.undo(data, entry.id, author, shown=f"#{entry.seq}")
-    return len(store.history(data))
+    reverted = store.undo(data, entry.id, author, shown=f"#{entry.seq}")
+    return Undone(len(store.history(data)), reverted)
 
 
 # --------------------------------------------------------------------------- reading
@@ -710,3 +715,20 @@ def issued_notices(data: store.DataDir) -> list[IssuedNotice]:
     from anmin_track.store import notices as register
 
     return register.load_register(data)
+
+
+# --------------------------------------------------------------------------- every write, run again if its lock was lost
+# A writer whose lock file was deleted or replaced under it gives up before it replaces a file
+# (``store.LockLost``) and runs again, its rules checked afresh, under the lock as it is now.
+record_progress = store.retried(record_progress)
+amend_record = store.retried(amend_record)
+retract_record = store.retried(retract_record)
+edit_item = store.retried(edit_item)
+claim_task = store.retried(claim_task)
+add_task = store.retried(add_task)
+remove_task = store.retried(remove_task)
+set_milestone = store.retried(set_milestone)
+close_task = store.retried(close_task)
+reopen_task = store.retried(reopen_task)
+import_ledger = store.retried(import_ledger)
+issue_notices = store.retried(issue_notices)

@@ -45,7 +45,15 @@ from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
 from anmin_track.store.records import load_month, month_files, record_to_toml
 from anmin_track.store.safe_io import LOCK_TIMEOUT_ENV, atomic_write, lock_timeout, locked, output_target, write_output
 from anmin_track.store.tomlcheck import Problem, dump_toml
-from anmin_track.store.writes import Transaction, add_record, init_data_dir, save_index_if_stale, transaction, undo
+from anmin_track.store.writes import (
+    Transaction,
+    add_record,
+    init_data_dir,
+    retried,
+    save_index_if_stale,
+    transaction,
+    undo,
+)
 
 __all__ = [
     "DATA_ENV",
@@ -85,6 +93,7 @@ __all__ = [
     "report_records",
     "record_to_toml",
     "require_writable",
+    "retried",
     "save_index_if_stale",
     "task_history",
     "transaction",

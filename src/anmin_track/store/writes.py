@@ -7,9 +7,12 @@ journal; if anything fails to validate, nothing is written.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import functools
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from anmin_track import model
 from anmin_track.errors import AnminError, DataError, InputError, Step, WriteError
@@ -44,14 +47,18 @@ from anmin_track.store.records import (
     records_from_toml,
 )
 from anmin_track.store.safe_io import (
+    LockLost,
     atomic_write,
     deferred_interrupt,
+    lock_timeout,
     locked,
     make_dir,
     require_own_path,
     write_failure,
 )
 from anmin_track.store.tomlcheck import dump_toml, raise_if_problems, read_bytes, read_text, text_of
+
+T = TypeVar("T")
 
 
 class Transaction:
@@ -234,13 +241,41 @@ def transaction(data: DataDir, author: journal.Author) -> Iterator[Transaction]:
         yield Transaction(data, author)
 
 
-def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") -> journal.JournalEntry:
+#: How often a write runs again after its lock file was deleted or replaced under it, at least
+#: (and then for as long as a writer waits for the lock: ``lock_timeout``).
+LOCK_ATTEMPTS = 5
+
+
+def retried(write: Callable[..., T]) -> Callable[..., T]:
+    """Run ``write`` (a use case that takes the lock) again while its lock was lost (``LockLost``):
+    it gave up before replacing a file, or put back what it had replaced, so running it again
+    from a fresh read under the lock as it is now makes the change once."""
+
+    @functools.wraps(write)
+    def run(*args: object, **kwargs: object) -> T:
+        deadline = time.monotonic() + lock_timeout()
+        attempt = 1
+        while attempt < LOCK_ATTEMPTS or time.monotonic() < deadline:
+            try:
+                return write(*args, **kwargs)
+            except LockLost:
+                attempt += 1
+        return write(*args, **kwargs)
+
+    return run
+
+
+@retried
+def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") -> bool:
     """Revert the journal entry with id ``entry_id``, which must still be the newest, and drop it.
 
     ``shown`` names that entry as the user saw it (``#6``), for the refusal. The state
     the revert would leave is validated first (the restored plan against the records
     there are now, and so on): if it would not read back cleanly, nothing is written.
     Undo is not itself journaled: running it again reverts the next older change.
+    Returns whether a data file was restored: False when the files already were as before
+    the change (an undo whose record could not be removed, a write cut short before its
+    first file): then only its record goes.
     """
     with locked(data, author.who):
         require_own_path(data, data.history_dir, folder=True)  # a linked .history: never delete through it
@@ -250,13 +285,14 @@ def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") 
         restores = journal.planned_restores(data, entry)
         current = saved_index(data, file_stamps(data))
         _check_restored(data, dict(restores), current if current and contents_match(data, current) else None)
+        reverted = any(path != data.index_file for path, _ in restores)
         with deferred_interrupt():
             journal.restore_files(restores)
             if data.index_file.exists():
                 _refresh_index(data)
             journal.discard(entry)
             journal.WRITTEN.append(f"撤销 #{entry.seq}：{entry.summary}")
-    return entry
+    return reverted
 
 
 def _moved_on(data: DataDir, entry_id: str, shown: str, newest: journal.JournalEntry) -> str:
@@ -367,6 +403,7 @@ def _share(folder: Path) -> None:
     os.chmod(folder, stat.S_IMODE(os.stat(folder).st_mode) | stat.S_ISGID | stat.S_IRWXG)
 
 
+@retried
 def add_record(data: DataDir, record: model.Record, author: journal.Author | None = None) -> None:
     """Write one record that fits the plan, under the lock, without the rules of ``actions``.
 
