@@ -361,40 +361,75 @@ def unit_suggestion(name: str, units: tuple[str, ...]) -> str:
     return close[0] if close else ""
 
 
-def ledger_changes(plan: model.Plan, rows: list[parse.LedgerRow]) -> list[LedgerChange]:
-    """What the ledger's 牵头领导/责任单位/责任人 change, checked against the plan (and its unit list)."""
+class LedgerConflict(NamedTuple):
+    """A cell the office changed in a ledger exported before someone changed it in the plan."""
+
+    change: LedgerChange  # what the ledger would make of it (old: the plan's value now)
+    exported: str  # what the row held when exported
+
+
+def ledger_changes(
+    plan: model.Plan, rows: list[parse.LedgerRow], force: bool = False
+) -> tuple[list[LedgerChange], list[LedgerConflict]]:
+    """What the ledger's 牵头领导/责任单位/责任人 change, checked against the plan (and its unit list).
+
+    Only what the office changed: a cell left empty is not filled in (clearing is （空）), and a
+    cell as exported is left as the plan has it now. A row that changes a cell someone else changed
+    since the export is a conflict, and none of it is taken unless ``force``.
+    """
     seen: dict[str, str] = {}
-    changes = []
+    changes: list[LedgerChange] = []
+    conflicts: list[LedgerConflict] = []
     for row in rows:
         task = parse.ledger_task(plan, row)
         if task.id in seen:
             raise DataError(f"{row.where}：任务 {task.id} 已在{seen[task.id]}出现过，每项任务只能有一行。")
         seen[task.id] = row.where.rpartition(" ")[2]
-        unit = row.values.get("unit", "")
-        if plan.settings.units and unit and unit not in plan.settings.units:
-            close = unit_suggestion(unit, plan.settings.units)
-            hint = f"是否应为“{close}”？" if close else ""
-            raise DataError(
-                f"{row.where}：责任单位“{_shown(unit)}”不在 goals.toml [settings] units 名单中，{hint}"
-                f"名单：{'、'.join(plan.settings.units)}。"
-            )
+        mine, theirs = [], []
         for key, value in row.values.items():
-            if getattr(task, key) != value:
-                changes.append(LedgerChange(task.id, task.title, key, getattr(task, key), value))
-    return changes
+            now, exported = getattr(task, key), row.exported.get(key)
+            if value in (now, exported):
+                continue
+            if key == "unit":
+                _check_unit(plan, row, value)
+            mine.append(LedgerChange(task.id, task.title, key, now, value))
+            if exported is not None and exported != now:
+                theirs.append(LedgerConflict(mine[-1], exported))
+        if theirs and not force:
+            conflicts += theirs
+        else:
+            changes += mine
+    return changes, conflicts
 
 
-def preview_import(data: store.DataDir, rows: list[parse.LedgerRow]) -> list[LedgerChange]:
-    """The changes `anmin import` would make, to show before asking (nothing is written)."""
-    return ledger_changes(store.load_plan(data), rows)
+def _check_unit(plan: model.Plan, row: parse.LedgerRow, unit: str) -> None:
+    if plan.settings.units and unit and unit not in plan.settings.units:
+        close = unit_suggestion(unit, plan.settings.units)
+        hint = f"是否应为“{close}”？" if close else ""
+        raise DataError(
+            f"{row.where}：责任单位“{_shown(unit)}”不在 goals.toml [settings] units 名单中，{hint}"
+            f"名单：{'、'.join(plan.settings.units)}。"
+        )
+
+
+def preview_import(
+    data: store.DataDir, rows: list[parse.LedgerRow], force: bool = False
+) -> tuple[list[LedgerChange], list[LedgerConflict]]:
+    """The changes `anmin import` would make and the conflicts it would skip, to show before asking."""
+    return ledger_changes(store.load_plan(data), rows, force)
 
 
 def import_ledger(
-    data: store.DataDir, rows: list[parse.LedgerRow], shown: list[LedgerChange], source: str, author: store.Author
+    data: store.DataDir,
+    rows: list[parse.LedgerRow],
+    shown: list[LedgerChange],
+    source: str,
+    author: store.Author,
+    force: bool = False,
 ) -> list[LedgerChange]:
     """Apply the ledger as one plan edit, only if it still makes exactly the changes that were shown."""
     with store.transaction(data, author) as tx:
-        changes = ledger_changes(tx.plan, rows)
+        changes, _ = ledger_changes(tx.plan, rows, force)
         if changes != shown:
             raise InputError(
                 "确认期间计划已被修改，导入的改动与刚才显示的不同，未作修改。请重新导入。", steps=(Step("import"),)
