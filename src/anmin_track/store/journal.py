@@ -384,7 +384,7 @@ def history(data: DataDir, limit: int | None = None) -> list[JournalEntry | Path
             if folder.exists():
                 out.append(folder)  # entry.json deleted by hand: damaged
             # else: discarded meanwhile by a writer
-        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        except (OSError, WriteError, ValueError, KeyError, TypeError, RecursionError):  # WriteError: unreadable
             out.append(folder)
     return out
 
