@@ -65,6 +65,12 @@ RECORDS = [
 ]
 
 
+def printed(sheet) -> int:
+    """The last column that prints: hidden ones (what each row held when exported) do not."""
+    letters = openpyxl.utils.get_column_letter
+    return max(i for i in range(1, sheet.max_column + 1) if not sheet.column_dimensions[letters(i)].hidden)
+
+
 @pytest.fixture(scope="module")
 def ledger():
     plan = make_plan()
@@ -92,7 +98,7 @@ def test_three_sheets_each_with_its_title_row(ledger):
         "安民乡2024年5月重点工作任务进展记录（截至2024年5月31日）",
     ]
     for sheet in sheets(ledger):
-        last = openpyxl.utils.get_column_letter(sheet.max_column)
+        last = openpyxl.utils.get_column_letter(printed(sheet))
         assert f"A1:{last}1" in {str(r) for r in sheet.merged_cells.ranges}
         assert sheet["A1"].font.b and sheet["A1"].font.sz > sheet["A3"].font.sz
 
@@ -109,7 +115,7 @@ def test_every_sheet_prints_a4_landscape_one_page_wide_at_75_percent_or_more(led
         assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页"
         # the columns at that scale fit A4 landscape (297 mm) inside the margins; 7 px (96 dpi) per unit
         printable_px = (297 / 25.4 - sheet.page_margins.left - sheet.page_margins.right) * 96
-        letters = [openpyxl.utils.get_column_letter(i) for i in range(1, sheet.max_column + 1)]
+        letters = [openpyxl.utils.get_column_letter(i) for i in range(1, printed(sheet) + 1)]
         widths = [sheet.column_dimensions[c].width for c in letters]
         assert sum(widths) * 7 * setup.scale / 100 <= printable_px, sheet.title
         assert sum(widths) * 7 * 0.75 <= printable_px
@@ -117,7 +123,7 @@ def test_every_sheet_prints_a4_landscape_one_page_wide_at_75_percent_or_more(led
 
 def test_every_table_cell_has_thin_borders_and_text_wraps(ledger):
     for sheet in sheets(ledger):
-        for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row, max_col=sheet.max_column):
+        for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row, max_col=printed(sheet)):
             merged = row[0].coordinate in sheet.merged_cells  # a section row: one cell across the table
             for i, cell in enumerate(row):
                 sides = [cell.border.top, cell.border.bottom]
@@ -132,7 +138,7 @@ def test_row_heights_show_every_line(ledger):
     """Each row is at least as tall as its most-wrapped cell needs (12 pt a line for 10 pt text)."""
     checked = 0
     for sheet in sheets(ledger):
-        for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row, max_col=sheet.max_column):
+        for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row, max_col=printed(sheet)):
             needed = 1
             for cell in row:
                 if isinstance(cell.value, str) and cell.coordinate not in sheet.merged_cells:
@@ -147,7 +153,7 @@ def test_row_heights_show_every_line(ledger):
 
 def test_ledger_rows_goal_sections_lights_and_text_cells(ledger):
     sheet = ledger["工作台账"]
-    headers = [c.value.replace("\n", "") for c in sheet[2]]
+    headers = [c.value.replace("\n", "") for c in sheet[2]][: printed(sheet)]
     assert headers == [c.header for c in export.LEDGER_COLUMNS] and "重点工作" not in headers
     assert sheet.auto_filter.ref == f"A2:N{sheet.max_row}"
     first = [row[0].value for row in sheet.iter_rows(min_row=3)]
@@ -280,3 +286,19 @@ def test_csv_ids_are_text_formulas_and_formula_text_is_neutralised():
     assert (r11["最新进展"], r11["存在问题"], r11["下步计划"]) == ("' =1+2", '\'\n=HYPERLINK("x")', "'  @SUM(1)")
     assert (r110["最新进展"], r110["存在问题"], r110["下步计划"]) == ("调解[31m纠纷", "第一行\n第二行", "'+1")
     assert export.csv_id('1"2') == '="1""2"'  # a quote in an id cannot end the formula
+
+
+def test_the_ledger_keeps_what_each_row_held_in_hidden_columns(ledger):
+    """For `anmin import`: a ledger exported before a colleague's change must not undo it."""
+    sheet = ledger["工作台账"]
+    last = printed(sheet)
+    hidden = [sheet.cell(2, c).value for c in range(last + 1, sheet.max_column + 1)]
+    assert hidden == ["导出时牵头领导", "导出时责任单位", "导出时责任人"]
+    letters = openpyxl.utils.get_column_letter
+    assert all(sheet.column_dimensions[letters(c)].hidden for c in range(last + 1, sheet.max_column + 1))
+    header = {str(c.value).replace("\n", ""): c.column for c in sheet[2]}
+    for row in sheet.iter_rows(min_row=3):
+        if row[0].coordinate in sheet.merged_cells:
+            continue
+        for name in ("牵头领导", "责任单位", "责任人"):
+            assert (row[header[name] - 1].value or "") == (row[header["导出时" + name] - 1].value or "")

@@ -158,6 +158,8 @@ def test_every_step_and_option_the_core_names_is_a_real_command_and_option():
         ("goals update", "metric"),
         ("goals amend", "metric"),
         ("plan new", "move-records"),
+        ("report monthly", "output"),
+        ("report notice", "output"),
     ]
     assert {key for _, key in raised_by} == options, "a new option key: add the commands that raise it here"
     for command, key in raised_by:

@@ -15,7 +15,7 @@ from anmin_track import model, store
 from anmin_track.cli import app
 from anmin_track.cli.common import complete_goal_id, complete_item_id, complete_task_id
 from anmin_track.errors import InputError, ReadOnlyError, WriteError
-from anmin_track.output.export import HEADERS, LEDGER_COLUMNS
+from anmin_track.output.export import EXPORTED_HEADERS, HEADERS, LEDGER_COLUMNS
 from anmin_track.store import plan_file
 from anmin_track.text import cn_date, display_width
 from conftest import snapshot
@@ -369,7 +369,7 @@ def test_export_csv_reads_back_as_the_data(cli, data_dir, tmp_path):
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    assert tuple(rows[0]) == HEADERS
+    assert tuple(rows[0]) == HEADERS + EXPORTED_HEADERS  # then what the row held, for `anmin import`
     plan = store.load_plan(store.DataDir(data_dir))
     assert [r["序号"] for r in rows] == [f'="{t.id}"' for t in plan.tasks]  # ids stay text in Excel
     by_id = {r["序号"][2:-1]: r for r in rows}
@@ -404,7 +404,7 @@ def test_export_xlsx_has_headers_rows_and_light_fills(cli, data_dir, tmp_path):
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(out).active
     headers = tuple(c.header for c in LEDGER_COLUMNS)  # 重点工作 is a section row above its tasks
-    assert tuple(c.value.replace("\n", "") for c in sheet[2]) == headers
+    assert tuple(c.value.replace("\n", "") for c in sheet[2]) == headers + EXPORTED_HEADERS  # those hidden
     assert sheet.freeze_panes == "A3" and sheet.max_row == 2 + 4 + 22
     assert sheet.auto_filter.ref == "A2:N28" and sheet.print_title_rows == "$2:$2"
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=3)}

@@ -17,6 +17,9 @@ def main() -> None:
     peak memory is unchanged (`anmin check` on 20,000 records: 18.9 MiB either way).
     """
     gc.disable()
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # started with the stream closed (`anmin … >&-`): what it says goes nowhere
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
     from anmin_track.text import protect_streams
 
     protect_streams(sys.stdout, sys.stderr)  # GBK, cp936, latin-1…: never a UnicodeEncodeError
@@ -38,7 +41,8 @@ def main() -> None:
 def _exit(code: int | str | None) -> None:
     """``sys.exit`` without the teardown: every file we wrote is already fsync'd and
     closed, so only the standard streams need flushing. A reader that went away (a
-    closed pipe) is not an error; any other failure to flush exits 120, as Python does."""
+    closed pipe) is not an error; any other failure to flush exits 120, as Python does,
+    except after a change was made: that command succeeded, and says so on stderr."""
     if isinstance(code, str):
         sys.stderr.write(code + "\n")
         code = 1
@@ -48,9 +52,23 @@ def _exit(code: int | str | None) -> None:
                 stream.flush()
         except BrokenPipeError:
             pass
-        except (OSError, ValueError):
+        except (OSError, ValueError) as exc:
+            if not code and stream is sys.stdout and _said_written(exc):
+                continue
             code = code or 120
     os._exit(code or 0)
+
+
+def _said_written(exc: BaseException) -> bool:
+    """After a change was made, a result that could not be printed (a full disk): say on stderr that it was made."""
+    from anmin_track.store.journal import WRITTEN
+
+    if not WRITTEN:
+        return False
+    from anmin_track.cli.zh import written_but_unshown
+
+    written_but_unshown(exc)
+    return True
 
 
 if __name__ == "__main__":

@@ -199,7 +199,7 @@ def record_progress(data: store.DataDir, request: ProgressRequest, author: store
         tx.add_record(record, f"记录 {task.id} 进度 {record.progress}%（截至{cn_date(record.date)}）")
         settings = tx.plan.settings
     latest = previous if previous and previous.sort_key > record.sort_key else record
-    carried = follow_carry(data, view, task.id, author)
+    carried = _follow_carry(data, view, task.id, author)
     return Recorded(task, record, model.task_status(task, latest, day, settings), late, carried)
 
 
@@ -273,7 +273,7 @@ def amend_record(data: store.DataDir, fix: Correction, author: store.Author, tod
             check_progress_drop(tx.record_before(task, before), after.progress, after.note, task)
             said = "，".join(changes)
             tx.replace_record(before, after, f"更正 {task.id} {cn_date(before.date)}的进展记录（{said}）")
-    carried = follow_carry(data, view, task.id, author) if before.progress != after.progress else None
+    carried = _follow_carry(data, view, task.id, author) if before.progress != after.progress else None
     return Corrected(task, before, after, changes, carried)
 
 
@@ -296,7 +296,7 @@ def retract_record(
         summary = f"撤回 {task.id} {cn_date(record.date)}的进展记录（进度 {record.progress}%）"
         tx.replace_record(record, None, summary)
         latest = tx.index.latest.get(task.id)
-    return Retracted(task, record, latest, follow_carry(data, view, task.id, author))
+    return Retracted(task, record, latest, _follow_carry(data, view, task.id, author))
 
 
 # --------------------------------------------------------------------------- the plan (台账)
@@ -471,40 +471,75 @@ def unit_suggestion(name: str, units: tuple[str, ...]) -> str:
     return close[0] if close else ""
 
 
-def ledger_changes(plan: model.Plan, rows: list[parse.LedgerRow]) -> list[LedgerChange]:
-    """What the ledger's 牵头领导/责任单位/责任人 change, checked against the plan (and its unit list)."""
+class LedgerConflict(NamedTuple):
+    """A cell the office changed in a ledger exported before someone changed it in the plan."""
+
+    change: LedgerChange  # what the ledger would make of it (old: the plan's value now)
+    exported: str  # what the row held when exported
+
+
+def ledger_changes(
+    plan: model.Plan, rows: list[parse.LedgerRow], force: bool = False
+) -> tuple[list[LedgerChange], list[LedgerConflict]]:
+    """What the ledger's 牵头领导/责任单位/责任人 change, checked against the plan (and its unit list).
+
+    Only what the office changed: a cell left empty is not filled in (clearing is （空）), and a
+    cell as exported is left as the plan has it now. A row that changes a cell someone else changed
+    since the export is a conflict, and none of it is taken unless ``force``.
+    """
     seen: dict[str, str] = {}
-    changes = []
+    changes: list[LedgerChange] = []
+    conflicts: list[LedgerConflict] = []
     for row in rows:
         task = parse.ledger_task(plan, row)
         if task.id in seen:
             raise DataError(f"{row.where}：任务 {task.id} 已在{seen[task.id]}出现过，每项任务只能有一行。")
         seen[task.id] = row.where.rpartition(" ")[2]
-        unit = row.values.get("unit", "")
-        if plan.settings.units and unit and unit not in plan.settings.units:
-            close = unit_suggestion(unit, plan.settings.units)
-            hint = f"是否应为“{close}”？" if close else ""
-            raise DataError(
-                f"{row.where}：责任单位“{_shown(unit)}”不在 goals.toml [settings] units 名单中，{hint}"
-                f"名单：{'、'.join(plan.settings.units)}。"
-            )
+        mine, theirs = [], []
         for key, value in row.values.items():
-            if getattr(task, key) != value:
-                changes.append(LedgerChange(task.id, task.title, key, getattr(task, key), value))
-    return changes
+            now, exported = getattr(task, key), row.exported.get(key)
+            if value in (now, exported):
+                continue
+            if key == "unit":
+                _check_unit(plan, row, value)
+            mine.append(LedgerChange(task.id, task.title, key, now, value))
+            if exported is not None and exported != now:
+                theirs.append(LedgerConflict(mine[-1], exported))
+        if theirs and not force:
+            conflicts += theirs
+        else:
+            changes += mine
+    return changes, conflicts
 
 
-def preview_import(data: store.DataDir, rows: list[parse.LedgerRow]) -> list[LedgerChange]:
-    """The changes `anmin import` would make, to show before asking (nothing is written)."""
-    return ledger_changes(store.load_plan(plan_view(data)), rows)
+def _check_unit(plan: model.Plan, row: parse.LedgerRow, unit: str) -> None:
+    if plan.settings.units and unit and unit not in plan.settings.units:
+        close = unit_suggestion(unit, plan.settings.units)
+        hint = f"是否应为“{close}”？" if close else ""
+        raise DataError(
+            f"{row.where}：责任单位“{_shown(unit)}”不在 goals.toml [settings] units 名单中，{hint}"
+            f"名单：{'、'.join(plan.settings.units)}。"
+        )
+
+
+def preview_import(
+    data: store.DataDir, rows: list[parse.LedgerRow], force: bool = False
+) -> tuple[list[LedgerChange], list[LedgerConflict]]:
+    """The changes `anmin import` would make and the conflicts it would skip, to show before asking."""
+    return ledger_changes(store.load_plan(plan_view(data)), rows, force)
 
 
 def import_ledger(
-    data: store.DataDir, rows: list[parse.LedgerRow], shown: list[LedgerChange], source: str, author: store.Author
+    data: store.DataDir,
+    rows: list[parse.LedgerRow],
+    shown: list[LedgerChange],
+    source: str,
+    author: store.Author,
+    force: bool = False,
 ) -> list[LedgerChange]:
     """Apply the ledger as one plan edit, only if it still makes exactly the changes that were shown."""
     with store.transaction(plan_view(data), author) as tx:
-        changes = ledger_changes(tx.plan, rows)
+        changes, _ = ledger_changes(tx.plan, rows, force)
         if changes != shown:
             raise InputError(
                 "确认期间计划已被修改，导入的改动与刚才显示的不同，未作修改。请重新导入。", steps=(Step("import"),)
@@ -640,14 +675,19 @@ def undo_candidate(data: store.DataDir) -> store.JournalEntry:
     return store.last_entry(data)
 
 
-def undo(data: store.DataDir, entry: store.JournalEntry, author: store.Author) -> int:
+class Undone(NamedTuple):
+    left: int  # older changes that remain
+    reverted: bool  # False: the files were as before the change already; only its record went
+
+
+def undo(data: store.DataDir, entry: store.JournalEntry, author: store.Author) -> Undone:
     """Revert ``entry`` (as shown to the user), which must still be the newest change.
 
     Confirmed on the entry's id, never reused: if it was undone meanwhile and a new
-    change took its number, the new change is not touched. Returns how many older ones remain.
+    change took its number, the new change is not touched.
     """
-    store.undo(data, entry.id, author, shown=f"#{entry.seq}")
-    return len(store.history(data))
+    reverted = store.undo(data, entry.id, author, shown=f"#{entry.seq}")
+    return Undone(len(store.history(data)), reverted)
 
 
 # --------------------------------------------------------------------------- reading
@@ -986,3 +1026,24 @@ def issued_notices(data: store.DataDir) -> list[IssuedNotice]:
     from anmin_track.store import notices as register
 
     return register.load_register(data)
+
+
+# --------------------------------------------------------------------------- every write, run again if its lock was lost
+# A writer whose lock file was deleted or replaced under it gives up before it replaces a file
+# (``store.LockLost``) and runs again, its rules checked afresh, under the lock as it is now.
+record_progress = store.retried(record_progress)
+amend_record = store.retried(amend_record)
+retract_record = store.retried(retract_record)
+edit_item = store.retried(edit_item)
+claim_task = store.retried(claim_task)
+add_task = store.retried(add_task)
+remove_task = store.retried(remove_task)
+set_milestone = store.retried(set_milestone)
+close_task = store.retried(close_task)
+reopen_task = store.retried(reopen_task)
+import_ledger = store.retried(import_ledger)
+issue_notices = store.retried(issue_notices)
+begin_year = store.retried(begin_year)
+# Run after the write it follows, inside that write's use case: its own retries end in its own
+# write (never in the use case running again, which would record the record twice).
+_follow_carry = store.retried(follow_carry)

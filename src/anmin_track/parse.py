@@ -259,6 +259,10 @@ def parse_plan_values(raw: dict[str, str | None]) -> dict:
 #: The 台账 columns `anmin import` reads back: header → task field.
 LEDGER_FIELDS = {"牵头领导": "lead", "责任单位": "unit", "责任人": "owner"}
 LEDGER_ID = "序号"
+#: Before each header of LEDGER_FIELDS: the hidden column of what the row held when exported.
+LEDGER_EXPORTED = "导出时"
+#: What an office writes in a cell to clear it: an empty cell is only "not filled in".
+LEDGER_CLEAR = "（空）"
 _HEADER_ROWS = 10  # the header is looked for in the first rows (the export puts a title row above it)
 _ID_LIKE = re.compile(r"^\d+(\.\d+)*$")
 
@@ -269,7 +273,18 @@ class LedgerRow(NamedTuple):
     where: str
     #: Text as typed, or a number when the spreadsheet stored 1.10 as the number 1.1.
     id: str | float
+    #: What each cell means (``ledger_value``): "" clears the field; a cell left empty is absent.
     values: dict[str, str]
+    #: What the row held when exported, for the fields the ledger has it of (older ledgers: none).
+    exported: dict[str, str] = {}
+
+
+def ledger_value(text: str) -> str | None:
+    """A 台账 cell as the office meant it: None when left empty (not filled in), "" for the
+    clear marker （空）, else the text."""
+    if not text:
+        return None
+    return "" if unicodedata.normalize("NFKC", text) == unicodedata.normalize("NFKC", LEDGER_CLEAR) else text
 
 
 def _header_key(value: object) -> str:
@@ -298,6 +313,7 @@ def _ledger_rows(table: list[tuple[int, list, bool]], label: str) -> list[Ledger
     head_row, cells = header
     columns = {_header_key(c): i for i, c in reversed(list(enumerate(cells))) if _header_key(c)}
     wanted = {h: columns[h] for h in LEDGER_FIELDS if h in columns}
+    exported = {h: columns[LEDGER_EXPORTED + h] for h in wanted if LEDGER_EXPORTED + h in columns}
     if not wanted:
         raise DataError(f"{label}：第{head_row}行没有“牵头领导”“责任单位”“责任人”中的任何一列，没有可导入的内容。")
     rows = []
@@ -311,10 +327,12 @@ def _ledger_rows(table: list[tuple[int, list, bool]], label: str) -> list[Ledger
         if isinstance(task_id, str):
             formula = re.fullmatch(r'="(.*)"', task_id)
             task_id = formula.group(1) if formula else task_id
-        values = {LEDGER_FIELDS[h]: _cell_text(cells[i] if i < len(cells) else None) for h, i in wanted.items()}
-        for text in values.values():
+        typed = {LEDGER_FIELDS[h]: _cell_text(cells[i] if i < len(cells) else None) for h, i in wanted.items()}
+        held = {LEDGER_FIELDS[h]: _cell_text(cells[i] if i < len(cells) else None) for h, i in exported.items()}
+        for text in [*typed.values(), *held.values()]:
             clean_text(text, f"{label} 第{n}行")
-        rows.append(LedgerRow(f"{label} 第{n}行", task_id, values))
+        values = {key: value for key, text in typed.items() if (value := ledger_value(text)) is not None}
+        rows.append(LedgerRow(f"{label} 第{n}行", task_id, values, held))
     return rows
 
 

@@ -69,6 +69,9 @@ def undo(
     out("\n".join(_change_lines(views.change_view(entry))))
     if not yes:
         confirm("确认撤销？")
-    left = actions.undo(folder, entry, author(ctx))
-    more = f"再次运行 anmin undo 可继续撤销更早的修改（还有 {left} 次）。" if left else "已没有更早的修改记录。"
-    out(f"已撤销 #{entry.seq}。{more}")
+    done = actions.undo(folder, entry, author(ctx))
+    more = f"再次运行 anmin undo 可继续撤销更早的修改（还有 {done.left} 次）。" if done.left else "已没有更早的修改记录。"
+    if done.reverted:
+        out(f"已撤销 #{entry.seq}。{more}")
+    else:
+        out(f"#{entry.seq} 的修改已不在数据文件中（此前已撤销，或写入前就被中断），只删除了它的修改记录。{more}")

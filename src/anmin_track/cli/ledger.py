@@ -24,7 +24,7 @@ from anmin_track.cli.common import (
     shown,
 )
 from anmin_track.cli.zh import AnminCommand, confirm
-from anmin_track.errors import InputError, system_reason
+from anmin_track.errors import DataError, InputError, system_reason
 from anmin_track.text import cn_date, visible
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -142,10 +142,16 @@ def import_ledger(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(metavar="台账文件", help="anmin export 导出并填写过的台账（.xlsx 或 .csv）。")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接导入（供脚本使用）。")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="导出后计划中已被他人修改的单元格，也以台账为准（默认跳过这些任务）。")
+    ] = False,
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """从填写过的台账读回牵头领导、责任单位、责任人（按序号对应任务），确认后一次写入计划。"""
+    """从填写过的台账读回牵头领导、责任单位、责任人（按序号对应任务），确认后一次写入计划。
+
+    空单元格表示未填写，不会清空计划中的内容；要清空某项，请在单元格中写“（空）”。
+    """
     folder = data_dir(ctx, data, writes="导入台账")
     path = Path(source)
     try:
@@ -153,8 +159,19 @@ def import_ledger(
     except OSError as exc:
         raise InputError(f"无法读取台账文件 {source}：{system_reason(exc)}。") from None
     rows = parse.read_ledger(content, path.name)
-    changes = actions.preview_import(folder, rows)
+    changes, conflicts = actions.preview_import(folder, rows, force)
+    if conflicts:
+        tasks = len({c.change.task for c in conflicts})
+        out(f"以下 {tasks} 项任务在台账导出后已被他人修改，台账中的改动与之冲突，已跳过（确需以台账为准，加 --force）：")
+        for conflict in conflicts:
+            c = conflict.change
+            out(
+                f"  {c.task} {visible(c.title, oneline=True)}  {c.label}：导出时 {shown(conflict.exported)}，"
+                f"现为 {shown(c.old)}，台账中为 {shown(c.new)}"
+            )
     if not changes:
+        if conflicts:
+            raise DataError(f"{path.name} 中的改动都与导出后他人的修改冲突，未作修改。请重新导出后再填写，或确认后加 --force。")
         out(f"{visible(path.name, oneline=True)} 中 {len(rows)} 项任务的牵头领导、责任单位、责任人与计划一致，未作修改。")
         return
     out(f"将按 {visible(path.name, oneline=True)} 修改 {len({c.task for c in changes})} 项任务：")
@@ -162,5 +179,5 @@ def import_ledger(
         out(f"  {c.task} {visible(c.title, oneline=True)}  {c.label}：{shown(c.old)} → {shown(c.new)}")
     if not yes:
         confirm("确认导入？")
-    done = actions.import_ledger(folder, rows, changes, path.name, author(ctx, by))
+    done = actions.import_ledger(folder, rows, changes, path.name, author(ctx, by), force)
     out(f"已导入 {len(done)} 处修改。查看：anmin goals list --group unit；撤销：anmin undo")

@@ -66,13 +66,15 @@ def report_notice(
         raise InputError("督办单没有 JSON 格式：请用 text、markdown 或 docx。")
     if template is not None and kind != "docx":
         raise InputError("--template 只用于 Word 文件：请同时使用 -o 文件.docx 或 --format docx。")
+    if output is not None and template is not None:  # refused before a number is taken or a file written
+        store.output_target(folder, output, template)
     request = _request(tasks, signed, as_of, reply_by)
     if preview:
         _preview(folder, actions.preview_notices(folder, request), kind, output, template)
         return
 
     def make(notices: actions.Notices) -> actions.Delivery:
-        return _delivery(folder, notices, _render(notices, kind, template), kind, output)
+        return _delivery(folder, notices, _render(notices, kind, template), kind, output, template)
 
     issued = actions.issue_notices(folder, request, author(ctx), datetime.now().astimezone(), make)
     if not issued.subjects:
@@ -119,14 +121,19 @@ def _default_file(notices: actions.Notices, preview: bool = False) -> Path:
 
 
 def _delivery(
-    folder: store.DataDir, notices: actions.Notices, content: bytes, kind: str, output: Path | None
+    folder: store.DataDir,
+    notices: actions.Notices,
+    content: bytes,
+    kind: str,
+    output: Path | None,
+    template: Path | None = None,
 ) -> actions.Delivery:
     """Where the numbered notices go, checked before any number is registered."""
     path = output or (_default_file(notices) if kind == "docx" else None)
     if path is None:
         return "", lambda: sys.stdout.write(content.decode("utf-8"))
-    target = store.output_target(folder, path)
-    return str(target), lambda: store.write_output(folder, path, content)
+    target = store.output_target(folder, path, template)
+    return str(target), lambda: store.write_output(folder, path, content, template)
 
 
 def _preview(
@@ -140,7 +147,7 @@ def _preview(
     if path is None:
         sys.stdout.write(content.decode("utf-8"))
     else:
-        out(f"已生成督办单预览：{store.write_output(folder, path, content)}")
+        out(f"已生成督办单预览：{store.write_output(folder, path, content, template)}")
     _note(f"以上为预览，共 {len(notices.subjects)} 份，未使用编号。正式生成请去掉 --preview。")
 
 

@@ -104,6 +104,8 @@ def _write_report(
     if template is not None and kind != "docx":
         raise InputError("--template 只用于 Word 文件：请同时使用 -o 文件.docx 或 --format docx。")
     signing = parse.parse_date(signed, "成文日期", "date") if signed else date.today()
+    if output is not None and template is not None:  # refused before anything is written
+        store.output_target(folder, output, template)
     found = actions.period_data(folder, period)
     if period.year > found.plan.year and not folder.bundled:
         warn(
@@ -129,7 +131,7 @@ def _write_report(
     if output is None:
         sys.stdout.write(content.decode("utf-8"))
         return
-    written = store.write_output(folder, output, content)
+    written = store.write_output(folder, output, content, template)
     out(f"已生成{period.label}{REPORT_NAMES[period.kind]}：{written}")
 
 

@@ -242,18 +242,41 @@ class AnminGroup(AnminSubGroup):
             code = 130
         except BrokenPipeError:
             code = 0
-        except OSError as exc:  # a file operation no layer above expected: said in Chinese, not strerror
-            if debug:
-                traceback.print_exc()
-            where = f" {visible(str(exc.filename), oneline=True)}" if exc.filename else ""
-            error(f"无法访问{where}：{system_reason(exc)}。")
-            code = 1
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for staff
             if debug:
                 traceback.print_exc()
-            error(f"程序内部错误（{type(exc).__name__}）。请加 --debug 重新运行查看详情，并把输出发给维护人员。")
-            code = 1
+            if _made_a_change():
+                written_but_unshown(exc)
+                code = 0  # the change is whole: only showing its result failed
+            elif isinstance(exc, OSError):  # a file operation no layer above expected: said in Chinese
+                where = f" {visible(str(exc.filename), oneline=True)}" if exc.filename else ""
+                error(f"无法访问{where}：{system_reason(exc)}。")
+                code = 1
+            else:
+                error(f"程序内部错误（{type(exc).__name__}）。请加 --debug 重新运行查看详情，并把输出发给维护人员。")
+                code = 1
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _made_a_change() -> bool:
+    from anmin_track.store.journal import WRITTEN
+
+    return bool(WRITTEN)
+
+
+def written_but_unshown(exc: BaseException) -> None:
+    """After this process made a change, a failure (to print its result: a full disk, a closed
+    stream) must not read as the change failing: say on stderr that it was made (if stderr takes it)."""
+    from anmin_track.store.journal import WRITTEN
+
+    why = system_reason(exc) if isinstance(exc, OSError) else type(exc).__name__
+    try:
+        sys.stderr.write(
+            visible(f"已记录：{'；'.join(WRITTEN)}（修改已完整保存；只是结果未能显示：{why}）。", oneline=True) + "\n"
+        )
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # nowhere to say it: the exit code still says the change was made
 
 
 def _interrupted() -> None:

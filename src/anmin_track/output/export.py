@@ -41,6 +41,11 @@ HEADERS = (
     "更新日期",
 )
 PERCENT_COLUMNS = ("序时进度", "当前进度")
+#: What `anmin import` reads back, and (hidden in the xlsx, last in the CSV) what each row held
+#: when exported under ``导出时…``: a ledger exported before a colleague's change is then seen not
+#: to have made it (``parse.LEDGER_EXPORTED``).
+RETURNED = ("牵头领导", "责任单位", "责任人")
+EXPORTED_HEADERS = tuple(f"导出时{h}" for h in RETURNED)
 #: Cell colours of the 亮灯 column (and the font that stays readable on them).
 LIGHT_FILLS = {
     model.RED: ("FFFF0000", "FFFFFFFF"),
@@ -307,15 +312,18 @@ def to_csv(rows: list[Row]) -> bytes:
     """UTF-8 with a BOM: Excel and WPS then open it with the Chinese intact."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADERS)
+    writer.writerow(HEADERS + EXPORTED_HEADERS)
     for row in rows:
         writer.writerow(
-            csv_id(str(row.values[h]))
-            if h == "序号"
-            else pct(row.values[h])
-            if h in PERCENT_COLUMNS
-            else _csv_cell(_text(row.values[h]))
-            for h in HEADERS
+            [
+                csv_id(str(row.values[h]))
+                if h == "序号"
+                else pct(row.values[h])
+                if h in PERCENT_COLUMNS
+                else _csv_cell(_text(row.values[h]))
+                for h in HEADERS
+            ]
+            + [_csv_cell(_text(row.values[h])) for h in RETURNED]
         )
     return out.getvalue().encode("utf-8-sig")
 
@@ -514,6 +522,19 @@ def _goal_number(goal_id: str) -> str:
     return text + "、"
 
 
+def _exported(sheet, row: int, values: list, *, hide: bool = False) -> None:
+    """What a row held when exported, in hidden columns right of the printed ones (never printed,
+    kept with the row when rows are sorted or filtered)."""
+    from openpyxl.utils import get_column_letter
+
+    first = len(LEDGER_COLUMNS) + 1
+    for n, value in enumerate(values):
+        cell = sheet.cell(row, first + n, cell_text(value))
+        cell.data_type = "s"
+        if hide:
+            sheet.column_dimensions[get_column_letter(first + n)].hidden = True
+
+
 def to_xlsx(
     rows: list[Row],
     *,
@@ -538,6 +559,8 @@ def to_xlsx(
         fill, font = LIGHT_FILLS[row.light]
         cells[light_at].fill = PatternFill("solid", fgColor=fill)
         cells[light_at].font = Font(name=FONT, size=FONT_SIZE, bold=True, color=font)
+        _exported(ledger.sheet, cells[0].row, [row.values[h] for h in RETURNED])
+    _exported(ledger.sheet, 2, list(EXPORTED_HEADERS), hide=True)
     ledger.finish(filter_rows=True)
 
     if summary is not None:

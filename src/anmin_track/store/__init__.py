@@ -49,7 +49,14 @@ from anmin_track.store.records import load_month, month_files, record_to_toml
 from anmin_track.store.safe_io import LOCK_TIMEOUT_ENV, atomic_write, lock_timeout, locked, output_target, write_output
 from anmin_track.store.tomlcheck import Problem, dump_toml, text_of
 from anmin_track.store.undo import undo
-from anmin_track.store.writes import Transaction, add_record, init_data_dir, save_index_if_stale, transaction
+from anmin_track.store.writes import (
+    Transaction,
+    add_record,
+    init_data_dir,
+    retried,
+    save_index_if_stale,
+    transaction,
+)
 from anmin_track.store.years import current_view, plan_years, view_of_year, view_owning, views
 
 __all__ = [
@@ -93,6 +100,7 @@ __all__ = [
     "report_records",
     "record_to_toml",
     "require_writable",
+    "retried",
     "save_index_if_stale",
     "task_history",
     "text_of",

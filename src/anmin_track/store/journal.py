@@ -4,6 +4,8 @@
                                the sha256 before and after, the name of its before-image
 .history/00000042/0.before     the before-image of the first file (absent if it did not exist)
 .history/00000042/done         written once every data file of the entry is written
+.history/00000042/undone       written when the entry is taken back (undone, or its write rolled
+                               back) and it could not be renamed away at once: no longer an entry
 
 An entry is built in a ``.new-*`` folder and renamed into place (atomic), so a crash
 leaves either a whole entry or a leftover that is ignored and swept away later.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -27,12 +30,18 @@ from typing import NamedTuple
 from anmin_track.errors import DataError, NotFoundError, Step, WriteError
 from anmin_track.store.folder import HISTORY_DIR, INDEX_NAME, LOCK_FILE, NOTICES_FILE, PROGRESS_DIR, DataDir
 from anmin_track.store.safe_io import (
+    STALE_AFTER,
+    LockLost,
+    Replaced,
     atomic_write,
     deferred_interrupt,
     fsync_dir,
+    lock_lost,
+    lock_unchecked,
     make_dir,
     read_or_none,
     remove_tree,
+    require_lock,
     require_own_path,
     sweep_temp_files,
     write_failure,
@@ -43,6 +52,7 @@ HISTORY_KEEP = 200
 WRITTEN: list[str] = []  # summaries of the changes this process has made, for a message after Ctrl-C
 ENTRY_FILE = "entry.json"
 DONE_FILE = "done"
+UNDONE_FILE = "undone"
 ENTRY_NAME = re.compile(r"^\d{8}$")
 JOURNAL_FORMAT = 2
 READABLE_FORMATS = (1, 2)
@@ -120,8 +130,10 @@ def _write_entry(data: DataDir, changes: list[PendingFile], author: Author, summ
     """Write and fsync a journal entry for ``changes``; returns its folder."""
     history = data.history_dir
     require_own_path(data, history, folder=True)
-    tmp = None
+    tmp: Path | None = None
+    final: Path | None = None
     try:
+        require_lock()  # sweeping is for the lock's holder only
         if not history.is_dir():
             make_dir(history)
             fsync_dir(data.path)
@@ -160,12 +172,20 @@ def _write_entry(data: DataDir, changes: list[PendingFile], author: Author, summ
         write_new(tmp / ENTRY_FILE, json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
         fsync_dir(tmp)
         final = history / f"{_last_seq(history) + 1:08d}"
+        require_lock()
         os.rename(tmp, final)
+        tmp = None
         fsync_dir(history)
         return final
-    except OSError as exc:
+    except (OSError, LockLost) as exc:
         if tmp is not None:
             remove_tree(tmp)
+        elif final is not None:  # in place, but not known to last: no data file may rely on it
+            _drop(final)
+        if isinstance(exc, LockLost):
+            raise
+        if lock_lost():  # another writer, under the lock file now, may have swept our half-built entry
+            raise LockLost from None
         raise WriteError(write_failure(history, exc)) from None
 
 
@@ -182,41 +202,61 @@ def _storable(text: str) -> str:
 
 
 def _roll_back(written: list[PendingFile], entry: Path) -> bool:
-    """Put back the files already written by a failed ``write_files``; returns whether all were."""
+    """Put back the files already written by a failed ``write_files`` (whether or not the lock is
+    still ours: they are ours to put back), then drop its entry; returns whether all went."""
     try:
-        for change in reversed(written):
-            _restore(change.path, change.before)
+        with lock_unchecked():
+            for change in reversed(written):
+                _restore(change.path, change.before)
     except OSError:
         return False
-    _discard(entry)
-    return True
+    return _drop(entry)
 
 
 def _restore(path: Path, content: bytes | None) -> None:
+    """Give ``path`` its ``content`` again (None: remove it). Done once the file is in place,
+    even if its folder could not be synced after."""
     if content is None:
-        with contextlib.suppress(FileNotFoundError):
+        require_lock()
+        try:
             path.unlink()
+        except FileNotFoundError:
+            return
+        with contextlib.suppress(OSError):
             fsync_dir(path.parent)
     else:
-        atomic_write(path, content)
+        with contextlib.suppress(Replaced):
+            atomic_write(path, content)
 
 
 def _mark_done(entry: Path) -> None:
-    write_new(entry / DONE_FILE, b"")
-    fsync_dir(entry)
+    """The entry's "完成" mark; tried twice, since without it `log` would call a whole change interrupted."""
+    for attempt in (1, 2):
+        try:
+            write_new(entry / DONE_FILE, b"")
+        except FileExistsError:
+            pass  # made by the first attempt, whose fsync failed
+        except OSError:
+            if attempt == 2:
+                return
+            continue
+        with contextlib.suppress(OSError):
+            fsync_dir(entry)
+        return
 
 
-def _entry_folders(history: Path) -> list[Path]:
-    """Committed entries, oldest first."""
+def _entry_folders(history: Path, *, taken_back: bool = False) -> list[Path]:
+    """Committed entries, oldest first; with ``taken_back``, also those marked undone (``_drop``)."""
     try:
         names = sorted(e.name for e in os.scandir(history) if ENTRY_NAME.match(e.name) and e.is_dir())
     except (FileNotFoundError, NotADirectoryError):
         return []
-    return [history / name for name in names]
+    folders = [history / name for name in names]
+    return folders if taken_back else [f for f in folders if not (f / UNDONE_FILE).exists()]
 
 
 def _last_seq(history: Path) -> int:
-    folders = _entry_folders(history)
+    folders = _entry_folders(history, taken_back=True)  # a number is never given to two folders
     return int(folders[-1].name) if folders else 0
 
 
@@ -229,10 +269,43 @@ def _discard(entry: Path) -> None:
     remove_tree(gone)
 
 
+def _drop(entry: Path) -> bool:
+    """Take an entry out of the journal for good: marked undone, then renamed out of the sequence
+    and deleted. Either step alone is enough (``history`` skips marked entries); returns whether one held."""
+    marked = False
+    try:
+        write_new(entry / UNDONE_FILE, b"")
+        marked = True
+        fsync_dir(entry)
+    except FileExistsError:
+        marked = True
+    except OSError:
+        pass
+    gone = entry.with_name(f".old-{entry.name}")
+    try:
+        os.rename(entry, gone)
+    except OSError:
+        return marked
+    with contextlib.suppress(OSError):
+        fsync_dir(entry.parent)
+    remove_tree(gone)
+    return True
+
+
 def _sweep_leftovers(history: Path) -> None:
-    """Remove half-built (``.new-*``) and half-deleted (``.old-*``) entries; runs under the lock."""
+    """Remove half-built (``.new-*``), half-deleted (``.old-*``) and taken-back entries; runs under the lock.
+
+    A half-built entry just made is left for next time: its writer may be one whose lock file
+    was deleted under it, still building it until it finds out (``require_lock``)."""
+    now = time.time()
     for e in os.scandir(history):
-        if e.name.startswith((".new-", ".old-")):
+        if e.name.startswith(".new-"):
+            with contextlib.suppress(OSError):
+                if now - e.stat(follow_symlinks=False).st_mtime >= STALE_AFTER:
+                    remove_tree(Path(e.path))
+        elif e.name.startswith(".old-") or (
+            ENTRY_NAME.match(e.name) and os.path.exists(os.path.join(e.path, UNDONE_FILE))
+        ):
             remove_tree(Path(e.path))
 
 
@@ -312,7 +385,7 @@ def history(data: DataDir, limit: int | None = None) -> list[JournalEntry | Path
             if folder.exists():
                 out.append(folder)  # entry.json deleted by hand: damaged
             # else: discarded meanwhile by a writer
-        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        except (OSError, WriteError, ValueError, KeyError, TypeError, RecursionError):  # WriteError: unreadable
             out.append(folder)
     return out
 
@@ -357,6 +430,7 @@ def write_files(
     changes = [c for c in (_pending(data, path, content) for path, content in files.items()) if c.before != c.after]
     if not changes:
         return
+    require_lock()
     for folder in {c.path.parent for c in changes}:
         sweep_temp_files(folder)
     with deferred_interrupt():  # Ctrl-C waits until the change is whole and marked done
@@ -364,15 +438,24 @@ def write_files(
         done: list[PendingFile] = []
         try:
             for change in changes:
-                atomic_write(change.path, change.after, stamp_ns)
+                with contextlib.suppress(Replaced):  # in place: only its folder's sync failed
+                    atomic_write(change.path, change.after, stamp_ns)
                 done.append(change)
-        except OSError as exc:
-            failed = write_failure(change.path, exc)
-            if _roll_back(done, entry):
-                raise WriteError(failed) from None
-            raise WriteError(f"{failed}部分文件未能还原，请在问题解决后撤销这次修改。", steps=(Step("undo"),)) from None
-        with contextlib.suppress(OSError):  # the change is made; only the log's "完成" mark is lost
-            _mark_done(entry)
+        except (LockLost, OSError) as exc:
+            if not isinstance(exc, LockLost) and not lock_lost():
+                failed = write_failure(change.path, exc)
+                if _roll_back(done, entry):
+                    raise WriteError(failed) from None
+                raise WriteError(f"{failed}部分文件未能还原，请在问题解决后撤销这次修改。", steps=(Step("undo"),)) from None
+            # another writer may hold the lock now: put back, and let the caller run again
+            if not _roll_back(done, entry):
+                raise WriteError(
+                    f"写入期间锁文件 {LOCK_FILE} 被删除或替换，已写的文件未能全部还原，请撤销这次修改。",
+                    steps=(Step("undo"),),
+                ) from None
+            raise LockLost from None
+        _mark_done(entry)
+        with contextlib.suppress(OSError):  # the change is made; older entries go next time
             _prune_history(data)
         WRITTEN.append(summary)
 
@@ -401,15 +484,30 @@ def planned_restores(data: DataDir, entry: JournalEntry) -> list[tuple[Path, byt
 
 
 def restore_files(restores: list[tuple[Path, bytes | None]]) -> list[Path]:
-    """Write what ``planned_restores`` returned; returns the files restored."""
-    try:
-        for path, content in restores:
+    """Write what ``planned_restores`` returned; returns the files restored.
+
+    The derived index that cannot be put back is removed instead (it is rebuilt from the files):
+    an index that describes files as they no longer are would be taken for hand edits."""
+    for path, content in restores:
+        try:
             _restore(path, content)
-    except OSError as exc:
-        raise WriteError(
-            write_failure(path, exc).replace("数据未作任何修改", "撤销未完成，可再次撤销"), steps=(Step("undo"),)
-        ) from None
+        except OSError as exc:
+            if INDEX_NAME.match(path.name) and path.parent.name == PROGRESS_DIR and _forget(path):
+                continue
+            raise WriteError(
+                write_failure(path, exc).replace("数据未作任何修改", "撤销未完成，可再次撤销"), steps=(Step("undo"),)
+            ) from None
     return [path for path, _ in restores]
+
+
+def _forget(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return True
 
 
 def revert(data: DataDir, entry: JournalEntry) -> list[Path]:
@@ -418,5 +516,9 @@ def revert(data: DataDir, entry: JournalEntry) -> list[Path]:
 
 
 def discard(entry: JournalEntry) -> None:
-    """Drop an entry that has been reverted."""
-    _discard(entry.folder)
+    """Drop an entry that has been reverted; a WriteError when it stays in the journal."""
+    if not _drop(entry.folder):
+        raise WriteError(
+            f"#{entry.seq} 的文件已恢复为修改前的样子，但未能从修改记录（{HISTORY_DIR}）中删除它。"
+            "排除问题（如磁盘已满、权限不足）后再次撤销，会先删除这条记录，不会把它撤销两次。"
+        )

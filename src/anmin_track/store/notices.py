@@ -17,7 +17,7 @@ from typing import NamedTuple
 from anmin_track import fields
 from anmin_track.errors import DataError, WriteError
 from anmin_track.store.folder import DataDir
-from anmin_track.store.safe_io import atomic_write, read_or_none, require_own_path, write_failure
+from anmin_track.store.safe_io import Replaced, atomic_write, read_or_none, require_own_path, write_failure
 from anmin_track.store.tomlcheck import Checker, LineIndex, Problem, dump_toml, parse_toml, raise_if_problems, read_text
 
 HEADER = (
@@ -91,5 +91,7 @@ def append_register(data: DataDir, entries: list[IssuedNotice]) -> None:
     added = b"".join(b"\n[[notices]]\n" + dump_toml(e._asdict()) for e in entries)
     try:
         atomic_write(path, before + added)
+    except Replaced:
+        pass  # the numbers are in the register
     except OSError as exc:
         raise WriteError(write_failure(path, exc).replace("数据未作任何修改", "没有登记任何编号")) from None

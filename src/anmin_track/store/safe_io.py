@@ -31,36 +31,98 @@ def lock_timeout() -> float:
     return value if 0 <= value < float("inf") else 10.0
 
 
+class LockLost(WriteError):
+    """The lock file was deleted or replaced while this process held it: another writer may
+    hold the one at the lock path now. Raised before a file is replaced; the write is given
+    up (what it had replaced put back) and run again under the lock as it is (``writes.retried``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"写入期间锁文件 {LOCK_FILE} 被删除或替换（可能是同步盘或手工操作），为免与其他人的写入互相覆盖，"
+            "这次写入已放弃，未作任何修改。请重试。"
+        )
+
+
+#: The lock this process holds (file descriptor, path), innermost last: what ``require_lock`` checks.
+_HELD: list[tuple[int, Path]] = []
+#: Set while a failed write puts back what it replaced: that must happen even when the lock was lost.
+_UNCHECKED: list[bool] = []
+
+
 @contextlib.contextmanager
 def locked(data: DataDir, who: str = "", timeout: float | None = None) -> Iterator[None]:
     """Hold the data folder's exclusive lock (a separate lock file) while writing.
 
     Waiters queue by polling; after ``timeout`` seconds they give up with a message
-    naming the holder, read from the lock file.
+    naming the holder, read from the lock file. A lock is only a lock while its file is
+    the one at the lock path: when the file locked was deleted or replaced meanwhile (a
+    clerk, a sync client), the one there now is opened and locked instead; and before each
+    file is replaced under the lock it is checked again (``require_lock``).
     """
     require_writable(data)
     timeout = lock_timeout() if timeout is None else timeout
     path = data.path / LOCK_FILE
+    deadline = time.monotonic() + timeout
     fd = _open_lock(data, path)
     try:
-        deadline = time.monotonic() + timeout
-        while not _try_lock(fd):
-            if time.monotonic() >= deadline:
-                holder = _read_holder(path)
-                raise WriteError(
-                    f"数据正被其他人写入{holder}，等待 {timeout:g} 秒后仍未释放，未作任何修改。"
-                    "请稍后再试；如该进程已卡住，结束它即可释放（锁随进程结束自动释放）。"
-                )
-            time.sleep(0.02)
+        while True:
+            while not _try_lock(fd):
+                if time.monotonic() >= deadline:
+                    holder = _read_holder(path)
+                    raise WriteError(
+                        f"数据正被其他人写入{holder}，等待 {timeout:g} 秒后仍未释放，未作任何修改。"
+                        "请稍后再试；如该进程已卡住，结束它即可释放（锁随进程结束自动释放）。"
+                    )
+                time.sleep(0.02)
+            if _is_at(fd, path):
+                break
+            _unlock(fd)  # the file we locked is no longer the lock file: queue on the one there now
+            os.close(fd)
+            fd = -1
+            fd = _open_lock(data, path)
         _write_holder(fd, who)
         held = time.perf_counter()
+        _HELD.append((fd, path))
         try:
             yield
         finally:
+            _HELD.pop()
             _unlock(fd)
             _trace(who, time.perf_counter() - held)
     finally:
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
+
+
+def _is_at(fd: int, path: Path) -> bool:
+    """Whether the open file ``fd`` is still the file at ``path`` (same device and inode)."""
+    try:
+        mine, there = os.fstat(fd), os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
+
+
+def require_lock() -> None:
+    """Before a data file is replaced: if this process holds the lock, its file must still be the lock file."""
+    if lock_lost():
+        raise LockLost
+
+
+def lock_lost() -> bool:
+    """Whether the lock this process holds is no longer the lock file (then a failure may be another
+    writer's doing, such as its sweep of what it took for a dead writer's temp files)."""
+    return bool(_HELD) and not _UNCHECKED and not _is_at(*_HELD[-1])
+
+
+@contextlib.contextmanager
+def lock_unchecked() -> Iterator[None]:
+    """Put back what a failed write replaced, whether or not the lock is still ours."""
+    _UNCHECKED.append(True)
+    try:
+        yield
+    finally:
+        _UNCHECKED.pop()
 
 
 def _trace(who: str, seconds: float) -> None:
@@ -150,7 +212,7 @@ def _open_lock(data: DataDir, path: Path) -> int:
 def _not_a_lock(data: DataDir, kind: str) -> str:
     return (
         f"数据目录 {data.path} 中的锁文件 {LOCK_FILE} 是{kind}，不是普通文件；为免改动别处的文件，未作任何修改。"
-        "请删除它（它只用于多人写入时排队，删除无害）后重试。"
+        "请在确认没有人正在写入（其他同事的记录、修改都已完成）之后，把它移走，再重试。"
     )
 
 
@@ -162,10 +224,16 @@ def _read_holder(path: Path) -> str:
     return f"（占用者：{info}）" if info else ""
 
 
+class Replaced(OSError):
+    """``atomic_write`` replaced the file, then could not sync its folder: the new content is in place
+    (only its surviving a power cut is not confirmed)."""
+
+
 def atomic_write(path: Path, content: bytes, stamp_ns: int | None = None, *, data_file: bool = True) -> None:
     """Write ``content`` to ``path`` so that readers see the old file or the new, never a part.
 
-    Temp file in the same folder, write + fsync, ``os.replace``, then fsync the folder.
+    Temp file in the same folder, write + fsync, ``os.replace``, then fsync the folder
+    (a failure of that last step raises ``Replaced``: the file is the new one all the same).
     The new file keeps the old one's permissions; a data file also gets whatever its
     folder allows the folder's group (see ``folder_modes``), whatever the umask, so a
     folder shared by several staff accounts stays readable and writable by all of them.
@@ -180,6 +248,8 @@ def atomic_write(path: Path, content: bytes, stamp_ns: int | None = None, *, dat
     tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     try:
         write_new(tmp, content, mode, inherit=data_file)
+        if data_file:
+            require_lock()
         if stamp_ns is not None:  # set before the rename, so the file never shows another time
             os.utime(tmp, ns=(stamp_ns, stamp_ns))
         replace(tmp, path)
@@ -187,7 +257,10 @@ def atomic_write(path: Path, content: bytes, stamp_ns: int | None = None, *, dat
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    try:
+        fsync_dir(path.parent)
+    except OSError as exc:
+        raise Replaced(exc.errno, exc.strerror, str(path.parent)) from None
 
 
 def _kept_mode(path: Path) -> int | None:
@@ -290,18 +363,20 @@ def write_failure(where: Path, exc: OSError) -> str:
     return f"写入 {where} 失败（{system_reason(exc)}）。数据未作任何修改。"
 
 
-def write_output(data: DataDir, path: Path, content: bytes) -> Path:
+def write_output(data: DataDir, path: Path, content: bytes, template: Path | None = None) -> Path:
     """Write a file the user asked for (a report, a ledger), atomically; returns its full path.
 
     Never inside the data folder, where it could replace a data file behind the journal's
     back, and never into a folder that does not exist (a typo should not create folders).
     Only a regular file we may write is replaced: a folder, FIFO or device (``/dev/null``)
-    or a read-only file is refused, not swapped for a new file.
+    or a read-only file is refused, not swapped for a new file; nor the ``template`` it was made from.
     """
-    target = output_target(data, path)
+    target = output_target(data, path, template)
     sweep_stale_temps(target)
     try:
         atomic_write(target, content, data_file=False)
+    except Replaced:
+        pass  # the file is written
     except OSError as exc:
         raise WriteError(
             f"无法写入 {path}（{system_reason(exc)}）。请检查文件是否正被 Excel/WPS 打开，或换一个位置。"
@@ -309,9 +384,14 @@ def write_output(data: DataDir, path: Path, content: bytes) -> Path:
     return target
 
 
-def output_target(data: DataDir, path: Path) -> Path:
+def output_target(data: DataDir, path: Path, template: Path | None = None) -> Path:
     """The full path ``write_output`` would write, after its checks (usage or write errors)."""
     target = path.expanduser().resolve()
+    if template is not None and _same_file(target, template):
+        raise InputError(
+            f"输出文件 {path} 就是模板文件 {template}，写入会覆盖模板。未写入任何文件，请另指定输出文件。",
+            options=("output",),
+        )
     if target.is_relative_to(data.path.resolve()):
         raise InputError(f"输出文件 {path} 在数据目录 {data.path} 中，会覆盖或混入数据文件。请换一个位置。")
     if not target.parent.is_dir():
@@ -321,6 +401,16 @@ def output_target(data: DataDir, path: Path) -> Path:
         raise WriteError(f"没有在 {path.parent} 中写入文件的权限，未写入 {path.name}。请换一个位置。")
     _require_replaceable(path, target)
     return target
+
+
+def _same_file(target: Path, other: Path) -> bool:
+    """Whether ``target`` names ``other``: the same path once resolved, or the same file by another name (a hard link)."""
+    if target == other.expanduser().resolve():
+        return True
+    try:
+        return os.path.samefile(target, other)
+    except (OSError, ValueError):
+        return False
 
 
 def _require_replaceable(path: Path, target: Path) -> None:
@@ -388,11 +478,15 @@ _TEMP_FILE = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")  # what ``atomic_write`` le
 
 
 def sweep_temp_files(folder: Path) -> None:
-    """Remove temp files of writers killed mid-write; runs under the lock, so none is in use."""
+    """Remove temp files of writers killed mid-write; runs under the lock. One a live writer
+    holds is left: a writer whose lock file was deleted under it may still be writing it
+    (it gives up before its replace: ``require_lock``)."""
     with contextlib.suppress(OSError):
         for e in os.scandir(folder):
-            if _TEMP_FILE.match(e.name) and e.is_file():
-                os.unlink(e.path)
+            if _TEMP_FILE.match(e.name) and e.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    if _unheld(Path(e.path)):
+                        os.unlink(e.path)
 
 
 STALE_AFTER = 1.0 if os.name != "nt" else 60.0  # seconds; a live writer holds its temp file locked

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from anmin_track.errors import AnminError, DataError, Step, WriteError
 from anmin_track.store import journal
-from anmin_track.store.folder import MONTH_FILE, DataDir
+from anmin_track.store.folder import INDEX_NAME, MONTH_FILE, DataDir
 from anmin_track.store.index import (
     Index,
     contents_match,
@@ -26,16 +26,21 @@ from anmin_track.store.plan_file import load_plan, plan_from_toml
 from anmin_track.store.records import month_files, records_from_toml
 from anmin_track.store.safe_io import atomic_write, deferred_interrupt, locked, require_own_path
 from anmin_track.store.tomlcheck import read_text, text_of
+from anmin_track.store.writes import retried
 from anmin_track.store.years import ARCHIVED_NAME, plans_folder_entries, views, views_of
 
 
-def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") -> journal.JournalEntry:
+@retried
+def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") -> bool:
     """Revert the journal entry with id ``entry_id``, which must still be the newest, and drop it.
 
     ``shown`` names that entry as the user saw it (``#6``), for the refusal. The state
     the revert would leave is validated first (each restored plan against the records
     there are now, and so on): if it would not read back cleanly, nothing is written.
     Undo is not itself journaled: running it again reverts the next older change.
+    Returns whether a data file was restored: False when the files already were as before
+    the change (an undo whose record could not be removed, a write cut short before its
+    first file): then only its record goes.
     """
     data = data.whole
     with locked(data, author.who):
@@ -48,6 +53,7 @@ def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") 
         for view in _views_after(data, restores):
             current = saved_index(view, file_stamps(view)) if view in before else None
             _check_restored(view, restores, current if current and contents_match(view, current) else None)
+        reverted = any(not _derived(data, path) for path in restores)
         with deferred_interrupt():
             journal.restore_files(list(restores.items()))
             for view in views(data):
@@ -55,7 +61,12 @@ def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") 
                     _refresh_index(view)
             journal.discard(entry)
             journal.WRITTEN.append(f"撤销 #{entry.seq}：{entry.summary}")
-    return entry
+    return reverted
+
+
+def _derived(data: DataDir, path: Path) -> bool:
+    """An index (of any year's plan): rebuilt whenever it disagrees, so restoring it alone reverts nothing."""
+    return path.parent == data.progress_dir and INDEX_NAME.match(path.name) is not None
 
 
 def _moved_on(data: DataDir, entry_id: str, shown: str, newest: journal.JournalEntry) -> str:

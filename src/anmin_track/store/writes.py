@@ -7,9 +7,12 @@ journal; if anything fails to validate, nothing is written.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import functools
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from anmin_track import model
 from anmin_track.errors import AnminError, DataError, InputError, Step, WriteError
@@ -51,9 +54,11 @@ from anmin_track.store.records import (
     record_to_toml,
     records_from_toml,
 )
-from anmin_track.store.safe_io import atomic_write, locked, make_dir, write_failure
+from anmin_track.store.safe_io import LockLost, atomic_write, lock_timeout, locked, make_dir, write_failure
 from anmin_track.store.tomlcheck import dump_toml, raise_if_problems, read_bytes, read_text
 from anmin_track.store.years import views
+
+T = TypeVar("T")
 
 
 class Transaction:
@@ -283,6 +288,30 @@ def transaction(data: DataDir, author: journal.Author) -> Iterator[Transaction]:
         yield Transaction(data, author)
 
 
+#: How often a write runs again after its lock file was deleted or replaced under it, at least
+#: (and then for as long as a writer waits for the lock: ``lock_timeout``).
+LOCK_ATTEMPTS = 5
+
+
+def retried(write: Callable[..., T]) -> Callable[..., T]:
+    """Run ``write`` (a use case that takes the lock) again while its lock was lost (``LockLost``):
+    it gave up before replacing a file, or put back what it had replaced, so running it again
+    from a fresh read under the lock as it is now makes the change once."""
+
+    @functools.wraps(write)
+    def run(*args: object, **kwargs: object) -> T:
+        deadline = time.monotonic() + lock_timeout()
+        attempt = 1
+        while attempt < LOCK_ATTEMPTS or time.monotonic() < deadline:
+            try:
+                return write(*args, **kwargs)
+            except LockLost:
+                attempt += 1
+        return write(*args, **kwargs)
+
+    return run
+
+
 def save_index_if_stale(data: DataDir, index: Index | None) -> bool:
     """Save ``index``, built by ``check_all`` when the saved one was stale, as the fresh one.
 
@@ -331,6 +360,7 @@ def _share(folder: Path) -> None:
     os.chmod(folder, stat.S_IMODE(os.stat(folder).st_mode) | stat.S_ISGID | stat.S_IRWXG)
 
 
+@retried
 def add_record(data: DataDir, record: model.Record, author: journal.Author | None = None) -> None:
     """Write one record that fits the plan, under the lock, without the rules of ``actions``.
 
