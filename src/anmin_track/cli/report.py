@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: see cli/zh.py.
 
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -79,15 +80,19 @@ TemplateOpt = Annotated[
 REPORT_NAMES = {model.MONTHLY: "月报", model.QUARTERLY: "报告", model.HALF: "工作总结", model.ANNUAL: "工作总结（初稿）"}
 
 
-def _report_year(folder: store.DataDir) -> tuple[int, bool]:
-    """The year a report without a period is about: this year, or the current plan's once that year is
-    over (then it reports the plan's last period); and whether it is such a finished year."""
+def _period(
+    folder: store.DataDir, raw: str | None, typed: Callable[[str], model.Period], of_day: Callable[[date], model.Period]
+) -> model.Period:
+    """The period as typed; else the one today falls in, or, once the current plan's year is over,
+    that year's last (evaluated at the year's end, and the clerk is told how to begin this year's)."""
+    if raw:
+        return typed(raw)
     today = date.today()
     plan = actions.current_plan(folder)
-    finished = today.year > plan.year
-    if finished:
-        say_finished_year(plan, actions.Year(finished=True), folder, today)
-    return (plan.year if finished else today.year), finished
+    if today.year <= plan.year:
+        return of_day(today)
+    say_finished_year(plan, actions.Year(finished=True), folder, today)
+    return of_day(date(plan.year, 12, 31))
 
 
 def _write_report(
@@ -151,12 +156,10 @@ def report_monthly(
 ) -> None:
     """生成月报：按月末评估各项任务的进度、亮灯，汇总本月进展、存在问题和下月计划。"""
     folder = data_dir(ctx, data)
-    if month:
-        ym = parse.parse_month(month)
-    else:
-        year, finished = _report_year(folder)
-        ym = (year, 12) if finished else (year, date.today().month)
-    _write_report(folder, model.month_period(*ym), fmt, output, signed, number, template)
+    period = _period(
+        folder, month, lambda raw: model.month_period(*parse.parse_month(raw)), lambda d: model.month_period(d.year, d.month)
+    )
+    _write_report(folder, period, fmt, output, signed, number, template)
 
 
 @report_app.command("quarterly", cls=AnminCommand, epilog="示例：anmin report quarterly 2024Q2 -o 二季度报告.docx")
@@ -175,11 +178,7 @@ def report_quarterly(
 ) -> None:
     """生成季度报告：按季末评估，汇总本季度进展、存在问题和下季度计划。"""
     folder = data_dir(ctx, data)
-    if quarter:
-        period = parse.parse_quarter(quarter)
-    else:
-        year, finished = _report_year(folder)
-        period = model.quarter_period(year, 4 if finished else (date.today().month + 2) // 3)
+    period = _period(folder, quarter, parse.parse_quarter, lambda d: model.quarter_period(d.year, (d.month + 2) // 3))
     _write_report(folder, period, fmt, output, signed, number, template)
 
 
@@ -199,11 +198,7 @@ def report_half(
 ) -> None:
     """生成半年工作总结：按半年末评估，汇总进展、存在问题和下步计划。"""
     folder = data_dir(ctx, data)
-    if half:
-        period = parse.parse_half(half)
-    else:
-        year, finished = _report_year(folder)
-        period = model.half_period(year, 2 if finished else (date.today().month + 5) // 6)
+    period = _period(folder, half, parse.parse_half, lambda d: model.half_period(d.year, (d.month + 5) // 6))
     _write_report(folder, period, fmt, output, signed, number, template)
 
 
@@ -225,5 +220,5 @@ def report_annual(
     按年末评估，按种子文件的样式逐项写出；下一年工作思路要点标明【待填写】，留给办公室撰写。
     """
     folder = data_dir(ctx, data)
-    period = parse.parse_year(year) if year else model.year_period(_report_year(folder)[0])
+    period = _period(folder, year, parse.parse_year, lambda d: model.year_period(d.year))
     _write_report(folder, period, fmt, output, signed, number, template)
