@@ -29,9 +29,10 @@ def check_plan(data: DataDir) -> tuple[model.Plan | None, list[Problem]]:
     return plan, list(problems)
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=4)
 def _checked_plan(text: str, label: str) -> tuple[model.Plan | None, tuple[Problem, ...]]:
-    """``plan_from_toml``, remembered for the same text (a command and its warnings read it twice)."""
+    """``plan_from_toml``, remembered for the same text (a command and its warnings read it twice; a
+    folder of several years has a plan each, and which year a command works on is read from goals.toml)."""
     plan, problems = plan_from_toml(text, label)
     return plan, tuple(problems)
 
