@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import shutil
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,19 +89,27 @@ def test_page_is_a4_with_the_standard_margins(word) -> None:
 
 
 def test_document_grid_gives_22_lines_of_28_characters(word) -> None:
+    """22 lines from the line pitch; 28 characters from condensing every run by a quarter point.
+
+    Until 2026-12 a "linesAndChars" grid (w:charSpace −842) set the 28 characters: Word and WPS
+    squeeze 三号 text onto such a grid, but LibreOffice lays each 16 pt character across two
+    15.8 pt cells, 14–16 characters a line (test_libreoffice_lays_out_28_characters_a_line).
+    """
     section = word.sections[0]
     grid = section._sectPr.find(qn("w:docGrid"))
-    assert grid.get(qn("w:type")) == "linesAndChars"
-    line_pitch, char_space = int(grid.get(qn("w:linePitch"))), int(grid.get(qn("w:charSpace")))
-    assert (line_pitch, char_space) == (579, -842)
-    # What Word does with them: floor(text height / pitch) lines, floor(width / char pitch) characters.
+    assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:charSpace")) is None
+    line_pitch = int(grid.get(qn("w:linePitch")))
     height = section.page_height.twips - section.top_margin.twips - section.bottom_margin.twips
     width_pt = (section.page_width.twips - section.left_margin.twips - section.right_margin.twips) / 20
-    assert height // line_pitch == 22
-    assert int(width_pt // (16 + char_space / 4096)) == 28
+    assert (line_pitch, height // line_pitch) == (579, 22)
     for paragraph in word.paragraphs:
         spacing = paragraph._p.pPr.find(qn("w:spacing"))
         assert (spacing.get(qn("w:line")), spacing.get(qn("w:lineRule"))) == ("579", "exact")
+        for run in paragraph.runs:
+            size_pt = int(run._r.rPr.find(qn("w:sz")).get(qn("w:val"))) / 2
+            pitch_pt = size_pt + int(run._r.rPr.find(qn("w:spacing")).get(qn("w:val"))) / 20
+            if size_pt == 16:  # 三号 body text: exactly 28 to the line, in any office suite
+                assert 28 * pitch_pt <= width_pt < 29 * pitch_pt
 
 
 @pytest.mark.parametrize(
@@ -270,8 +280,10 @@ def test_template_keeps_its_content_and_footer_and_gets_the_page_setup(tmp_path:
     assert section.footer.paragraphs[0].text == "本单位页脚"
     assert section.top_margin.mm == pytest.approx(37, abs=0.1)
     grid = section._sectPr.find(qn("w:docGrid"))
-    # The template's Normal is 11 pt: the grid is measured from it and still gives 28 characters.
-    assert grid.get(qn("w:charSpace")) == str(int((442.25 / 28 - 11) * 4096))
+    # The template's Normal is 11 pt: our runs carry their own size and spacing, so it does not matter.
+    assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:charSpace")) is None
+    body = next(p for p in word.paragraphs if p.text.startswith("　　") or "督办" in p.text)
+    assert body.runs[0]._r.rPr.find(qn("w:spacing")).get(qn("w:val")) == "-5"
 
 
 def test_template_without_footers_gets_our_page_numbers(tmp_path: Path) -> None:
@@ -310,3 +322,26 @@ def test_unreadable_template_is_an_input_error_naming_the_file(tmp_path: Path, c
     message = str(caught.value)
     assert "红头模板.docx" in message and "\n" not in message
     assert caught.value.exit_code == 2
+
+
+SOFFICE = (shutil.which("soffice") or shutil.which("libreoffice")) if shutil.which("pdftotext") else None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed (.ci/run installs it where it can)")
+def test_libreoffice_lays_out_28_characters_a_line_and_22_lines_a_page(tmp_path: Path) -> None:
+    """The body as LibreOffice sets it: every full line of body text holds 28 characters, a page 22 lines."""
+    import subprocess
+
+    body = "安民乡重点工作推进情况良好，各项任务按序时进度推进。" * 40
+    doc = Document("测试", (Block("title", "关于测试的报告"), Block("para", body)))
+    path = tmp_path / "测试.docx"
+    path.write_bytes(render_docx(doc))
+    subprocess.run([SOFFICE, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   capture_output=True, timeout=180, check=True)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "测试.pdf"), "-"], capture_output=True, text=True).stdout
+    page = text.split("\f")[0]
+    lines = [line for line in page.splitlines() if line.strip() and "—" not in line and "报告" not in line]
+    widths = [len(re.findall(r"[\u4e00-\u9fff，。]", line)) for line in lines]
+    assert widths[1:-1] and set(widths[1:-1]) == {28}, widths  # the first has the indent
+    assert len(lines) == 22 - 2  # the title's two lines and the blank after it… on the first page

@@ -6,8 +6,9 @@ lxml are loaded on that path alone.
 Layout decisions, in short (the numbers are explained where they are defined):
 
 * A4, margins 37/35/28/26 mm (版心 156 × 225 mm), 22 lines × 28 characters of 三号 text:
-  every paragraph has an exact line height equal to the grid pitch, and the section has a
-  ``linesAndChars`` document grid so Word keeps 28 characters to the line.
+  every paragraph has an exact line height equal to the grid's line pitch, and every run is
+  condensed by a quarter point so that 28 characters fill the line in Word, WPS and
+  LibreOffice alike (see ``CONDENSED``; a character grid would give LibreOffice 14 a line).
 * Fonts are named as the standard names them (仿宋_GB2312, 楷体_GB2312, 黑体, 方正小标宋简体);
   the font table gives each one a Windows font as ``w:altName`` plus the GB2312 charset and
   PANOSE numbers, which is what Word's substitution uses on a machine without that font.
@@ -25,7 +26,6 @@ Layout decisions, in short (the numbers are explained where they are defined):
 from __future__ import annotations
 
 import io
-import math
 import re
 import unicodedata
 import zipfile
@@ -70,19 +70,16 @@ BODY_SIZE_PT = 16  # 三号
 # also gets this as its exact line height, so the 22 lines hold even where the grid is off.
 LINE_PITCH = TEXT_HEIGHT // LINES_PER_PAGE  # 579
 
-# Character pitch: 8845 / 28 = 315.9 twips = 15.7946 pt per character. Word stores the grid's
-# character pitch as w:charSpace, the difference from the Normal style's font size in
-# 1/4096 pt: (15.7946 − 16) × 4096 = −841.1. Word fits floor(width / pitch) characters, so
-# round towards the smaller pitch: −842 gives 28 × 15.79443 = 442.244 pt ≤ 442.25 pt (28
-# characters) while −841 gives 442.251 pt, just over, and Word would set 27.
+# Characters a line: 28 三号 (16 pt) characters need 448 pt, the line has 8845 twips = 442.25 pt.
+# A "linesAndChars" document grid with a negative w:charSpace (15.79 pt a character) makes Word
+# and WPS squeeze them in, but LibreOffice (and the office suites built on it) lays a character
+# wider than a grid cell across two cells: 14–16 characters a line. Instead every run is
+# condensed (w:spacing, ECMA-376 §17.3.2.35: pitch added after each character) by a quarter
+# point: 28 × 15.75 = 441 pt fits, 29 × 15.75 = 456.75 does not, in every one of them; the
+# document grid only sets the line pitch. Measured by rendering with LibreOffice (tests).
+CONDENSED = -5  # twentieths of a point: 16 − 0.25 = 15.75 pt a character
 CHAR_PITCH_TWIPS = TEXT_WIDTH / CHARS_PER_LINE  # 315.9: one "字" in indents
 CHAR = round(CHAR_PITCH_TWIPS)  # 316 twips, twips fallback for w:*Chars indents
-
-
-def char_space(normal_size_pt: float) -> int:
-    """``w:docGrid/@w:charSpace`` for 28 characters a line when Normal text is ``normal_size_pt``."""
-    pitch_pt = TEXT_WIDTH / 20 / CHARS_PER_LINE
-    return math.floor((pitch_pt - normal_size_pt) * 4096)
 
 
 # --- fonts ----------------------------------------------------------------------------
@@ -199,6 +196,7 @@ def _rpr(font: str, size_pt: float, bold: bool = False, latin: str = LATIN) -> B
     if bold:
         rpr.append(_el("w:b"))
         rpr.append(_el("w:bCs"))
+    rpr.append(_el("w:spacing", val=str(CONDENSED)))  # before w:sz, as CT_RPr orders them
     half_points = str(round(size_pt * 2))
     rpr.append(_el("w:sz", val=half_points))
     rpr.append(_el("w:szCs", val=half_points))
@@ -371,19 +369,7 @@ def _replace_member(data: bytes, name: str, content: bytes) -> bytes:
     return out.getvalue()
 
 
-def _normal_size_pt(target: docx.document.Document) -> float:
-    """Font size of the Normal style, which Word measures the grid's charSpace from."""
-    size = target.styles["Normal"].font.size
-    if size is not None:
-        return size.pt
-    sz = target.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:sz')}")
-    if sz is not None:
-        return int(sz.get(qn("w:val"))) / 2
-    return 10.0  # Word's built-in default
-
-
 def _page_setup(target: docx.document.Document) -> None:
-    grid_char_space = str(char_space(_normal_size_pt(target)))
     for section in target.sections:
         section.page_width = Twips(PAGE_WIDTH)
         section.page_height = Twips(PAGE_HEIGHT)
@@ -401,9 +387,8 @@ def _page_setup(target: docx.document.Document) -> None:
             sect_pr.insert_element_before(grid, "w:printerSettings", "w:sectPrChange")
         for name in list(grid.attrib):
             del grid.attrib[name]
-        grid.set(qn("w:type"), "linesAndChars")
+        grid.set(qn("w:type"), "lines")
         grid.set(qn("w:linePitch"), str(LINE_PITCH))
-        grid.set(qn("w:charSpace"), grid_char_space)
 
 
 def _set_defaults(target: docx.document.Document) -> None:
