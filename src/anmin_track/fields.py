@@ -59,7 +59,16 @@ REPORT = _table(
     Field("addressee", TEXT, False, "主送机关"),
     Field("doc_number", TEXT, False, "发文字号"),
     Field("notice_number", TEXT, False, "督办单编号"),
+    Field("signer", TEXT, False, "签发人"),
+    Field("cc", TEXT, False, "抄送机关"),
+    Field("printer", TEXT, False, "印发机关"),
+    Field("contact", TEXT, False, "联系人"),
+    Field("phone", TEXT, False, "联系电话"),
+    Field("reply_to", TEXT, False, "督办反馈送达"),
+    Field("summary_as", TEXT, False, "总结的行文方式"),
 )
+#: ``[report]`` keys an older program (plan schema 3) does not know.
+REPORT_SCHEMA_4 = ("signer", "cc", "printer", "contact", "phone", "reply_to", "summary_as")
 GOAL = _table(
     Field("id", TEXT, True, "编号"),
     Field("title", TEXT, True, "标题"),

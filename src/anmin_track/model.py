@@ -102,14 +102,31 @@ class Goal(NamedTuple):
 
 
 class ReportSettings(NamedTuple):
-    """``[report]`` in goals.toml: the 公文 frame of the documents the office submits."""
+    """``[report]`` in goals.toml: the 公文 frame of every document the office sends (GB/T 9704-2012)."""
 
-    #: 主送机关, e.g. 县委办、县府办 (the trailing ：is added); empty: no addressee line.
+    #: 主送机关, e.g. 县委、县政府 (the trailing ：is added); empty: no addressee line (warned).
     addressee: str = ""
     #: 发文字号 pattern with ``{year}`` and ``{n}``, e.g. 安民〔{year}〕{n}号; empty: none.
     doc_number: str = ""
     #: 督办单编号 pattern with ``{year}`` and ``{n}``; empty: 督办〔{year}〕{n}号 (``actions.NOTICE_NUMBER``).
     notice_number: str = ""
+    #: 签发人: a report sent upward (上行文) names who signed it beside the 字号.
+    signer: str = ""
+    #: 抄送机关 of the 版记 (、 between them).
+    cc: str = ""
+    #: 印发机关 of the 版记 (e.g. 安民乡党政办公室); empty: no 印发 line.
+    printer: str = ""
+    #: 联系人 and 电话 (督办单 replies, and a report's 附注).
+    contact: str = ""
+    phone: str = ""
+    #: Where 督办 replies go.
+    reply_to: str = "乡党政办（督查室）"
+    #: A 总结 (half year, year) sent with 字号 and 主送 as a 报告 (关于……工作情况的报告), or as 材料 (neither).
+    summary_as: str = "材料"
+
+
+#: ``[report] summary_as``: how a 总结 goes out.
+SUMMARY_AS = ("报告", "材料")
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,8 @@ def schema_needed(doc: dict) -> tuple[int, str]:
         return 4, "[plan] previous 或任务的 carried_from、carried_progress（结转）"
     if any("target" in m for m in metrics):
         return 4, "指标的 target（目标值）"
+    if isinstance(report, dict) and any(key in report for key in fields.REPORT_SCHEMA_4):
+        return 4, "[report] " + "、".join(key for key in fields.REPORT_SCHEMA_4 if key in report)
     if (isinstance(info, dict) and "aim" in info) or (isinstance(report, dict) and "notice_number" in report):
         return 3, "[plan] aim 或 [report] notice_number"
     if report is not None or (isinstance(goals, list) and any(isinstance(g, dict) and "source" in g for g in goals)):
@@ -112,6 +114,11 @@ def _report(table: dict, check: Checker) -> model.ReportSettings:
     if not check.table(table, fields.REPORT, "[report] ", line):
         return model.ReportSettings()
     settings = model.ReportSettings(**table)
+    if settings.summary_as not in model.SUMMARY_AS:
+        check.add(
+            check.lines.key("summary_as", line),
+            f"[report] summary_as 应为 {' 或 '.join(repr(v) for v in model.SUMMARY_AS)}，实际是 {settings.summary_as!r}",
+        )
     for key, example in (("doc_number", "安民〔{year}〕{n}号"), ("notice_number", "安民督〔{year}〕{n}号")):
         pattern = getattr(settings, key)
         if pattern and "{n}" not in pattern:
@@ -302,9 +309,14 @@ def dump_plan(plan: model.Plan) -> bytes:
     info = {"org": plan.org, "issuer": plan.issuer, "year": plan.year, "title": plan.title, "source": plan.source}
     info |= {"aim": plan.aim} if plan.aim else {}
     info |= {"previous": plan.previous} if plan.previous is not None else {}
+    defaults = model.ReportSettings()
     report = {"addressee": plan.report.addressee, "doc_number": plan.report.doc_number}
-    report |= {"notice_number": plan.report.notice_number} if plan.report.notice_number else {}
-    has_report = plan.report != model.ReportSettings()
+    report |= {
+        key: value
+        for key, value in plan.report._asdict().items()
+        if key not in report and value != getattr(defaults, key)
+    }
+    has_report = plan.report != defaults
     shape = {
         "plan": info,
         "goals": [
