@@ -117,7 +117,7 @@ def test_default_month_is_the_current_one(cli, tmp_path):
     result = cli("report", "monthly", "--data", str(tmp_path / "now"))
     assert result.exit_code == 0 and result.stderr == "", result.stderr
     text = result.stdout
-    assert f"关于{today.year}年{today.month}月重点工作推进情况的报告" in text and text.endswith(f"{today.day}日\n")
+    assert f"关于{today.year}年{today.month}月\n重点工作推进情况的报告" in text and text.endswith(f"{today.day}日\n")
 
 
 def test_default_month_of_a_finished_year_is_its_december(cli, fixture_data):
@@ -125,7 +125,7 @@ def test_default_month_of_a_finished_year_is_its_december(cli, fixture_data):
     today = date.today()
     result = monthly(cli, fixture_data)
     assert result.exit_code == 0
-    assert "关于2024年12月重点工作推进情况的报告" in result.stdout and "截至2024年12月31日" in result.stdout
+    assert "关于2024年12月\n重点工作推进情况的报告" in result.stdout and "截至2024年12月31日" in result.stdout
     assert result.stderr.splitlines()[0] == (
         f"提示：2024年度已结束，以下按2024年12月31日评估；开始{today.year}年的计划（结转未完成的任务）：anmin plan new {today.year}"
     )

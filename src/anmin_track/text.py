@@ -47,6 +47,11 @@ def json_text(payload: object) -> str:
     return _JSON_UNSAFE().sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def quoted(text: str) -> str:
+    """``text`` in quotation marks, the marks inside it made single (“…‘坪安里’…”), as GB/T 15834 nests them."""
+    return "“" + text.replace("“", "‘").replace("”", "’") + "”"
+
+
 def cn_date(day) -> str:
     """`2024年5月31日`: the form used in reports and messages (no leading zeros)."""
     return f"{day.year}年{day.month}月{day.day}日"

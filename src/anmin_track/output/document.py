@@ -14,7 +14,8 @@ from typing import Literal
 BlockKind = Literal[
     "title",  # 标题: 二号小标宋, centred; may span lines (``\n`` separates them)
     "subtitle",  # a line under the title, e.g. （2024年5月）; centred, 三号楷体
-    "doc_number",  # 发文字号 such as 安民〔2024〕3号, centred above the title
+    "doc_number",  # 发文字号 such as 安民〔2024〕3号, centred above the title (居左空一字 when a signer follows)
+    "signer",  # 签发人 of a report sent upward: ``label`` 签发人：, ``text`` the name; on the 字号's line, 居右空一字
     "addressee",  # 主送机关 ending in ：, flush left, no indent
     "h1",  # 一、 heading: 黑体
     "h2",  # （一） heading: 楷体
@@ -25,6 +26,8 @@ BlockKind = Literal[
     "issuer",  # 落款: 发文机关署名
     "date",  # 落款: 成文日期, 2024年5月31日
     "page_break",  # the next block starts on a new page (one 督办单 per page)
+    "cc",  # 版记: ``label`` 抄送：, ``text`` the offices; the document's last lines, between rules
+    "printed",  # 版记: ``text`` the 印发机关, ``label`` the 印发日期 (2024年6月3日印发)
 ]
 
 

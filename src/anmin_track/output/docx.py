@@ -63,6 +63,7 @@ TEXT_HEIGHT = PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM  # 12756 twips = 637.8 pt
 LINES_PER_PAGE = 22
 CHARS_PER_LINE = 28
 BODY_SIZE_PT = 16  # 三号
+RECORD_SIZE_PT = 14  # 四号: the 版记
 
 # Line pitch: 12756 / 22 = 579.8 twips. Word fits floor(height / pitch) lines, so the pitch
 # must be rounded *down*: 579 × 22 = 12738 ≤ 12756 gives 22 lines, 580 × 22 = 12760 only 21.
@@ -138,8 +139,14 @@ _STYLES: dict[str, _Style] = {
     "closing": _Style(FANGSONG, BODY_SIZE_PT, "both", 2),
     "issuer": _Style(FANGSONG, BODY_SIZE_PT, "right"),
     "date": _Style(FANGSONG, BODY_SIZE_PT, "right"),
+    # 版记 (§7.4): 四号仿宋 between rules, at the foot of the last page.
+    "cc": _Style(FANGSONG, RECORD_SIZE_PT, "left"),
+    "printed": _Style(FANGSONG, RECORD_SIZE_PT, "left"),
 }
+_RECORD = ("cc", "printed")
 _PAGE_NUMBER_SIZE_PT = 14  # 四号
+# 版记 rules (§7.4): the first and last 0.35 mm, those between 0.25 mm (w:sz in eighths of a point).
+RULE_THICK, RULE_THIN = "8", "6"
 _SIGNATURE = ("issuer", "date")
 _TITLE_GROUP = ("title", "subtitle")
 
@@ -217,14 +224,38 @@ def _ppr(
     right_chars: float = 0,
     page_break_before: bool = False,
     keep_next: bool = False,
+    frame: bool = False,
+    rules: tuple[str | None, str | None] = (None, None),
+    right_tab: int | None = None,
+    left: tuple[int, int] | None = None,
 ) -> None:
-    """Paragraph properties, appended in the order the schema (and Word) require."""
+    """Paragraph properties, appended in the order the schema (and Word) require.
+
+    ``frame``: set at the foot of the page (one frame for consecutive such paragraphs);
+    ``rules``: widths of a rule above and below; ``right_tab``: a right-aligned tab stop (twips);
+    ``left``: left indent and hanging indent (twips).
+    """
     ppr = paragraph._p.get_or_add_pPr()
     if keep_next:
         ppr.append(_el("w:keepNext"))
     if page_break_before:
         ppr.append(_el("w:pageBreakBefore"))
+    if frame:
+        ppr.append(
+            _el("w:framePr", w=str(TEXT_WIDTH), wrap="around", hAnchor="margin", vAnchor="margin",
+                xAlign="center", yAlign="bottom")
+        )
     ppr.append(_el("w:widowControl", val="0"))  # keep every page at 22 full lines
+    if any(rules):
+        borders = _el("w:pBdr")
+        for side, size in zip(("top", "bottom"), rules, strict=True):
+            if size:
+                borders.append(_el(f"w:{side}", val="single", sz=size, space="1", color="000000"))
+        ppr.append(borders)
+    if right_tab is not None:
+        tabs = _el("w:tabs")
+        tabs.append(_el("w:tab", val="right", pos=str(right_tab)))
+        ppr.append(tabs)
     # No automatic gap between 汉字 and digits/Latin: it would push text off the grid.
     ppr.append(_el("w:autoSpaceDE", val="0"))
     ppr.append(_el("w:autoSpaceDN", val="0"))
@@ -232,6 +263,8 @@ def _ppr(
         ppr.append(_el("w:snapToGrid", val="0"))
     ppr.append(_el("w:spacing", before="0", after="0", line=str(LINE_PITCH), lineRule="exact"))
     ind: dict[str, str] = {}
+    if left is not None:
+        ind.update(left=str(left[0]), hanging=str(left[1])) if left[1] else ind.update(left=str(left[0]))
     if style.first_line_chars:
         ind.update(firstLineChars=str(style.first_line_chars * 100), firstLine=str(style.first_line_chars * CHAR))
     if right_chars:
@@ -266,7 +299,36 @@ class _Writer:
     def blank(self) -> None:
         self.paragraph(_STYLES["para"])
 
+    def signed_number(self, number: Block, signer: Block) -> None:
+        """上行文: the 字号 居左空一字 and 签发人：姓名 居右空一字 on one line (§7.2.5–7.2.6; the name in 楷体)."""
+        style = _STYLES["doc_number"]
+        p = self.doc.add_paragraph()
+        _ppr(p, _Style(FANGSONG, BODY_SIZE_PT, "left"), right_tab=TEXT_WIDTH - CHAR, left=(CHAR, 0))
+        self.has_content = True
+        body = _rpr(style.font, style.size_pt)
+        _run(p, "".join(clean_lines(number.text)) + "\t" + "".join(clean_lines(signer.label)), body)
+        _run(p, "".join(clean_lines(signer.text)), _rpr(KAITI, style.size_pt))
+        p.paragraph_format.right_indent = Twips(CHAR)
+
+    def record(self, blocks: list[Block]) -> None:
+        """版记 at the foot of the last page: 抄送 (回行与冒号后首字对齐) and 印发机关 with 印发日期, between rules."""
+        one = RECORD_SIZE_PT * 20  # a 四号 character, in twips
+        for n, block in enumerate(blocks):
+            top = RULE_THICK if n == 0 else None
+            bottom = RULE_THICK if n == len(blocks) - 1 else RULE_THIN
+            style = _STYLES[block.kind]
+            p = self.doc.add_paragraph()
+            label, text = "".join(clean_lines(block.label)), "".join(clean_lines(block.text))
+            if block.kind == "cc":
+                _ppr(p, style, frame=True, rules=(top, bottom), left=(one + len(label) * one, len(label) * one), right_chars=1)
+                _run(p, label + text, _rpr(style.font, style.size_pt))
+            else:
+                _ppr(p, style, frame=True, rules=(top, bottom), left=(one, 0), right_tab=TEXT_WIDTH - one)
+                _run(p, f"{text}\t{label}", _rpr(style.font, style.size_pt))
+
     def write(self, blocks: tuple[Block, ...]) -> None:
+        record = [b for b in blocks if b.kind in _RECORD]
+        blocks = tuple(b for b in blocks if b.kind not in _RECORD)
         indents = _signature_plan(blocks)
         previous: str | None = None  # kind of the last block written on this page
         for index, block in enumerate(blocks):
@@ -275,6 +337,12 @@ class _Writer:
                 # Consecutive breaks collapse; a trailing one has nothing to push over.
                 self.break_pending = True
                 previous = None
+                continue
+            if kind == "signer":
+                continue  # written with its 字号
+            if kind == "doc_number" and index + 1 < len(blocks) and blocks[index + 1].kind == "signer":
+                self.signed_number(block, blocks[index + 1])
+                previous = kind
                 continue
             style = _STYLES[kind]
             if previous in _TITLE_GROUP and kind not in _TITLE_GROUP:
@@ -295,6 +363,7 @@ class _Writer:
                     keep_next=style.outline is not None or kind in _TITLE_GROUP or kind == "issuer",
                 )
             previous = kind
+        self.record(record)
 
 
 def _signature_plan(blocks: tuple[Block, ...]) -> dict[int, float]:

@@ -25,7 +25,7 @@ from typing import NamedTuple, Protocol
 from anmin_track import model
 from anmin_track.output.document import Block, Document
 from anmin_track.output.report import _against_expected, _day, clean
-from anmin_track.text import cn_date, pct
+from anmin_track.text import cn_date, pct, quoted
 
 
 class NoticeFacts(Protocol):
@@ -66,7 +66,7 @@ def notices_document(frame: NoticeFrame, notices: Sequence[NoticeFacts]) -> Docu
 def notice_blocks(frame: NoticeFrame, facts: NoticeFacts) -> list[Block]:
     task = facts.status.task
     title = clean(task.title)
-    b = [Block("doc_number", facts.code), Block("title", f"关于加快推进“{title}”任务的督办单")]
+    b = [Block("doc_number", facts.code), Block("title", f"关于加快推进{quoted(title)}任务的督办单")]
     to = addressee(task)
     if to:
         b.append(Block("addressee", to + "："))
@@ -98,7 +98,7 @@ def _opening(frame: NoticeFrame, facts: NoticeFacts) -> str:
     plan, task = frame.plan, facts.status.task
     why = "推进滞后，现予督办" if _behind(facts.status) else "现就有关事项予以督办"
     return (
-        f"“{clean(task.title)}”（任务编号{task.id}）是《{clean(plan.org + plan.title)}》确定的重点任务，"
+        f"{quoted(clean(task.title))}（任务编号{task.id}）是《{clean(plan.org + plan.title)}》确定的重点任务，"
         f"完成时限为{cn_date(task.due)}。截至{cn_date(frame.as_of)}，该项任务{why}。"
     )
 

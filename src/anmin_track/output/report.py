@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from anmin_track import model
+from anmin_track.output import frame
 from anmin_track.output.document import Block, Document
-from anmin_track.text import cn_date, document_text, pct, percent
+from anmin_track.text import cn_date, document_text, pct, percent, quoted
 
 SCHEMA_VERSION = 2  # JSON schema: anmin.report.<kind>/2
 INDENT = "\u3000\u3000"  # 首行缩进两字
 PAGE_RULE = "-" * 20 + "（另页）" + "-" * 20  # a page break in plain text
+RECORD_RULE = "─" * 28  # the rules of the 版记, one 版心 wide
+LINE_CHARS = 28
 CN_NUMBERS = "一二三四五六七八九十"
 _END_PUNCT = tuple("。！？；….!?;")
 
@@ -121,9 +124,22 @@ class PeriodReport:
     goals: tuple[GoalLine, ...]
     problems: tuple[str, ...]  # ids of yellow/red/stale tasks, worst first
     signed: date | None = None  # 成文日期 (default: the period's last day)
-    addressee: str = ""
-    doc_number: str = ""  # the 发文字号 pattern of [report]
     aim: str = ""  # the plan's aim ([plan] aim)
+    frame: model.ReportSettings = model.ReportSettings()  # [report]: 主送, 字号, 签发人, 版记…
+
+    @property
+    def upward(self) -> bool:
+        """Sent upward as a 报告 with 字号 and 主送: a progress report always, a 总结 when ``summary_as`` says so."""
+        return self.period.kind in (model.MONTHLY, model.QUARTERLY) or self.frame.summary_as == "报告"
+
+    @property
+    def addressee(self) -> str:
+        return self.frame.addressee if self.upward else ""
+
+    @property
+    def doc_number(self) -> str:
+        """The 发文字号 pattern of [report] (none for a 总结 sent as 材料)."""
+        return self.frame.doc_number if self.upward else ""
 
     @property
     def year(self) -> int:
@@ -150,12 +166,19 @@ class PeriodReport:
         return sum(1 for t in self.tasks if t.entries)
 
     @property
-    def title(self) -> str:
+    def title_words(self) -> tuple[str, ...]:
+        """The title in the words a line break may not split (GB/T 9704 §7.3.1: 词意完整)."""
+        if self.period.kind in (model.MONTHLY, model.QUARTERLY):
+            return (self.org, "关于", self.period.label, "重点工作", "推进情况", "的报告")
+        if self.upward:
+            return (self.org, "关于", self.period.label, "工作情况", "的报告")
         if self.period.kind == model.ANNUAL:
-            return f"{self.org}{self.year}年工作总结和{self.year + 1}年工作思路要点"
-        if self.period.kind == model.HALF:
-            return f"{self.org}{self.period.label}工作总结"
-        return f"{self.org}关于{self.period.label}重点工作推进情况的报告"
+            return (self.org, f"{self.year}年", "工作总结", "和", f"{self.year + 1}年", "工作思路要点")
+        return (self.org, self.period.label, "工作总结")
+
+    @property
+    def title(self) -> str:
+        return "".join(self.title_words)
 
     @property
     def signing_date(self) -> date:
@@ -215,9 +238,8 @@ def build_report(
         goals=goals,
         problems=tuple(t.id for t in sorted(_problem_tasks(tasks), key=_severity)),
         signed=signed,
-        addressee=plan.report.addressee,
-        doc_number=plan.report.doc_number,
         aim=plan.aim,
+        frame=plan.report,
     )
 
 
@@ -610,18 +632,22 @@ def report_document(r: PeriodReport, number: int | None = None) -> Document:
 
 
 def _head(r: PeriodReport, number: int | None) -> list[Block]:
-    """发文字号, 标题, 主送机关."""
-    b: list[Block] = []
-    if r.doc_number:
-        b.append(Block("doc_number", doc_number(r.doc_number, r.signing_date.year, number)))
-    b.append(Block("title", r.title))
+    """发文字号 (and 签发人), 标题 in balanced lines, 主送机关."""
+    b = frame.head(doc_number(r.doc_number, r.signing_date.year, number), clean(r.frame.signer) if r.upward else "")
+    b.append(Block("title", frame.title_lines([clean(word) for word in r.title_words])))
     if r.addressee.strip():
         b.append(Block("addressee", clean(r.addressee).rstrip("：:") + "："))
     return b
 
 
 def _signature(r: PeriodReport) -> list[Block]:
-    return [Block("issuer", clean(r.issuer)), Block("date", cn_date(r.signing_date))]
+    """落款, then the 版记 (抄送, 印发机关 and 印发日期 = 成文日期) when [report] has them."""
+    settings = r.frame._replace(cc=clean(r.frame.cc), printer=clean(r.frame.printer))
+    return [
+        Block("issuer", clean(r.issuer)),
+        Block("date", cn_date(r.signing_date)),
+        *frame.record(settings, frame.printed_on(r.signing_date)),
+    ]
 
 
 def progress_document(r: PeriodReport, number: int | None = None) -> Document:
@@ -661,7 +687,7 @@ def progress_document(r: PeriodReport, number: int | None = None) -> Document:
     for gi, (g, tasks) in enumerate(planned):
         b.append(Block("h2", clean(g.title), f"（{CN_NUMBERS[gi]}）"))
         b += [Block("para", _next_text(t, r), f"{ti}.") for ti, t in enumerate(tasks, 1)]
-    if not words.summary:
+    if not words.summary or r.upward:
         b.append(Block("closing", "特此报告。"))
     b += _signature(r)
     name = r.title if words.summary else f"{r.org}{r.period.label}重点工作推进情况报告"
@@ -722,7 +748,7 @@ def _goal_year(g: GoalLine, r: PeriodReport) -> list[str]:
     """A goal in 一: its progress, then 一是、二是…… per task with records, then the silent ones in one sentence."""
     done = [t for t in g.tasks if t.light == model.DONE]
     closed = sum(t.closed for t in done)
-    lead = f"围绕“{clean(g.lead)}”，" if g.lead else ""
+    lead = f"围绕{quoted(clean(g.lead))}，" if g.lead else ""
     if len(done) == len(g.tasks):
         finished = f"{len(g.tasks)}项重点任务均已完成"
     else:
@@ -797,12 +823,25 @@ def annual_document(r: PeriodReport, number: int | None = None) -> Document:
 def render_text(doc: Document) -> str:
     """Plain text to paste into WPS/Word: headings and paragraphs indented two full-width spaces."""
     out: list[str] = []
-    for block in doc.blocks:
+    blocks = doc.blocks
+    for i, block in enumerate(blocks):
         text = block.label + block.text
-        if block.kind == "title":
+        signer = blocks[i + 1] if block.kind == "doc_number" and i + 1 < len(blocks) else None
+        if signer is not None and signer.kind == "signer":
+            name = signer.label + signer.text
+            gap = max(1, int(LINE_CHARS - 2 - frame.width(block.text) - frame.width(name)))
+            out += ["\u3000" + block.text + "\u3000" * gap + name, ""]
+        elif block.kind == "signer":
+            continue  # on its 字号's line
+        elif block.kind == "title":
             out += [*text.split("\n"), ""]
         elif block.kind in ("subtitle", "doc_number"):
             out += [text, ""]
+        elif block.kind in ("cc", "printed"):
+            if block.kind == "cc" or not out or out[-1] != RECORD_RULE:
+                out += ["", RECORD_RULE]
+            line = text if block.kind == "cc" else block.text + "\u3000" * 2 + block.label
+            out += ["\u3000" + line, RECORD_RULE]
         elif block.kind == "addressee":
             out.append(text)
         elif block.kind == "h1":
@@ -841,11 +880,18 @@ def render_markdown(doc: Document) -> str:
     for i, block in enumerate(blocks):
         if block.kind in _MD_HEADING:
             label = block.label + (" " if block.label.endswith(".") else "")  # our numbering: not escaped
-            out += [_MD_HEADING[block.kind] + label + e(block.text).replace("\n", " "), ""]
+            joint = "" if block.kind == "title" else " "  # a title's lines are one title, broken for print
+            out += [_MD_HEADING[block.kind] + label + e(block.text).replace("\n", joint), ""]
         elif block.kind == "issuer" and i + 1 < len(blocks) and blocks[i + 1].kind == "date":
             out.append(e(block.text) + "\\")
         elif block.kind == "page_break":
             out += ["---", ""]
+        elif block.kind == "signer":
+            out[-2] = out[-2] + "\u3000\u3000" + block.label + e(block.text)  # on its 字号's line
+        elif block.kind in ("cc", "printed"):
+            lead = ["---", ""] if block.kind == "cc" or not out or out[-2:] != ["---", ""] else []
+            line = block.label + e(block.text) if block.kind == "cc" else e(block.text) + "\u3000\u3000" + block.label
+            out += [*lead, line, "", "---", ""]
         elif block.label:
             out += [block.label + e(block.text), ""]  # `1.推进…`: no space, so not a Markdown list
         else:
