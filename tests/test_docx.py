@@ -17,7 +17,8 @@ from lxml import etree
 
 from anmin_track.errors import InputError
 from anmin_track.output.document import Block, Document
-from anmin_track.output.docx import render_docx, signature_indents, width_in_chars
+from anmin_track.output.docx import render_docx
+from anmin_track.output.docx_style import signature_indents, width_in_chars
 
 BODY = "全乡重点工作有序推进，完成投资1234万元，占年度计划的56.7%。"
 

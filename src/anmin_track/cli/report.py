@@ -72,6 +72,14 @@ NumberOpt = Annotated[
     int | None,
     typer.Option("--number", metavar="序号", min=1, help="发文字号的序号（[report] doc_number 中的 {n}）。"),
 ]
+SignerOpt = Annotated[
+    str | None,
+    typer.Option("--signer", metavar="姓名", help="签发人：上报的报告在发文字号同一行写“签发人：姓名”（默认 [report] signer）。"),
+]
+CcOpt = Annotated[
+    str | None,
+    typer.Option("--cc", metavar="机关", help="抄送机关，写在末页版记中，多个用顿号分开（默认 [report] cc）。"),
+]
 TemplateOpt = Annotated[
     Path | None,
     typer.Option("--template", metavar="模板", help="以本单位的红头模板 .docx 为底稿（只用于 docx）。"),
@@ -103,6 +111,8 @@ def _write_report(
     signed: str | None,
     number: int | None,
     template: Path | None,
+    signer: str | None = None,
+    cc: str | None = None,
 ) -> None:
     """Every report command: evaluate ``period`` at its last day, word it, write or print it."""
     kind = _report_format(fmt, output)
@@ -119,7 +129,9 @@ def _write_report(
         )
     from anmin_track.output import report
 
-    built = report.build_report(found.plan, found.records, found.before, period, found.texts, signed=signing)
+    plan = _framed(found.plan, signer, cc)
+    built = report.build_report(plan, found.records, found.before, period, found.texts, signed=signing)
+    _check_frame(built, number)
     if kind == "json":
         content = (json_text(report.to_json(built)) + "\n").encode("utf-8")
     else:
@@ -127,7 +139,10 @@ def _write_report(
         if kind == "docx":
             from anmin_track.output.docx import render_docx
 
-            content = render_docx(doc, template)
+            notes: list[str] = []
+            content = render_docx(doc, template, notes=notes)
+            for note in notes:
+                warn(note)
             if output is None:
                 output = Path(f"{doc.name}（{signing.isoformat()}）.docx")
         else:
@@ -138,6 +153,27 @@ def _write_report(
         return
     written = store.write_output(folder, output, content, template)
     out(f"已生成{period.label}{REPORT_NAMES[period.kind]}：{written}")
+
+
+def _framed(plan: model.Plan, signer: str | None, cc: str | None) -> model.Plan:
+    """The plan with ``--signer`` and ``--cc`` in place of its [report] signer and cc."""
+    import dataclasses
+
+    changes = {"signer": parse.clean_text(signer, "签发人", "signer")} if signer is not None else {}
+    changes |= {"cc": parse.clean_text(cc, "抄送机关", "cc")} if cc is not None else {}
+    return dataclasses.replace(plan, report=plan.report._replace(**changes)) if changes else plan
+
+
+def _check_frame(built, number: int | None) -> None:
+    """A 字号 needs a pattern to go into; a report sent upward without 主送 is said once."""
+    if number is not None and not built.doc_number:
+        if not built.upward:
+            raise InputError("总结按材料报送，不编发文字号：请去掉 --number，或在 goals.toml 的 [report] 中写 summary_as = \"报告\"。")
+        raise InputError(
+            "没有设置发文字号的格式，--number 无处可用：请在 goals.toml 的 [report] 中写 doc_number，如 \"安民〔{year}〕{n}号\"。"
+        )
+    if built.upward and not built.addressee.strip():
+        warn("报告没有主送机关：请在 goals.toml 的 [report] 中写 addressee（如 \"县委、县政府\"）。")
 
 
 @report_app.command("monthly", cls=AnminCommand, epilog="示例：anmin report monthly 2024-05 -o 月报.docx")
@@ -152,6 +188,8 @@ def report_monthly(
     signed: SignedOpt = None,
     number: NumberOpt = None,
     template: TemplateOpt = None,
+    signer: SignerOpt = None,
+    cc: CcOpt = None,
     data: DataOpt = None,
 ) -> None:
     """生成月报：按月末评估各项任务的进度、亮灯，汇总本月进展、存在问题和下月计划。"""
@@ -159,7 +197,7 @@ def report_monthly(
     period = _period(
         folder, month, lambda raw: model.month_period(*parse.parse_month(raw)), lambda d: model.month_period(d.year, d.month)
     )
-    _write_report(folder, period, fmt, output, signed, number, template)
+    _write_report(folder, period, fmt, output, signed, number, template, signer, cc)
 
 
 @report_app.command("quarterly", cls=AnminCommand, epilog="示例：anmin report quarterly 2024Q2 -o 二季度报告.docx")
@@ -174,12 +212,14 @@ def report_quarterly(
     signed: SignedOpt = None,
     number: NumberOpt = None,
     template: TemplateOpt = None,
+    signer: SignerOpt = None,
+    cc: CcOpt = None,
     data: DataOpt = None,
 ) -> None:
     """生成季度报告：按季末评估，汇总本季度进展、存在问题和下季度计划。"""
     folder = data_dir(ctx, data)
     period = _period(folder, quarter, parse.parse_quarter, lambda d: model.quarter_period(d.year, (d.month + 2) // 3))
-    _write_report(folder, period, fmt, output, signed, number, template)
+    _write_report(folder, period, fmt, output, signed, number, template, signer, cc)
 
 
 @report_app.command("half", cls=AnminCommand, epilog="示例：anmin report half 2024H1 -o 上半年工作总结.docx")
@@ -194,12 +234,14 @@ def report_half(
     signed: SignedOpt = None,
     number: NumberOpt = None,
     template: TemplateOpt = None,
+    signer: SignerOpt = None,
+    cc: CcOpt = None,
     data: DataOpt = None,
 ) -> None:
     """生成半年工作总结：按半年末评估，汇总进展、存在问题和下步计划。"""
     folder = data_dir(ctx, data)
     period = _period(folder, half, parse.parse_half, lambda d: model.half_period(d.year, (d.month + 5) // 6))
-    _write_report(folder, period, fmt, output, signed, number, template)
+    _write_report(folder, period, fmt, output, signed, number, template, signer, cc)
 
 
 @report_app.command("annual", cls=AnminCommand, epilog="示例：anmin report annual 2024 -o 年度工作总结.docx")
@@ -213,6 +255,8 @@ def report_annual(
     signed: SignedOpt = None,
     number: NumberOpt = None,
     template: TemplateOpt = None,
+    signer: SignerOpt = None,
+    cc: CcOpt = None,
     data: DataOpt = None,
 ) -> None:
     """生成年度工作总结初稿：全年完成情况、指标与上年对比、未完成原因。
@@ -221,4 +265,4 @@ def report_annual(
     """
     folder = data_dir(ctx, data)
     period = _period(folder, year, parse.parse_year, lambda d: model.year_period(d.year))
-    _write_report(folder, period, fmt, output, signed, number, template)
+    _write_report(folder, period, fmt, output, signed, number, template, signer, cc)

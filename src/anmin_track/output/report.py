@@ -829,8 +829,8 @@ def render_text(doc: Document) -> str:
         signer = blocks[i + 1] if block.kind == "doc_number" and i + 1 < len(blocks) else None
         if signer is not None and signer.kind == "signer":
             name = signer.label + signer.text
-            gap = max(1, int(LINE_CHARS - 2 - frame.width(block.text) - frame.width(name)))
-            out += ["\u3000" + block.text + "\u3000" * gap + name, ""]
+            gap = max(1.0, LINE_CHARS - 2 - frame.width(block.text) - frame.width(name))  # 居左、居右各空一字
+            out += ["\u3000" + block.text + "\u3000" * int(gap) + " " * round(2 * (gap % 1)) + name, ""]
         elif block.kind == "signer":
             continue  # on its 字号's line
         elif block.kind == "title":
