@@ -24,6 +24,7 @@ from typing import NamedTuple, Protocol
 
 from anmin_track import model
 from anmin_track.output.document import Block, Document
+from anmin_track.output.frame import title_lines
 from anmin_track.output.report import _against_expected, _day, clean
 from anmin_track.text import cn_date, pct, quoted
 
@@ -66,7 +67,7 @@ def notices_document(frame: NoticeFrame, notices: Sequence[NoticeFacts]) -> Docu
 def notice_blocks(frame: NoticeFrame, facts: NoticeFacts) -> list[Block]:
     task = facts.status.task
     title = clean(task.title)
-    b = [Block("doc_number", facts.code), Block("title", f"关于加快推进{quoted(title)}任务的督办单")]
+    b = [Block("doc_number", facts.code), Block("title", title_lines(("关于加快推进", quoted(title), "任务的督办单")))]
     to = addressee(task)
     if to:
         b.append(Block("addressee", to + "："))
