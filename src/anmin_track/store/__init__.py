@@ -66,7 +66,6 @@ __all__ = [
     "LOCK_FILE",
     "LOCK_TIMEOUT_ENV",
     "PLAN_FILE",
-    "PLANS_DIR",
     "PROGRESS_DIR",
     "Author",
     "DataDir",
