@@ -27,7 +27,6 @@ from anmin_track.store.folder import (
     HISTORY_DIR,
     LOCK_FILE,
     PLAN_FILE,
-    PLANS_DIR,
     PROGRESS_DIR,
     DataDir,
     bundled_plan_file,
