@@ -98,6 +98,22 @@ def test_a_docx_with_paren_headings():
     assert (pipes.name, pipes.unit, pipes.baseline, pipes.target) == ("农村污水管网改造", "公里", 5, None)
 
 
+def test_a_docx_numbered_by_word_itself():
+    """Headings numbered by Word's own list numbering or 标题 styles carry no number in their text."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("2025年工作要点", style="Heading 1")
+    for title, action in (("抓项目促发展", "推进安置小区建设。"), ("优服务惠民生", "开展政策宣讲进村。")):
+        document.add_paragraph(title, style="Heading 2")
+        document.add_paragraph(action)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    plan = draft(buffer.getvalue(), "要点.docx", 2025)
+    assert [g.title for g in plan.goals] == ["抓项目促发展", "优服务惠民生"]
+    assert [t.source for t in plan.tasks] == ["推进安置小区建设。", "开展政策宣讲进村。"]
+
+
 def test_markdown_headings_and_utf8_with_bom():
     text = "# 2025年工作要点\n\n## 1. 抓项目\n\n推进安置小区建设。\n\n## 2. 优服务\n\n- 开展政策宣讲进村。\n"
     plan = draft(b"\xef\xbb\xbf" + text.encode("utf-8"), "要点.md", 2025)

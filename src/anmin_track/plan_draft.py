@@ -110,7 +110,44 @@ def _docx_lines(content: bytes, name: str) -> list[str]:
         document = docx.Document(io.BytesIO(content))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise DataError(f"{name}：无法作为 Word 文件读取（{type(exc).__name__}），请确认是 .docx 格式。") from None
-    return [p.text.strip() for p in document.paragraphs if p.text.strip()]
+    lines, counters = [], [0] * len(LEVELS)
+    for paragraph in document.paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        level = _word_level(paragraph)
+        if level is not None and level_of(text) is None:  # numbered by Word, not in the text: write the number
+            counters[level] += 1
+            counters[level + 1 :] = [0] * (len(LEVELS) - level - 1)
+            text = _number(level, counters[level]) + text
+        lines.append(text)
+    return lines
+
+
+def _word_level(paragraph) -> int | None:
+    """The heading level Word gives a paragraph by automatic numbering (w:numPr) or a 标题 N / Heading N style."""
+    from docx.oxml.ns import qn
+
+    ppr = paragraph._p.pPr
+    numbering = ppr.find(qn("w:numPr")) if ppr is not None else None
+    if numbering is not None:
+        ilvl = numbering.find(qn("w:ilvl"))
+        level = int(ilvl.get(qn("w:val"))) if ilvl is not None else 0
+        return level if level < len(LEVELS) else None
+    found = re.fullmatch(r"(?:Heading|标题)\s*(\d)", paragraph.style.name if paragraph.style is not None else "")
+    return int(found.group(1)) - 1 if found and int(found.group(1)) <= len(LEVELS) else None
+
+
+CN_DIGITS = "一二三四五六七八九"
+
+
+def cn_numeral(n: int) -> str:
+    tens, ones = divmod(n, 10)
+    return (CN_DIGITS[tens - 1] if tens > 1 else "") + ("十" if tens else "") + (CN_DIGITS[ones - 1] if ones else "")
+
+
+def _number(level: int, n: int) -> str:
+    return (f"{cn_numeral(n)}、", f"（{cn_numeral(n)}）", f"{n}.", f"（{n}）")[level]
 
 
 # --------------------------------------------------------------------------- finding the year's directions
