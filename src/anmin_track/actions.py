@@ -15,11 +15,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from anmin_track import carry, fields, model, parse, plan_draft, store
+from anmin_track import carry, fields, model, parse, store
 from anmin_track.errors import AnminError, DataError, InputError, RepeatError, Step, WriteError
 from anmin_track.text import cn_date, visible
 
 if TYPE_CHECKING:
+    from anmin_track import plan_draft
     from anmin_track.store.notices import IssuedNotice
 
 
@@ -607,6 +608,8 @@ DRAFT_SOURCE_MAX = 20 * 1024 * 1024
 
 def draft_year(data: store.DataDir, content: bytes, name: str, year: int, today: date) -> plan_draft.Draft:
     """`plan import`: ``year``'s plan drafted from a 工作思路要点 (nothing is written), in the office's frame."""
+    from anmin_track import plan_draft  # its patterns cost every other command start-up time
+
     template = store.load_plan(plan_view(data))
     if not template.year < year <= today.year + PLAN_AHEAD:
         raise InputError(
