@@ -95,5 +95,5 @@ def test_approximate_baselines_stay_approximate():
 
 def test_schema_and_thresholds_in_the_file():
     doc = tomllib.loads((REPO / "data" / "goals.toml").read_text(encoding="utf-8"))
-    assert doc["schema"] == 3  # [plan] aim needs schema 3, goal sources schema 2
+    assert doc["schema"] == 4  # task kinds need schema 4, [plan] aim schema 3, goal sources schema 2
     assert doc["settings"] == {"yellow_behind": 10, "red_behind": 30, "stale_days": 35}
