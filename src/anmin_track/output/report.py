@@ -519,7 +519,7 @@ def _goal_summary(g: GoalLine, r: PeriodReport) -> str:
 
 def _task_summary(t: TaskLine, r: PeriodReport) -> str:
     if t.kind == model.DUTY:
-        done = "本期开展工作如下" if t.entries else _silence(t, r)
+        done = f"{period_words(r.period).this}开展工作如下" if t.entries else _silence(t, r)
         return f"{_who(t)}常态工作，{kinds.duty_state(t.light, t.lags)}，{done}。".lstrip()
     if t.kind == model.CREATION and t.light != model.DONE:
         return f"{_who(t)}{kinds.stage_state(t.progress, t.expected)}，{_light(t)}。".lstrip()
@@ -548,7 +548,7 @@ def _entry_text(e: RecordLine, baseline_year: int, kind: str = model.PROJECT) ->
 def _quiet(g: GoalLine, r: PeriodReport) -> str:
     """One sentence for the goal's tasks with nothing in the period; a shared 序时进度 is said once."""
     quiet = [t for t in g.tasks if not t.entries]
-    ongoing = [t for t in quiet if t.light != model.DONE and t.started and t.kind != model.DUTY]
+    ongoing = [t for t in quiet if t.light != model.DONE and t.started and t.kind == model.PROJECT]
     shared = len(ongoing) > 1 and len({percent(t.expected) for t in ongoing}) == 1
     items = []
     for t in quiet:
@@ -559,6 +559,8 @@ def _quiet(g: GoalLine, r: PeriodReport) -> str:
             items.append(f"{title}尚未到开始时间，{_light(t)}")
         elif t.kind == model.DUTY:
             items.append(f"{title}{_who(t)}（常态工作）{_light(t)}，{_silence(t, r)}")
+        elif t.kind == model.CREATION:
+            items.append(f"{title}{_who(t)}{kinds.stage_state(t.progress, t.expected)}，{_light(t)}，{_silence(t, r)}")
         else:
             expected = "" if shared else f"，序时进度{pct(t.expected)}"
             items.append(f"{title}{_who(t)}完成进度{pct(t.progress)}{expected}，{_light(t)}，{_silence(t, r)}")
