@@ -42,7 +42,9 @@ def test_list_tasks_and_filters(cli):
 
 
 def test_list_json_shape_is_pinned(cli):
-    assert update(cli, "3.5", "40", "--metric", "调解矛盾纠纷=12").exit_code == 0
+    # 3.5 is a 常态 duty: its record has no progress, and neither has the task
+    assert cli("goals", "update", "3.5", "--metric", "调解矛盾纠纷=12", "--date", "2024-05-20").exit_code == 0
+    assert update(cli, "3.1", "40").exit_code == 0
     result = cli("goals", "list", "--json", "--as-of", "2024-05-31")
     assert result.exit_code == 0
     view = json.loads(result.stdout)
@@ -71,6 +73,8 @@ def test_list_json_shape_is_pinned(cli):
         "start",
         "due",
         "weight",
+        "task_kind",
+        "stage",
         "progress",
         "expected",
         "light",
@@ -83,8 +87,9 @@ def test_list_json_shape_is_pinned(cli):
         "closed",
         "status_label",
     }
-    assert (task["id"], task["progress"], task["last_update"]) == ("3.5", 40, "2024-05-20")
-    assert goal["progress"] == 8.0  # 40 / 5 tasks of equal weight
+    assert (task["id"], task["task_kind"], task["progress"], task["last_update"]) == ("3.5", "常态", None, "2024-05-20")
+    assert goal["tasks"][0]["task_kind"] == "项目" and goal["tasks"][0]["progress"] == 40
+    assert goal["progress"] == 40.0  # 3.1 is the goal's only project: 常态 duties have no percentage to average
 
 
 def test_list_rejects_unknown_status_and_goal(cli, data_dir):
@@ -116,7 +121,8 @@ def test_update_show_list_round_trip(cli):
 
 
 def test_show_goal_and_metrics(cli):
-    assert update(cli, "3.5", "40", "--metric", "调解矛盾纠纷=12", "-m", "调解成功率=100").exit_code == 0
+    recorded = cli("goals", "update", "3.5", "--metric", "调解矛盾纠纷=12", "-m", "调解成功率=100", "-d", "2024-05-20")
+    assert recorded.exit_code == 0, recorded.output
     task = json.loads(cli("goals", "show", "3.5", "--json", "--as-of", "2024-05-31").stdout)
     metrics = {m["name"]: (m["baseline"], m["latest"]) for m in task["task"]["metrics"]}
     assert metrics == {"调解矛盾纠纷": (57, 12), "调解成功率": (100, 100)}
@@ -175,7 +181,7 @@ BAD_UPDATES = [
 
 @pytest.mark.parametrize(("args", "code", "words"), BAD_UPDATES)
 def test_bad_input_is_one_chinese_line_and_changes_nothing(cli, data_dir, args, code, words):
-    assert update(cli, "3.5", "20").exit_code == 0
+    assert update(cli, "1.2", "20").exit_code == 0
     before = snapshot(data_dir)
     result = cli(*args)
     assert result.exit_code == code, result.output
@@ -260,8 +266,10 @@ def test_version(cli):
 
 
 def test_real_process_round_trip(anmin, data_dir):
-    done = anmin("goals", "update", "2.4", "--progress", "35", "--date", "2024-05-15", "--note", "拍摄宣传片")
+    done = anmin("goals", "update", "2.1", "--progress", "35", "--date", "2024-05-15", "--note", "子项目验收")
     assert done.returncode == 0, done.stderr
+    duty = anmin("goals", "update", "2.4", "--date", "2024-05-16", "--note", "拍摄宣传片")  # 常态: no progress
+    assert duty.returncode == 0, duty.stderr
     listed = anmin("goals", "list", "--tasks", "--as-of", "2024-05-31")
     assert listed.returncode == 0 and "35%" in listed.stdout
     shown = anmin("goals", "show", "2.4", "--json")

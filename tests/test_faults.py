@@ -82,7 +82,7 @@ def _prepared(tmp_path: Path) -> Path:
     store.init_data_dir(base / "data")
     for args in (
         ("goals", "update", "1.1", "--progress", "20", "--date", "2024-05-20", "--note", "之前"),
-        ("goals", "update", "3.5", "--progress", "30", "--date", "2024-05-22", "--note", "上一次"),
+        ("goals", "update", "3.1", "--progress", "30", "--date", "2024-05-22", "--note", "上一次"),
     ):
         assert _run(base, args).returncode == 0
     return base

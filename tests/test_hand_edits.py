@@ -139,15 +139,15 @@ def test_a_deleted_month_file_is_named(cli, data_dir):
 
 
 def test_a_plan_that_lost_a_task_with_records_warns(cli, data_dir):
-    update(cli, "4.1", "20", "2024-05-10")
+    update(cli, "3.1", "20", "2024-05-10")
     plan = data_dir / "goals.toml"
     text = plan.read_text(encoding="utf-8")
-    start = text.index('id = "4.1"')
+    start = text.index('id = "3.1"')
     block_start = text.rindex("[[goals.tasks]]", 0, start)
     block_end = text.find("[[goals.tasks]]", start)
     plan.write_text(text[:block_start] + (text[block_end:] if block_end != -1 else ""), encoding="utf-8")
     result = cli("goals", "list")
-    assert result.exit_code == 0 and "任务 4.1 有进展记录，但计划文件中已没有这项任务" in result.stderr
+    assert result.exit_code == 0 and "任务 3.1 有进展记录，但计划文件中已没有这项任务" in result.stderr
     assert cli("check").exit_code == 1
 
 

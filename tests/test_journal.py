@@ -40,14 +40,14 @@ def test_update_update_undo_undo_is_byte_identical(cli, data_dir):
 
 
 def test_log_says_when_who_command_and_what(cli, data_dir):
-    update(cli, "3.5", "40", note="第一次")
-    update(cli, "3.5", "55", note="第二次")
+    update(cli, "2.1", "40", note="第一次")
+    update(cli, "2.1", "55", note="第二次")
     result = cli("log")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[1].startswith("#2  ") and "测试员" in lines[1] and "年" in lines[1]
-    assert "anmin goals update 3.5 --progress 55" in lines[2]
-    assert "记录 3.5 进度 55%（截至2024年5月20日）" in lines[3]
+    assert "anmin goals update 2.1 --progress 55" in lines[2]
+    assert "记录 2.1 进度 55%（截至2024年5月20日）" in lines[3]
     assert "progress/2024-05.toml（+" in lines[4] and "index.toml" not in lines[4]
     assert "progress/2024-05.toml（新建）" in result.stdout  # the first entry created the month file
     payload = json.loads(cli("log", "--json", "-n", "1").stdout)

@@ -91,7 +91,7 @@ def test_writers_keep_every_confirmed_record_while_the_lock_file_is_deleted_and_
     def worker(n: int) -> None:
         for i in range(each):
             note = f"w{n}-u{i}"
-            result = anmin(*update_args(("1.1", "2.3", "3.5")[n % 3], i * 5, note), env={"ANMIN_LOCK_TIMEOUT": "60"})
+            result = anmin(*update_args(("1.1", "2.3", "3.1")[n % 3], i * 5, note), env={"ANMIN_LOCK_TIMEOUT": "60"})
             if result.returncode == 0:
                 confirmed.append(note)
             else:

@@ -160,6 +160,10 @@ def test_every_step_and_option_the_core_names_is_a_real_command_and_option():
         ("plan new", "move-records"),
         ("report monthly", "output"),
         ("report notice", "output"),
+        ("goals update", "progress"),
+        ("goals amend", "progress"),
+        ("goals update", "stage"),
+        ("goals amend", "stage"),
     ]
     assert {key for _, key in raised_by} == options, "a new option key: add the commands that raise it here"
     for command, key in raised_by:
@@ -276,7 +280,7 @@ def test_the_cli_adds_the_command_to_reopen(cli):
 def test_the_cli_spells_the_options_of_an_empty_correction(cli):
     nothing = cli("goals", "amend", "1.1")
     assert nothing.exit_code == 2
-    assert "（用 --progress、--note、--problem、--next、--metric）。" in nothing.stderr, nothing.stderr
+    assert "（用 --progress、--stage、--note、--problem、--next、--metric）。" in nothing.stderr, nothing.stderr
 
 
 # --------------------------------------------------------------------------- parse: the value in words, the option as a key

@@ -20,7 +20,7 @@ from anmin_track import store
 from anmin_track.store import index
 from conftest import ANMIN, snapshot
 
-TASKS = ("1.1", "2.3", "3.5")
+TASKS = ("1.1", "2.3", "3.1")  # projects: each record has a progress
 INDEX = "progress/index.toml"
 
 

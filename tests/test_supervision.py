@@ -17,7 +17,7 @@ from conftest import snapshot
 
 AS_OF = "2024-05-31"
 TASK_KEYS = {"task", "title", "kind", "date", "percent", "progress", "days_left", "overdue", "light", "lead"}
-TASK_KEYS |= {"unit", "owner"}
+TASK_KEYS |= {"unit", "owner", "task_kind", "stage"}
 
 
 def _json(cli, *args: str) -> dict:

@@ -28,7 +28,8 @@ class ProgressRequest(NamedTuple):
     """A progress report as typed: the task as typed, values already parsed."""
 
     task: str
-    progress: int
+    #: None: not given (a 常态 task's record has none; a 创建 task's may come from ``stage``).
+    progress: int | None
     #: None: today, or the last day of ``year``'s plan when that year is over.
     day: date | None = None
     note: str = ""
@@ -39,6 +40,8 @@ class ProgressRequest(NamedTuple):
     again: bool = False
     #: The plan year (``--year``): None for the plan the day's records belong to.
     year: int | None = None
+    #: A 创建 task's stage reached (申报, 评审, 命名, 授牌): its progress follows.
+    stage: str = ""
 
 
 class Carried(NamedTuple):
@@ -101,11 +104,11 @@ def follow_carry(data: store.DataDir, view: store.DataDir, task_id: str, author:
     with store.transaction(later, author) as tx:
         source = f"{view.archived}:{task_id}"
         task = next((t for t in tx.plan.tasks if t.carried_from == source), None)
-        if task is None or later.owns is None:
+        if task is None or later.owns is None or not task.measured:
             return None
         earlier = store.load_plan(view)
         latest = store.latest_records(view, earlier, date(later.owns[0] - 1, 12, 31)).get(task_id)
-        now = latest.progress if latest else 0
+        now = latest.progress if latest and latest.progress is not None else 0
         if now >= 100:
             return Carried(tx.plan.year, task, task.carried_progress, finished=True)
         if now == task.carried_progress:
@@ -147,12 +150,60 @@ def check_record_day(task: model.Task, day: date, today: date) -> bool:
     return day > task.due
 
 
-def check_progress_drop(previous: model.Record | None, progress: int, note: str, task: model.Task) -> None:
+_STAGE_WORDS = "、".join(name for name, _ in model.STAGES)
+
+
+def kind_progress(task: model.Task, progress: int | None, stage: str, said: bool) -> int | None:
+    """The progress a record of ``task`` holds, by its kind: a 项目 task's as given; a 创建 task's that of its
+    stage (given as a stage or its percent); none for a 常态 task, whose record must say something (``said``)."""
+    if task.kind == model.DUTY:
+        if progress is not None or stage:
+            raise InputError(
+                f"任务 {task.id} 是常态工作，不记录完成进度或阶段；请写明本期开展的工作或指标数值。",
+                options=("note", "metric"),
+            )
+        if not said:
+            raise InputError(
+                f"任务 {task.id} 是常态工作，记录应写明进展情况或指标数值（本期开展了什么）。", options=("note", "metric")
+            )
+        return None
+    if stage:
+        percent = model.stage_percent(stage.strip())
+        if task.kind != model.CREATION:
+            raise InputError(f"任务 {task.id} 是{task.kind}类任务，按完成进度记录；只有创建类任务按阶段记录。", options=("progress",))
+        if percent is None:
+            raise InputError(f"阶段 {stage!r} 不对，创建类任务的阶段依次为：{_STAGE_WORDS}。", options=("stage",))
+        if progress is not None and progress != percent:
+            raise InputError(f"阶段{stage}对应进度 {percent}%，与给出的进度 {progress}% 不一致；只写阶段即可。", options=("stage",))
+        return percent
+    if progress is None:
+        if task.kind == model.CREATION:
+            raise InputError(f"缺少阶段：任务 {task.id} 是创建类任务，请写明达到的阶段（{_STAGE_WORDS}）。", options=("stage",))
+        raise InputError(f"缺少进度：请写明任务 {task.id} 当前的完成进度（0~100 的整数）。", options=("progress",))
+    if task.kind == model.CREATION and progress not in (0, *dict(model.STAGES).values()):
+        stages = "、".join(f"{name} {p}%" for name, p in model.STAGES)
+        raise InputError(
+            f"任务 {task.id} 是创建类任务，进度随阶段而定（{stages}），不能是 {progress}%；请写明达到的阶段。",
+            options=("stage",),
+        )
+    return progress
+
+
+def progress_words(task: model.Task, record: model.Record) -> str:
+    """What a record says of progress, by the task's kind: `进度 45%`, `阶段 评审`, or `进展` (常态)."""
+    if record.progress is None or not task.measured:
+        return "进展"
+    if task.kind == model.CREATION:
+        return f"阶段 {model.stage_name(record.progress)}"
+    return f"进度 {record.progress}%"
+
+
+def check_progress_drop(previous: model.Record | None, progress: int | None, note: str, task: model.Task) -> None:
     """Progress may fall only with a note saying why: below the last record, or below where a
     task carried over from last year stood (``carried_progress``) before its first record."""
-    if note.strip():
+    if note.strip() or progress is None:
         return
-    if previous and progress < previous.progress:
+    if previous and previous.progress is not None and progress < previous.progress:
         raise InputError(
             f"新进度 {progress}% 低于上次记录的 {previous.progress}%（{previous.date}），进度回退时必须说明原因。",
             options=("note",),
@@ -182,12 +233,13 @@ def record_progress(data: store.DataDir, request: ProgressRequest, author: store
         task = parse.resolve_task(tx.plan, request.task)
         late = check_record_day(task, day, now.date())
         metrics = dict(parse.parse_metric(m, task) for m in request.metrics)
+        progress = kind_progress(task, request.progress, request.stage, bool(request.note.strip() or metrics))
         previous = tx.latest_records(day).get(task.id)
-        check_progress_drop(previous, request.progress, request.note, task)
+        check_progress_drop(previous, progress, request.note, task)
         record = model.Record(
             task=task.id,
             date=day,
-            progress=request.progress,
+            progress=progress,
             note=request.note,
             problem=request.problem,
             next=request.next,
@@ -197,11 +249,15 @@ def record_progress(data: store.DataDir, request: ProgressRequest, author: store
         )
         if not request.again:
             check_not_repeat(tx.index.latest.get(task.id), record)
-        tx.add_record(record, f"记录 {task.id} 进度 {record.progress}%（截至{cn_date(record.date)}）")
+        tx.add_record(record, f"记录 {task.id} {progress_words(task, record)}（截至{cn_date(record.date)}）")
         settings = tx.plan.settings
+        known = None
+        if not task.measured:  # a 常态 task's light weighs its metrics' latest values
+            values = store.latest_values(tx.data, tx.plan, day, tx.index, [task]).get(task.id, model.NO_VALUES)
+            known = model.metric_values(values) | dict(metrics)
     latest = previous if previous and previous.sort_key > record.sort_key else record
     carried = _follow_carry(data, view, task.id, author)
-    return Recorded(task, record, model.task_status(task, latest, day, settings), late, carried)
+    return Recorded(task, record, model.task_status(task, latest, day, settings, known), late, carried)
 
 
 class Correction(NamedTuple):
@@ -215,6 +271,7 @@ class Correction(NamedTuple):
     next: str | None = None
     metrics: tuple[str, ...] = ()  # `名称=数值` as typed: replace that metric's value, or add it
     year: int | None = None  # the plan year (``--year``); None: the plan of ``day``, else the current
+    stage: str = ""  # a 创建 task's stage: its progress follows
 
 
 class Corrected(NamedTuple):
@@ -238,7 +295,7 @@ def _target(tx: store.Transaction, task: model.Task, day: date | None) -> model.
 
 
 def _record_changes(before: model.Record, after: model.Record) -> tuple[str, ...]:
-    changes = [f"进度 {before.progress}% → {after.progress}%"] if before.progress != after.progress else []
+    changes = [f"进度 {_summary_value(before.progress)}% → {after.progress}%"] if before.progress != after.progress else []
     changes += [fields.RECORD[name].label for name in ("note", "problem", "next") if getattr(before, name) != getattr(after, name)]
     changes += [
         f"{name} {_summary_value(before.metrics.get(name))} → {value:g}"
@@ -249,12 +306,19 @@ def _record_changes(before: model.Record, after: model.Record) -> tuple[str, ...
 
 
 #: What `amend` can correct (``Correction``'s fields, as option keys), and their names for the user.
-CORRECTABLE = {"progress": "进度", "note": "进展情况", "problem": "存在问题", "next": "下步计划", "metric": "指标"}
+CORRECTABLE = {
+    "progress": "进度",
+    "stage": "阶段",
+    "note": "进展情况",
+    "problem": "存在问题",
+    "next": "下步计划",
+    "metric": "指标",
+}
 
 
 def amend_record(data: store.DataDir, fix: Correction, author: store.Author, today: date) -> Corrected:
     """Correct a record in place (its day and recording time stay), under the rules a new record meets."""
-    if (fix.progress, fix.note, fix.problem, fix.next) == (None, None, None, None) and not fix.metrics:
+    if (fix.progress, fix.note, fix.problem, fix.next) == (None, None, None, None) and not fix.metrics and not fix.stage:
         names = "、".join(CORRECTABLE.values())
         raise InputError(f"没有要更正的内容：请至少给出{names}之一。", options=tuple(CORRECTABLE))
     view = plan_view(data, fix.year, fix.day)
@@ -262,11 +326,16 @@ def amend_record(data: store.DataDir, fix: Correction, author: store.Author, tod
         task = parse.resolve_task(tx.plan, fix.task)
         before = _target(tx, task, fix.day)
         after = before._replace(
-            progress=before.progress if fix.progress is None else fix.progress,
             note=before.note if fix.note is None else fix.note,
             problem=before.problem if fix.problem is None else fix.problem,
             next=before.next if fix.next is None else fix.next,
             metrics=dict(before.metrics) | dict(parse.parse_metric(m, task) for m in fix.metrics),
+        )
+        given = fix.progress is not None or fix.stage
+        kept = None if not task.measured else before.progress
+        progress = fix.progress if given else kept
+        after = after._replace(
+            progress=kind_progress(task, progress, fix.stage, bool(after.note.strip() or after.metrics))
         )
         changes = _record_changes(before, after)
         if changes:
@@ -294,7 +363,7 @@ def retract_record(
     with store.transaction(view, author) as tx:
         task = parse.resolve_task(tx.plan, ref)
         record = _target(tx, task, day)
-        summary = f"撤回 {task.id} {cn_date(record.date)}的进展记录（进度 {record.progress}%）"
+        summary = f"撤回 {task.id} {cn_date(record.date)}的进展记录（{progress_words(task, record)}）"
         tx.replace_record(record, None, summary)
         latest = tx.index.latest.get(task.id)
     return Retracted(task, record, latest, _follow_carry(data, view, task.id, author))
@@ -332,10 +401,37 @@ def edit_item(data: store.DataDir, ref: str, values: dict, author: store.Author,
                 for name, value in values.items()
                 if getattr(found, name) != value
             )
-            new_plan = model.with_task(tx.plan, found._replace(**values))
+            edited = found._replace(**values)
+            if edited.kind != found.kind:
+                edited = _check_kind_change(tx, found, edited)
+            new_plan = model.with_task(tx.plan, edited)
         said = "；".join(f"{label} {_summary_value(old)} → {_summary_value(new)}" for label, old, new in changes)
         tx.replace_plan(new_plan, f"修改 {found.id} {said}")
     return Edited(found, changes)
+
+
+def _check_kind_change(tx: store.Transaction, old: model.Task, new: model.Task) -> model.Task:
+    """A task may become 常态 any time (its progress is no longer counted, ``carried_progress`` goes);
+    it may leave 常态 only when none of its records lacks a progress, and become 创建 only when its
+    milestones are stage deadlines."""
+    if not new.measured:
+        return new._replace(carried_progress=0)
+    if not old.measured and tx.record_count(old):
+        bare = [r for ym in store.month_files(tx.data) for r in store.load_month(tx.data, tx.plan, ym) if r.task == old.id and r.progress is None]
+        if bare:
+            raise InputError(
+                f"任务 {old.id} 有 {len(bare)} 条没有进度的常态工作记录（最早{cn_date(bare[0].date)}），不能改为{new.kind}类任务；"
+                "如确需改变，请先为这些记录更正补上进度。"
+            )
+    if new.kind == model.CREATION:
+        stages = dict(model.STAGES).values()
+        odd = [m for m in new.milestones if m.percent not in stages]
+        if odd:
+            raise InputError(
+                f"任务 {old.id} 的时间节点 {odd[0].date} {odd[0].percent}% 不是创建阶段的进度"
+                f"（{'、'.join(f'{n} {p}%' for n, p in model.STAGES)}），不能改为创建类任务；请先修改或删除该时间节点。"
+            )
+    return new
 
 
 def _summary_value(value: object) -> str:
@@ -428,8 +524,13 @@ def close_task(
                 steps=(Step("reopen", (task.id,)),),
             )
         latest = tx.latest_records(day).get(task.id)
-        progress = latest.progress if latest else 0
-        if progress < 100:
+        progress = latest.progress if latest and latest.progress is not None else 0
+        if not task.measured:
+            if day < task.due:
+                raise InputError(
+                    f"任务 {task.id} 是常态工作，年度结束（{cn_date(task.due)}）后才能销号。"
+                )
+        elif progress < 100:
             raise InputError(
                 f"任务 {task.id} 截至{cn_date(day)}的进度为 {progress}%，完成（100%）后才能销号。完成后请先记录 100% 的进度。",
                 steps=(Step("update", (task.id,), (("progress", "100"),)),),

@@ -1,7 +1,8 @@
 """结转: a new year's plan begun from the current one (pure: no files, no clock).
 
-Unfinished tasks that were not signed off are carried with their goal, lead, unit, owner
-and metrics; each starts where it stood (``carried_progress``) and keeps its id. Due
+Unfinished tasks that were not signed off are carried with their goal, kind, lead, unit, owner
+and metrics (their 口径, target and rules too); each starts where it stood (``carried_progress``)
+and keeps its id. A 常态 duty is carried every year unless signed off, with no ``carried_progress``. Due
 dates, milestones and sign-offs stay behind (the office sets the new year's). Each metric's
 last value becomes the new year's baseline. Goals with nothing carried are kept, for the
 office to edit or remove.
@@ -52,7 +53,8 @@ def year_end_before(year: int) -> date:
 
 
 def unfinished(ts: model.TaskStatus) -> bool:
-    return ts.progress < 100 and ts.task.closed is None
+    """Carried: a project or 创建 task below 100%, or any 常态 duty (an ongoing duty goes on), unless signed off."""
+    return (ts.progress < 100 or not ts.measured) and ts.task.closed is None
 
 
 def new_title(old: model.Plan, year: int) -> str:
@@ -83,7 +85,7 @@ def carried_task(
         closed_by="",
         metrics=tuple(carried_metric(m, values.metrics.get(m.name), year) for m in task.metrics),
         carried_from=f"{old.year}:{task.id}",
-        carried_progress=int(ts.progress),
+        carried_progress=int(ts.progress) if task.measured else 0,  # a 常态 duty has no percentage to carry
     )
 
 

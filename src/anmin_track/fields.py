@@ -91,6 +91,7 @@ TASK = _table(
     Field("closed_by", TEXT, False, "销号人"),
     Field("carried_from", TEXT, False, "结转自"),
     Field("carried_progress", INT, False, "结转时进度"),
+    Field("kind", TEXT, False, "任务类型"),
     Field("metrics", TABLE_LIST, False, "指标"),
     Field("milestones", TABLE_LIST, False, "时间节点"),
 )
@@ -100,6 +101,9 @@ METRIC = _table(
     Field("baseline", NUMBER, False, "基数"),
     Field("baseline_text", TEXT, False, "基数原文"),
     Field("target", NUMBER, False, "目标值"),
+    Field("basis", TEXT, False, "口径"),
+    Field("whole", BOOL, False, "只取整数"),
+    Field("max", NUMBER, False, "上限"),
 )
 MILESTONE = _table(Field("date", DATE, True, "日期"), Field("percent", INT, True, "进度"))
 
@@ -126,7 +130,8 @@ DIGEST = _table(
 RECORD = _table(
     Field("task", TEXT, True, "任务"),
     Field("date", DATE, True, "日期"),
-    Field("progress", INT, True, "进度"),
+    # not required: a 常态 task's record has none (month-file schema 2); other tasks' records must have it
+    Field("progress", INT, False, "进度"),
     Field("note", TEXT, False, "进展情况"),
     Field("problem", TEXT, False, "存在问题"),
     Field("next", TEXT, False, "下步计划"),
@@ -136,7 +141,7 @@ RECORD = _table(
 )
 
 #: Task fields that `anmin goals edit` may change (and `goals add` may set), in the order shown.
-EDITABLE_TASK_FIELDS = ("title", "lead", "unit", "owner", "partners", "start", "due", "weight")
+EDITABLE_TASK_FIELDS = ("title", "kind", "lead", "unit", "owner", "partners", "start", "due", "weight")
 
 #: One 督办单 in the register of issued numbers (``.notices.toml``, ``[[notices]]``).
 NOTICE = _table(

@@ -15,9 +15,13 @@ from itertools import pairwise
 from types import MappingProxyType
 from typing import NamedTuple
 
-SCHEMA = 1
+#: progress/YYYY-MM.toml: 2 allows a record without ``progress`` (常态 tasks); a month file is
+#: written with the lowest schema its records need (``records.month_schema``), so older programs
+#: keep reading months without such records; older files are still read.
+SCHEMA = 2
 #: goals.toml: 2 added ``[report]`` and goal ``source``, 3 the plan's ``aim``, 4 the year's turn
-#: (``[plan] previous``, tasks carried over: ``carried_from``, ``carried_progress``); older plans are still read.
+#: (``[plan] previous``, tasks carried over: ``carried_from``, ``carried_progress``), task ``kind`` and the
+#: metric fields ``target``, ``basis``, ``whole``, ``max``; older plans are still read.
 PLAN_SCHEMA = 4
 #: What staff record as 存在问题 to say an earlier problem is solved; it is not carried forward.
 PROBLEM_CLEARED = ("无", "已解决", "没有", "暂无")
@@ -30,6 +34,30 @@ STALE_LABEL = "未更新"
 CLOSED_LABEL = "已销号"
 #: Worst first, for ordering problems in lists and reports.
 SEVERITY = {RED: 0, YELLOW: 1, GREEN: 2, DONE: 3}
+
+
+#: 任务类型: a project measured in percent with a 序时 line (the default); a title to win in stages;
+#: an ongoing duty (常态工作) reported on without a completion percentage.
+PROJECT, CREATION, DUTY = "项目", "创建", "常态"
+KINDS = (PROJECT, CREATION, DUTY)
+#: 创建 stages and the progress each stands for: the task's milestones at these percents are their deadlines.
+STAGES = (("申报", 25), ("评审", 50), ("命名", 75), ("授牌", 100))
+NOT_STARTED_STAGE = "未申报"
+#: 指标口径: a running total for the year (the default), or the figure of the month recorded.
+CUMULATIVE, PERIODIC = "累计", "当期"
+BASES = (CUMULATIVE, PERIODIC)
+#: Units that count people or things: their metrics take whole numbers unless the plan says ``whole = false``.
+WHOLE_UNITS = frozenset(("名", "人", "个", "处", "件", "次", "场", "条", "户", "家", "所", "村"))
+
+
+def stage_percent(name: str) -> int | None:
+    return dict(STAGES).get(name)
+
+
+def stage_name(progress: float) -> str:
+    """The 创建 stage reached at ``progress`` (未申报 below the first)."""
+    reached = [name for name, percent in STAGES if progress >= percent]
+    return reached[-1] if reached else NOT_STARTED_STAGE
 
 
 class Settings(NamedTuple):
@@ -53,6 +81,30 @@ class Metric(NamedTuple):
     baseline_text: str = ""
     #: 目标值: the figure the plan sets for the year (None: no target).
     target: float | None = None
+    #: 口径: ``累计`` (running total for the year) or ``当期`` (the month's figure).
+    basis: str = CUMULATIVE
+    #: Whole numbers only; None: as the unit says (``WHOLE_UNITS``).
+    whole: bool | None = None
+    #: The highest value allowed; None: 100 for a percentage, else no limit.
+    max: float | None = None
+
+    @property
+    def counts_whole(self) -> bool:
+        return self.whole if self.whole is not None else self.unit in WHOLE_UNITS
+
+    @property
+    def ceiling(self) -> float | None:
+        return self.max if self.max is not None else (100.0 if self.unit == "%" else None)
+
+    def refusal(self, value: float) -> str:
+        """Why ``value`` breaks this metric's rules ("" when it does not), naming the metric."""
+        if self.counts_whole and not float(value).is_integer():
+            return f"指标 {self.name} 以{self.unit or '个数'}计，应为整数，不能是 {value:g}"
+        ceiling = self.ceiling
+        if ceiling is not None and value > ceiling:
+            why = "（百分比不超过 100，如确可超过请在计划中为该指标设置 max）" if self.max is None else "（计划中的 max）"
+            return f"指标 {self.name} 的值 {value:g}{self.unit} 超过上限 {ceiling:g}{self.unit}{why}"
+        return ""
 
 
 class Milestone(NamedTuple):
@@ -84,8 +136,16 @@ class Task(NamedTuple):
     closed_by: str = ""
     #: 结转: the task of an earlier year's plan this one continues, as ``2024:1.3`` (year:id).
     carried_from: str = ""
-    #: The progress it had reached when carried over: where it starts, before any record of its own.
+    #: The progress it had reached when carried over: where it starts, before any record of its own
+    #: (always 0 for a 常态 task, which has no completion percentage).
     carried_progress: int = 0
+    #: 任务类型: 项目, 创建 or 常态 (``KINDS``).
+    kind: str = PROJECT
+
+    @property
+    def measured(self) -> bool:
+        """It has a completion percentage (项目, 创建); a 常态 duty has none."""
+        return self.kind != DUTY
 
     def metric(self, name: str) -> Metric | None:
         return next((m for m in self.metrics if m.name == name), None)
@@ -177,7 +237,8 @@ class Record(NamedTuple):
 
     task: str
     date: date
-    progress: int
+    #: None: a record of a 常态 task, which reports what was done, not a percentage.
+    progress: int | None
     by: str
     at: datetime
     note: str = ""
@@ -204,6 +265,20 @@ def said(record: Record) -> tuple:
     )
 
 
+class MetricLag(NamedTuple):
+    """A 累计 metric with a year target, as of one day: its value against the target's pro-rata share."""
+
+    metric: Metric
+    value: float | None  # None: never reported
+    expected: float  # the target's share for the part of the year gone by
+
+    @property
+    def behind(self) -> float:
+        """Points of the target the value is behind the pro-rata share (negative: ahead)."""
+        target = self.metric.target or 0
+        return (self.expected - (self.value or 0)) / target * 100 if target > 0 else 0.0
+
+
 class TaskStatus(NamedTuple):
     """A task as of one day: latest progress, 序时进度, light, stale, overdue."""
 
@@ -218,6 +293,16 @@ class TaskStatus(NamedTuple):
     missed: Milestone | None = None
     #: 已销号 as of that day: done, and signed off on or before it.
     closed: bool = False
+    #: A 常态 task's targeted 累计 metrics against their pro-rata share of the target.
+    lags: tuple[MetricLag, ...] = ()
+
+    @property
+    def measured(self) -> bool:
+        return self.task.measured
+
+    @property
+    def worst_lag(self) -> MetricLag | None:
+        return max(self.lags, key=lambda lag: lag.behind, default=None)
 
     @property
     def behind(self) -> float:
@@ -237,6 +322,11 @@ class GoalStatus(NamedTuple):
     expected: float
     light: str
     tasks: tuple[TaskStatus, ...]
+
+    @property
+    def measured(self) -> bool:
+        """Some task has a completion percentage: the goal's progress means something."""
+        return any(ts.measured for ts in self.tasks)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -369,16 +459,92 @@ def light_for(progress: float, expected: float, overdue: bool, settings: Setting
 
 def is_stale(task: Task, latest: Record | None, as_of: date, settings: Settings) -> bool:
     """未更新: no record for more than ``stale_days`` (counted from the start if never reported)."""
-    if latest is not None and latest.progress >= 100:
+    if task.measured and latest is not None and (latest.progress or 0) >= 100:
         return False
     since = latest.date if latest else task.start
     return as_of >= task.start and (as_of - since).days > settings.stale_days
 
 
-def task_status(task: Task, latest: Record | None, as_of: date, settings: Settings) -> TaskStatus:
-    """A carried-over task without a record of its own yet stands where it was carried (``carried_progress``)."""
-    progress = float(latest.progress) if latest else float(task.carried_progress)
-    expected = expected_progress(task.start, task.due, as_of, task.milestones, task.carried_progress)
+def stage_expected(task: Task, as_of: date) -> float:
+    """A 创建 task's 序时: the stage whose deadline (a milestone at its percent) is over, 100 after the due day.
+
+    A step, not a line: a title is won stage by stage, and a stage is late only once its day is over.
+    """
+    if as_of > task.due:
+        return 100.0
+    return float(max((m.percent for m in task.milestones if m.date < as_of), default=0))
+
+
+def year_share(task: Task, as_of: date) -> float:
+    """The share (0–1) of the task's span gone by at the end of ``as_of``: pro rata for a year's target."""
+    if as_of < task.start:
+        return 0.0
+    if as_of >= task.due:
+        return 1.0
+    return ((as_of - task.start).days + 1) / ((task.due - task.start).days + 1)
+
+
+def metric_lags(task: Task, values: Mapping[str, float], as_of: date) -> tuple[MetricLag, ...]:
+    """The task's 累计 metrics with a positive target, each against the target's pro-rata share."""
+    share = year_share(task, as_of)
+    return tuple(
+        MetricLag(m, values.get(m.name), (m.target or 0) * share)
+        for m in task.metrics
+        if m.basis == CUMULATIVE and m.target is not None and m.target > 0
+    )
+
+
+#: After this day of the month a 常态 task with nothing reported in the month is 黄灯.
+DUTY_REPORT_DAY = 20
+
+
+def duty_light(task: Task, latest: Record | None, as_of: date, settings: Settings, lags: tuple[MetricLag, ...]) -> str:
+    """A 常态 task's light: red when nothing is reported within ``stale_days`` or a targeted metric is more than
+    ``red_behind`` points of its target behind pro rata; yellow when a metric is more than ``yellow_behind``
+    behind, or nothing is reported in the month after its 20th; else green. 已完成 only once its year is over."""
+    if as_of < task.start:
+        return GREEN
+    day = min(as_of, task.due)
+    since = latest.date if latest else task.start
+    behind = max((lag.behind for lag in lags), default=0.0)
+    month_start = date(day.year, day.month, 1)
+    quiet_month = (latest is None or latest.date < month_start) and task.start < month_start
+    if (day - since).days > settings.stale_days or behind > settings.red_behind:
+        light = RED
+    elif behind > settings.yellow_behind or (day.day > DUTY_REPORT_DAY and quiet_month):
+        light = YELLOW
+    else:
+        light = GREEN
+    return DONE if light == GREEN and as_of >= task.due else light
+
+
+def task_status(
+    task: Task, latest: Record | None, as_of: date, settings: Settings, values: Mapping[str, float] | None = None
+) -> TaskStatus:
+    """A carried-over task without a record of its own yet stands where it was carried (``carried_progress``).
+
+    ``values``: each metric's latest value (a 常态 task's light weighs its targeted metrics); without
+    them, those of the latest record. A 常态 task has no progress: its ``progress`` and ``expected`` are 0.
+    """
+    if task.kind == DUTY:
+        lags = metric_lags(task, values if values is not None else (latest.metrics if latest else {}), as_of)
+        light = duty_light(task, latest, as_of, settings, lags)
+        return TaskStatus(
+            task=task,
+            latest=latest,
+            progress=0.0,
+            expected=0.0,
+            light=light,
+            stale=is_stale(task, latest, as_of, settings),
+            overdue=False,
+            closed=light == DONE and task.closed is not None and task.closed <= as_of,
+            lags=lags,
+        )
+    progress = float(latest.progress) if latest and latest.progress is not None else float(task.carried_progress)
+    if task.kind == CREATION:
+        expected = stage_expected(task, as_of)
+    else:
+        expected = expected_progress(task.start, task.due, as_of, task.milestones, task.carried_progress)
     overdue = as_of > task.due and progress < 100
     missed = missed_milestone(task.milestones, progress, as_of)
     light = light_for(progress, expected, overdue, settings, missed is not None)
@@ -401,22 +567,52 @@ def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float:
     return sum(v * w for v, w in pairs) / total if total else 0.0
 
 
-def goal_status(goal: Goal, latest: Mapping[str, Record], as_of: date, settings: Settings) -> GoalStatus:
-    """A goal's progress is the weighted mean of its tasks' latest progress."""
-    tasks = tuple(task_status(t, latest.get(t.id), as_of, settings) for t in goal.tasks)
-    progress = weighted_mean((ts.progress, ts.task.weight) for ts in tasks)
-    expected = weighted_mean((ts.expected, ts.task.weight) for ts in tasks)
+def metric_values(values: LatestValues) -> dict[str, float]:
+    """Each metric's latest value, from a task's :class:`LatestValues`."""
+    return {name: r.metrics[name] for name, r in values.metrics.items()}
+
+
+def goal_status(
+    goal: Goal,
+    latest: Mapping[str, Record],
+    as_of: date,
+    settings: Settings,
+    values: Mapping[str, LatestValues] | None = None,
+) -> GoalStatus:
+    """A goal's progress is the weighted mean of its measured tasks' latest progress (常态 tasks have none).
+
+    Its light is that of the mean, made worse by any 常态 task's worse light; 已完成 when every task is.
+    ``values``: each task's latest values (see ``task_status``).
+    """
+    tasks = tuple(
+        task_status(t, latest.get(t.id), as_of, settings, _values_of(values, t)) for t in goal.tasks
+    )
+    measured = [ts for ts in tasks if ts.measured]
+    progress = weighted_mean((ts.progress, ts.task.weight) for ts in measured)
+    expected = weighted_mean((ts.expected, ts.task.weight) for ts in measured)
     if tasks and all(ts.light == DONE for ts in tasks):
         light = DONE
     else:
         overdue = any(ts.overdue for ts in tasks)
         missed = any(ts.missed for ts in tasks)
-        light = light_for(progress, expected, overdue, settings, missed)
+        lights = [light_for(progress, expected, overdue, settings, missed)] if measured else []
+        lights += [ts.light for ts in tasks if not ts.measured and ts.light != DONE]
+        light = min(lights, key=SEVERITY.__getitem__, default=GREEN)
+        if light == DONE:  # the measured ones are done, a duty is not yet
+            light = GREEN
     return GoalStatus(goal=goal, progress=progress, expected=expected, light=light, tasks=tasks)
 
 
-def plan_status(plan: Plan, latest: Mapping[str, Record], as_of: date) -> list[GoalStatus]:
-    return [goal_status(g, latest, as_of, plan.settings) for g in plan.goals]
+def _values_of(values: Mapping[str, LatestValues] | None, task: Task) -> Mapping[str, float] | None:
+    if values is None or task.measured:
+        return None
+    return metric_values(values.get(task.id, NO_VALUES))
+
+
+def plan_status(
+    plan: Plan, latest: Mapping[str, Record], as_of: date, values: Mapping[str, LatestValues] | None = None
+) -> list[GoalStatus]:
+    return [goal_status(g, latest, as_of, plan.settings, values) for g in plan.goals]
 
 
 def latest_by_task(records: Iterable[Record], as_of: date | None = None) -> dict[str, Record]:
@@ -541,11 +737,13 @@ class DueItem(NamedTuple):
 def due_items(statuses: Iterable[TaskStatus], as_of: date, within: int) -> list[DueItem]:
     """Deadlines due within ``within`` days of ``as_of``, or already passed, whose percent is not reached.
 
-    A task's 完成时限 needs 100%; a 时间节点 its own percent. Soonest (most overdue) first,
-    plan order within a day.
+    A task's 完成时限 needs 100%; a 时间节点 its own percent (a 创建 task's stage). Soonest
+    (most overdue) first, plan order within a day. 常态 tasks have none.
     """
     items = []
     for ts in statuses:
+        if not ts.measured:  # a 常态 duty has no deadline to meet, only reports to make
+            continue
         deadlines = [(m.date, m) for m in ts.task.milestones] + [(ts.task.due, None)]
         for day, milestone in deadlines:
             days_left = (day - as_of).days

@@ -182,7 +182,18 @@ def parse_metric(raw: str, task: model.Task) -> tuple[str, float]:
         raise InputError(f"指标 {metric.name} 的值 {value!r} 应为数字。", options=("metric",)) from None
     if number != number or number in (float("inf"), float("-inf")):
         raise InputError(f"指标 {metric.name} 的值 {value!r} 应为有限的数字。", options=("metric",))
+    why = metric.refusal(number)
+    if why:
+        raise InputError(f"{why}。", options=("metric",))
     return metric.name, int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def parse_kind(raw: str, key: str | None = "kind") -> str:
+    """任务类型: 项目, 创建 or 常态."""
+    word = normalize(raw).strip()
+    if word not in model.KINDS:
+        raise InputError(f"任务类型 {raw!r} 不对，可选：{'、'.join(model.KINDS)}。", options=_given_with(key))
+    return word
 
 
 def clean_text(raw: str, what: str, key: str | None = None) -> str:
@@ -247,6 +258,8 @@ def parse_plan_values(raw: dict[str, str | None]) -> dict:
             values[name] = parse_weight(value, name)
         elif name == "partners":
             values[name] = parse_partners(value, name)
+        elif name == "kind":
+            values[name] = parse_kind(value, name)
         else:
             values[name] = clean_text(value.strip(), fields.TASK[name].label, name)
     if "title" in values and not values["title"]:

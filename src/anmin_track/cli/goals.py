@@ -37,6 +37,11 @@ from anmin_track.errors import InputError
 from anmin_track.output import views
 from anmin_track.text import cn_date, pct, visible
 
+StageOpt = Annotated[
+    str | None,
+    typer.Option("--stage", metavar="阶段", help="创建类任务达到的阶段：申报、评审、命名或授牌，进度随之而定。"),
+]
+
 # --------------------------------------------------------------------------- list / show
 
 
@@ -216,8 +221,10 @@ def goals_update(
         str, typer.Argument(metavar="任务编号", help="重点任务编号，如 1.2。", autocompletion=complete_task_id)
     ],
     progress: Annotated[
-        str | None, typer.Option("--progress", "-p", metavar="百分比", help="当前完成进度，0~100 的整数。")
+        str | None,
+        typer.Option("--progress", "-p", metavar="百分比", help="当前完成进度，0~100 的整数（常态工作不写）。"),
     ] = None,
+    stage: StageOpt = None,
     note: Annotated[str | None, typer.Option("--note", metavar="文字", help="进展情况。")] = None,
     problem: Annotated[str | None, typer.Option("--problem", metavar="文字", help="存在问题。")] = None,
     next_steps: Annotated[str | None, typer.Option("--next", metavar="文字", help="下步计划。")] = None,
@@ -238,11 +245,12 @@ def goals_update(
     """记录一项重点任务的进展（进展情况、存在问题、下步计划）。"""
     folder = data_dir(ctx, data, writes="记录进展")
     when = parse.parse_date(day, key="date") if day else None
-    if progress is None or (note is None and sys.stdin.isatty()):
-        progress, note = _ask_missing(actions.plan_view(folder, year, when), task_id, progress, note)
+    if (progress is None and stage is None) or (note is None and sys.stdin.isatty()):
+        progress, note = _ask_missing(actions.plan_view(folder, year, when), task_id, progress, stage, note, bool(metric))
     request = actions.ProgressRequest(
         task=task_id,
-        progress=parse.parse_progress(progress, "progress"),
+        progress=None if progress is None else parse.parse_progress(progress, "progress"),
+        stage=(stage or "").strip(),
         day=when,
         note=parse.clean_text(note or "", "进展情况", "note"),
         problem=parse.clean_text(problem or "", "存在问题", "problem"),
@@ -255,11 +263,15 @@ def goals_update(
     if done.late:
         warn(f"--date {done.record.date} 已过任务 {done.task.id} 的截止日期 {done.task.due}，仍按逾期补报记录。")
     stale = f"（仍有{model.STALE_LABEL}）" if done.status.stale else ""
-    out(
-        f"已记录 {task_line(done.task)}：进度 {request.progress}%（截至{cn_date(done.record.date)}），"
-        f"序时进度 {pct(done.status.expected)}，{model.LIGHT_LABELS[done.status.light]}{stale}。"
-        f"查看：anmin goals show {done.task.id}"
-    )
+    light = model.LIGHT_LABELS[done.status.light]
+    if done.task.kind == model.DUTY:
+        state = f"常态工作（截至{cn_date(done.record.date)}），{light}{stale}"
+    elif done.task.kind == model.CREATION:
+        stage_now = model.stage_name(done.record.progress or 0)
+        state = f"创建阶段 {stage_now}（截至{cn_date(done.record.date)}），应达阶段 {model.stage_name(done.status.expected)}，{light}{stale}"
+    else:
+        state = f"进度 {done.record.progress}%（截至{cn_date(done.record.date)}），序时进度 {pct(done.status.expected)}，{light}{stale}"
+    out(f"已记录 {task_line(done.task)}：{state}。查看：anmin goals show {done.task.id}")
     say_carried(done.carried)
 
 
@@ -275,6 +287,7 @@ def goals_amend(
     task_id: TaskArg,
     day: RecordDateOpt = None,
     progress: Annotated[str | None, typer.Option("--progress", "-p", metavar="百分比", help="更正后的进度。")] = None,
+    stage: StageOpt = None,
     note: Annotated[str | None, typer.Option("--note", metavar="文字", help="更正后的进展情况。")] = None,
     problem: Annotated[str | None, typer.Option("--problem", metavar="文字", help="更正后的存在问题。")] = None,
     next_steps: Annotated[str | None, typer.Option("--next", metavar="文字", help="更正后的下步计划。")] = None,
@@ -296,6 +309,7 @@ def goals_amend(
         next=None if next_steps is None else parse.clean_text(next_steps, "下步计划", "next"),
         metrics=tuple(metric or ()),
         year=year,
+        stage=(stage or "").strip(),
     )
     done = actions.amend_record(data_dir(ctx, data), fix, author(ctx, by), date.today())
     record = f"{task_line(done.task)} {cn_date(done.before.date)}的进展记录"
@@ -319,17 +333,32 @@ def goals_retract(
     when = parse.parse_date(day, key="date") if day else None
     done = actions.retract_record(data_dir(ctx, data), task_id, when, author(ctx, by), year)
     gone, latest = done.record, done.latest
-    now = f"现在最新的记录是{cn_date(latest.date)}的 {latest.progress}%" if latest else "该任务现在没有进展记录"
-    out(f"已撤回 {task_line(done.task)} {cn_date(gone.date)}的进展记录（进度 {gone.progress}%）；{now}。撤销：anmin undo")
+    now = (
+        f"现在最新的记录是{cn_date(latest.date)}的{actions.progress_words(done.task, latest)}"
+        if latest
+        else "该任务现在没有进展记录"
+    )
+    gone_words = actions.progress_words(done.task, gone)
+    out(f"已撤回 {task_line(done.task)} {cn_date(gone.date)}的进展记录（{gone_words}）；{now}。撤销：anmin undo")
     say_carried(done.carried)
 
 
-def _ask_missing(folder, task_id: str, progress: str | None, note: str | None) -> tuple[str, str | None]:
-    """In a terminal, ask for what was left out: the progress (required) and the note (optional)."""
+def _ask_missing(
+    folder, task_id: str, progress: str | None, stage: str | None, note: str | None, metrics: bool
+) -> tuple[str | None, str | None]:
+    """In a terminal, ask for what was left out: the progress (required of a 项目 task), the note
+    (optional; a 常态 task's record needs it or a metric); a 创建 task's stage is never asked."""
     from anmin_track import store
 
     task = parse.resolve_task(store.load_plan(folder), task_id)
-    if progress is None:
+    if task.kind == model.DUTY:
+        if note is None and not metrics and sys.stdin.isatty():
+            note = ask("本期开展的工作（进展情况）：", str)
+        return progress, note
+    if task.kind == model.CREATION and progress is None and stage is None:
+        stages = "、".join(name for name, _ in model.STAGES)
+        raise InputError(f"缺少 --stage：任务 {task.id} 是创建类任务，请写明达到的阶段（{stages}），如 --stage 评审。")
+    if progress is None and stage is None:
         if not sys.stdin.isatty():
             raise InputError(
                 f'缺少 --progress（0~100 的整数），如：anmin goals update {task.id} --progress 45 --note "进展情况"。'
@@ -343,6 +372,10 @@ def _ask_missing(folder, task_id: str, progress: str | None, note: str | None) -
 # --------------------------------------------------------------------------- the plan (台账)
 
 TitleOpt = Annotated[str | None, typer.Option("--title", metavar="文字", help="标题。")]
+KindOpt = Annotated[
+    str | None,
+    typer.Option("--kind", metavar="类型", help="任务类型：项目（按完成进度）、创建（按申报、评审、命名、授牌阶段）或常态（日常工作，不计完成进度）。"),
+]
 LeadOpt = Annotated[str | None, typer.Option("--lead", metavar="姓名", help="牵头领导。")]
 UnitOpt = Annotated[str | None, typer.Option("--unit", metavar="单位", help="责任单位。")]
 OwnerOpt = Annotated[str | None, typer.Option("--owner", metavar="姓名", help="责任人。")]
@@ -366,6 +399,7 @@ def goals_edit(
         ),
     ],
     title: TitleOpt = None,
+    kind: KindOpt = None,
     lead: LeadOpt = None,
     unit: UnitOpt = None,
     owner: OwnerOpt = None,
@@ -377,9 +411,9 @@ def goals_edit(
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """修改计划内容：标题、牵头领导、责任单位、责任人、起止日期、权重。"""
+    """修改计划内容：标题、任务类型、牵头领导、责任单位、责任人、起止日期、权重。"""
     values = parse.parse_plan_values(
-        {"title": title, "lead": lead, "unit": unit, "owner": owner, "partners": partners}
+        {"title": title, "kind": kind, "lead": lead, "unit": unit, "owner": owner, "partners": partners}
         | {"start": start, "due": due, "weight": weight}
     )
     edited = actions.edit_item(data_dir(ctx, data, writes="修改计划"), item, values, author(ctx, by), year)
@@ -418,6 +452,7 @@ def goals_add(
     ],
     title: Annotated[str, typer.Argument(metavar="任务名称", help="新增重点任务的名称。")],
     source: Annotated[str | None, typer.Option("--source", metavar="文字", help="依据（文件原文或会议要求）。")] = None,
+    kind: KindOpt = None,
     lead: LeadOpt = None,
     unit: UnitOpt = None,
     owner: OwnerOpt = None,
@@ -433,7 +468,7 @@ def goals_add(
 ) -> None:
     """年中新增一项重点任务（自动取下一个空闲编号）。"""
     values = parse.parse_plan_values(
-        {"title": title, "source": source, "lead": lead, "unit": unit, "owner": owner}
+        {"title": title, "kind": kind, "source": source, "lead": lead, "unit": unit, "owner": owner}
         | {"partners": partners, "start": start, "due": due, "weight": weight}
     )
     task = actions.add_task(data_dir(ctx, data, writes="新增任务"), goal_id, values, author(ctx, by))

@@ -46,6 +46,9 @@ PERCENT_COLUMNS = ("序时进度", "当前进度")
 #: to have made it (``parse.LEDGER_EXPORTED``).
 RETURNED = ("牵头领导", "责任单位", "责任人")
 EXPORTED_HEADERS = tuple(f"导出时{h}" for h in RETURNED)
+#: The task kind after its title in the ledger (a 项目 task, the usual one, has none); a 常态 task's
+#: percent cells stay empty: it has no completion percentage.
+KIND_MARKS = {model.CREATION: "【创建】", model.DUTY: "【常态】"}
 #: Cell colours of the 亮灯 column (and the font that stays readable on them).
 LIGHT_FILLS = {
     model.RED: ("FFFF0000", "FFFFFFFF"),
@@ -129,7 +132,7 @@ class RecordRow:
 
     date: date
     task: str
-    progress: int
+    progress: int | None  # None: a 常态 task's record
     note: str
     problem: str
     next: str
@@ -198,13 +201,13 @@ def ledger_rows(
             values = {
                 "序号": t.id,
                 "重点工作": gs.goal.title,
-                "任务": t.title,
+                "任务": t.title + KIND_MARKS.get(t.kind, ""),
                 "牵头领导": t.lead,
                 "责任单位": t.unit,
                 "责任人": t.owner,
                 "完成时限": due_cell(t),
-                "序时进度": round(ts.expected),
-                "当前进度": round(ts.progress),
+                "序时进度": round(ts.expected) if ts.measured else None,
+                "当前进度": round(ts.progress) if ts.measured else None,
                 "亮灯": light_cell(ts),
                 "最新进展": latest.note if latest else "",
                 "存在问题": _dated(problem.problem, problem, latest) if problem else "",
@@ -235,7 +238,7 @@ def unit_summary(statuses: list[model.GoalStatus]) -> list[UnitLine]:
                 green=lights.count(model.GREEN),
                 yellow=lights.count(model.YELLOW),
                 red=lights.count(model.RED),
-                progress=model.weighted_mean((ts.progress, ts.task.weight) for ts in tasks),
+                progress=model.weighted_mean((ts.progress, ts.task.weight) for ts in tasks if ts.measured),
                 overdue=sum(ts.overdue for ts in tasks),
                 weight=sum(ts.task.weight for ts in tasks),
             )
@@ -318,7 +321,7 @@ def to_csv(rows: list[Row]) -> bytes:
             [
                 csv_id(str(row.values[h]))
                 if h == "序号"
-                else pct(row.values[h])
+                else ("" if row.values[h] is None else pct(row.values[h]))
                 if h in PERCENT_COLUMNS
                 else _csv_cell(_text(row.values[h]))
                 for h in HEADERS

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -137,6 +138,21 @@ class Bar(NamedTuple):
         text.append(chrome.empty * (width - filled), style="dim")
         text.append(" " + number)
         return text
+
+
+#: What stands in a progress cell of a 常态 task (or a goal of such tasks only): it has no percentage.
+DUTY_CELL = "常态工作"
+
+
+def progress_cell(item: dict) -> Bar | Text:
+    """A task's or goal's progress bar; for a 常态 task (``progress`` None) the words saying it has none."""
+    if item["progress"] is None:
+        return Text(DUTY_CELL, style="dim")
+    return Bar(item["progress"])
+
+
+def expected_cell(item: dict) -> Text:
+    return Text(current_chrome().none, style="dim") if item["expected"] is None else Text(pct(item["expected"]))
 
 
 def bar(progress: float, chrome: Chrome | None = None, width: int = BAR_WIDTH) -> Text:
@@ -369,7 +385,7 @@ def goals_table(view: dict, with_tasks: bool) -> Grid:
         cells: list = [plain(goal["id"], style="bold"), plain(goal["title"], style="bold")]
         if with_tasks:
             cells += [Text(""), Text("")]
-        cells += [Bar(goal["progress"]), Text(pct(goal["expected"])), light_text(goal["light"])]
+        cells += [progress_cell(goal), expected_cell(goal), light_text(goal["light"])]
         if not with_tasks:
             cells.append(_counts(goal["counts"]))
         cells.append(plain(goal["last_update"] or chrome.none))
@@ -381,8 +397,8 @@ def goals_table(view: dict, with_tasks: bool) -> Grid:
                     plain("  " + task["title"]),
                     _owner(task),
                     plain(task["due"]),
-                    Bar(task["progress"]),
-                    Text(pct(task["expected"])),
+                    progress_cell(task),
+                    expected_cell(task),
                     _task_light(task),
                     plain(task["last_update"] or chrome.none),
                     end_section=i == len(goal["tasks"]) - 1,
@@ -400,7 +416,7 @@ def _milestones(task: dict) -> Text:
     return text
 
 
-def _field_rows(rows: list[tuple[str, object]]) -> Grid:
+def _field_rows(rows: Sequence[tuple[str, object]]) -> Grid:
     grid = Grid([Column(""), Column("", wrap=True, min_width=20)], header=False)
     for label, value in rows:
         cell = value if isinstance(value, Text | Bar) else plain(value, oneline=False)
@@ -425,6 +441,36 @@ def _carried(task: dict) -> list[tuple[str, object]]:
     return [("结转自", f"{year}年计划 {tid}（上年末进度 {carried['progress']}%）")]
 
 
+KIND_WORDS = {
+    model.PROJECT: "项目（按完成进度和序时进度亮灯）",
+    model.CREATION: "创建（按申报、评审、命名、授牌阶段记录，以各阶段期限亮灯）",
+    model.DUTY: "常态工作（不计完成进度，按月报送情况和指标序时亮灯）",
+}
+
+
+def _kind_rows(task: dict) -> list[tuple[str, object]]:
+    """当前进度 and 序时进度 of a project; a 创建 task's stage too; none for a 常态 task."""
+    if task["progress"] is None:
+        return []
+    rows: list[tuple[str, object]] = [("当前进度", Bar(task["progress"])), ("序时进度", pct(task["expected"]))]
+    if task["stage"] is not None:
+        due_stage = model.stage_name(task["expected"])
+        rows.insert(0, ("创建阶段", f"{task['stage']}（按各阶段期限，现应达到：{due_stage}）"))
+    return rows
+
+
+def _first_record_options(task: dict) -> str:
+    if task["progress"] is None:
+        return " --note 本期开展的工作"
+    if task["stage"] is not None:
+        return " --stage 申报 --note 进展情况"
+    return " --progress 数值 --note 进展情况"
+
+
+def _record_progress(task: dict, progress: int) -> str:
+    return model.stage_name(progress) if task["task_kind"] == model.CREATION else f"{progress}%"
+
+
 def task_detail(view: dict) -> list:
     task, chrome = view["task"], current_chrome()
     rows = [
@@ -435,8 +481,8 @@ def task_detail(view: dict) -> list:
         *_carried(task),
         ("起止日期", f"{cn_date_iso(task['start'])} 至 {cn_date_iso(task['due'])}"),
         ("权重", f"{task['weight']:g}"),
-        ("当前进度", Bar(task["progress"])),
-        ("序时进度", pct(task["expected"])),
+        ("任务类型", KIND_WORDS[task["task_kind"]]),
+        *_kind_rows(task),
         ("亮灯", _task_light(task)),
     ]
     if task["milestones"]:
@@ -444,10 +490,15 @@ def task_detail(view: dict) -> list:
     if task["closed"]:
         closed = task["closed"]
         rows.append(("销号", plain(f"{cn_date_iso(closed['date'])} {closed['by']}：{closed['note']}")))
+    lags = {lag["name"]: lag for lag in task["lags"]}
     for m in task["metrics"]:
         baseline = chrome.none if m["baseline"] is None else f"{m['baseline']:g}{m['unit']}"
         latest = "暂无" if m["latest"] is None else f"{m['latest']:g}{m['unit']}（{cn_date_iso(m['latest_date'])}）"
-        rows.append((f"指标：{visible(m['name'])}", f"最新 {latest}；2023年 {baseline}"))
+        target = "" if m["target"] is None else f"；全年目标 {m['target']:g}{m['unit']}"
+        lag = lags.get(m["name"])
+        if lag is not None:
+            target += f"，按序时应达 {lag['expected']:g}{m['unit']}"
+        rows.append((f"指标：{visible(m['name'])}", f"{m['basis']}口径，最新 {latest}{target}；上年 {baseline}"))
     for key, label in (("problem", "存在问题"), ("next", "下步计划")):
         if task[key]:
             rows.append((label, f"{task[key]['text']}（{cn_date_iso(task[key]['date'])}）"))
@@ -469,7 +520,7 @@ def task_detail(view: dict) -> list:
             note = r["note"] + "".join(f"\n{k}：{v:g}" for k, v in r["metrics"].items())
             history.add_row(
                 plain(r["date"]),
-                Text(f"{r['progress']}%"),
+                Text("—" if r["progress"] is None else _record_progress(task, r["progress"])),
                 plain(note, oneline=False),
                 plain(r["problem"], oneline=False),
                 plain(r["next"], oneline=False),
@@ -479,7 +530,7 @@ def task_detail(view: dict) -> list:
     else:
         parts.append(
             Text(
-                "暂无进展记录。记录一条：anmin goals update " + task["id"] + " --progress 数值 --note 进展情况",
+                "暂无进展记录。记录一条：anmin goals update " + task["id"] + _first_record_options(task),
                 style="dim",
             )
         )
@@ -490,8 +541,8 @@ def goal_detail(view: dict) -> list:
     goal = view["goal"]
     rows = [
         ("重点工作", plain(f"{goal['id']} {goal['title']}", style="bold")),
-        ("进度", Bar(goal["progress"])),
-        ("序时进度", pct(goal["expected"])),
+        ("进度", progress_cell(goal)),
+        ("序时进度", expected_cell(goal)),
         ("亮灯", light_text(goal["light"])),
         ("任务分布", _counts(goal["counts"])),
     ]
@@ -512,7 +563,7 @@ def goal_detail(view: dict) -> list:
             plain(task["id"]),
             plain(task["title"]),
             _owner(task),
-            Bar(task["progress"]),
+            progress_cell(task),
             _task_light(task),
             plain(note),
         )
@@ -555,7 +606,8 @@ def group_table(view: dict) -> Table:
         # ids apart by spaces: a column wraps between them, never inside `1.8` or before a 、
         overdue = plain(" ".join(line["overdue"]), style="red") if line["overdue"] else Text("—")
         table.add_row(
-            name, Text(str(line["count"])), _counts(line["counts"]), bar(line["progress"]), overdue,
+            name, Text(str(line["count"])), _counts(line["counts"]),
+            Text("—") if line["progress"] is None else bar(line["progress"]), overdue,
             plain(" ".join(line["tasks"])),
         )
     return table
@@ -583,6 +635,8 @@ def due_table(view: dict) -> Table:
     table.add_column("剩余", no_wrap=True)
     for item in view["items"]:
         kind = "完成时限" if item["kind"] == "due" else f"节点{item['percent']}%"
+        if item["stage"] is not None:  # a 创建 task's deadlines are its stages'
+            kind = f"{item['stage']}阶段" + ("（完成时限）" if item["kind"] == "due" else "")
         table.add_row(
             plain(item["task"]),
             plain(item["title"]),
@@ -614,7 +668,7 @@ def unreported_table(view: dict) -> Table:
             plain(task["lead"] or "—"),
             plain(task["unit"]) if task["unit"] else Text(UNCLAIMED, style="dim"),
             plain(task["owner"]) if task["owner"] else Text(UNCLAIMED, style="dim"),
-            Text(pct(task["progress"])),
+            Text(DUTY_CELL if task["progress"] is None else pct(task["progress"])),
             plain(task["last_update"] or "从未报送"),
         )
     return table

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from anmin_track import model
-from anmin_track.output import frame
+from anmin_track.output import frame, kinds
 from anmin_track.output.document import Block, Document
 from anmin_track.text import cn_date, document_text, pct, percent, quoted
 
@@ -43,6 +43,8 @@ class MetricValue:
     value: float
     baseline: float | None
     baseline_text: str = ""  # the seed's wording of the baseline (``培养红色讲解员20余名``)
+    basis: str = model.CUMULATIVE  # 口径: 累计 or 当期
+    target: float | None = None  # the year's target
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class RecordLine:
     """One progress record dated in the report's period."""
 
     date: date
-    progress: int
+    progress: int | None  # None: a 常态 duty's record
     note: str
     problem: str
     next: str
@@ -82,6 +84,8 @@ class TaskLine:
     started: bool = True  # the task had started by the period's end
     done_before: bool = False  # already done at the end of the previous period
     carried: bool = False  # 结转 from last year's plan: "never reported" means not this year
+    kind: str = model.PROJECT  # 任务类型
+    lags: tuple[model.MetricLag, ...] = ()  # a 常态 duty's targeted metrics against pro rata
 
     @property
     def missing(self) -> bool:
@@ -219,11 +223,12 @@ def build_report(
     latest = model.latest_by_task([*before.values(), *mine], end)
     if texts is None:
         texts = model.latest_values([*before.values(), *mine], end)
-    now = model.plan_status(plan, latest, end)
+    now = model.plan_status(plan, latest, end, texts)
     then = {gs.goal.id: gs for gs in model.plan_status(plan, before, prev_end)}
     goals = tuple(_goal_line(gs, then[gs.goal.id], mine, texts, end) for gs in now)
     tasks = [t for g in goals for t in g.tasks]
     weights = {t.id: t.weight for t in plan.tasks}
+    measured = [t for t in tasks if t.kind != model.DUTY]  # 常态 duties have no percentage to average
     return PeriodReport(
         org=plan.org,
         issuer=plan.issuer or plan.org,
@@ -231,9 +236,9 @@ def build_report(
         plan_year=plan.year,
         period=period,
         stale_days=plan.settings.stale_days,
-        progress=model.weighted_mean((t.progress, weights[t.id]) for t in tasks),
-        previous=model.weighted_mean((t.previous, weights[t.id]) for t in tasks),
-        expected=model.weighted_mean((t.expected, weights[t.id]) for t in tasks),
+        progress=model.weighted_mean((t.progress, weights[t.id]) for t in measured),
+        previous=model.weighted_mean((t.previous, weights[t.id]) for t in measured),
+        expected=model.weighted_mean((t.expected, weights[t.id]) for t in measured),
         counts={key: sum(gs.counts[key] for gs in now) for key in (*model.LIGHTS, "stale", "closed")},
         goals=goals,
         problems=tuple(t.id for t in sorted(_problem_tasks(tasks), key=_severity)),
@@ -305,6 +310,8 @@ def _task_line(
         started=ts.task.start <= end,
         done_before=then.light == model.DONE,
         carried=bool(ts.task.carried_from),
+        kind=ts.task.kind,
+        lags=ts.lags,
     )
 
 
@@ -312,7 +319,8 @@ def _record_line(task: model.Task, r: model.Record) -> RecordLine:
     metrics = []
     for m in task.metrics:  # in the plan's order
         if m.name in r.metrics:
-            metrics.append(MetricValue(m.name, m.unit, r.metrics[m.name], m.baseline, m.baseline_text))
+            value = r.metrics[m.name]
+            metrics.append(MetricValue(m.name, m.unit, value, m.baseline, m.baseline_text, m.basis, m.target))
     return RecordLine(
         date=r.date, progress=r.progress, note=r.note, problem=r.problem, next=r.next, by=r.by, metrics=tuple(metrics)
     )
@@ -413,9 +421,11 @@ def metric_text(m: MetricValue, baseline_year: int) -> str:
     whether a metric is a running total for the year or a stock, and a year-to-date
     count minus a full-year count would read as a fall that did not happen.
     """
-    text = f"{m.name}{_number(m.value)}{m.unit}"
+    text = f"{kinds.basis_prefix(m.basis, m.target)}{m.name}{_number(m.value)}{m.unit}"
+    text += kinds.target_words(m.value, m.target, m.basis)
     if m.baseline is not None:
-        text += f"（{baseline_year}年为{baseline_words(m)}）"
+        same = "同期" if m.basis == model.PERIODIC else ""  # a month's figure beside last year's same month
+        text += f"（{baseline_year}年{same}为{baseline_words(m)}）"
     return text
 
 
@@ -520,6 +530,8 @@ def _overview(r: PeriodReport) -> list[str]:
 
 def _goal_summary(g: GoalLine, r: PeriodReport) -> str:
     light = "已全部完成" if g.light == model.DONE else "亮" + model.LIGHT_LABELS[g.light]
+    if all(t.kind == model.DUTY for t in g.tasks):
+        return f"均为常态工作，{light}。"
     return (
         f"平均完成进度{pct(g.progress)}，{_change_words(g.progress, g.previous, r)}，"
         f"{_against_expected(g.progress, g.expected)}，{light}。"
@@ -527,6 +539,11 @@ def _goal_summary(g: GoalLine, r: PeriodReport) -> str:
 
 
 def _task_summary(t: TaskLine, r: PeriodReport) -> str:
+    if t.kind == model.DUTY:
+        done = f"{period_words(r.period).this}开展工作如下" if t.entries else _silence(t, r)
+        return f"{_who(t)}常态工作，{kinds.duty_state(t.light, t.lags)}，{done}。".lstrip()
+    if t.kind == model.CREATION and t.light != model.DONE:
+        return f"{_who(t)}{kinds.stage_state(t.progress, t.expected)}，{_light(t)}。".lstrip()
     if t.light == model.DONE and t.last_update is not None:
         closed = "，已销号" if t.closed else ""
         return f"{_who(t)}该项任务已于{_day(t.last_update, r.year)}完成{closed}。".lstrip()
@@ -536,7 +553,7 @@ def _task_summary(t: TaskLine, r: PeriodReport) -> str:
     )
 
 
-def _entry_text(e: RecordLine, baseline_year: int) -> str:
+def _entry_text(e: RecordLine, baseline_year: int, kind: str = model.PROJECT) -> str:
     """One record as one sentence: `5月28日，完成……，红色讲解员23名（2023年为20余名），进度达到45%。`"""
     note = clean(e.note)
     metrics = [
@@ -544,14 +561,15 @@ def _entry_text(e: RecordLine, baseline_year: int) -> str:
         for m in e.metrics
         if f"{_number(m.value)}{m.unit}" not in note  # the note already says it
     ]
-    parts = [f"{e.date.month}月{e.date.day}日", *([note] if note else []), *metrics, f"进度达到{e.progress}%"]
+    close = kinds.progress_part(kind, e.progress)
+    parts = [f"{e.date.month}月{e.date.day}日", *([note] if note else []), *metrics, *([close] if close else [])]
     return "，".join(parts) + "。"
 
 
 def _quiet(g: GoalLine, r: PeriodReport) -> str:
     """One sentence for the goal's tasks with nothing in the period; a shared 序时进度 is said once."""
     quiet = [t for t in g.tasks if not t.entries]
-    ongoing = [t for t in quiet if t.light != model.DONE and t.started]
+    ongoing = [t for t in quiet if t.light != model.DONE and t.started and t.kind == model.PROJECT]
     shared = len(ongoing) > 1 and len({percent(t.expected) for t in ongoing}) == 1
     items = []
     for t in quiet:
@@ -560,6 +578,10 @@ def _quiet(g: GoalLine, r: PeriodReport) -> str:
             items.append(f"{title}已于{_day(t.last_update, r.year)}完成" if t.last_update else f"{title}已完成")
         elif not t.started:
             items.append(f"{title}尚未到开始时间，{_light(t)}")
+        elif t.kind == model.DUTY:
+            items.append(f"{title}{_who(t)}（常态工作）{_light(t)}，{_silence(t, r)}")
+        elif t.kind == model.CREATION:
+            items.append(f"{title}{_who(t)}{kinds.stage_state(t.progress, t.expected)}，{_light(t)}，{_silence(t, r)}")
         else:
             expected = "" if shared else f"，序时进度{pct(t.expected)}"
             items.append(f"{title}{_who(t)}完成进度{pct(t.progress)}{expected}，{_light(t)}，{_silence(t, r)}")
@@ -574,6 +596,8 @@ def _problems_behind(r: PeriodReport) -> list[TaskLine]:
 def _behind_text(t: TaskLine, r: PeriodReport) -> str:
     behind = percent(t.expected) - percent(t.progress)
     state = [_light(t), f"完成进度{pct(t.progress)}"]
+    if t.kind == model.DUTY:
+        state, behind = [f"常态工作，{kinds.duty_state(t.light, t.lags)}"], 0
     if behind > 0:
         state.append(f"落后序时进度{behind}个百分点")
     if t.stale:
@@ -665,7 +689,7 @@ def progress_document(r: PeriodReport, number: int | None = None) -> Document:
         for ti, t in enumerate(reported, 1):
             b.append(Block("h3", clean(t.title), f"{ti}."))
             b.append(Block("para", _task_summary(t, r)))
-            b += [Block("para", _entry_text(e, r.plan_year - 1), f"（{ei}）") for ei, e in enumerate(t.entries, 1)]
+            b += [Block("para", _entry_text(e, r.plan_year - 1, t.kind), f"（{ei}）") for ei, e in enumerate(t.entries, 1)]
         if len(reported) < len(g.tasks):
             b.append(Block("para", _quiet(g, r)))
     b.append(Block("h1", "存在问题", "三、"))
@@ -709,7 +733,9 @@ def versus_baseline(m: MetricValue, baseline_year: int, year_end: bool) -> str:
     """`调解矛盾纠纷61件，较2023年增加4件` for a figure of the year's end (``year_end``) and an exact
     baseline. A figure from earlier in the year, or an approximate baseline (`20余名`), is set beside
     the baseline instead (`metric_text`): part of a year minus a whole year is no change."""
-    if m.baseline is None or not year_end or baseline_words(m) != f"{_number(m.baseline)}{m.unit}":
+    if m.baseline is None or not year_end or m.basis == model.PERIODIC:
+        return metric_text(m, baseline_year)
+    if baseline_words(m) != f"{_number(m.baseline)}{m.unit}":
         return metric_text(m, baseline_year)
     text = f"{m.name}{_number(m.value)}{m.unit}"
     diff = m.value - m.baseline
@@ -739,8 +765,12 @@ def _year_work(t: TaskLine, r: PeriodReport, n: int) -> str:
         year_end = day >= date(r.period_end.year, 12, 1)
         by_day.setdefault(day, []).append(versus_baseline(m, r.plan_year - 1, year_end))
     text += "".join(f"截至{_day(day, r.year)}，{'；'.join(items)}。" for day, items in sorted(by_day.items()))
+    if t.kind == model.DUTY:  # an ongoing duty is described, never given a percentage
+        return text + ("全年常态开展。" if t.light == model.DONE else f"{kinds.duty_state(t.light, t.lags)}。")
     if t.light == model.DONE and t.last_update is not None:
         return text + f"该项任务已于{_day(t.last_update, r.year)}完成{'，已销号' if t.closed else ''}。"
+    if t.kind == model.CREATION:
+        return text + f"截至年底{kinds.stage_state(t.progress, t.expected)}。"
     return text + f"截至年底完成进度{pct(t.progress)}。"
 
 
@@ -754,7 +784,8 @@ def _goal_year(g: GoalLine, r: PeriodReport) -> list[str]:
     else:
         finished = f"{len(g.tasks)}项重点任务已完成{len(done)}项" if done else f"{len(g.tasks)}项重点任务均未完成"
     closing = f"，其中已销号{closed}项" if closed else ""
-    lines = [f"{lead}全年平均完成进度{pct(g.progress)}，{finished}{closing}。"]
+    average = "" if all(t.kind == model.DUTY for t in g.tasks) else f"全年平均完成进度{pct(g.progress)}，"
+    lines = [f"{lead}{average}{finished}{closing}。"]
     reported = [t for t in g.tasks if t.entries]
     lines += [_year_work(t, r, n) for n, t in enumerate(reported, 1)]
     silent = [t for t in g.tasks if not t.entries and t.light != model.DONE]
@@ -773,7 +804,13 @@ def _not_done_text(t: TaskLine, r: PeriodReport) -> str:
     if not why:
         why.append("（未填报未完成原因）")
     overdue = "，已逾期" if t.overdue else ""
-    return f"{clean(t.title)}{_who(t)}：完成进度{pct(t.progress)}{overdue}；" + "；".join(why) + "。"
+    if t.kind == model.DUTY:
+        state = kinds.duty_state(t.light, t.lags)
+    elif t.kind == model.CREATION:
+        state = kinds.stage_state(t.progress, t.expected)
+    else:
+        state = f"完成进度{pct(t.progress)}"
+    return f"{clean(t.title)}{_who(t)}：{state}{overdue}；" + "；".join(why) + "。"
 
 
 def _annual_opening(r: PeriodReport) -> str:

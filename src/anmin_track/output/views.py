@@ -55,6 +55,29 @@ def carried_view(task: model.Task) -> dict:
     return {"carried_from": {"from": task.carried_from, "progress": task.carried_progress}}
 
 
+def measured(value: float, ts: model.TaskStatus | model.GoalStatus) -> float | None:
+    """A percentage, or None where there is none (a 常态 task; a goal of 常态 tasks only)."""
+    return _pct(value) if ts.measured else None
+
+
+def kind_view(ts: model.TaskStatus) -> dict:
+    """任务类型 (``task_kind``: the JSON key ``kind`` names the view), a 创建 task's stage reached, and a
+    常态 task's targeted metrics against pro rata (``lags``)."""
+    t = ts.task
+    stage = model.stage_name(ts.progress) if t.kind == model.CREATION else None
+    return {"task_kind": t.kind, "stage": stage}
+
+
+def lag_view(lag: model.MetricLag) -> dict:
+    return {
+        "name": lag.metric.name,
+        "value": lag.value,
+        "target": lag.metric.target,
+        "expected": round(lag.expected, 1),
+        "behind": round(lag.behind, 1),
+    }
+
+
 def task_view(ts: model.TaskStatus) -> dict:
     t = ts.task
     return {
@@ -67,8 +90,9 @@ def task_view(ts: model.TaskStatus) -> dict:
         "start": t.start.isoformat(),
         "due": t.due.isoformat(),
         "weight": t.weight,
-        "progress": _pct(ts.progress),
-        "expected": _pct(ts.expected),
+        **kind_view(ts),
+        "progress": measured(ts.progress, ts),
+        "expected": measured(ts.expected, ts),
         "light": ts.light,
         "light_label": model.LIGHT_LABELS[ts.light],
         "stale": ts.stale,
@@ -85,8 +109,8 @@ def goal_view(gs: model.GoalStatus, tasks: list[model.TaskStatus]) -> dict:
     return {
         "id": gs.goal.id,
         "title": gs.goal.title,
-        "progress": _pct(gs.progress),
-        "expected": _pct(gs.expected),
+        "progress": measured(gs.progress, gs),
+        "expected": measured(gs.expected, gs),
         "light": gs.light,
         "light_label": model.LIGHT_LABELS[gs.light],
         "counts": gs.counts,
@@ -158,6 +182,9 @@ def task_show(
                 "unit": m.unit,
                 "baseline": m.baseline,
                 "baseline_text": m.baseline_text,
+                "basis": m.basis,
+                "target": m.target,
+                "whole": m.counts_whole,
                 "latest": held.metrics[m.name] if held else None,
                 "latest_date": _iso(held.date if held else None),
             }
@@ -169,7 +196,10 @@ def task_show(
         "kind": "task",
         "as_of": as_of.isoformat(),
         "goal": {"id": goal.id, "title": goal.title},
-        "task": task_view(ts) | {"source": ts.task.source, "metrics": metrics} | texts | carried_view(ts.task),
+        "task": task_view(ts)
+        | {"source": ts.task.source, "metrics": metrics, "lags": [lag_view(lag) for lag in ts.lags]}
+        | texts
+        | carried_view(ts.task),
         "history": [record_view(r) for r in history],
     }
 
@@ -240,6 +270,7 @@ def group_view(plan: model.Plan, statuses: list[model.GoalStatus], as_of: date, 
             counts[ts.light] += 1
             counts["stale"] += ts.stale
             counts["closed"] += ts.closed
+        projects = [ts for ts in tasks if ts.measured]  # 常态 duties have no percentage to average
         lines.append(
             {
                 "name": name or UNCLAIMED,
@@ -247,8 +278,12 @@ def group_view(plan: model.Plan, statuses: list[model.GoalStatus], as_of: date, 
                 "tasks": [ts.task.id for ts in tasks],
                 "count": len(tasks),
                 "counts": counts,
-                "progress": _pct(model.weighted_mean((ts.progress, ts.task.weight) for ts in tasks)),
-                "expected": _pct(model.weighted_mean((ts.expected, ts.task.weight) for ts in tasks)),
+                "progress": _pct(model.weighted_mean((ts.progress, ts.task.weight) for ts in projects))
+                if projects
+                else None,
+                "expected": _pct(model.weighted_mean((ts.expected, ts.task.weight) for ts in projects))
+                if projects
+                else None,
                 "overdue": [ts.task.id for ts in tasks if ts.overdue],
             }
         )
@@ -270,6 +305,8 @@ def due_item_view(item: model.DueItem) -> dict:
         "kind": "milestone" if item.milestone else "due",
         "date": item.date.isoformat(),
         "percent": item.percent,
+        "task_kind": t.kind,
+        "stage": model.stage_name(item.percent) if t.kind == model.CREATION else None,
         "progress": _pct(item.status.progress),
         "days_left": item.days_left,
         "overdue": item.overdue,
@@ -314,7 +351,8 @@ def unreported_view(
                 "lead": ts.task.lead,
                 "unit": ts.task.unit,
                 "owner": ts.task.owner,
-                "progress": _pct(ts.progress),
+                "task_kind": ts.task.kind,
+                "progress": measured(ts.progress, ts),
                 "last_update": _iso(ts.latest.date if ts.latest else None),
             }
             for ts in tasks

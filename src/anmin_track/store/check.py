@@ -22,9 +22,10 @@ from anmin_track.store.records import (
     progress_files,
     read_month,
     records_from_toml,
+    rule_problems,
     stray_problem,
 )
-from anmin_track.store.tomlcheck import Problem, read_bytes, text_of
+from anmin_track.store.tomlcheck import LineIndex, Problem, read_bytes, text_of
 from anmin_track.store.years import layout_problems, views
 
 
@@ -83,10 +84,22 @@ def _check_plan(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], I
             problems.extend(exc.problems)
             continue
         problems.extend(found)
+        if plan is not None and not found:
+            problems += _rule_problems(plan, records, text, label)
         count += len(records)
         if index is not None:
             index.add_month(ym, MonthFile(tuple(records), appendable(text, len(records)), content_hash(content)))
     return plan, count, problems, None if problems else index
+
+
+def _rule_problems(plan: model.Plan, records: list[model.Record], text: str, label: str) -> list[Problem]:
+    """Records whose metric values break their metric's rules (whole numbers, a maximum), by file and line:
+    records written before the rules existed are read as they are, and pointed out here."""
+    found = [(n, message) for n, r in enumerate(records) for message in rule_problems(plan, r)]
+    if not found:
+        return []
+    lines = LineIndex(text)
+    return [Problem(label, lines.entry("records", n), message) for n, message in found]
 
 
 def _carried_problems(data: DataDir, checked: list[tuple[DataDir, model.Plan]]) -> list[Problem]:

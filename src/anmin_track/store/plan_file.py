@@ -82,8 +82,10 @@ def schema_needed(doc: dict) -> tuple[int, str]:
         isinstance(t, dict) and ("carried_from" in t or "carried_progress" in t) for t in tasks
     ):
         return 4, "[plan] previous 或任务的 carried_from、carried_progress（结转）"
-    if any("target" in m for m in metrics):
-        return 4, "指标的 target（目标值）"
+    if any(key in m for m in metrics for key in ("target", "basis", "whole", "max")):
+        return 4, "指标的 target（目标值）、basis（口径）、whole（只取整数）或 max（上限）"
+    if any(isinstance(t, dict) and "kind" in t for t in tasks):
+        return 4, "任务的 kind（任务类型）"
     if isinstance(report, dict) and any(key in report for key in fields.REPORT_SCHEMA_4):
         return 4, "[report] " + "、".join(key for key in fields.REPORT_SCHEMA_4 if key in report)
     if (isinstance(info, dict) and "aim" in info) or (isinstance(report, dict) and "notice_number" in report):
@@ -195,7 +197,7 @@ def _task(
     metrics = []
     for raw_metric, mline in zip(raw.get("metrics", []), metric_lines, strict=True):
         if check.table(raw_metric, fields.METRIC, f"{where}的指标", mline):
-            metrics.append(model.Metric(**raw_metric))
+            metrics.append(_metric(model.Metric(**raw_metric), mline, where, check))
     names = [m.name for m in metrics]
     for name in {n for n in names if names.count(n) > 1}:
         check.add(line, f"{where}的指标名称 {name} 重复")
@@ -214,6 +216,11 @@ def _task(
             "milestones": tuple(m for m, _ in milestones),
         },
     )
+    if task.kind not in model.KINDS:
+        kinds = "、".join(f'"{k}"' for k in model.KINDS)
+        check.add(check.lines.key("kind", line), f"{where}的任务类型 kind = {task.kind!r} 不对，应为 {kinds} 之一")
+    if task.kind == model.DUTY and task.carried_progress:
+        check.add(check.lines.key("carried_progress", line), f"{where}是常态工作，没有完成进度，不应有 carried_progress")
     if task.start > task.due:
         check.add(check.lines.key("due", line), f"{where}的截止日期 {task.due} 早于开始日期 {task.start}")
     if task.weight <= 0:
@@ -230,6 +237,22 @@ def _task(
     return task
 
 
+_STAGE_PERCENTS = "、".join(f"{p}（{name}）" for name, p in model.STAGES)
+
+
+def _metric(metric: model.Metric, line: int | None, where: str, check: Checker) -> model.Metric:
+    """口径 one of ``BASES``; a target and a max that the metric's own rules allow."""
+    named = f"{where}的指标 {metric.name} "
+    if metric.basis not in model.BASES:
+        bases = "、".join(f'"{b}"' for b in model.BASES)
+        check.add(check.lines.key("basis", line), f"{named}的口径 basis = {metric.basis!r} 不对，应为 {bases} 之一")
+    if metric.target is not None:
+        why = metric.refusal(metric.target)
+        if why:
+            check.add(check.lines.key("target", line), f"{named}的目标值 target 不对：{why}")
+    return metric
+
+
 def _check_milestones(task: model.Task, milestones: list[tuple[model.Milestone, int | None]], where, check) -> None:
     """时间节点: inside start..due, 0–100, dates increasing, percents never decreasing."""
     previous = None
@@ -241,6 +264,8 @@ def _check_milestones(task: model.Task, milestones: list[tuple[model.Milestone, 
             check.add(at, f"{where}在截止日期 {m.date} 的时间节点进度应为 100（截止日即应完成）")
         if not 0 <= m.percent <= 100:
             check.add(check.lines.key("percent", mline), f"{where}的时间节点进度 {m.percent} 超出范围（应为 0~100）")
+        elif task.kind == model.CREATION and m.percent not in dict(model.STAGES).values():
+            check.add(check.lines.key("percent", mline), f"{where}是创建类任务，时间节点是各阶段的期限，进度应为{_STAGE_PERCENTS}")
         if previous is not None:
             if m.date <= previous.date:
                 check.add(at, f"{where}的时间节点日期应逐个递增且不重复（{previous.date} 之后是 {m.date}）")
@@ -266,6 +291,7 @@ def _task_fields(task: model.Task) -> dict:
     out = {
         "id": task.id,
         "title": task.title,
+        **({} if task.kind == model.PROJECT else {"kind": task.kind}),
         "source": task.source,
         "lead": task.lead,
         "unit": task.unit,
@@ -283,14 +309,18 @@ def _task_fields(task: model.Task) -> dict:
         out["closed_by"] = task.closed_by
     if task.carried_from:
         out["carried_from"] = task.carried_from
-        out["carried_progress"] = task.carried_progress
+        if task.measured:
+            out["carried_progress"] = task.carried_progress
     return out
 
 
 def _metric_fields(m: model.Metric) -> dict:
     baseline = {} if m.baseline is None else {"baseline": m.baseline}
-    target = {} if m.target is None else {"target": m.target}
-    return {"name": m.name, "unit": m.unit, **baseline, "baseline_text": m.baseline_text, **target}
+    rules: dict[str, object] = {} if m.target is None else {"target": m.target}
+    rules |= {} if m.basis == model.CUMULATIVE else {"basis": m.basis}
+    rules |= {} if m.whole is None else {"whole": m.whole}
+    rules |= {} if m.max is None else {"max": m.max}
+    return {"name": m.name, "unit": m.unit, **baseline, "baseline_text": m.baseline_text, **rules}
 
 
 def dump_plan(plan: model.Plan) -> bytes:
@@ -362,12 +392,20 @@ def rewrite_plan(text: str, old: model.Plan, new: model.Plan, label: str) -> byt
 
     try:
         doc = tomlkit.parse(text)
-        edited = _edit_goals(doc, old, new) and tomlkit.dumps(doc)
+        edited = _edit_goals(doc, old, new) and _raise_schema(doc) and tomlkit.dumps(doc)
     except (tomlkit.exceptions.TOMLKitError, KeyError, TypeError, ValueError):
         edited = None
     if edited and plan_from_toml(edited, label)[0] == new:
         return edited.encode("utf-8")
     return dump_plan(new)
+
+
+def _raise_schema(doc) -> bool:
+    """The edited plan's ``schema`` raised to what its settings now need (a task made 常态 needs 4)."""
+    needed = schema_needed(doc)[0]
+    if isinstance(doc.get("schema"), int) and doc["schema"] < needed:
+        doc["schema"] = needed
+    return True
 
 
 def _edit_goals(doc, old: model.Plan, new: model.Plan) -> bool:
@@ -400,7 +438,7 @@ def _edit_goals(doc, old: model.Plan, new: model.Plan) -> bool:
 
 def _edit_task(table, old: model.Task | None, new: model.Task) -> None:
     fields = _task_fields(new)
-    for key in ("closed", "closed_note", "closed_by", "carried_from", "carried_progress"):
+    for key in ("kind", "closed", "closed_note", "closed_by", "carried_from", "carried_progress"):
         if key not in fields and key in table:
             del table[key]
     for key, value in fields.items():

@@ -36,15 +36,44 @@ def records_from_toml(
     check = Checker(label, LineIndex(text))
     if not check.table(doc, fields.INDEX_ROOT if index else fields.MONTH_ROOT, "进展文件", None):
         return [], check.problems, doc
-    if doc["schema"] != model.SCHEMA:
-        check.add(check.lines.key("schema"), f"schema 应为 {model.SCHEMA}，实际是 {doc['schema']}")
-    return records_of(doc, "records", check, plan, month, unique=not index), check.problems, doc
+    schema = doc["schema"]
+    if schema > model.SCHEMA:
+        check.add(
+            check.lines.key("schema"),
+            f"进展文件的格式版本为 {schema}，本程序只能读取到版本 {model.SCHEMA}。"
+            "请升级 anmin-track（pip install -U anmin-track）后再试。",
+        )
+        return [], check.problems, doc
+    if schema < 1:
+        check.add(check.lines.key("schema"), f"schema 应为 1 到 {model.SCHEMA} 的整数，实际是 {schema}")
+    records = records_of(doc, "records", check, plan, month, unique=not index)
+    if 1 <= schema < BARE_SCHEMA and any(r.progress is None for r in records):
+        check.add(
+            check.lines.key("schema"),
+            f"有不写进度（progress）的记录时，schema 应为 {BARE_SCHEMA}（旧版程序会据此提示升级）",
+        )
+    return records, check.problems, doc
+
+
+#: The month-file schema that allows a record without ``progress``.
+BARE_SCHEMA = 2
+
+
+def month_schema(records: Iterable[model.Record]) -> int:
+    """The lowest schema a month file of ``records`` needs: older programs keep reading months without
+    records of 常态 tasks (which have no ``progress``)."""
+    return BARE_SCHEMA if any(r.progress is None for r in records) else 1
+
+
+def month_document(records: list[model.Record]) -> bytes:
+    """A month file of ``records``, under the schema they need."""
+    return dump_toml({"schema": month_schema(records), "records": [record_to_toml(r) for r in records]})
 
 
 #: The version of what ``_record`` and ``records_of`` check. An index vouches for the month
 #: files it was saved from (``index.vouched``) only under the rules they were checked by:
-#: raise it whenever a record that passed before may now be refused.
-RULES = 1
+#: raise it whenever a record that passed before may now be refused (2: task kinds).
+RULES = 2
 
 
 def records_of(
@@ -113,8 +142,9 @@ def _record(raw: dict, line, plan, month, check: Checker) -> model.Record | None
             f"{where}的记录时间 at = {raw['at'].isoformat()} 缺少时区，应写成如 2024-05-31T10:00:00+08:00",
         )
         return None
-    if not 0 <= raw["progress"] <= 100:
-        check.add(check.lines.key("progress", line), f"{where}的进度 {raw['progress']} 超出范围（应为 0~100）")
+    progress = raw.get("progress")
+    if progress is not None and not 0 <= progress <= 100:
+        check.add(check.lines.key("progress", line), f"{where}的进度 {progress} 超出范围（应为 0~100）")
     if month and (raw["date"].year, raw["date"].month) != month:
         check.add(
             check.lines.key("date", line), f"{where}的日期 {raw['date']} 不属于本文件的月份 {month[0]}-{month[1]:02d}"
@@ -134,16 +164,36 @@ def _record(raw: dict, line, plan, month, check: Checker) -> model.Record | None
         for name in metrics:
             if task.metric(name) is None:
                 check.add(check.lines.key(name, line), f"{where}的指标 {name} 不是任务 {task.id} 的指标")
+        if progress is None and task.measured:
+            check.add(
+                line,
+                f"{where}缺少进度 progress：任务 {task.id} 是{task.kind}类任务，每条记录都应写进度（只有常态工作可以不写）",
+            )
     if len(check.problems) > before:
         return None
-    return model.Record(**{**raw, "metrics": dict(metrics)})
+    return model.Record(**{**raw, "progress": progress, "metrics": dict(metrics)})
+
+
+def rule_problems(plan: model.Plan, record: model.Record) -> list[str]:
+    """What in ``record`` breaks its metrics' rules (whole numbers, a maximum): ``check`` reports these for
+    records written before the rules, which are still read; new and corrected records are refused."""
+    task = plan.task(record.task)
+    if task is None:
+        return []
+    found = []
+    for name, value in record.metrics.items():
+        metric = task.metric(name)
+        why = metric.refusal(value) if metric else ""
+        if why:
+            found.append(f"任务 {task.id} {record.date} 的进展记录：{why}（旧记录照常读取，请更正）")
+    return found
 
 
 def record_to_toml(record: model.Record) -> dict:
     out = {
         "task": record.task,
         "date": record.date,
-        "progress": record.progress,
+        **({} if record.progress is None else {"progress": record.progress}),
         "note": record.note,
         "problem": record.problem,
         "next": record.next,
@@ -227,8 +277,9 @@ def _validated(data: DataDir, text: str, label: str, plan: model.Plan, ym: tuple
 
 
 def validation_facts(plan: model.Plan) -> str:
-    """All that ``_record`` checks a record against in the plan: each task's id, start and metric names."""
-    return repr([(t.id, t.start.isoformat(), [m.name for m in t.metrics]) for t in plan.tasks])
+    """All that ``_record`` checks a record against in the plan: each task's id, start, metric names and
+    whether its records need a progress."""
+    return repr([(t.id, t.start.isoformat(), [m.name for m in t.metrics], t.measured) for t in plan.tasks])
 
 
 @functools.lru_cache(maxsize=2)
@@ -300,14 +351,18 @@ def month_with(
     appending. The appended part is parsed back before it is used.
     """
     if content is None:
-        return dump_toml({"schema": model.SCHEMA, "records": [record_to_toml(record)]})
+        return month_document([record])
     label = data.label(data.month_file(*ym))
     text = text_of(content, label)
-    if not trusted:
+    if not trusted or (record.progress is None and not _BARE_SCHEMA_LINE.search(text)):
         records = _month_records(text, label, plan, ym)
-        if not appendable(text, len(records)):
-            return dump_toml({"schema": model.SCHEMA, "records": [record_to_toml(r) for r in [*records, record]]})
+        if not appendable(text, len(records)) or month_schema([record]) > month_schema(records):
+            return month_document([*records, record])
     return (text.rstrip("\r\n") + "\n\n").encode("utf-8") + _record_chunk(record)
+
+
+#: A month file written under the schema that allows records without progress.
+_BARE_SCHEMA_LINE = re.compile(rf"^schema = {BARE_SCHEMA}\s*$", re.MULTILINE)
 
 
 def _record_chunk(record: model.Record) -> bytes:

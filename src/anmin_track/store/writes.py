@@ -48,14 +48,14 @@ from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml, re
 from anmin_track.store.records import (
     check_new_record,
     check_task_open,
+    month_document,
     month_files,
     month_with,
     read_month,
-    record_to_toml,
     records_from_toml,
 )
 from anmin_track.store.safe_io import LockLost, atomic_write, lock_timeout, locked, make_dir, write_failure
-from anmin_track.store.tomlcheck import dump_toml, raise_if_problems, read_bytes, read_text
+from anmin_track.store.tomlcheck import raise_if_problems, read_bytes, read_text
 from anmin_track.store.years import views
 
 T = TypeVar("T")
@@ -137,7 +137,7 @@ class Transaction:
         records = list(month.records)
         at = records.index(old)  # found under this lock: it is there
         records[at : at + 1] = [new] if new is not None else []
-        content = dump_toml({"schema": model.SCHEMA, "records": [record_to_toml(r) for r in records]})
+        content = month_document(records)
         label = self.data.label(self.data.month_file(*ym))
         raise_if_problems(records_from_toml(content.decode("utf-8"), label, self.plan, ym)[1])
         without_record(index, self.data, self.plan, old, records)
