@@ -5,6 +5,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 
 def _regex(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
@@ -45,6 +46,14 @@ def json_text(payload: object) -> str:
 
     text = json.dumps(payload, ensure_ascii=False, indent=2)
     return _JSON_UNSAFE().sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def local_now() -> datetime:
+    """Now, with the local offset; in UTC when the ``TZ`` setting gives none Python can hold (``XYZ+99``)."""
+    try:
+        return datetime.now().astimezone()
+    except (ValueError, OverflowError, OSError):
+        return datetime.now(UTC)
 
 
 def cn_date(day) -> str:
@@ -359,9 +368,7 @@ def cn_punctuation(text: str) -> str:
 
     def comma(m: re.Match) -> str:
         before, after = m.string[m.start() - 1 : m.start()], m.string[m.end() : m.end() + 1]
-        if (before and _is_cjk(before)) or (
-            after and _is_cjk(after) and not (before.isalnum() or before in "_/")
-        ):
+        if (before and _is_cjk(before)) or (after and _is_cjk(after) and not (before.isalnum() or before in "_/")):
             return _HALF_TO_FULL[m.group(1)]
         return m.group()
 

@@ -13,7 +13,7 @@ from anmin_track import actions, carry, model, store
 from anmin_track.cli.app import plan_app
 from anmin_track.cli.common import ByOpt, DataOpt, author, data_dir, out, task_line
 from anmin_track.cli.zh import AnminCommand, confirm
-from anmin_track.errors import InputError, system_reason
+from anmin_track.errors import InputError
 from anmin_track.text import cn_date, visible
 
 
@@ -62,7 +62,9 @@ def plan_new(
     ] = False,
     source: Annotated[
         Path | None,
-        typer.Option("--from", metavar="计划文件", help="以这个计划文件（如 plan import -o 生成并核对过的草稿）为新年度计划。"),
+        typer.Option(
+            "--from", metavar="计划文件", help="以这个计划文件（如 plan import -o 生成并核对过的草稿）为新年度计划。"
+        ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接开始（供脚本使用）。")] = False,
     by: ByOpt = None,
@@ -93,14 +95,7 @@ def _begin(ctx: typer.Context, folder: store.DataDir, request: actions.NewYear, 
 
 def _read_document(path: Path) -> bytes:
     """A file the user named: a regular file of a size a plan document can have."""
-    try:
-        if not path.is_file():
-            raise InputError(f"{path} 不存在或不是普通文件，请检查文件名。")
-        if path.stat().st_size > actions.DRAFT_SOURCE_MAX:
-            raise InputError(f"{path} 大于 20 MB，不像是工作思路要点或计划文件，未读取。")
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"无法读取 {path}：{system_reason(exc)}。") from None
+    return store.read_named(path, "文件", actions.DRAFT_SOURCE_MAX)
 
 
 def _abridged(text: str, width: int = 36) -> str:
@@ -118,18 +113,30 @@ def _draft_lines(draft: model.Plan, name: str) -> list[str]:
         lines.append(f"  {goal.id} {visible(goal.title, oneline=True)}")
         lines += [f"    {t.id} {_abridged(t.title)}" for t in goal.tasks]
         for t in goal.tasks:
-            lines += [f"        指标 {m.name}：{'目标' if m.target is not None else '基数'} {(m.target if m.target is not None else m.baseline):g}{m.unit}" for m in t.metrics]
+            lines += [
+                f"        指标 {m.name}：{'目标' if m.target is not None else '基数'} {(m.target if m.target is not None else m.baseline):g}{m.unit}"
+                for m in t.metrics
+            ]
     return lines
 
 
-@plan_app.command("import", cls=AnminCommand, epilog="示例：anmin plan import 2025年工作思路要点.docx --year 2025 -o 草稿.toml")
+@plan_app.command(
+    "import", cls=AnminCommand, epilog="示例：anmin plan import 2025年工作思路要点.docx --year 2025 -o 草稿.toml"
+)
 def plan_import(
     ctx: typer.Context,
     document: Annotated[Path, typer.Argument(metavar="文件", help="本单位的工作思路要点：.docx、.txt 或 .md。")],
-    year: Annotated[int, typer.Option("--year", metavar="年度", min=1, max=9999, help="起草哪一年的计划，如 2025。［必填］")],
+    year: Annotated[
+        int, typer.Option("--year", metavar="年度", min=1, max=9999, help="起草哪一年的计划，如 2025。［必填］")
+    ],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="文件", help="把草稿写成计划文件（.toml），用记事本核对后再用 plan new --from 开始。"),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="文件",
+            help="把草稿写成计划文件（.toml），用记事本核对后再用 plan new --from 开始。",
+        ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不写 -o 时：不询问，直接以草稿开始新年度计划。")] = False,
     by: ByOpt = None,

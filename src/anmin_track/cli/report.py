@@ -15,6 +15,7 @@ from anmin_track.cli.app import report_app
 from anmin_track.cli.common import DataOpt, data_dir, out, say_finished_year, warn
 from anmin_track.cli.zh import AnminCommand
 from anmin_track.errors import InputError
+from anmin_track.office import office_zip
 from anmin_track.text import json_text
 
 REPORT_FORMATS = {
@@ -30,6 +31,8 @@ REPORT_FORMATS = {
 EXTENSIONS = {".txt": "text", ".md": "markdown", ".json": "json", ".docx": "docx"}
 #: Extensions of office formats we do not write: a file of them would be plain text Word refuses.
 REFUSED = {".doc": "Word 97-2003", ".wps": "WPS 文字", ".rtf": "RTF", ".pdf": "PDF", ".odt": "OpenDocument"}
+
+TEMPLATE_MAX = 20 * 1024 * 1024  # a 红头 template with its images: well below
 
 
 def _report_format(raw: str | None, output: Path | None) -> str:
@@ -77,7 +80,12 @@ TemplateOpt = Annotated[
     typer.Option("--template", metavar="模板", help="以本单位的红头模板 .docx 为底稿（只用于 docx）。"),
 ]
 #: What the confirmation calls each kind of report, after the period's label (2024年第二季度报告).
-REPORT_NAMES = {model.MONTHLY: "月报", model.QUARTERLY: "报告", model.HALF: "工作总结", model.ANNUAL: "工作总结（初稿）"}
+REPORT_NAMES = {
+    model.MONTHLY: "月报",
+    model.QUARTERLY: "报告",
+    model.HALF: "工作总结",
+    model.ANNUAL: "工作总结（初稿）",
+}
 
 
 def _period(
@@ -111,6 +119,8 @@ def _write_report(
     signing = parse.parse_date(signed, "成文日期", "date") if signed else date.today()
     if output is not None and template is not None:  # refused before anything is written
         store.output_target(folder, output, template)
+    if template is not None:  # a regular file of a template's size, that opens in bounded time
+        office_zip(store.read_named(template, "模板文件", TEMPLATE_MAX), str(template), "Word")
     found = actions.period_data(folder, period)
     if period.year > found.plan.year and not folder.bundled:
         warn(
@@ -145,7 +155,9 @@ def report_monthly(
     ctx: typer.Context,
     month: Annotated[
         str | None,
-        typer.Argument(metavar="月份", help="如 2024-05、2024-5、202405 或 2024年5月（默认本月；计划年度已结束时为该年12月）。"),
+        typer.Argument(
+            metavar="月份", help="如 2024-05、2024-5、202405 或 2024年5月（默认本月；计划年度已结束时为该年12月）。"
+        ),
     ] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -157,7 +169,10 @@ def report_monthly(
     """生成月报：按月末评估各项任务的进度、亮灯，汇总本月进展、存在问题和下月计划。"""
     folder = data_dir(ctx, data)
     period = _period(
-        folder, month, lambda raw: model.month_period(*parse.parse_month(raw)), lambda d: model.month_period(d.year, d.month)
+        folder,
+        month,
+        lambda raw: model.month_period(*parse.parse_month(raw)),
+        lambda d: model.month_period(d.year, d.month),
     )
     _write_report(folder, period, fmt, output, signed, number, template)
 
@@ -205,9 +220,7 @@ def report_half(
 @report_app.command("annual", cls=AnminCommand, epilog="示例：anmin report annual 2024 -o 年度工作总结.docx")
 def report_annual(
     ctx: typer.Context,
-    year: Annotated[
-        str | None, typer.Argument(metavar="年度", help="如 2024 或 2024年（默认今年）。")
-    ] = None,
+    year: Annotated[str | None, typer.Argument(metavar="年度", help="如 2024 或 2024年（默认今年）。")] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     signed: SignedOpt = None,

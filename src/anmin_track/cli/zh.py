@@ -179,7 +179,9 @@ class AnminSubGroup(ChineseHelp, TyperGroup):
 
     def list_commands(self, ctx):
         names = super().list_commands(ctx)
-        return sorted(names, key=lambda name: COMMAND_ORDER.index(name) if name in COMMAND_ORDER else len(COMMAND_ORDER))
+        return sorted(
+            names, key=lambda name: COMMAND_ORDER.index(name) if name in COMMAND_ORDER else len(COMMAND_ORDER)
+        )
 
 
 COMPLETION_HELP = {
@@ -285,7 +287,8 @@ def _interrupted() -> None:
 
     if WRITTEN:
         sys.stderr.write(
-            visible(f"已记录：{'；'.join(WRITTEN)}（命令被中断，但这次修改已完整保存，无需重新输入）。", oneline=True) + "\n"
+            visible(f"已记录：{'；'.join(WRITTEN)}（命令被中断，但这次修改已完整保存，无需重新输入）。", oneline=True)
+            + "\n"
         )
     else:
         error("已取消，数据未作任何修改。")
@@ -359,7 +362,7 @@ def ask(question: str, answer_of: Callable[[str], T]) -> T:
         except KeyboardInterrupt:
             sys.stderr.write("\n")
             raise
-        except EOFError:
+        except (EOFError, RuntimeError, OSError, ValueError):  # end of input; no input at all (closed, lost)
             sys.stdout.write("\n")
             raise Cancelled from None
         try:

@@ -68,7 +68,10 @@ def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Probl
         previous=info.get("previous"),
     )
     if plan.previous is not None and plan.previous >= plan.year:
-        check.add(check.lines.key("previous", plan_line), f"[plan] previous（上一年度）{plan.previous} 应早于计划年度 {plan.year}")
+        check.add(
+            check.lines.key("previous", plan_line),
+            f"[plan] previous（上一年度）{plan.previous} 应早于计划年度 {plan.year}",
+        )
     return plan, check.problems
 
 
@@ -114,14 +117,26 @@ def _report(table: dict, check: Checker) -> model.ReportSettings:
     settings = model.ReportSettings(**table)
     for key, example in (("doc_number", "安民〔{year}〕{n}号"), ("notice_number", "安民督〔{year}〕{n}号")):
         pattern = getattr(settings, key)
-        if pattern and "{n}" not in pattern:
+        if not _plain_pattern(pattern):
+            check.add(
+                check.lines.key(key, line),
+                f"[report] {key} 只能使用 {{year}} 和 {{n}}（不加宽度、格式或属性），如 {example}",
+            )
+        elif pattern and "{n}" not in pattern:
             check.add(check.lines.key(key, line), f"[report] {key} 应含 {{n}}（文号序号），如 {example}")
-            continue
-        try:
-            pattern.format(year=2024, n=1)
-        except (KeyError, IndexError, ValueError):
-            check.add(check.lines.key(key, line), f"[report] {key} 只能使用 {{year}} 和 {{n}}，如 {example}")
     return settings
+
+
+def _plain_pattern(pattern: str) -> bool:
+    """Whether a number pattern uses only ``{year}`` and ``{n}`` as they are: a width (``{n:999999999}``),
+    a conversion or an attribute (``{year.real}``) could exhaust memory or show what it should not."""
+    import string
+
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(pattern) if name is not None]
+    except ValueError:  # a lone { or }
+        return False
+    return all(name in ("year", "n") and not spec and conv is None for name, spec, conv in fields)
 
 
 def _settings(table: dict, check: Checker) -> model.Settings:
@@ -217,7 +232,8 @@ def _task(
         check.add(check.lines.key("carried_from", line), f'{where}的 carried_from 应为“年度:任务编号”，如 "2024:1.3"')
     if not 0 <= task.carried_progress < 100:
         check.add(
-            check.lines.key("carried_progress", line), f"{where}的结转时进度 carried_progress 应为 0~99 的整数（未完成才结转）"
+            check.lines.key("carried_progress", line),
+            f"{where}的结转时进度 carried_progress 应为 0~99 的整数（未完成才结转）",
         )
     _check_milestones(task, milestones, where, check)
     return task
