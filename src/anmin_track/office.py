@@ -15,7 +15,7 @@ from anmin_track.errors import DataError
 #: it may describe: checked before any of it is parsed, so a crafted file costs bounded time and memory.
 ZIP_MEMBERS_MAX = 1000
 ZIP_UNPACKED_MAX = 24 * 1024 * 1024
-SHEET_ROWS_MAX, SHEET_COLUMNS_MAX, SHEET_CELLS_MAX = 20_000, 500, 200_000
+SHEET_ROWS_MAX, SHEET_COLUMNS_MAX, SHEET_CELLS_MAX = 10_000, 300, 30_000
 _XML_DECLS = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _REF_ATTR = re.compile(rb'\s(?:r|ref|sqref)="([^"]{0,4000})"')
 _CELL_REF = re.compile(rb"\$?([A-Za-z]{0,4})\$?(\d+)")
@@ -37,19 +37,19 @@ def office_zip(content: bytes, name: str, kind: str) -> None:
             if len(members) > ZIP_MEMBERS_MAX:
                 raise refused(f"文件中的部件多达 {len(members)} 个（最多 {ZIP_MEMBERS_MAX} 个）")
             if sum(m.file_size for m in members) > ZIP_UNPACKED_MAX:
-                raise refused(f"解压后超过 {ZIP_UNPACKED_MAX // 1024 // 1024} MB，不像是{kind}文件")
+                raise refused(f"解压后超过 {ZIP_UNPACKED_MAX // 1024 // 1024} MB，不像是 {kind} 文件")
             for member in members:
                 if not member.filename.endswith((".xml", ".rels")):
                     continue
                 data = z.read(member)  # at most its declared size: bounded above
                 if _XML_DECLS.search(data):
-                    raise refused(f"部件 {member.filename} 含有 XML 文档类型声明（DTD），{kind}文件不会含有")
+                    raise refused(f"部件 {member.filename} 含有 XML 文档类型声明（DTD），{kind} 文件不会含有")
                 if member.filename.startswith("xl/worksheets/"):
                     _sheet_bounds(data, member.filename, refused)
     except zipfile.BadZipFile:
-        raise DataError(f"{name}：无法作为{kind}文件读取（不是有效的压缩包），请确认文件格式。") from None
+        raise DataError(f"{name}：无法作为 {kind} 文件读取（不是有效的压缩包），请确认文件格式。") from None
     except (ValueError, OSError, EOFError, NotImplementedError, RuntimeError) as exc:  # zlib, encryption, CRC
-        raise DataError(f"{name}：无法作为{kind}文件读取（文件已损坏：{type(exc).__name__}）。") from None
+        raise DataError(f"{name}：无法作为 {kind} 文件读取（文件已损坏：{type(exc).__name__}）。") from None
 
 
 def _sheet_bounds(data: bytes, member: str, refused: Callable[[str], DataError]) -> None:

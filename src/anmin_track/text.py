@@ -368,7 +368,9 @@ def cn_punctuation(text: str) -> str:
 
     def comma(m: re.Match) -> str:
         before, after = m.string[m.start() - 1 : m.start()], m.string[m.end() : m.end() + 1]
-        if (before and _is_cjk(before)) or (after and _is_cjk(after) and not (before.isalnum() or before in "_/")):
+        if (before and _is_cjk(before)) or (
+            after and _is_cjk(after) and not (before.isalnum() or before in "_/")
+        ):
             return _HALF_TO_FULL[m.group(1)]
         return m.group()
 

@@ -18,9 +18,7 @@ from anmin_track.errors import InputError
 from anmin_track.text import cn_date, local_now, visible
 
 
-@report_app.command(
-    "notice", cls=AnminCommand, epilog="示例：anmin report notice 3.2 --reply-by 2024-06-10 -o 督办单.docx"
-)
+@report_app.command("notice", cls=AnminCommand, epilog="示例：anmin report notice 3.2 --reply-by 2024-06-10 -o 督办单.docx")
 def report_notice(
     ctx: typer.Context,
     tasks: Annotated[

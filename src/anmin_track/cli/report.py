@@ -80,12 +80,7 @@ TemplateOpt = Annotated[
     typer.Option("--template", metavar="模板", help="以本单位的红头模板 .docx 为底稿（只用于 docx）。"),
 ]
 #: What the confirmation calls each kind of report, after the period's label (2024年第二季度报告).
-REPORT_NAMES = {
-    model.MONTHLY: "月报",
-    model.QUARTERLY: "报告",
-    model.HALF: "工作总结",
-    model.ANNUAL: "工作总结（初稿）",
-}
+REPORT_NAMES = {model.MONTHLY: "月报", model.QUARTERLY: "报告", model.HALF: "工作总结", model.ANNUAL: "工作总结（初稿）"}
 
 
 def _period(
@@ -155,9 +150,7 @@ def report_monthly(
     ctx: typer.Context,
     month: Annotated[
         str | None,
-        typer.Argument(
-            metavar="月份", help="如 2024-05、2024-5、202405 或 2024年5月（默认本月；计划年度已结束时为该年12月）。"
-        ),
+        typer.Argument(metavar="月份", help="如 2024-05、2024-5、202405 或 2024年5月（默认本月；计划年度已结束时为该年12月）。"),
     ] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -169,10 +162,7 @@ def report_monthly(
     """生成月报：按月末评估各项任务的进度、亮灯，汇总本月进展、存在问题和下月计划。"""
     folder = data_dir(ctx, data)
     period = _period(
-        folder,
-        month,
-        lambda raw: model.month_period(*parse.parse_month(raw)),
-        lambda d: model.month_period(d.year, d.month),
+        folder, month, lambda raw: model.month_period(*parse.parse_month(raw)), lambda d: model.month_period(d.year, d.month)
     )
     _write_report(folder, period, fmt, output, signed, number, template)
 
@@ -220,7 +210,9 @@ def report_half(
 @report_app.command("annual", cls=AnminCommand, epilog="示例：anmin report annual 2024 -o 年度工作总结.docx")
 def report_annual(
     ctx: typer.Context,
-    year: Annotated[str | None, typer.Argument(metavar="年度", help="如 2024 或 2024年（默认今年）。")] = None,
+    year: Annotated[
+        str | None, typer.Argument(metavar="年度", help="如 2024 或 2024年（默认今年）。")
+    ] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     signed: SignedOpt = None,

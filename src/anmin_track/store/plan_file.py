@@ -68,10 +68,7 @@ def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Probl
         previous=info.get("previous"),
     )
     if plan.previous is not None and plan.previous >= plan.year:
-        check.add(
-            check.lines.key("previous", plan_line),
-            f"[plan] previous（上一年度）{plan.previous} 应早于计划年度 {plan.year}",
-        )
+        check.add(check.lines.key("previous", plan_line), f"[plan] previous（上一年度）{plan.previous} 应早于计划年度 {plan.year}")
     return plan, check.problems
 
 
@@ -232,8 +229,7 @@ def _task(
         check.add(check.lines.key("carried_from", line), f'{where}的 carried_from 应为“年度:任务编号”，如 "2024:1.3"')
     if not 0 <= task.carried_progress < 100:
         check.add(
-            check.lines.key("carried_progress", line),
-            f"{where}的结转时进度 carried_progress 应为 0~99 的整数（未完成才结转）",
+            check.lines.key("carried_progress", line), f"{where}的结转时进度 carried_progress 应为 0~99 的整数（未完成才结转）"
         )
     _check_milestones(task, milestones, where, check)
     return task
