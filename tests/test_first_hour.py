@@ -173,8 +173,15 @@ def test_system_errors_are_said_in_chinese(code, words):
     assert words in reason and not re.search(r"[A-Za-z]{3,}", reason)
 
 
-def test_unknown_system_error_still_says_no_english_sentence():
-    assert system_reason(OSError(errno.EPIPE, "Broken pipe")).startswith("系统错误 EPIPE")
+def test_every_system_error_is_said_in_chinese():
+    """EFBIG and the rest: no English name or sentence, whichever errno the system gives."""
+    import os
+
+    for code in errno.errorcode:
+        reason = system_reason(OSError(code, os.strerror(code)))
+        assert re.search("[\u4e00-\u9fff]", reason) and not re.search(r"[A-Za-z]{2,}", reason), (code, reason)
+    assert "太大" in system_reason(OSError(errno.EFBIG, "File too large"))
+    assert system_reason(OSError(99999, "Strange")) == "操作系统报告的错误（错误码 99999）"
 
 
 def test_file_errors_reach_the_screen_in_chinese(cli, tmp_path):

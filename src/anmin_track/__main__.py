@@ -17,9 +17,14 @@ def main() -> None:
     peak memory is unchanged (`anmin check` on 20,000 records: 18.9 MiB either way).
     """
     gc.disable()
-    for name in ("stdout", "stderr"):
-        if getattr(sys, name) is None:  # started with the stream closed (`anmin … >&-`): what it says goes nowhere
-            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
+    for fd in (0, 1, 2):  # started with a stream closed (`anmin … <&-`): a file we open must never take its number
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:  # what it says goes nowhere; a prompt reads the end of input
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
     from anmin_track.text import protect_streams
 
     protect_streams(sys.stdout, sys.stderr)  # GBK, cp936, latin-1…: never a UnicodeEncodeError

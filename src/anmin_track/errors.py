@@ -98,6 +98,43 @@ SYSTEM_REASONS = {
     "EAGAIN": "资源暂时不可用",
     "ETIMEDOUT": "连接超时（网络盘可能已断开）",
     "ESTALE": "网络盘上的文件已失效",
+    "EFBIG": "文件太大，超出了磁盘或文件系统允许的大小",
+    "EOVERFLOW": "文件太大，无法处理",
+    "ENOMEM": "内存不足",
+    "ENXIO": "设备不存在或未连接",
+    "ENODEV": "设备不存在或不支持此操作",
+    "ENOMEDIUM": "设备中没有存储介质（如 U 盘已拔出）",
+    "ESPIPE": "不是普通文件（无法定位读写位置）",
+    "EPIPE": "连接已断开",
+    "EBADF": "文件已关闭或无法访问",
+    "EINTR": "操作被中断",
+    "EDEADLK": "文件锁冲突（可能会互相等待）",
+    "ENOTSUP": "所在磁盘不支持此操作",
+    "EOPNOTSUPP": "所在磁盘不支持此操作",
+    "ENOSYS": "系统不支持此操作",
+    "EILSEQ": "文件名含有无效的字符",
+    "EMLINK": "链接数过多",
+    "EUCLEAN": "文件系统已损坏，需要修复",
+    "EREMOTEIO": "网络盘读写出错",
+    "ENOLINK": "网络盘连接已断开",
+    "ENETDOWN": "网络已断开",
+    "ENETUNREACH": "网络不可达",
+    "EHOSTDOWN": "网络盘所在的计算机已关机",
+    "EHOSTUNREACH": "无法连接网络盘所在的计算机",
+    "ECONNREFUSED": "连接被拒绝",
+    "ECONNRESET": "连接被重置（网络盘可能已断开）",
+    "ECONNABORTED": "连接已中断",
+    "ECANCELED": "操作已取消",
+    "ENODATA": "没有数据",
+    "ETIME": "操作超时",
+    "ENOTCONN": "网络盘未连接",
+    "ESHUTDOWN": "连接已关闭",
+    "ECOMM": "通信出错",
+    "EPROTO": "通信协议出错",
+    "EKEYEXPIRED": "密钥已过期",
+    "EKEYREJECTED": "密钥被拒绝",
+    "ENOKEY": "缺少所需的密钥",
+    "EOWNERDEAD": "持有者已退出",
 }
 
 
@@ -109,7 +146,9 @@ def system_reason(exc: OSError) -> str:
     name = errno.errorcode.get(exc.errno or 0)
     if name in SYSTEM_REASONS:
         return SYSTEM_REASONS[name]
-    return f"系统错误 {name or exc.errno or type(exc).__name__}"
+    if isinstance(exc.errno, int):
+        return f"操作系统报告的错误（错误码 {exc.errno}）"
+    return "操作系统报告的错误"
 
 
 class RepeatError(AnminError):

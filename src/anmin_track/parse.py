@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from anmin_track import fields, model
 from anmin_track.errors import DataError, InputError, NotFoundError, Step
+from anmin_track.office import office_zip
 
 STATUS_WORDS = {
     "red": "red",
@@ -88,6 +89,10 @@ _HALF = re.compile(r"^(\d{4})\s*[-/.年]?\s*(?:[Hh]\s*(\w)|([上下])\s*半年)$
 _YEAR = re.compile(r"^(\d{4})\s*(?:年度?)?$")
 _QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
 _HALVES = {"1": 1, "2": 2, "上": 1, "下": 2}
+
+
+#: Metric figures stay below this (in absolute value): exact as integers and as TOML floats.
+METRIC_MAX = 10**15
 
 
 def _period_year(m: re.Match | None) -> int | None:
@@ -176,12 +181,17 @@ def parse_metric(raw: str, task: model.Task) -> tuple[str, float]:
     if len(matches) != 1:
         raise InputError(f"任务 {task.id} 没有指标 {name!r}（可用指标：{allowed}）。")
     metric = matches[0]
+    shown = repr(value if len(value) <= 40 else value[:40] + "…")
     try:
         number = float(value.removesuffix(metric.unit).removesuffix("%"))
     except ValueError:
-        raise InputError(f"指标 {metric.name} 的值 {value!r} 应为数字。", options=("metric",)) from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise InputError(f"指标 {metric.name} 的值 {value!r} 应为有限的数字。", options=("metric",))
+        raise InputError(f"指标 {metric.name} 的值 {shown} 应为数字。", options=("metric",)) from None
+    if number != number:
+        raise InputError(f"指标 {metric.name} 的值 {shown} 应为有限的数字。", options=("metric",))
+    if abs(number) >= METRIC_MAX:  # inf too: a figure this size is a typing slip, and could not be stored exactly
+        raise InputError(
+            f"指标 {metric.name} 的值 {shown} 太大：指标数值的绝对值应小于 1000 万亿（10^15）。", options=("metric",)
+        )
     why = metric.refusal(number)
     if why:
         raise InputError(f"{why}。", options=("metric",))
@@ -356,22 +366,26 @@ def read_ledger(content: bytes, name: str) -> list[LedgerRow]:
     return _csv_rows(content, name)
 
 
+#: A ledger file read for import (xlsx or CSV): a township's is some 50 KB.
+LEDGER_MAX = 5 * 1024 * 1024
+
+
 def _xlsx_rows(content: bytes, name: str) -> list[LedgerRow]:
     import io
-    import zipfile
 
     import openpyxl
 
+    office_zip(content, name, "Excel")
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        sheet = book["工作台账"] if "工作台账" in book.sheetnames else book.active
+        merged = set()
+        for area in sheet.merged_cells.ranges:
+            if area.max_col > area.min_col:
+                merged |= set(range(area.min_row, area.max_row + 1))
+        table = [(n, list(cells), n in merged) for n, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
+    except Exception as exc:  # whatever is wrong inside the user's file (malformed XML…), the file is wrong
         raise DataError(f"{name}：无法作为 Excel 文件读取（{type(exc).__name__}），请确认是 .xlsx 格式。") from None
-    sheet = book["工作台账"] if "工作台账" in book.sheetnames else book.active
-    merged = set()
-    for area in sheet.merged_cells.ranges:
-        if area.max_col > area.min_col:
-            merged |= set(range(area.min_row, area.max_row + 1))
-    table = [(n, list(cells), n in merged) for n, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
     return _ledger_rows(table, f"{name} 工作表“{sheet.title}”")
 
 

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from anmin_track import model
 from anmin_track.errors import DataError
+from anmin_track.office import office_zip
 
 #: Numbered headings, in the order a 公文 nests them: 一、 （一） 1. （1）.
 LEVELS = (
@@ -102,13 +103,13 @@ def _plain_markdown(line: str) -> str:
 
 def _docx_lines(content: bytes, name: str) -> list[str]:
     import io
-    import zipfile
 
     import docx
 
+    office_zip(content, name, "Word")
     try:
         document = docx.Document(io.BytesIO(content))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except Exception as exc:  # whatever is wrong inside the user's file (malformed XML…), the file is wrong
         raise DataError(f"{name}：无法作为 Word 文件读取（{type(exc).__name__}），请确认是 .docx 格式。") from None
     lines, counters = [], [0] * len(LEVELS)
     for paragraph in document.paragraphs:

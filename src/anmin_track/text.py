@@ -5,6 +5,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 
 def _regex(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
@@ -50,6 +51,14 @@ def json_text(payload: object) -> str:
 def quoted(text: str) -> str:
     """``text`` in quotation marks, the marks inside it made single (“…‘坪安里’…”), as GB/T 15834 nests them."""
     return "“" + text.replace("“", "‘").replace("”", "’") + "”"
+
+
+def local_now() -> datetime:
+    """Now, with the local offset; in UTC when the ``TZ`` setting gives none Python can hold (``XYZ+99``)."""
+    try:
+        return datetime.now().astimezone()
+    except (ValueError, OverflowError, OSError):
+        return datetime.now(UTC)
 
 
 def cn_date(day) -> str:

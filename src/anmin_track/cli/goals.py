@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: see cli/zh.py.
 
 import sys
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -35,7 +35,7 @@ from anmin_track.cli.common import (
 from anmin_track.cli.zh import AnminCommand, ask
 from anmin_track.errors import InputError
 from anmin_track.output import views
-from anmin_track.text import cn_date, pct, visible
+from anmin_track.text import cn_date, local_now, pct, visible
 
 StageOpt = Annotated[
     str | None,
@@ -259,7 +259,7 @@ def goals_update(
         again=again,
         year=year,
     )
-    done = actions.record_progress(folder, request, author(ctx, by), datetime.now().astimezone())
+    done = actions.record_progress(folder, request, author(ctx, by), local_now())
     if done.late:
         warn(f"--date {done.record.date} 已过任务 {done.task.id} 的截止日期 {done.task.due}，仍按逾期补报记录。")
     stale = f"（仍有{model.STALE_LABEL}）" if done.status.stale else ""

@@ -44,16 +44,21 @@ def log(
     data: DataOpt = None,
 ) -> None:
     """列出最近的修改（时间、记录人、命令、改了什么），最新在前。"""
-    view = views.history_view(store.history(data_dir(ctx, data), limit))
+    folder = data_dir(ctx, data)
+    view = views.history_view(store.history(folder, limit))
     if as_json:
         print_json(view)
         return
     if not view["changes"]:
         out("还没有修改记录。")
-        return
-    out(f"最近 {len(view['changes'])} 次修改（最新在前；`anmin undo` 撤销最上面一次）：")
+    else:
+        out(f"最近 {len(view['changes'])} 次修改（最新在前；`anmin undo` 撤销最上面一次）：")
     for change in view["changes"]:
         out("\n".join(_change_lines(change)))
+    strays = store.strays(folder)
+    if strays:
+        names = "、".join(visible(folder.label(p), oneline=True) for p in strays[:5]) + ("等" if len(strays) > 5 else "")
+        out(f"注意：{names} 不是有效的修改记录（编号不连续，或不是文件夹），已略过；撤销不会用到它，可移出 {store.HISTORY_DIR}。")
 
 
 @app.command("undo", cls=AnminCommand, epilog="示例：anmin undo")

@@ -24,7 +24,7 @@ from anmin_track.cli.common import (
     shown,
 )
 from anmin_track.cli.zh import AnminCommand, confirm
-from anmin_track.errors import DataError, InputError, system_reason
+from anmin_track.errors import DataError, InputError
 from anmin_track.text import cn_date, visible
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -154,10 +154,7 @@ def import_ledger(
     """
     folder = data_dir(ctx, data, writes="导入台账")
     path = Path(source)
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"无法读取台账文件 {source}：{system_reason(exc)}。") from None
+    content = store.read_named(path, "台账文件", parse.LEDGER_MAX)
     rows = parse.read_ledger(content, path.name)
     changes, conflicts = actions.preview_import(folder, rows, force)
     if conflicts:

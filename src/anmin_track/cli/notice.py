@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: see cli/zh.py.
 
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +15,7 @@ from anmin_track.cli.common import DataOpt, author, complete_task_id, data_dir, 
 from anmin_track.cli.report import _report_format
 from anmin_track.cli.zh import AnminCommand
 from anmin_track.errors import InputError
-from anmin_track.text import cn_date, visible
+from anmin_track.text import cn_date, local_now, visible
 
 
 @report_app.command("notice", cls=AnminCommand, epilog="示例：anmin report notice 3.2 --reply-by 2024-06-10 -o 督办单.docx")
@@ -76,7 +76,7 @@ def report_notice(
     def make(notices: actions.Notices) -> actions.Delivery:
         return _delivery(folder, notices, _render(notices, kind, template), kind, output, template)
 
-    issued = actions.issue_notices(folder, request, author(ctx), datetime.now().astimezone(), make)
+    issued = actions.issue_notices(folder, request, author(ctx), local_now(), make)
     if not issued.subjects:
         out(_none_message(request))
         return

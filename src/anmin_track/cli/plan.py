@@ -13,7 +13,7 @@ from anmin_track import actions, carry, model, store
 from anmin_track.cli.app import plan_app
 from anmin_track.cli.common import ByOpt, DataOpt, author, data_dir, out, task_line
 from anmin_track.cli.zh import AnminCommand, confirm
-from anmin_track.errors import InputError, system_reason
+from anmin_track.errors import InputError
 from anmin_track.text import cn_date, visible
 
 
@@ -93,14 +93,7 @@ def _begin(ctx: typer.Context, folder: store.DataDir, request: actions.NewYear, 
 
 def _read_document(path: Path) -> bytes:
     """A file the user named: a regular file of a size a plan document can have."""
-    try:
-        if not path.is_file():
-            raise InputError(f"{path} 不存在或不是普通文件，请检查文件名。")
-        if path.stat().st_size > actions.DRAFT_SOURCE_MAX:
-            raise InputError(f"{path} 大于 20 MB，不像是工作思路要点或计划文件，未读取。")
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"无法读取 {path}：{system_reason(exc)}。") from None
+    return store.read_named(path, "文件", actions.DRAFT_SOURCE_MAX)
 
 
 def _abridged(text: str, width: int = 36) -> str:

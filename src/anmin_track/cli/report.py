@@ -15,6 +15,7 @@ from anmin_track.cli.app import report_app
 from anmin_track.cli.common import DataOpt, data_dir, out, say_finished_year, warn
 from anmin_track.cli.zh import AnminCommand
 from anmin_track.errors import InputError
+from anmin_track.office import office_zip
 from anmin_track.text import json_text
 
 REPORT_FORMATS = {
@@ -30,6 +31,8 @@ REPORT_FORMATS = {
 EXTENSIONS = {".txt": "text", ".md": "markdown", ".json": "json", ".docx": "docx"}
 #: Extensions of office formats we do not write: a file of them would be plain text Word refuses.
 REFUSED = {".doc": "Word 97-2003", ".wps": "WPS 文字", ".rtf": "RTF", ".pdf": "PDF", ".odt": "OpenDocument"}
+
+TEMPLATE_MAX = 20 * 1024 * 1024  # a 红头 template with its images: well below
 
 
 def _report_format(raw: str | None, output: Path | None) -> str:
@@ -121,6 +124,8 @@ def _write_report(
     signing = parse.parse_date(signed, "成文日期", "date") if signed else date.today()
     if output is not None and template is not None:  # refused before anything is written
         store.output_target(folder, output, template)
+    if template is not None:  # a regular file of a template's size, that opens in bounded time
+        office_zip(store.read_named(template, "模板文件", TEMPLATE_MAX), str(template), "Word")
     found = actions.period_data(folder, period)
     if period.year > found.plan.year and not folder.bundled:
         warn(

@@ -359,7 +359,7 @@ def ask(question: str, answer_of: Callable[[str], T]) -> T:
         except KeyboardInterrupt:
             sys.stderr.write("\n")
             raise
-        except EOFError:
+        except (EOFError, RuntimeError, OSError, ValueError):  # end of input; no input at all (closed, lost)
             sys.stdout.write("\n")
             raise Cancelled from None
         try:

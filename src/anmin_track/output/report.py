@@ -683,7 +683,7 @@ def progress_document(r: PeriodReport, number: int | None = None) -> Document:
     b += [Block("para", line) for line in _overview(r)]
     b.append(Block("h1", "分项推进情况", "二、"))
     for gi, g in enumerate(r.goals):
-        b.append(Block("h2", clean(g.title), f"（{CN_NUMBERS[gi]}）"))
+        b.append(Block("h2", clean(g.title), f"（{cn_number(gi + 1)}）"))
         b.append(Block("para", _goal_summary(g, r)))
         reported = [t for t in g.tasks if t.entries]
         for ti, t in enumerate(reported, 1):
@@ -702,14 +702,14 @@ def progress_document(r: PeriodReport, number: int | None = None) -> Document:
     if not sections:
         b.append(Block("para", f"{words.this}无进度滞后、报送问题或未按时报送的情况。"))
     for si, (name, items) in enumerate(sections):
-        b.append(Block("h2", name, f"（{CN_NUMBERS[si]}）"))
+        b.append(Block("h2", name, f"（{cn_number(si + 1)}）"))
         b += [Block("para", text, f"{i}.") for i, text in enumerate(items, 1)]
     b.append(Block("h1", words.next, "四、"))
     planned = _planned(r)
     if not planned:
         b.append(Block("para", "各项在办任务均未报送下步计划。"))
     for gi, (g, tasks) in enumerate(planned):
-        b.append(Block("h2", clean(g.title), f"（{CN_NUMBERS[gi]}）"))
+        b.append(Block("h2", clean(g.title), f"（{cn_number(gi + 1)}）"))
         b += [Block("para", _next_text(t, r), f"{ti}.") for ti, t in enumerate(tasks, 1)]
     if not words.summary or r.upward:
         b.append(Block("closing", "特此报告。"))
@@ -724,9 +724,21 @@ PLACEHOLDER = "【待填写】"
 
 
 def cn_number(n: int) -> str:
-    """1–99 in Chinese numerals: 一, 十, 十二, 二十一."""
-    tens, ones = divmod(n, 10)
-    return (CN_NUMBERS[tens - 1] if tens > 1 else "") + ("十" if tens else "") + (CN_NUMBERS[ones - 1] if ones else "")
+    """Chinese numerals, generated: 一, 十, 十二, 二十一, 一百零五, 一千零一十; Arabic digits from 10000 on."""
+    if not 0 < n < 10000:
+        return str(n)
+    digits = "零" + CN_NUMBERS[:9]
+    text, zero = "", False
+    for power, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // power % 10
+        if digit:
+            text += ("零" if zero and text else "") + (
+                "" if (power == 10 and n < 20) else digits[digit]
+            ) + unit
+            zero = False
+        elif text:
+            zero = True
+    return text
 
 
 def versus_baseline(m: MetricValue, baseline_year: int, year_end: bool) -> str:

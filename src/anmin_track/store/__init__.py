@@ -13,6 +13,7 @@ above it in this list):
 - ``years``      many years in one folder: plans/YYYY.toml, the plan each record belongs to, a view per plan
 - ``records``    progress/YYYY-MM.toml: read, validate, append
 - ``index``      progress/index.toml (a validated digest of the files) and the "latest record as of a day" queries
+- ``entries``    the journal as read: its entries, damaged or stray ones set apart
 - ``journal``    before-images of every write, ``log`` and the mechanics of ``undo``
 - ``writes``     the write paths that combine them: a transaction (a record, a plan edit, a new year's plan), init
 - ``undo``       ``anmin undo``: the newest journal entry reverted, checked plan by plan
@@ -22,6 +23,7 @@ This package re-exports what the layers above it (``actions``, ``cli``) use.
 """
 
 from anmin_track.store.check import check_all
+from anmin_track.store.entries import strays
 from anmin_track.store.folder import (
     DATA_ENV,
     HISTORY_DIR,
@@ -31,6 +33,7 @@ from anmin_track.store.folder import (
     DataDir,
     bundled_plan_file,
     find_data_dir,
+    read_named,
     require_writable,
 )
 from anmin_track.store.hand_edits import losses, warnings
@@ -96,10 +99,12 @@ __all__ = [
     "plan_from_toml",
     "rebuild_index",
     "report_records",
+    "read_named",
     "record_to_toml",
     "require_writable",
     "retried",
     "save_index_if_stale",
+    "strays",
     "task_history",
     "text_of",
     "transaction",

@@ -41,6 +41,10 @@ NOTICES_FILE = ".notices.toml"
 #: The data folder of one's own that a clerk is told to create (``anmin init 台账数据``).
 OWN_DATA = "台账数据"
 MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.toml$")
+#: The data files, as paths relative to the folder: what a journal entry may name and undo may write.
+DATA_FILE = re.compile(
+    rf"^(?:{re.escape(PLAN_FILE)}|{PLANS_DIR}/\d{{4}}\.toml|{PROGRESS_DIR}/(?:\d{{4}}-\d{{2}}|index(?:-\d{{4}})?)\.toml)$"
+)
 
 
 #: The years a view owns when it owns every year: before the first plan and after the last.
@@ -104,6 +108,11 @@ class DataDir(NamedTuple):
             return str(path.relative_to(self.path.parent))
         except ValueError:
             return str(path)
+
+
+def is_data_file(rel: str) -> bool:
+    """Whether ``rel`` (POSIX, relative to the data folder) names one of its data files."""
+    return DATA_FILE.fullmatch(rel) is not None
 
 
 def bundled_plan_file() -> Path:
@@ -196,14 +205,39 @@ def content_hash(content: bytes) -> str:
     return blake2b(content, digest_size=16).hexdigest()
 
 
-def read_regular(path: Path) -> bytes:
-    """The content of a regular file; a FIFO or device is refused at once, never read (a read could block)."""
+def read_regular(path: Path, limit: int = -1) -> bytes:
+    """The content of a regular file (its first ``limit`` bytes when given); a FIFO or device is
+    refused at once, never read (a read could block)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise NotRegularFile(path, mode)
         with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read()
+            return f.read(limit)
     finally:
         os.close(fd)
+
+
+MB = 1024 * 1024
+
+
+def read_named(path: Path, what: str, limit: int) -> bytes:
+    """A file the user named (a ledger, a template, a plan document): a regular file of at most
+    ``limit`` bytes, read before any lock is taken. A missing file is called missing; a FIFO,
+    device or folder is refused without being read (a read could block)."""
+    try:
+        content = read_regular(path, limit + 1)
+    except FileNotFoundError:
+        raise InputError(f"{what} {path} 不存在，请检查文件名和所在的文件夹。") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {path} 是文件夹，不是文件，未读取。") from None
+    except NotRegularFile as exc:
+        raise InputError(f"{what} {path} {exc.strerror}，未读取。") from None
+    except OSError as exc:
+        from anmin_track.errors import system_reason
+
+        raise InputError(f"无法读取{what} {path}（{system_reason(exc)}）。") from None
+    if len(content) > limit:
+        raise InputError(f"{what} {path} 大于 {limit // MB} MB，不像是{what}，未读取。")
+    return content

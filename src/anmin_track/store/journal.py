@@ -20,15 +20,27 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import time
 from collections import Counter
-from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from anmin_track.errors import DataError, NotFoundError, Step, WriteError
-from anmin_track.store.folder import HISTORY_DIR, INDEX_NAME, LOCK_FILE, NOTICES_FILE, PROGRESS_DIR, DataDir
+from anmin_track.errors import DataError, Step, WriteError
+from anmin_track.store.entries import (
+    DONE_FILE,
+    ENTRY_FILE,
+    ENTRY_NAME,
+    UNDONE_FILE,
+    JournaledFile,
+    _damaged,
+    _entry_folders,
+    _last_seq,
+    _sha,
+)
+from anmin_track.store.entries import JournalEntry as JournalEntry  # re-exported: undo and the store use them
+from anmin_track.store.entries import history as history
+from anmin_track.store.entries import last_entry as last_entry
+from anmin_track.store.folder import HISTORY_DIR, INDEX_NAME, LOCK_FILE, PROGRESS_DIR, DataDir
 from anmin_track.store.safe_io import (
     STALE_AFTER,
     LockLost,
@@ -47,15 +59,11 @@ from anmin_track.store.safe_io import (
     write_failure,
     write_new,
 )
+from anmin_track.text import local_now
 
 HISTORY_KEEP = 200
 WRITTEN: list[str] = []  # summaries of the changes this process has made, for a message after Ctrl-C
-ENTRY_FILE = "entry.json"
-DONE_FILE = "done"
-UNDONE_FILE = "undone"
-ENTRY_NAME = re.compile(r"^\d{8}$")
 JOURNAL_FORMAT = 2
-READABLE_FORMATS = (1, 2)
 COMMAND_MAX = 300
 
 
@@ -73,42 +81,6 @@ class PendingFile(NamedTuple):
     rel: str
     before: bytes | None
     after: bytes
-
-
-class JournaledFile(NamedTuple):
-    """One file of a journal entry, as recorded."""
-
-    path: str
-    before_image: str | None  # file name inside the entry folder; None: the file did not exist
-    before_sha256: str | None
-    after_sha256: str
-    added: int  # lines
-    removed: int
-
-    @property
-    def derived(self) -> bool:
-        """An index is rebuilt from the month files whenever it disagrees, so it never blocks an undo."""
-        folder, _, name = self.path.rpartition("/")
-        return folder == PROGRESS_DIR and INDEX_NAME.match(name) is not None
-
-
-class JournalEntry(NamedTuple):
-    seq: int
-    #: Never reused (unlike ``seq``): what ``undo`` confirms on.
-    id: str
-    folder: Path
-    at: datetime
-    who: str
-    command: str
-    summary: str
-    files: tuple[JournaledFile, ...]
-    complete: bool
-
-
-def _sha(content: bytes | None) -> str | None:
-    import hashlib  # loads OpenSSL: only writers and undo pay for it
-
-    return None if content is None else hashlib.sha256(content).hexdigest()
 
 
 def _pending(data: DataDir, path: Path, content: bytes) -> PendingFile:
@@ -163,7 +135,7 @@ def _write_entry(data: DataDir, changes: list[PendingFile], author: Author, summ
         meta = {
             "format": JOURNAL_FORMAT,
             "id": new_entry_id(),
-            "at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "at": local_now().isoformat(timespec="seconds"),
             "who": _storable(author.who or "未知"),
             "command": _storable(command if len(command) <= COMMAND_MAX else command[:COMMAND_MAX] + "…"),
             "summary": _storable(summary),
@@ -245,21 +217,6 @@ def _mark_done(entry: Path) -> None:
         return
 
 
-def _entry_folders(history: Path, *, taken_back: bool = False) -> list[Path]:
-    """Committed entries, oldest first; with ``taken_back``, also those marked undone (``_drop``)."""
-    try:
-        names = sorted(e.name for e in os.scandir(history) if ENTRY_NAME.match(e.name) and e.is_dir())
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    folders = [history / name for name in names]
-    return folders if taken_back else [f for f in folders if not (f / UNDONE_FILE).exists()]
-
-
-def _last_seq(history: Path) -> int:
-    folders = _entry_folders(history, taken_back=True)  # a number is never given to two folders
-    return int(folders[-1].name) if folders else 0
-
-
 def _discard(entry: Path) -> None:
     """Remove an entry atomically: rename it out of the sequence first, then delete."""
     gone = entry.with_name(f".old-{entry.name}")
@@ -314,99 +271,6 @@ def _prune_history(data: DataDir) -> None:
         _discard(old)
 
 
-def _safe_rel(rel: object) -> str:
-    """A journaled path must name a data file inside the folder (the journal could be tampered with).
-
-    Never the 督办单 register: a number once issued is not given back by an undo."""
-    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
-        raise ValueError(rel)
-    parts = PurePosixPath(rel).parts
-    if PurePosixPath(rel).is_absolute() or ".." in parts or parts[0] in (HISTORY_DIR, LOCK_FILE, NOTICES_FILE):
-        raise ValueError(rel)
-    return rel
-
-
-def _read_entry(folder: Path) -> JournalEntry:
-    """Parse one entry; ValueError/OSError when it is damaged."""
-    import json
-
-    raw = read_or_none(folder / ENTRY_FILE)
-    if raw is None:
-        raise FileNotFoundError(folder / ENTRY_FILE)
-    meta = json.loads(raw)
-    if not isinstance(meta, dict) or meta.get("format") not in READABLE_FORMATS:
-        raise ValueError("format")
-    if meta["format"] == 1:  # written before entries had ids: its content identifies it
-        entry_id = "v1-" + (_sha(raw) or "")[:24]
-    else:
-        entry_id = meta["id"]
-        if not isinstance(entry_id, str) or not re.fullmatch(r"[0-9a-f]{1,32}-[0-9a-f]{12}", entry_id):
-            raise ValueError("id")
-    files = []
-    for f in meta["files"]:
-        image = f["before_image"]
-        if image is not None and (not isinstance(image, str) or not re.fullmatch(r"\d+\.before", image)):
-            raise ValueError(image)
-        change = JournaledFile(
-            path=_safe_rel(f["path"]),
-            before_image=image,
-            before_sha256=f["before_sha256"],
-            after_sha256=f["after_sha256"],
-            added=int(f["added"]),
-            removed=int(f["removed"]),
-        )
-        if (image is None) != (change.before_sha256 is None):
-            raise ValueError(image)
-        files.append(change)
-    who, command, summary = (meta[k] for k in ("who", "command", "summary"))
-    if not all(isinstance(t, str) for t in (who, command, summary)) or not files:
-        raise ValueError("fields")
-    return JournalEntry(
-        seq=int(folder.name),
-        id=entry_id,
-        folder=folder,
-        at=datetime.fromisoformat(meta["at"]),
-        who=who,
-        command=command,
-        summary=summary,
-        files=tuple(files),
-        complete=(folder / DONE_FILE).exists(),
-    )
-
-
-def history(data: DataDir, limit: int | None = None) -> list[JournalEntry | Path]:
-    """Journal entries, newest first; a damaged entry is returned as its folder."""
-    folders = _entry_folders(data.history_dir)[::-1]
-    out: list[JournalEntry | Path] = []
-    for folder in folders[:limit]:
-        try:
-            out.append(_read_entry(folder))
-        except FileNotFoundError:
-            if folder.exists():
-                out.append(folder)  # entry.json deleted by hand: damaged
-            # else: discarded meanwhile by a writer
-        except (OSError, WriteError, ValueError, KeyError, TypeError, RecursionError):  # WriteError: unreadable
-            out.append(folder)
-    return out
-
-
-def last_entry(data: DataDir) -> JournalEntry:
-    """The newest change, which ``undo`` would revert."""
-    found = history(data, limit=1)
-    if not found:
-        raise NotFoundError(f"没有可撤销的修改（{HISTORY_DIR} 中没有修改记录）。")
-    if isinstance(found[0], Path):
-        raise DataError(_damaged(data, found[0]))
-    return found[0]
-
-
-def _damaged(data: DataDir, folder: Path) -> str:
-    return (
-        f"修改记录 {data.label(folder)} 已损坏，无法撤销。其余数据未受影响；"
-        "如确认不再需要撤销这次修改，可把该文件夹移走后再撤销更早的修改。"
-    )
-
-
 def _before_image(data: DataDir, entry: JournalEntry, change: JournaledFile) -> bytes | None:
     if change.before_image is None:
         return None
@@ -446,7 +310,9 @@ def write_files(
                 failed = write_failure(change.path, exc)
                 if _roll_back(done, entry):
                     raise WriteError(failed) from None
-                raise WriteError(f"{failed}部分文件未能还原，请在问题解决后撤销这次修改。", steps=(Step("undo"),)) from None
+                raise WriteError(
+                    f"{failed}部分文件未能还原，请在问题解决后撤销这次修改。", steps=(Step("undo"),)
+                ) from None
             # another writer may hold the lock now: put back, and let the caller run again
             if not _roll_back(done, entry):
                 raise WriteError(

@@ -123,14 +123,26 @@ def _report(table: dict, check: Checker) -> model.ReportSettings:
         )
     for key, example in (("doc_number", "安民〔{year}〕{n}号"), ("notice_number", "安民督〔{year}〕{n}号")):
         pattern = getattr(settings, key)
-        if pattern and "{n}" not in pattern:
+        if not _plain_pattern(pattern):
+            check.add(
+                check.lines.key(key, line),
+                f"[report] {key} 只能使用 {{year}} 和 {{n}}（不加宽度、格式或属性），如 {example}",
+            )
+        elif pattern and "{n}" not in pattern:
             check.add(check.lines.key(key, line), f"[report] {key} 应含 {{n}}（文号序号），如 {example}")
-            continue
-        try:
-            pattern.format(year=2024, n=1)
-        except (KeyError, IndexError, ValueError):
-            check.add(check.lines.key(key, line), f"[report] {key} 只能使用 {{year}} 和 {{n}}，如 {example}")
     return settings
+
+
+def _plain_pattern(pattern: str) -> bool:
+    """Whether a number pattern uses only ``{year}`` and ``{n}`` as they are: a width (``{n:999999999}``),
+    a conversion or an attribute (``{year.real}``) could exhaust memory or show what it should not."""
+    import string
+
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(pattern) if name is not None]
+    except ValueError:  # a lone { or }
+        return False
+    return all(name in ("year", "n") and not spec and conv is None for name, spec, conv in fields)
 
 
 def _settings(table: dict, check: Checker) -> model.Settings:

@@ -10,7 +10,6 @@ import stat
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 from anmin_track.errors import InputError, WriteError, system_reason
@@ -169,7 +168,7 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _write_holder(fd: int, who: str) -> None:
-        info = f"{who or '未知'} 进程 {os.getpid()} 自 {datetime.now().astimezone():%Y-%m-%d %H:%M:%S}"
+        info = f"{who or '未知'} 进程 {os.getpid()} 自 {time.strftime('%Y-%m-%d %H:%M:%S')}"
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
             os.pwrite(fd, info.encode("utf-8"), 0)
