@@ -312,3 +312,14 @@ def test_the_office_sets_its_own_number_pattern(cli, folder):
     folder.plan_file.write_text(plan.replace("[report]\n", '[report]\nnotice_number = "督〔{year}〕"\n'), "utf-8")
     checked = cli("--data", str(folder.path), "check")
     assert checked.exit_code == 1 and "[report] notice_number 应含 {n}" in checked.output
+
+
+def test_a_notice_speaks_of_each_kind_in_its_own_terms(cli, data_dir):
+    """A 常态 duty is never given a 当前进度 (a county never scores a duty in percent); a 创建 task is at a stage."""
+    assert cli("goals", "milestone", "1.4", "2024-04-30", "25").exit_code == 0  # 申报 by the end of April
+    assert cli("goals", "update", "1.4", "--stage", "申报", "--date", "2024-05-10", "--note", "已提交申报材料").exit_code == 0
+    result = cli("report", "notice", "3.5", "1.4", "--date", "2024-06-03", "--preview")
+    assert result.exit_code == 0, result.output
+    duty, creation = result.stdout.split(PAGE_RULE)
+    assert "常态工作，亮" in duty and "当前进度" not in duty and "序时进度" not in duty
+    assert "创建任务，处于申报阶段" in creation and "当前进度" not in creation

@@ -23,6 +23,7 @@ from datetime import date
 from typing import NamedTuple, Protocol
 
 from anmin_track import model
+from anmin_track.output import kinds
 from anmin_track.output.document import Block, Document
 from anmin_track.output.frame import title_lines
 from anmin_track.output.report import _against_expected, _day, clean
@@ -126,14 +127,29 @@ def _duties(task: model.Task) -> str:
     return text + "。"
 
 
+def _standing(status: model.TaskStatus) -> str:
+    """Where the task stands, in its kind's terms: a project by its percent, a 创建 task by its stage, a 常态
+    duty by its light and any targeted metric behind (a county never scores a duty in percent)."""
+    kind = status.task.kind
+    if kind == model.DUTY:
+        return f"{kinds.kind_words(kind)}，{kinds.duty_state(status.light, status.lags)}"
+    light = model.LIGHT_LABELS[status.light]
+    if kind == model.CREATION:
+        return f"{kinds.kind_words(kind)}，{kinds.stage_state(status.progress, status.expected)}，亮{light}"
+    return f"当前进度{pct(status.progress)}，{_against_expected(status.progress, status.expected)}，亮{light}"
+
+
 def _progress(frame: NoticeFrame, status: model.TaskStatus) -> str:
     year = frame.signed.year
-    light = model.LIGHT_LABELS[status.light]
-    parts = [f"当前进度{pct(status.progress)}，{_against_expected(status.progress, status.expected)}，亮{light}"]
+    parts = [_standing(status)]
     if status.overdue:
         parts.append(f"已超过完成时限（{cn_date(status.task.due)}）")
     if status.missed is not None:
-        parts.append(f"未达到时间节点要求（{_day(status.missed.date, year)}前达到{status.missed.percent}%）")
+        by = _day(status.missed.date, year)
+        if status.task.kind == model.CREATION:
+            parts.append(f"未达到阶段期限要求（{by}前应进入{model.stage_name(status.missed.percent)}阶段）")
+        else:
+            parts.append(f"未达到时间节点要求（{by}前达到{status.missed.percent}%）")
     latest = status.latest
     if latest is None:
         parts.append("本年度尚未报送进展" if status.task.carried_from else "尚未报送过进展")
