@@ -314,8 +314,14 @@ def tool_environment(folder: Path) -> Path:
 
 
 def project_version() -> str:
-    import tomllib
-    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    """The version the project's wheel gets: ``__version__`` in src/anmin_track/__init__.py, where hatch reads it."""
+    import re
+
+    text = (ROOT / "src" / "anmin_track" / "__init__.py").read_text(encoding="utf-8")
+    found = re.search(r'^__version__ = "([^"]+)"$', text, re.M)
+    if found is None:
+        raise SystemExit("src/anmin_track/__init__.py 中没有 __version__，无法确定版本号。")
+    return found.group(1)
 
 
 def pip_download_options(platform: Platform, python: str) -> list[str]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import anmin_track
 from test_first_hour import HALF_WIDTH_NEXT_TO_CHINESE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,8 +288,8 @@ def build_kits(out: Path) -> None:
 def test_kits_build_from_the_registry_and_the_linux_one_installs_offline(tmp_path):
     """One test, so the kits are built once whatever worker xdist gives it."""
     build_kits(tmp_path / "kits")
-    check_windows_kit(tmp_path / "kits" / kit.kit_name("0.1.0", "win_amd64"))
-    install_linux_kit(tmp_path / "kits" / kit.kit_name("0.1.0", "manylinux_x86_64"), tmp_path / "pc")
+    check_windows_kit(tmp_path / "kits" / kit.kit_name(anmin_track.__version__, "win_amd64"))
+    install_linux_kit(tmp_path / "kits" / kit.kit_name(anmin_track.__version__, "manylinux_x86_64"), tmp_path / "pc")
     environment_without_ensurepip(tmp_path / "pc" / "anmin-track" / "wheels", tmp_path / "no-ensurepip")
 
 
@@ -329,7 +330,7 @@ def install_linux_kit(path: Path, tmp_path: Path) -> None:
 
     first = subprocess.run(["sh", str(folder / "install.sh")], env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stdout + first.stderr + (folder / "安装日志.txt").read_text()
-    assert "anmin-track 0.1.0" in first.stdout and "安民乡2024年工作思路要点" in first.stdout
+    assert f"anmin-track {anmin_track.__version__}" in first.stdout and "安民乡2024年工作思路要点" in first.stdout
     assert "安装完成" in first.stdout
     log = (folder / "安装日志.txt").read_text(encoding="utf-8")
     assert "--no-index" in log and "Looking in indexes" not in log
@@ -341,7 +342,7 @@ def install_linux_kit(path: Path, tmp_path: Path) -> None:
         result = subprocess.run([str(anmin), *command], env=env, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, (command, result.stdout, result.stderr)
     with zipfile.ZipFile(report) as docx:  # written by python-docx with the kit's lxml
-        assert "安民乡关于2024年5月重点工作推进情况的报告" in docx.read("word/document.xml").decode("utf-8")
+        assert "重点工作推进情况的报告" in docx.read("word/document.xml").decode("utf-8")  # the title, its second line
 
     venv_python = folder / "venv" / "bin" / "python"
     listed = subprocess.run([str(venv_python), "-m", "pip", "list", "--format", "json"], env=env,
