@@ -23,7 +23,7 @@ from anmin_track.errors import InputError, ReadOnlyError, RepeatError, Step
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
 LEAVES = [PACKAGE / name for name in ("errors.py", "fields.py", "text.py", "model.py", "parse.py")]
-CORE = [*LEAVES, PACKAGE / "actions.py", *sorted((PACKAGE / "store").glob("*.py"))]
+CORE = [*LEAVES, *sorted((PACKAGE / "actions").glob("*.py")), *sorted((PACKAGE / "store").glob("*.py"))]
 CLI_SYNTAX = re.compile(r"--[A-Za-z]|anmin ")
 #: Text of data files for clerks (the comments written at the top of goals.toml and .notices.toml).
 DATA_FILE_TEXT = {("plan_file.py", "PLAN_HEADER"), ("notices.py", "HEADER")}

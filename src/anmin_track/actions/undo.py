@@ -1,0 +1,34 @@
+"""``anmin undo``: the change it would revert, and reverting it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from anmin_track import store
+
+if TYPE_CHECKING:
+    pass
+
+
+# --------------------------------------------------------------------------- undo
+
+
+def undo_candidate(data: store.DataDir) -> store.JournalEntry:
+    """The change `undo` would revert (shown to the user before asking)."""
+    store.require_writable(data, "撤销修改")
+    return store.last_entry(data)
+
+
+class Undone(NamedTuple):
+    left: int  # older changes that remain
+    reverted: bool  # False: the files were as before the change already; only its record went
+
+
+def undo(data: store.DataDir, entry: store.JournalEntry, author: store.Author) -> Undone:
+    """Revert ``entry`` (as shown to the user), which must still be the newest change.
+
+    Confirmed on the entry's id, never reused: if it was undone meanwhile and a new
+    change took its number, the new change is not touched.
+    """
+    reverted = store.undo(data, entry.id, author, shown=f"#{entry.seq}")
+    return Undone(len(store.history(data)), reverted)
