@@ -26,7 +26,7 @@ from anmin_track import model
 from anmin_track.output import kinds
 from anmin_track.output.document import Block, Document
 from anmin_track.output.frame import title_lines
-from anmin_track.output.report import _against_expected, _day, clean
+from anmin_track.output.report_words import _against_expected, _day, clean
 from anmin_track.text import cn_date, pct, quoted
 
 

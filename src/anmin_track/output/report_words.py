@@ -1,0 +1,318 @@
+"""How a report words things: periods, changes against the previous period and the 序时进度, metrics and
+their baselines, lights, silences, problems and plans; text from the data made fit for a document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from anmin_track import model
+from anmin_track.output import kinds
+from anmin_track.output.report_model import GoalLine, MetricValue, PeriodReport, RecordLine, TaskLine
+from anmin_track.text import cn_date, document_text, pct, percent
+
+CN_NUMBERS = "一二三四五六七八九十"
+_END_PUNCT = tuple("。！？；….!?;")
+
+
+# --------------------------------------------------------------------------- wording
+
+
+@dataclass(frozen=True)
+class Words:
+    """How a report names its period: 本月 / 较上月末 / 下月工作计划, and so on."""
+
+    this: str  # 本月, 本季度, 上半年, 本年度
+    since: str  # the previous period's end: 上月末, 上季度末, 上年末, 上半年末
+    next: str  # the heading of 四
+    summary: bool  # a 工作总结 (half year, year): 总结如下, no 特此报告
+
+
+def period_words(p: model.Period) -> Words:
+    first_half = p.start.month == 1
+    if p.kind == model.MONTHLY:
+        return Words("本月", "上月末", "下月工作计划", False)
+    if p.kind == model.QUARTERLY:
+        return Words("本季度", "上季度末", "下季度工作计划", False)
+    if p.kind == model.HALF:
+        return Words(
+            "上半年" if first_half else "下半年",
+            "上年末" if first_half else "上半年末",
+            "下半年工作计划" if first_half else "下步工作计划",
+            True,
+        )
+    return Words("本年度", "上年末", "下步工作计划", True)
+
+
+def _points(now: float, before: float) -> int:
+    """Change in whole percentage points, between the figures as printed."""
+    return percent(now) - percent(before)
+
+
+def _change_words(now: float, before: float, r: PeriodReport) -> str:
+    diff, since = _points(now, before), period_words(r.period).since
+    if diff > 0:
+        return f"较{since}提高{diff}个百分点"
+    if diff < 0:
+        return f"较{since}下降{-diff}个百分点"
+    return f"与{since}持平"
+
+
+def _against_expected(progress: float, expected: float) -> str:
+    """`低于序时进度（46%）13个百分点` / 高于 / 与序时进度（46%）持平."""
+    diff = percent(progress) - percent(expected)
+    if diff < 0:
+        return f"低于序时进度（{pct(expected)}）{-diff}个百分点"
+    if diff > 0:
+        return f"高于序时进度（{pct(expected)}）{diff}个百分点"
+    return f"与序时进度（{pct(expected)}）持平"
+
+
+def _number(value: float) -> str:
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+_BASELINE_PREFIXES = ("约", "近", "超过", "逾")
+
+
+def baseline_words(m: MetricValue | model.Metric) -> str:
+    """The 2023 figure as the seed states it: `20余名` when the seed says 20余名, else `20名`."""
+    if m.baseline is None:
+        return ""
+    figure, text = _number(m.baseline), m.baseline_text
+    # the first `(约|近|超过|逾)?{figure}(余|多)?{unit}` in the text, found without a regex: a
+    # pattern per metric cost a report about 1 ms of compiling in every run
+    at = text.find(figure)
+    while at != -1:
+        end = at + len(figure) + (text[at + len(figure) : at + len(figure) + 1] in ("余", "多"))
+        if text.startswith(m.unit, end):
+            start = next((at - len(p) for p in _BASELINE_PREFIXES if text.endswith(p, 0, at)), at)
+            return text[start : end + len(m.unit)]
+        at = text.find(figure, at + 1)
+    return f"{figure}{m.unit}"
+
+
+def metric_text(m: MetricValue, baseline_year: int) -> str:
+    """`调解矛盾纠纷21件（2023年为57件）`.
+
+    The 2023 figure is shown beside the value, not subtracted: the plan does not say
+    whether a metric is a running total for the year or a stock, and a year-to-date
+    count minus a full-year count would read as a fall that did not happen.
+    """
+    text = f"{kinds.basis_prefix(m.basis, m.target)}{m.name}{_number(m.value)}{m.unit}"
+    text += kinds.target_words(m.value, m.target, m.basis)
+    if m.baseline is not None:
+        same = "同期" if m.basis == model.PERIODIC else ""  # a month's figure beside last year's same month
+        text += f"（{baseline_year}年{same}为{baseline_words(m)}）"
+    return text
+
+
+def clean(text: str) -> str:
+    """Data text in one line of a document: control characters removed, lines joined with
+    full-width punctuation, no end punctuation (the caller adds what the sentence needs)."""
+    lines = [line.strip() for line in document_text(text).split("\n") if line.strip()]
+    joined = ""
+    for line in lines:
+        if joined and not joined.endswith(_JOINERS):
+            joined += "，"
+        joined += line
+    return joined.rstrip("。；，,;.").strip()
+
+
+_JOINERS = tuple("。；，：！？、")
+
+
+def _sentence(text: str) -> str:
+    """Data text as a sentence ending in a full stop (``""`` stays empty)."""
+    text = clean(text)
+    return text if not text or text.endswith(_END_PUNCT) else text + "。"
+
+
+def _day(d: date, period_year: int) -> str:
+    return f"{d.month}月{d.day}日" if d.year == period_year else cn_date(d)
+
+
+def _who(t: TaskLine) -> str:
+    """`（责任单位：乡综治办；牵头领导：张三）`, or nothing when the plan names neither."""
+    parts = [
+        f"{label}：{clean(value)}" for label, value in (("责任单位", t.unit), ("牵头领导", t.lead)) if value.strip()
+    ]
+    return f"（{'；'.join(parts)}）" if parts else ""
+
+
+def _silence(t: TaskLine, r: PeriodReport) -> str:
+    """Why a task has nothing in the period: never reported, or since when."""
+    if t.last_update is None:
+        return NEVER_THIS_YEAR if t.carried else NEVER
+    return f"自{_day(t.last_update, r.year)}以来未报送进展"
+
+
+#: A task with no record at all; one carried over from last year has its records in last year's plan.
+NEVER, NEVER_THIS_YEAR = "尚未报送过进展", "本年度尚未报送进展"
+
+
+def _light(t: TaskLine) -> str:
+    if t.closed:
+        return model.CLOSED_LABEL
+    if t.light == model.DONE:
+        return "已完成"
+    words = "亮" + model.LIGHT_LABELS[t.light] + ("（已逾期）" if t.overdue else "")
+    return words + ("（未达到时间节点要求）" if t.missed else "")
+
+
+def _counts(r: PeriodReport) -> str:
+    c = r.counts
+    closed = f"（其中已销号{c['closed']}项）" if c["closed"] else ""
+    text = f"已完成{c[model.DONE]}项{closed}，亮绿灯{c[model.GREEN]}项、黄灯{c[model.YELLOW]}项、红灯{c[model.RED]}项"
+    stale = [t for t in r.tasks if t.stale]
+    never = [t for t in stale if t.never_reported]
+    stopped = len(stale) - len(never)
+    parts = []
+    if never:
+        parts.append(f"{NEVER_THIS_YEAR if any(t.carried for t in never) else NEVER}的{len(never)}项")
+    if stopped:
+        parts.append(f"超过{r.stale_days}天未报送进展的{stopped}项")
+    if parts:
+        text += f"；其中{'，'.join(parts)}（已计入上述亮灯数）"
+    return text + "。"
+
+
+def _outside_plan_year(r: PeriodReport) -> list[str]:
+    if r.in_plan_year:
+        return []
+    return [
+        f"{r.period.label}不在{r.plan_title}的计划年度（{r.plan_year}年）内，"
+        f"以下情况按{cn_date(r.period_end)}评估，仅供参考。"
+    ]
+
+
+def _overview(r: PeriodReport) -> list[str]:
+    this = period_words(r.period).this
+    lines = _outside_plan_year(r)
+    lines.append(
+        f"{clean(r.plan_title)}共{len(r.goals)}项重点工作、{len(r.tasks)}项重点任务。"
+        f"截至{cn_date(r.period_end)}，{_counts(r)}"
+    )
+    lines.append(
+        f"重点任务平均完成进度{pct(r.progress)}，{_change_words(r.progress, r.previous, r)}，"
+        f"{_against_expected(r.progress, r.expected)}。"
+    )
+    missing = r.missing
+    if missing:
+        names = "；".join(f"{clean(t.title)}{_who(t)}" for t in missing)
+        lines.append(f"{this}未报送进展的任务{len(missing)}项：{names}。")
+    else:
+        lines.append(f"{this}各项在办任务均已报送进展。")
+    return lines
+
+
+def _goal_summary(g: GoalLine, r: PeriodReport) -> str:
+    light = "已全部完成" if g.light == model.DONE else "亮" + model.LIGHT_LABELS[g.light]
+    if all(t.kind == model.DUTY for t in g.tasks):
+        return f"均为常态工作，{light}。"
+    return (
+        f"平均完成进度{pct(g.progress)}，{_change_words(g.progress, g.previous, r)}，"
+        f"{_against_expected(g.progress, g.expected)}，{light}。"
+    )
+
+
+def _task_summary(t: TaskLine, r: PeriodReport) -> str:
+    if t.kind == model.DUTY:
+        done = f"{period_words(r.period).this}开展工作如下" if t.entries else _silence(t, r)
+        return f"{_who(t)}常态工作，{kinds.duty_state(t.light, t.lags)}，{done}。".lstrip()
+    if t.kind == model.CREATION and t.light != model.DONE:
+        return f"{_who(t)}{kinds.stage_state(t.progress, t.expected)}，{_light(t)}。".lstrip()
+    if t.light == model.DONE and t.last_update is not None:
+        closed = "，已销号" if t.closed else ""
+        return f"{_who(t)}该项任务已于{_day(t.last_update, r.year)}完成{closed}。".lstrip()
+    return (
+        f"{_who(t)}完成进度{pct(t.progress)}，{_change_words(t.progress, t.previous, r)}，"
+        f"{_against_expected(t.progress, t.expected)}，{_light(t)}。"
+    )
+
+
+def _entry_text(e: RecordLine, baseline_year: int, kind: str = model.PROJECT) -> str:
+    """One record as one sentence: `5月28日，完成……，红色讲解员23名（2023年为20余名），进度达到45%。`"""
+    note = clean(e.note)
+    metrics = [
+        metric_text(m, baseline_year)
+        for m in e.metrics
+        if f"{_number(m.value)}{m.unit}" not in note  # the note already says it
+    ]
+    close = kinds.progress_part(kind, e.progress)
+    parts = [f"{e.date.month}月{e.date.day}日", *([note] if note else []), *metrics, *([close] if close else [])]
+    return "，".join(parts) + "。"
+
+
+def _quiet(g: GoalLine, r: PeriodReport) -> str:
+    """One sentence for the goal's tasks with nothing in the period; a shared 序时进度 is said once."""
+    quiet = [t for t in g.tasks if not t.entries]
+    ongoing = [t for t in quiet if t.light != model.DONE and t.started and t.kind == model.PROJECT]
+    shared = len(ongoing) > 1 and len({percent(t.expected) for t in ongoing}) == 1
+    items = []
+    for t in quiet:
+        title = clean(t.title)
+        if t.light == model.DONE:
+            items.append(f"{title}已于{_day(t.last_update, r.year)}完成" if t.last_update else f"{title}已完成")
+        elif not t.started:
+            items.append(f"{title}尚未到开始时间，{_light(t)}")
+        elif t.kind == model.DUTY:
+            items.append(f"{title}{_who(t)}（常态工作）{_light(t)}，{_silence(t, r)}")
+        elif t.kind == model.CREATION:
+            items.append(f"{title}{_who(t)}{kinds.stage_state(t.progress, t.expected)}，{_light(t)}，{_silence(t, r)}")
+        else:
+            expected = "" if shared else f"，序时进度{pct(t.expected)}"
+            items.append(f"{title}{_who(t)}完成进度{pct(t.progress)}{expected}，{_light(t)}，{_silence(t, r)}")
+    tail = f"以上任务序时进度均为{pct(ongoing[0].expected)}。" if shared else ""
+    return f"{period_words(r.period).this}无新进展：" + "；".join(items) + "。" + tail
+
+
+def _problems_behind(r: PeriodReport) -> list[TaskLine]:
+    return [r.task(tid) for tid in r.problems if r.task(tid).light in (model.RED, model.YELLOW)]
+
+
+def _behind_text(t: TaskLine, r: PeriodReport) -> str:
+    behind = percent(t.expected) - percent(t.progress)
+    state = [_light(t), f"完成进度{pct(t.progress)}"]
+    if t.kind == model.DUTY:
+        state, behind = [f"常态工作，{kinds.duty_state(t.light, t.lags)}"], 0
+    if behind > 0:
+        state.append(f"落后序时进度{behind}个百分点")
+    if t.stale:
+        state.append(_silence(t, r))
+    return f"{clean(t.title)}{_who(t)}：" + "，".join(state) + "。"
+
+
+def _reported_problem(t: TaskLine, r: PeriodReport) -> str:
+    assert t.problem_date is not None
+    return f"{clean(t.title)}：{clean(t.problem)}（{_day(t.problem_date, r.year)}报送）。"
+
+
+def _missing_text(t: TaskLine, r: PeriodReport) -> str:
+    return f"{clean(t.title)}{_who(t)}：{_silence(t, r)}。"
+
+
+def _next_text(t: TaskLine, r: PeriodReport, dated: bool = False) -> str:
+    """`title：下步计划。`, with the day it was reported when that is before the period (or ``dated``)."""
+    if not t.next_plan.strip() or t.next_date is None:
+        return f"{clean(t.title)}：（未填报下步计划）"
+    when = f"（{_day(t.next_date, r.year)}报送）" if dated or t.next_date < r.period.start else ""
+    return f"{clean(t.title)}：{clean(t.next_plan)}{when}。"
+
+
+def _planned(r: PeriodReport) -> list[tuple[GoalLine, list[TaskLine]]]:
+    """Per goal, the tasks in 四: open tasks with a 下步计划, and every red or yellow task (numbered anew)."""
+    planned = [
+        (
+            g,
+            [
+                t
+                for t in g.tasks
+                if t.light in (model.RED, model.YELLOW) or (t.light != model.DONE and t.next_plan.strip())
+            ],
+        )
+        for g in r.goals
+    ]
+    return [(g, tasks) for g, tasks in planned if tasks]
