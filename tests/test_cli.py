@@ -48,7 +48,7 @@ def test_list_json_shape_is_pinned(cli):
     result = cli("goals", "list", "--json", "--as-of", "2024-05-31")
     assert result.exit_code == 0
     view = json.loads(result.stdout)
-    assert view["schema"] == "anmin.goals.list/1"
+    assert view["schema"] == "anmin.goals.list/2"
     assert set(view) == {"schema", "plan", "as_of", "filters", "goals"}
     goal = view["goals"][2]
     assert set(goal) == {

@@ -49,7 +49,7 @@ def test_commands_load_only_what_they_use(args, expected):
 
 def test_the_quick_exit_flushes_output_and_keeps_exit_codes(anmin):
     listed = anmin("goals", "list", "--json")
-    assert listed.returncode == 0 and json.loads(listed.stdout)["schema"] == "anmin.goals.list/1"
+    assert listed.returncode == 0 and json.loads(listed.stdout)["schema"] == "anmin.goals.list/2"
     missing = anmin("goals", "show", "9.9")
     assert missing.returncode == 2 and missing.stderr.startswith("错误：没有编号为 '9.9'")
     assert missing.stderr.endswith("\n") and missing.stdout == ""

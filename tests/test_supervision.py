@@ -43,7 +43,7 @@ def test_group_lines_cover_every_task_once(cli, by, option):
     _ok(cli, "goals", "update", "2.3", "-p", "100", "-d", "2024-05-02")
     view = _json(cli, "goals", "list", "--group", by, "--as-of", AS_OF)
     assert set(view) == {"schema", "plan", "as_of", "group", "group_label", "groups"}
-    assert view["schema"] == "anmin.goals.group/1" and view["group"] == by
+    assert view["schema"] == "anmin.goals.group/2" and view["group"] == by
     lines = {line["name"]: line for line in view["groups"]}
     assert list(lines) == ["甲", "乙", "待认领"]  # plan order, unclaimed last
     for line in view["groups"]:
@@ -123,7 +123,7 @@ def test_unreported_is_the_reports_definition(cli):
     _ok(cli, "goals", "edit", "1.4", "--start", "2024-06-01")  # not started by May's end
     view = _json(cli, "goals", "list", "--unreported", "--month", "2024-05")
     assert set(view) == {"schema", "plan", "month", "start", "end", "tasks"}
-    assert view["schema"] == "anmin.goals.unreported/1"
+    assert view["schema"] == "anmin.goals.unreported/2"
     assert (view["month"], view["start"], view["end"]) == ("2024-05", "2024-05-01", "2024-05-31")
     ids = [t["id"] for t in view["tasks"]]
     assert not {"1.1", "1.2", "1.4"} & set(ids) and "1.3" in ids

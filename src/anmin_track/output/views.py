@@ -9,8 +9,8 @@ from datetime import date
 
 from anmin_track import model
 
-LIST_SCHEMA = "anmin.goals.list/1"
-SHOW_SCHEMA = "anmin.goals.show/1"
+LIST_SCHEMA = "anmin.goals.list/2"  # 2: progress is null for a 常态 duty; task_kind, carried_from
+SHOW_SCHEMA = "anmin.goals.show/2"  # 2: as list/2, and a record may have no progress
 LOG_SCHEMA = "anmin.log/1"
 
 
@@ -243,9 +243,9 @@ def history_view(entries: list) -> dict:
 
 # --------------------------------------------------------------------------- supervision (督办)
 
-GROUP_SCHEMA = "anmin.goals.group/1"
+GROUP_SCHEMA = "anmin.goals.group/2"  # 2: progress over 项目 and 创建 tasks only
 DUE_SCHEMA = "anmin.goals.due/1"
-UNREPORTED_SCHEMA = "anmin.goals.unreported/1"
+UNREPORTED_SCHEMA = "anmin.goals.unreported/2"  # 2: progress null for a 常态 duty
 #: What `goals list --group` groups by: the task field and its label.
 GROUP_FIELDS = {"unit": "责任单位", "lead": "牵头领导", "owner": "责任人"}
 UNCLAIMED = "待认领"
