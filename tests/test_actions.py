@@ -194,3 +194,16 @@ def test_concurrent_updates_never_record_a_drop_without_a_note(data_dir):
         drops += sum(1 for a, b in pairwise(records) if b["progress"] < a["progress"] and not b["note"])
         assert silent.returncode in (0, 2) and rising.returncode == 0
     assert drops == 0
+
+
+def test_a_record_written_after_another_sorts_after_it_whatever_its_clock_said(data):
+    """The race behind the drop test above, made certain: a writer read its clock (9:00), another took the lock first and
+    recorded 50% at 9:05; the first then records 80%. It must be the latest (its time just after 9:05), not a record
+    'before' the 50 that would leave 50 as the latest with no note for the fall."""
+    later = datetime(2024, 5, 20, 9, 5).astimezone()
+    earlier = datetime(2024, 5, 20, 9, 0).astimezone()
+    actions.record_progress(data, actions.ProgressRequest("1.1", 50, date(2024, 5, 20)), AUTHOR, later)
+    done = actions.record_progress(data, actions.ProgressRequest("1.1", 80, date(2024, 5, 20), "升"), AUTHOR, earlier)
+    assert done.record.at > later
+    latest = store.latest_records(data, store.load_plan(data), date(2024, 5, 31))["1.1"]
+    assert latest.progress == 80 and actions.record_time(None, earlier) == earlier

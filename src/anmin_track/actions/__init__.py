@@ -99,6 +99,7 @@ from anmin_track.actions.records import (
     check_record_day,
     kind_progress,
     progress_words,
+    record_time,
 )
 from anmin_track.actions.records import (
     amend_record as _amend_record,
@@ -205,6 +206,7 @@ __all__ = [
     "read_draft",
     "record_day",
     "record_progress",
+    "record_time",
     "Recorded",
     "remove_task",
     "reopen_task",

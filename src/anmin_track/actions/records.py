@@ -3,7 +3,7 @@ rules a record meets."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from anmin_track import fields, model, parse, store
@@ -129,6 +129,15 @@ def check_not_repeat(latest: model.Record | None, record: model.Record) -> None:
         )
 
 
+def record_time(latest: model.Record | None, now: datetime) -> datetime:
+    """When a new record is said to be recorded: ``now``, or just after the task's latest record when that one
+    is later (another writer whose clock ran ahead, or who took the lock first after reading its clock later):
+    a record written after another always sorts after it, so the rules it was checked by hold for its order."""
+    if latest is not None and latest.at >= now:
+        return latest.at + timedelta(microseconds=1)
+    return now
+
+
 def record_progress(data: store.DataDir, request: ProgressRequest, author: store.Author, now: datetime) -> Recorded:
     """`goals update`: one progress record, checked against the latest record as of its day, under the lock."""
     view = plan_view(data, request.year, request.day or (None if request.year else now.date()))
@@ -149,7 +158,7 @@ def record_progress(data: store.DataDir, request: ProgressRequest, author: store
             next=request.next,
             metrics=metrics,
             by=author.who,
-            at=now,
+            at=record_time(tx.index.latest.get(task.id), now),
         )
         if not request.again:
             check_not_repeat(tx.index.latest.get(task.id), record)
