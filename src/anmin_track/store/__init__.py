@@ -6,7 +6,8 @@ above it in this list):
 - ``folder``     the layout of a data folder and how one is found
 - ``tomlcheck``  TOML with problems named by file and line; values checked against ``fields``
 - ``hand_edits`` what hand edits may have lost (mis-named files, shrunk files): warnings
-- ``safe_io``    the lock, atomic writes, output files
+- ``lock``       the lock: one writer at a time (and the folder permissions it shares with ``safe_io``)
+- ``safe_io``    atomic writes, output files
 - ``notices``    .notices.toml: the register of issued 督办单 numbers, outside the journal
                  (not re-exported: only ``anmin report notice`` and ``check`` load it)
 - ``plan_file``  goals.toml: read, validate, write back (keeping comments)
@@ -46,9 +47,10 @@ from anmin_track.store.index import (
     task_history,
 )
 from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, last_entry
+from anmin_track.store.lock import LOCK_TIMEOUT_ENV, lock_timeout, locked
 from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
 from anmin_track.store.records import load_month, month_files, record_to_toml
-from anmin_track.store.safe_io import LOCK_TIMEOUT_ENV, atomic_write, lock_timeout, locked, output_target, write_output
+from anmin_track.store.safe_io import atomic_write, output_target, write_output
 from anmin_track.store.tomlcheck import Problem, dump_toml, text_of
 from anmin_track.store.undo import undo
 from anmin_track.store.writes import (

@@ -115,6 +115,24 @@ def is_data_file(rel: str) -> bool:
     return DATA_FILE.fullmatch(rel) is not None
 
 
+#: What the program keeps at the top of a data folder: its files, and folders it owns whole
+#: (a file of one's own inside ``progress/`` would be taken for a mis-named month file).
+PROGRAM_PATHS = frozenset(
+    name.casefold() for name in (PLAN_FILE, PLANS_DIR, PROGRESS_DIR, HISTORY_DIR, NOTICES_FILE, LOCK_FILE)
+)
+
+
+def is_program_path(rel: Path) -> bool:
+    """Whether ``rel`` (relative to the data folder) is the folder itself, one of the program's own
+    files or inside one of its folders: where no report or export may be written. The rest of the
+    folder (``月报/2024年5月.docx``) is the staff's. Compared without case, as Windows does."""
+    parts = rel.parts
+    if not parts:
+        return True
+    top = parts[0].casefold()
+    return top in PROGRAM_PATHS or top.startswith(LOCK_FILE.casefold()) or is_data_file(rel.as_posix())
+
+
 def bundled_plan_file() -> Path:
     """The 2024 plan shipped with the package (falls back to the source tree when editable)."""
     package = Path(__file__).resolve().parents[1]

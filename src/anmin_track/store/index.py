@@ -16,6 +16,7 @@ from pathlib import Path
 from anmin_track import fields, model
 from anmin_track.errors import AnminError, DataError
 from anmin_track.store.folder import DataDir, content_hash, read_regular
+from anmin_track.store.lock import locked
 from anmin_track.store.records import (
     RULES,
     MonthFile,
@@ -27,7 +28,7 @@ from anmin_track.store.records import (
     records_from_toml,
     records_of,
 )
-from anmin_track.store.safe_io import atomic_write, locked
+from anmin_track.store.safe_io import atomic_write
 from anmin_track.store.tomlcheck import Checker, LineIndex, dump_toml, parse_toml, read_text
 
 

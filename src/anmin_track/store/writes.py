@@ -44,6 +44,7 @@ from anmin_track.store.index import (
     without_record,
     write_stamp,
 )
+from anmin_track.store.lock import LockLost, lock_timeout, locked, write_failure
 from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml, rewrite_plan
 from anmin_track.store.records import (
     check_new_record,
@@ -54,7 +55,7 @@ from anmin_track.store.records import (
     read_month,
     records_from_toml,
 )
-from anmin_track.store.safe_io import LockLost, atomic_write, lock_timeout, locked, make_dir, write_failure
+from anmin_track.store.safe_io import atomic_write, make_dir
 from anmin_track.store.tomlcheck import raise_if_problems, read_bytes, read_text
 from anmin_track.store.years import views
 
