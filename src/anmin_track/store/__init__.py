@@ -39,6 +39,7 @@ from anmin_track.store.folder import (
 )
 from anmin_track.store.hand_edits import losses, warnings
 from anmin_track.store.index import (
+    hand_edited,
     latest_records,
     latest_values,
     load_index,
@@ -84,6 +85,7 @@ __all__ = [
     "dump_plan",
     "dump_toml",
     "find_data_dir",
+    "hand_edited",
     "history",
     "init_data_dir",
     "last_entry",

@@ -302,6 +302,15 @@ def saved_document(data: DataDir) -> tuple[str, dict] | None:
     return None
 
 
+def hand_edited(data: DataDir) -> bool:
+    """Whether month files were edited by hand since the saved index (and not yet accepted by ``check``).
+
+    Not when the folder was only copied (new times, same content) or only the plan was edited:
+    then the index is replaced all the same, but nobody needs to be told.
+    """
+    return unaccepted(data, file_stamps(data)) is not None
+
+
 def unaccepted(data: DataDir, stamps: dict[str, list[int]]) -> dict | None:
     """What ``hand_edits`` must keep comparing with once a rebuilt index replaces the saved one.
 
