@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
 LAYERS = ["leaf", "model", "carry", "parse", "store", "actions", "cli"]
 LEAVES = {"errors", "text", "fields"}
 STORE_LADDER = [
-    "folder", "tomlcheck", "lock", "safe_io", "notices", "plan_file", "years", "month_cache", "records", "index", "hand_edits", "entries", "journal",
+    "folder", "tomlcheck", "lock", "safe_io", "profile", "notices", "plan_file", "years", "month_cache", "records", "index", "hand_edits", "entries", "journal",
     "writes", "undo", "check",
 ]  # fmt: skip
 OUTPUT_MAY_IMPORT = {"leaf", "model", "output"}

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import tomllib
+
+import pytest
+
+from conftest import snapshot
 
 EDITED = "进展文件有过手工修改"
 
@@ -57,3 +62,64 @@ def test_check_after_editing_a_month_file_still_says_so(cli, data_dir):
     assert checked.exit_code == 0 and EDITED in checked.output, checked.output
     again = cli("check")
     assert EDITED not in again.output  # said once: the fresh index accepts it
+
+
+# --------------------------------------------------------------------------- who recorded it
+
+
+@pytest.fixture
+def nobody(monkeypatch, tmp_path):
+    """No ANMIN_USER, and a home of its own (the real one is never read or written)."""
+    home = tmp_path / "家目录"
+    home.mkdir()
+    monkeypatch.delenv("ANMIN_USER")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("APPDATA", str(home / "AppData"))
+    return home
+
+
+def test_off_a_terminal_an_unnamed_write_is_refused(cli, data_dir, nobody):
+    before = snapshot(data_dir)
+    for args in (["goals", "update", "1.2", "-p", "30", "-d", "2024-05-10", "--note", "完成方案"], ["goals", "claim", "1.3"]):
+        refused = cli(*args)
+        assert refused.exit_code == 2, refused.output
+        assert "Traceback" not in refused.output and refused.stderr.count("\n") == 1
+        assert all(way in refused.stderr for way in ("ANMIN_USER", "--by", "anmin whoami")), refused.stderr
+    assert snapshot(data_dir) == before
+    assert cli("goals", "claim", "1.3", "--by", "王芳").exit_code == 0  # --by still signs
+
+
+def test_whoami_remembers_the_name_outside_the_data_folder(cli, data_dir, nobody):
+    assert "尚未记下姓名" in cli("whoami").stdout
+    saved = cli("whoami", "王芳")
+    assert saved.exit_code == 0, saved.output
+    kept = nobody / ".config" / "anmin-track" / "user.toml"
+    assert kept.is_file() and str(kept) in saved.stdout
+    assert not any(p.name == "user.toml" for p in data_dir.rglob("*"))
+    assert "王芳" in cli("whoami").stdout
+    record(cli)
+    claimed = cli("goals", "claim", "1.3")
+    assert claimed.exit_code == 0 and "王芳" in claimed.stdout
+    month = tomllib.loads((data_dir / "progress" / "2024-05.toml").read_text("utf-8"))
+    assert [r["by"] for r in month["records"]] == ["王芳"]
+    assert cli("whoami", "李强").exit_code == 0  # changed
+    assert "李强" in cli("whoami").stdout
+
+
+@pytest.mark.parametrize("name", ["root", "Administrator", "", "  "])
+def test_whoami_refuses_a_login_name_or_nothing(cli, nobody, name):
+    refused = cli("whoami", name)
+    assert refused.exit_code == 2 and refused.stderr.startswith("错误："), refused.output
+    assert not (nobody / ".config" / "anmin-track" / "user.toml").exists()
+
+
+def test_a_terminal_asks_once_and_remembers(data_dir, tmp_path, nobody):
+    from test_first_hour import _pty_session
+
+    env = {k: v for k, v in os.environ.items() if k != "ANMIN_USER"}
+    steps = [("请输入您的姓名", b"root\r"), ("请输入您的姓名", "王芳\r".encode())]
+    code, screen = _pty_session(["goals", "claim", "1.3"], tmp_path, steps, env)
+    assert code == 0 and "不是姓名" in screen and "已记下您的姓名：王芳" in screen, screen
+    code, screen = _pty_session(["goals", "claim", "1.4"], tmp_path, [], env)
+    assert code == 0 and "请输入您的姓名" not in screen and "王芳" in screen, screen

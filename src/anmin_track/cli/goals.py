@@ -234,7 +234,7 @@ def goals_update(
     ] = None,
     day: Annotated[str | None, typer.Option("--date", "-d", metavar="日期", help="进展截至哪一天（默认今天）。")] = None,
     by: Annotated[
-        str | None, typer.Option("--by", metavar="姓名", help=f"记录人（默认 ${USER_ENV} 或系统用户名）。")
+        str | None, typer.Option("--by", metavar="姓名", help=f"记录人（默认 ${USER_ENV} 或 anmin whoami 记下的姓名）。")
     ] = None,
     again: Annotated[
         bool, typer.Option("--again", help="与该任务最新一条记录完全相同时，仍再记一条（默认视为重复提交而拒绝）。")
@@ -427,7 +427,7 @@ def goals_claim(
     ctx: typer.Context,
     task_id: TaskArg,
     by: Annotated[
-        str | None, typer.Option("--by", metavar="姓名", help=f"认领人（默认 ${USER_ENV} 或系统用户名）。")
+        str | None, typer.Option("--by", metavar="姓名", help=f"认领人（默认 ${USER_ENV} 或 anmin whoami 记下的姓名）。")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="任务已有责任人时仍改由认领人负责。")] = False,
     data: DataOpt = None,

@@ -8,6 +8,7 @@ above it in this list):
 - ``hand_edits`` what hand edits may have lost (mis-named files, shrunk files): warnings
 - ``lock``       the lock: one writer at a time (and the folder permissions it shares with ``safe_io``)
 - ``safe_io``    atomic writes, output files
+- ``profile``    the user's own settings outside any data folder: the name they sign with
 - ``notices``    .notices.toml: the register of issued 督办单 numbers, outside the journal
                  (not re-exported: only ``anmin report notice`` and ``check`` load it)
 - ``plan_file``  goals.toml: read, validate, write back (keeping comments)
