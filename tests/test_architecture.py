@@ -17,7 +17,7 @@ LAYERS = ["leaf", "model", "carry", "parse", "store", "actions", "cli"]
 LEAVES = {"errors", "text", "fields"}
 STORE_LADDER = [
     "folder", "tomlcheck", "lock", "safe_io", "profile", "notices", "plan_file", "years", "month_cache", "records", "index", "hand_edits", "entries", "journal",
-    "writes", "undo", "check",
+    "writes", "undo", "check", "backup",
 ]  # fmt: skip
 OUTPUT_MAY_IMPORT = {"leaf", "model", "output"}
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import tomllib
+import zipfile
+from datetime import date
 
 import pytest
 
@@ -123,3 +125,52 @@ def test_a_terminal_asks_once_and_remembers(data_dir, tmp_path, nobody):
     assert code == 0 and "不是姓名" in screen and "已记下您的姓名：王芳" in screen, screen
     code, screen = _pty_session(["goals", "claim", "1.4"], tmp_path, [], env)
     assert code == 0 and "请输入您的姓名" not in screen and "王芳" in screen, screen
+
+
+# --------------------------------------------------------------------------- backup
+
+
+def test_backup_zips_the_folder_without_derived_files_and_restores(cli, data_dir, tmp_path, monkeypatch):
+    record(cli)
+    assert cli("check").exit_code == 0
+    (data_dir / "progress" / ".cache").mkdir(exist_ok=True)
+    (data_dir / "progress" / ".cache" / "2024-05.json").write_text("{}", encoding="utf-8")
+    (data_dir / "月报").mkdir()
+    (data_dir / "月报" / "5月.txt").write_text("月报", encoding="utf-8")
+    shelf = tmp_path / "备份"
+    shelf.mkdir()
+    before = snapshot(data_dir)
+    done = cli("backup", str(shelf))
+    assert done.exit_code == 0, done.output
+    assert snapshot(data_dir) == before  # only read
+    (zipped,) = shelf.glob("data_备份_*.zip")
+    assert zipped.name == f"data_备份_{date.today().isoformat()}.zip" and str(zipped) in done.stdout
+    names = set(zipfile.ZipFile(zipped).namelist())
+    assert {"data/goals.toml", "data/progress/2024-05.toml", "data/月报/5月.txt"} <= names
+    assert any(n.startswith("data/.history/") for n in names)
+    assert not [n for n in names if "index" in n or ".cache" in n or ".anmin.lock" in n]
+    again = cli("backup", str(shelf))  # the same day: numbered, the first kept
+    assert again.exit_code == 0 and (shelf / f"data_备份_{date.today().isoformat()}_2.zip").is_file()
+    # restore: unzip, check, and the records are there
+    restored = tmp_path / "恢复"
+    zipfile.ZipFile(zipped).extractall(restored)
+    monkeypatch.setenv("ANMIN_DATA", str(restored / "data"))
+    checked = cli("check")
+    assert checked.exit_code == 0 and "1 条进展记录" in checked.stdout and EDITED not in checked.output, checked.output
+    assert cli("goals", "show", "1.2").stdout.count("完成方案") >= 1
+
+
+def test_backup_goes_beside_the_data_folder_by_default(cli, data_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("ANMIN_DATA")
+    monkeypatch.chdir(data_dir)
+    done = cli("backup")
+    assert done.exit_code == 0, done.output
+    assert len(list(tmp_path.glob("data_备份_*.zip"))) == 1 and not list(data_dir.glob("*.zip"))
+
+
+@pytest.mark.parametrize("where", ["data/progress", "data/.history", "没有的文件夹"])
+def test_backup_never_into_program_paths_nor_a_missing_folder(cli, data_dir, where):
+    before = snapshot(data_dir)
+    refused = cli("backup", where)
+    assert refused.exit_code == 2 and refused.stderr.startswith("错误：") and refused.stderr.count("\n") == 1
+    assert snapshot(data_dir) == before

@@ -20,6 +20,7 @@ above it in this list):
 - ``writes``     the write paths that combine them: a transaction (a record, a plan edit, a new year's plan), init
 - ``undo``       ``anmin undo``: the newest journal entry reverted, checked plan by plan
 - ``check``      ``anmin check``
+- ``backup``     ``anmin backup``: the folder as a zip, without derived files (not re-exported)
 
 This package re-exports what the layers above it (``actions``, ``cli``) use.
 """
