@@ -174,3 +174,27 @@ def test_backup_never_into_program_paths_nor_a_missing_folder(cli, data_dir, whe
     refused = cli("backup", where)
     assert refused.exit_code == 2 and refused.stderr.startswith("错误：") and refused.stderr.count("\n") == 1
     assert snapshot(data_dir) == before
+
+
+# --------------------------------------------------------------------------- from the folder above
+
+
+def test_from_the_parent_folder_the_hints_lead_into_the_data_folder(cli, data_dir, tmp_path, monkeypatch):
+    """Every hint given in the folder above an existing data folder leads into it: none says `init` again."""
+    monkeypatch.delenv("ANMIN_DATA")
+    shutil.rmtree(data_dir)  # it would be found upward
+    parent = tmp_path / "办公室"
+    parent.mkdir()
+    monkeypatch.chdir(parent)
+    assert cli("init", "台账数据").exit_code == 0
+    refused = cli("goals", "update", "1.2", "-p", "30", "-d", "2024-05-10", "--note", "完成方案")
+    assert refused.exit_code == 1 and "cd 台账数据" in refused.stderr and "指定数据目录 台账数据（用 --data）" in refused.stderr
+    listed = cli("goals", "list")
+    again = cli("init", "台账数据")
+    assert again.exit_code == 2 and "已是数据目录" in again.stderr and "cd 台账数据" in again.stderr
+    for said in (refused.stderr, listed.stderr, again.stderr):
+        assert "anmin init" not in said, said
+    # following the hint works
+    assert cli("--data", "台账数据", "goals", "update", "1.2", "-p", "30", "-d", "2024-05-10", "--note", "完成方案").exit_code == 0
+    monkeypatch.chdir(parent / "台账数据")
+    assert cli("goals", "update", "1.2", "-p", "40", "-d", "2024-05-11", "--note", "完成布展").exit_code == 0

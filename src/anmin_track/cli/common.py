@@ -111,6 +111,8 @@ def data_dir(
     folder = store.current_view(store.find_data_dir(data or root.get("data")))
     if writes:
         store.require_writable(folder, writes)
+    elif folder.bundled and (below := store.data_dir_below()) is not None:
+        warn(f"当前显示的是程序自带的2024年计划（只读）；当前文件夹下的 {below} 是已有的数据目录，{said(store.go_into(below) + '。', options=('data',))}")
     elif folder.bundled:
         warn("当前显示的是程序自带的2024年计划（只读，未找到自己的数据目录）；要记录进展，请先运行 anmin init 台账数据。")
     if warnings:
@@ -138,6 +140,8 @@ def say_finished_year(plan: model.Plan, year: "actions.Year", folder: store.Data
     if not year.finished or not year.current:
         return
     begin = f"anmin init 台账数据 --year {today.year}" if folder.bundled else f"anmin plan new {today.year}"
+    if folder.bundled and store.data_dir_below() is not None:  # its plan is begun in there, not by another init
+        begin = f"进入数据目录后运行 anmin plan new {today.year}"
     warn(
         f"{plan.year}年度已结束，以下按{cn_date(date(plan.year, 12, 31))}评估；"
         f"开始{today.year}年的计划（结转未完成的任务）：{begin}"
@@ -183,15 +187,15 @@ def default_user() -> str:
     return name
 
 
-def person_name(raw: str, key: str | None = None) -> str:
+def person_name(raw: str) -> str:
     """A name to sign with, as typed: one line, not empty, not a login name such as root."""
-    name = parse.clean_text(raw.strip(), "姓名", key)
+    name = parse.clean_text(raw.strip(), "姓名")
     if not name:
-        raise InputError("姓名不能为空。", options=(key,) if key else ())
+        raise InputError("姓名不能为空。")
     if "\n" in name or "\r" in name or len(name) > 40:
-        raise InputError("姓名应是一行、不超过40个字。", options=(key,) if key else ())
+        raise InputError("姓名应是一行、不超过40个字。")
     if name.casefold() in NOT_A_NAME:
-        raise InputError(f"{name} 是电脑的登录名，不是姓名；请写您的真实姓名。", options=(key,) if key else ())
+        raise InputError(f"{name} 是电脑的登录名，不是姓名；请写您的真实姓名。")
     return name
 
 

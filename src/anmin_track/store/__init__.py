@@ -35,7 +35,9 @@ from anmin_track.store.folder import (
     PROGRESS_DIR,
     DataDir,
     bundled_plan_file,
+    data_dir_below,
     find_data_dir,
+    go_into,
     read_named,
     require_writable,
 )
@@ -82,6 +84,8 @@ __all__ = [
     "add_record",
     "atomic_write",
     "bundled_plan_file",
+    "data_dir_below",
+    "go_into",
     "check_all",
     "current_view",
     "dump_plan",

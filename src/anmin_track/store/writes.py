@@ -338,7 +338,10 @@ def init_data_dir(target: Path, shared: bool = False, plan: bytes | None = None)
     """
     plan_file = target / PLAN_FILE
     if plan_file.exists():
-        raise InputError(f"{plan_file} 已存在，未覆盖。如需重新开始，请先备份并移走该文件。")
+        raise InputError(
+            f"{plan_file} 已存在，未覆盖。如需重新开始，请先备份并移走该文件；"
+            f"{target} 已是数据目录，可以直接使用：请进入该目录（cd {target}）后再运行命令。"
+        )
     try:
         target.mkdir(parents=True, exist_ok=True)  # the folder itself: as the umask says, or --shared
         if shared:
