@@ -4,6 +4,7 @@ folder, a plan edited by hand, who is signed on records, backups, the way into a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tomllib
 import zipfile
@@ -198,3 +199,43 @@ def test_from_the_parent_folder_the_hints_lead_into_the_data_folder(cli, data_di
     assert cli("--data", "台账数据", "goals", "update", "1.2", "-p", "30", "-d", "2024-05-10", "--note", "完成方案").exit_code == 0
     monkeypatch.chdir(parent / "台账数据")
     assert cli("goals", "update", "1.2", "-p", "40", "-d", "2024-05-11", "--note", "完成布展").exit_code == 0
+
+
+# --------------------------------------------------------------------------- the 督办 views in a narrow window
+
+SUPERVISION = {
+    "due": ["goals", "due", "--as-of", "2024-12-20", "--within", "30"],
+    "group": ["goals", "list", "--group", "unit", "--as-of", "2024-06-20"],
+    "unreported": ["goals", "list", "--unreported", "--month", "2024-05"],
+}
+
+
+@pytest.mark.parametrize("view", sorted(SUPERVISION))
+@pytest.mark.parametrize("columns", [50, 64, 80])
+def test_supervision_views_fit_a_narrow_window_and_say_what_they_left_out(data_dir, view, columns):
+    from test_terminal import assert_fits, run
+
+    code, wide, _ = run(*SUPERVISION[view], COLUMNS="160")
+    code_narrow, out, _ = run(*SUPERVISION[view], COLUMNS=str(columns))
+    assert code == code_narrow == 0, out
+    assert_fits(out, columns)
+    headers = next(line for line in wide.splitlines() if line.startswith(("编号", "责任单位"))).split()
+    shown = next(line for line in out.splitlines() if line.startswith(("编号", "责任单位"))).split()
+    missing = [name for name in headers if name not in shown]
+    notes = [line for line in out.splitlines() if line.startswith("（窗口较窄，已省略：")]
+    assert (notes == []) == (missing == []), out
+    assert all(name in notes[0] for name in missing), (missing, notes)
+    # no number is cut: every number of the narrow table is whole in the wide one's cells
+    wide_numbers = set(re.findall(r"\d+(?:[./%-]\d+)*%?", wide))
+    assert set(re.findall(r"\d+(?:[./%-]\d+)*%?", out)) <= wide_numbers | {str(columns)}
+
+
+@pytest.mark.parametrize("view", sorted(SUPERVISION))
+def test_supervision_views_follow_the_ambiguous_width_setting(data_dir, view):
+    from test_terminal import assert_fits, run
+
+    plan = data_dir / "goals.toml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("stale_days = 35", "stale_days = 35\nambiguous_wide = true"))
+    code, out, _ = run(*SUPERVISION[view], COLUMNS="70")
+    assert code == 0 and "─" not in out, out
+    assert_fits(out, 70, wide=True)
