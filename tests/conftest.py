@@ -29,6 +29,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     store.init_data_dir(data)
     monkeypatch.setenv(store.DATA_ENV, str(data))
     monkeypatch.setenv("ANMIN_USER", "测试员")
+    for settings in ("XDG_CONFIG_HOME", "APPDATA"):  # `anmin whoami` keeps the name there: never the real home's
+        monkeypatch.setenv(settings, str(tmp_path / "用户设置"))
     monkeypatch.setenv("COLUMNS", WIDTH)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("ANMIN_DEBUG", raising=False)

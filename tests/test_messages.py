@@ -153,6 +153,7 @@ def test_every_step_and_option_the_core_names_is_a_real_command_and_option():
         ("goals amend", "note"),
         ("goals claim", "force"),
         ("goals claim", "by"),
+        ("goals claim", "data"),
         ("goals close", "note"),
         ("goals edit", "title"),
         ("goals update", "metric"),

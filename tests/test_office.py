@@ -431,7 +431,8 @@ def test_export_xlsx_has_headers_rows_and_light_fills(cli, data_dir, tmp_path):
         (["--as-of", "2024-02-31"], "不存在"),
         (["-o", "没有这个目录/x.csv/"], "是一个文件，不是文件夹"),
         (["-o", "真没有/x.csv"], "真没有 不存在"),
-        (["-o", "data/progress/2024-05.csv"], "在数据目录"),
+        (["-o", "data/progress/2024-05.csv"], "程序自己的文件"),
+        (["-o", "data/goals.toml", "--format", "csv"], "程序自己的文件"),
     ],
 )
 def test_export_bad_input(cli, args, words, tmp_path):

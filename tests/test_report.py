@@ -362,13 +362,35 @@ def test_closed_task_is_reported_as_closed(cli):
     assert "已销号" not in april
 
 
-def test_output_never_lands_in_the_data_folder(cli, data_dir):
+@pytest.mark.parametrize(
+    "name",
+    ["progress/2024-05.toml", "progress/月报.txt", "progress/.cache/x.txt", "goals.toml", "GOALS.TOML",
+     "plans/2023.toml", ".history/x.txt", ".notices.toml", ".anmin.lock", "."],
+)  # fmt: skip
+def test_output_never_replaces_the_programs_own_files(cli, data_dir, name):
+    """Only the program's own files and folders are refused (the rest of the data folder is the staff's)."""
     assert cli("goals", "update", "1.1", "-p", "30", "-d", "2024-05-20").exit_code == 0
+    (data_dir / "progress" / ".cache").mkdir(exist_ok=True)
     before = snapshot(data_dir)
-    month_file = data_dir / "progress" / "2024-05.toml"
-    result = cli("report", "monthly", "2024-05", "-o", str(month_file))
-    assert result.exit_code == 2 and "在数据目录" in result.stderr
+    result = cli("report", "monthly", "2024-05", "-o", str(data_dir / name))
+    assert result.exit_code == 2 and "程序自己的文件" in result.stderr, result.output
     assert snapshot(data_dir) == before
+
+
+def test_outputs_may_go_into_a_folder_of_ones_own_inside_the_data_folder(cli, data_dir, monkeypatch):
+    """`init` tells the clerk to cd into the data folder: reports and exports without -o work there."""
+    assert cli("goals", "update", "1.1", "-p", "30", "-d", "2024-05-20").exit_code == 0
+    (data_dir / "月报").mkdir()
+    done = cli("report", "monthly", "2024-05", "-o", str(data_dir / "月报" / "2024年5月.docx"))
+    assert done.exit_code == 0, done.output
+    assert (data_dir / "月报" / "2024年5月.docx").stat().st_size > 0
+    monkeypatch.delenv("ANMIN_DATA")
+    monkeypatch.chdir(data_dir)
+    exported = cli("export", "--as-of", "2024-05-31")
+    assert exported.exit_code == 0, exported.output
+    assert (data_dir / "安民乡工作台账_2024-05-31.csv").is_file()
+    checked = cli("check")
+    assert checked.exit_code == 0 and "错误" not in checked.output, checked.output
 
 
 def test_output_does_not_create_folders(cli, tmp_path):

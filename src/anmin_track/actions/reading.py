@@ -135,12 +135,14 @@ class Checked(NamedTuple):
     records: int
     months: int
     problems: list[store.Problem]
-    #: A fresh index was saved (month files had been edited by hand).
+    #: A fresh index was saved (the files were not as the saved one knew them).
     reindexed: bool
     #: What hand edits lost since the index was saved (shown once: the fresh index accepts it).
     lost: tuple[str, ...] = ()
     #: The years of the folder's plans (one, until a new year's plan begins).
     years: tuple[int, ...] = ()
+    #: Month files had been edited by hand (not just copied, nor only the plan edited).
+    edited: bool = False
 
 
 def check(data: store.DataDir) -> Checked:
@@ -148,9 +150,12 @@ def check(data: store.DataDir) -> Checked:
     fresh index of each plan whose index was stale."""
     plan, count, problems, fresh = store.check_all(data)
     lost = [] if data.bundled else [text for view in store.views(data) for text in store.losses(view, _readable(view))]
+    edited = any(store.hand_edited(view) for view, _ in fresh)  # not a copy, not a plan edit alone
     reindexed = [store.save_index_if_stale(view, index) for view, index in fresh]
     years = tuple(sorted(store.plan_years(data)))
-    return Checked(plan, count, len(store.month_files(data.whole)), problems, any(reindexed), tuple(lost), years)
+    return Checked(
+        plan, count, len(store.month_files(data.whole)), problems, any(reindexed), tuple(lost), years, edited
+    )
 
 
 def _readable(view: store.DataDir) -> model.Plan | None:

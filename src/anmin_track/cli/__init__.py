@@ -13,7 +13,7 @@
 
 import sys
 
-from anmin_track.cli import goals, history, ledger, notice, plan, report  # noqa: F401 - importing registers the commands
+from anmin_track.cli import backup, goals, history, ledger, notice, plan, report, user  # noqa: F401 - importing registers the commands
 from anmin_track.cli.app import app
 from anmin_track.cli.zh import app_for
 

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from anmin_track import actions, model, parse, store
-from anmin_track.errors import Step
+from anmin_track.errors import AnminError, InputError, Step
 from anmin_track.text import cn_date, json_text, visible
 
 DEBUG_ENV = "ANMIN_DEBUG"
@@ -111,6 +111,8 @@ def data_dir(
     folder = store.current_view(store.find_data_dir(data or root.get("data")))
     if writes:
         store.require_writable(folder, writes)
+    elif folder.bundled and (below := store.data_dir_below()) is not None:
+        warn(f"当前显示的是程序自带的2024年计划（只读）；当前文件夹下的 {below} 是已有的数据目录，{said(store.go_into(below) + '。', options=('data',))}")
     elif folder.bundled:
         warn("当前显示的是程序自带的2024年计划（只读，未找到自己的数据目录）；要记录进展，请先运行 anmin init 台账数据。")
     if warnings:
@@ -138,6 +140,8 @@ def say_finished_year(plan: model.Plan, year: "actions.Year", folder: store.Data
     if not year.finished or not year.current:
         return
     begin = f"anmin init 台账数据 --year {today.year}" if folder.bundled else f"anmin plan new {today.year}"
+    if folder.bundled and store.data_dir_below() is not None:  # its plan is begun in there, not by another init
+        begin = f"进入数据目录后运行 anmin plan new {today.year}"
     warn(
         f"{plan.year}年度已结束，以下按{cn_date(date(plan.year, 12, 31))}评估；"
         f"开始{today.year}年的计划（结转未完成的任务）：{begin}"
@@ -153,15 +157,46 @@ def as_of_or_none(raw: str | None) -> date | None:
     return parse.parse_date(raw, "评估日期", "as-of") if raw else None
 
 
+#: How to say who one is, for the message that asks for it.
+HOW_TO_SIGN = f"请用 anmin whoami 姓名 记下您的姓名（只需一次），或设置环境变量 {USER_ENV}，或在命令后加 --by 姓名"
+#: Login names that name no person: never a signature.
+NOT_A_NAME = {"root", "admin", "administrator", "user", "guest", "用户", "管理员"}
+
+
 def default_user() -> str:
+    """Who signs a change when ``--by`` is not given: ``$ANMIN_USER``, else the name this user saved
+    (``anmin whoami``), else asked once at a terminal and saved; never the login name (root, Administrator)."""
     if os.environ.get(USER_ENV):
         return os.environ[USER_ENV]
-    import getpass
+    from anmin_track.store import profile
 
+    saved = profile.saved_name()
+    if saved:
+        return saved
+    if not sys.stdin.isatty():
+        raise InputError(f"不知道操作人是谁，未作任何修改。{HOW_TO_SIGN}。")
+    from anmin_track.cli.zh import ask
+
+    name = ask("请输入您的姓名（记在您录入的进展和认领上；只问这一次，以后可用 anmin whoami 修改）：", person_name)
     try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name available (e.g. some containers)
-        return "未署名"
+        where = profile.save_name(name)
+    except AnminError as exc:
+        warn(f"{exc}本次仍署名{name}")
+    else:
+        out(f"已记下您的姓名：{name}（保存在 {where}）。")
+    return name
+
+
+def person_name(raw: str) -> str:
+    """A name to sign with, as typed: one line, not empty, not a login name such as root."""
+    name = parse.clean_text(raw.strip(), "姓名")
+    if not name:
+        raise InputError("姓名不能为空。")
+    if "\n" in name or "\r" in name or len(name) > 40:
+        raise InputError("姓名应是一行、不超过40个字。")
+    if name.casefold() in NOT_A_NAME:
+        raise InputError(f"{name} 是电脑的登录名，不是姓名；请写您的真实姓名。")
+    return name
 
 
 def who(by: str | None) -> str:
@@ -225,4 +260,6 @@ TaskArg = Annotated[
     str,
     typer.Argument(metavar="任务编号", help="重点任务编号，如 1.2。", autocompletion=complete_task_id),
 ]
-ByOpt = Annotated[str | None, typer.Option("--by", metavar="姓名", help=f"操作人（默认 ${USER_ENV} 或系统用户名）。")]
+ByOpt = Annotated[
+    str | None, typer.Option("--by", metavar="姓名", help=f"操作人（默认 ${USER_ENV} 或 anmin whoami 记下的姓名）。")
+]

@@ -114,7 +114,7 @@ DUE_WITHIN = 15
 
 def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, filtered, year) -> None:
     """`goals list --group …` and `goals list --unreported [--month …]`."""
-    from anmin_track.output import render
+    from anmin_track.output import render, supervision
 
     if group and unreported:
         raise InputError("--group 与 --unreported 不能同时使用，请分两次运行。")
@@ -127,7 +127,8 @@ def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, f
             raise InputError(f"--group 的值 {group!r} 无效，可选：unit（责任单位）、lead（牵头领导）、owner（责任人）。")
         found = actions.overview(data_dir(ctx, data), as_of_or_none(as_of_day), year=year)
         view = views.group_view(found.plan, found.statuses, found.as_of, group)
-        print_json(view) if as_json else render.print_table(render.group_table(view))
+        render.configure(found.plan.settings.ambiguous_wide)
+        print_json(view) if as_json else render.print_table(supervision.group_table(view))
         return
     if as_of_day:
         raise InputError("--unreported 按月份统计，请用 --month 年-月 代替 --as-of。")
@@ -144,7 +145,8 @@ def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, f
     elif not uview["tasks"]:
         out(f"{ym[0]}年{ym[1]}月应报送进展的任务都已报送。")
     else:
-        render.print_table(render.unreported_table(uview))
+        render.configure(found_months.plan.settings.ambiguous_wide)
+        render.print_table(supervision.unreported_table(uview))
 
 
 @goals_app.command("due", cls=AnminCommand, epilog="示例：anmin goals due --within 30")
@@ -170,9 +172,10 @@ def goals_due(
     if not items:
         out(f"截至{cn_date(day)}，{within}天内没有到期的任务或时间节点，也没有逾期未完成的。")
         return
-    from anmin_track.output import render
+    from anmin_track.output import render, supervision
 
-    render.print_table(render.due_table(view))
+    render.configure(found.plan.settings.ambiguous_wide)
+    render.print_table(supervision.due_table(view))
     counts = view["counts"]
     out(f"共{len(items)}个节点：{counts['overdue_tasks']}项任务已逾期，{counts['due_tasks']}项任务{within}天内到期。")
 
@@ -234,7 +237,7 @@ def goals_update(
     ] = None,
     day: Annotated[str | None, typer.Option("--date", "-d", metavar="日期", help="进展截至哪一天（默认今天）。")] = None,
     by: Annotated[
-        str | None, typer.Option("--by", metavar="姓名", help=f"记录人（默认 ${USER_ENV} 或系统用户名）。")
+        str | None, typer.Option("--by", metavar="姓名", help=f"记录人（默认 ${USER_ENV} 或 anmin whoami 记下的姓名）。")
     ] = None,
     again: Annotated[
         bool, typer.Option("--again", help="与该任务最新一条记录完全相同时，仍再记一条（默认视为重复提交而拒绝）。")
@@ -427,7 +430,7 @@ def goals_claim(
     ctx: typer.Context,
     task_id: TaskArg,
     by: Annotated[
-        str | None, typer.Option("--by", metavar="姓名", help=f"认领人（默认 ${USER_ENV} 或系统用户名）。")
+        str | None, typer.Option("--by", metavar="姓名", help=f"认领人（默认 ${USER_ENV} 或 anmin whoami 记下的姓名）。")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="任务已有责任人时仍改由认领人负责。")] = False,
     data: DataOpt = None,

@@ -88,7 +88,7 @@ def check(ctx: typer.Context, data: DataOpt = None) -> None:
     if found.problems or found.plan is None:
         out(f"发现 {len(found.problems)} 处问题，请按上面的 文件：行 逐一修改后再运行 anmin check。")
         raise typer.Exit(1)
-    if found.reindexed:
+    if found.reindexed and (found.edited or found.lost):
         said = "以上为与上次读取相比丢失的内容，已按现有文件确认；" if found.lost else ""
         out(f"进展文件有过手工修改，{said}已重建索引。")
     plan = found.plan

@@ -24,13 +24,10 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from rich.console import Console
 from rich.text import Text
-
-if TYPE_CHECKING:
-    from rich.table import Table
 
 from anmin_track import model
 from anmin_track.text import cell_width, cn_date_iso, encodable, pct, visible, wrap_spans
@@ -342,7 +339,7 @@ class Screen:
 # --------------------------------------------------------------------------- goals and tasks
 
 
-def _counts(counts: dict) -> Text:
+def counts_text(counts: dict) -> Text:
     text = Text()
     for key, label, style in (
         ("done", "完成", "blue"),
@@ -387,7 +384,7 @@ def goals_table(view: dict, with_tasks: bool) -> Grid:
             cells += [Text(""), Text("")]
         cells += [progress_cell(goal), expected_cell(goal), light_text(goal["light"])]
         if not with_tasks:
-            cells.append(_counts(goal["counts"]))
+            cells.append(counts_text(goal["counts"]))
         cells.append(plain(goal["last_update"] or chrome.none))
         grid.add_row(*cells, end_section=with_tasks and not goal["tasks"])
         if with_tasks:
@@ -544,7 +541,7 @@ def goal_detail(view: dict) -> list:
         ("进度", progress_cell(goal)),
         ("序时进度", expected_cell(goal)),
         ("亮灯", light_text(goal["light"])),
-        ("任务分布", _counts(goal["counts"])),
+        ("任务分布", counts_text(goal["counts"])),
     ]
     table = Grid(
         [
@@ -574,101 +571,5 @@ def show(parts: list, console: Console | None = None) -> None:
     Screen.of(console or make_console()).print(parts)
 
 
-def print_table(table: Grid | Table) -> None:
-    """Our own grids through the layout above; a Rich table (the 督办 views) as Rich draws it."""
-    if isinstance(table, Grid):
-        show([table])
-    else:
-        make_console().print(table)
-# --------------------------------------------------------------------------- supervision (督办)
-
-
-def _plain_table(title: str) -> Table:
-    """A plain Rich table for the 督办 views (imported here: `goals list` itself does not need it)."""
-    from rich import box
-    from rich.table import Table
-
-    return Table(title=plain(title), box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-
-
-def group_table(view: dict) -> Table:
-    """`goals list --group`: one row per unit or person, with its lights and overdue tasks."""
-    plan = view["plan"]
-    table = _plain_table(f"{plan['org']}重点任务按{view['group_label']}汇总 · 截至{cn_date_iso(view['as_of'])}")
-    table.add_column(view["group_label"], ratio=1, min_width=8, overflow="fold")
-    table.add_column("任务数", justify="right", no_wrap=True)
-    table.add_column("亮灯", no_wrap=True)
-    table.add_column("平均进度", no_wrap=True)
-    table.add_column("逾期任务", overflow="fold")
-    table.add_column("任务", overflow="fold")
-    for line in view["groups"]:
-        name = plain(line["name"]) if line["claimed"] else Text(line["name"], style="dim")
-        # ids apart by spaces: a column wraps between them, never inside `1.8` or before a 、
-        overdue = plain(" ".join(line["overdue"]), style="red") if line["overdue"] else Text("—")
-        table.add_row(
-            name, Text(str(line["count"])), _counts(line["counts"]),
-            Text("—") if line["progress"] is None else bar(line["progress"]), overdue,
-            plain(" ".join(line["tasks"])),
-        )
-    return table
-
-
-def days_text(days_left: int) -> Text:
-    """还剩N天 / 今天到期 / 逾期N天."""
-    if days_left < 0:
-        return Text(f"逾期{-days_left}天", style="bold red")
-    return Text("今天到期" if days_left == 0 else f"还剩{days_left}天", style="yellow" if days_left <= 3 else "")
-
-
-def due_table(view: dict) -> Table:
-    """`goals due`: deadlines soonest first, who answers for them, days left or late."""
-    table = _plain_table(
-        f"{view['within']}天内到期及已逾期的任务和时间节点 · 截至{cn_date_iso(view['as_of'])}"
-    )
-    table.add_column("编号", no_wrap=True)
-    table.add_column("重点任务", ratio=1, min_width=12, overflow="fold")
-    table.add_column("节点", no_wrap=True)
-    table.add_column("日期", no_wrap=True)
-    table.add_column("进度", no_wrap=True)
-    table.add_column("责任单位", overflow="fold")
-    table.add_column("责任人", no_wrap=True)
-    table.add_column("剩余", no_wrap=True)
-    for item in view["items"]:
-        kind = "完成时限" if item["kind"] == "due" else f"节点{item['percent']}%"
-        if item["stage"] is not None:  # a 创建 task's deadlines are its stages'
-            kind = f"{item['stage']}阶段" + ("（完成时限）" if item["kind"] == "due" else "")
-        table.add_row(
-            plain(item["task"]),
-            plain(item["title"]),
-            Text(kind),
-            plain(item["date"]),
-            Text(f"{pct(item['progress'])}/{item['percent']}%"),
-            plain(item["unit"]) if item["unit"] else Text(UNCLAIMED, style="dim"),
-            plain(item["owner"]) if item["owner"] else Text(UNCLAIMED, style="dim"),
-            days_text(item["days_left"]),
-        )
-    return table
-
-
-def unreported_table(view: dict) -> Table:
-    """`goals list --unreported`: the tasks the clerk chases before the report is due."""
-    year, month = view["month"].split("-")
-    table = _plain_table(f"{int(year)}年{int(month)}月未报送进展的重点任务（共{len(view['tasks'])}项）")
-    table.add_column("编号", no_wrap=True)
-    table.add_column("重点任务", ratio=1, min_width=12, overflow="fold")
-    table.add_column("牵头领导", no_wrap=True)
-    table.add_column("责任单位", overflow="fold")
-    table.add_column("责任人", no_wrap=True)
-    table.add_column("月初进度", no_wrap=True)
-    table.add_column("上次报送", no_wrap=True)
-    for task in view["tasks"]:
-        table.add_row(
-            plain(task["id"]),
-            plain(task["title"]),
-            plain(task["lead"] or "—"),
-            plain(task["unit"]) if task["unit"] else Text(UNCLAIMED, style="dim"),
-            plain(task["owner"]) if task["owner"] else Text(UNCLAIMED, style="dim"),
-            Text(DUTY_CELL if task["progress"] is None else pct(task["progress"])),
-            plain(task["last_update"] or "从未报送"),
-        )
-    return table
+def print_table(table: Grid) -> None:
+    show([table])

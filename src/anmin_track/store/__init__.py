@@ -6,7 +6,9 @@ above it in this list):
 - ``folder``     the layout of a data folder and how one is found
 - ``tomlcheck``  TOML with problems named by file and line; values checked against ``fields``
 - ``hand_edits`` what hand edits may have lost (mis-named files, shrunk files): warnings
-- ``safe_io``    the lock, atomic writes, output files
+- ``lock``       the lock: one writer at a time (and the folder permissions it shares with ``safe_io``)
+- ``safe_io``    atomic writes, output files
+- ``profile``    the user's own settings outside any data folder: the name they sign with
 - ``notices``    .notices.toml: the register of issued 督办单 numbers, outside the journal
                  (not re-exported: only ``anmin report notice`` and ``check`` load it)
 - ``plan_file``  goals.toml: read, validate, write back (keeping comments)
@@ -18,6 +20,7 @@ above it in this list):
 - ``writes``     the write paths that combine them: a transaction (a record, a plan edit, a new year's plan), init
 - ``undo``       ``anmin undo``: the newest journal entry reverted, checked plan by plan
 - ``check``      ``anmin check``
+- ``backup``     ``anmin backup``: the folder as a zip, without derived files (not re-exported)
 
 This package re-exports what the layers above it (``actions``, ``cli``) use.
 """
@@ -32,12 +35,15 @@ from anmin_track.store.folder import (
     PROGRESS_DIR,
     DataDir,
     bundled_plan_file,
+    data_dir_below,
     find_data_dir,
+    go_into,
     read_named,
     require_writable,
 )
 from anmin_track.store.hand_edits import losses, warnings
 from anmin_track.store.index import (
+    hand_edited,
     latest_records,
     latest_values,
     load_index,
@@ -46,9 +52,10 @@ from anmin_track.store.index import (
     task_history,
 )
 from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, last_entry
+from anmin_track.store.lock import LOCK_TIMEOUT_ENV, lock_timeout, locked
 from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
 from anmin_track.store.records import load_month, month_files, record_to_toml
-from anmin_track.store.safe_io import LOCK_TIMEOUT_ENV, atomic_write, lock_timeout, locked, output_target, write_output
+from anmin_track.store.safe_io import atomic_write, output_target, write_output
 from anmin_track.store.tomlcheck import Problem, dump_toml, text_of
 from anmin_track.store.undo import undo
 from anmin_track.store.writes import (
@@ -77,11 +84,14 @@ __all__ = [
     "add_record",
     "atomic_write",
     "bundled_plan_file",
+    "data_dir_below",
+    "go_into",
     "check_all",
     "current_view",
     "dump_plan",
     "dump_toml",
     "find_data_dir",
+    "hand_edited",
     "history",
     "init_data_dir",
     "last_entry",

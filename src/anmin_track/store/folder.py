@@ -115,6 +115,24 @@ def is_data_file(rel: str) -> bool:
     return DATA_FILE.fullmatch(rel) is not None
 
 
+#: What the program keeps at the top of a data folder: its files, and folders it owns whole
+#: (a file of one's own inside ``progress/`` would be taken for a mis-named month file).
+PROGRAM_PATHS = frozenset(
+    name.casefold() for name in (PLAN_FILE, PLANS_DIR, PROGRESS_DIR, HISTORY_DIR, NOTICES_FILE, LOCK_FILE)
+)
+
+
+def is_program_path(rel: Path) -> bool:
+    """Whether ``rel`` (relative to the data folder) is the folder itself, one of the program's own
+    files or inside one of its folders: where no report or export may be written. The rest of the
+    folder (``月报/2024年5月.docx``) is the staff's. Compared without case, as Windows does."""
+    parts = rel.parts
+    if not parts:
+        return True
+    top = parts[0].casefold()
+    return top in PROGRAM_PATHS or top.startswith(LOCK_FILE.casefold()) or is_data_file(rel.as_posix())
+
+
 def bundled_plan_file() -> Path:
     """The 2024 plan shipped with the package (falls back to the source tree when editable)."""
     package = Path(__file__).resolve().parents[1]
@@ -167,8 +185,32 @@ def search_upward(start: Path) -> Path | None:
     return None
 
 
+def data_dir_below(start: Path | None = None) -> str | None:
+    """A data folder directly inside ``start`` (the current folder), by name: the clerk is in the
+    folder above the one ``init`` made. ``台账数据`` first, else the first by name; None if none."""
+    start = Path.cwd() if start is None else start
+    with contextlib.suppress(OSError):
+        if (start / OWN_DATA / PLAN_FILE).is_file():
+            return OWN_DATA
+        # not ./data: ``search_upward`` finds that one itself
+        names = sorted(e.name for _, e in zip(range(500), os.scandir(start), strict=False) if e.is_dir() and e.name != "data")
+        return next((name for name in names if (start / name / PLAN_FILE).is_file()), None)
+    return None
+
+
+def go_into(name: str) -> str:
+    """The words that send the clerk into an existing data folder (instead of making another)."""
+    return f"请进入该目录（cd {name}）后再运行，或指定数据目录 {name}"
+
+
 def require_writable(data: DataDir, refused: str = "修改数据") -> None:
     """Refuse ``refused`` (what the user asked for, as a verb: 认领, 销号…) on the bundled plan."""
+    if data.bundled and (below := data_dir_below()) is not None:
+        raise ReadOnlyError(
+            f"当前读取的是程序自带的2024年计划（只读），不能{refused}。当前文件夹下的 {below} 是已有的数据目录，"
+            f"{go_into(below)}。",
+            options=("data",),
+        )
     if data.bundled:
         raise ReadOnlyError(
             f"当前读取的是程序自带的2024年计划（只读），不能{refused}。请先创建自己的数据目录（之后在其中记录和修改）。",

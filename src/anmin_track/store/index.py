@@ -16,6 +16,7 @@ from pathlib import Path
 from anmin_track import fields, model
 from anmin_track.errors import AnminError, DataError
 from anmin_track.store.folder import DataDir, content_hash, read_regular
+from anmin_track.store.lock import locked
 from anmin_track.store.records import (
     RULES,
     MonthFile,
@@ -27,7 +28,7 @@ from anmin_track.store.records import (
     records_from_toml,
     records_of,
 )
-from anmin_track.store.safe_io import atomic_write, locked
+from anmin_track.store.safe_io import atomic_write
 from anmin_track.store.tomlcheck import Checker, LineIndex, dump_toml, parse_toml, read_text
 
 
@@ -299,6 +300,15 @@ def saved_document(data: DataDir) -> tuple[str, dict] | None:
         text = read_regular(data.index_file).decode("utf-8")
         return text, parse_toml(text, data.index_file.name)
     return None
+
+
+def hand_edited(data: DataDir) -> bool:
+    """Whether month files were edited by hand since the saved index (and not yet accepted by ``check``).
+
+    Not when the folder was only copied (new times, same content) or only the plan was edited:
+    then the index is replaced all the same, but nobody needs to be told.
+    """
+    return unaccepted(data, file_stamps(data)) is not None
 
 
 def unaccepted(data: DataDir, stamps: dict[str, list[int]]) -> dict | None:

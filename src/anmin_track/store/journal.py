@@ -41,22 +41,18 @@ from anmin_track.store.entries import JournalEntry as JournalEntry  # re-exporte
 from anmin_track.store.entries import history as history
 from anmin_track.store.entries import last_entry as last_entry
 from anmin_track.store.folder import HISTORY_DIR, INDEX_NAME, LOCK_FILE, PROGRESS_DIR, DataDir
+from anmin_track.store.lock import LockLost, lock_lost, lock_unchecked, require_lock, write_failure
 from anmin_track.store.safe_io import (
     STALE_AFTER,
-    LockLost,
     Replaced,
     atomic_write,
     deferred_interrupt,
     fsync_dir,
-    lock_lost,
-    lock_unchecked,
     make_dir,
     read_or_none,
     remove_tree,
-    require_lock,
     require_own_path,
     sweep_temp_files,
-    write_failure,
     write_new,
 )
 from anmin_track.text import local_now

@@ -24,7 +24,8 @@ from pathlib import Path
 from anmin_track import model
 from anmin_track.errors import AnminError
 from anmin_track.store.folder import DataDir, read_regular
-from anmin_track.store.safe_io import atomic_write, locked, require_own_path
+from anmin_track.store.lock import locked
+from anmin_track.store.safe_io import atomic_write, require_own_path
 
 CACHE_DIR = ".cache"
 #: Month texts at least this long are cached (about 120 records).

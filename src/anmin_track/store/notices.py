@@ -17,7 +17,8 @@ from typing import NamedTuple
 from anmin_track import fields
 from anmin_track.errors import DataError, WriteError
 from anmin_track.store.folder import DataDir
-from anmin_track.store.safe_io import Replaced, atomic_write, read_or_none, require_own_path, write_failure
+from anmin_track.store.lock import write_failure
+from anmin_track.store.safe_io import Replaced, atomic_write, read_or_none, require_own_path
 from anmin_track.store.tomlcheck import Checker, LineIndex, Problem, dump_toml, parse_toml, raise_if_problems, read_text
 
 HEADER = (

@@ -22,9 +22,10 @@ from anmin_track.store.index import (
     rebuild_stale,
     saved_index,
 )
+from anmin_track.store.lock import locked
 from anmin_track.store.plan_file import load_plan, plan_from_toml
 from anmin_track.store.records import month_files, records_from_toml
-from anmin_track.store.safe_io import atomic_write, deferred_interrupt, locked, require_own_path
+from anmin_track.store.safe_io import atomic_write, deferred_interrupt, require_own_path
 from anmin_track.store.tomlcheck import read_text, text_of
 from anmin_track.store.writes import retried
 from anmin_track.store.years import ARCHIVED_NAME, plans_folder_entries, views, views_of

@@ -44,6 +44,7 @@ from anmin_track.store.index import (
     without_record,
     write_stamp,
 )
+from anmin_track.store.lock import LockLost, lock_timeout, locked, write_failure
 from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml, rewrite_plan
 from anmin_track.store.records import (
     check_new_record,
@@ -54,7 +55,7 @@ from anmin_track.store.records import (
     read_month,
     records_from_toml,
 )
-from anmin_track.store.safe_io import LockLost, atomic_write, lock_timeout, locked, make_dir, write_failure
+from anmin_track.store.safe_io import atomic_write, make_dir
 from anmin_track.store.tomlcheck import raise_if_problems, read_bytes, read_text
 from anmin_track.store.years import views
 
@@ -337,7 +338,10 @@ def init_data_dir(target: Path, shared: bool = False, plan: bytes | None = None)
     """
     plan_file = target / PLAN_FILE
     if plan_file.exists():
-        raise InputError(f"{plan_file} 已存在，未覆盖。如需重新开始，请先备份并移走该文件。")
+        raise InputError(
+            f"{plan_file} 已存在，未覆盖。如需重新开始，请先备份并移走该文件；"
+            f"{target} 已是数据目录，可以直接使用：请进入该目录（cd {target}）后再运行命令。"
+        )
     try:
         target.mkdir(parents=True, exist_ok=True)  # the folder itself: as the umask says, or --shared
         if shared:
