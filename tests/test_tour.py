@@ -65,6 +65,7 @@ def test_the_page_has_a_tour():
     steps = tour(DOC.read_text(encoding="utf-8"))
     assert len([s for s in steps if s[1] is not None]) >= 8
     assert any("amend" in command for command, _ in steps) and any("retract" in command for command, _ in steps)
+    assert any(command.startswith("anmin report annual") for command, _ in steps)  # and the annual title
 
 
 def test_the_tour_runs_as_written(cli, monkeypatch):
