@@ -99,6 +99,7 @@ FIXTURE_HEALTH = settings(
 )
 
 
+@pytest.mark.slow  # many in-process runs (2-8 s): the fast pass must stay quick on two cores
 @FIXTURE_HEALTH
 @given(
     task=maybe(st.sampled_from(["1.1", "3.5", "2.3", "应急"])),
@@ -143,6 +144,7 @@ def test_hostile_text_is_stored_and_shown_harmlessly(cli, data_dir, note, proble
         assert_shown_safely(cli, data_dir, "3.5")
 
 
+@pytest.mark.slow  # many in-process runs (2-8 s): the fast pass must stay quick on two cores
 @FIXTURE_HEALTH
 @given(
     goal=hostile,
@@ -160,6 +162,7 @@ def test_read_commands_with_hostile_options(cli, data_dir, goal, owner, status, 
     run_checked(cli, data_dir, "undo", "--data", owner, "--yes", writes=True)
 
 
+@pytest.mark.slow  # many in-process runs (2-8 s): the fast pass must stay quick on two cores
 @FIXTURE_HEALTH
 @given(target=hostile.filter(lambda s: ".." not in s))
 def test_init_with_hostile_folder_names(cli, tmp_path, target):

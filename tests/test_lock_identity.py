@@ -40,6 +40,7 @@ SWAPS = {"deleted": _delete, "replaced": _replace}
 
 
 @linux_only
+@pytest.mark.slow  # two real writers and a paused one (about 4 s each)
 @pytest.mark.parametrize("swap", list(SWAPS))
 def test_a_writer_whose_lock_file_went_runs_again_and_keeps_the_other_record(anmin, data_dir, tmp_path, swap):
     """A writer stopped between reading the month and replacing it; meanwhile its lock file is

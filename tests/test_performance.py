@@ -147,6 +147,7 @@ def leaf_commands() -> list[list[str]]:
 WHOLE_APP = "import sys; from anmin_track.cli import app; app()"
 
 
+@pytest.mark.slow  # a process for every command (about 7 s)
 def test_each_command_alone_behaves_as_in_the_whole_app(anmin):
     """The real `anmin` builds only the command it runs; its help must not differ."""
     leaves = leaf_commands()
