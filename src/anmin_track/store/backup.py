@@ -15,7 +15,6 @@ import os
 import re
 import stat
 import time
-import zipfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -52,6 +51,8 @@ def kept(rel: Path) -> bool:
 
 def make_backup(data: DataDir) -> tuple[bytes, int]:
     """The zip (every file under a folder named like the data folder) and how many files it holds."""
+    import zipfile  # only a backup needs it: not on every command's start-up
+
     guard = locked(data, "备份") if os.access(data.path, os.W_OK) else contextlib.nullcontext()
     top = data.path.resolve().name or "数据"
     buffer = io.BytesIO()
