@@ -234,7 +234,7 @@ def test_a_record_on_a_task_that_is_not_carried_is_refused_by_name(run, year_202
     update(run, "3.1", "-p", "100", "-d", "2024-08-01", "--note", "完成")
     update(run, "3.1", "-p", "100", "-d", "2025-01-03", "--note", "巩固", "--again")
     refused = run("plan", "new", "2025", "--yes", "--move-records")
-    assert refused.returncode == 2 and "3.1（2025-01-03）" in refused.stderr and "不会结转" in refused.stderr
+    assert refused.returncode == 2 and "3.1（2025-01-03）" in refused.stderr and "没有结转到新计划" in refused.stderr
 
 
 @pytest.mark.parametrize(
@@ -360,3 +360,48 @@ def test_a_metric_target_is_kept_and_needs_the_new_schema():
     assert problems == [] and back is not None and back.task("1.1").metrics[0].target == 12
     older = plan_from_toml(text.replace("schema = 4", "schema = 3"), "goals.toml")[1]
     assert any("schema 应为 4" in p.message for p in older)
+
+
+# --------------------------------------------------------------------------- found by an independent review
+
+
+def test_a_late_record_moves_the_carried_start_down_every_year(run, year_2024):
+    """2024 → 2025 → 2026: a task with no record of its own in 2025 carries its 2024 figure on to 2026 too."""
+    assert run("plan", "new", "2025", "--yes").returncode == 0
+    assert run("plan", "new", "2026", "--yes").returncode == 0
+    update(run, "1.3", "--year", "2024", "-p", "80", "--note", "补记")
+    for year in ("2025", "2026"):
+        task = json.loads(run("goals", "show", "1.3", "--year", year, "--json").stdout)["task"]
+        assert task["carried_from"]["progress"] == 80, (year, task["carried_from"])
+    assert run("check").returncode == 0
+
+
+def test_a_plan_whose_last_month_file_went_can_be_written_again_after_check(run, year_2024):
+    update(run, "1.1", "-p", "90", "-d", "2025-01-10", "--note", "新年")
+    assert run("plan", "new", "2025", "--yes", "--move-records").returncode == 0
+    (year_2024 / "progress" / "2025-01.toml").unlink()
+    assert run("goals", "update", "1.1", "-p", "92", "--note", "q", "-d", "2025-02-01").returncode == 1  # refused: a loss
+    checked = run("check")
+    assert checked.returncode == 0 and "已不存在" in checked.stdout
+    assert run("goals", "update", "1.1", "-p", "92", "--note", "q", "-d", "2025-02-01").returncode == 0  # accepted now
+    assert "已不存在" not in run("goals", "list", "--as-of", "2025-03-01").stderr
+
+
+def test_an_earlier_plan_owning_a_gap_year_is_read_to_its_end(run, year_2024):
+    """plans/2024.toml and a 2026 plan: records of 2025 belong to 2024's plan, and --year 2024 reads them."""
+    assert run("plan", "new", "2026", "--yes").returncode == 0
+    done = update(run, "1.3", "-p", "76", "--note", "g", "--year", "2024")
+    assert "截至2025年12月31日" in done.stdout
+    shown = json.loads(run("goals", "show", "1.3", "--year", "2024", "--json").stdout)
+    assert shown["as_of"] == "2025-12-31" and shown["task"]["progress"] == 76
+
+
+def test_an_empty_new_plan_says_why_each_task_stays(run, year_2024):
+    preview = run("plan", "new", "2025", "--empty")
+    assert "1.1（未完成，不结转）" in preview.stdout and "1.2（已销号）" in preview.stdout
+
+
+def test_a_plans_path_that_is_not_a_folder_is_named_by_check(run, year_2024):
+    (year_2024 / "plans").write_text("x\n", encoding="utf-8")
+    checked = run("check")
+    assert checked.returncode == 1 and "plans 应是存放往年计划的文件夹，实际是文件" in checked.stdout

@@ -41,7 +41,7 @@ def overview(
     if goal is not None and plan.goal(parse.normalize_id(goal)) is None:
         raise InputError(f"没有编号为 {goal!r} 的重点工作，可选：{'、'.join(g.id for g in plan.goals)}。")
     today = today or date.today()
-    day = evaluation_day(plan, as_of, today)
+    day = evaluation_day(plan, as_of, today, view)
     statuses = model.plan_status(plan, store.latest_records(view, plan, day), day)
     return Overview(plan, statuses, day, _year(view, plan, as_of, today))
 
@@ -63,7 +63,7 @@ def ledger(data: store.DataDir, as_of: date | None, year: int | None = None, tod
     plan = store.load_plan(view)
     index = store.load_index(view, plan)
     today = today or date.today()
-    day = evaluation_day(plan, as_of, today)
+    day = evaluation_day(plan, as_of, today, view)
     statuses = model.plan_status(plan, store.latest_records(view, plan, day, index), day)
     month = store.load_month(view, plan, (day.year, day.month)) if view.owns_year(day.year) else []
     values = store.latest_values(view, plan, day, index)
@@ -95,7 +95,7 @@ def detail(
     found = parse.resolve_id(plan, ref)
     index = store.load_index(view, plan)
     today = today or date.today()
-    day = evaluation_day(plan, as_of, today)
+    day = evaluation_day(plan, as_of, today, view)
     latest = store.latest_records(view, plan, day, index)
     said = _year(view, plan, as_of, today)
     if isinstance(found, model.Goal):

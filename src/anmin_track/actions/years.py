@@ -54,7 +54,8 @@ def record_day(view: store.DataDir, day: date | None, year: int | None, today: d
 
 def follow_carry(data: store.DataDir, view: store.DataDir, task_id: str, author: store.Author) -> Carried | None:
     """After a record of an earlier year's plan changed: the task carried from it into the next plan
-    starts where it now stood at that year's end (``carried_progress``), in a write of its own."""
+    starts where it now stood at that year's end (``carried_progress``), in a write of its own; and so on
+    down the years while the carried task has no record of its own to stand on."""
     found = store.views(data)
     if view.archived is None or view not in found:
         return None
@@ -66,7 +67,8 @@ def follow_carry(data: store.DataDir, view: store.DataDir, task_id: str, author:
             return None
         earlier = store.load_plan(view)
         latest = store.latest_records(view, earlier, date(later.owns[0] - 1, 12, 31)).get(task_id)
-        now = latest.progress if latest and latest.progress is not None else 0
+        before = earlier.task(task_id)
+        now = latest.progress if latest and latest.progress is not None else (before.carried_progress if before else 0)
         if now >= 100:
             return Carried(tx.plan.year, task, task.carried_progress, finished=True)
         if now == task.carried_progress:
@@ -76,14 +78,24 @@ def follow_carry(data: store.DataDir, view: store.DataDir, task_id: str, author:
             model.with_task(tx.plan, new),
             f"{tx.plan.year}年计划 {task.id} 的结转时进度 {task.carried_progress}% → {now}%（随{view.archived}年的记录）",
         )
+    follow_carry(data, later, new.id, author)  # the plan after that carries it on from there, if any
     return Carried(tx.plan.year, new, task.carried_progress)
 
 
-def evaluation_day(plan: model.Plan, as_of: date | None, today: date) -> date:
-    """The day read commands evaluate on: ``as_of``, else today, else (the plan's year over) its last day."""
+def last_year(view: store.DataDir, plan: model.Plan) -> int:
+    """The last year whose records belong to ``plan``: its own, or for an earlier plan with no plan after it for a
+    while, the last year before the next plan (records of 2025 belong to the 2024 plan when there is no 2025 plan)."""
+    if view.archived is not None and view.owns is not None:
+        return view.owns[1]
+    return plan.year
+
+
+def evaluation_day(plan: model.Plan, as_of: date | None, today: date, view: store.DataDir) -> date:
+    """The day read commands evaluate on: ``as_of``, else today, else (the plan's years over) the last day of them."""
     if as_of is not None:
         return as_of
-    return date(plan.year, 12, 31) if today.year > plan.year else today
+    last = last_year(view, plan)
+    return date(last, 12, 31) if today.year > last else today
 
 
 class Year(NamedTuple):
@@ -96,7 +108,7 @@ class Year(NamedTuple):
 
 
 def _year(view: store.DataDir, plan: model.Plan, as_of: date | None, today: date) -> Year:
-    return Year(as_of is None and today.year > plan.year, view.archived is None)
+    return Year(as_of is None and today.year > last_year(view, plan), view.archived is None)
 
 
 # --------------------------------------------------------------------------- a new year's plan (结转)
@@ -191,7 +203,7 @@ def begin_year(data: store.DataDir, request: NewYear, shown: carry.Turn, author:
             )
         if turn.stranded:
             raise InputError(
-                f"这些{request.year}年的进展记录所属任务已完成或已销号，不会结转，新计划中没有它们的任务："
+                f"这些{request.year}年的进展记录所属的任务没有结转到新计划（已完成、已销号，或只保留重点工作），新计划中没有它们的任务："
                 f"{_records_list(turn.stranded)}。请先撤回或更正这些记录，未作修改。"
             )
         carried = len(turn.carried)

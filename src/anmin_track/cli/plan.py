@@ -35,7 +35,7 @@ def _preview(turn: carry.Turn, label: str) -> list[str]:
         lines.append("  不结转任务（重点工作保留，任务由办公室新增）。")
     left = turn.left
     if left:
-        said = "、".join(f"{ts.task.id}（{'已销号' if ts.task.closed else '已完成'}）" for ts in left)
+        said = "、".join(f"{ts.task.id}（{_why_left(ts)}）" for ts in left)
         lines.append(f"  不结转 {len(left)} 项：{said}")
     rebased = [
         (t, m) for t in carried for m in t.metrics if (before := turn.old.task(t.id)) and m not in before.metrics
@@ -49,6 +49,13 @@ def _preview(turn: carry.Turn, label: str) -> list[str]:
         f"{label} 改为{new.year}年计划，完成时限为{cn_date(date(new.year, 12, 31))}，时间节点请重新设置。"
     )
     return [visible(line, oneline=True) for line in lines]
+
+
+def _why_left(ts) -> str:
+    """Why a task of the old plan is not carried: signed off, done, or (``--empty``) left to the office."""
+    if ts.task.closed:
+        return "已销号"
+    return "已完成" if not carry.unfinished(ts) else "未完成，不结转"
 
 
 @plan_app.command("new", cls=AnminCommand, epilog="示例：anmin plan new 2025")

@@ -320,8 +320,8 @@ def save_index_if_stale(data: DataDir, index: Index | None) -> bool:
     Best effort: skipped when the folder is read-only or another writer holds the lock,
     or when a file changed since ``index`` was built. Returns whether it was saved.
     """
-    if data.bundled or not month_files(data) or index is None:
-        return False
+    if data.bundled or index is None or not (month_files(data) or data.index_file.exists()):
+        return False  # nothing to save: no records, and no saved index whose warnings to clear
     with contextlib.suppress(AnminError, OSError), locked(data, "检查数据", timeout=0):
         if file_stamps(data) == index.stamps:
             atomic_write(data.index_file, dump_index(index))

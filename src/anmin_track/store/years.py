@@ -107,10 +107,19 @@ def view_owning(data: DataDir, year: int) -> DataDir:
 def layout_problems(data: DataDir) -> list[Problem]:
     """What is wrong with the plans of the folder as a set: names in plans/, years that disagree."""
     base = data.whole
-    years, others = plans_folder_entries(base)
     label = base.label(base.plans_dir)
+    if base.plans_dir.is_symlink() or (base.plans_dir.exists() and not base.plans_dir.is_dir()):
+        what = "符号链接" if base.plans_dir.is_symlink() else "文件"
+        return [Problem(label, None, f"plans 应是存放往年计划的文件夹，实际是{what}；请把它移走或改名（往年计划不会被读取）")]
+    years, others = plans_folder_entries(base)
     problems = [
-        Problem(f"{label}/{name}", None, "往年计划的文件名应为“年度.toml”（如 2024.toml），此文件不会被读取")
+        Problem(
+            f"{label}/{name}",
+            None,
+            "是文件夹，不是计划文件，不会被读取"
+            if ARCHIVED_NAME.match(name)
+            else "往年计划的文件名应为“年度.toml”（如 2024.toml），此文件不会被读取",
+        )
         for name in others
     ]
     now = current_year(base)
