@@ -25,7 +25,7 @@ from anmin_track.cli.common import (
 )
 from anmin_track.cli.zh import AnminCommand, confirm
 from anmin_track.errors import DataError, InputError
-from anmin_track.text import cn_date, visible
+from anmin_track.text import cn_date, file_name, visible
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -71,7 +71,7 @@ def export(
         )
     else:
         content = ledger.to_csv(rows)
-    target = output or Path(f"{plan.org}工作台账_{day.isoformat()}.{chosen}")
+    target = output or Path(file_name(f"{plan.org}工作台账_{day.isoformat()}.{chosen}"))
     store.write_output(folder, target, content)
     out(f"已导出工作台账 {target}：{len(rows)} 项重点任务，截至{cn_date(day)}。可用 Excel 或 WPS 打开。")
     say_finished_year(plan, found.year, folder, today)
