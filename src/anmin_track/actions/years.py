@@ -211,7 +211,7 @@ def begin_year(data: store.DataDir, request: NewYear, shown: carry.Turn, author:
     return turn
 
 
-def init_folder(target: Path, shared: bool, year: int | None, today: date) -> Path:
+def init_folder(target: Path, shared: bool, year: int | None, today: date, force: bool = False) -> Path:
     """`anmin init`: a new data folder with the bundled 2024 plan, or (``year``) an empty plan of that year."""
     content = None
     if year is not None:
@@ -219,7 +219,7 @@ def init_folder(target: Path, shared: bool, year: int | None, today: date) -> Pa
             raise InputError(f"年度 {year} 不合适：应在2000年至{today.year + PLAN_AHEAD}年之间。")
         bundled = store.load_plan(store.DataDir(store.bundled_plan_file().parent, bundled=True))
         content = store.dump_plan(carry.empty_plan(bundled, year))
-    return store.init_data_dir(target, shared, content)
+    return store.init_data_dir(target, shared, content, force)
 
 
 # Run after the write it follows, inside that write's use case (``records``): its own retries end in its

@@ -116,11 +116,14 @@ def init(
             help="以这一年的空白计划开始（保留自带计划的单位、设置和重点工作，不含任务），如 2026。",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="与 --shared 同用：把已有别的文件的文件夹也设为组内共用。")
+    ] = False,
 ) -> None:
     """新建数据目录：默认复制自带的2024年计划（示例），--year 则从该年的空白计划开始。"""
     if not target.strip():
         raise InputError("请写出新数据目录的位置，如 anmin init data。")
-    plan_file = actions.init_folder(Path(target), shared, year, date.today())
+    plan_file = actions.init_folder(Path(target), shared, year, date.today(), force)
     which = f"{year}年空白计划，请先修改重点工作并新增任务" if year else "自带的2024年计划"
     out(visible(f"已创建数据目录 {target}（计划文件 {plan_file}，{which}）。{_next_steps(Path(target))}", oneline=True))
     if shared:
