@@ -11,7 +11,7 @@ import typer
 
 from anmin_track import actions, parse, store
 from anmin_track.cli.app import report_app
-from anmin_track.cli.common import DataOpt, author, complete_task_id, data_dir, out
+from anmin_track.cli.common import DataOpt, author, complete_task_id, data_dir, out, warn
 from anmin_track.cli.report import _report_format
 from anmin_track.cli.zh import AnminCommand
 from anmin_track.errors import InputError
@@ -106,7 +106,11 @@ def _render(notices: actions.Notices, kind: str, template: Path | None) -> bytes
     if kind == "docx":
         from anmin_track.output.docx import render_docx
 
-        return render_docx(doc, template)
+        notes: list[str] = []
+        content = render_docx(doc, template, notes=notes)
+        for note in notes:
+            warn(note)
+        return content
     return (report.render_markdown(doc) if kind == "markdown" else report.render_text(doc)).encode("utf-8")
 
 
