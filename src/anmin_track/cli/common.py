@@ -36,6 +36,7 @@ def error(message: str) -> None:
 #: (with the flags that make it that step: list-tasks is `goals list --tasks`).
 #: Option keys (``AnminError.options``, ``Step.options``) are long option names: ``note`` → ``--note``.
 STEP_COMMANDS = {
+    "amend": "goals amend",
     "check": "check",
     "close": "goals close",
     "edit": "goals edit",

@@ -39,6 +39,7 @@ from anmin_track.store.index import (
     load_index,
     month_key,
     rebuild_stale,
+    record_after,
     record_before,
     require_fit,
     stamp_of,
@@ -103,6 +104,9 @@ class Transaction:
 
     def record_before(self, task: model.Task, record: model.Record) -> model.Record | None:
         return record_before(self.data, self.plan, task, record)
+
+    def record_after(self, task: model.Task, record: model.Record) -> model.Record | None:
+        return record_after(self.data, self.plan, task, record)
 
     def add_record(self, record: model.Record, summary: str) -> None:
         """Append ``record`` to its month file and refresh the index; nothing is written if it does not fit."""
