@@ -105,10 +105,14 @@ class Year(NamedTuple):
     finished: bool = False
     #: The plan is the folder's current one (goals.toml), not an earlier year's.
     current: bool = True
+    #: Tasks' latest records dated after today (a PC whose clock ran ahead), oldest first: no evaluation
+    #: up to today counts them, so the command says they are there.
+    ahead: tuple[model.Record, ...] = ()
 
 
-def _year(view: store.DataDir, plan: model.Plan, as_of: date | None, today: date) -> Year:
-    return Year(as_of is None and today.year > last_year(view, plan), view.archived is None)
+def _year(view: store.DataDir, plan: model.Plan, as_of: date | None, today: date, index: store.Index) -> Year:
+    ahead = sorted((r for r in index.latest.values() if r.date > today), key=lambda r: r.sort_key)
+    return Year(as_of is None and today.year > last_year(view, plan), view.archived is None, tuple(ahead))
 
 
 # --------------------------------------------------------------------------- a new year's plan (结转)

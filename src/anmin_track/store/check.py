@@ -9,6 +9,8 @@ read them all.
 
 from __future__ import annotations
 
+from datetime import date
+
 from anmin_track import model
 from anmin_track.errors import DataError
 from anmin_track.store.folder import DataDir
@@ -29,10 +31,13 @@ from anmin_track.store.tomlcheck import LineIndex, Problem, read_bytes, text_of
 from anmin_track.store.years import layout_problems, views
 
 
-def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], list[tuple[DataDir, Index]]]:
-    """Validate every plan of the folder (``years``), the month files of each against its plan, and the
-    register; returns the current plan, the record count, the problems, and the index of each plan's
-    files, built from the same reading, where the saved one is stale and nothing has a problem."""
+def check_all(
+    data: DataDir, today: date
+) -> tuple[model.Plan | None, int, list[Problem], list[tuple[DataDir, Index]]]:
+    """Validate every plan of the folder (``years``), the month files of each against its plan (no record
+    dated after ``today``), and the register; returns the current plan, the record count, the problems, and
+    the index of each plan's files, built from the same reading, where the saved one is stale and nothing
+    has a problem."""
     whole = data.whole
     problems: list[Problem] = []
     try:
@@ -51,6 +56,7 @@ def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], lis
             fresh.append((view, index))
         if plan is not None:
             checked.append((view, plan))
+            problems += _ahead_problems(view, plan, today)
     problems += _carried_problems(whole, checked)
     if problems:
         fresh = []
@@ -90,6 +96,33 @@ def _check_plan(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], I
         if index is not None:
             index.add_month(ym, MonthFile(tuple(records), appendable(text, len(records)), content_hash(content)))
     return plan, count, problems, None if problems else index
+
+
+def _ahead_problems(data: DataDir, plan: model.Plan, today: date) -> list[Problem]:
+    """Records dated after ``today`` (a PC whose clock ran ahead), by file and line: only month files from
+    today's month on can hold them. A file that does not read is reported where it is read."""
+    problems = []
+    for ym, path in sorted(month_files(data).items()):
+        if ym < (today.year, today.month):
+            continue
+        label = data.label(path)
+        try:
+            text = text_of(read_bytes(path, label), label)
+            records, found, _ = records_from_toml(text, label, plan, ym)
+        except DataError:
+            continue
+        lines = LineIndex(text)
+        problems += [
+            Problem(
+                label,
+                lines.entry("records", n),
+                f"任务 {r.task} 的记录日期 {r.date} 晚于今天（{today}），可能是填写记录的电脑时钟不对；"
+                "今天的评估、报告都不含这条记录，请撤回它后按正确的日期重新记录",
+            )
+            for n, r in enumerate(records)
+            if r.date > today and not found
+        ]
+    return problems
 
 
 def _rule_problems(plan: model.Plan, records: list[model.Record], text: str, label: str) -> list[Problem]:
