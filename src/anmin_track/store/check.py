@@ -9,12 +9,24 @@ read them all.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 from anmin_track import model
 from anmin_track.errors import DataError
+from anmin_track.store import month_cache
 from anmin_track.store.folder import DataDir
-from anmin_track.store.index import Index, content_hash, empty_index, index_is_stale, month_key, vouched
+from anmin_track.store.index import (
+    Index,
+    content_hash,
+    empty_index,
+    file_stamps,
+    index_is_stale,
+    month_key,
+    rebuild_stale,
+    saved_index,
+    vouched,
+)
 from anmin_track.store.plan_file import check_plan
 from anmin_track.store.records import (
     RECORDS_HEADER,
@@ -26,6 +38,7 @@ from anmin_track.store.records import (
     records_from_toml,
     rule_problems,
     stray_problem,
+    validation_facts,
 )
 from anmin_track.store.tomlcheck import LineIndex, Problem, read_bytes, text_of
 from anmin_track.store.years import layout_problems, views
@@ -47,19 +60,24 @@ def check_all(
     except DataError as exc:
         return None, 0, exc.problems, []
     problems.extend(stray_problem(whole, path) for path in strays)
-    plan, count, fresh, checked = None, 0, [], []
+    plan, count, fresh, checked, repaired = None, 0, [], [], []
     for view in found_views:
         plan, view_count, view_problems, index = _check_plan(view)  # the current plan's comes last
         problems += view_problems
         count += view_count
-        if index is not None:
-            fresh.append((view, index))
         if plan is not None:
             checked.append((view, plan))
-            problems += _ahead_problems(view, plan, today)
+            problems += _ahead_problems(view, plan, today) + _cache_problems(view, plan)
+            unstamped = [] if view_problems else _edited_in_place(view)
+            if unstamped:  # readers trusted the index for these: it is rebuilt, and they are reported
+                index = rebuild_stale(view, plan)
+                repaired += unstamped
+        if index is not None:
+            fresh.append((view, index))
     problems += _carried_problems(whole, checked)
     if problems:
         fresh = []
+    problems += repaired
     from anmin_track.store.notices import check_register  # not on the start-up path of other commands
 
     problems.extend(check_register(whole)[1])
@@ -123,6 +141,49 @@ def _ahead_problems(data: DataDir, plan: model.Plan, today: date) -> list[Proble
             if r.date > today and not found
         ]
     return problems
+
+
+def _cache_problems(data: DataDir, plan: model.Plan) -> list[Problem]:
+    """Copies in the month cache that say other than their month file (edited by hand): reported, and removed
+    so that no reader can take them for the month."""
+    problems = []
+    for ym, path in sorted(month_files(data).items()):
+        cache = month_cache.cache_path(data, ym)
+        if not os.path.lexists(cache):
+            continue
+        label = data.label(path)
+        try:
+            text = text_of(read_bytes(path, label), label)
+            records, found, _ = records_from_toml(text, label, plan, ym)
+        except DataError:
+            continue  # reported where the month is checked
+        if found or month_cache.faithful(data, ym, month_cache.cache_key(text, validation_facts(plan)), records):
+            continue
+        gone = "已删除" if month_cache.discard(data, ym) else "请删除它（可随时删除，会自动重建）"
+        problems.append(Problem(data.label(cache), None, f"进展缓存与月份文件 {label} 的内容不符（被改动过），{gone}；记录以月份文件为准"))
+    return problems
+
+
+def _edited_in_place(data: DataDir) -> list[Problem]:
+    """Month files whose content is not what the saved index holds the digest of, though their size and time
+    are what it stamped (a tool that keeps times, a coarse clock): readers go by size and time, and would go
+    on trusting that index."""
+    saved = saved_index(data, file_stamps(data))
+    if saved is None:
+        return []
+    found = []
+    for ym, path in sorted(month_files(data).items()):
+        key = month_key(ym)
+        if key in saved.hashes and saved.hashes[key] != content_hash(read_bytes(path, data.label(path))):
+            found.append(
+                Problem(
+                    data.label(path),
+                    None,
+                    "内容已改动，但文件大小和修改时间都没有变（可能是保留时间的复制或编辑工具）；"
+                    "此前的查看按改动前的内容显示，现已按现有内容重建索引，请核对其中的记录",
+                )
+            )
+    return found
 
 
 def _rule_problems(plan: model.Plan, records: list[model.Record], text: str, label: str) -> list[Problem]:
