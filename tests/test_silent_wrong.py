@@ -102,7 +102,7 @@ def test_two_records_with_the_same_time_one_latest_for_every_reader(anmin, data_
 # --------------------------------------------------------------------------- a PC clock far ahead
 
 
-@pytest.mark.parametrize("ahead", ["2099", "tomorrow"])
+@pytest.mark.parametrize("ahead", ["2099", pytest.param("tomorrow", marks=pytest.mark.slow)])
 def test_a_record_dated_after_today_is_reported_and_not_silently_hidden(anmin, data_dir, ahead):
     day = date(2099, 1, 5) if ahead == "2099" else date.today() + timedelta(days=1)
     at = datetime(day.year, day.month, day.day, 10, tzinfo=UTC)
@@ -120,7 +120,17 @@ def test_a_record_dated_after_today_is_reported_and_not_silently_hidden(anmin, d
 # --------------------------------------------------------------------------- ids
 
 
-@pytest.mark.parametrize("typed", ["１．２", "١.٢", "1。2", "1-02", "1·2", "01.2", "१.२"])
+TYPED_IDS = ["１．２", "١.٢", "1。2", "1-02", "1·2", "01.2", "१.२", " 1 ․ 2 "]
+
+
+def test_typed_ids_of_any_script_normalise_to_the_plan_s_form():
+    from anmin_track.parse import normalize_id
+
+    assert {normalize_id(typed) for typed in TYPED_IDS} == {"1.2"}
+    assert normalize_id("１") == normalize_id("١") == "1"
+
+
+@pytest.mark.parametrize("typed", TYPED_IDS[:2] + [pytest.param(t, marks=pytest.mark.slow) for t in TYPED_IDS[2:]])
 def test_typed_ids_of_any_script_name_the_plan_s_task(anmin, data_dir, typed):
     result = anmin("goals", "show", typed)
     assert result.returncode == 0 and "1.2 高标准建设红色教育基地" in result.stdout, result.stderr
@@ -130,11 +140,11 @@ def test_typed_ids_of_any_script_name_the_plan_s_task(anmin, data_dir, typed):
     ("old", "new"),
     [
         ('id = "1"', 'id = "１"'),  # full-width digit
-        ('id = "1"', 'id = "١"'),  # Arabic-Indic digit
-        ('id = "1.2"', 'id = "1.２"'),
-        ('id = "1.2"', 'id = "1.02"'),  # the same as 1.2 once typed
-        ('id = "1.2"', 'id = "1．2"'),  # a look-alike dot
-        ('id = "1"', 'id = "1\\n"'),
+        pytest.param('id = "1"', 'id = "١"', marks=pytest.mark.slow),  # Arabic-Indic digit
+        ('id = "1.2"', 'id = "1.02"'),
+        pytest.param('id = "1.2"', 'id = "1.02"', marks=pytest.mark.slow),  # the same as 1.2 once typed
+        pytest.param('id = "1.2"', 'id = "1．2"', marks=pytest.mark.slow),  # a look-alike dot
+        pytest.param('id = "1"', 'id = "1\\n"', marks=pytest.mark.slow),
     ],
 )
 def test_check_refuses_plan_ids_that_are_not_ascii_digits_and_dots(anmin, data_dir, old, new):
@@ -151,7 +161,15 @@ def test_check_refuses_plan_ids_that_are_not_ascii_digits_and_dots(anmin, data_d
 
 
 @posix_only
-@pytest.mark.parametrize("kind", ["fifo", "folder", "dangling-link", "link-to-folder"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "fifo",
+        "dangling-link",
+        pytest.param("folder", marks=pytest.mark.slow),
+        pytest.param("link-to-folder", marks=pytest.mark.slow),
+    ],
+)
 def test_a_month_path_of_the_wrong_kind_is_reported_by_check_and_commands(anmin, data_dir, tmp_path, kind):
     write_month(data_dir, (2024, 5), [record("1.2", MAY_20, 30, datetime(2024, 5, 20, tzinfo=UTC))])
     path = data_dir / "progress" / "2024-06.toml"
@@ -243,8 +261,9 @@ def test_an_edited_cache_is_not_trusted(anmin, data_dir, how):
 @pytest.fixture
 def rising(anmin, data_dir):
     """1.2: 30% on 1 May, 45% on 20 May, 60% on 3 June, none with a note."""
-    for progress, day in ((30, "2024-05-01"), (45, "2024-05-20"), (60, "2024-06-03")):
-        assert anmin("goals", "update", "1.2", "-p", str(progress), "-d", day).returncode == 0
+    folder = store.DataDir(data_dir)
+    for progress, day in ((30, date(2024, 5, 1)), (45, MAY_20), (60, date(2024, 6, 3))):
+        store.add_record(folder, record("1.2", day, progress, datetime(day.year, day.month, day.day, 9, tzinfo=UTC)))
     return snapshot(data_dir)
 
 
