@@ -58,7 +58,7 @@ def make_harmless(document) -> list[str]:
         removed[FIELD] += _drop_outside_fields(root)
         if not hasattr(part, "_element"):  # a part python-docx keeps as bytes
             part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-    return [f"模板中的{kind} {n} 处已删除，生成的文件中不含这些内容" for kind, n in removed.items() if n]
+    return [f"模板中有 {n} 处{kind}，已删除，生成的文件中不含这些内容" for kind, n in removed.items() if n]
 
 
 def _xml_of(part):

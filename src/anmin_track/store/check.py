@@ -45,13 +45,13 @@ from anmin_track.store.years import layout_problems, views
 
 
 def check_all(
-    data: DataDir, today: date
+    data: DataDir, today: date | None = None
 ) -> tuple[model.Plan | None, int, list[Problem], list[tuple[DataDir, Index]]]:
     """Validate every plan of the folder (``years``), the month files of each against its plan (no record
     dated after ``today``), and the register; returns the current plan, the record count, the problems, and
     the index of each plan's files, built from the same reading, where the saved one is stale and nothing
     has a problem."""
-    whole = data.whole
+    whole, today = data.whole, today or date.today()
     problems: list[Problem] = []
     try:
         strays = progress_files(whole)[1]
