@@ -133,6 +133,15 @@ def check_drop_after(task: model.Task, progress: int | None, following: model.Re
         )
 
 
+def _next_record(tx: store.Transaction, task: model.Task, record: model.Record) -> model.Record | None:
+    """The task's record after ``record``; no month is read when the index's latest is not after it (the
+    usual update of today, an amend or retract of the latest)."""
+    latest = tx.index.latest.get(task.id)
+    if latest is None or latest == record or latest.sort_key < record.sort_key:
+        return None
+    return tx.record_after(task, record)
+
+
 def check_not_repeat(latest: model.Record | None, record: model.Record) -> None:
     """The task's latest record again, word for word (an up-arrow and Enter), is refused as a likely repeat."""
     if latest is not None and model.said(latest) == model.said(record):
@@ -176,7 +185,7 @@ def record_progress(data: store.DataDir, request: ProgressRequest, author: store
         )
         if not request.again:
             check_not_repeat(tx.index.latest.get(task.id), record)
-        check_drop_after(task, progress, tx.record_after(task, record), f"补记{cn_date(day)}的进展")
+        check_drop_after(task, progress, _next_record(tx, task, record), f"补记{cn_date(day)}的进展")
         tx.add_record(record, f"记录 {task.id} {progress_words(task, record)}（截至{cn_date(record.date)}）")
         settings = tx.plan.settings
         known = None
@@ -269,7 +278,7 @@ def amend_record(data: store.DataDir, fix: Correction, author: store.Author, tod
         if changes:
             check_record_day(task, after.date, today)
             check_progress_drop(tx.record_before(task, before), after.progress, after.note, task)
-            check_drop_after(task, after.progress, tx.record_after(task, before), f"更正{cn_date(before.date)}的记录")
+            check_drop_after(task, after.progress, _next_record(tx, task, before), f"更正{cn_date(before.date)}的记录")
             said = "，".join(changes)
             tx.replace_record(before, after, f"更正 {task.id} {cn_date(before.date)}的进展记录（{said}）")
     carried = follow_carry_retried(data, view, task.id, author) if before.progress != after.progress else None
@@ -294,7 +303,7 @@ def retract_record(
         record = _target(tx, task, day)
         previous = tx.record_before(task, record)
         progress = task.carried_progress if previous is None else previous.progress
-        check_drop_after(task, progress, tx.record_after(task, record), f"撤回{cn_date(record.date)}的记录")
+        check_drop_after(task, progress, _next_record(tx, task, record), f"撤回{cn_date(record.date)}的记录")
         summary = f"撤回 {task.id} {cn_date(record.date)}的进展记录（{progress_words(task, record)}）"
         tx.replace_record(record, None, summary)
         latest = tx.index.latest.get(task.id)
