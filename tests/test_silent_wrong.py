@@ -304,3 +304,30 @@ def test_a_drop_with_its_reason_is_still_accepted(anmin, data_dir, rising):
     assert anmin("goals", "amend", "1.2", "--date", "2024-05-20", "--note", "方案调整，部分返工").returncode == 0
     assert anmin("goals", "update", "1.2", "-p", "55", "-d", "2024-05-10").returncode == 0  # 20 May says why
     assert anmin("goals", "retract", "1.2", "--date", "2024-05-10").returncode == 0
+
+
+# --------------------------------------------------------------------------- the rules, as units
+
+
+def test_the_drop_after_rule():
+    from anmin_track.actions.records import check_drop_after
+    from anmin_track.errors import InputError
+
+    task = store.load_plan(store.DataDir(store.bundled_plan_file().parent, bundled=True)).task("1.2")
+    later = record("1.2", MAY_20, 45, datetime(2024, 5, 20, tzinfo=UTC))
+    for progress, following in [(50, None), (45, later), (30, later), (None, later), (50, later._replace(note="返工"))]:
+        check_drop_after(task, progress, following, "补记")  # nothing to explain
+    with pytest.raises(InputError) as refused:
+        check_drop_after(task, 50, later, "补记2024年5月10日的进展")
+    assert "2024年5月20日" in str(refused.value) and refused.value.steps[0].action == "amend"
+    assert ("date", "2024-05-20") in refused.value.steps[0].options
+
+
+def test_newest_first_breaks_ties_by_file_order_as_the_index_does():
+    from anmin_track.store.index import newest_first
+
+    same = datetime(2024, 5, 20, 9, tzinfo=UTC)
+    a, b = record("1.2", MAY_20, 30, same, "甲"), record("1.2", MAY_20, 35, same, "乙")
+    older = record("1.2", date(2024, 5, 1), 90, datetime(2024, 6, 1, tzinfo=UTC))
+    assert newest_first([older, a, b]) == [b, a, older]
+    assert model.latest_by_task([older, a, b], date.max)["1.2"] == b

@@ -145,23 +145,46 @@ def _ahead_problems(data: DataDir, plan: model.Plan, today: date) -> list[Proble
 
 def _cache_problems(data: DataDir, plan: model.Plan) -> list[Problem]:
     """Copies in the month cache that say other than their month file (edited by hand): reported, and removed
-    so that no reader can take them for the month."""
+    so that no reader can take them for the month.
+
+    A month the index vouches for is not parsed (a large folder's check stays fast): its copy must have an
+    intact checksum, its record count (appendable months) and every record the index holds of that month.
+    """
+    known, known_appendable = vouched(data, plan)
+    held = _held_records(data)
     problems = []
     for ym, path in sorted(month_files(data).items()):
         cache = month_cache.cache_path(data, ym)
         if not os.path.lexists(cache):
             continue
-        label = data.label(path)
+        label, key = data.label(path), month_key(ym)
         try:
-            text = text_of(read_bytes(path, label), label)
-            records, found, _ = records_from_toml(text, label, plan, ym)
+            content = read_bytes(path, label)
+            text = text_of(content, label)
+            cache_key = month_cache.cache_key(text, validation_facts(plan))
+            if known.get(key) == content_hash(content):
+                count = len(RECORDS_HEADER.findall("\n" + text)) if key in known_appendable else None
+                mine = [r for r in held if (r.date.year, r.date.month) == ym]
+                if month_cache.faithful(data, ym, cache_key, count=count, present=mine):
+                    continue
+            else:
+                records, found, _ = records_from_toml(text, label, plan, ym)
+                if found or month_cache.faithful(data, ym, cache_key, records=records):
+                    continue
         except DataError:
             continue  # reported where the month is checked
-        if found or month_cache.faithful(data, ym, month_cache.cache_key(text, validation_facts(plan)), records):
-            continue
         gone = "已删除" if month_cache.discard(data, ym) else "请删除它（可随时删除，会自动重建）"
         problems.append(Problem(data.label(cache), None, f"进展缓存与月份文件 {label} 的内容不符（被改动过），{gone}；记录以月份文件为准"))
     return problems
+
+
+def _held_records(data: DataDir) -> list[model.Record]:
+    """The records the saved index holds (each task's latest, its latest before that month, its latest values)."""
+    saved = saved_index(data, file_stamps(data))
+    if saved is None:
+        return []
+    values = [r for v in saved.values.values() for r in (v.problem, v.next, *v.metrics.values()) if r is not None]
+    return [*saved.latest.values(), *saved.earlier.values(), *values]
 
 
 def _edited_in_place(data: DataDir) -> list[Problem]:

@@ -53,9 +53,17 @@ def load(data: DataDir, ym: tuple[int, int], key: str) -> tuple[model.Record, ..
         return None
 
 
-def faithful(data: DataDir, ym: tuple[int, int], key: str, records: Sequence[model.Record]) -> bool:
-    """Whether month ``ym``'s copy, if it is the one for the text ``key`` names, holds ``records`` (its
-    month as parsed) under an intact checksum: a copy for another text is never used, so it is no lie."""
+def faithful(
+    data: DataDir,
+    ym: tuple[int, int],
+    key: str,
+    records: Sequence[model.Record] | None = None,
+    count: int | None = None,
+    present: Sequence[model.Record] = (),
+) -> bool:
+    """Whether month ``ym``'s copy, if it is the one for the text ``key`` names, has an intact checksum and
+    holds ``records`` (its month as parsed), or, where the month is not parsed, ``count`` records (when
+    known) among them each of ``present``: a copy for another text is never used, so it is no lie."""
     import json
 
     try:
@@ -63,7 +71,12 @@ def faithful(data: DataDir, ym: tuple[int, int], key: str, records: Sequence[mod
         if not isinstance(doc, dict) or doc.get("key") != key:
             return True
         rows = doc["records"]
-        return doc["sum"] == _checksum(rows) and tuple(_record(row) for row in json.loads(rows)) == tuple(records)
+        if doc["sum"] != _checksum(rows):
+            return False
+        cached = tuple(_record(row) for row in json.loads(rows))
+        if records is not None:
+            return cached == tuple(records)
+        return (count is None or len(cached) == count) and all(r in cached for r in present)
     except FileNotFoundError:
         return True
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
