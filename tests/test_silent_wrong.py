@@ -128,6 +128,9 @@ def test_typed_ids_of_any_script_normalise_to_the_plan_s_form():
 
     assert {normalize_id(typed) for typed in TYPED_IDS} == {"1.2"}
     assert normalize_id("１") == normalize_id("١") == "1"
+    plan = store.load_plan(store.DataDir(store.bundled_plan_file().parent, bundled=True))
+    ids = [g.id for g in plan.goals] + [t.id for t in plan.tasks]
+    assert [normalize_id(i) for i in ids] == ids  # a valid plan id is already what typing it gives
 
 
 @pytest.mark.parametrize("typed", TYPED_IDS[:2] + [pytest.param(t, marks=pytest.mark.slow) for t in TYPED_IDS[2:]])
