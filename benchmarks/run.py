@@ -91,12 +91,10 @@ def month_list() -> list[tuple[int, int]]:
 
 def year_plans(plan) -> dict:
     """The real plan for 2024, and the same goals and tasks as the plan of each year since, to this one."""
-    from dataclasses import replace
-
     def moved(year: int):
         tasks = {t.id: t._replace(start=date(year, 1, 1), due=date(year, 12, 31), milestones=()) for t in plan.tasks}
         goals = tuple(g._replace(tasks=tuple(tasks[t.id] for t in g.tasks)) for g in plan.goals)
-        return replace(plan, year=year, title=f"{year}年工作思路要点", goals=goals, previous=year - 1)
+        return plan._replace(year=year, title=f"{year}年工作思路要点", goals=goals, previous=year - 1)
 
     return {plan.year: plan, **{year: moved(year) for year in range(plan.year + 1, TODAY.year + 1)}}
 

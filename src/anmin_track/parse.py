@@ -12,11 +12,11 @@ import difflib
 import re
 import unicodedata
 from datetime import date
-from typing import NamedTuple
 
 from anmin_track import fields, model
 from anmin_track.errors import DataError, InputError, NotFoundError, Step
 from anmin_track.office import office_zip
+from anmin_track.tuples import NamedTuple
 
 STATUS_WORDS = {
     "red": "red",

@@ -24,13 +24,13 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from rich.console import Console
 from rich.text import Text
 
 from anmin_track import model
 from anmin_track.text import cell_width, cn_date_iso, encodable, pct, visible, wrap_spans
+from anmin_track.tuples import NamedTuple
 
 LIGHT_STYLES = {model.DONE: "bold blue", model.GREEN: "bold green", model.YELLOW: "bold yellow", model.RED: "bold red"}
 UNCLAIMED = "待认领"

@@ -11,11 +11,11 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
 
 from anmin_track.errors import DataError, NotFoundError, WriteError
 from anmin_track.store.folder import HISTORY_DIR, INDEX_NAME, PROGRESS_DIR, DataDir, is_data_file
 from anmin_track.store.safe_io import read_or_none
+from anmin_track.tuples import NamedTuple
 
 ENTRY_FILE = "entry.json"
 DONE_FILE = "done"

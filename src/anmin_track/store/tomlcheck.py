@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import NamedTuple
 
 from anmin_track import fields
 from anmin_track.errors import DataError, Step, system_reason
 from anmin_track.store.folder import NotRegularFile, read_regular
+from anmin_track.tuples import NamedTuple
 
 
 class Problem(NamedTuple):
