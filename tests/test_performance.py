@@ -187,3 +187,28 @@ def test_only_a_plainly_named_command_is_cut_out(args, kept):
     found += [[_command_name(c)] for c in chosen.registered_commands]
     assert found == kept
     assert len(leaf_commands()) > 1  # the app itself is left whole
+
+
+def test_each_command_word_loads_the_modules_that_register_it():
+    """`anmin goals list` imports only cli.goals: the table of which module registers what must be whole and right."""
+    from anmin_track.cli import COMMAND_MODULES, app
+    from anmin_track.cli.zh import command_name as _command_name
+
+    defined: dict[str, set[str]] = {}
+    for g in app.registered_groups:
+        defined[g.name] = {c.callback.__module__ for c in g.typer_instance.registered_commands}
+    for c in app.registered_commands:
+        defined.setdefault(_command_name(c), set()).add(c.callback.__module__)
+    listed = {word: {f"anmin_track.cli.{m}" for m in modules} for word, modules in COMMAND_MODULES.items()}
+    assert listed == defined
+
+
+def test_a_command_imports_no_other_commands_module():
+    code = (
+        "import sys; from anmin_track.cli import load_commands; load_commands(sys.argv[1:]);"
+        "import json; print(json.dumps(sorted(m for m in sys.modules if m.startswith('anmin_track.cli.'))))"
+    )
+    run = subprocess.run([sys.executable, "-c", code, "goals", "list"], capture_output=True, text=True, check=True)
+    assert json.loads(run.stdout) == ["anmin_track.cli.app", "anmin_track.cli.common", "anmin_track.cli.goals", "anmin_track.cli.zh"]
+    whole = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True, text=True, check=True)
+    assert {"anmin_track.cli.ledger", "anmin_track.cli.report", "anmin_track.cli.notice"} <= set(json.loads(whole.stdout))

@@ -14,7 +14,7 @@ import shlex
 import sys
 import traceback
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import typer
@@ -305,12 +305,8 @@ def app_for(app: typer.Typer, args: list[str]) -> typer.Typer:
     completion, which passes no arguments) gets the whole app.
     """
     words = iter(args)
-    for word in words:
-        if word in ROOT_VALUE_OPTIONS:
-            next(words, None)
-        elif not word.startswith("-"):
-            break
-    else:
+    word = _first_word(words)
+    if word is None:
         return app
     group = next((g for g in app.registered_groups if g.name == word), None)
     owner = group.typer_instance if group else app
@@ -331,6 +327,21 @@ def app_for(app: typer.Typer, args: list[str]) -> typer.Typer:
     pruned.registered_commands = []
     pruned.registered_groups = [pruned_group]
     return pruned
+
+
+def command_word(args: list[str]) -> str | None:
+    """The root command or group that ``args`` run (None: only root options)."""
+    return _first_word(iter(args))
+
+
+def _first_word(words: Iterator[str]) -> str | None:
+    """The first word of ``words`` that is not a root option or its value; ``words`` is left after it."""
+    for word in words:
+        if word in ROOT_VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def command_name(info) -> str:
