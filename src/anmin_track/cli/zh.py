@@ -24,7 +24,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from anmin_track.cli.common import DEBUG_ENV, error, out, said
 from anmin_track.errors import AnminError, InputError, system_reason
-from anmin_track.text import display_width, visible, wrap_cjk
+from anmin_track.text import display_width, lazy_regex, visible, wrap_cjk
 
 
 def _usage_message(exc: click_exc.UsageError) -> str:
@@ -106,20 +106,20 @@ class ChineseFormatter(HelpFormatter):
 
 
 #: Click's notes after an option's help: ``[default: 10; x>=1]``, ``[required]``…
-CLICK_EXTRA = re.compile(r"\s*\[((?:default|env var|required|x[<>]|-?\d)[^\[\]]*)\]$")
+CLICK_EXTRA = lazy_regex(r"\s*\[((?:default|env var|required|x[<>]|-?\d)[^\[\]]*)\]$")
 
 
 #: Notes written in the help itself (``［必填］`` on an option checked by the command).
-OWN_NOTES = re.compile(r"\s*(［[^［］]*］)$")
+OWN_NOTES = lazy_regex(r"\s*(［[^［］]*］)$")
 
 
 def help_lines(text: str, width: int) -> list[str]:
     """An option's help in lines of ``width``, its notes in Chinese kept whole on the last line."""
-    found = CLICK_EXTRA.search(text)
+    found = CLICK_EXTRA().search(text)
     if found:
         notes = f"［{'，'.join(_note(part) for part in found.group(1).split('; '))}］"
     else:
-        found = OWN_NOTES.search(text)
+        found = OWN_NOTES().search(text)
         notes = found.group(1) if found else ""
     lines = wrap_cjk(text[: found.start()] if found else text, width)
     if notes and display_width(lines[-1]) + display_width(notes) <= width:
