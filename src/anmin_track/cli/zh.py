@@ -10,7 +10,6 @@ everything else in ``cli`` uses Typer's public API.
 import copy
 import os
 import re
-import shlex
 import sys
 import traceback
 import unicodedata
@@ -217,10 +216,9 @@ class AnminGroup(AnminSubGroup):
         debug = "--debug" in args or bool(os.environ.get(DEBUG_ENV))
         # --debug is a global switch: accepted anywhere (`anmin goals show 1.2 --debug`)
         args = [arg for arg in args if arg != "--debug"]
-        command = visible(shlex.join(["anmin", *args]), oneline=True)
         try:
             code = super().main(
-                args, prog_name or "anmin", complete_var, standalone_mode=False, obj={"command": command}, **extra
+                args, prog_name or "anmin", complete_var, standalone_mode=False, obj={"args": args}, **extra
             )
             if code == 130:  # Typer turns Ctrl-C (KeyboardInterrupt) into a silent exit code 130
                 _interrupted()
