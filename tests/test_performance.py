@@ -212,3 +212,27 @@ def test_a_command_imports_no_other_commands_module():
     assert json.loads(run.stdout) == ["anmin_track.cli.app", "anmin_track.cli.common", "anmin_track.cli.goals", "anmin_track.cli.zh"]
     whole = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True, text=True, check=True)
     assert {"anmin_track.cli.ledger", "anmin_track.cli.report", "anmin_track.cli.notice"} <= set(json.loads(whole.stdout))
+
+
+def _import_times(code: str) -> dict[str, int]:
+    """Cumulative import time (µs) of each module ``code`` imports, from ``python -X importtime``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as users run it
+    run = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, env=env)
+    times = {}
+    for line in run.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line and "cumulative" not in line:
+            _, cumulative, name = line.split("|")
+            times[name.strip()] = int(cumulative)
+    return times
+
+
+def test_the_model_imports_in_less_time_than_datetime_and_typing():
+    """`import anmin_track.model` stays within the issue #30 budget (5 ms above `import datetime, typing`, about
+    their own time on an idle machine), measured as a ratio within one process: noise hits both alike."""
+    ratios = []
+    for _ in range(5):
+        times = _import_times("import datetime, typing; import anmin_track.model")
+        ratios.append(times["anmin_track.model"] / (times["datetime"] + times["typing"]))
+        heavy = {"dataclasses", "inspect", "calendar", "locale", "ast", "json", "tomllib"} & times.keys()
+        assert not heavy, f"anmin_track.model now imports {sorted(heavy)}"
+    assert sorted(ratios)[2] <= 0.75, ratios
