@@ -13,33 +13,45 @@
 - ``backup``   backup
 
 Importing a module registers its commands. A command loads only the modules of its own
-first word (``COMMAND_MODULES``): importing them all cost every command about 2 ms.
-Anything else (help of the whole app, an unknown word, shell completion) loads them all;
-so does ``from anmin_track.cli import app``, the whole app.
+first word (``COMMAND_MODULES``): importing them all cost every command about 2 ms; the
+root help loads those of the root commands. Anything else (an unknown word, shell
+completion) loads them all; so does ``from anmin_track.cli import app``, the whole app.
 """
 
 import importlib
 import sys
 
-#: The modules that register each root command or group, by its name.
-#: ``tests/test_performance.py`` checks it against what the modules register.
-COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+#: The modules that register the commands of each group (the groups themselves are made in ``app``),
+#: and those that register each root command, by name. ``tests/test_performance.py`` checks both
+#: against what the modules register.
+GROUP_MODULES: dict[str, tuple[str, ...]] = {
     "goals": ("goals",),
     "report": ("report", "notice"),
     "plan": ("plan",),
+}
+ROOT_COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("export", "import", "check", "init"), ("ledger",)),
     **dict.fromkeys(("log", "undo"), ("history",)),
     "whoami": ("user",),
     "backup": ("backup",),
 }
+COMMAND_MODULES = {**GROUP_MODULES, **ROOT_COMMAND_MODULES}
 ALL_MODULES = tuple(sorted({name for names in COMMAND_MODULES.values() for name in names}))
 
 
 def load_commands(args: list[str]):
-    """The app with the commands ``args`` may run registered: those of its first word, else all."""
-    from anmin_track.cli.zh import command_word
+    """The app with the commands ``args`` may run registered: those of its first word; for the root
+    help only the root commands (it shows each group by its own help); else all."""
+    from anmin_track.cli.zh import command_word, is_root_help
 
-    for name in COMMAND_MODULES.get(command_word(args) or "", ALL_MODULES):
+    word = command_word(args)
+    if word is not None:
+        names = COMMAND_MODULES.get(word, ALL_MODULES)
+    elif is_root_help(args):
+        names = tuple(sorted({name for names in ROOT_COMMAND_MODULES.values() for name in names}))
+    else:
+        names = ALL_MODULES
+    for name in names:
         importlib.import_module(f"anmin_track.cli.{name}")
     from anmin_track.cli.app import app
 
