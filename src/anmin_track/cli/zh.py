@@ -340,8 +340,9 @@ def _groups_unfilled(app: typer.Typer) -> typer.Typer:
     pruned.registered_groups = []
     for group in app.registered_groups:
         empty = copy.copy(group)
-        empty.typer_instance = copy.copy(group.typer_instance)
-        empty.typer_instance.registered_commands = []
+        if group.typer_instance is not None:
+            empty.typer_instance = copy.copy(group.typer_instance)
+            empty.typer_instance.registered_commands = []
         pruned.registered_groups.append(empty)
     return pruned
 
