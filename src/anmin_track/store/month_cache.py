@@ -9,8 +9,10 @@ Each copy is keyed by the month file's text (two checksums and the length) and b
 plan facts records are validated against (``records.validation_facts``), so it is used
 only for the very text it was made from; anything else (a hand edit, a changed plan, a
 damaged or foreign cache file) is simply a miss, and the month is parsed and validated
-again. Like the index, it is derived data: saved quietly by whichever command read the
-month, never through the journal, and `anmin check` never uses it.
+again. Its records carry a checksum, so a copy edited by hand is a miss too. Like the
+index, it is derived data: saved quietly by whichever command read the month, never
+through the journal. `anmin check` never reads records from it; it compares each copy
+with its month (``faithful``) and removes one that says otherwise.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from anmin_track.store.safe_io import atomic_write, require_own_path
 CACHE_DIR = ".cache"
 #: Month texts at least this long are cached (about 120 records).
 CACHE_FROM = 32_000
-_FORMAT = 1
+_FORMAT = 2
 
 
 def cache_key(text: str, facts: str) -> str:
@@ -43,12 +45,54 @@ def load(data: DataDir, ym: tuple[int, int], key: str) -> tuple[model.Record, ..
     import json
 
     try:
-        doc = json.loads(read_regular(_path(data, ym)))
-        if doc["key"] != key:
+        doc = json.loads(read_regular(cache_path(data, ym)))
+        if doc["key"] != key or doc["sum"] != _checksum(doc["records"]):
             return None
-        return tuple(_record(row) for row in doc["records"])
-    except (OSError, ValueError, KeyError, TypeError, IndexError):  # missing, damaged, foreign: a miss
+        return tuple(_record(row) for row in json.loads(doc["records"]))
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):  # missing, damaged, foreign
         return None
+
+
+def faithful(
+    data: DataDir,
+    ym: tuple[int, int],
+    key: str,
+    records: Sequence[model.Record] | None = None,
+    count: int | None = None,
+    present: Sequence[model.Record] = (),
+) -> bool:
+    """Whether month ``ym``'s copy, if it is the one for the text ``key`` names, has an intact checksum and
+    holds ``records`` (its month as parsed), or, where the month is not parsed, ``count`` records (when
+    known) among them each of ``present``: a copy for another text is never used, so it is no lie."""
+    import json
+
+    try:
+        doc = json.loads(read_regular(cache_path(data, ym)))
+        if not isinstance(doc, dict) or doc.get("key") != key:
+            return True
+        rows = doc["records"]
+        if doc["sum"] != _checksum(rows):
+            return False
+        cached = tuple(_record(row) for row in json.loads(rows))
+        if records is not None:
+            return cached == tuple(records)
+        return (count is None or len(cached) == count) and all(r in cached for r in present)
+    except FileNotFoundError:
+        return True
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return False
+
+
+def discard(data: DataDir, ym: tuple[int, int]) -> bool:
+    """Remove month ``ym``'s copy, so the next reader parses the month; whether it is gone (not when the
+    folder is read-only or a writer holds the lock)."""
+    path = cache_path(data, ym)
+    with contextlib.suppress(AnminError, OSError), locked(data, "删除进展缓存", timeout=0):
+        require_own_path(data, path)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return True
+    return False
 
 
 def save(data: DataDir, ym: tuple[int, int], key: str, records: Sequence[model.Record]) -> None:
@@ -57,14 +101,20 @@ def save(data: DataDir, ym: tuple[int, int], key: str, records: Sequence[model.R
         return
     import json
 
-    content = json.dumps({"key": key, "records": [_row(r) for r in records]}, ensure_ascii=False)
-    path = _path(data, ym)
+    rows = json.dumps([_row(r) for r in records], ensure_ascii=False)
+    content = json.dumps({"key": key, "sum": _checksum(rows), "records": rows}, ensure_ascii=False)
+    path = cache_path(data, ym)
     with contextlib.suppress(AnminError, OSError), locked(data, "保存进展缓存", timeout=0):
         require_own_path(data, path)  # no symlink on the way: never write outside the data folder
         atomic_write(path, content.encode("utf-8"))
 
 
-def _path(data: DataDir, ym: tuple[int, int]) -> Path:
+def _checksum(rows: str) -> str:
+    raw = rows.encode("utf-8")
+    return f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
+
+
+def cache_path(data: DataDir, ym: tuple[int, int]) -> Path:
     return data.progress_dir / CACHE_DIR / f"{ym[0]:04d}-{ym[1]:02d}.json"
 
 
