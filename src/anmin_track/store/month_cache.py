@@ -9,7 +9,9 @@ Each copy is keyed by the month file's text (two checksums and the length) and b
 plan facts records are validated against (``records.validation_facts``), so it is used
 only for the very text it was made from; anything else (a hand edit, a changed plan, a
 damaged or foreign cache file) is simply a miss, and the month is parsed and validated
-again. Its records carry a checksum, so a copy edited by hand is a miss too. Like the
+again. Its records carry a checksum, so a copy edited by hand is a miss too: the file is one
+line of JSON with the key and the checksum, then the records as JSON, which the checksum
+covers byte for byte (decoded once, unlike a JSON string inside JSON). Like the
 index, it is derived data: saved quietly by whichever command read the month, never
 through the journal. `anmin check` never reads records from it; it compares each copy
 with its month (``faithful``) and removes one that says otherwise.
@@ -32,7 +34,7 @@ from anmin_track.store.safe_io import atomic_write, require_own_path
 CACHE_DIR = ".cache"
 #: Month texts at least this long are cached (about 120 records).
 CACHE_FROM = 32_000
-_FORMAT = 2
+_FORMAT = 3
 
 
 def cache_key(text: str, facts: str) -> str:
@@ -42,15 +44,29 @@ def cache_key(text: str, facts: str) -> str:
 
 def load(data: DataDir, ym: tuple[int, int], key: str) -> tuple[model.Record, ...] | None:
     """The cached records of month ``ym`` if the cache was made from the text ``key`` names."""
-    import json
-
     try:
-        doc = json.loads(read_regular(cache_path(data, ym)))
-        if doc["key"] != key or doc["sum"] != _checksum(doc["records"]):
-            return None
-        return tuple(_record(row) for row in json.loads(doc["records"]))
+        rows = _rows(read_regular(cache_path(data, ym)), key)
+        return None if rows is None else tuple(_record(row) for row in rows)
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):  # missing, damaged, foreign
         return None
+
+
+#: What ``_rows`` says of a copy made from another text than the one asked for.
+_OTHER_TEXT = object()
+
+
+def _rows(content: bytes, key: str, other=None):
+    """The record rows of a cache file made from the text ``key`` names, ``other`` for a copy of another
+    text, or None when its checksum is wrong; ValueError (and the like) when it is not a cache file."""
+    import json
+
+    header, _, rows = content.partition(b"\n")
+    doc = json.loads(header)
+    if not isinstance(doc, dict) or doc.get("key") != key:
+        return other
+    if doc["sum"] != _checksum(rows):
+        return None
+    return json.loads(rows)
 
 
 def faithful(
@@ -64,16 +80,13 @@ def faithful(
     """Whether month ``ym``'s copy, if it is the one for the text ``key`` names, has an intact checksum and
     holds ``records`` (its month as parsed), or, where the month is not parsed, ``count`` records (when
     known) among them each of ``present``: a copy for another text is never used, so it is no lie."""
-    import json
-
     try:
-        doc = json.loads(read_regular(cache_path(data, ym)))
-        if not isinstance(doc, dict) or doc.get("key") != key:
+        rows = _rows(read_regular(cache_path(data, ym)), key, _OTHER_TEXT)
+        if rows is _OTHER_TEXT:
             return True
-        rows = doc["records"]
-        if doc["sum"] != _checksum(rows):
+        if rows is None:
             return False
-        cached = tuple(_record(row) for row in json.loads(rows))
+        cached = tuple(_record(row) for row in rows)
         if records is not None:
             return cached == tuple(records)
         return (count is None or len(cached) == count) and all(r in cached for r in present)
@@ -101,17 +114,16 @@ def save(data: DataDir, ym: tuple[int, int], key: str, records: Sequence[model.R
         return
     import json
 
-    rows = json.dumps([_row(r) for r in records], ensure_ascii=False)
-    content = json.dumps({"key": key, "sum": _checksum(rows), "records": rows}, ensure_ascii=False)
+    rows = json.dumps([_row(r) for r in records], ensure_ascii=False).encode("utf-8")
+    content = json.dumps({"key": key, "sum": _checksum(rows)}).encode("utf-8") + b"\n" + rows
     path = cache_path(data, ym)
     with contextlib.suppress(AnminError, OSError), locked(data, "保存进展缓存", timeout=0):
         require_own_path(data, path)  # no symlink on the way: never write outside the data folder
-        atomic_write(path, content.encode("utf-8"))
+        atomic_write(path, content)
 
 
-def _checksum(rows: str) -> str:
-    raw = rows.encode("utf-8")
-    return f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
+def _checksum(rows: bytes) -> str:
+    return f"{zlib.crc32(rows):08x}{zlib.adler32(rows):08x}"
 
 
 def cache_path(data: DataDir, ym: tuple[int, int]) -> Path:
