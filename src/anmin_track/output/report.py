@@ -9,16 +9,17 @@ This module is what the CLI calls: it names the builder and the renderers too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from anmin_track import model
 from anmin_track.output import frame, kinds
+from anmin_track.output.bulletin import OpenNotice, bulletin_document, bulletin_json
 from anmin_track.output.document import Block, Document
 from anmin_track.output.report_json import to_json
-from anmin_track.output.report_model import GoalLine, MetricValue, PeriodReport, TaskLine, build_report
+from anmin_track.output.report_model import PLACEHOLDER, GoalLine, MetricValue, PeriodReport, TaskLine, build_report
 from anmin_track.output.report_text import PAGE_RULE, render_markdown, render_text
 from anmin_track.output.report_words import (
-    CN_NUMBERS,
     _behind_text,
     _day,
     _entry_text,
@@ -37,9 +38,11 @@ from anmin_track.output.report_words import (
     _who,
     baseline_words,
     clean,
+    cn_number,
     metric_text,
     period_words,
 )
+from anmin_track.output.upward import upward_document
 from anmin_track.text import cn_date, pct, quoted
 
 # --------------------------------------------------------------------------- the document
@@ -53,9 +56,12 @@ def doc_number(pattern: str, year: int, n: int | None) -> str:
 
 
 def report_document(r: PeriodReport, number: int | None = None) -> Document:
-    """The period's document: a draft 年度工作总结 for a year, else a progress report (半年: 工作总结)."""
+    """The period's document: the 对上报告 for a month or quarter, a draft 年度工作总结 for a year, a 工作总结
+    for a half year."""
     if r.period.kind == model.ANNUAL:
         return annual_document(r, number)
+    if r.period.kind in (model.MONTHLY, model.QUARTERLY):
+        return upward_document(r, _head(r, number), _signature(r))
     return progress_document(r, number)
 
 
@@ -122,27 +128,13 @@ def progress_document(r: PeriodReport, number: int | None = None) -> Document:
     return Document(name=name, blocks=tuple(b))
 
 
+def bulletin(r: PeriodReport, notices: Sequence[OpenNotice]) -> Document:
+    """The 对内通报 of the period, with the 督办单 still open at its end."""
+    return bulletin_document(r, notices, _signature(r))
+
+
 # --------------------------------------------------------------------------- the annual summary (年度工作总结)
 
-PLACEHOLDER = "【待填写】"
-
-
-def cn_number(n: int) -> str:
-    """Chinese numerals, generated: 一, 十, 十二, 二十一, 一百零五, 一千零一十; Arabic digits from 10000 on."""
-    if not 0 < n < 10000:
-        return str(n)
-    digits = "零" + CN_NUMBERS[:9]
-    text, zero = "", False
-    for power, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        digit = n // power % 10
-        if digit:
-            text += ("零" if zero and text else "") + (
-                "" if (power == 10 and n < 20) else digits[digit]
-            ) + unit
-            zero = False
-        elif text:
-            zero = True
-    return text
 
 
 def versus_baseline(m: MetricValue, baseline_year: int, year_end: bool) -> str:
@@ -274,6 +266,8 @@ __all__ = [
     "PAGE_RULE",
     "PeriodReport",
     "baseline_words",
+    "bulletin",
+    "bulletin_json",
     "build_report",
     "clean",
     "cn_number",

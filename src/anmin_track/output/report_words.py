@@ -8,7 +8,7 @@ from datetime import date
 
 from anmin_track import model
 from anmin_track.output import kinds
-from anmin_track.output.report_model import GoalLine, MetricValue, PeriodReport, RecordLine, TaskLine
+from anmin_track.output.report_model import PLACEHOLDER, GoalLine, MetricValue, PeriodReport, RecordLine, TaskLine
 from anmin_track.text import cn_date, document_text, pct, percent
 
 CN_NUMBERS = "一二三四五六七八九十"
@@ -16,6 +16,25 @@ _END_PUNCT = tuple("。！？；….!?;")
 
 
 # --------------------------------------------------------------------------- wording
+
+
+def cn_number(n: int) -> str:
+    """Chinese numerals, generated: 一, 十, 十二, 二十一, 一百零五, 一千零一十; Arabic digits from 10000 on."""
+    if not 0 < n < 10000:
+        return str(n)
+    digits = "零" + CN_NUMBERS[:9]
+    text, zero = "", False
+    for power, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // power % 10
+        if digit:
+            text += ("零" if zero and text else "") + (
+                "" if (power == 10 and n < 20) else digits[digit]
+            ) + unit
+            zero = False
+        elif text:
+            zero = True
+    return text
+
 
 
 @dataclass(frozen=True)
@@ -58,14 +77,25 @@ def _change_words(now: float, before: float, r: PeriodReport) -> str:
     return f"与{since}持平"
 
 
-def _against_expected(progress: float, expected: float) -> str:
+def gap_points(progress: float, expected: float, thresholds: tuple[float, ...] = ()) -> str:
+    """How far ``progress`` is behind ``expected``, in points as printed: the difference of the two printed
+    percentages, except where that sits on a light threshold the real gap does not (`9.7` under a 10-point
+    rule: `10` beside a green light would read as yellow); then one decimal of the real gap. Negative: ahead."""
+    shown = percent(expected) - percent(progress)
+    real = expected - progress
+    if abs(shown) in thresholds and abs(abs(real) - abs(shown)) > 1e-9:
+        return f"{real:.1f}"
+    return str(shown)
+
+
+def _against_expected(progress: float, expected: float, thresholds: tuple[float, ...] = ()) -> str:
     """`低于序时进度（46%）13个百分点` / 高于 / 与序时进度（46%）持平."""
-    diff = percent(progress) - percent(expected)
-    if diff < 0:
-        return f"低于序时进度（{pct(expected)}）{-diff}个百分点"
-    if diff > 0:
-        return f"高于序时进度（{pct(expected)}）{diff}个百分点"
-    return f"与序时进度（{pct(expected)}）持平"
+    gap = gap_points(progress, expected, thresholds)
+    if gap == "0":
+        return f"与序时进度（{pct(expected)}）持平"
+    if not gap.startswith("-"):
+        return f"低于序时进度（{pct(expected)}）{gap}个百分点"
+    return f"高于序时进度（{pct(expected)}）{gap[1:]}个百分点"
 
 
 def _number(value: float) -> str:
@@ -188,6 +218,13 @@ def _outside_plan_year(r: PeriodReport) -> list[str]:
     ]
 
 
+def averaged(r: PeriodReport) -> str:
+    """Whose average the report states: every task's, or only those with a completion percentage
+    (常态 duties have none): `重点任务` / `有完成进度的12项重点任务`."""
+    measured = sum(t.kind != model.DUTY for t in r.tasks)
+    return "重点任务" if measured == len(r.tasks) else f"有完成进度的{measured}项重点任务"
+
+
 def _overview(r: PeriodReport) -> list[str]:
     this = period_words(r.period).this
     lines = _outside_plan_year(r)
@@ -196,8 +233,8 @@ def _overview(r: PeriodReport) -> list[str]:
         f"截至{cn_date(r.period_end)}，{_counts(r)}"
     )
     lines.append(
-        f"重点任务平均完成进度{pct(r.progress)}，{_change_words(r.progress, r.previous, r)}，"
-        f"{_against_expected(r.progress, r.expected)}。"
+        f"{averaged(r)}平均完成进度{pct(r.progress)}，{_change_words(r.progress, r.previous, r)}，"
+        f"{_against_expected(r.progress, r.expected, r.thresholds)}。"
     )
     missing = r.missing
     if missing:
@@ -214,7 +251,7 @@ def _goal_summary(g: GoalLine, r: PeriodReport) -> str:
         return f"均为常态工作，{light}。"
     return (
         f"平均完成进度{pct(g.progress)}，{_change_words(g.progress, g.previous, r)}，"
-        f"{_against_expected(g.progress, g.expected)}，{light}。"
+        f"{_against_expected(g.progress, g.expected, r.thresholds)}，{light}。"
     )
 
 
@@ -229,7 +266,7 @@ def _task_summary(t: TaskLine, r: PeriodReport) -> str:
         return f"{_who(t)}该项任务已于{_day(t.last_update, r.year)}完成{closed}。".lstrip()
     return (
         f"{_who(t)}完成进度{pct(t.progress)}，{_change_words(t.progress, t.previous, r)}，"
-        f"{_against_expected(t.progress, t.expected)}，{_light(t)}。"
+        f"{_against_expected(t.progress, t.expected, r.thresholds)}，{_light(t)}。"
     )
 
 
@@ -274,11 +311,11 @@ def _problems_behind(r: PeriodReport) -> list[TaskLine]:
 
 
 def _behind_text(t: TaskLine, r: PeriodReport) -> str:
-    behind = percent(t.expected) - percent(t.progress)
+    behind = gap_points(t.progress, t.expected, r.thresholds)
     state = [_light(t), f"完成进度{pct(t.progress)}"]
     if t.kind == model.DUTY:
-        state, behind = [f"常态工作，{kinds.duty_state(t.light, t.lags)}"], 0
-    if behind > 0:
+        state, behind = [f"常态工作，{kinds.duty_state(t.light, t.lags)}"], "0"
+    if float(behind) > 0:
         state.append(f"落后序时进度{behind}个百分点")
     if t.stale:
         state.append(_silence(t, r))
@@ -297,7 +334,7 @@ def _missing_text(t: TaskLine, r: PeriodReport) -> str:
 def _next_text(t: TaskLine, r: PeriodReport, dated: bool = False) -> str:
     """`title：下步计划。`, with the day it was reported when that is before the period (or ``dated``)."""
     if not t.next_plan.strip() or t.next_date is None:
-        return f"{clean(t.title)}：（未填报下步计划）"
+        return f"{clean(t.title)}：{PLACEHOLDER}"
     when = f"（{_day(t.next_date, r.year)}报送）" if dated or t.next_date < r.period.start else ""
     return f"{clean(t.title)}：{clean(t.next_plan)}{when}。"
 
