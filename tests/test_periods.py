@@ -179,7 +179,7 @@ def test_closed_tasks_are_counted_in_the_annual_draft(cli, year_data):
 
 def test_json_names_the_period(cli, year_data):
     data = json.loads(run(cli, year_data, "quarterly", "2024Q2", "-f", "json").stdout)
-    assert data["schema"] == "anmin.report.quarterly/2" and "month" not in data
+    assert data["schema"] == "anmin.report.quarterly/3" and "month" not in data
     assert data["period"] == {
         "kind": "quarterly",
         "key": "2024Q2",
@@ -284,4 +284,5 @@ def test_quarterly_docx_renders(cli, year_data, tmp_path):
     assert "已生成2024年第二季度报告：" in result.stdout
     paragraphs = [p.text for p in docx.Document(str(target)).paragraphs if p.text.strip()]
     assert paragraphs[:4] == ["安民〔2024〕7号", "安民乡关于2024年第二季度", "重点工作推进情况的报告", "县委办、县府办："]
-    assert "四、下季度工作计划" in paragraphs and paragraphs[-3:] == ["特此报告。", "安民乡人民政府", "2024年7月5日"]
+    assert "四、下季度工作计划" in paragraphs
+    assert paragraphs[-4:] == ["特此报告。", "附件：安民乡2024年重点工作任务推进台账（截至6月30日）", "安民乡人民政府", "2024年7月5日"]
