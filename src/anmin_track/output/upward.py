@@ -12,7 +12,7 @@ from __future__ import annotations
 from anmin_track import model
 from anmin_track.output import kinds
 from anmin_track.output.document import Block, Document
-from anmin_track.output.report_model import PeriodReport, RecordLine, TaskLine
+from anmin_track.output.report_model import MetricValue, PeriodReport, TaskLine
 from anmin_track.output.report_words import (
     _against_expected,
     _change_words,
@@ -23,7 +23,6 @@ from anmin_track.output.report_words import (
     averaged,
     clean,
     cn_number,
-    gap_points,
     metric_text,
     period_words,
 )
@@ -46,9 +45,9 @@ def upward_body(r: PeriodReport) -> list[Block]:
     if not any(tasks for _, _, tasks in reported):
         b.append(Block("para", f"{words.this}各项重点任务均未报送新进展。"))
     for gi, g, tasks in reported:
-        if tasks:
+        if tasks:  # one paragraph per direction: 一是……。二是……。
             b.append(Block("h2", clean(g.title), f"（{cn_number(gi)}）"))
-            b += [Block("para", _progress_text(t, r), f"{ti}.") for ti, t in enumerate(tasks, 1)]
+            b.append(Block("para", "".join(f"{cn_number(ti)}是{_progress_text(t, r)}" for ti, t in enumerate(tasks, 1))))
     b.append(Block("h1", "存在问题", "三、"))
     b += [Block("para", text) for text in _problems(r)]
     b.append(Block("h1", words.next, "四、"))
@@ -88,20 +87,31 @@ def _overview(r: PeriodReport) -> str:
 
 
 def _progress_text(t: TaskLine, r: PeriodReport) -> str:
-    """`高标准建设红色教育基地：5月10日，新增……；5月28日，完成……。完成进度45%，较上月末提高15个百分点，亮绿灯。`"""
-    done = "；".join(_entry(e, r, t.kind) for e in t.entries)
-    return f"{clean(t.title)}：{done}。{_standing(t, r)}"
+    """`高标准建设红色教育基地。5月10日，新增……；5月28日，完成……，红色讲解员23名（2023年为20余名）。完成进度45%，
+    较上月末提高15个百分点，亮绿灯。` A 常态 duty says what it did in the period (`本月……`) and its 累计 figures."""
+    notes = [(e.date, clean(e.note)) for e in t.entries if clean(e.note)]
+    figures = _figures(t, r, " ".join(note for _, note in notes))
+    if t.kind == model.DUTY:
+        done = "；".join(note for _, note in notes) or "开展相关工作"
+        return f"{clean(t.title)}。{period_words(r.period).this}{done}{''.join('，' + f for f in figures)}。{_standing(t, r)}"
+    done = "；".join(f"{d.month}月{d.day}日，{note}" for d, note in notes)
+    said = "，".join([done, *figures] if done else figures)
+    return f"{clean(t.title)}。{said}。{_standing(t, r)}" if said else f"{clean(t.title)}。{_standing(t, r)}"
 
 
-def _entry(e: RecordLine, r: PeriodReport, kind: str) -> str:
-    note = clean(e.note)
-    metrics = [
-        ("累计" if kind == model.DUTY and m.basis == model.CUMULATIVE and not m.target else "") + metric_text(m, r.plan_year - 1)
-        for m in e.metrics
-        if f"{_number(m.value)}{m.unit}" not in note  # the note already says it
+def _figures(t: TaskLine, r: PeriodReport, notes: str) -> list[str]:
+    """Each metric once, at its latest value in the period (not already in the notes' own words); a 常态
+    duty's running totals read `累计……`."""
+    latest: dict[str, MetricValue] = {}
+    for e in t.entries:
+        for m in e.metrics:
+            latest[m.name] = m
+    cumulative = t.kind == model.DUTY
+    return [
+        ("累计" if cumulative and m.basis == model.CUMULATIVE and not m.target else "") + metric_text(m, r.plan_year - 1)
+        for m in latest.values()
+        if f"{_number(m.value)}{m.unit}" not in notes
     ]
-    day = f"{e.date.month}月{e.date.day}日"
-    return "，".join([day, *([note] if note else []), *metrics])
 
 
 def _standing(t: TaskLine, r: PeriodReport) -> str:
@@ -109,10 +119,13 @@ def _standing(t: TaskLine, r: PeriodReport) -> str:
     if t.light == model.DONE and t.kind != model.DUTY:
         return f"该项任务已完成{'并销号' if t.closed else ''}。"
     if t.kind == model.DUTY:
-        return f"常态工作，{kinds.duty_state(t.light, t.lags)}。"
+        state = kinds.duty_state(t.light, t.lags)
+        return "" if state == f"亮{model.LIGHT_LABELS[model.GREEN]}" else f"{state}。"
     if t.kind == model.CREATION:
-        return f"{kinds.stage_state(t.progress, t.expected)}，{_light(t)}。"
-    return f"完成进度{pct(t.progress)}，{_change_words(t.progress, t.previous, r)}，{_light(t)}。"
+        light = "" if t.light == model.GREEN and not t.missed else f"，{_light(t)}"
+        return f"{kinds.stage_state(t.progress, t.expected)}{light}。"
+    light = "" if t.light == model.GREEN and not t.missed else f"，{_light(t)}"  # green is the rule: said in 一
+    return f"完成进度{pct(t.progress)}，{_change_words(t.progress, t.previous, r)}{light}。"
 
 
 # --------------------------------------------------------------------------- 三、存在问题
@@ -129,10 +142,9 @@ def _problems(r: PeriodReport) -> list[str]:
     behind = lagging(r)
     if behind:
         red = sum(t.light == model.RED for t in behind)
-        most = max(behind, key=lambda t: t.expected - t.progress)
         items.append(
             f"部分任务进度滞后，{len(behind)}项任务滞后{_number(r.thresholds[0])}个百分点以上"
-            f"{f'（其中亮红灯{red}项）' if red else ''}，最多的滞后{gap_points(most.progress, most.expected, r.thresholds)}个百分点"
+            + (f"，其中{red}项亮红灯" if red else "")
         )
     problems = dict.fromkeys(clean(t.problem) for t in r.tasks if t.problem.strip() and t.problem_date)
     items += [p for p in problems if p]
