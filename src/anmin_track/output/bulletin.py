@@ -19,6 +19,7 @@ from anmin_track.output.report_words import (
     _day,
     _light,
     _silence,
+    _who,
     averaged,
     clean,
     cn_number,
@@ -90,11 +91,6 @@ def _tally_text(line: Tally, this: str) -> str:
     ]
     missing = f"，{this}未报送进展{line.missing}项" if line.missing else ""
     return f"{line.name}：共{line.tasks}项，{'、'.join(parts)}{missing}。"
-
-
-def _who(t: TaskLine) -> str:
-    parts = [f"{label}：{clean(v)}" for label, v in (("责任单位", t.unit), ("牵头领导", t.lead)) if v.strip()]
-    return f"（{'；'.join(parts)}）" if parts else ""
 
 
 def _behind(t: TaskLine, r: PeriodReport) -> str:

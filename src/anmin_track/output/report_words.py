@@ -8,11 +8,10 @@ from datetime import date
 
 from anmin_track import model
 from anmin_track.output import kinds
-from anmin_track.output.report_model import PLACEHOLDER, GoalLine, MetricValue, PeriodReport, RecordLine, TaskLine
+from anmin_track.output.report_model import MetricValue, PeriodReport, TaskLine
 from anmin_track.text import cn_date, document_text, pct, percent
 
 CN_NUMBERS = "一二三四五六七八九十"
-_END_PUNCT = tuple("。！？；….!?;")
 
 
 # --------------------------------------------------------------------------- wording
@@ -139,6 +138,12 @@ def metric_text(m: MetricValue, baseline_year: int) -> str:
     return text
 
 
+def running_total(t: TaskLine, m: MetricValue) -> str:
+    """`累计` before a 常态 duty's running count (not before a rate, nor a figure set against a target, which
+    ``metric_text`` words itself)."""
+    return "累计" if t.kind == model.DUTY and m.basis == model.CUMULATIVE and not m.target and m.unit != "%" else ""
+
+
 def clean(text: str) -> str:
     """Data text in one line of a document: control characters removed, lines joined with
     full-width punctuation, no end punctuation (the caller adds what the sentence needs)."""
@@ -152,12 +157,6 @@ def clean(text: str) -> str:
 
 
 _JOINERS = tuple("。；，：！？、")
-
-
-def _sentence(text: str) -> str:
-    """Data text as a sentence ending in a full stop (``""`` stays empty)."""
-    text = clean(text)
-    return text if not text or text.endswith(_END_PUNCT) else text + "。"
 
 
 def _day(d: date, period_year: int) -> str:
@@ -192,23 +191,6 @@ def _light(t: TaskLine) -> str:
     return words + ("（未达到时间节点要求）" if t.missed else "")
 
 
-def _counts(r: PeriodReport) -> str:
-    c = r.counts
-    closed = f"（其中已销号{c['closed']}项）" if c["closed"] else ""
-    text = f"已完成{c[model.DONE]}项{closed}，亮绿灯{c[model.GREEN]}项、黄灯{c[model.YELLOW]}项、红灯{c[model.RED]}项"
-    stale = [t for t in r.tasks if t.stale]
-    never = [t for t in stale if t.never_reported]
-    stopped = len(stale) - len(never)
-    parts = []
-    if never:
-        parts.append(f"{NEVER_THIS_YEAR if any(t.carried for t in never) else NEVER}的{len(never)}项")
-    if stopped:
-        parts.append(f"超过{r.stale_days}天未报送进展的{stopped}项")
-    if parts:
-        text += f"；其中{'，'.join(parts)}（已计入上述亮灯数）"
-    return text + "。"
-
-
 def _outside_plan_year(r: PeriodReport) -> list[str]:
     if r.in_plan_year:
         return []
@@ -225,131 +207,3 @@ def averaged(r: PeriodReport) -> str:
     return "重点任务" if measured == len(r.tasks) else f"有完成进度的{measured}项重点任务"
 
 
-def _overview(r: PeriodReport) -> list[str]:
-    this = period_words(r.period).this
-    lines = _outside_plan_year(r)
-    lines.append(
-        f"{clean(r.plan_title)}共{len(r.goals)}项重点工作、{len(r.tasks)}项重点任务。"
-        f"截至{cn_date(r.period_end)}，{_counts(r)}"
-    )
-    lines.append(
-        f"{averaged(r)}平均完成进度{pct(r.progress)}，{_change_words(r.progress, r.previous, r)}，"
-        f"{_against_expected(r.progress, r.expected, r.thresholds)}。"
-    )
-    missing = r.missing
-    if missing:
-        names = "；".join(f"{clean(t.title)}{_who(t)}" for t in missing)
-        lines.append(f"{this}未报送进展的任务{len(missing)}项：{names}。")
-    else:
-        lines.append(f"{this}各项在办任务均已报送进展。")
-    return lines
-
-
-def _goal_summary(g: GoalLine, r: PeriodReport) -> str:
-    light = "已全部完成" if g.light == model.DONE else "亮" + model.LIGHT_LABELS[g.light]
-    if all(t.kind == model.DUTY for t in g.tasks):
-        return f"均为常态工作，{light}。"
-    return (
-        f"平均完成进度{pct(g.progress)}，{_change_words(g.progress, g.previous, r)}，"
-        f"{_against_expected(g.progress, g.expected, r.thresholds)}，{light}。"
-    )
-
-
-def _task_summary(t: TaskLine, r: PeriodReport) -> str:
-    if t.kind == model.DUTY:
-        done = f"{period_words(r.period).this}开展工作如下" if t.entries else _silence(t, r)
-        return f"{_who(t)}常态工作，{kinds.duty_state(t.light, t.lags)}，{done}。".lstrip()
-    if t.kind == model.CREATION and t.light != model.DONE:
-        return f"{_who(t)}{kinds.stage_state(t.progress, t.expected)}，{_light(t)}。".lstrip()
-    if t.light == model.DONE and t.last_update is not None:
-        closed = "，已销号" if t.closed else ""
-        return f"{_who(t)}该项任务已于{_day(t.last_update, r.year)}完成{closed}。".lstrip()
-    return (
-        f"{_who(t)}完成进度{pct(t.progress)}，{_change_words(t.progress, t.previous, r)}，"
-        f"{_against_expected(t.progress, t.expected, r.thresholds)}，{_light(t)}。"
-    )
-
-
-def _entry_text(e: RecordLine, baseline_year: int, kind: str = model.PROJECT) -> str:
-    """One record as one sentence: `5月28日，完成……，红色讲解员23名（2023年为20余名），进度达到45%。`"""
-    note = clean(e.note)
-    metrics = [
-        metric_text(m, baseline_year)
-        for m in e.metrics
-        if f"{_number(m.value)}{m.unit}" not in note  # the note already says it
-    ]
-    close = kinds.progress_part(kind, e.progress)
-    parts = [f"{e.date.month}月{e.date.day}日", *([note] if note else []), *metrics, *([close] if close else [])]
-    return "，".join(parts) + "。"
-
-
-def _quiet(g: GoalLine, r: PeriodReport) -> str:
-    """One sentence for the goal's tasks with nothing in the period; a shared 序时进度 is said once."""
-    quiet = [t for t in g.tasks if not t.entries]
-    ongoing = [t for t in quiet if t.light != model.DONE and t.started and t.kind == model.PROJECT]
-    shared = len(ongoing) > 1 and len({percent(t.expected) for t in ongoing}) == 1
-    items = []
-    for t in quiet:
-        title = clean(t.title)
-        if t.light == model.DONE:
-            items.append(f"{title}已于{_day(t.last_update, r.year)}完成" if t.last_update else f"{title}已完成")
-        elif not t.started:
-            items.append(f"{title}尚未到开始时间，{_light(t)}")
-        elif t.kind == model.DUTY:
-            items.append(f"{title}{_who(t)}（常态工作）{_light(t)}，{_silence(t, r)}")
-        elif t.kind == model.CREATION:
-            items.append(f"{title}{_who(t)}{kinds.stage_state(t.progress, t.expected)}，{_light(t)}，{_silence(t, r)}")
-        else:
-            expected = "" if shared else f"，序时进度{pct(t.expected)}"
-            items.append(f"{title}{_who(t)}完成进度{pct(t.progress)}{expected}，{_light(t)}，{_silence(t, r)}")
-    tail = f"以上任务序时进度均为{pct(ongoing[0].expected)}。" if shared else ""
-    return f"{period_words(r.period).this}无新进展：" + "；".join(items) + "。" + tail
-
-
-def _problems_behind(r: PeriodReport) -> list[TaskLine]:
-    return [r.task(tid) for tid in r.problems if r.task(tid).light in (model.RED, model.YELLOW)]
-
-
-def _behind_text(t: TaskLine, r: PeriodReport) -> str:
-    behind = gap_points(t.progress, t.expected, r.thresholds)
-    state = [_light(t), f"完成进度{pct(t.progress)}"]
-    if t.kind == model.DUTY:
-        state, behind = [f"常态工作，{kinds.duty_state(t.light, t.lags)}"], "0"
-    if float(behind) > 0:
-        state.append(f"落后序时进度{behind}个百分点")
-    if t.stale:
-        state.append(_silence(t, r))
-    return f"{clean(t.title)}{_who(t)}：" + "，".join(state) + "。"
-
-
-def _reported_problem(t: TaskLine, r: PeriodReport) -> str:
-    assert t.problem_date is not None
-    return f"{clean(t.title)}：{clean(t.problem)}（{_day(t.problem_date, r.year)}报送）。"
-
-
-def _missing_text(t: TaskLine, r: PeriodReport) -> str:
-    return f"{clean(t.title)}{_who(t)}：{_silence(t, r)}。"
-
-
-def _next_text(t: TaskLine, r: PeriodReport, dated: bool = False) -> str:
-    """`title：下步计划。`, with the day it was reported when that is before the period (or ``dated``)."""
-    if not t.next_plan.strip() or t.next_date is None:
-        return f"{clean(t.title)}：{PLACEHOLDER}"
-    when = f"（{_day(t.next_date, r.year)}报送）" if dated or t.next_date < r.period.start else ""
-    return f"{clean(t.title)}：{clean(t.next_plan)}{when}。"
-
-
-def _planned(r: PeriodReport) -> list[tuple[GoalLine, list[TaskLine]]]:
-    """Per goal, the tasks in 四: open tasks with a 下步计划, and every red or yellow task (numbered anew)."""
-    planned = [
-        (
-            g,
-            [
-                t
-                for t in g.tasks
-                if t.light in (model.RED, model.YELLOW) or (t.light != model.DONE and t.next_plan.strip())
-            ],
-        )
-        for g in r.goals
-    ]
-    return [(g, tasks) for g, tasks in planned if tasks]

@@ -25,6 +25,7 @@ from anmin_track.output.report_words import (
     cn_number,
     metric_text,
     period_words,
+    running_total,
 )
 from anmin_track.text import cn_date, pct
 
@@ -106,9 +107,8 @@ def _figures(t: TaskLine, r: PeriodReport, notes: str) -> list[str]:
     for e in t.entries:
         for m in e.metrics:
             latest[m.name] = m
-    cumulative = t.kind == model.DUTY
     return [
-        ("累计" if cumulative and m.basis == model.CUMULATIVE and not m.target else "") + metric_text(m, r.plan_year - 1)
+        running_total(t, m) + metric_text(m, r.plan_year - 1)
         for m in latest.values()
         if f"{_number(m.value)}{m.unit}" not in notes
     ]
