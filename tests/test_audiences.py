@@ -67,10 +67,13 @@ def test_page_lines_counts_wrapped_lines():
         (("quarterly", "2024Q2"), "readme_quarterly_2024Q2.txt"),
         (("bulletin", "2024-05"), "readme_bulletin_2024-05.txt"),
         (("brief", "2024-05"), "readme_brief_2024-05.txt"),
+        (("half", "2024H1"), "readme_half_2024H1.txt"),
     ],
 )
 def test_golden_documents_of_the_readme_data(cli, readme, args, name):
-    dated = {"brief": (), "quarterly": ("--date", "2024-07-05")}.get(args[0], ("--date", "2024-06-03"))
+    dated = {"brief": (), "quarterly": ("--date", "2024-07-05"), "half": ("--date", "2024-07-05")}.get(
+        args[0], ("--date", "2024-06-03")
+    )
     result = run(cli, readme, *args, *dated)
     assert result.exit_code == 0, result.output
     golden = GOLDEN / name
