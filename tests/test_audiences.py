@@ -302,3 +302,16 @@ def _built(folder: Path) -> report.PeriodReport:
     period = model.month_period(2024, 5)
     found = actions.period_data(store.DataDir(folder), period)
     return report.build_report(found.plan, found.records, found.before, period, found.texts)
+
+
+def test_a_task_completed_and_closed_in_the_month_is_counted_once(cli, tmp_path):
+    folder = make_readme_data(tmp_path / "d").path
+    for args in (
+        ("goals", "update", "1.6", "-p", "100", "-d", "2024-05-20", "--note", "品牌方案通过评审"),
+        ("goals", "close", "1.6", "--note", "经乡党委会审核销号", "--date", "2024-05-28"),
+    ):
+        assert cli("--data", str(folder), *args).exit_code == 0
+    text = run(cli, folder, "monthly", "2024-05").stdout
+    assert "已完成2项（其中已销号1项），亮绿灯11项、黄灯2项、红灯7项。" in text  # 2 + 11 + 2 + 7 = 22 tasks
+    assert text.count("与枫坪乡联合探索“坪安里”品牌创建") == 1  # in 二 only: done, no plan needed
+    assert "品牌方案通过评审。该项任务已完成并销号。" in text
