@@ -315,3 +315,13 @@ def test_a_task_completed_and_closed_in_the_month_is_counted_once(cli, tmp_path)
     assert "已完成2项（其中已销号1项），亮绿灯11项、黄灯2项、红灯7项。" in text  # 2 + 11 + 2 + 7 = 22 tasks
     assert text.count("与枫坪乡联合探索“坪安里”品牌创建") == 1  # in 二 only: done, no plan needed
     assert "品牌方案通过评审。该项任务已完成并销号。" in text
+
+
+def test_a_busy_month_words_the_last_three_distinct_records_of_a_task(readme):
+    plan = _plan(readme)
+    recs = [record("1.1", date(2024, 5, d), 10 + d, f"第{d}次推进") for d in range(1, 9)]
+    recs.append(record("1.1", date(2024, 5, 20), 40, "第8次推进"))  # said again: once, on its last day
+    built = report.build_report(plan, recs, {}, model.month_period(2024, 5))
+    text = report.render_text(report.report_document(built))
+    said = re.findall(r"(\d+月\d+日)，(第\d次推进)", text)
+    assert said == [("5月6日", "第6次推进"), ("5月7日", "第7次推进"), ("5月20日", "第8次推进")]

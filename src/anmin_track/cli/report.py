@@ -156,7 +156,6 @@ def _write_report(
         return
     if not document:
         _check_frame(built, number)
-        _say_unplanned(built)
     attach_to = _attachment(folder, built, output) if attach else None
     notices = _open_notices(folder, built) if document == BULLETIN else []
     if kind == "json":
@@ -178,6 +177,8 @@ def _write_report(
             content = text.encode("utf-8")
     name = "通报" if document == BULLETIN else REPORT_NAMES[period.kind]
     _deliver(folder, output, content, template, f"已生成{period.label}{name}")
+    if not document:
+        _say_unplanned(built)  # once the report is written: what the clerk fills in before sending it
     if attach_to is not None:
         _attach(folder, built, attach_to)
 
@@ -193,13 +194,14 @@ def _deliver(folder: store.DataDir, output: Path | None, content: bytes, templat
 
 def _say_unplanned(built) -> None:
     """The tasks whose next-period plan reads 【待填写】: the office writes them before the report goes out."""
+    from anmin_track.output.report_words import clean
     from anmin_track.output.upward import unplanned
 
     if built.period.kind not in (model.MONTHLY, model.QUARTERLY):
         return
     missing = unplanned(built)
     if missing:
-        names = "；".join(f"{t.id} {t.title}" for t in missing)
+        names = "；".join(f"{t.id} {clean(t.title)}" for t in missing)
         warn(f"以下{len(missing)}项任务没有本期填报、仍然适用的下步计划，报告中写了【待填写】，请补写后再报送：{names}")
 
 

@@ -9,6 +9,8 @@ were reported in, without naming the tasks again.
 
 from __future__ import annotations
 
+from datetime import date
+
 from anmin_track import model
 from anmin_track.output import kinds
 from anmin_track.output.document import Block, Document
@@ -90,7 +92,7 @@ def _overview(r: PeriodReport) -> str:
 def _progress_text(t: TaskLine, r: PeriodReport) -> str:
     """`高标准建设红色教育基地。5月10日，新增……；5月28日，完成……，红色讲解员23名（2023年为20余名）。完成进度45%，
     较上月末提高15个百分点，亮绿灯。` A 常态 duty says what it did in the period (`本月……`) and its 累计 figures."""
-    notes = [(e.date, clean(e.note)) for e in t.entries if clean(e.note)]
+    notes = _latest_notes(t, NOTES_SHOWN[r.period.kind])
     figures = _figures(t, r, " ".join(note for _, note in notes))
     if t.kind == model.DUTY:
         done = "；".join(note for _, note in notes) or "开展相关工作"
@@ -98,6 +100,20 @@ def _progress_text(t: TaskLine, r: PeriodReport) -> str:
     done = "；".join(f"{d.month}月{d.day}日，{note}" for d, note in notes)
     said = "，".join([done, *figures] if done else figures)
     return f"{clean(t.title)}。{said}。{_standing(t, r)}" if said else f"{clean(t.title)}。{_standing(t, r)}"
+
+
+#: How many of a task's records the report words, the latest distinct ones: a report upward summarises.
+NOTES_SHOWN = {model.MONTHLY: 3, model.QUARTERLY: 5}
+
+
+def _latest_notes(t: TaskLine, limit: int) -> list[tuple[date, str]]:
+    """The task's last ``limit`` distinct notes of the period, each with the last day it was reported, in date order."""
+    last: dict[str, date] = {}
+    for e in reversed(t.entries):
+        note = clean(e.note)
+        if note:
+            last.setdefault(note, e.date)
+    return sorted(((d, note) for note, d in last.items()), key=lambda item: item[0])[-limit:]
 
 
 def _figures(t: TaskLine, r: PeriodReport, notes: str) -> list[str]:
