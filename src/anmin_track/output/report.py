@@ -1,8 +1,9 @@
-"""Reports for a period (月报, 季度报告, 半年工作总结, 年度工作总结) as 公文: ``report_document`` words a
-``PeriodReport`` (``report_model``) as a progress report for a month, quarter or half year, or a draft
-年度工作总结 in the seed's own shape for a year. ``report_words`` has the wording they share;
-``report_text`` (text, Markdown), ``output.docx`` and ``report_json`` lay them out. Headings ``一、`` →
-``（一）`` → ``1.`` → ``（1）`` (GB/T 15834), full-width punctuation, dates without leading zeros.
+"""Documents of a period as 公文: ``report_document`` words a ``PeriodReport`` (``report_model``) as the 对上报告
+of a month or quarter (``upward``) or the 工作总结 of a half year or a year (``summary``); ``bulletin`` is the
+对内通报 (``output.bulletin``). This module adds the 版头 (字号, 签发人, 标题, 主送) and the 落款 with its 版记;
+``report_words`` has the wording they share; ``report_text`` (text, Markdown), ``output.docx`` and
+``report_json`` lay them out. Headings ``一、`` → ``（一）`` → ``1.`` (GB/T 15834), full-width punctuation,
+dates without leading zeros.
 
 This module is what the CLI calls: it names the builder and the renderers too.
 """
