@@ -176,9 +176,9 @@ def _overview(r: PeriodReport) -> str:
 
 
 def _lights(r: PeriodReport, this: str) -> list[Block]:
-    b = []
+    b = [Block("para", "以下按红灯、黄灯、未报送项数从多到少排列。")]
     for i, (who, label) in enumerate((("unit", "按责任单位"), ("lead", "按牵头领导")), 1):
-        b.append(Block("h2", f"{label}（按红灯、黄灯、未报送项数从多到少排列）", f"（{cn_number(i)}）"))
+        b.append(Block("h2", label, f"（{cn_number(i)}）"))
         b += [Block("para", _tally_text(line, this), f"{n}.") for n, line in enumerate(tallies(r.tasks, who), 1)]
     return b
 
