@@ -68,12 +68,16 @@ def test_page_lines_counts_wrapped_lines():
         (("bulletin", "2024-05"), "readme_bulletin_2024-05.txt"),
         (("brief", "2024-05"), "readme_brief_2024-05.txt"),
         (("half", "2024H1"), "readme_half_2024H1.txt"),
+        (("annual", "2024"), "readme_annual_2024.txt"),
     ],
 )
 def test_golden_documents_of_the_readme_data(cli, readme, args, name):
-    dated = {"brief": (), "quarterly": ("--date", "2024-07-05"), "half": ("--date", "2024-07-05")}.get(
-        args[0], ("--date", "2024-06-03")
-    )
+    dated = {
+        "brief": (),
+        "quarterly": ("--date", "2024-07-05"),
+        "half": ("--date", "2024-07-05"),
+        "annual": ("--date", "2025-01-10"),
+    }.get(args[0], ("--date", "2024-06-03"))
     result = run(cli, readme, *args, *dated)
     assert result.exit_code == 0, result.output
     golden = GOLDEN / name

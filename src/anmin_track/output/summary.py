@@ -154,7 +154,8 @@ def _problems(r: PeriodReport) -> str:
     items = []
     lagging = [t for t in r.tasks if t.kind != model.DUTY and t.started and t.light in (model.RED, model.YELLOW)]
     if lagging:
-        names = "、".join(quoted(clean(t.title)) for t in lagging)  # a title may have its own 、
+        # quoted, since a title may have its own 、; quoted items in a series take no 、 (GB/T 15834 4.5.3.5)
+        names = "".join(quoted(clean(t.title)) for t in lagging)
         many = "等" if len(lagging) > 1 else ""
         if r.period.kind == model.ANNUAL:
             items.append(f"部分任务未完成年度目标，{names}{many}{len(lagging)}项任务尚未完成")
