@@ -140,8 +140,47 @@ def synthetic_records(plans: dict, count: int) -> dict:
     return by_month
 
 
-def build_data(folder: Path, count: int) -> Path:
-    """A data folder with a plan for each year from 2024 and ``count`` records, each plan's index built (steady state)."""
+#: Issue 21: a month's report costs the same after a busy year as in an empty folder. Its own month has
+#: ``OWN_RECORDS``; the folder ``YEAR_END`` has ``count`` more in the eleven months before it.
+YEAR_END, OWN_RECORDS, YEAR_END_MONTH = "year-end", 30, (2024, 12)
+
+
+def year_end_records(plan, count: int) -> dict:
+    """``count`` records over 2024-01..2024-11 and ``OWN_RECORDS`` in 2024-12, tasks of the 2024 plan in turn."""
+    months = [(2024, m) for m in range(1, 12)]
+    by_month = synthetic_month_records(plan, months, count)
+    by_month |= synthetic_month_records(plan, [YEAR_END_MONTH], OWN_RECORDS, offset=count)
+    return by_month
+
+
+def synthetic_month_records(plan, months: list[tuple[int, int]], count: int, offset: int = 0) -> dict:
+    from anmin_track import model
+
+    by_month: dict[tuple[int, int], list[model.Record]] = {ym: [] for ym in months}
+    for k in range(count):
+        n = offset + k
+        ym = months[k * len(months) // count]
+        task = plan.tasks[n % len(plan.tasks)]
+        day = date(ym[0], ym[1], 1 + (n // len(plan.tasks)) % 28)
+        by_month[ym].append(
+            model.Record(
+                task=task.id,
+                date=day,
+                progress=None if not task.measured else min(100, 8 * ym[1]),
+                by=BY[n % len(BY)],
+                at=datetime(day.year, day.month, day.day, 17, n % 60, n // 60 % 60, tzinfo=TZ),
+                note=NOTES[n % len(NOTES)],
+                problem=PROBLEMS[n % len(PROBLEMS)],
+                next=NEXT[n % len(NEXT)],
+                metrics={m.name: (m.baseline or 0) + n % 7 for m in task.metrics},
+            )
+        )
+    return by_month
+
+
+def build_data(folder: Path, count: int, year_end: bool = False) -> Path:
+    """A data folder with a plan for each year from 2024 and ``count`` records, each plan's index built (steady state).
+    ``year_end``: the records are ``year_end_records`` instead, all in the 2024 plan's year."""
     from anmin_track import model, store
     from anmin_track.store import index, journal
 
@@ -161,7 +200,7 @@ def build_data(folder: Path, count: int) -> Path:
         data.month_file(*ym): store.dump_toml(
             {"schema": model.SCHEMA, "records": [store.record_to_toml(r) for r in rs]}
         )
-        for ym, rs in synthetic_records(plans, count).items()
+        for ym, rs in (year_end_records(plans[2024], count) if year_end else synthetic_records(plans, count)).items()
         if rs
     }
     builder = store.Author("benchmarks/run.py")
@@ -181,6 +220,7 @@ class Case:
     name: str
     argv: list[str]
     records: int | None = None  # None: does not read data
+    folder: str = ""  # the data folder's name, when not records-N
     fresh_copy: bool = False  # run on a fresh copy of the data folder (writes)
     writes: bool = False  # flush the disk after it, so that its write-back slows nothing else
     base: str = ""  # the command's name without the record count, for "vs 0 records"
@@ -263,6 +303,12 @@ def make_cases(sizes: tuple[int, ...], with_report: bool) -> list[Case]:
             if base == "report monthly" and not with_report:
                 case.error = "n/a"
             cases.append(case)
+    month = f"{YEAR_END_MONTH[0]}-{YEAR_END_MONTH[1]:02d}"
+    for n in (0, max(n for n in sizes if n < BIG_SIZE)):  # issue 21: the month's own 30 records after 0 or many
+        case = Case(f"report monthly {month} @{n}+{OWN_RECORDS}", [ANMIN, "report", "monthly", month], records=n)
+        case.folder, case.base = f"{YEAR_END}-{n}", f"report monthly {month}"
+        case.error = "" if with_report else "n/a"
+        cases.append(case)
     return cases
 
 
@@ -297,7 +343,7 @@ def toy_cases(pythons: list[str]) -> list[Case]:
 def run_once(case: Case, work: Path, env: dict) -> None:
     if case.error:
         return
-    data = work / f"records-{case.records}"
+    data = work / (case.folder or f"records-{case.records}")
     if case.fresh_copy:
         copy = work / "scratch"
         if copy.exists():
@@ -451,6 +497,12 @@ def check_budgets(rows: list[dict], model_ms: float | None = None) -> list[dict]
         (f"goals list @{top} ≤ 1.2 × @0", f"goals list @{top}", "vs_0_records", 1.2),
         (f"goals update @{top} ≤ 1.2 × @0", f"goals update @{top}", "vs_0_records", 1.2),
         (f"report monthly @{top} ≤ 1.2 × @0", f"report monthly @{top}", "vs_0_records", 1.2),
+        (
+            f"report monthly of a month after {top} records ≤ 1.2 × after none",
+            f"report monthly 2024-12 @{top}+{OWN_RECORDS}",
+            "vs_0_records",
+            1.2,
+        ),
         (f"check @{top} ≤ 3 s", f"check @{top}", "median_ms", 3000),
         (f"goals show 1.1 @{top} ≤ 1.5 s", f"goals show 1.1 @{top}", "median_ms", 1500),
         (f"goals list @{top} peak RSS ≤ 60 MiB", f"goals list @{top}", "peak_rss_mib", 60),
@@ -518,9 +570,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results.json", help="JSON results file")
     parser.add_argument("--toy", nargs="+", default=[], metavar="PYTHON", help="also time toy_app.py under these")
     parser.add_argument("--build", nargs=2, metavar=("FOLDER", "RECORDS"), help=argparse.SUPPRESS)
+    parser.add_argument("--year-end", action="store_true", help=argparse.SUPPRESS)  # with --build
     args = parser.parse_args(argv)
     if args.build:  # run in a child process, see the module docstring
-        build_data(Path(args.build[0]), int(args.build[1]))
+        build_data(Path(args.build[0]), int(args.build[1]), year_end=args.year_end)
         return 0
     runs, sizes = (1, QUICK_SIZES) if args.quick else (args.runs, FULL_SIZES)
     sizes = (*sizes, BIG_SIZE) if args.big else sizes
@@ -528,6 +581,9 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     for n in sizes:
         subprocess.run([PYTHON, __file__, "--build", str(args.work / f"records-{n}"), str(n)], check=True)
+    for n in (0, max(n for n in sizes if n < BIG_SIZE)):
+        folder = str(args.work / f"{YEAR_END}-{n}")
+        subprocess.run([PYTHON, __file__, "--build", folder, str(n), "--year-end"], check=True)
     env = {**os.environ, "ANMIN_USER": "基准测试", "COLUMNS": "120", "NO_COLOR": "1"}
     for name in (DATA_ENV, "PYTHONDONTWRITEBYTECODE", "ANMIN_DEBUG"):
         env.pop(name, None)

@@ -40,6 +40,8 @@ ROWS = [
         )
         for n in (0, 200)
     ),
+    "report monthly 2024-12 @0+30",
+    "report monthly 2024-12 @200+30",
     "python: 2 atomic writes",
 ]
 
@@ -68,7 +70,8 @@ def test_quick_run_times_every_case_and_writes_json(tmp_path):
         assert (row["lock_ms"] is not None) == (row["command"].startswith(WRITERS) and row["records"] is not None)
     assert rows["framework floor"]["vs_floor"] == 1.0
     assert rows["goals list @200"]["vs_0_records"] is not None
-    assert len(result["budgets"]) == 16
+    assert len(result["budgets"]) == 17
+    assert rows["report monthly 2024-12 @200+30"]["vs_0_records"] is not None  # a month after a busy year
     assert all(b["holds"] is not None for b in result["budgets"] if "report" not in b["budget"])
 
 
@@ -85,3 +88,14 @@ def test_synthetic_data_is_valid(tmp_path, anmin):
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "共 300 条进展记录" in checked.stdout and f"{today.year - 2023} 个年度的计划" in checked.stdout
     assert (folder / "progress" / "index.toml").is_file()
+
+
+def test_year_end_data_is_the_month_after_a_busy_year(tmp_path, anmin):
+    """Issue 21's case: 300 records in 2024-01..2024-11, the report's own 30 in 2024-12, all valid."""
+    folder = tmp_path / "year-end"
+    subprocess.run([sys.executable, str(HARNESS), "--build", str(folder), "300", "--year-end"], check=True, timeout=60)
+    assert sorted(p.name for p in (folder / "progress").glob("2024-*.toml"))[-1] == "2024-12.toml"
+    checked = anmin("check", "--data", str(folder))
+    assert checked.returncode == 0 and "共 330 条进展记录" in checked.stdout, checked.stdout + checked.stderr
+    december = anmin("report", "monthly", "2024-12", "--data", str(folder))
+    assert december.returncode == 0 and "本月22项任务报送新进展" in december.stdout, december.stderr

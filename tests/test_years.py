@@ -187,9 +187,9 @@ def test_the_first_record_of_a_carried_task_is_compared_with_last_year(run, year
     update(run, "1.1", "-p", "85", "-d", "2025-02-10", "--note", "收尾")
     report = run("report", "monthly", "2025-02")
     assert report.returncode == 0, report.stderr
-    line = next(x for x in report.stdout.splitlines() if x.strip().startswith("完成进度85%"))
-    assert "较上月末提高5个百分点" in line and "提高85个百分点" not in report.stdout, line
-    text = run("report", "monthly", "2025-01").stdout
+    line = next(x for x in report.stdout.splitlines() if "完成进度85%" in x)
+    assert "完成进度85%，较上月末提高5个百分点" in line and "提高85个百分点" not in report.stdout, line
+    text = run("report", "bulletin", "2025-01").stdout  # who did not report: the bulletin's
     assert "本年度尚未报送进展" in text and "尚未报送过进展" not in text  # their records are in 2024's plan
     january = json.loads(run("report", "monthly", "2025-01", "--format", "json").stdout)
     task = next(t for g in january["goals"] for t in g["tasks"] if t["id"] == "1.1")

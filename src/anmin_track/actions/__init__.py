@@ -40,8 +40,10 @@ from anmin_track.actions.notices import (
     NoticeRequest,
     Notices,
     NoticeSubject,
+    OpenNotice,
     issued_notices,
     notice_code,
+    open_notices,
     preview_notices,
 )
 from anmin_track.actions.notices import (
@@ -180,6 +182,8 @@ __all__ = [
     "init_folder",
     "issue_notices",
     "issued_notices",
+    "open_notices",
+    "OpenNotice",
     "kind_progress",
     "Ledger",
     "ledger",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -188,3 +188,24 @@ def issued_notices(data: store.DataDir) -> list[IssuedNotice]:
     from anmin_track.store import notices as register
 
     return register.load_register(data)
+
+
+class OpenNotice(NamedTuple):
+    """A 督办单 not settled on the day a bulletin is evaluated."""
+
+    notice: IssuedNotice
+    overdue: bool  # its 反馈期限 (reply_by) is before that day
+
+
+def open_notices(data: store.DataDir, as_of: date, done: Collection[str]) -> list[OpenNotice]:
+    """The 督办单 of ``as_of``'s year issued by then whose task is not in ``done`` (done by then), oldest first.
+
+    For now the register alone says what is open: a notice stays open until its task is done, and is
+    overdue once its reply_by has passed. The 督办 loop (its own state file: 待签收/办理中/逾期未反馈/
+    已反馈/已销号) replaces this one function.
+    """
+    return [
+        OpenNotice(n, n.reply_by < as_of)
+        for n in issued_notices(data)
+        if n.signed.year == as_of.year and n.signed <= as_of and n.task not in done
+    ]

@@ -87,6 +87,10 @@ TemplateOpt = Annotated[
     Path | None,
     typer.Option("--template", metavar="模板", help="以本单位的红头模板 .docx 为底稿（只用于 docx）。"),
 ]
+AttachOpt = Annotated[
+    bool,
+    typer.Option("--attach", help="同时在报告旁生成附件《工作任务推进台账》（.xlsx，与报告末尾的“附件：”一致）。"),
+]
 #: What the confirmation calls each kind of report, after the period's label (2024年第二季度报告).
 REPORT_NAMES = {model.MONTHLY: "月报", model.QUARTERLY: "报告", model.HALF: "工作总结", model.ANNUAL: "工作总结（初稿）"}
 
@@ -106,6 +110,10 @@ def _period(
     return of_day(date(plan.year, 12, 31))
 
 
+#: Documents of a period other than the report itself: 对内通报 and 工作群简报.
+BULLETIN, BRIEF = "bulletin", "brief"
+
+
 def _write_report(
     folder: store.DataDir,
     period: model.Period,
@@ -116,9 +124,14 @@ def _write_report(
     template: Path | None,
     signer: str | None = None,
     cc: str | None = None,
+    attach: bool = False,
+    document: str = "",
 ) -> None:
-    """Every report command: evaluate ``period`` at its last day, word it, write or print it."""
+    """Every report command: evaluate ``period`` at its last day, word it, write or print it.
+    ``document``: "" the period's report, ``BULLETIN`` the 对内通报, ``BRIEF`` the 工作群简报 (text only)."""
     kind = _report_format(fmt, output)
+    if document == BRIEF and kind != "text":
+        raise InputError("简报是发到工作群的纯文字：请去掉 --format，或用 -o 文件.txt。")
     if template is not None and kind != "docx":
         raise InputError("--template 只用于 Word 文件：请同时使用 -o 文件.docx 或 --format docx。")
     signing = parse.parse_date(signed, "成文日期", "date") if signed else date.today()
@@ -136,11 +149,20 @@ def _write_report(
 
     plan = _framed(found.plan, signer, cc)
     built = report.build_report(plan, found.records, found.before, period, found.texts, signed=signing)
-    _check_frame(built, number)
+    if document == BRIEF:
+        from anmin_track.output.brief import brief_text
+
+        _deliver(folder, output, (brief_text(built) + "\n").encode("utf-8"), None, f"已生成{period.label}简报")
+        return
+    if not document:
+        _check_frame(built, number)
+    attach_to = _attachment(folder, built, output) if attach else None
+    notices = _open_notices(folder, built) if document == BULLETIN else []
     if kind == "json":
-        content = (json_text(report.to_json(built)) + "\n").encode("utf-8")
+        data = report.bulletin_json(built, notices) if document == BULLETIN else report.to_json(built)
+        content = (json_text(data) + "\n").encode("utf-8")
     else:
-        doc = report.report_document(built, number)
+        doc = report.bulletin(built, notices) if document == BULLETIN else report.report_document(built, number)
         if kind == "docx":
             from anmin_track.output.docx import render_docx
 
@@ -153,11 +175,70 @@ def _write_report(
         else:
             text = report.render_markdown(doc) if kind == "markdown" else report.render_text(doc)
             content = text.encode("utf-8")
+    name = "通报" if document == BULLETIN else REPORT_NAMES[period.kind]
+    _deliver(folder, output, content, template, f"已生成{period.label}{name}")
+    if not document:
+        _say_unplanned(built)  # once the report is written: what the clerk fills in before sending it
+    if attach_to is not None:
+        _attach(folder, built, attach_to)
+
+
+def _deliver(folder: store.DataDir, output: Path | None, content: bytes, template: Path | None, said: str) -> None:
+    """To the screen, or to ``output`` (then say so)."""
     if output is None:
         sys.stdout.write(content.decode("utf-8"))
         return
     written = store.write_output(folder, output, content, template)
-    out(f"已生成{period.label}{REPORT_NAMES[period.kind]}：{written}")
+    out(f"{said}：{written}")
+
+
+def _say_unplanned(built) -> None:
+    """The tasks whose next-period plan reads 【待填写】: the office writes them before the report goes out."""
+    from anmin_track.output.report_words import clean
+    from anmin_track.output.upward import unplanned
+
+    if built.period.kind not in (model.MONTHLY, model.QUARTERLY):
+        return
+    missing = unplanned(built)
+    if missing:
+        names = "；".join(f"{t.id} {clean(t.title)}" for t in missing)
+        warn(f"以下{len(missing)}项任务没有本期填报、仍然适用的下步计划，报告中写了【待填写】，请补写后再报送：{names}")
+
+
+def _open_notices(folder: store.DataDir, built) -> list:
+    """The 督办单 still open at the period's end, as the bulletin lists them."""
+    from anmin_track.output.bulletin import OpenNotice
+
+    done = {t.id for t in built.tasks if t.light == model.DONE}
+    return [
+        OpenNotice(o.notice.code, o.notice.task, o.notice.title, o.notice.signed, o.notice.reply_by, o.overdue)
+        for o in actions.open_notices(folder, built.period_end, done)
+    ]
+
+
+def _attachment(folder: store.DataDir, built, output: Path | None) -> Path:
+    """Where ``--attach`` writes the 台账: beside the report (or here), named as the report's 附件 line names it;
+    refused before anything is written when that is no place for it."""
+    from anmin_track.output.upward import attachment_name
+
+    target = (output.parent if output is not None else Path()) / f"{attachment_name(built)}.xlsx"
+    store.output_target(folder, target)
+    return target
+
+
+def _attach(folder: store.DataDir, built, target: Path) -> None:
+    """``--attach``: the 台账 the report names as its 附件, as .xlsx."""
+    from anmin_track.output import export as ledger
+
+    found = actions.ledger(folder, built.period_end, built.plan_year)
+    content = ledger.to_xlsx(
+        ledger.ledger_rows(found.plan, found.statuses, found.values),
+        heading=ledger.Heading(found.plan.org, found.plan.year, found.as_of),
+        summary=ledger.unit_summary(found.statuses),
+        records=ledger.record_rows(found.plan, found.month, as_of=found.as_of),
+    )
+    written = store.write_output(folder, target, content)
+    out(f"已生成附件（工作台账）：{written}")
 
 
 def _framed(plan: model.Plan, signer: str | None, cc: str | None) -> model.Plan:
@@ -193,6 +274,7 @@ def report_monthly(
     template: TemplateOpt = None,
     signer: SignerOpt = None,
     cc: CcOpt = None,
+    attach: AttachOpt = False,
     data: DataOpt = None,
 ) -> None:
     """生成月报：按月末评估各项任务的进度、亮灯，汇总本月进展、存在问题和下月计划。"""
@@ -200,7 +282,7 @@ def report_monthly(
     period = _period(
         folder, month, lambda raw: model.month_period(*parse.parse_month(raw)), lambda d: model.month_period(d.year, d.month)
     )
-    _write_report(folder, period, fmt, output, signed, number, template, signer, cc)
+    _write_report(folder, period, fmt, output, signed, number, template, signer, cc, attach)
 
 
 @report_app.command("quarterly", cls=AnminCommand, epilog="示例：anmin report quarterly 2024Q2 -o 二季度报告.docx")
@@ -217,12 +299,13 @@ def report_quarterly(
     template: TemplateOpt = None,
     signer: SignerOpt = None,
     cc: CcOpt = None,
+    attach: AttachOpt = False,
     data: DataOpt = None,
 ) -> None:
     """生成季度报告：按季末评估，汇总本季度进展、存在问题和下季度计划。"""
     folder = data_dir(ctx, data)
     period = _period(folder, quarter, parse.parse_quarter, lambda d: model.quarter_period(d.year, (d.month + 2) // 3))
-    _write_report(folder, period, fmt, output, signed, number, template, signer, cc)
+    _write_report(folder, period, fmt, output, signed, number, template, signer, cc, attach)
 
 
 @report_app.command("half", cls=AnminCommand, epilog="示例：anmin report half 2024H1 -o 上半年工作总结.docx")
@@ -269,3 +352,48 @@ def report_annual(
     folder = data_dir(ctx, data)
     period = _period(folder, year, parse.parse_year, lambda d: model.year_period(d.year))
     _write_report(folder, period, fmt, output, signed, number, template, signer, cc)
+
+
+def _month_or_quarter(raw: str) -> model.Period:
+    """`2024-05` (a month) or `2024Q2` (a quarter), as the bulletin takes either."""
+    text = parse.normalize(raw)
+    if any(mark in text.upper() for mark in ("Q", "季")):
+        return parse.parse_quarter(text, "月份或季度")
+    return model.month_period(*parse.parse_month(text))
+
+
+@report_app.command("bulletin", cls=AnminCommand, epilog="示例：anmin report bulletin 2024-05 -o 5月通报.docx")
+def report_bulletin(
+    ctx: typer.Context,
+    period: Annotated[
+        str | None,
+        typer.Argument(metavar="月份或季度", help="如 2024-05、2024年5月或 2024Q2（默认本月）。"),
+    ] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    signed: SignedOpt = None,
+    template: TemplateOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """生成对内通报：按责任单位和牵头领导统计亮灯并排序，列出红灯、黄灯、未报送、逾期任务和在办督办单。"""
+    folder = data_dir(ctx, data)
+    chosen = _period(folder, period, _month_or_quarter, lambda d: model.month_period(d.year, d.month))
+    _write_report(folder, chosen, fmt, output, signed, None, template, document=BULLETIN)
+
+
+@report_app.command("brief", cls=AnminCommand, epilog="示例：anmin report brief 2024-05")
+def report_brief(
+    ctx: typer.Context,
+    month: Annotated[
+        str | None,
+        typer.Argument(metavar="月份", help="如 2024-05 或 2024年5月（默认本月）。"),
+    ] = None,
+    output: OutputOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """生成工作群简报：200～400字的纯文字，可直接发到微信或浙政钉工作群。"""
+    folder = data_dir(ctx, data)
+    period = _period(
+        folder, month, lambda raw: model.month_period(*parse.parse_month(raw)), lambda d: model.month_period(d.year, d.month)
+    )
+    _write_report(folder, period, None, output, None, None, None, document=BRIEF)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from anmin_track import model
 from anmin_track.output.report_model import PeriodReport, TaskLine
-from anmin_track.output.report_words import _planned, _points
+from anmin_track.output.report_words import _points
+from anmin_track.output.upward import planned_tasks
 
-SCHEMA_VERSION = 2  # JSON schema: anmin.report.<kind>/2
+SCHEMA_VERSION = 3  # JSON schema: anmin.report.<kind>/3 (3: no missing lists, next_period)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -34,7 +35,6 @@ def _task_json(t: TaskLine) -> dict:
         "lead": t.lead,
         "unit": t.unit,
         "owner": t.owner,
-        "missing": t.missing,
         "entries": [
             {
                 "date": e.date.isoformat(),
@@ -54,6 +54,7 @@ def _task_json(t: TaskLine) -> dict:
 
 def to_json(r: PeriodReport) -> dict:
     """The report's data for scripts; text as stored (not escaped), figures rounded to one decimal."""
+    goal_of = {t.id: g.id for g in r.goals for t in g.tasks}
     return {
         "schema": f"anmin.report.{r.period.kind}/{SCHEMA_VERSION}",
         "plan": {"org": r.org, "issuer": r.issuer, "title": r.plan_title, "year": r.plan_year, "aim": r.aim},
@@ -78,8 +79,6 @@ def to_json(r: PeriodReport) -> dict:
             "expected": round(r.expected, 1),
             "reported_tasks": r.reported_count,
             "entries": r.entry_count,
-            "missing": [t.id for t in r.missing],
-            "never_reported": [t.id for t in r.tasks if t.stale and t.never_reported],
         },
         "goals": [
             {
@@ -97,9 +96,7 @@ def to_json(r: PeriodReport) -> dict:
             for g in r.goals
         ],
         "problems": list(r.problems),
-        "next_month": [
-            {"goal": g.id, "tasks": [{"id": t.id, "next_plan": t.next_plan} for t in tasks]} for g, tasks in _planned(r)
-        ],
+        "next_period": [{"id": t.id, "goal": goal_of[t.id], "next_plan": t.next_step} for t in planned_tasks(r)],
         "addressee": r.addressee,
         "issued_by": r.issuer,
         "date": r.signing_date.isoformat(),

@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from anmin_track import model
 
+#: What a document prints where the data has nothing and the office has to write it: one placeholder everywhere.
+PLACEHOLDER = "【待填写】"
 # --------------------------------------------------------------------------- the structure
 
 
@@ -64,6 +66,11 @@ class TaskLine:
     carried: bool = False  # 结转 from last year's plan: "never reported" means not this year
     kind: str = model.PROJECT  # 任务类型
     lags: tuple[model.MetricLag, ...] = ()  # a 常态 duty's targeted metrics against pro rata
+    next_step: str = ""  # the 下步计划 for the next period (``next_step``): "" when there is none still true
+
+    @property
+    def named_next_step(self) -> str:
+        return self.next_step or PLACEHOLDER
 
     @property
     def missing(self) -> bool:
@@ -108,6 +115,7 @@ class PeriodReport:
     signed: date | None = None  # 成文日期 (default: the period's last day)
     aim: str = ""  # the plan's aim ([plan] aim)
     frame: model.ReportSettings = model.ReportSettings()  # [report]: 主送, 字号, 签发人, 版记…
+    thresholds: tuple[float, float] = (10, 30)  # yellow_behind, red_behind: where a printed gap needs a decimal
 
     @property
     def upward(self) -> bool:
@@ -173,6 +181,11 @@ class PeriodReport:
     def task(self, task_id: str) -> TaskLine:
         return next(t for t in self.tasks if t.id == task_id)
 
+    @property
+    def next_start(self) -> date:
+        """The first day of the next period, which the next-period plan is about."""
+        return self.period_end + timedelta(days=1)
+
 
 # --------------------------------------------------------------------------- building
 
@@ -203,7 +216,7 @@ def build_report(
         texts = model.latest_values([*before.values(), *mine], end)
     now = model.plan_status(plan, latest, end, texts)
     then = {gs.goal.id: gs for gs in model.plan_status(plan, before, prev_end)}
-    goals = tuple(_goal_line(gs, then[gs.goal.id], mine, texts, end) for gs in now)
+    goals = tuple(_goal_line(gs, then[gs.goal.id], mine, texts, period) for gs in now)
     tasks = [t for g in goals for t in g.tasks]
     weights = {t.id: t.weight for t in plan.tasks}
     measured = [t for t in tasks if t.kind != model.DUTY]  # 常态 duties have no percentage to average
@@ -223,6 +236,7 @@ def build_report(
         signed=signed,
         aim=plan.aim,
         frame=plan.report,
+        thresholds=(plan.settings.yellow_behind, plan.settings.red_behind),
     )
 
 
@@ -231,11 +245,11 @@ def _goal_line(
     then: model.GoalStatus,
     mine: list[model.Record],
     texts: Mapping[str, model.LatestValues],
-    end: date,
+    period: model.Period,
 ) -> GoalLine:
     previous = {ts.task.id: ts for ts in then.tasks}
     tasks = tuple(
-        _task_line(ts, previous[ts.task.id], [r for r in mine if r.task == ts.task.id], texts.get(ts.task.id), end)
+        _task_line(ts, previous[ts.task.id], [r for r in mine if r.task == ts.task.id], texts.get(ts.task.id), period)
         for ts in gs.tasks
     )
     return GoalLine(
@@ -260,7 +274,11 @@ def direction_lead(goal: model.Goal) -> str:
 
 
 def _task_line(
-    ts: model.TaskStatus, then: model.TaskStatus, mine: list[model.Record], texts: model.LatestValues | None, end: date
+    ts: model.TaskStatus,
+    then: model.TaskStatus,
+    mine: list[model.Record],
+    texts: model.LatestValues | None,
+    period: model.Period,
 ) -> TaskLine:
     latest = ts.latest
     texts = texts or model.NO_VALUES
@@ -285,12 +303,35 @@ def _task_line(
         lead=ts.task.lead,
         unit=ts.task.unit,
         owner=ts.task.owner,
-        started=ts.task.start <= end,
+        started=ts.task.start <= period.end,
         done_before=then.light == model.DONE,
         carried=bool(ts.task.carried_from),
         kind=ts.task.kind,
         lags=ts.lags,
+        next_step=next_step(mine, period.end + timedelta(days=1)) if ts.light != model.DONE else "",
     )
+
+
+_MONTH = re.compile(r"(\d{1,2})月")
+
+
+def next_step(mine: list[model.Record], next_start: date) -> str:
+    """The 下步计划 still true for the period starting ``next_start``: that of the task's last record in the period
+    reported (a later record supersedes an earlier one's plan, even when it says none), unless it names by its own
+    words a month before the next period (`5月完成选址` in a plan for June). ``mine``: the period's records, in order."""
+    if not mine or not mine[-1].next.strip():
+        return ""
+    last = mine[-1]
+    for m in _MONTH.finditer(last.next):
+        month = int(m.group(1))
+        if not 1 <= month <= 12:
+            continue
+        # a month up to half a year ahead is this one or next year's (`1月` in December); further, one gone by
+        ahead = (month - last.date.month) % 12
+        year = last.date.year + (last.date.month + ahead > 12) if ahead <= 6 else last.date.year - (month > last.date.month)
+        if (year, month) < (next_start.year, next_start.month):
+            return ""
+    return last.next
 
 
 def _record_line(task: model.Task, r: model.Record) -> RecordLine:

@@ -8,14 +8,32 @@ from datetime import date
 
 from anmin_track import model
 from anmin_track.output import kinds
-from anmin_track.output.report_model import GoalLine, MetricValue, PeriodReport, RecordLine, TaskLine
+from anmin_track.output.report_model import MetricValue, PeriodReport, TaskLine
 from anmin_track.text import cn_date, document_text, pct, percent
 
 CN_NUMBERS = "一二三四五六七八九十"
-_END_PUNCT = tuple("。！？；….!?;")
 
 
 # --------------------------------------------------------------------------- wording
+
+
+def cn_number(n: int) -> str:
+    """Chinese numerals, generated: 一, 十, 十二, 二十一, 一百零五, 一千零一十; Arabic digits from 10000 on."""
+    if not 0 < n < 10000:
+        return str(n)
+    digits = "零" + CN_NUMBERS[:9]
+    text, zero = "", False
+    for power, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // power % 10
+        if digit:
+            text += ("零" if zero and text else "") + (
+                "" if (power == 10 and n < 20) else digits[digit]
+            ) + unit
+            zero = False
+        elif text:
+            zero = True
+    return text
+
 
 
 @dataclass(frozen=True)
@@ -58,14 +76,25 @@ def _change_words(now: float, before: float, r: PeriodReport) -> str:
     return f"与{since}持平"
 
 
-def _against_expected(progress: float, expected: float) -> str:
+def gap_points(progress: float, expected: float, thresholds: tuple[float, ...] = ()) -> str:
+    """How far ``progress`` is behind ``expected``, in points as printed: the difference of the two printed
+    percentages, except where that sits on a light threshold the real gap does not (`9.7` under a 10-point
+    rule: `10` beside a green light would read as yellow); then one decimal of the real gap. Negative: ahead."""
+    shown = percent(expected) - percent(progress)
+    real = expected - progress
+    if abs(shown) in thresholds and abs(abs(real) - abs(shown)) > 1e-9:
+        return f"{real:.1f}"
+    return str(shown)
+
+
+def _against_expected(progress: float, expected: float, thresholds: tuple[float, ...] = ()) -> str:
     """`低于序时进度（46%）13个百分点` / 高于 / 与序时进度（46%）持平."""
-    diff = percent(progress) - percent(expected)
-    if diff < 0:
-        return f"低于序时进度（{pct(expected)}）{-diff}个百分点"
-    if diff > 0:
-        return f"高于序时进度（{pct(expected)}）{diff}个百分点"
-    return f"与序时进度（{pct(expected)}）持平"
+    gap = gap_points(progress, expected, thresholds)
+    if gap == "0":
+        return f"与序时进度（{pct(expected)}）持平"
+    if not gap.startswith("-"):
+        return f"低于序时进度（{pct(expected)}）{gap}个百分点"
+    return f"高于序时进度（{pct(expected)}）{gap[1:]}个百分点"
 
 
 def _number(value: float) -> str:
@@ -109,6 +138,12 @@ def metric_text(m: MetricValue, baseline_year: int) -> str:
     return text
 
 
+def running_total(t: TaskLine, m: MetricValue) -> str:
+    """`累计` before a 常态 duty's running count (not before a rate, nor a figure set against a target, which
+    ``metric_text`` words itself)."""
+    return "累计" if t.kind == model.DUTY and m.basis == model.CUMULATIVE and not m.target and m.unit != "%" else ""
+
+
 def clean(text: str) -> str:
     """Data text in one line of a document: control characters removed, lines joined with
     full-width punctuation, no end punctuation (the caller adds what the sentence needs)."""
@@ -122,12 +157,6 @@ def clean(text: str) -> str:
 
 
 _JOINERS = tuple("。；，：！？、")
-
-
-def _sentence(text: str) -> str:
-    """Data text as a sentence ending in a full stop (``""`` stays empty)."""
-    text = clean(text)
-    return text if not text or text.endswith(_END_PUNCT) else text + "。"
 
 
 def _day(d: date, period_year: int) -> str:
@@ -162,23 +191,6 @@ def _light(t: TaskLine) -> str:
     return words + ("（未达到时间节点要求）" if t.missed else "")
 
 
-def _counts(r: PeriodReport) -> str:
-    c = r.counts
-    closed = f"（其中已销号{c['closed']}项）" if c["closed"] else ""
-    text = f"已完成{c[model.DONE]}项{closed}，亮绿灯{c[model.GREEN]}项、黄灯{c[model.YELLOW]}项、红灯{c[model.RED]}项"
-    stale = [t for t in r.tasks if t.stale]
-    never = [t for t in stale if t.never_reported]
-    stopped = len(stale) - len(never)
-    parts = []
-    if never:
-        parts.append(f"{NEVER_THIS_YEAR if any(t.carried for t in never) else NEVER}的{len(never)}项")
-    if stopped:
-        parts.append(f"超过{r.stale_days}天未报送进展的{stopped}项")
-    if parts:
-        text += f"；其中{'，'.join(parts)}（已计入上述亮灯数）"
-    return text + "。"
-
-
 def _outside_plan_year(r: PeriodReport) -> list[str]:
     if r.in_plan_year:
         return []
@@ -188,131 +200,10 @@ def _outside_plan_year(r: PeriodReport) -> list[str]:
     ]
 
 
-def _overview(r: PeriodReport) -> list[str]:
-    this = period_words(r.period).this
-    lines = _outside_plan_year(r)
-    lines.append(
-        f"{clean(r.plan_title)}共{len(r.goals)}项重点工作、{len(r.tasks)}项重点任务。"
-        f"截至{cn_date(r.period_end)}，{_counts(r)}"
-    )
-    lines.append(
-        f"重点任务平均完成进度{pct(r.progress)}，{_change_words(r.progress, r.previous, r)}，"
-        f"{_against_expected(r.progress, r.expected)}。"
-    )
-    missing = r.missing
-    if missing:
-        names = "；".join(f"{clean(t.title)}{_who(t)}" for t in missing)
-        lines.append(f"{this}未报送进展的任务{len(missing)}项：{names}。")
-    else:
-        lines.append(f"{this}各项在办任务均已报送进展。")
-    return lines
+def averaged(r: PeriodReport) -> str:
+    """Whose average the report states: every task's, or only those with a completion percentage
+    (常态 duties have none): `重点任务` / `有完成进度的12项重点任务`."""
+    measured = sum(t.kind != model.DUTY for t in r.tasks)
+    return "重点任务" if measured == len(r.tasks) else f"有完成进度的{measured}项重点任务"
 
 
-def _goal_summary(g: GoalLine, r: PeriodReport) -> str:
-    light = "已全部完成" if g.light == model.DONE else "亮" + model.LIGHT_LABELS[g.light]
-    if all(t.kind == model.DUTY for t in g.tasks):
-        return f"均为常态工作，{light}。"
-    return (
-        f"平均完成进度{pct(g.progress)}，{_change_words(g.progress, g.previous, r)}，"
-        f"{_against_expected(g.progress, g.expected)}，{light}。"
-    )
-
-
-def _task_summary(t: TaskLine, r: PeriodReport) -> str:
-    if t.kind == model.DUTY:
-        done = f"{period_words(r.period).this}开展工作如下" if t.entries else _silence(t, r)
-        return f"{_who(t)}常态工作，{kinds.duty_state(t.light, t.lags)}，{done}。".lstrip()
-    if t.kind == model.CREATION and t.light != model.DONE:
-        return f"{_who(t)}{kinds.stage_state(t.progress, t.expected)}，{_light(t)}。".lstrip()
-    if t.light == model.DONE and t.last_update is not None:
-        closed = "，已销号" if t.closed else ""
-        return f"{_who(t)}该项任务已于{_day(t.last_update, r.year)}完成{closed}。".lstrip()
-    return (
-        f"{_who(t)}完成进度{pct(t.progress)}，{_change_words(t.progress, t.previous, r)}，"
-        f"{_against_expected(t.progress, t.expected)}，{_light(t)}。"
-    )
-
-
-def _entry_text(e: RecordLine, baseline_year: int, kind: str = model.PROJECT) -> str:
-    """One record as one sentence: `5月28日，完成……，红色讲解员23名（2023年为20余名），进度达到45%。`"""
-    note = clean(e.note)
-    metrics = [
-        metric_text(m, baseline_year)
-        for m in e.metrics
-        if f"{_number(m.value)}{m.unit}" not in note  # the note already says it
-    ]
-    close = kinds.progress_part(kind, e.progress)
-    parts = [f"{e.date.month}月{e.date.day}日", *([note] if note else []), *metrics, *([close] if close else [])]
-    return "，".join(parts) + "。"
-
-
-def _quiet(g: GoalLine, r: PeriodReport) -> str:
-    """One sentence for the goal's tasks with nothing in the period; a shared 序时进度 is said once."""
-    quiet = [t for t in g.tasks if not t.entries]
-    ongoing = [t for t in quiet if t.light != model.DONE and t.started and t.kind == model.PROJECT]
-    shared = len(ongoing) > 1 and len({percent(t.expected) for t in ongoing}) == 1
-    items = []
-    for t in quiet:
-        title = clean(t.title)
-        if t.light == model.DONE:
-            items.append(f"{title}已于{_day(t.last_update, r.year)}完成" if t.last_update else f"{title}已完成")
-        elif not t.started:
-            items.append(f"{title}尚未到开始时间，{_light(t)}")
-        elif t.kind == model.DUTY:
-            items.append(f"{title}{_who(t)}（常态工作）{_light(t)}，{_silence(t, r)}")
-        elif t.kind == model.CREATION:
-            items.append(f"{title}{_who(t)}{kinds.stage_state(t.progress, t.expected)}，{_light(t)}，{_silence(t, r)}")
-        else:
-            expected = "" if shared else f"，序时进度{pct(t.expected)}"
-            items.append(f"{title}{_who(t)}完成进度{pct(t.progress)}{expected}，{_light(t)}，{_silence(t, r)}")
-    tail = f"以上任务序时进度均为{pct(ongoing[0].expected)}。" if shared else ""
-    return f"{period_words(r.period).this}无新进展：" + "；".join(items) + "。" + tail
-
-
-def _problems_behind(r: PeriodReport) -> list[TaskLine]:
-    return [r.task(tid) for tid in r.problems if r.task(tid).light in (model.RED, model.YELLOW)]
-
-
-def _behind_text(t: TaskLine, r: PeriodReport) -> str:
-    behind = percent(t.expected) - percent(t.progress)
-    state = [_light(t), f"完成进度{pct(t.progress)}"]
-    if t.kind == model.DUTY:
-        state, behind = [f"常态工作，{kinds.duty_state(t.light, t.lags)}"], 0
-    if behind > 0:
-        state.append(f"落后序时进度{behind}个百分点")
-    if t.stale:
-        state.append(_silence(t, r))
-    return f"{clean(t.title)}{_who(t)}：" + "，".join(state) + "。"
-
-
-def _reported_problem(t: TaskLine, r: PeriodReport) -> str:
-    assert t.problem_date is not None
-    return f"{clean(t.title)}：{clean(t.problem)}（{_day(t.problem_date, r.year)}报送）。"
-
-
-def _missing_text(t: TaskLine, r: PeriodReport) -> str:
-    return f"{clean(t.title)}{_who(t)}：{_silence(t, r)}。"
-
-
-def _next_text(t: TaskLine, r: PeriodReport, dated: bool = False) -> str:
-    """`title：下步计划。`, with the day it was reported when that is before the period (or ``dated``)."""
-    if not t.next_plan.strip() or t.next_date is None:
-        return f"{clean(t.title)}：（未填报下步计划）"
-    when = f"（{_day(t.next_date, r.year)}报送）" if dated or t.next_date < r.period.start else ""
-    return f"{clean(t.title)}：{clean(t.next_plan)}{when}。"
-
-
-def _planned(r: PeriodReport) -> list[tuple[GoalLine, list[TaskLine]]]:
-    """Per goal, the tasks in 四: open tasks with a 下步计划, and every red or yellow task (numbered anew)."""
-    planned = [
-        (
-            g,
-            [
-                t
-                for t in g.tasks
-                if t.light in (model.RED, model.YELLOW) or (t.light != model.DONE and t.next_plan.strip())
-            ],
-        )
-        for g in r.goals
-    ]
-    return [(g, tasks) for g, tasks in planned if tasks]
