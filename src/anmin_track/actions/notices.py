@@ -40,7 +40,7 @@ class NoticeRequest(NamedTuple):
     signed: date  # 成文日期
     as_of: date | None = None  # the day the tasks are evaluated; default the signing date
     reply_by: date | None = None  # 反馈期限; default REPLY_DAYS working days after the signing date
-    to: str = ""  # 主送 for a task that names nobody (``--to``); else the task's 责任单位
+    to: str = ""  # 主送 of a task that names no 责任单位, 牵头领导 or 责任人 (``--to``)
     level: str = ""  # 督办等级 (``--level``); default by the light
     again: bool = False  # issue even while the task's earlier notice is open and not yet due
     #: Every red task, but only those of these ids (the list the clerk was shown and confirmed).
@@ -72,7 +72,7 @@ class NoticeSubject(NamedTuple):
     problem: model.Record | None  # its latest non-empty 存在问题 (None: none, or cleared)
     number: int | None = None  # None: a preview, no number taken
     code: str = ""  # 督办〔2024〕3号; in a preview, a gap where the number goes
-    to: str = ""  # 主送: the 责任单位, else the 牵头领导 or 责任人 by name, or ``--to``
+    to: str = ""  # 主送: the 责任单位, else the 牵头领导 or 责任人 by name, else ``--to``
     level: str = ""  # 督办等级: 黄色 / 红色
 
 
@@ -125,12 +125,12 @@ def date_doubts(request: NoticeRequest, subjects: tuple[NoticeSubject, ...], tod
 
 
 def recipient(task: model.Task, to: str = "") -> str:
-    """Who a notice is sent to: ``--to``, else the 责任单位, else the 牵头领导 or 责任人 by name ("" when none)."""
-    if to.strip():
-        return to.strip()
+    """Who a notice is sent to: the 责任单位, else the 牵头领导 or 责任人 by name, else ``to`` (``--to``, for a
+    task that names nobody); "" when there is no one."""
     if task.unit.strip():
         return task.unit.strip()
-    return next((f"{person.strip()}同志" for person in (task.lead, task.owner) if person.strip()), "")
+    person = next((f"{p.strip()}同志" for p in (task.lead, task.owner) if p.strip()), "")
+    return person or to.strip()
 
 
 def _named_tasks(plan: model.Plan, refs: tuple[str, ...]) -> list[model.Task]:
@@ -187,17 +187,13 @@ NOBODY = "未明确责任单位、牵头领导和责任人，督办单无从送�
 
 def _why_not(task: model.Task, request: NoticeRequest, still_open: list[NoticeItem]) -> str:
     if not recipient(task, request.to):
-        return NOBODY + "（可指定主送单位）"
+        return NOBODY
     pending = [i for i in still_open if i.reply_by is None or i.reply_by >= request.signed]
     if pending and not request.again:
         item = pending[-1]
         due = f"，反馈期限{cn_date(item.reply_by)}" if item.reply_by else ""
-        return f"已有督办单 {item.code} 尚未反馈{due}（如确需再次督办，可注明再发一份）"
+        return f"已有督办单 {item.code} 尚未反馈{due}"
     return ""
-
-
-def _remedy(skipped: Skipped) -> tuple[str, ...]:
-    return ("to",) if skipped.why.startswith(NOBODY) else ("again",)
 
 
 def preview_notices(data: store.DataDir, request: NoticeRequest) -> Notices:

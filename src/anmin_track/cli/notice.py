@@ -52,7 +52,7 @@ def report_notice(
         typer.Option("--reply-by", metavar="日期", help=f"反馈期限（默认成文日期后 {actions.REPLY_DAYS} 个工作日）。"),
     ] = None,
     to: Annotated[
-        str | None, typer.Option("--to", metavar="单位", help="主送单位：任务未明确责任单位、牵头领导和责任人时必填。")
+        str | None, typer.Option("--to", metavar="单位", help="主送单位：用于未明确责任单位、牵头领导和责任人的任务（否则不发）。")
     ] = None,
     level: Annotated[
         str | None, typer.Option("--level", metavar="等级", help="督办等级：黄色或红色（默认按亮灯：红灯为红色）。")
@@ -124,9 +124,10 @@ def _confirmed(folder: store.DataDir, request: actions.NoticeRequest, yes: bool)
     if not ahead.subjects or (request.tasks and not doubts):
         return request
     if not request.tasks:
-        out(f"截至{cn_date(request.evaluated)}亮红灯、将发出督办单的任务（{len(ahead.subjects)} 项）：")
+        # on stderr, as the other lines for the clerk: stdout may be the notices themselves
+        _note(f"截至{cn_date(request.evaluated)}亮红灯、将发出督办单的任务（{len(ahead.subjects)} 项）：")
         for s in ahead.subjects:
-            out(visible(f"  {s.status.task.id} {s.status.task.title}（主送{s.to}）", oneline=True))
+            _note(visible(f"  {s.status.task.id} {s.status.task.title}（主送{s.to}）", oneline=True))
     for doubt in doubts:
         warn(f"{doubt}，编号一经使用不能收回，请核对成文日期")
     if not yes:
@@ -146,8 +147,8 @@ def _say_skipped(skipped: tuple[actions.Skipped, ...]) -> None:
     for s in skipped:
         reasons.setdefault(s.why, []).append(s.task.id)
     for why, ids in reasons.items():
-        hint = "用 --to 指定主送单位" if why.startswith(actions.NOBODY) else "如确需再发，加 --again"
-        warn(f"{len(ids)} 项任务未发督办单（{why.split('（')[0]}；{hint}）：{'、'.join(ids)}")
+        hint = "可用 --to 指定主送单位" if why == actions.NOBODY else "如确需再发，加 --again"
+        warn(f"{len(ids)} 项任务未发督办单（{why}；{hint}）：{'、'.join(ids)}")
 
 
 def _request(tasks: list[str] | None, signed: str | None, as_of: str | None, reply_by: str | None):
