@@ -175,9 +175,10 @@ def _notice_subjects(
         problem = texts.get(t.id, model.LatestValues()).open_problem
         subjects.append(NoticeSubject(status[t.id], plan.goal_of(t), problem, to=recipient(t, request.to), level=level))
     if len(request.tasks) == 1 and skipped:
-        raise AnminError(
-            f"任务 {skipped[0].task.id} {skipped[0].why}；未生成督办单，没有使用编号。", options=_remedy(skipped[0])
-        )
+        refused = f"任务 {skipped[0].task.id} {skipped[0].why}，未生成督办单，没有使用编号。"
+        if skipped[0].why == NOBODY:
+            raise AnminError(refused + "如需发出，请指定主送单位。", options=("to",))
+        raise AnminError(refused + "如确需再次督办，请注明再发一份。", options=("again",))
     return subjects, skipped
 
 

@@ -131,7 +131,7 @@ def _confirmed(folder: store.DataDir, request: actions.NoticeRequest, yes: bool)
     for doubt in doubts:
         warn(f"{doubt}，编号一经使用不能收回，请核对成文日期")
     if not yes:
-        if not sys.stdin.isatty():
+        if not _at_terminal():
             raise InputError(
                 "督办单编号一经使用不能收回，需要确认后才编号：请在命令行窗口中运行并按提示确认，或加 --yes。未使用编号。"
             )
@@ -139,6 +139,11 @@ def _confirmed(folder: store.DataDir, request: actions.NoticeRequest, yes: bool)
     if request.tasks:
         return request
     return request._replace(only=tuple(s.status.task.id for s in ahead.subjects))
+
+
+def _at_terminal() -> bool:
+    """Whether someone is there to answer a question (a terminal, not a script's input)."""
+    return sys.stdin.isatty()
 
 
 def _say_skipped(skipped: tuple[actions.Skipped, ...]) -> None:
