@@ -115,13 +115,15 @@ FULL_REF = re.compile(r"^(\d{4})\s*[-－/年第]\s*(\d{1,6})号?$")
 
 
 def find_notice(items: list[NoticeItem], ref: str, current_year: int) -> NoticeItem:
-    """A notice named by its full number (督办〔2024〕3号), ``3`` (in ``current_year``) or ``2024-3``."""
+    """A notice named by its full number (督办〔2024〕3号), ``2024-3``, or ``3``: in ``current_year`` (the newest
+    plan's), else in the latest year that has a number 3 (a plan not yet begun for the signing year)."""
     text = parse.normalize(ref).strip()
     found = FULL_REF.match(text)
     if found:
         key = (int(found.group(1)), int(found.group(2)))
     elif text.isdigit():
-        key = (current_year, int(text))
+        years = [i.year for i in items if i.number == int(text)]
+        key = (current_year if current_year in years or not years else max(years), int(text))
     else:
         key = next(((i.year, i.number) for i in items if parse.normalize(i.code) == text), (0, 0))
     for item in items:
