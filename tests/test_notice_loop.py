@@ -296,3 +296,21 @@ def test_a_broken_state_file_is_named_by_line(cli, folder):
     assert checked.exit_code == 1 and f".notices-state.toml:{line}:" in checked.output
     refused = issue(cli, folder, "2.4", *JUNE_3)
     assert refused.exit_code == 1 and ".notices-state.toml" in refused.stderr
+
+
+def test_the_ledger_names_each_task_s_open_notices(cli, folder, tmp_path):
+    import csv
+
+    import openpyxl
+
+    assert issue(cli, folder, "2.4", *JUNE_3).exit_code == 0
+    out = tmp_path / "台账.csv"
+    assert run(cli, folder, "export", "-o", str(out), "--as-of", "2024-06-12").exit_code == 0
+    rows = {r["序号"].strip('="'): r for r in csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines())}
+    assert rows["2.4"]["督办单"] == "督办〔2024〕1号 逾期未反馈（反馈期限2024年6月10日）"
+    assert rows["2.2"]["督办单"] == ""
+    book = tmp_path / "台账.xlsx"
+    assert run(cli, folder, "export", "-o", str(book), "--as-of", "2024-06-12").exit_code == 0
+    sheet = openpyxl.load_workbook(book)["工作台账"]
+    lights = [c.value for row in sheet.iter_rows(min_row=3) for c in row if c.value and "督办〔2024〕1号" in str(c.value)]
+    assert lights == ["红灯（未更新）\n督办〔2024〕1号 逾期未反馈（反馈期限2024年6月10日）"]

@@ -151,3 +151,13 @@ def notice_lines(items: list[actions.NoticeItem], day: date, task: str | None = 
         whom = f"，主送{i.to}" if i.to else ""
         lines.append(visible(f"{i.code}（任务 {i.task}{whom}）{i.status}，{due}{late}", oneline=True))
     return lines
+
+
+def notice_cells(items: list[actions.NoticeItem], day: date) -> dict[str, str]:
+    """Each task's open 督办单 in a ledger cell, one a line: ``督办〔2024〕1号 逾期未反馈（反馈期限2024年6月10日）``."""
+    cells: dict[str, list[str]] = {}
+    for task, open_items in actions.open_by_task(items).items():
+        for i in open_items:
+            due = f"（反馈期限{cn_date(i.reply_by)}）" if i.reply_by else ""
+            cells.setdefault(task, []).append(f"{i.code} {i.status}{due}")
+    return {task: "\n".join(lines) for task, lines in cells.items()}
