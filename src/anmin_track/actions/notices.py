@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 #: ``{n}`` counts within the signing ``{year}``.
 NOTICE_NUMBER = "督办〔{year}〕{n}号"
 #: Working days from the signing date to the reply deadline when ``--reply-by`` is not given
-#: (weekends skipped, and ``[settings] holidays``).
+#: (Saturdays and Sundays skipped; public holidays are not known: ``--reply-by`` says otherwise).
 REPLY_DAYS = 5
 #: A signing date further than this from today, or before the task's start, is asked about first:
 #: a number once taken can never be returned.
@@ -50,16 +50,17 @@ class NoticeRequest(NamedTuple):
     def evaluated(self) -> date:
         return self.as_of or self.signed
 
-    def deadline(self, holidays: tuple[date, ...] = ()) -> date:
-        return self.reply_by or working_days_after(self.signed, REPLY_DAYS, holidays)
+    @property
+    def deadline(self) -> date:
+        return self.reply_by or working_days_after(self.signed, REPLY_DAYS)
 
 
-def working_days_after(start: date, days: int, holidays: tuple[date, ...] = ()) -> date:
-    """The ``days``-th working day after ``start``: Saturdays, Sundays and ``holidays`` skipped."""
+def working_days_after(start: date, days: int) -> date:
+    """The ``days``-th working day after ``start``: Saturdays and Sundays skipped."""
     day, left = start, days
     while left:
         day += timedelta(days=1)
-        if day.weekday() < 5 and day not in holidays:
+        if day.weekday() < 5:
             left -= 1
     return day
 
@@ -90,7 +91,7 @@ class Notices(NamedTuple):
 
     @property
     def reply_by(self) -> date:
-        return self.request.deadline()
+        return self.request.deadline
 
 
 def notice_code(plan: model.Plan, year: int, number: int | None) -> str:

@@ -94,7 +94,7 @@ def report_notice(
     issued = actions.issue_notices(folder, request, author(ctx), local_now(), make)
     _say_skipped(issued.skipped)
     if not issued.subjects:
-        out(_none_message(request) if not issued.skipped else "没有可发出的督办单，没有使用编号。")
+        out(_none_message(request, issued.skipped))
         return
     codes = "、".join(s.code for s in issued.subjects)
     if issued.where:
@@ -215,7 +215,7 @@ def _preview(
 ) -> None:
     _say_skipped(notices.skipped)
     if not notices.subjects:
-        out(_none_message(notices.request))
+        out(_none_message(notices.request, notices.skipped))
         return
     content = _render(notices, kind, base)
     path = output or (_default_file(notices, preview=True) if kind == "docx" else None)
@@ -226,7 +226,9 @@ def _preview(
     _note(f"以上为预览，共 {len(notices.subjects)} 份，未使用编号。正式生成请去掉 --preview。")
 
 
-def _none_message(request: actions.NoticeRequest) -> str:
+def _none_message(request: actions.NoticeRequest, skipped: tuple[actions.Skipped, ...] = ()) -> str:
+    if skipped:
+        return "没有可发出的督办单（见上面的提示），没有使用编号。"
     return f"截至{cn_date(request.evaluated)}没有亮红灯的任务，未生成督办单，没有使用编号。"
 
 
