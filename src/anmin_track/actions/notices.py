@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
@@ -312,11 +313,13 @@ def _record_sent(
     codes = "、".join(s.code for s in notices.subjects)
     summary = f"督办单 {codes} 未能写出，作废" if void else f"发出督办单 {codes}"
     try:
-        store.Transaction(data, author).write_notice_states(state_document(new), summary)
+        store.write_notice_states(data, state_document(new), author, summary)
     except AnminError as exc:
         if not void:
+            reason = re.sub("[，。]?(数据)?未作任何修改。?", "", str(exc)).rstrip("。")  # the notice itself went out
             raise WriteError(
-                f"督办单 {codes} 已写出，但未能记下它们已发出（{str(exc).rstrip('。')}），督办单列表中将显示为作废。"
+                f"督办单 {codes} 已写出，但未能记下它们已发出（{reason}）。编号已登记为已使用，"
+                "督办单列表中将显示为作废；排除问题后重新生成，将使用新的编号。"
             ) from None
 
 

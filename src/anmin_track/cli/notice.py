@@ -128,9 +128,9 @@ def _confirmed(folder: store.DataDir, request: actions.NoticeRequest, yes: bool)
         _note(f"截至{cn_date(request.evaluated)}亮红灯、将发出督办单的任务（{len(ahead.subjects)} 项）：")
         for s in ahead.subjects:
             _note(visible(f"  {s.status.task.id} {s.status.task.title}（主送{s.to}）", oneline=True))
-    for doubt in doubts:
-        warn(f"{doubt}，编号一经使用不能收回，请核对成文日期")
-    if not yes:
+    if not yes:  # with --yes a script has answered: no question, and no warning
+        for doubt in doubts:
+            warn(f"{doubt}，编号一经使用不能收回，请核对成文日期")
         if not _at_terminal():
             raise InputError(
                 "督办单编号一经使用不能收回，需要确认后才编号：请在命令行窗口中运行并按提示确认，或加 --yes。未使用编号。"

@@ -66,6 +66,7 @@ from anmin_track.store.writes import (
     retried,
     save_index_if_stale,
     transaction,
+    write_notice_states,
 )
 from anmin_track.store.years import current_view, plan_years, view_of_year, view_owning, views
 
@@ -124,5 +125,6 @@ __all__ = [
     "view_owning",
     "views",
     "warnings",
+    "write_notice_states",
     "write_output",
 ]

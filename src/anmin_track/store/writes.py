@@ -122,7 +122,7 @@ class Transaction:
     def write_notice_states(self, content: bytes, summary: str) -> None:
         """Write the 督办单 state file (``store.notice_state``) as ``content``, through the journal."""
         self._once()
-        journal.write_files(self.data, {self.data.notice_state_file: content}, author=self.author, summary=summary)
+        write_notice_states(self.data, content, self.author, summary)
 
     def replace_record(self, old: model.Record, new: model.Record | None, summary: str) -> None:
         """Write ``old``'s month file anew with ``new`` in its place, or without it (``new`` None).
@@ -272,6 +272,12 @@ class Transaction:
         if self._written:
             raise AssertionError("a transaction makes one write")
         self._written = True
+
+
+def write_notice_states(data: DataDir, content: bytes, author: journal.Author, summary: str) -> None:
+    """The 督办单 state file written as ``content`` through the journal; the caller holds the lock
+    (issuing notices, which needs no plan read again for it)."""
+    journal.write_files(data, {data.notice_state_file: content}, author=author, summary=summary)
 
 
 def _built_index(view: DataDir, plan: model.Plan, plan_content: bytes, stamp: int) -> Index:
