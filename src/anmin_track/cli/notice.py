@@ -68,7 +68,7 @@ def report_notice(
     data: DataOpt = None,
 ) -> None:
     """生成督办单：每项任务一页表单，按成文年份连续编号（督办〔2024〕N号），编号登记后不再重复使用。"""
-    folder = data_dir(ctx, data)
+    folder = data_dir(ctx, data, writes=None if preview or listing else "发出督办单")
     if listing:
         from anmin_track.cli.notice_loop import show_notices
 

@@ -90,10 +90,8 @@ def notice_reply(
     ref: NoticeArg,
     note: Annotated[str, typer.Option("--note", metavar="文字", help="办理情况（责任单位的书面反馈）。")] = "",
     progress: Annotated[
-        int | None,
-        typer.Option(
-            "--progress", "-p", min=0, max=100, metavar="百分比", help="同时为该任务记录这一进度（同一次修改）。"
-        ),
+        str | None,
+        typer.Option("--progress", "-p", metavar="百分比", help="同时为该任务记录这一进度（0~100，同一次修改）。"),
     ] = None,
     day: DateOpt = None,
     data: DataOpt = None,
@@ -101,7 +99,8 @@ def notice_reply(
     """登记办理情况反馈；加 --progress 时同时为该任务记录一条进展（撤销时一并撤销）。"""
     folder = data_dir(ctx, data, writes="登记反馈")
     text = parse.clean_text(note, "办理情况", "note")
-    reply = actions.Reply(ref, text, _day(day), progress)
+    percent = None if progress is None else parse.parse_progress(progress, "progress")
+    reply = actions.Reply(ref, text, _day(day), percent)
     done = actions.reply_notice(folder, reply, author(ctx), local_now())
     also = f"，并记录任务 {done.recorded.task} 进度 {done.recorded.progress}%" if done.recorded else ""
     out(
