@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from anmin_track import actions, store
+from anmin_track import actions, model, store
 from anmin_track.store.notice_state import NoticeState
 from conftest import ANMIN
 from report_fixture import LATER, RECORDS, make_data
@@ -81,11 +81,16 @@ def test_a_number_with_no_state_is_void():
     assert actions.notice_status(None, date(2024, 6, 10), date(2024, 6, 5)) == actions.VOID
 
 
-def test_a_date_far_from_today_or_before_the_task_is_doubted():
+def test_a_date_far_from_today_or_before_the_task_is_doubted(folder):
     request = actions.NoticeRequest(("2.2",), date(2024, 6, 3))
     assert actions.date_doubts(request, (), date(2024, 6, 20)) == []
     assert "超过 30 天" in actions.date_doubts(request, (), date(2024, 7, 10))[0]
     assert "超过 30 天" in actions.date_doubts(request, (), date(2024, 5, 1))[0]
+    plan = store.load_plan(folder)
+    later = plan.task("2.2")._replace(start=date(2024, 7, 1))
+    subject = actions.NoticeSubject(model.task_status(later, None, date(2024, 6, 3), plan.settings), plan.goals[0], None)
+    (doubt,) = actions.date_doubts(request, (subject,), date(2024, 6, 3))
+    assert doubt == "成文日期早于任务 2.2 的开始日期（2024年7月1日）"
 
 
 # --------------------------------------------------------------------------- only to someone, only when meant
