@@ -251,6 +251,7 @@ def test_a_register_restored_alone_or_deleted_never_repeats_a_number(cli, folder
     assert sorted(known) == [(2024, 1), (2024, 2), (2024, 3), (2024, 4)]
 
 
+@pytest.mark.slow  # real processes: about a second
 def test_two_processes_issuing_at_once_get_different_numbers(folder, tmp_path):
     procs = [
         subprocess.Popen(
@@ -279,6 +280,7 @@ main()
 """
 
 
+@pytest.mark.slow  # real processes, one killed: about two seconds
 def test_killed_between_registering_and_writing_the_number_is_void_never_lost(folder, tmp_path):
     out = tmp_path / "督办单.docx"
     args = ["--data", str(folder.path), "notice", "issue", "--yes", "2.2", *JUNE_3, "-o", str(out)]
