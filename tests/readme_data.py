@@ -11,6 +11,7 @@ from pathlib import Path
 
 from anmin_track import store
 from anmin_track.store import notices as register
+from anmin_track.store.notice_state import NoticeState, state_document
 from report_fixture import record
 
 #: 责任单位 and 牵头领导 of each task, in the plan's order.
@@ -104,6 +105,10 @@ def make_readme_data(path: Path, records=RECORDS) -> store.DataDir:
                               datetime(signed.year, signed.month, signed.day, 9))
         for n, (task, title, signed, reply_by) in enumerate(NOTICES, 1)
     ]
+    states = {
+        (e.year, e.number): NoticeState(e.year, e.number, e.task, to=WHO[e.task][0], sent_at=e.at) for e in entries
+    }
     with store.locked(data, "李明"):
         register.append_register(data, entries)
+        store.write_notice_states(data, state_document(states), store.Author("李明", "anmin notice issue"), "发出督办单")
     return data

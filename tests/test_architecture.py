@@ -16,12 +16,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
 LAYERS = ["base", "leaf", "model", "carry", "parse", "store", "actions", "cli"]
 LEAVES = {"errors", "text", "fields"}
 STORE_LADDER = [
-    "folder", "tomlcheck", "lock", "safe_io", "profile", "notices", "plan_file", "years", "month_cache", "records", "index", "hand_edits", "entries", "journal",
+    "folder", "tomlcheck", "lock", "safe_io", "profile", "notices", "notice_state", "plan_file", "years", "month_cache", "records", "index", "hand_edits", "entries", "journal",
     "writes", "undo", "check", "backup",
 ]  # fmt: skip
 OUTPUT_MAY_IMPORT = {"base", "leaf", "model", "output"}
 #: The use cases, a ladder too: each imports only those before it (the package itself re-exports them all).
-ACTIONS_LADDER = ["common", "years", "records", "plan", "ledger", "undo", "reading", "notices"]
+ACTIONS_LADDER = ["common", "years", "records", "plan", "ledger", "undo", "reading", "notice_loop", "notices"]
 
 
 def _module_name(path: Path) -> str:

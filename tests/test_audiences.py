@@ -243,14 +243,18 @@ def test_the_bulletin_lists_red_and_yellow_missing_overdue_and_open_notices(bull
     assert _section(bulletin, "五、逾期未完成") == "　　无逾期未完成的任务。"
     notices = _section(bulletin, "六、督办单办理情况").split("\n")
     assert notices[0] == f"　　1.督办〔2024〕1号（{NOTICES[0][1]}，5月6日发出）：逾期未反馈。"
-    assert notices[1].endswith("：办理中，反馈期限6月3日。")
+    assert notices[1].endswith("：待签收，反馈期限6月3日。")  # issued, not yet signed for
 
 
-def test_a_notice_for_a_task_since_done_is_no_longer_open(cli, tmp_path):
+def test_a_notice_answered_is_no_longer_open_and_one_signed_for_is_in_hand(cli, tmp_path):
     folder = make_readme_data(tmp_path / "d").path
-    assert cli("--data", str(folder), "goals", "update", "2.1", "-p", "100", "-d", "2024-05-30").exit_code == 0
+    assert cli("--data", str(folder), "notice", "sign", "2024-1", "--by", "刘洋", "--date", "2024-05-07").exit_code == 0
+    answered = cli("--data", str(folder), "notice", "reply", "2024-1", "--note", "已完成", "--date", "2024-05-30")
+    assert answered.exit_code == 0, answered.output
+    signed = cli("--data", str(folder), "notice", "sign", "2024-2", "--by", "陈刚", "--date", "2024-05-28")
+    assert signed.exit_code == 0, signed.output
     text = run(cli, folder, "bulletin", "2024-05").stdout
-    assert "督办〔2024〕1号" not in text and "督办〔2024〕2号" in text
+    assert "督办〔2024〕1号" not in text and "督办〔2024〕2号" in text and "：办理中，反馈期限6月3日。" in text
     april = run(cli, folder, "bulletin", "2024-04").stdout
     assert "无在办的督办单。" in april  # issued in May
 

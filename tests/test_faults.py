@@ -34,7 +34,7 @@ COMMANDS = {
     "amend": ("goals", "amend", "1.1", "--note", "更正后的进展"),
     "edit": ("goals", "edit", "1.2", "--owner", "王芳", "--unit", "乡文化站"),
     "undo": ("undo", "--yes"),
-    "notice": ("report", "notice", "2.2", "--date", "2024-06-03", "-o", "{out}/督办单.md"),
+    "notice": ("report", "notice", "2.2", "--date", "2024-06-03", "--to", "乡交通办", "--yes", "-o", "{out}/督办单.md"),
 }
 
 
@@ -51,9 +51,10 @@ def _run(case: Path, args: tuple[str, ...], fault: str = "", stdout=subprocess.P
 
 
 def _state(case: Path) -> dict[str, str]:
-    """The data as it counts: the plan, the month files, the 督办单 register, the output (not the derived index)."""
+    """The data as it counts: the plan, the month files, the 督办单 register and states, the output (not the derived index)."""
     data = case / "data"
-    files = [data / "goals.toml", data / ".notices.toml", *sorted((data / "progress").glob("????-??.toml"))]
+    files = [data / "goals.toml", data / ".notices.toml", data / ".notices-state.toml"]
+    files += sorted((data / "progress").glob("????-??.toml"))
     files += sorted(p for p in (case / "out").iterdir() if not p.name.startswith("."))
     return {str(p.relative_to(case)): _content(p) for p in files if p.exists()}
 
@@ -66,6 +67,7 @@ def _content(path: Path) -> str:
     parsed = tomllib.loads(path.read_text(encoding="utf-8"))
     for table in [*parsed.get("records", []), *parsed.get("notices", [])]:
         table.pop("at", None)
+        table.pop("sent_at", None)
         table.pop("output", None)  # the case's own folder
     return repr(parsed)
 
@@ -137,6 +139,8 @@ def test_a_fault_at_any_system_call_leaves_data_journal_and_message_agreeing(tmp
                     if not f.derived:
                         now = (case / "data" / f.path).read_bytes()
                         assert hashlib.sha256(now).hexdigest() == f.after_sha256, where
+            elif command == "notice":  # its state (sent, or void) is one journaled change, or none if that failed too
+                assert ids[len(ids) - len(old_ids) :] == old_ids and len(ids) <= len(old_ids) + 1, where
             else:
                 assert ids == old_ids, where
             check = _run(case, ("check",))

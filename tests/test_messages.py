@@ -25,8 +25,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
 LEAVES = [PACKAGE / name for name in ("errors.py", "fields.py", "text.py", "model.py", "parse.py")]
 CORE = [*LEAVES, *sorted((PACKAGE / "actions").glob("*.py")), *sorted((PACKAGE / "store").glob("*.py"))]
 CLI_SYNTAX = re.compile(r"--[A-Za-z]|anmin ")
-#: Text of data files for clerks (the comments written at the top of goals.toml and .notices.toml).
-DATA_FILE_TEXT = {("plan_file.py", "PLAN_HEADER"), ("notices.py", "HEADER")}
+#: Text of data files for clerks (the comments written at the top of goals.toml, .notices.toml, .notices-state.toml).
+DATA_FILE_TEXT = {("plan_file.py", "PLAN_HEADER"), ("notices.py", "HEADER"), ("notice_state.py", "HEADER")}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -161,6 +161,13 @@ def test_every_step_and_option_the_core_names_is_a_real_command_and_option():
         ("plan new", "move-records"),
         ("report monthly", "output"),
         ("report notice", "output"),
+        ("notice issue", "to"),
+        ("notice issue", "again"),
+        ("notice issue", "level"),
+        ("notice sign", "date"),
+        ("notice reply", "date"),
+        ("notice reply", "note"),
+        ("notice close", "date"),
         ("goals update", "progress"),
         ("goals amend", "progress"),
         ("goals update", "stage"),

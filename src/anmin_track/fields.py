@@ -158,3 +158,24 @@ NOTICE = _table(
     Field("output", TEXT, False, "输出到"),
 )
 NOTICE_REGISTER = _table(Field("notices", TABLE_LIST, False, "督办单"))
+
+#: One 督办单's state (``.notices-state.toml``, ``[[notices]]``): flat scalars keyed by ``year`` + ``number``
+#: (the register's keys), so a merge can take each field on its own.
+NOTICE_STATE = _table(
+    Field("year", INT, True, "编号年度"),
+    Field("number", INT, True, "序号"),
+    Field("task", TEXT, True, "任务编号"),
+    Field("to", TEXT, False, "主送（责任单位）"),
+    Field("level", TEXT, False, "督办等级"),
+    Field("sent_at", DATETIME, False, "发出时间"),
+    Field("signed_by", TEXT, False, "签收人"),
+    Field("signed_on", DATE, False, "签收日期"),
+    Field("reply", TEXT, False, "办理情况"),
+    Field("replied_on", DATE, False, "反馈日期"),
+    Field("closed_on", DATE, False, "销号日期"),
+    Field("close_note", TEXT, False, "销号意见"),
+    Field("closed_by", TEXT, False, "销号人"),
+    Field("void", BOOL, False, "作废"),
+    Field("void_note", TEXT, False, "作废原因"),
+)
+NOTICE_STATE_ROOT = _table(Field("schema", INT, True, "格式版本"), Field("notices", TABLE_LIST, False, "督办单"))

@@ -31,6 +31,15 @@ LIGHT_LABELS = {DONE: "已完成", GREEN: "绿灯", YELLOW: "黄灯", RED: "红�
 STALE_LABEL = "未更新"
 #: 已销号: a display state on top of done (the light stays ``done``).
 CLOSED_LABEL = "已销号"
+#: The states of a 督办单 on a day (``actions.notice_loop.notice_status``): the first three are open.
+NOTICE_STATES = NOTICE_PENDING, NOTICE_HANDLING, NOTICE_OVERDUE, NOTICE_REPLIED, NOTICE_CLOSED, NOTICE_VOID = (
+    "待签收",
+    "办理中",
+    "逾期未反馈",
+    "已反馈",
+    "已销号",
+    "作废",
+)
 #: Worst first, for ordering problems in lists and reports.
 SEVERITY = {RED: 0, YELLOW: 1, GREEN: 2, DONE: 3}
 

@@ -15,7 +15,8 @@ Modules (each imports only those before it in this list):
 - ``ledger``   an edited 台账 read back (``anmin import``)
 - ``undo``     ``anmin undo``
 - ``reading``  the state as of a day, a task's detail, a period, ``check``, who did not report
-- ``notices``  督办单
+- ``notice_loop`` each 督办单's state as of a day; sign for, reply, close, reopen
+- ``notices``  督办单: issue them (numbered from the register)
 
 This package is what the CLI calls: every use case is named here.
 """
@@ -33,18 +34,48 @@ from anmin_track.actions.ledger import (
 from anmin_track.actions.ledger import (
     import_ledger as _import_ledger,
 )
+from anmin_track.actions.notice_loop import (
+    CLOSED,
+    HANDLING,
+    OPEN_STATES,
+    OVERDUE,
+    PENDING,
+    REPLIED,
+    VOID,
+    NoticeChange,
+    NoticeItem,
+    Reply,
+    notice_status,
+    notices_as_of,
+    open_by_task,
+)
+from anmin_track.actions.notice_loop import (
+    close_notice as _close_notice,
+)
+from anmin_track.actions.notice_loop import (
+    reopen_notice as _reopen_notice,
+)
+from anmin_track.actions.notice_loop import (
+    reply_notice as _reply_notice,
+)
+from anmin_track.actions.notice_loop import (
+    sign_notice as _sign_notice,
+)
 from anmin_track.actions.notices import (
+    LEVELS,
+    NOBODY,
     NOTICE_NUMBER,
     REPLY_DAYS,
     Delivery,
     NoticeRequest,
     Notices,
     NoticeSubject,
-    OpenNotice,
+    Skipped,
+    date_doubts,
     issued_notices,
     notice_code,
-    open_notices,
     preview_notices,
+    working_days_after,
 )
 from anmin_track.actions.notices import (
     issue_notices as _issue_notices,
@@ -150,9 +181,35 @@ close_task = store.retried(_close_task)
 reopen_task = store.retried(_reopen_task)
 import_ledger = store.retried(_import_ledger)
 issue_notices = store.retried(_issue_notices)
+sign_notice = store.retried(_sign_notice)
+reply_notice = store.retried(_reply_notice)
+close_notice = store.retried(_close_notice)
+reopen_notice = store.retried(_reopen_notice)
 begin_year = store.retried(_begin_year)
 
 __all__ = [
+    "CLOSED",
+    "close_notice",
+    "date_doubts",
+    "HANDLING",
+    "LEVELS",
+    "NOBODY",
+    "NoticeChange",
+    "NoticeItem",
+    "notice_status",
+    "notices_as_of",
+    "open_by_task",
+    "OPEN_STATES",
+    "OVERDUE",
+    "PENDING",
+    "REPLIED",
+    "reopen_notice",
+    "Reply",
+    "reply_notice",
+    "sign_notice",
+    "Skipped",
+    "VOID",
+    "working_days_after",
     "add_task",
     "amend_record",
     "begin_year",
@@ -182,8 +239,6 @@ __all__ = [
     "init_folder",
     "issue_notices",
     "issued_notices",
-    "open_notices",
-    "OpenNotice",
     "kind_progress",
     "Ledger",
     "ledger",

@@ -6,7 +6,8 @@
 - ``goals``    goals list/show/update and the plan commands (edit, claim, add, remove, …)
 - ``plan``     plan new (a new year's plan, 结转)
 - ``report``   report monthly
-- ``notice``   report notice (督办单)
+- ``notice``   report notice / notice issue (督办单)
+- ``notice_loop`` notice list, sign, reply, close, reopen (the 督办 loop)
 - ``ledger``   export, check, init
 - ``history``  log, undo
 - ``user``     whoami
@@ -28,6 +29,7 @@ GROUP_MODULES: dict[str, tuple[str, ...]] = {
     "goals": ("goals",),
     "report": ("report", "notice"),
     "plan": ("plan",),
+    "notice": ("notice", "notice_loop"),
 }
 ROOT_COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("export", "import", "check", "init"), ("ledger",)),

@@ -44,6 +44,14 @@ plan_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(plan_app, name="plan")
+notice_app = typer.Typer(
+    cls=AnminSubGroup,
+    help="督办：发出督办单，登记签收、办理情况反馈和销号，查看哪些督办单逾期未反馈。",
+    epilog="示例：anmin notice list --open",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(notice_app, name="notice")
 
 
 def _version(value: bool) -> None:

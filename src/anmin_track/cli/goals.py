@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from anmin_track import actions, model, parse
+from anmin_track import actions, model, parse, store
 from anmin_track.cli.app import goals_app
 from anmin_track.cli.common import (
     USER_ENV,
@@ -171,6 +171,7 @@ def goals_due(
         return
     if not items:
         out(f"截至{cn_date(day)}，{within}天内没有到期的任务或时间节点，也没有逾期未完成的。")
+        _say_notices(folder, day)
         return
     from anmin_track.output import render, supervision
 
@@ -178,6 +179,18 @@ def goals_due(
     render.print_table(supervision.due_table(view))
     counts = view["counts"]
     out(f"共{len(items)}个节点：{counts['overdue_tasks']}项任务已逾期，{counts['due_tasks']}项任务{within}天内到期。")
+    _say_notices(folder, day)
+
+
+def _say_notices(folder: store.DataDir, day: date, task: str | None = None) -> None:
+    """The open 督办单 (of ``task``, or of every task), overdue first: `goals due`, `goals show`."""
+    from anmin_track.cli.notice_loop import notice_lines
+
+    lines = notice_lines(actions.notices_as_of(folder, day), day, task)
+    if lines:
+        out("未办结的督办单：" if task is None else "督办单：")
+        for line in lines:
+            out("  " + line)
 
 
 @goals_app.command("show", cls=AnminCommand, epilog="示例：anmin goals show 1.2")
@@ -212,6 +225,8 @@ def goals_show(
 
     render.configure(found.plan.settings.ambiguous_wide)
     render.show(render.goal_detail(view) if view["kind"] == "goal" else render.task_detail(view))
+    if found.task is not None:
+        _say_notices(folder, day, found.task.task.id)
 
 
 # --------------------------------------------------------------------------- update

@@ -61,7 +61,9 @@ def export(
     folder, today = data_dir(ctx, data), date.today()
     found = actions.ledger(folder, as_of_or_none(as_of_day), year, today)
     plan, day = found.plan, found.as_of
-    rows = ledger.ledger_rows(plan, found.statuses, found.values)
+    from anmin_track.cli.notice_loop import notice_cells
+
+    rows = ledger.ledger_rows(plan, found.statuses, found.values, notice_cells(actions.notices_as_of(folder, day), day))
     if chosen == "xlsx":
         content = ledger.to_xlsx(
             rows,

@@ -206,13 +206,13 @@ def _say_unplanned(built) -> None:
 
 
 def _open_notices(folder: store.DataDir, built) -> list:
-    """The 督办单 still open at the period's end, as the bulletin lists them."""
+    """The 督办单 issued by the period's end and still open then (待签收, 办理中, 逾期未反馈), as the bulletin lists them."""
     from anmin_track.output.bulletin import OpenNotice
 
-    done = {t.id for t in built.tasks if t.light == model.DONE}
     return [
-        OpenNotice(o.notice.code, o.notice.task, o.notice.title, o.notice.signed, o.notice.reply_by, o.overdue)
-        for o in actions.open_notices(folder, built.period_end, done)
+        OpenNotice(n.code, n.task, n.title, n.signed, n.reply_by, n.status)
+        for n in actions.notices_as_of(folder, built.period_end)
+        if n.is_open and n.signed is not None and n.reply_by is not None and n.signed <= built.period_end
     ]
 
 

@@ -169,7 +169,9 @@ class AnminCommand(ChineseHelp, TyperCommand):
 #: Commands in the order a clerk meets them (Click would list them as registered).
 COMMAND_ORDER = (
     *("goals", "report", "export", "new", "import", "check", "plan", "init", "log", "undo", "whoami", "backup"),
-    *("list", "show", "update", "due", "claim", "edit", "milestone", "close", "reopen", "add", "remove"),
+    "notice",
+    *("issue", "list", "show", "update", "due", "sign", "reply", "claim", "edit", "milestone", "close", "reopen"),
+    *("add", "remove"),
 )
 
 

@@ -34,14 +34,18 @@ UNASSIGNED = "未明确"
 
 @dataclass(frozen=True)
 class OpenNotice:
-    """A 督办单 not yet settled as of the bulletin's day (``actions.open_notices``)."""
+    """A 督办单 not yet settled as of the bulletin's day (``actions.notices_as_of``)."""
 
     code: str
     task: str
     title: str
     signed: date
     reply_by: date
-    overdue: bool  # its 反馈期限 has passed
+    status: str  # 待签收 / 办理中 / 逾期未反馈, as of the bulletin's day
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == model.NOTICE_OVERDUE
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ def _behind(t: TaskLine, r: PeriodReport) -> str:
 
 
 def _notice_text(n: OpenNotice, r: PeriodReport) -> str:
-    state = "逾期未反馈" if n.overdue else f"办理中，反馈期限{_day(n.reply_by, r.year)}"
+    state = n.status if n.overdue else f"{n.status}，反馈期限{_day(n.reply_by, r.year)}"
     return f"{clean(n.code)}（{clean(n.title)}，{_day(n.signed, r.year)}发出）：{state}。"
 
 
@@ -205,6 +209,7 @@ def bulletin_json(r: PeriodReport, notices: Sequence[OpenNotice]) -> dict:
                 "task": n.task,
                 "signed": n.signed.isoformat(),
                 "reply_by": n.reply_by.isoformat(),
+                "status": n.status,
                 "overdue": n.overdue,
             }
             for n in notices

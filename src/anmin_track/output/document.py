@@ -25,7 +25,10 @@ BlockKind = Literal[
     "closing",  # 特此报告。 and the like: an indented body paragraph
     "issuer",  # 落款: 发文机关署名
     "date",  # 落款: 成文日期, 2024年5月31日
-    "page_break",  # the next block starts on a new page (one 督办单 per page)
+    "page_break",  # the next block starts on a new page
+    "section_break",  # the next block starts a new section: a new page, numbered from 1 (one 督办单 each)
+    "field",  # a row of a form (督办单): ``label`` the field's name, ``text`` its content ("": left blank to fill in)
+    "field_half",  # half a row of a form: two in a row share one (督办编号 … 成文日期 …)
     "cc",  # 版记: ``label`` 抄送：, ``text`` the offices; the document's last lines, between rules
     "printed",  # 版记: ``text`` the 印发机关, ``label`` the 印发日期 (2024年6月3日印发)
 ]

@@ -39,6 +39,7 @@ from docx.shared import Pt, Twips
 
 from anmin_track.errors import InputError
 from anmin_track.output.document import Block, Document
+from anmin_track.output.docx_form import new_section, number_each_section_from_one, write_form
 from anmin_track.output.docx_safety import make_harmless
 from anmin_track.output.docx_style import (
     _FONT_TABLE,
@@ -135,8 +136,21 @@ class _Writer:
         blocks = tuple(b for b in blocks if b.kind not in _RECORD)
         indents = _signature_plan(blocks)
         previous: str | None = None  # kind of the last block written on this page
+        form: list[Block] = []  # the rows of a form, written as one table once they end
         for index, block in enumerate(blocks):
             kind = block.kind
+            if kind in ("field", "field_half"):
+                if not form and previous in _TITLE_GROUP:
+                    self.blank()  # 标题下空一行
+                form.append(block)
+                continue
+            if form:
+                write_form(self.doc, form)
+                form, previous = [], "field"
+            if kind == "section_break":
+                new_section(self.doc)
+                previous = None
+                continue
             if kind == "page_break":
                 # Consecutive breaks collapse; a trailing one has nothing to push over.
                 self.break_pending = True
@@ -167,6 +181,8 @@ class _Writer:
                     keep_next=style.outline is not None or kind in _TITLE_GROUP or kind == "issuer",
                 )
             previous = kind
+        if form:
+            write_form(self.doc, form)
         self.record(record)
 
 
@@ -194,7 +210,11 @@ TEMPLATE_RECORD = ("抄送", "印发")
 
 
 def render_docx(
-    doc: Document, template: Path | None = None, *, created: datetime | None = None, notes: list[str] | None = None
+    doc: Document,
+    template: Path | bytes | None = None,
+    *,
+    created: datetime | None = None,
+    notes: list[str] | None = None,
 ) -> bytes:
     """The bytes of a .docx holding ``doc`` in 公文 layout.
 
@@ -227,6 +247,8 @@ def render_docx(
     _set_properties(target, doc.name, created, fresh=template is None)
     before = list(target.element.body.iterchildren(qn("w:p"), qn("w:tbl")))
     _Writer(target, has_content).write(doc.blocks)
+    if any(b.kind == "section_break" for b in doc.blocks):
+        number_each_section_from_one(target)
     if template is not None:
         _place_body(target, before, notes)
     out = io.BytesIO()
@@ -268,9 +290,9 @@ _OTHER_MAINS = (
 )
 
 
-def _open_template(path: Path) -> docx.document.Document:
+def _open_template(path: Path | bytes) -> docx.document.Document:
     try:
-        data = path.read_bytes()
+        data = path if isinstance(path, bytes) else path.read_bytes()
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             types = z.read("[Content_Types].xml")
         for main in _OTHER_MAINS:  # a .dotx is a .docx with another content type
@@ -279,7 +301,9 @@ def _open_template(path: Path) -> docx.document.Document:
                 data = _replace_member(data, "[Content_Types].xml", types)
         return docx.Document(io.BytesIO(data))
     except Exception as e:  # whatever is wrong inside the user's file, it is the file that is wrong
-        raise InputError(f"模板文件无法作为 Word 文档（.docx）打开：{path}") from e
+        raise InputError(
+            f"模板文件无法作为 Word 文档（.docx）打开{'' if isinstance(path, bytes) else '：' + str(path)}"
+        ) from e
 
 
 def _replace_member(data: bytes, name: str, content: bytes) -> bytes:

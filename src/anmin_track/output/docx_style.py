@@ -196,11 +196,12 @@ def _ppr(
     rules: tuple[str | None, str | None] = (None, None),
     right_tab: int | None = None,
     left: tuple[int, int] | None = None,
+    line: int = LINE_PITCH,
 ) -> None:
     """Paragraph properties, appended in the order the schema (and Word) require.
 
     ``rules``: widths of a rule above and below; ``right_tab``: a right-aligned tab stop (twips);
-    ``left``: left indent and hanging indent (twips).
+    ``left``: left indent and hanging indent (twips); ``line``: the exact line height (twips), the grid's by default.
     """
     ppr = paragraph._p.get_or_add_pPr()
     if keep_next:
@@ -223,7 +224,7 @@ def _ppr(
     ppr.append(_el("w:autoSpaceDN", val="0"))
     if not style.on_grid:
         ppr.append(_el("w:snapToGrid", val="0"))
-    ppr.append(_el("w:spacing", before="0", after="0", line=str(LINE_PITCH), lineRule="exact"))
+    ppr.append(_el("w:spacing", before="0", after="0", line=str(line), lineRule="exact"))
     ind: dict[str, str] = {}
     if left is not None:
         ind.update(left=str(left[0]), hanging=str(left[1])) if left[1] else ind.update(left=str(left[0]))

@@ -39,6 +39,7 @@ HEADERS = (
     "下步计划",
     "指标",
     "更新日期",
+    "督办单",
 )
 PERCENT_COLUMNS = ("序时进度", "当前进度")
 #: What `anmin import` reads back, and (hidden in the xlsx, last in the CSV) what each row held
@@ -188,10 +189,13 @@ def metrics_cell(task: model.Task, values: model.LatestValues, latest: model.Rec
 
 
 def ledger_rows(
-    plan: model.Plan, statuses: list[model.GoalStatus], latest_values: Mapping[str, model.LatestValues]
+    plan: model.Plan,
+    statuses: list[model.GoalStatus],
+    latest_values: Mapping[str, model.LatestValues],
+    notices: Mapping[str, str] | None = None,
 ) -> list[Row]:
     """One row per task; ``latest_values``: each task's latest 存在问题, 下步计划 and metric values
-    (a later record that leaves them empty does not blank them)."""
+    (a later record that leaves them empty does not blank them); ``notices``: each task's open 督办单, as words."""
     rows = []
     for gs in statuses:
         for ts in gs.tasks:
@@ -214,6 +218,7 @@ def ledger_rows(
                 "下步计划": _dated(plan_next.next, plan_next, latest) if plan_next else "",
                 "指标": metrics_cell(t, held, latest),
                 "更新日期": latest.date if latest else None,
+                "督办单": (notices or {}).get(t.id, ""),
             }
             rows.append(Row(values, ts.light, gs.goal.id))
     return rows
@@ -538,6 +543,15 @@ def _exported(sheet, row: int, values: list, *, hide: bool = False) -> None:
             sheet.column_dimensions[get_column_letter(first + n)].hidden = True
 
 
+def _printed_value(row: Row, header: str) -> object:
+    """A cell of the printed ledger: a task's open 督办单 go under its light (a column of their own
+    would take the page below the 75% the ledger is printed at)."""
+    value = row.values[header]
+    if header == "亮灯" and row.values.get("督办单"):
+        return f"{value}\n{row.values['督办单']}"
+    return value
+
+
 def to_xlsx(
     rows: list[Row],
     *,
@@ -558,7 +572,7 @@ def to_xlsx(
         if row.values.get("重点工作") and (row.goal_id, row.values["重点工作"]) != goal:
             goal = (row.goal_id, row.values["重点工作"])
             ledger.section(_goal_number(row.goal_id) + row.values["重点工作"])
-        cells = ledger.add([row.values[c.header] for c in LEDGER_COLUMNS])
+        cells = ledger.add([_printed_value(row, c.header) for c in LEDGER_COLUMNS])
         fill, font = LIGHT_FILLS[row.light]
         cells[light_at].fill = PatternFill("solid", fgColor=fill)
         cells[light_at].font = Font(name=FONT, size=FONT_SIZE, bold=True, color=font)

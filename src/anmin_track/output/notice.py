@@ -1,17 +1,22 @@
-"""The 督办单 (supervision notice): one page per task in the same 公文 frame as the reports.
+"""The 督办单 (supervision notice): a one-page form per task, in the same 公文 frame as the reports.
 
-Pure: the caller (``actions``) has chosen the tasks, evaluated them as of one day and
-taken their numbers; this words each notice as a ``Document`` that ``output.report``'s
-text and Markdown renderers and ``output.docx`` lay out. Several notices are one
-document with a page break between them.
+Pure: the caller (``actions``) has chosen the tasks, evaluated them as of one day,
+decided whom each goes to and taken their numbers; this lays each notice out as a
+``Document`` that ``output.report``'s text and Markdown renderers and ``output.docx`` lay
+out. Several notices are one document, each in a section of its own (its pages numbered
+from 1). A notice reads::
 
-A notice reads::
-
-    督办〔2024〕3号
     关于加快推进“加大反电信诈骗工作力度”任务的督办单
-    乡综治办：
-        “加大反电信诈骗工作力度”（任务编号2.2）是《…》确定的重点任务，…现予督办。
-        责任分工：…  推进情况：…  存在问题：…  办理要求：…（每项一段）
+    督办编号 督办〔2024〕3号        成文日期 2024年6月3日
+    督办事项 “…”（任务编号2.2），《安民乡2024年工作思路要点》：（依据原文）
+    责任领导 …                      责任单位 …
+    责任人   …                      办理时限 …
+    督办等级 红色                   反馈期限 …
+    推进情况 / 存在问题 / 督办要求（一栏一行）
+    办理情况反馈（空白，由责任单位填写）
+    签收人   （空白）               签收时间 　　年　　月　　日
+    领导签批（空白）
+    联系人   …                      联系电话 …
     安民乡人民政府
     2024年6月3日
 """
@@ -30,6 +35,10 @@ from anmin_track.output.report_words import _against_expected, _day, clean
 from anmin_track.text import cn_date, pct, quoted
 from anmin_track.tuples import NamedTuple
 
+#: Written by hand on the printed form: left blank.
+BLANK = ""
+DATE_BLANK = "\u3000\u3000年\u3000\u3000月\u3000\u3000日"
+
 
 class NoticeFacts(Protocol):
     """What one notice says, as the caller found it (``actions.NoticeSubject`` has these)."""
@@ -46,6 +55,12 @@ class NoticeFacts(Protocol):
     @property
     def problem(self) -> model.Record | None: ...  # the latest non-empty 存在问题 (None: none, or cleared)
 
+    @property
+    def to(self) -> str: ...  # 主送: the 责任单位, or a person (…同志), or ``--to``
+
+    @property
+    def level(self) -> str: ...  # 督办等级: 黄色 / 红色
+
 
 class NoticeFrame(NamedTuple):
     """What every notice of one run shares."""
@@ -57,75 +72,61 @@ class NoticeFrame(NamedTuple):
 
 
 def notices_document(frame: NoticeFrame, notices: Sequence[NoticeFacts]) -> Document:
-    """All notices of one run, each starting on a new page."""
+    """All notices of one run, each in a section of its own (a new page, its pages numbered from 1)."""
     blocks: list[Block] = []
     for n, facts in enumerate(notices):
         if n:
-            blocks.append(Block("page_break"))
+            blocks.append(Block("section_break"))
         blocks += notice_blocks(frame, facts)
     return Document(name=f"{frame.plan.org}督办单", blocks=tuple(blocks))
 
 
+def _pair(label: str, text: str, label2: str, text2: str) -> list[Block]:
+    return [Block("field_half", text, label), Block("field_half", text2, label2)]
+
+
 def notice_blocks(frame: NoticeFrame, facts: NoticeFacts) -> list[Block]:
-    task = facts.status.task
+    task, report = facts.status.task, frame.plan.report
     title = clean(task.title)
-    b = [Block("doc_number", facts.code), Block("title", title_lines(("关于加快推进", quoted(title), "任务的督办单")))]
-    to = addressee(task)
-    if to:
-        b.append(Block("addressee", to + "："))
-    b.append(Block("para", _opening(frame, facts)))
-    b.append(Block("para", _duties(task), "责任分工："))
-    b.append(Block("para", _progress(frame, facts.status), "推进情况："))
-    b.append(Block("para", _problem(frame, facts.problem), "存在问题："))
-    b.append(Block("para", _requirements(frame, facts, to), "办理要求："))
-    b.append(Block("issuer", clean(frame.plan.issuer or frame.plan.org)))
-    b.append(Block("date", cn_date(frame.signed)))
-    return b
+    return [
+        Block("title", title_lines(("关于加快推进", quoted(title), "任务的督办单"))),  # fmt: skip
+        *_pair("督办编号", facts.code, "成文日期", cn_date(frame.signed)),
+        Block("field", _matter(frame, facts), "督办事项"),
+        *_pair("责任领导", clean(task.lead) or "尚未明确", "责任单位", _units(task)),
+        *_pair("责任人", clean(task.owner) or "尚未明确", "办理时限", cn_date(task.due)),
+        *_pair("督办等级", facts.level, "反馈期限", cn_date(frame.reply_by)),
+        Block("field", _progress(frame, facts.status), "推进情况"),
+        Block("field", _problem(frame, facts.problem), "存在问题"),
+        Block("field", _requirements(frame, facts), "督办要求"),
+        Block("field", BLANK, "办理情况反馈"),
+        *_pair("签收人", BLANK, "签收时间", DATE_BLANK),
+        Block("field", BLANK, "领导签批"),
+        *_pair("联系人", clean(report.contact), "联系电话", clean(report.phone)),
+        Block("issuer", clean(frame.plan.issuer or frame.plan.org)),
+        Block("date", cn_date(frame.signed)),
+    ]
 
 
-def addressee(task: model.Task) -> str:
-    """Who the notice is sent to: the 责任单位, else the 牵头领导 or 责任人 by name ("" when none is set)."""
-    if task.unit.strip():
-        return clean(task.unit)
-    for person in (task.lead, task.owner):
-        if person.strip():
-            return f"{clean(person)}同志"
-    return ""
+def _matter(frame: NoticeFrame, facts: NoticeFacts) -> str:
+    """督办事项: the task, the plan it is from, its source's words, and why it is supervised."""
+    plan, task = frame.plan, facts.status.task
+    why = "推进滞后，现予督办" if _behind(facts.status) else "现就有关事项予以督办"
+    source = f"（原文：{quoted(clean(task.source))}）" if task.source.strip() else ""
+    return (
+        f"{quoted(clean(task.title))}（任务编号{task.id}）是《{clean(plan.org + plan.title)}》确定的重点任务{source}。"
+        f"截至{cn_date(frame.as_of)}，该项任务{why}。"
+    )
+
+
+def _units(task: model.Task) -> str:
+    unit = clean(task.unit) or "尚未明确"
+    if task.partners:
+        return f"{unit}（配合单位：{'、'.join(clean(p) for p in task.partners)}）"
+    return unit
 
 
 def _behind(status: model.TaskStatus) -> bool:
     return status.light in (model.RED, model.YELLOW) or status.overdue or status.missed is not None
-
-
-def _opening(frame: NoticeFrame, facts: NoticeFacts) -> str:
-    plan, task = frame.plan, facts.status.task
-    why = "推进滞后，现予督办" if _behind(facts.status) else "现就有关事项予以督办"
-    return (
-        f"{quoted(clean(task.title))}（任务编号{task.id}）是《{clean(plan.org + plan.title)}》确定的重点任务，"
-        f"完成时限为{cn_date(task.due)}。截至{cn_date(frame.as_of)}，该项任务{why}。"
-    )
-
-
-def _named_duties(task: model.Task) -> list[tuple[str, str]]:
-    return [
-        (label, clean(value))
-        for label, value in (("牵头领导", task.lead), ("责任单位", task.unit), ("责任人", task.owner))
-    ]
-
-
-def _missing_duties(task: model.Task) -> list[str]:
-    return [label for label, value in _named_duties(task) if not value]
-
-
-def _duties(task: model.Task) -> str:
-    given = [f"{label}{value}" for label, value in _named_duties(task) if value]
-    missing = _missing_duties(task)
-    text = "；".join(given)
-    if task.partners:
-        text += f"{'；' if text else ''}配合单位{'、'.join(clean(p) for p in task.partners)}"
-    if missing:
-        text += f"{'；' if text else ''}{'、'.join(missing)}{'均' if len(missing) > 1 else ''}尚未明确"
-    return text + "。"
 
 
 def _standing(status: model.TaskStatus) -> str:
@@ -167,14 +168,14 @@ def _problem(frame: NoticeFrame, problem: model.Record | None) -> str:
     return f"{clean(problem.problem)}（{_day(problem.date, frame.signed.year)}报送）。"
 
 
-def _requirements(frame: NoticeFrame, facts: NoticeFacts, to: str) -> str:
+def _requirements(frame: NoticeFrame, facts: NoticeFacts) -> str:
     task = facts.status.task
-    missing = _missing_duties(task)
-    who = to if task.unit.strip() else ""
+    named = (("牵头领导", task.lead), ("责任单位", task.unit), ("责任人", task.owner))
+    missing = [label for label, value in named if not value.strip()]
     ask = f"尽快明确{'、'.join(missing)}，" if missing else ""
     if _behind(facts.status):
         act = "认真分析进度滞后原因，明确整改措施和完成时间，加快推进"
     else:
         act = "针对上述情况，明确解决措施和完成时间，抓好落实"
-    issuer = clean(frame.plan.issuer or frame.plan.org)
-    return f"请{who}{ask}{act}，并于{cn_date(frame.reply_by)}前将办理情况书面反馈{issuer}。"
+    reply_to = clean(frame.plan.report.reply_to) or clean(frame.plan.issuer or frame.plan.org)
+    return f"请{clean(facts.to)}{ask}{act}，并于{cn_date(frame.reply_by)}前将办理情况书面反馈{reply_to}。"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from anmin_track.output import frame
-from anmin_track.output.document import Document
+from anmin_track.output.document import Block, Document
 
 INDENT = "\u3000\u3000"  # 首行缩进两字
 PAGE_RULE = "-" * 20 + "（另页）" + "-" * 20  # a page break in plain text
@@ -46,11 +46,24 @@ def render_text(doc: Document) -> str:
             out += ["", text]
         elif block.kind == "date":
             out.append(text)
-        elif block.kind == "page_break":
+        elif block.kind in ("page_break", "section_break"):
             out += ["", PAGE_RULE, ""]  # visible on screen and when pasted (a form feed is neither)
+        elif block.kind in ("field", "field_half"):
+            out += _field_lines(block)
         else:
             out.append(INDENT + text)
     return "\n".join(out) + "\n"
+
+
+#: Lines left under a blank field of a form, to write in by hand.
+BLANK_LINES = 3
+
+
+def _field_lines(block: Block) -> list[str]:
+    """A row of a form as text: ``督办编号：督办〔2024〕3号``; a blank one followed by lines to write in."""
+    if block.text:
+        return [f"{block.label}：{block.text}"]
+    return [f"{block.label}：", *[""] * (BLANK_LINES if block.kind == "field" else 0)]
 
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>#|~&])")
@@ -80,8 +93,10 @@ def render_markdown(doc: Document) -> str:
             out += [_MD_HEADING[block.kind] + label + e(block.text).replace("\n", joint), ""]
         elif block.kind == "issuer" and i + 1 < len(blocks) and blocks[i + 1].kind == "date":
             out.append(e(block.text) + "\\")
-        elif block.kind == "page_break":
+        elif block.kind in ("page_break", "section_break"):
             out += ["---", ""]
+        elif block.kind in ("field", "field_half"):
+            out += [f"**{e(block.label)}**：{e(block.text) or '　' * 8}", ""]
         elif block.kind == "signer":
             out[-2] = out[-2] + "\u3000\u3000" + block.label + e(block.text)  # on its 字号's line
         elif block.kind in ("cc", "printed"):

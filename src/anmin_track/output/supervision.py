@@ -1,4 +1,4 @@
-"""The 督办 views as tables: `goals list --group`, `goals due`, `goals list --unreported`.
+"""The 督办 views as tables: `goals list --group`, `goals due`, `goals list --unreported`, `notice list`.
 
 Drawn with ``render.Grid``, like `goals list`: in a narrow window a column is never cut
 (no number loses a digit), bars shrink to numbers, then the least needed columns are left
@@ -6,6 +6,10 @@ out and a note under the table names them; widths follow the plan's ambiguous-wi
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
 from rich.text import Text
 
@@ -111,5 +115,80 @@ def unreported_table(view: dict) -> Grid:
             _who(task["owner"]),
             Text(DUTY_CELL if task["progress"] is None else pct(task["progress"])),
             plain(task["last_update"] or "从未报送"),
+        )
+    return grid
+
+
+# --------------------------------------------------------------------------- `notice list`
+
+NOTICES_SCHEMA = "anmin.notices/1"
+
+
+def notices_view(items: Sequence[Any], as_of: date) -> dict:
+    """`notice list`: each 督办单 (``actions.NoticeItem``) with its state as of ``as_of``."""
+
+    def one(item: Any) -> dict:
+        state = item.state
+        return {
+            "code": item.code,
+            "year": item.year,
+            "number": item.number,
+            "task": item.task,
+            "title": item.title,
+            "to": item.to,
+            "level": state.level if state else "",
+            "signed": _iso(item.signed),
+            "reply_by": _iso(item.reply_by),
+            "signed_by": state.signed_by if state else "",
+            "signed_on": _iso(state.signed_on if state else None),
+            "reply": state.reply if state else "",
+            "replied_on": _iso(state.replied_on if state else None),
+            "closed_on": _iso(state.closed_on if state else None),
+            "close_note": state.close_note if state else "",
+            "void_note": state.void_note if state else "",
+            "status": item.status,
+            "days_late": item.days_late(as_of),
+            "output": item.output,
+        }
+
+    return {"schema": NOTICES_SCHEMA, "as_of": as_of.isoformat(), "notices": [one(i) for i in items]}
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+#: How each state is drawn.
+STATE_STYLES = {"逾期未反馈": "bold red", "待签收": "yellow", "已销号": "green", "作废": "dim"}
+
+
+def notices_table(view: dict) -> Grid:
+    """`notice list`: number, task, to whom, issued, reply by, signed for, answered, state."""
+    grid = Grid(
+        [
+            Column("编号"),
+            Column("任务", wrap=True, min_width=12, ratio=2),
+            Column("责任单位", wrap=True, min_width=8, drop=3),
+            Column("成文", drop=4),
+            Column("反馈期限"),
+            Column("签收", wrap=True, min_width=6, drop=2),
+            Column("反馈", wrap=True, min_width=8, drop=1),
+            Column("状态"),
+        ],
+        title=_title(f"督办单{current_chrome().dot}截至{cn_date_iso(view['as_of'])}"),
+    )
+    for n in view["notices"]:
+        signed = f"{n['signed_by']} {n['signed_on']}" if n["signed_on"] else "—"
+        reply = f"{n['replied_on']} {n['reply']}" if n["replied_on"] else "—"
+        state = n["status"] + (f"{n['days_late']}天" if n["days_late"] else "")
+        grid.add_row(
+            plain(n["code"]),
+            plain(f"{n['task']} {n['title']}".strip()),
+            plain(n["to"] or "—"),
+            Text(n["signed"] or "—"),
+            Text(n["reply_by"] or "—"),
+            plain(signed),
+            plain(reply),
+            Text(state, style=STATE_STYLES.get(n["status"], "")),
         )
     return grid

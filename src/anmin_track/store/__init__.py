@@ -10,7 +10,8 @@ above it in this list):
 - ``safe_io``    atomic writes, output files
 - ``profile``    the user's own settings outside any data folder: the name they sign with
 - ``notices``    .notices.toml: the register of issued 督办单 numbers, outside the journal
-                 (not re-exported: only ``anmin report notice`` and ``check`` load it)
+                 (not re-exported: only the 督办 use cases and ``check`` load it)
+- ``notice_state`` .notices-state.toml: what became of each 督办单 (journaled; not re-exported either)
 - ``plan_file``  goals.toml: read, validate, write back (keeping comments)
 - ``years``      many years in one folder: plans/YYYY.toml, the plan each record belongs to, a view per plan
 - ``records``    progress/YYYY-MM.toml: read, validate, append
@@ -66,6 +67,7 @@ from anmin_track.store.writes import (
     retried,
     save_index_if_stale,
     transaction,
+    write_notice_states,
 )
 from anmin_track.store.years import current_view, plan_years, view_of_year, view_owning, views
 
@@ -125,5 +127,6 @@ __all__ = [
     "view_owning",
     "views",
     "warnings",
+    "write_notice_states",
     "write_output",
 ]

@@ -78,10 +78,32 @@ def check_all(
     if problems:
         fresh = []
     problems += repaired
-    from anmin_track.store.notices import check_register  # not on the start-up path of other commands
-
-    problems.extend(check_register(whole)[1])
+    problems += _notice_problems(whole)
     return plan, count, problems, fresh
+
+
+def _notice_problems(data: DataDir) -> list[Problem]:
+    """The register and the state file by line; then a register behind the state (restored alone
+    from an old copy, or deleted), named with what happens and how to repair it."""
+    from anmin_track.store.notice_state import check_states  # not on the start-up path of other commands
+    from anmin_track.store.notices import check_register, missing_numbers
+
+    register, problems = check_register(data)
+    states, state_problems = check_states(data)
+    problems += state_problems
+    missing = missing_numbers(register, set(states)) if not problems else []
+    if missing:
+        shown = "、".join(f"{year}年第{number}号" for year, number in missing[:5]) + ("等" if len(missing) > 5 else "")
+        problems.append(
+            Problem(
+                data.label(data.notices_file),
+                None,
+                f"督办单编号登记簿落后于督办单状态：缺少 {shown} 共 {len(missing)} 个编号（登记簿可能是单独从备份恢复的，"
+                "或被删除了）。新编号会接着状态中最大的编号，不会重复；如有更新的登记簿备份，请用它替换该文件，"
+                "或把整个数据目录恢复到同一份备份",
+            )
+        )
+    return problems
 
 
 def _check_plan(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], Index | None]:

@@ -14,6 +14,8 @@ Layout of a data folder::
                             it replaced); ``anmin undo`` / ``log``
     .notices.toml           the register of issued 督办单 numbers: outside the journal, so
                             ``anmin undo`` never gives a number back (``store.notices``)
+    .notices-state.toml     each 督办单's state (sent, signed for, answered, closed): journaled,
+                            so sign, reply and close are undoable (``store.notice_state``)
 """
 
 from __future__ import annotations
@@ -38,12 +40,13 @@ INDEX_NAME = re.compile(r"^index(-\d{4})?\.toml$")
 LOCK_FILE = ".anmin.lock"
 HISTORY_DIR = ".history"
 NOTICES_FILE = ".notices.toml"
+NOTICE_STATE_FILE = ".notices-state.toml"
 #: The data folder of one's own that a clerk is told to create (``anmin init 台账数据``).
 OWN_DATA = "台账数据"
 MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.toml$")
 #: The data files, as paths relative to the folder: what a journal entry may name and undo may write.
 DATA_FILE = re.compile(
-    rf"^(?:{re.escape(PLAN_FILE)}|{PLANS_DIR}/\d{{4}}\.toml|{PROGRESS_DIR}/(?:\d{{4}}-\d{{2}}|index(?:-\d{{4}})?)\.toml)$"
+    rf"^(?:{re.escape(PLAN_FILE)}|{re.escape(NOTICE_STATE_FILE)}|{PLANS_DIR}/\d{{4}}\.toml|{PROGRESS_DIR}/(?:\d{{4}}-\d{{2}}|index(?:-\d{{4}})?)\.toml)$"
 )
 
 
@@ -97,6 +100,10 @@ class DataDir(NamedTuple):
     def notices_file(self) -> Path:
         return self.path / NOTICES_FILE
 
+    @property
+    def notice_state_file(self) -> Path:
+        return self.path / NOTICE_STATE_FILE
+
     def month_file(self, year: int, month: int) -> Path:
         return self.progress_dir / f"{year:04d}-{month:02d}.toml"
 
@@ -118,7 +125,8 @@ def is_data_file(rel: str) -> bool:
 #: What the program keeps at the top of a data folder: its files, and folders it owns whole
 #: (a file of one's own inside ``progress/`` would be taken for a mis-named month file).
 PROGRAM_PATHS = frozenset(
-    name.casefold() for name in (PLAN_FILE, PLANS_DIR, PROGRESS_DIR, HISTORY_DIR, NOTICES_FILE, LOCK_FILE)
+    name.casefold()
+    for name in (PLAN_FILE, PLANS_DIR, PROGRESS_DIR, HISTORY_DIR, NOTICES_FILE, NOTICE_STATE_FILE, LOCK_FILE)
 )
 
 

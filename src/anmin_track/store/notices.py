@@ -78,9 +78,18 @@ def check_register(data: DataDir) -> tuple[list[IssuedNotice], list[Problem]]:
     return register, check.problems
 
 
-def next_number(register: list[IssuedNotice], year: int) -> int:
-    """The first number not yet used in ``year``: one past the highest (a gap is never filled)."""
-    return max((e.number for e in register if e.year == year), default=0) + 1
+def next_number(register: list[IssuedNotice], year: int, known: int = 0) -> int:
+    """The first number not yet used in ``year``: one past the highest the register holds, or ``known``
+    (the highest the state file holds: a register restored alone from an old copy, or deleted, knows
+    fewer) when that is higher. A gap is never filled."""
+    return max(known, *(e.number for e in register if e.year == year), 0) + 1
+
+
+def missing_numbers(register: list[IssuedNotice], known: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The (year, number) the state file knows and the register lacks: a register behind the state
+    (restored alone from a backup copy, or deleted)."""
+    held = {(e.year, e.number) for e in register}
+    return sorted(known - held)
 
 
 def append_register(data: DataDir, entries: list[IssuedNotice]) -> None:

@@ -108,8 +108,10 @@ class Transaction:
     def record_after(self, task: model.Task, record: model.Record) -> model.Record | None:
         return record_after(self.data, self.plan, task, record)
 
-    def add_record(self, record: model.Record, summary: str) -> None:
-        """Append ``record`` to its month file and refresh the index; nothing is written if it does not fit."""
+    def add_record(self, record: model.Record, summary: str, also: dict[Path, bytes] | None = None) -> None:
+        """Append ``record`` to its month file and refresh the index; nothing is written if it does not fit.
+
+        ``also``: other data files written in the same journaled change (a 督办单's state, answered with progress)."""
         self._once()
         check_new_record(self.plan, record)
         ym = (record.date.year, record.date.month)
@@ -120,7 +122,12 @@ class Transaction:
         trusted = index.plan_checked and month_key(ym) in index.appendable
         month_bytes = month_with(self.data, self.plan, ym, record, content, trusted)
         index.add(record)
-        self._write_month(ym, month_bytes, appendable=True, summary=summary)
+        self._write_month(ym, month_bytes, appendable=True, summary=summary, also=also)
+
+    def write_notice_states(self, content: bytes, summary: str) -> None:
+        """Write the 督办单 state file (``store.notice_state``) as ``content``, through the journal."""
+        self._once()
+        write_notice_states(self.data, content, self.author, summary)
 
     def replace_record(self, old: model.Record, new: model.Record | None, summary: str) -> None:
         """Write ``old``'s month file anew with ``new`` in its place, or without it (``new`` None).
@@ -172,7 +179,9 @@ class Transaction:
                 steps=(Step("check"),),
             )
 
-    def _write_month(self, ym: tuple[int, int], content: bytes, appendable: bool, summary: str) -> None:
+    def _write_month(
+        self, ym: tuple[int, int], content: bytes, appendable: bool, summary: str, also: dict[Path, bytes] | None = None
+    ) -> None:
         """Write a month file and the index (whose facts the caller has brought up to date).
 
         The callers refused to write after a hand edit that lost anything: an edit that lost
@@ -188,7 +197,7 @@ class Transaction:
             index.appendable.discard(key)
         if not index.plan_checked:  # the whole month was validated against the plan just now, not all months
             index.stamps.pop(PLAN_STAMP, None)
-        files = {self.data.month_file(*ym): content, self.data.index_file: dump_index(index)}
+        files = {**(also or {}), self.data.month_file(*ym): content, self.data.index_file: dump_index(index)}
         journal.write_files(self.data, files, author=self.author, summary=summary, stamp_ns=stamp)
 
     def replace_plan(self, new: model.Plan, summary: str) -> None:
@@ -268,6 +277,12 @@ class Transaction:
         if self._written:
             raise AssertionError("a transaction makes one write")
         self._written = True
+
+
+def write_notice_states(data: DataDir, content: bytes, author: journal.Author, summary: str) -> None:
+    """The 督办单 state file written as ``content`` through the journal; the caller holds the lock
+    (issuing notices, which needs no plan read again for it)."""
+    journal.write_files(data, {data.notice_state_file: content}, author=author, summary=summary)
 
 
 def _built_index(view: DataDir, plan: model.Plan, plan_content: bytes, stamp: int) -> Index:
