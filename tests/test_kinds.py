@@ -199,7 +199,7 @@ def test_edit_kind_writes_it_and_refuses_to_strand_records_without_progress(cli,
     made = cli("goals", "edit", "3.1", "--kind", "常态")
     assert made.exit_code == 0, made.output
     plan = tomllib.loads((data_dir / "goals.toml").read_text(encoding="utf-8"))
-    assert plan["schema"] == 4 and plan["goals"][2]["tasks"][0]["kind"] == "常态"
+    assert plan["schema"] == 5 and plan["goals"][2]["tasks"][0]["kind"] == "常态"
     added = cli("goals", "add", "1", "创建省级美丽乡村", "--kind", "创建")
     assert added.exit_code == 0, added.output
     assert json.loads(cli("goals", "show", "1.9", "--json").stdout)["task"]["task_kind"] == "创建"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -53,8 +54,22 @@ def test_the_reply_is_due_five_working_days_after_signing_weekends_skipped():
     assert actions.working_days_after(friday, 5) == date(2024, 6, 7)  # Mon–Fri of the next week
     assert actions.working_days_after(date(2024, 6, 3), 5) == date(2024, 6, 10)  # Monday to Monday
     assert actions.working_days_after(date(2024, 6, 1), 1) == date(2024, 6, 3)  # signed on a Saturday
-    assert actions.NoticeRequest((), date(2024, 6, 5)).deadline == date(2024, 6, 12)
-    assert actions.NoticeRequest((), date(2024, 6, 5), reply_by=date(2024, 6, 20)).deadline == date(2024, 6, 20)
+    national_day = [date(2024, 10, d) for d in (1, 2, 3, 4, 7)]
+    assert actions.working_days_after(date(2024, 9, 30), 5, national_day) == date(2024, 10, 14)  # 8–11, 14
+    assert actions.working_days_after(date(2024, 9, 30), 5) == date(2024, 10, 7)
+
+
+def test_the_default_reply_deadline_skips_the_plans_holidays(cli, folder):
+    bundled = (store.bundled_plan_file()).read_text(encoding="utf-8")
+    example = next(line for line in bundled.splitlines() if line.startswith("# holidays = ["))  # shown, commented out
+    plan = folder.plan_file
+    text = plan.read_text(encoding="utf-8")
+    with_holidays = re.sub(r"^schema = \d+", "schema = 5", text, flags=re.M).replace("[settings]\n", f"[settings]\n{example[2:]}\n", 1)
+    plan.write_text(with_holidays, encoding="utf-8")
+    assert cli("--data", str(folder.path), "check").exit_code == 0
+    shown = run(cli, folder, "report", "notice", "2.2", "--date", "2024-09-30", "--as-of", "2024-06-30", "--preview")
+    assert shown.exit_code == 0, shown.output
+    assert "2024年10月14日" in shown.output and "2024年10月7日" not in shown.output
 
 
 @pytest.mark.parametrize(

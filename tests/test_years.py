@@ -362,6 +362,28 @@ def test_a_metric_target_is_kept_and_needs_the_new_schema():
     assert any("schema 应为 4" in p.message for p in older)
 
 
+def test_the_document_name_and_holidays_are_kept_and_need_schema_5():
+    from anmin_track.store.plan_file import dump_plan, plan_from_toml
+
+    holidays = (date(2024, 10, 1), date(2024, 10, 7))
+    plan = PLAN._replace(document="安民乡2023年工作总结和2024年工作思路要点", settings=PLAN.settings._replace(holidays=holidays))
+    text = dump_plan(plan).decode("utf-8")
+    assert "schema = 5" in text and 'document = "安民乡2023年工作总结和2024年工作思路要点"' in text
+    back, problems = plan_from_toml(text, "goals.toml")
+    assert problems == [] and back is not None and back.cited == plan.document and back.settings.holidays == holidays
+    older = plan_from_toml(text.replace("schema = 5", "schema = 4"), "goals.toml")[1]
+    assert any("schema 应为 5" in p.message and "document" in p.message for p in older)
+    wrong = plan_from_toml(text.replace("holidays = [", 'holidays = ["国庆", '), "goals.toml")[1]
+    assert any("holidays" in p.message and p.line for p in wrong)
+    assert PLAN.cited == PLAN.org + PLAN.title  # no name given: the org and title, as before
+
+
+def test_a_new_years_plan_cites_its_own_document_and_keeps_no_holidays():
+    plan = PLAN._replace(document="安民乡2024年工作要点", settings=PLAN.settings._replace(holidays=(date(2024, 10, 1),)))
+    new = carry.empty_plan(plan, 2025)
+    assert new.document == "" and new.settings.holidays == () and new.settings.red_behind == plan.settings.red_behind
+
+
 # --------------------------------------------------------------------------- found by an independent review
 
 

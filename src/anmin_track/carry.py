@@ -119,6 +119,8 @@ def begin_year(
         year=year,
         title=new_title(old, year),
         source="",
+        document="",  # the new year's document is another one; its holidays are other days
+        settings=old.settings._replace(holidays=()),
         goals=tuple(g._replace(tasks=tuple(by_goal[g.id])) for g in old.goals),
         previous=old.year,
     )
@@ -138,6 +140,8 @@ def empty_plan(template: model.Plan, year: int) -> model.Plan:
         year=year,
         title=new_title(template, year),
         source="",
+        document="",
+        settings=template.settings._replace(holidays=()),
         goals=tuple(g._replace(tasks=()) for g in template.goals),
         previous=None,
     )

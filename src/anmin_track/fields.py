@@ -16,6 +16,7 @@ NUMBER = "数字"
 DATE = "日期（如 2024-05-31）"
 DATETIME = "日期时间"
 TEXT_LIST = "文本列表"
+DATE_LIST = "日期列表（如 [2024-10-01, 2024-10-02]）"
 BOOL = "true 或 false"
 TABLE = "表"
 TABLE_LIST = "表数组"
@@ -46,6 +47,7 @@ PLAN = _table(
     Field("issuer", TEXT, False, "落款单位"),
     Field("source", TEXT, False, "依据文件"),
     Field("aim", TEXT, False, "总体目标"),
+    Field("document", TEXT, False, "依据文件名称"),
     Field("previous", INT, False, "上一年度计划"),
 )
 SETTINGS = _table(
@@ -54,6 +56,7 @@ SETTINGS = _table(
     Field("stale_days", INT, False, "未报送天数"),
     Field("ambiguous_wide", BOOL, False, "按宽字符显示“”—…等符号"),
     Field("units", TEXT_LIST, False, "责任单位名单"),
+    Field("holidays", DATE_LIST, False, "节假日（督办单的反馈期限不计）"),
 )
 REPORT = _table(
     Field("addressee", TEXT, False, "主送机关"),

@@ -20,8 +20,9 @@ from anmin_track.tuples import NamedTuple
 SCHEMA = 2
 #: goals.toml: 2 added ``[report]`` and goal ``source``, 3 the plan's ``aim``, 4 the year's turn
 #: (``[plan] previous``, tasks carried over: ``carried_from``, ``carried_progress``), task ``kind`` and the
-#: metric fields ``target``, ``basis``, ``whole``, ``max``; older plans are still read.
-PLAN_SCHEMA = 4
+#: metric fields ``target``, ``basis``, ``whole``, ``max``; 5 the plan's ``document`` (the name it is cited by)
+#: and ``[settings] holidays``; older plans are still read.
+PLAN_SCHEMA = 5
 #: What staff record as 存在问题 to say an earlier problem is solved; it is not carried forward.
 PROBLEM_CLEARED = ("无", "已解决", "没有", "暂无")
 
@@ -78,6 +79,8 @@ class Settings(NamedTuple):
     ambiguous_wide: bool = False
     #: 责任单位名单: when given, the ledger import refuses other unit names (typos like 乡农业办 for 乡农办).
     units: tuple[str, ...] = ()
+    #: 节假日: days off besides Saturdays and Sundays, skipped when a 督办单's reply deadline is counted.
+    holidays: tuple[date, ...] = ()
 
 
 class Metric(NamedTuple):
@@ -210,6 +213,9 @@ class _PlanFields(NamedTuple):
     report: ReportSettings = ReportSettings()
     #: The year of the plan this one follows (kept as plans/YYYY.toml), when it was begun from it.
     previous: int | None = None
+    #: The name the plan document is cited by in reports (《安民乡2023年工作总结和2024年工作思路要点》);
+    #: empty: the org and title (安民乡2024年工作思路要点).
+    document: str = ""
 
 
 class Plan(_PlanFields):
@@ -222,6 +228,11 @@ class Plan(_PlanFields):
     @property
     def tasks(self) -> list[Task]:
         return [t for g in self.goals for t in g.tasks]
+
+    @property
+    def cited(self) -> str:
+        """The plan document's name as reports cite it, without the 《》."""
+        return self.document or self.org + self.title
 
     def goal(self, goal_id: str) -> Goal | None:
         return next((g for g in self.goals if g.id == goal_id), None)

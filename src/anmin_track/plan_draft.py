@@ -315,5 +315,14 @@ def draft_plan(lines: list[str], year: int, template: model.Plan, source: str) -
         lead = "".join(line for line in body if level_of(line) is None)
         goals.append(model.Goal(gid, title, _tasks(gid, body, year), lead))
     title = heading or f"{year}年工作思路要点"
-    plan = template._replace(year=year, title=title, source=source, aim="", goals=tuple(goals), previous=None)
+    plan = template._replace(
+        year=year,
+        title=title,
+        source=source,
+        aim="",
+        document="",
+        settings=template.settings._replace(holidays=()),
+        goals=tuple(goals),
+        previous=None,
+    )
     return Draft(plan, heading)

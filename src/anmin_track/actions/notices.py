@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 #: ``{n}`` counts within the signing ``{year}``.
 NOTICE_NUMBER = "督办〔{year}〕{n}号"
 #: Working days from the signing date to the reply deadline when ``--reply-by`` is not given
-#: (Saturdays and Sundays skipped; public holidays are not known: ``--reply-by`` says otherwise).
+#: (Saturdays, Sundays and the plan's ``[settings] holidays`` skipped; ``--reply-by`` says otherwise).
 REPLY_DAYS = 5
 #: A signing date further than this from today, or before the task's start, is asked about first:
 #: a number once taken can never be returned.
@@ -52,17 +52,13 @@ class NoticeRequest(NamedTuple):
     def evaluated(self) -> date:
         return self.as_of or self.signed
 
-    @property
-    def deadline(self) -> date:
-        return self.reply_by or working_days_after(self.signed, REPLY_DAYS)
 
-
-def working_days_after(start: date, days: int) -> date:
-    """The ``days``-th working day after ``start``: Saturdays and Sundays skipped."""
+def working_days_after(start: date, days: int, holidays: Collection[date] = ()) -> date:
+    """The ``days``-th working day after ``start``: Saturdays, Sundays and ``holidays`` skipped."""
     day, left = start, days
     while left:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if day.weekday() < 5 and day not in holidays:
             left -= 1
     return day
 
@@ -93,7 +89,9 @@ class Notices(NamedTuple):
 
     @property
     def reply_by(self) -> date:
-        return self.request.deadline
+        """``--reply-by``, else REPLY_DAYS working days after signing (the plan's ``[settings] holidays`` skipped)."""
+        request = self.request
+        return request.reply_by or working_days_after(request.signed, REPLY_DAYS, set(self.plan.settings.holidays))
 
 
 def notice_code(plan: model.Plan, year: int, number: int | None) -> str:

@@ -113,7 +113,7 @@ def _matter(frame: NoticeFrame, facts: NoticeFacts) -> str:
     why = "推进滞后，现予督办" if _behind(facts.status) else "现就有关事项予以督办"
     source = f"（原文：{quoted(clean(task.source))}）" if task.source.strip() else ""
     return (
-        f"{quoted(clean(task.title))}（任务编号{task.id}）是《{clean(plan.org + plan.title)}》确定的重点任务{source}。"
+        f"{quoted(clean(task.title))}（任务编号{task.id}）是《{clean(plan.cited)}》确定的重点任务{source}。"
         f"截至{cn_date(frame.as_of)}，该项任务{why}。"
     )
 

@@ -114,6 +114,7 @@ class PeriodReport:
     problems: tuple[str, ...]  # ids of yellow/red/stale tasks, worst first
     signed: date | None = None  # 成文日期 (default: the period's last day)
     aim: str = ""  # the plan's aim ([plan] aim)
+    cited: str = ""  # the plan document's name as cited, without 《》 (``model.Plan.cited``)
     frame: model.ReportSettings = model.ReportSettings()  # [report]: 主送, 字号, 签发人, 版记…
     thresholds: tuple[float, float] = (10, 30)  # yellow_behind, red_behind: where a printed gap needs a decimal
 
@@ -235,6 +236,7 @@ def build_report(
         problems=tuple(t.id for t in sorted(_problem_tasks(tasks), key=_severity)),
         signed=signed,
         aim=plan.aim,
+        cited=plan.cited,
         frame=plan.report,
         thresholds=(plan.settings.yellow_behind, plan.settings.red_behind),
     )

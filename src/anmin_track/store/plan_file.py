@@ -71,6 +71,7 @@ def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Probl
         goals=goals,
         report=report,
         previous=info.get("previous"),
+        document=info.get("document", ""),
     )
     if plan.previous is not None and plan.previous >= plan.year:
         check.add(check.lines.key("previous", plan_line), f"[plan] previous（上一年度）{plan.previous} 应早于计划年度 {plan.year}")
@@ -92,8 +93,11 @@ def schema_needed(doc: dict) -> tuple[int, str]:
     """The lowest schema whose programs know every setting ``doc`` uses, and what needs it."""
     info, goals = doc.get("plan"), doc.get("goals")
     report = doc.get("report")
+    settings = doc.get("settings")
     tasks = [t for g in goals if isinstance(g, dict) for t in g.get("tasks", [])] if isinstance(goals, list) else []
     metrics = [m for t in tasks if isinstance(t, dict) for m in t.get("metrics", []) if isinstance(m, dict)]
+    if (isinstance(info, dict) and "document" in info) or (isinstance(settings, dict) and "holidays" in settings):
+        return 5, "[plan] document（依据文件名称）或 [settings] holidays（节假日）"
     if (isinstance(info, dict) and "previous" in info) or any(
         isinstance(t, dict) and ("carried_from" in t or "carried_progress" in t) for t in tasks
     ):
@@ -168,7 +172,9 @@ def _settings(table: dict, check: Checker) -> model.Settings:
     line = next((no for no, name, arr in check.lines.headers if name == "settings" and not arr), None)
     if not check.table(table, fields.SETTINGS, "[settings] ", line):
         return model.Settings()
-    settings = model.Settings(**(table | {"units": tuple(u.strip() for u in table.get("units", ()))}))
+    settings = model.Settings(
+        **(table | {"units": tuple(u.strip() for u in table.get("units", ())), "holidays": tuple(table.get("holidays", ()))})
+    )
     if not 0 <= settings.yellow_behind < settings.red_behind <= 100:
         check.add(line, "[settings] 应满足 0 ≤ yellow_behind < red_behind ≤ 100")
     if settings.stale_days < 1:
@@ -370,6 +376,7 @@ def dump_plan(plan: model.Plan) -> bytes:
     info = {"org": plan.org, "issuer": plan.issuer, "year": plan.year, "title": plan.title, "source": plan.source}
     info |= {"aim": plan.aim} if plan.aim else {}
     info |= {"previous": plan.previous} if plan.previous is not None else {}
+    info |= {"document": plan.document} if plan.document else {}
     defaults = model.ReportSettings()
     report = {"addressee": plan.report.addressee, "doc_number": plan.report.doc_number}
     report |= {
@@ -378,8 +385,15 @@ def dump_plan(plan: model.Plan) -> bytes:
         if key not in report and value != getattr(defaults, key)
     }
     has_report = plan.report != defaults
+    settings = (
+        {"yellow_behind": s.yellow_behind, "red_behind": s.red_behind, "stale_days": s.stale_days}
+        | ({"ambiguous_wide": True} if s.ambiguous_wide else {})
+        | ({"units": list(s.units)} if s.units else {})
+        | ({"holidays": list(s.holidays)} if s.holidays else {})
+    )
     shape = {
         "plan": info,
+        "settings": settings,
         "goals": [
             ({"source": g.source} if g.source else {})
             | {"tasks": [_task_fields(t) | {"metrics": [_metric_fields(m) for m in t.metrics]} for t in g.tasks]}
@@ -391,12 +405,7 @@ def dump_plan(plan: model.Plan) -> bytes:
         PLAN_HEADER,
         tomli_w.dumps({"schema": schema}),
         section("[plan]", info),
-        section(
-            "[settings]",
-            {"yellow_behind": s.yellow_behind, "red_behind": s.red_behind, "stale_days": s.stale_days}
-            | ({"ambiguous_wide": True} if s.ambiguous_wide else {})
-            | ({"units": list(s.units)} if s.units else {}),
-        ),
+        section("[settings]", settings),
     ]
     if has_report:
         parts.append(section("[report]", report))

@@ -213,6 +213,7 @@ _KIND_TESTS = {
     fields.DATETIME: lambda v: isinstance(v, datetime),
     fields.BOOL: lambda v: isinstance(v, bool),
     fields.TEXT_LIST: lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    fields.DATE_LIST: lambda v: isinstance(v, list) and all(isinstance(x, date) and not isinstance(x, datetime) for x in v),
     fields.TABLE: lambda v: isinstance(v, dict),
     fields.TABLE_LIST: lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
 }
