@@ -16,6 +16,7 @@ Modules (each imports only those before it in this list):
 - ``undo``     ``anmin undo``
 - ``reading``  the state as of a day, a task's detail, a period, ``check``, who did not report
 - ``notices``  督办单
+- ``county``   the county's roll-up of township folders (read-only), ``anmin county report``
 
 This package is what the CLI calls: every use case is named here.
 """
@@ -23,6 +24,7 @@ This package is what the CLI calls: every use case is named here.
 from __future__ import annotations
 
 from anmin_track import store
+from anmin_track.actions.county import CountyReport, county_report
 from anmin_track.actions.ledger import (
     LedgerChange,
     LedgerConflict,
@@ -151,6 +153,8 @@ issue_notices = store.retried(_issue_notices)
 begin_year = store.retried(_begin_year)
 
 __all__ = [
+    "CountyReport",
+    "county_report",
     "add_task",
     "amend_record",
     "begin_year",

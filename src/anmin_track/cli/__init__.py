@@ -9,11 +9,12 @@
 - ``notice``   report notice (督办单)
 - ``ledger``   export, check, init
 - ``history``  log, undo
+- ``county``   county report (the county's roll-up of township folders)
 """
 
 import sys
 
-from anmin_track.cli import backup, goals, history, ledger, notice, plan, report, user  # noqa: F401 - importing registers the commands
+from anmin_track.cli import backup, county, goals, history, ledger, notice, plan, report, user  # noqa: F401 - importing registers the commands
 from anmin_track.cli.app import app
 from anmin_track.cli.zh import app_for
 

@@ -169,7 +169,7 @@ class AnminCommand(ChineseHelp, TyperCommand):
 
 #: Commands in the order a clerk meets them (Click would list them as registered).
 COMMAND_ORDER = (
-    *("goals", "report", "export", "new", "import", "check", "plan", "init", "log", "undo", "whoami", "backup"),
+    *("goals", "report", "export", "new", "import", "check", "plan", "init", "log", "undo", "whoami", "backup", "county"),
     *("list", "show", "update", "due", "claim", "edit", "milestone", "close", "reopen", "add", "remove"),
 )
 

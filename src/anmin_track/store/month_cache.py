@@ -53,7 +53,7 @@ def load(data: DataDir, ym: tuple[int, int], key: str) -> tuple[model.Record, ..
 
 def save(data: DataDir, ym: tuple[int, int], key: str, records: Sequence[model.Record]) -> None:
     """Keep ``records`` for the next reader; skipped when the folder is read-only or a writer holds the lock."""
-    if data.bundled:
+    if not data.keeps_derived:
         return
     import json
 

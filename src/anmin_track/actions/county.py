@@ -1,0 +1,124 @@
+"""`anmin county report`: every township of a county folder in one month, ranked (read-only).
+
+Each township folder is read through ``store.county``: opened read-only, its row taken from the
+county's cache while its files are unchanged, else read (its own index when fresh, else the
+county's copy, else its month files) and kept in the cache. A township that cannot be read is
+set aside with the file and line that stopped it; the others are ranked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+from anmin_track import model, rollup, store
+from anmin_track.errors import DataError
+from anmin_track.store import county as county_store
+from anmin_track.store import notices as notice_store
+from anmin_track.store.tomlcheck import Problem
+from anmin_track.store.years import plan_years, view_owning
+
+
+class CountyReport(NamedTuple):
+    period: model.Period
+    settings: rollup.CountySettings
+    ranked: list[rollup.Ranked]
+    skipped: list[rollup.Skipped]
+    #: Why the county's cache could not be written ("" when it could).
+    cache_failure: str = ""
+
+
+#: Called with (townships read so far, all of them) while the townships are read.
+Progress = Callable[[int, int], None]
+
+
+def county_report(root: Path, ym: tuple[int, int], progress: Progress | None = None) -> CountyReport:
+    """The county's month: each township read (or taken from the cache), then ranked."""
+    settings = county_store.load_settings(root)
+    townships = [t for t in county_store.find_townships(root) if t.folder not in settings.excluded]
+    if not townships:
+        from anmin_track.errors import InputError
+
+        raise InputError(
+            f"{root} 中没有乡镇的数据目录（含 goals.toml 或 data/goals.toml 的子文件夹），请检查县级汇总文件夹的位置。"
+        )
+    cache = county_store.CountyCache(root)
+    period = model.month_period(*ym)
+    rows: list[rollup.TownshipRow] = []
+    skipped: list[rollup.Skipped] = []
+    for n, township in enumerate(townships):
+        found = township_month(township, period, cache)
+        (skipped if isinstance(found, rollup.Skipped) else rows).append(found)  # type: ignore[arg-type]
+        if progress is not None:
+            progress(n + 1, len(townships))
+    return CountyReport(period, settings, rollup.rank(rows, settings), skipped, cache.failure)
+
+
+def township_month(
+    township: county_store.Township, period: model.Period, cache: county_store.CountyCache
+) -> rollup.TownshipRow | rollup.Skipped:
+    """The township's row for ``period``: from the cache when its files are as they were, else read."""
+    try:
+        stamps = county_store.folder_stamps(township.data)
+    except DataError as exc:
+        return _skipped(township, exc)
+    kept = cache.rows(township, stamps).get(period.key)
+    if isinstance(kept, dict):
+        try:
+            found = rollup.skipped_from_dict(kept) if "error" in kept else rollup.row_from_dict(kept)
+            cache.restamp(township)
+            return found
+        except (KeyError, TypeError, ValueError):  # a row of another shape: read it anew
+            pass
+    try:
+        row = read_township(township, period, cache)
+    except DataError as exc:
+        skipped = _skipped(township, exc)
+        cache.save_row(township, stamps, period.key, rollup.skipped_to_dict(skipped))
+        return skipped
+    cache.save_row(township, stamps, period.key, rollup.to_dict(row))
+    return row
+
+
+def read_township(
+    township: county_store.Township, period: model.Period, cache: county_store.CountyCache
+) -> rollup.TownshipRow:
+    """Read one township's month from its folder (read-only); DataError when it cannot be."""
+    data = township.data
+    years = plan_years(data)
+    if period.year not in years:
+        store.load_plan(data)  # a plan that cannot be read says so, with its line
+        have = "、".join(f"{y}年" for y in sorted(years)) or "无"
+        raise DataError("", [Problem(data.label(data.plan_file), None, f"没有{period.year}年的计划（现有：{have}）")])
+    view = years[period.year]
+    plan = store.load_plan(view)
+    index = cache.township_index(township, view, plan)
+    end = period.end
+    statuses = model.plan_status(plan, store.latest_records(view, plan, end, index), end)
+    before = store.latest_records(view, plan, period.previous_end, index)
+    at_start = [model.task_status(t, before.get(t.id), period.previous_end, plan.settings) for t in plan.tasks]
+    records = store.load_month(view, plan, (end.year, end.month))
+    by_id = {ts.task.id: ts for g in statuses for ts in g.tasks}
+    register = notice_store.load_register(data.whole)
+    notices = rollup.open_notices(register, by_id, plan.year, end)
+    until = data_until(township, view, index, cache)
+    return rollup.township_row(township.folder, plan, period, statuses, at_start, records, notices, until)
+
+
+def data_until(
+    township: county_store.Township, view: store.DataDir, index, cache: county_store.CountyCache
+) -> date | None:
+    """数据截至: the date of the township's latest record, whichever plan it belongs to."""
+    months = store.month_files(view.whole)
+    if months:
+        newest = view_owning(view.whole, max(months)[0])
+        if newest != view:
+            index = cache.township_index(township, newest, store.load_plan(newest))
+    return max((r.date for r in index.latest.values()), default=None)
+
+
+def _skipped(township: county_store.Township, exc: DataError) -> rollup.Skipped:
+    first = exc.problems[0] if exc.problems else Problem(township.folder, None, str(exc))
+    return rollup.Skipped(township.folder, township.where(first), first.line, first.message)
