@@ -31,7 +31,6 @@ from anmin_track.errors import DataError, InputError, system_reason
 from anmin_track.store.folder import NOTICES_FILE, PLAN_FILE, DataDir, content_hash, read_regular
 from anmin_track.store.index import Index, dump_index, file_stamps, rebuild_index, saved_index
 from anmin_track.store.records import progress_files
-from anmin_track.store.safe_io import atomic_write
 from anmin_track.store.tomlcheck import Checker, LineIndex, Problem, parse_toml, raise_if_problems, read_text
 from anmin_track.store.years import plans_folder_entries
 
@@ -250,11 +249,18 @@ class CountyCache:
         return doc if isinstance(doc, dict) else None
 
     def _write(self, path: Path, content: bytes) -> None:
+        """Replace ``path`` whole (a temp file renamed), without fsync: a cache file lost or cut short
+        by a power cut is only a miss (it no longer parses, or no longer matches the files)."""
+        tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
         try:
             for folder in (self.root, path.parent):
                 _own_folder(folder)
-            atomic_write(path, content, data_file=False)
+            with open(tmp, "xb") as f:
+                f.write(content)
+            os.replace(tmp, path)
         except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
             self.failure = f"{self.root}（{system_reason(exc)}）"
 
 

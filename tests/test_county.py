@@ -1,0 +1,313 @@
+"""`anmin county report`: a small county checked by hand, read-only townships, the county's cache, ranking rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from anmin_track import model, rollup
+from anmin_track.store import county as county_store
+
+MAY = model.month_period(2024, 5)
+#: 序时进度 of a task running through 2024, at the end of May: 152 of 366 days.
+EXPECTED_MAY = 152 / 366 * 100
+
+PLAN = """schema = 4
+
+[plan]
+org = "{org}"
+year = {year}
+title = "{year}年工作思路要点"
+
+[[goals]]
+id = "1"
+title = "重点工作"
+{tasks}
+"""
+TASK = """
+[[goals.tasks]]
+id = "1.{n}"
+title = "任务{n}"
+start = {year}-01-01
+due = {year}-12-31
+"""
+
+
+def plan_text(org: str, year: int = 2024, tasks: int = 4) -> str:
+    return PLAN.format(org=org, year=year, tasks="".join(TASK.format(n=n, year=year) for n in range(1, tasks + 1)))
+
+
+def record(task: str, day: str, progress: int) -> str:
+    return (
+        f'[[records]]\ntask = "{task}"\ndate = {day}\nprogress = {progress}\nnote = "推进"\nproblem = ""\n'
+        f'next = ""\nby = "测试员"\nat = {day}T18:00:00+08:00\n\n'
+    )
+
+
+def township(root: Path, folder: str, org: str, records: dict[str, list[tuple[str, str, int]]], *, inner: bool = False) -> Path:
+    data = root / folder / "data" if inner else root / folder
+    (data / "progress").mkdir(parents=True)
+    (data / "goals.toml").write_text(plan_text(org), encoding="utf-8")
+    for month, rows in records.items():
+        text = "schema = 1\n\n" + "".join(record(*r) for r in rows)
+        (data / "progress" / f"{month}.toml").write_text(text, encoding="utf-8")
+    return data
+
+
+NOTICE = """
+[[notices]]
+year = 2024
+number = {number}
+code = "督办〔2024〕{number}号"
+task = "{task}"
+title = "任务"
+signed = 2024-05-05
+as_of = 2024-05-04
+reply_by = {reply_by}
+by = "测试员"
+at = 2024-05-05T10:00:00+08:00
+"""
+
+
+@pytest.fixture
+def county(tmp_path: Path) -> Path:
+    """Three townships whose rows are worked out by hand below, one broken, one without a 2024 plan."""
+    root = tmp_path / "县"
+    # 甲乡: 1.1 done, 1.2 at 50 (green), 1.3 at 20 in April (yellow, not reported in May), 1.4 never (red)
+    jia = township(
+        root,
+        "甲乡",
+        "甲乡人民政府",
+        {"2024-04": [("1.3", "2024-04-15", 20)], "2024-05": [("1.1", "2024-05-10", 100), ("1.2", "2024-05-20", 50)]},
+    )
+    (jia / ".notices.toml").write_text(
+        NOTICE.format(number=1, task="1.4", reply_by="2024-05-20")  # open, overdue at May's end
+        + NOTICE.format(number=2, task="1.1", reply_by="2024-05-20")  # about a task now done: not open
+        + NOTICE.format(number=3, task="1.3", reply_by="2024-06-10"),  # open, not yet due
+        encoding="utf-8",
+    )
+    # 乙镇: three tasks at 60 (green), 1.4 at 5 (red); all four reported in May
+    township(root, "乙镇", "乙镇", {"2024-05": [("1.1", "2024-05-08", 60), ("1.2", "2024-05-08", 60), ("1.3", "2024-05-08", 60), ("1.4", "2024-05-09", 5)]})
+    # 丙乡 (data/ inside): every task at 40, green
+    township(root, "丙乡", "丙乡", {"2024-05": [(f"1.{n}", "2024-05-15", 40) for n in range(1, 5)]}, inner=True)
+    broken = township(root, "丁乡", "丁乡", {"2024-05": [("1.1", "2024-05-15", 40)]})
+    month = broken / "progress" / "2024-05.toml"
+    month.write_text(month.read_text(encoding="utf-8").replace("progress = 40", "progress = 400"), encoding="utf-8")
+    old = root / "戊乡"
+    old.mkdir()
+    (old / "goals.toml").write_text(plan_text("戊乡", 2023), encoding="utf-8")
+    (root / "not-a-township").mkdir()  # no plan: not a township folder
+    return root
+
+
+def files_of(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file and folder under ``folder``: content and modification time."""
+    return {
+        str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else b"", p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def townships_of(root: Path) -> dict:
+    return {p.name: files_of(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+
+
+def report_json(anmin, root: Path, *extra: str) -> tuple[dict, str]:
+    done = anmin("county", "report", "2024-05", str(root), "--json", *extra)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), done.stderr
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def test_a_small_county_is_ranked_and_counted_as_worked_out_by_hand(anmin, county):
+    found, stderr = report_json(anmin, county)
+    ranked = [(t["rank"], t["folder"]) for t in found["townships"]]
+    # 丙乡 no red; 乙镇 and 甲乡 one red in four each, 乙镇 reported every task (甲乡 two of four)
+    assert ranked == [(1, "丙乡"), (2, "乙镇"), (3, "甲乡")]
+    jia = found["townships"][2]
+    assert jia["name"] == "甲乡人民政府"  # the plan's org
+    assert jia["tasks"] == 4 and jia["kinds"] == {"项目": 4, "创建": 0, "常态": 0}
+    assert jia["lights"] == {"done": 1, "green": 1, "yellow": 1, "red": 1}
+    assert jia["overdue"] == 0
+    assert (jia["due"], jia["reported"], jia["report_rate"]) == (4, 2, 0.5)
+    assert jia["progress"] == round((100 + 50 + 20 + 0) / 4, 1)
+    assert jia["expected"] == round(EXPECTED_MAY, 1)
+    assert (jia["notices_open"], jia["notices_overdue"]) == (2, 1)
+    assert jia["data_until"] == "2024-05-20"
+    assert [t["id"] for t in jia["red_tasks"]] == ["1.4"]
+    yi = found["townships"][1]
+    assert yi["lights"] == {"done": 0, "green": 3, "yellow": 0, "red": 1} and yi["report_rate"] == 1.0
+    skipped = {s["folder"]: s for s in found["skipped"]}
+    assert set(skipped) == {"丁乡", "戊乡"}
+    assert skipped["丁乡"]["file"] == "丁乡/progress/2024-05.toml" and skipped["丁乡"]["line"] == 6
+    assert "超出范围" in skipped["丁乡"]["reason"]
+    assert "没有2024年的计划" in skipped["戊乡"]["reason"]
+    assert "未纳入汇总：丁乡/progress/2024-05.toml:6:" in stderr
+
+
+def test_county_toml_names_orders_excludes_and_changes_the_rule(anmin, county):
+    (county / "county.toml").write_text(
+        '[county]\nname = "测试县"\nranking = ["报送率", "红灯占比"]\n\n'
+        '[[townships]]\nfolder = "甲乡"\nname = "甲乡"\n\n[[townships]]\nfolder = "丁乡"\nexclude = true\n',
+        encoding="utf-8",
+    )
+    found, _ = report_json(anmin, county)
+    # 报送率 first: 乙镇 and 丙乡 reported everything (100%), 丙乡 has fewer reds; 甲乡 (50%) last
+    assert [t["folder"] for t in found["townships"]] == ["丙乡", "乙镇", "甲乡"]
+    assert found["townships"][2]["name"] == "甲乡" and found["county"] == "测试县"
+    assert [s["folder"] for s in found["skipped"]] == ["戊乡"]  # 丁乡 left out, not skipped
+
+
+def test_a_wrong_county_toml_names_its_line(anmin, county):
+    (county / "county.toml").write_text('[county]\nranking = ["红灯占比", "好坏"]\n', encoding="utf-8")
+    done = anmin("county", "report", "2024-05", str(county))
+    assert done.returncode == 1
+    assert "county.toml:2: 排名规则 好坏 无效" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_township_folders_are_never_written_even_read_only(anmin, county):
+    before = townships_of(county)
+    for path in county.rglob("*"):
+        if not path.is_relative_to(county / ".anmin-county"):
+            path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    try:
+        found, _ = report_json(anmin, county)
+        again, _ = report_json(anmin, county)  # from the cache
+        assert again == found and len(found["townships"]) == 3
+        assert townships_of(county) == before  # bytes, times, and no file added (no lock, no index)
+    finally:
+        for path in county.rglob("*"):
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    assert (county / ".anmin-county" / "甲乡" / "rows.json").is_file()
+
+
+def test_the_cache_is_refreshed_when_a_township_changes(anmin, county):
+    first, _ = report_json(anmin, county)
+    month = county / "乙镇" / "progress" / "2024-05.toml"
+    month.write_text(month.read_text(encoding="utf-8") + record("1.4", "2024-05-30", 45), encoding="utf-8")
+    second, _ = report_json(anmin, county)
+    yi = next(t for t in second["townships"] if t["folder"] == "乙镇")
+    assert yi["lights"]["red"] == 0 and yi["data_until"] == "2024-05-30"
+    assert [t["folder"] for t in first["townships"]][:2] == ["丙乡", "乙镇"]
+    assert [t["folder"] for t in second["townships"]][:2] == ["乙镇", "丙乡"]  # now ahead of 序时 more than 丙乡
+
+
+def test_without_a_writable_cache_the_county_is_still_reported(anmin, county):
+    (county / ".anmin-county").write_text("一个文件，不是文件夹", encoding="utf-8")
+    found, stderr = report_json(anmin, county)
+    assert len(found["townships"]) == 3
+    assert "无法写入县级汇总的缓存" in stderr
+
+
+def test_the_documents_are_written_outside_the_townships(anmin, county, tmp_path):
+    for name in ("通报.docx", "汇总表.xlsx", "通报.md"):
+        done = anmin("county", "report", "2024-05", str(county), "-o", str(tmp_path / name), "--date", "2024-06-03")
+        assert done.returncode == 0, done.stderr
+        assert "纳入 3 个乡镇" in done.stdout and "2 个乡镇的数据无法读取" in done.stdout
+    text = (tmp_path / "通报.md").read_text(encoding="utf-8")
+    assert "关于2024年5月" in text and "下步要求" in text and "【待填写】" in text
+    assert "本月排名第一的是丙乡，排名最后的是甲乡人民政府。" in text
+    assert "未纳入本次汇总的乡镇" in text and "丁乡/progress/2024-05.toml:6" in text
+    refused = anmin("county", "report", "2024-05", str(county), "-o", str(county / "甲乡" / "通报.docx"))
+    assert refused.returncode == 2 and "不在其中写入" in refused.stderr
+    assert not (county / "甲乡" / "通报.docx").exists()
+
+
+def test_an_empty_folder_is_a_usage_error(anmin, tmp_path):
+    (tmp_path / "空").mkdir()
+    done = anmin("county", "report", "2024-05", str(tmp_path / "空"))
+    assert done.returncode == 2 and "没有乡镇的数据目录" in done.stderr
+
+
+# --------------------------------------------------------------------------- the county's cache, in-process
+
+
+def test_a_copied_township_keeps_its_cached_rows(county):
+    from anmin_track.actions.county import county_report
+
+    county_report(county, (2024, 5))
+    jia = next(t for t in county_store.find_townships(county) if t.folder == "甲乡")
+    for path in jia.data.path.rglob("*.toml"):  # a fresh copy: new times, the same content
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    cache = county_store.CountyCache(county)
+    assert "2024-05" in cache.rows(jia, county_store.folder_stamps(jia.data))
+    (jia.data.path / "goals.toml").write_text(plan_text("改名"), encoding="utf-8")
+    assert cache.rows(jia, county_store.folder_stamps(jia.data)) == {}
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def row(folder: str, red: int, tasks: int, due: int, reported: int, progress: float, expected: float = 50) -> rollup.TownshipRow:
+    return rollup.TownshipRow(
+        folder=folder,
+        org=folder,
+        year=2024,
+        kinds={model.PROJECT: tasks},
+        lights={model.DONE: 0, model.GREEN: tasks - red, model.YELLOW: 0, model.RED: red},
+        overdue=0,
+        due=due,
+        reported=reported,
+        progress=progress,
+        expected=expected,
+        measured=True,
+        notices_open=0,
+        notices_overdue=0,
+        data_until=date(2024, 5, 30),
+        red_tasks=tuple(rollup.RedTask(f"1.{n}", "任务", model.PROJECT, 0, 50, False) for n in range(red)),
+    )
+
+
+def test_ranking_is_red_share_then_report_rate_then_progress_with_ties_in_listed_order():
+    rows = [
+        row("a", 1, 10, 10, 9, 40),  # 10 % red, 90 %
+        row("b", 1, 10, 10, 10, 40),  # 10 % red, 100 %
+        row("c", 0, 5, 5, 1, 10),  # no red
+        row("d", 2, 20, 10, 10, 45),  # 10 % red, 100 %, ahead of b
+        row("e", 2, 20, 10, 10, 45),  # the same as d
+    ]
+    settings = rollup.CountySettings(order=("e", "d"))
+    ranked = rollup.rank(rows, settings)
+    assert [(r.rank, r.row.folder) for r in ranked] == [(1, "c"), (2, "e"), (2, "d"), (4, "b"), (5, "a")]
+    assert [r.row.folder for r in rollup.laggards(ranked, settings)] == ["d", "b", "a"]
+    assert [r.row.folder for r in rollup.laggards(ranked[:2], settings)] == ["e"]
+    assert rollup.laggards(ranked[:1], settings) == []  # never the whole list
+    by_progress = rollup.rank(rows, settings._replace(ranking=("进度差",)))
+    assert [r.row.folder for r in by_progress][:2] == ["e", "d"]
+
+
+def test_every_ranking_rule_has_a_sort_key():
+    assert set(rollup._KEYS) == set(rollup.fields.RANKINGS)
+
+
+def test_a_row_survives_the_cache():
+    kept = row("a", 1, 10, 10, 9, 40)
+    assert rollup.row_from_dict(json.loads(json.dumps(rollup.to_dict(kept)))) == kept
+
+
+def test_open_notices_are_those_of_tasks_not_done_and_overdue_after_their_reply_day():
+    class Notice:
+        def __init__(self, task: str, reply_by: date, signed: date = date(2024, 5, 1)):
+            self.task, self.reply_by, self.signed, self.as_of = task, reply_by, signed, signed
+
+    plan_task = model.Task("1.1", "1", "任务", start=date(2024, 1, 1), due=date(2024, 12, 31))
+    settings = model.Settings()
+    statuses = {
+        "1.1": model.task_status(plan_task, None, MAY.end, settings),
+        "1.2": model.task_status(plan_task._replace(id="1.2"), None, MAY.end, settings)._replace(light=model.DONE),
+    }
+    notices = [
+        Notice("1.1", date(2024, 5, 20)),  # open, overdue
+        Notice("1.1", date(2024, 5, 31)),  # open, due on the last day: not yet overdue
+        Notice("1.2", date(2024, 5, 20)),  # done: closed
+        Notice("1.1", date(2024, 6, 20), signed=date(2024, 6, 2)),  # issued after the month
+        Notice("9.9", date(2024, 5, 20)),  # not a task of this plan
+    ]
+    assert rollup.open_notices(notices, statuses, 2024, MAY.end) == (2, 1)
