@@ -214,7 +214,7 @@ def test_the_documents_are_written_outside_the_townships(anmin, county, tmp_path
     text = (tmp_path / "通报.md").read_text(encoding="utf-8")
     assert "关于2024年5月" in text and "下步要求" in text and "【待填写】" in text
     assert "本月排名第一的是丙乡，排名最后的是甲乡人民政府。" in text
-    assert "未纳入本次汇总的乡镇" in text and "丁乡/progress/2024-05.toml:6" in text
+    assert "未纳入本次汇总的乡镇" in text and "丁乡/progress/2024-05.toml 第6行" in text
     refused = anmin("county", "report", "2024-05", str(county), "-o", str(county / "甲乡" / "通报.docx"))
     assert refused.returncode == 2 and "不在其中写入" in refused.stderr
     assert not (county / "甲乡" / "通报.docx").exists()

@@ -83,24 +83,40 @@ def _ticker(progress: Progress | None, total: int, done: int) -> Callable[[], No
 
 def _read_all(root: Path, todo: list[county_store.Township], period: model.Period) -> Iterator[tuple[Found, str]]:
     """Each township of ``todo`` read (its row, and why the cache could not be written), in order: by
-    as many processes as there are cores when there are many (reading is parsing, one core each)."""
+    as many processes as there are cores (at most 4) when there are many, reading being parsing.
+
+    Only where processes can be forked (not on Windows, where a new process would start the whole
+    program again): there they are read one after another."""
+    import multiprocessing
     import os
 
     jobs = [(root, township, period) for township in todo]
     workers = min(os.cpu_count() or 1, 4)
-    if len(todo) < PARALLEL_FROM or workers < 2:
+    if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_read_one, jobs)
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(workers) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker)
+    try:
         yield from pool.map(_read_one, jobs, chunksize=2)
+    except BaseException:  # Ctrl-C: what is not yet read is not started
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def _read_one(job: tuple[Path, county_store.Township, model.Period]) -> tuple[Found, str]:
     root, township, period = job
     cache = county_store.CountyCache(root)
     return fresh_month(township, period, cache), cache.failure
+
+
+def _quiet_worker() -> None:
+    """Ctrl-C stops the command, which stops its readers: they say nothing themselves."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def cached_month(

@@ -13,15 +13,13 @@ from anmin_track import model, rollup
 from anmin_track.output import frame
 from anmin_track.output.document import Block, Document
 from anmin_track.output.report_words import clean
-from anmin_track.text import cn_date, pct
+from anmin_track.text import cn_date, pct, percent
 
 SCHEMA = "anmin.county.monthly/1"
 #: The 主送 of the 通报 when county.toml names none.
 ADDRESSEE = "各乡镇党委、政府"
 #: Where the office fills in what the data cannot say.
 TO_FILL = "【待填写】"
-#: A township whose latest record is this many days before the month's end is said not to be up to date.
-QUIET_DAYS = 15
 
 
 def share(value: float) -> str:
@@ -48,11 +46,12 @@ def _progress(row: rollup.TownshipRow) -> str:
 
 
 def _until(row: rollup.TownshipRow, period: model.Period) -> str:
+    """数据截至: the latest record's date; a township with none in the month may have stopped syncing."""
     if row.data_until is None:
         return "尚无进展记录，请核实是否按时同步数据"
     said = f"数据截至{cn_date(row.data_until)}"
-    if (period.end - row.data_until).days > QUIET_DAYS:
-        said += "，近期无新记录，请核实是否按时同步数据"
+    if row.data_until < period.start:
+        said += "，本月没有新的进展记录，请核实是否按时同步数据"
     return said
 
 
@@ -67,7 +66,7 @@ def township_sentence(r: rollup.Ranked, period: model.Period) -> str:
     ]
     if row.notices_open:
         overdue = f"，其中逾期未反馈{row.notices_overdue}份" if row.notices_overdue else ""
-        parts.append(f"督办事项{row.notices_open}件未办结{overdue}")
+        parts.append(f"督办单{row.notices_open}份未办结{overdue}")
     parts.append(_until(row, period))
     return f"{clean(r.name)}：{'；'.join(parts)}。"
 
@@ -77,7 +76,7 @@ def _red_task(t: rollup.RedTask) -> str:
         state = "常态工作未按时报送或指标滞后"
     else:
         state = f"进度{pct(t.progress)}，序时进度{pct(t.expected)}"
-        state += "，已逾期" if t.overdue else f"，落后{points(t.expected - t.progress)}个百分点"
+        state += "，已逾期" if t.overdue else f"，落后{percent(t.expected) - percent(t.progress)}个百分点"
     return f"{clean(t.title)}（{state}）。"
 
 
@@ -143,7 +142,8 @@ _CN = "一二三四五六七八九十"
 
 
 def skipped_sentence(s: rollup.Skipped) -> str:
-    return f"{clean(s.folder)}：{clean(str(s))}。"
+    """A township left out, for the appendix: its folder, the file and line that stopped it, and why."""
+    return f"{clean(s.folder)}：{clean(s.file)} 第{s.line or 1}行，{clean(s.reason)}。"
 
 
 # --------------------------------------------------------------------------- JSON
