@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 from anmin_track import fields, model
 
@@ -103,23 +103,13 @@ class Ranked(NamedTuple):
     row: TownshipRow
 
 
-class NoticeLike(Protocol):
-    @property
-    def task(self) -> str: ...
-    @property
-    def as_of(self) -> date: ...
-    @property
-    def signed(self) -> date: ...
-    @property
-    def reply_by(self) -> date: ...
-
-
 def open_notices(
-    notices: Iterable[NoticeLike], statuses: dict[str, model.TaskStatus], year: int, end: date
+    notices: Iterable[Any], statuses: dict[str, model.TaskStatus], year: int, end: date
 ) -> tuple[int, int]:
     """(open, overdue) 督办单 at ``end``: issued by then about a task of the ``year`` plan (``statuses``, its
-    tasks at ``end``) that is not done; overdue once its ``reply_by`` is before ``end``. Counted from the
-    register of issued numbers until the notices have states of their own."""
+    tasks at ``end``) that is not done; overdue once its ``reply_by`` is before ``end``. ``notices`` have
+    ``task``, ``as_of``, ``signed`` and ``reply_by``: counted from the register of issued numbers until
+    the notices have states of their own (this is the one place to switch)."""
     found = [
         n
         for n in notices

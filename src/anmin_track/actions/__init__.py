@@ -16,7 +16,8 @@ Modules (each imports only those before it in this list):
 - ``undo``     ``anmin undo``
 - ``reading``  the state as of a day, a task's detail, a period, ``check``, who did not report
 - ``notices``  督办单
-- ``county``   the county's roll-up of township folders (read-only), ``anmin county report``
+- ``county``   the county's roll-up of township folders (read-only), ``anmin county report``: not
+               re-exported (only that command loads it, and it alone needs ``rollup``)
 
 This package is what the CLI calls: every use case is named here.
 """
@@ -24,7 +25,6 @@ This package is what the CLI calls: every use case is named here.
 from __future__ import annotations
 
 from anmin_track import store
-from anmin_track.actions.county import CountyReport, county_report
 from anmin_track.actions.ledger import (
     LedgerChange,
     LedgerConflict,
@@ -153,8 +153,6 @@ issue_notices = store.retried(_issue_notices)
 begin_year = store.retried(_begin_year)
 
 __all__ = [
-    "CountyReport",
-    "county_report",
     "add_task",
     "amend_record",
     "begin_year",

@@ -16,7 +16,6 @@ from typing import NamedTuple
 from anmin_track import model, rollup, store
 from anmin_track.errors import DataError, InputError
 from anmin_track.store import county as county_store
-from anmin_track.store import notices as notice_store
 from anmin_track.store.tomlcheck import Problem
 from anmin_track.store.years import plan_years, view_owning
 
@@ -174,6 +173,8 @@ def read_township(
     at_start = [model.task_status(t, before.get(t.id), period.previous_end, plan.settings) for t in plan.tasks]
     records = store.load_month(view, plan, (end.year, end.month))
     by_id = {ts.task.id: ts for g in statuses for ts in g.tasks}
+    from anmin_track.store import notices as notice_store
+
     register = notice_store.load_register(data.whole)
     notices = rollup.open_notices(register, by_id, plan.year, end)
     until = data_until(township, view, index, cache)

@@ -9,12 +9,11 @@ from typing import Annotated
 
 import typer
 
-from anmin_track import actions, parse, store
+from anmin_track import parse, store
 from anmin_track.cli.app import app
 from anmin_track.cli.common import JsonOpt, out, warn
 from anmin_track.cli.zh import AnminCommand, AnminSubGroup
 from anmin_track.errors import InputError
-from anmin_track.store import county as county_store
 from anmin_track.text import visible
 
 county_app = typer.Typer(
@@ -89,11 +88,14 @@ def county_report(
     kind = _format(output, as_json)
     signing = parse.parse_date(signed, "成文日期", "date") if signed else date.today()
     root = Path(folder) if folder is not None else Path(".")
+    from anmin_track.actions import county as county_actions
+    from anmin_track.store import county as county_store
+
     if output is not None:
         county_store.refuse_township_target(root, county_store.find_townships(root), output)
     counter = _Counter()
     try:
-        report = actions.county_report(root, ym, counter)
+        report = county_actions.county_report(root, ym, counter)
     finally:
         counter.clear()
     content = _content(report, kind, signing, number)
@@ -109,7 +111,8 @@ def county_report(
     out(f"已生成{report.period.label}县级汇总：{visible(str(written))}（纳入 {len(report.ranked)} 个乡镇{left}）")
 
 
-def _content(report: actions.CountyReport, kind: str, signing: date, number: int | None) -> bytes:
+def _content(report, kind: str, signing: date, number: int | None) -> bytes:
+    """The 通报 (``report``: an ``actions.county.CountyReport``) in the format asked for."""
     from anmin_track.output import county
 
     if kind == "json":

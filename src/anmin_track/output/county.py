@@ -97,7 +97,7 @@ def _overall(ranked: Sequence[rollup.Ranked], skipped: Sequence[rollup.Skipped])
 
 
 def county_document(report, signed: date, number: int | None = None) -> Document:
-    """The 通报: ``report`` is an ``actions.CountyReport`` (period, settings, ranked, skipped)."""
+    """The 通报: ``report`` is an ``actions.county.CountyReport`` (period, settings, ranked, skipped)."""
     period, settings, ranked, skipped = report.period, report.settings, report.ranked, report.skipped
     laggards = rollup.laggards(ranked, settings)
     blocks: list[Block] = []
