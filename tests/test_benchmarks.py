@@ -80,3 +80,19 @@ def test_synthetic_data_is_valid(tmp_path, anmin):
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "共 300 条进展记录" in checked.stdout and f"{today.year - 2023} 个年度的计划" in checked.stdout
     assert (folder / "progress" / "index.toml").is_file()
+
+
+@pytest.mark.slow  # builds four townships and times `anmin county report` cold, warm and after a change (about 5 s)
+def test_the_county_benchmark_runs_and_checks_its_budgets(tmp_path):
+    out = tmp_path / "county.json"
+    run = subprocess.run(
+        [sys.executable, str(HARNESS), "--county", "--quick", "--work", str(tmp_path / "work"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert set(result["medians_ms"]) == {"cold", "warm", "one changed"}
+    assert [b["budget"].split(" ")[0] for b in result["budgets"]] == ["warm_ms", "changed_over_warm_ms", "cold_ms", "peak_rss_mib"]
+    assert all(isinstance(b["holds"], bool) for b in result["budgets"]) and result["peak_rss_mib"] > 0

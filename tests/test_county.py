@@ -117,17 +117,18 @@ def townships_of(root: Path) -> dict:
     return {p.name: files_of(p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
 
 
-def report_json(anmin, root: Path, *extra: str) -> tuple[dict, str]:
-    done = anmin("county", "report", "2024-05", str(root), "--json", *extra)
-    assert done.returncode == 0, done.stderr
+def report_json(cli, root: Path, *extra: str, month: str = "2024-05") -> tuple[dict, str]:
+    """`anmin county report MONTH ROOT --json`, by ``cli`` (in-process) or ``anmin`` (a process)."""
+    done = cli("county", "report", month, str(root), "--json", *extra)
+    assert getattr(done, "returncode", getattr(done, "exit_code", None)) == 0, done.stderr
     return json.loads(done.stdout), done.stderr
 
 
 # --------------------------------------------------------------------------- end to end
 
 
-def test_a_small_county_is_ranked_and_counted_as_worked_out_by_hand(anmin, county):
-    found, stderr = report_json(anmin, county)
+def test_a_small_county_is_ranked_and_counted_as_worked_out_by_hand(cli, county):
+    found, stderr = report_json(cli, county)
     ranked = [(t["rank"], t["folder"]) for t in found["townships"]]
     # 丙乡 no red; 乙镇 and 甲乡 one red in four each, 乙镇 reported every task (甲乡 two of four)
     assert ranked == [(1, "丙乡"), (2, "乙镇"), (3, "甲乡")]
@@ -152,23 +153,23 @@ def test_a_small_county_is_ranked_and_counted_as_worked_out_by_hand(anmin, count
     assert "未纳入汇总：丁乡/progress/2024-05.toml:6:" in stderr
 
 
-def test_county_toml_names_orders_excludes_and_changes_the_rule(anmin, county):
+def test_county_toml_names_orders_excludes_and_changes_the_rule(cli, county):
     (county / "county.toml").write_text(
         '[county]\nname = "测试县"\nranking = ["报送率", "红灯占比"]\n\n'
         '[[townships]]\nfolder = "甲乡"\nname = "甲乡"\n\n[[townships]]\nfolder = "丁乡"\nexclude = true\n',
         encoding="utf-8",
     )
-    found, _ = report_json(anmin, county)
+    found, _ = report_json(cli, county)
     # 报送率 first: 乙镇 and 丙乡 reported everything (100%), 丙乡 has fewer reds; 甲乡 (50%) last
     assert [t["folder"] for t in found["townships"]] == ["丙乡", "乙镇", "甲乡"]
     assert found["townships"][2]["name"] == "甲乡" and found["county"] == "测试县"
     assert [s["folder"] for s in found["skipped"]] == ["戊乡"]  # 丁乡 left out, not skipped
 
 
-def test_a_wrong_county_toml_names_its_line(anmin, county):
+def test_a_wrong_county_toml_names_its_line(cli, county):
     (county / "county.toml").write_text('[county]\nranking = ["红灯占比", "好坏"]\n', encoding="utf-8")
-    done = anmin("county", "report", "2024-05", str(county))
-    assert done.returncode == 1
+    done = cli("county", "report", "2024-05", str(county))
+    assert done.exit_code == 1
     assert "county.toml:2: 排名规则 好坏 无效" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -188,42 +189,46 @@ def test_township_folders_are_never_written_even_read_only(anmin, county):
     assert (county / ".anmin-county" / "甲乡" / "rows.json").is_file()
 
 
-def test_the_cache_is_refreshed_when_a_township_changes(anmin, county):
-    first, _ = report_json(anmin, county)
+def test_the_cache_is_refreshed_when_a_township_changes(cli, county):
+    first, _ = report_json(cli, county)
     month = county / "乙镇" / "progress" / "2024-05.toml"
     month.write_text(month.read_text(encoding="utf-8") + record("1.4", "2024-05-30", 45), encoding="utf-8")
-    second, _ = report_json(anmin, county)
+    second, _ = report_json(cli, county)
     yi = next(t for t in second["townships"] if t["folder"] == "乙镇")
     assert yi["lights"]["red"] == 0 and yi["data_until"] == "2024-05-30"
     assert [t["folder"] for t in first["townships"]][:2] == ["丙乡", "乙镇"]
     assert [t["folder"] for t in second["townships"]][:2] == ["乙镇", "丙乡"]  # now ahead of 序时 more than 丙乡
 
 
-def test_without_a_writable_cache_the_county_is_still_reported(anmin, county):
+def test_without_a_writable_cache_the_county_is_still_reported(cli, county):
     (county / ".anmin-county").write_text("一个文件，不是文件夹", encoding="utf-8")
-    found, stderr = report_json(anmin, county)
+    found, stderr = report_json(cli, county)
     assert len(found["townships"]) == 3
     assert "无法写入县级汇总的缓存" in stderr
 
 
-def test_the_documents_are_written_outside_the_townships(anmin, county, tmp_path):
+def test_the_documents_are_written_outside_the_townships(cli, county, tmp_path):
     for name in ("通报.docx", "汇总表.xlsx", "通报.md"):
-        done = anmin("county", "report", "2024-05", str(county), "-o", str(tmp_path / name), "--date", "2024-06-03")
-        assert done.returncode == 0, done.stderr
+        done = cli("county", "report", "2024-05", str(county), "-o", str(tmp_path / name), "--date", "2024-06-03")
+        assert done.exit_code == 0, done.stderr
         assert "纳入 3 个乡镇" in done.stdout and "2 个乡镇的数据无法读取" in done.stdout
     text = (tmp_path / "通报.md").read_text(encoding="utf-8")
     assert "关于2024年5月" in text and "下步要求" in text and "【待填写】" in text
     assert "本月排名第一的是丙乡，排名最后的是甲乡人民政府。" in text
     assert "未纳入本次汇总的乡镇" in text and "丁乡/progress/2024-05.toml 第6行" in text
-    refused = anmin("county", "report", "2024-05", str(county), "-o", str(county / "甲乡" / "通报.docx"))
-    assert refused.returncode == 2 and "不在其中写入" in refused.stderr
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "汇总表.xlsx").active
+    assert [sheet.cell(row, 2).value for row in (3, 4, 5)] == ["丙乡", "乙镇", "甲乡人民政府"]
+    refused = cli("county", "report", "2024-05", str(county), "-o", str(county / "甲乡" / "通报.docx"))
+    assert refused.exit_code == 2 and "不在其中写入" in refused.stderr
     assert not (county / "甲乡" / "通报.docx").exists()
 
 
-def test_an_empty_folder_is_a_usage_error(anmin, tmp_path):
+def test_an_empty_folder_is_a_usage_error(cli, tmp_path):
     (tmp_path / "空").mkdir()
-    done = anmin("county", "report", "2024-05", str(tmp_path / "空"))
-    assert done.returncode == 2 and "没有乡镇的数据目录" in done.stderr
+    done = cli("county", "report", "2024-05", str(tmp_path / "空"))
+    assert done.exit_code == 2 and "没有乡镇的数据目录" in done.stderr
 
 
 # --------------------------------------------------------------------------- the county's cache, in-process
@@ -311,3 +316,68 @@ def test_open_notices_are_those_of_tasks_not_done_and_overdue_after_their_reply_
         Notice("9.9", date(2024, 5, 20)),  # not a task of this plan
     ]
     assert rollup.open_notices(notices, statuses, 2024, MAY.end) == (2, 1)
+
+
+def test_a_township_of_several_years_is_read_through_the_plan_of_the_month(cli, county):
+    jia = county / "甲乡"
+    (jia / "plans").mkdir()
+    (jia / "plans" / "2023.toml").write_text(plan_text("甲乡人民政府", 2023, tasks=2), encoding="utf-8")
+    (jia / "progress" / "2023-05.toml").write_text("schema = 1\n\n" + record("1.1", "2023-05-12", 80), encoding="utf-8")
+    found, _ = report_json(cli, county, month="2023-05")
+    # 甲乡: 1.1 green at 80, 1.2 never reported (red); 戊乡 (a 2023 plan only): four tasks never reported
+    assert [(t["folder"], t["year"], t["tasks"]) for t in found["townships"]] == [("甲乡", 2023, 2), ("戊乡", 2023, 4)]
+    assert found["townships"][0]["lights"] == {"done": 0, "green": 1, "yellow": 0, "red": 1}
+    assert found["townships"][0]["data_until"] == "2024-05-20"  # its latest record, whichever year's
+    assert {s["folder"] for s in found["skipped"]} == {"乙镇", "丙乡", "丁乡"}  # no 2023 plan
+    may, _ = report_json(cli, county)
+    assert next(t for t in may["townships"] if t["folder"] == "甲乡")["tasks"] == 4  # 2024: the current plan
+
+
+def test_a_folder_opened_read_only_is_never_written(tmp_path):
+    from anmin_track import store
+    from anmin_track.errors import ReadOnlyError
+
+    folder = township(tmp_path, "乡", "乡", {"2024-05": [("1.1", "2024-05-10", 30)]})
+    data = store.DataDir(folder, readonly=True)
+    plan = store.load_plan(data)
+    assert store.latest_records(data, plan, MAY.end)["1.1"].progress == 30  # its index built, not saved
+    assert sorted(p.name for p in (folder / "progress").iterdir()) == ["2024-05.toml"]
+    with pytest.raises(ReadOnlyError), store.locked(data, "测试"):
+        pass
+    assert all(view.readonly for view in store.views(data))  # every year's view keeps it
+    assert not (folder / store.LOCK_FILE).exists()
+    store.latest_records(store.DataDir(folder), plan, MAY.end)  # as a township's own command: saved
+    assert (folder / "progress" / "index.toml").is_file()
+
+
+@pytest.mark.slow  # builds ten townships with the benchmark's builder (about 5 s)
+def test_many_generated_townships_read_in_parallel_match_one_by_one(tmp_path, anmin, monkeypatch):
+    import subprocess
+    import sys
+
+    from anmin_track.actions import county as county_actions
+
+    from conftest import REPO
+
+    root = tmp_path / "县"
+    builder = REPO / "benchmarks" / "county.py"
+    subprocess.run([sys.executable, str(builder), "--build", str(root), "10", "300"], check=True, timeout=120)
+    for township in (p for p in root.iterdir() if p.is_dir()):  # as from sync repositories: no index
+        (township / "progress" / "index.toml").unlink(missing_ok=True)
+    before = townships_of(root)
+    parallel, _ = report_json(anmin, root, month="2024-12")  # ten to read: by two processes
+    shutil_rmtree(root / ".anmin-county")
+    monkeypatch.setattr(county_actions, "PARALLEL_FROM", 1000)
+    one_by_one = county_actions.county_report(root, (2024, 12))
+    assert [(t["folder"], t["rank"]) for t in parallel["townships"]] == [(r.row.folder, r.rank) for r in one_by_one.ranked]
+    assert [t["name"] for t in parallel["townships"]][:1] == [r.name for r in one_by_one.ranked][:1]
+    assert len({t["progress"] for t in parallel["townships"]}) == 4  # four paces, copied round-robin
+    cached, _ = report_json(anmin, root, month="2024-12")
+    assert cached == parallel
+    assert townships_of(root) == before
+
+
+def shutil_rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path)
