@@ -1,7 +1,8 @@
 """The county roll-up benchmark (``run.py --county``): `anmin county report` over many township folders.
 
-Builds a county folder (``benchmarks/_data/county-T-R/``) of T townships, each a data folder with the
-2024 plan, 12 month files and R records (four townships are built, each keeping its own pace, and
+Builds a county folder (``benchmarks/_data/county-T-R-Yy/``) of T townships, each a data folder with the
+2024 plan, 12 month files and R records (``--years 5``: also the plans of the four years before under
+plans/, each with its 12 months and R records: the month's plan alone is read, so the cost should not grow) (four townships are built, each keeping its own pace, and
 copied round-robin; ``county.toml`` gives each a name of its own), then times whole processes of
 ``anmin county report 2024-12 DIR --json``:
 
@@ -21,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import run
@@ -32,8 +34,11 @@ FULL, QUICK = (100, 3000), (4, 200)
 BUDGETS = {"warm_ms": 1000, "changed_over_warm_ms": 300, "cold_ms": 15000, "peak_rss_mib": 200}
 
 
-def build_township(folder: Path, count: int, pace: float) -> None:
-    """A township's data folder: the 2024 plan, ``count`` records over its 12 months, its index built."""
+def build_township(folder: Path, count: int, pace: float, years: int = 1) -> None:
+    """A township's data folder: the 2024 plan, ``count`` records over each of its 12 months, its index
+    built; with ``years`` > 1 also the plans of the years before (plans/YYYY.toml), as many records each."""
+    from dataclasses import replace
+
     from anmin_track import model, store
     from anmin_track.store import index, journal
 
@@ -42,18 +47,28 @@ def build_township(folder: Path, count: int, pace: float) -> None:
     (folder / store.PROGRESS_DIR).mkdir(parents=True)
     shutil.copy(run.PLAN, folder / store.PLAN_FILE)
     data = store.DataDir(folder)
-    plan = store.load_plan(data)
-    files = {
-        data.month_file(*ym): store.dump_toml({"schema": model.SCHEMA, "records": [store.record_to_toml(r) for r in rs]})
-        for ym, rs in run.synthetic_records({2024: plan}, count, MONTHS, pace).items()
-        if rs
-    }
+    current = store.load_plan(data)
+    files: dict[Path, bytes] = {}
+    for year in range(current.year - years + 1, current.year + 1):
+        plan = current
+        if year != current.year:
+            moved = {t.id: t._replace(start=date(year, 1, 1), due=date(year, 12, 31), milestones=()) for t in current.tasks}
+            goals = tuple(g._replace(tasks=tuple(moved[t.id] for t in g.tasks)) for g in current.goals)
+            plan = replace(current, year=year, title=f"{year}年工作思路要点", goals=goals)
+            files[data._replace(archived=year).plan_file] = store.dump_plan(plan)
+        months = [(year, m) for m in range(1, 13)]
+        files |= {
+            data.month_file(*ym): store.dump_toml({"schema": model.SCHEMA, "records": [store.record_to_toml(r) for r in rs]})
+            for ym, rs in run.synthetic_records({year: plan}, count, months, pace).items()
+            if rs
+        }
     builder = store.Author("benchmarks/county.py")
     journal.write_files(data, files, author=builder, summary="合成数据")
-    journal.write_files(data, {data.index_file: index.dump_index(store.rebuild_index(data, plan))}, author=builder, summary="索引")
+    indexes = {view.index_file: index.dump_index(store.rebuild_index(view, store.load_plan(view))) for view in store.views(data)}
+    journal.write_files(data, indexes, author=builder, summary="索引")
 
 
-def build_county(folder: Path, townships: int, count: int) -> Path:
+def build_county(folder: Path, townships: int, count: int, years: int = 1) -> Path:
     """``townships`` township folders (copies of four built ones) and a county.toml naming them."""
     if folder.exists():
         shutil.rmtree(folder)
@@ -61,7 +76,7 @@ def build_county(folder: Path, townships: int, count: int) -> Path:
     built = []
     for n, pace in enumerate(PACES[: min(len(PACES), townships)]):
         built.append(folder / f".built-{n}")
-        build_township(built[-1], count, pace)
+        build_township(built[-1], count, pace, years)
     lines = ['[county]\nname = "基准县"\nissuer = "基准县委督查室"\n']
     for n in range(townships):
         name = f"t{n:03d}"
@@ -78,7 +93,8 @@ def make_cold(folder: Path) -> None:
     shutil.rmtree(folder / ".anmin-county", ignore_errors=True)
     for township in folder.iterdir():
         if township.is_dir() and not township.name.startswith("."):
-            (township / "progress" / "index.toml").unlink(missing_ok=True)
+            for index in (township / "progress").glob("index*.toml"):
+                index.unlink()
             shutil.rmtree(township / "progress" / ".cache", ignore_errors=True)
 
 
@@ -139,32 +155,33 @@ def check(result: dict) -> list[dict]:
     ]
 
 
-def main(work: Path, quick: bool, runs: int, out: Path) -> int:
+def main(work: Path, quick: bool, runs: int, out: Path, years: int = 1) -> int:
     import json
 
     townships, count = QUICK if quick else FULL
-    folder = work / f"county-{townships}-{count}"
+    folder = work / f"county-{townships}-{count}-{years}y"
     start = time.perf_counter()
-    subprocess.run([run.PYTHON, __file__, "--build", str(folder), str(townships), str(count)], check=True)
+    subprocess.run([run.PYTHON, __file__, "--build", str(folder), str(townships), str(count), str(years)], check=True)
     built = time.perf_counter() - start
     env = {**os.environ, "ANMIN_USER": "基准测试", "NO_COLOR": "1"}
     for name in (run.DATA_ENV, "PYTHONDONTWRITEBYTECODE", "ANMIN_DEBUG"):
         env.pop(name, None)
     result = measure(folder, 1 if quick else runs, env)
     budgets = check(result)
-    print(f"county roll-up: {townships} townships × 12 months × {count:,} records (built in {built:.0f} s)")
+    each = f"{years} years × 12 months × {count:,} records a year" if years > 1 else f"12 months × {count:,} records"
+    print(f"county roll-up: {townships} townships × {each} (built in {built:.0f} s)")
     for case, ms in result["medians_ms"].items():
         print(f"  {case}: {ms:.0f} ms")
     print(f"  peak RSS: {result['peak_rss_mib']:.1f} MiB")
     for b in budgets:
         print(f"{'ok  ' if b['holds'] else 'FAIL'} {b['budget']}: {b['value']}")
-    result |= {"townships": townships, "records": count, "budgets": budgets}
+    result |= {"townships": townships, "records": count, "years": years, "budgets": budgets}
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return 0
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--build"]:
-        build_county(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+        build_county(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]) if sys.argv[5:] else 1)
         sys.exit(0)
     sys.exit(main(run.HERE / "_data", "--quick" in sys.argv, 3, run.HERE / "county-results.json"))

@@ -443,12 +443,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--county", action="store_true", help="instead: `anmin county report` over 100 townships (county.py; 3 runs)"
     )
+    parser.add_argument("--years", type=int, default=1, help="with --county: plans of this many years in each township")
     args = parser.parse_args(argv)
     if args.county:
         import county
 
         out = args.out if args.out != HERE / "results.json" else HERE / "county-results.json"
-        return county.main(args.work, args.quick, min(args.runs, 3), out)
+        return county.main(args.work, args.quick, min(args.runs, 3), out, args.years)
     if args.build:  # run in a child process, see the module docstring
         build_data(Path(args.build[0]), int(args.build[1]))
         return 0
