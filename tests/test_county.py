@@ -229,6 +229,8 @@ def test_an_empty_folder_is_a_usage_error(cli, tmp_path):
     (tmp_path / "空").mkdir()
     done = cli("county", "report", "2024-05", str(tmp_path / "空"))
     assert done.exit_code == 2 and "没有乡镇的数据目录" in done.stderr
+    inside = cli("county", "report", "2024-05", str(tmp_path / "data"))  # a township's own folder
+    assert inside.exit_code == 2 and "它本身是一个乡镇的数据目录" in inside.stderr
 
 
 # --------------------------------------------------------------------------- the county's cache, in-process
@@ -356,7 +358,6 @@ def test_many_generated_townships_read_in_parallel_match_one_by_one(tmp_path, an
     import sys
 
     from anmin_track.actions import county as county_actions
-
     from conftest import REPO
 
     root = tmp_path / "县"

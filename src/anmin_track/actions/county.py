@@ -38,9 +38,12 @@ def county_report(root: Path, ym: tuple[int, int], progress: Progress | None = N
     settings = county_store.load_settings(root)
     townships = [t for t in county_store.find_townships(root) if t.folder not in settings.excluded]
     if not townships:
-        raise InputError(
-            f"{root} 中没有乡镇的数据目录（含 goals.toml 或 data/goals.toml 的子文件夹），请检查县级汇总文件夹的位置。"
+        inside = (
+            "它本身是一个乡镇的数据目录，请指定存放各乡镇数据目录的上一级文件夹"
+            if county_store.data_folder_in(root)
+            else "请检查县级汇总文件夹的位置"
         )
+        raise InputError(f"{root} 中没有乡镇的数据目录（含 goals.toml 或 data/goals.toml 的子文件夹），{inside}。")
     cache = county_store.CountyCache(root)
     period = model.month_period(*ym)
     found: dict[str, Found] = {}

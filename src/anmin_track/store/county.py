@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from anmin_track import fields, rollup
-from anmin_track.errors import DataError, InputError, system_reason
+from anmin_track.errors import InputError, system_reason
 from anmin_track.store.folder import NOTICES_FILE, PLAN_FILE, DataDir, content_hash, read_regular
 from anmin_track.store.index import Index, dump_index, file_stamps, rebuild_index, saved_index
 from anmin_track.store.records import progress_files
@@ -67,12 +67,19 @@ def find_townships(root: Path) -> list[Township]:
     for entry in entries:
         if entry.name.startswith(".") or not entry.is_dir():
             continue
-        path = Path(entry.path)
-        if (path / PLAN_FILE).is_file():
-            found.append(Township(entry.name, DataDir(path, readonly=True)))
-        elif (path / "data" / PLAN_FILE).is_file():
-            found.append(Township(entry.name, DataDir(path / "data", readonly=True)))
+        data = data_folder_in(Path(entry.path))
+        if data is not None:
+            found.append(Township(entry.name, DataDir(data, readonly=True)))
     return found
+
+
+def data_folder_in(path: Path) -> Path | None:
+    """The data folder ``path`` is or holds (``path/data``), as `anmin` finds one; None if neither."""
+    if (path / PLAN_FILE).is_file():
+        return path
+    if (path / "data" / PLAN_FILE).is_file():
+        return path / "data"
+    return None
 
 
 # --------------------------------------------------------------------------- county.toml
@@ -293,9 +300,3 @@ def refuse_township_target(root: Path, townships: list[Township], output: Path) 
             raise InputError(
                 f"输出文件 {output} 在 {folder} 中：县级汇总只读取乡镇的数据目录，不在其中写入。请换一个位置（如县级汇总文件夹本身）。"
             )
-
-
-def township_problems(exc: DataError) -> list[Problem]:
-    """The problems of a township that could not be read (its message when it names none)."""
-    return exc.problems or [Problem("", None, str(exc))]
-
