@@ -16,8 +16,6 @@ from typing import NamedTuple
 from anmin_track import model, rollup, store
 from anmin_track.errors import DataError, InputError
 from anmin_track.store import county as county_store
-from anmin_track.store.tomlcheck import Problem
-from anmin_track.store.years import plan_years, view_owning
 
 
 class CountyReport(NamedTuple):
@@ -46,14 +44,8 @@ def county_report(root: Path, ym: tuple[int, int], progress: Progress | None = N
         raise InputError(f"{root} 中没有乡镇的数据目录（含 goals.toml 或 data/goals.toml 的子文件夹），{inside}。")
     cache = county_store.CountyCache(root)
     period = model.month_period(*ym)
-    found: dict[str, Found] = {}
-    todo = []
-    for township in townships:
-        kept = cached_month(township, period, cache)
-        if kept is None:
-            todo.append(township)
-        else:
-            found[township.folder] = kept
+    found = {t.folder: kept for t in townships if (kept := cached_month(t, period, cache)) is not None}
+    todo = [t for t in townships if t.folder not in found]
     tick = _ticker(progress, len(townships), len(found))
     failure = cache.failure
     for township, (fresh, failed) in zip(todo, _read_all(root, todo, period), strict=True):
@@ -162,11 +154,12 @@ def read_township(
 ) -> rollup.TownshipRow:
     """Read one township's month from its folder (read-only); DataError when it cannot be."""
     data = township.data
-    years = plan_years(data)
+    years = store.plan_years(data)
     if period.year not in years:
         store.load_plan(data)  # a plan that cannot be read says so, with its line
         have = "、".join(f"{y}年" for y in sorted(years)) or "无"
-        raise DataError("", [Problem(data.label(data.plan_file), None, f"没有{period.year}年的计划（现有：{have}）")])
+        missing = store.Problem(data.label(data.plan_file), None, f"没有{period.year}年的计划（现有：{have}）")
+        raise DataError(f"{missing}。", [missing])
     view = years[period.year]
     plan = store.load_plan(view)
     index = cache.township_index(township, view, plan)
@@ -190,12 +183,12 @@ def data_until(
     """数据截至: the date of the township's latest record, whichever plan it belongs to."""
     months = store.month_files(view.whole)
     if months:
-        newest = view_owning(view.whole, max(months)[0])
+        newest = store.view_owning(view.whole, max(months)[0])
         if newest != view:
             index = cache.township_index(township, newest, store.load_plan(newest))
     return max((r.date for r in index.latest.values()), default=None)
 
 
 def _skipped(township: county_store.Township, exc: DataError) -> rollup.Skipped:
-    first = exc.problems[0] if exc.problems else Problem(township.folder, None, str(exc))
+    first = exc.problems[0] if exc.problems else store.Problem(township.folder, None, str(exc))
     return rollup.Skipped(township.folder, township.where(first), first.line, first.message)
