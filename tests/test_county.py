@@ -382,3 +382,17 @@ def shutil_rmtree(path: Path) -> None:
     import shutil
 
     shutil.rmtree(path)
+
+
+def test_text_from_the_townships_is_shown_harmlessly(cli, tmp_path):
+    root = tmp_path / "县"
+    folder = township(root, "乡\x1b[2J", "恶意\\u001b[31m乡\\u202e", {"2024-05": [("1.1", "2024-05-10", 5)]})
+    plan = folder / "goals.toml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace('title = "任务1"', 'title = "任务\\u001b]0;x\\u0007一"'), encoding="utf-8")
+    township(root, "乙", "乙", {"2024-05": [(f"1.{n}", "2024-05-10", 60) for n in range(1, 5)]})
+    shown = cli("county", "report", "2024-05", str(root))
+    assert shown.exit_code == 0, shown.stderr
+    assert "恶意乡" in shown.stdout and "任务一" in shown.stdout  # the terminal codes taken out whole
+    assert not any(ch in shown.stdout for ch in "\x1b\x07\u202e")
+    found, _ = report_json(cli, root)
+    assert "\x1b" not in json.dumps(found, ensure_ascii=True).replace("\\u001b", "") and "\\u001b" in json.dumps(found)
