@@ -290,6 +290,20 @@ def test_ranking_is_red_share_then_report_rate_then_progress_with_ties_in_listed
     assert [r.row.folder for r in by_progress][:2] == ["e", "d"]
 
 
+def test_a_name_two_townships_share_is_told_apart_by_folder():
+    rows = [row("a", 0, 4, 4, 4, 50)._replace(org="安民乡"), row("b", 1, 4, 4, 4, 50)._replace(org="安民乡")]
+    ranked = rollup.rank([*rows, row("c", 2, 4, 4, 4, 50)], rollup.CountySettings(names={"c": "枫坪乡"}))
+    assert [r.name for r in ranked] == ["安民乡（a）", "安民乡（b）", "枫坪乡"]
+
+
+def test_a_township_of_a_newer_program_is_skipped_and_named(cli, county):
+    plan = county / "乙镇" / "goals.toml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("schema = 4", "schema = 9"), encoding="utf-8")
+    found, _ = report_json(cli, county)
+    newer = next(s for s in found["skipped"] if s["folder"] == "乙镇")
+    assert (newer["file"], newer["line"]) == ("乙镇/goals.toml", 1) and "请升级" in newer["reason"]
+
+
 def test_every_ranking_rule_has_a_sort_key():
     assert set(rollup._KEYS) == set(rollup.fields.RANKINGS)
 

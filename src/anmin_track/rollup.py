@@ -178,14 +178,18 @@ def rank(rows: Iterable[TownshipRow], settings: CountySettings) -> list[Ranked]:
         return tuple(round(_KEYS[rule](row), 9) for rule in settings.ranking)
 
     ordered = sorted(rows, key=lambda r: (score(r), listed.get(r.folder, len(listed)), r.folder))
+    names = [display_name(row, settings) for row in ordered]
     out: list[Ranked] = []
-    for n, row in enumerate(ordered):
+    for n, (row, name) in enumerate(zip(ordered, names, strict=True)):
         same = out and score(out[-1].row) == score(row)
-        out.append(Ranked(out[-1].rank if same else n + 1, display_name(row, settings), row))
+        shown = f"{name}（{row.folder}）" if names.count(name) > 1 and name != row.folder else name
+        out.append(Ranked(out[-1].rank if same else n + 1, shown, row))
     return out
 
 
 def display_name(row: TownshipRow, settings: CountySettings) -> str:
+    """The township's name in the 通报: county.toml's, else its plan's ``[plan] org``, else its folder's
+    (``rank`` adds the folder to a name two townships share)."""
     return settings.names.get(row.folder) or row.org or row.folder
 
 
