@@ -89,15 +89,8 @@ def _read_all(root: Path, todo: list[county_store.Township], period: model.Perio
     if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_read_one, jobs)
         return
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker)
-    try:
-        yield from pool.map(_read_one, jobs, chunksize=2)
-    except BaseException:  # Ctrl-C: what is not yet read is not started
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker) as pool:
+        yield from pool.imap(_read_one, jobs, chunksize=2)  # leaving the block (Ctrl-C too) ends the readers
 
 
 def _read_one(job: tuple[Path, county_store.Township, model.Period]) -> tuple[Found, str]:
