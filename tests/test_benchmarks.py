@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -15,8 +16,11 @@ HARNESS = REPO / "benchmarks" / "run.py"
 WRITERS = ("goals update", "goals edit", "goals add", "goals remove", "undo")
 ROWS = [
     "python -c pass",
+    *(["taskwarrior: task list"] if shutil.which("task") else []),  # the native reference, when installed
     "framework floor",
     "anmin --help",
+    "import datetime, typing",
+    "import anmin_track.model",
     *(
         f"{command} @{n}"
         for command in (
@@ -24,6 +28,7 @@ ROWS = [
             "goals list --as-of 2025-06-30",
             "goals list --json",
             "goals show 1.1",
+            "goals show 1.1 --json",
             "report monthly",
             "check",
             "goals update",
@@ -63,7 +68,7 @@ def test_quick_run_times_every_case_and_writes_json(tmp_path):
         assert (row["lock_ms"] is not None) == (row["command"].startswith(WRITERS) and row["records"] is not None)
     assert rows["framework floor"]["vs_floor"] == 1.0
     assert rows["goals list @200"]["vs_0_records"] is not None
-    assert len(result["budgets"]) == 13
+    assert len(result["budgets"]) == 16
     assert all(b["holds"] is not None for b in result["budgets"] if "report" not in b["budget"])
 
 

@@ -11,11 +11,10 @@ office to edit or remove.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date
-from typing import NamedTuple
 
 from anmin_track import model
+from anmin_track.tuples import NamedTuple
 
 
 class Turn(NamedTuple):
@@ -111,13 +110,12 @@ def begin_year(
     ]
     if draft is not None:
         goals = draft.goals + ((carried_goal(draft, old, carried),) if carried else ())
-        new = replace(draft, year=year, goals=goals, previous=old.year)
+        new = draft._replace(year=year, goals=goals, previous=old.year)
         return Turn(old, new, statuses, moving)
     by_goal: dict[str, list[model.Task]] = {g.id: [] for g in old.goals}
     for task in carried:
         by_goal[task.goal_id].append(task)
-    new = replace(
-        old,
+    new = old._replace(
         year=year,
         title=new_title(old, year),
         source="",
@@ -136,8 +134,7 @@ def carried_goal(draft: model.Plan, old: model.Plan, carried: list[model.Task]) 
 
 def empty_plan(template: model.Plan, year: int) -> model.Plan:
     """A plan of ``year`` with ``template``'s office, settings and goals, and no tasks (``anmin init --year``)."""
-    return replace(
-        template,
+    return template._replace(
         year=year,
         title=new_title(template, year),
         source="",

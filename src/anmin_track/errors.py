@@ -8,7 +8,8 @@ say its own way (the CLI: ``cli.common.said``).
 """
 
 import errno
-from typing import NamedTuple
+
+from anmin_track.tuples import NamedTuple
 
 
 class Step(NamedTuple):

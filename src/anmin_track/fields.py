@@ -8,7 +8,7 @@ against these tables; the CLI and the documents take their labels from here.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from anmin_track.tuples import NamedTuple
 
 TEXT = "文本"
 INT = "整数"

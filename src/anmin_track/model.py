@@ -6,14 +6,13 @@ takes an explicit ``as_of`` day so that the same data always gives the same answ
 
 from __future__ import annotations
 
-import calendar
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from types import MappingProxyType
-from typing import NamedTuple
+
+from anmin_track.tuples import NamedTuple
 
 #: progress/YYYY-MM.toml: 2 allows a record without ``progress`` (常态 tasks); a month file is
 #: written with the lowest schema its records need (``records.month_schema``), so older programs
@@ -189,10 +188,7 @@ class ReportSettings(NamedTuple):
 SUMMARY_AS = ("报告", "材料")
 
 
-@dataclass(frozen=True)
-class Plan:
-    """The year's plan: goals, their tasks, and the light settings."""
-
+class _PlanFields(NamedTuple):
     org: str
     year: int
     title: str
@@ -200,11 +196,19 @@ class Plan:
     source: str = ""
     #: The plan's overall aim as the seed words it (打造好“红绿金”融合发展的山区乡镇样板地).
     aim: str = ""
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = Settings()
     goals: tuple[Goal, ...] = ()
-    report: ReportSettings = field(default_factory=ReportSettings)
+    report: ReportSettings = ReportSettings()
     #: The year of the plan this one follows (kept as plans/YYYY.toml), when it was begun from it.
     previous: int | None = None
+
+
+class Plan(_PlanFields):
+    """The year's plan: goals, their tasks, and the light settings.
+
+    A NamedTuple (``_replace`` makes a changed copy) with room for what is derived from it once
+    (``_tasks_by_id``); not a dataclass, whose import costs every command several milliseconds.
+    """
 
     @property
     def tasks(self) -> list[Task]:
@@ -344,7 +348,7 @@ class GoalStatus(NamedTuple):
 
 
 def month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+    return (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
 
 
 def previous_month_end(year: int, month: int) -> date:
@@ -685,7 +689,7 @@ def next_task_id(goal: Goal) -> str:
 
 
 def _with_goal(plan: Plan, goal: Goal) -> Plan:
-    return replace(plan, goals=tuple(goal if g.id == goal.id else g for g in plan.goals))
+    return plan._replace(goals=tuple(goal if g.id == goal.id else g for g in plan.goals))
 
 
 def with_task(plan: Plan, task: Task) -> Plan:

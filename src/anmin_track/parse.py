@@ -12,11 +12,11 @@ import difflib
 import re
 import unicodedata
 from datetime import date
-from typing import NamedTuple
 
 from anmin_track import fields, model
 from anmin_track.errors import DataError, InputError, NotFoundError, Step
-from anmin_track.office import office_zip
+from anmin_track.text import lazy_regex
+from anmin_track.tuples import NamedTuple
 
 STATUS_WORDS = {
     "red": "red",
@@ -54,14 +54,14 @@ def _plausible_year(year: int) -> bool:
     return 1900 <= year <= 9000
 
 
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DATE = lazy_regex(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_DATE_COMPACT = lazy_regex(r"^(\d{4})(\d{2})(\d{2})$")
 
 
 def parse_date(raw: str, what: str = "日期", key: str | None = None) -> date:
     """`2024-05-31`, `2024-5-31`, `2024/5/31`, `20240531`, `2024年5月31日`; ``what`` names it (成文日期)."""
     text = normalize(raw)
-    m = _DATE.match(text) or _DATE_COMPACT.match(text)
+    m = _DATE().match(text) or _DATE_COMPACT().match(text)
     try:
         if m and _plausible_year(int(m.group(1))):
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -70,13 +70,13 @@ def parse_date(raw: str, what: str = "日期", key: str | None = None) -> date:
     raise InputError(f"{what} {text!r} 无法识别，请写成 2024-05-31 或 2024年5月31日。", options=_given_with(key))
 
 
-_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))$")
+_MONTH = lazy_regex(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))$")
 
 
 def parse_month(raw: str, key: str | None = None) -> tuple[int, int]:
     """`2024-05`, `2024-5`, `202405`, `2024年5月`."""
     text = normalize(raw)
-    m = _MONTH.match(text)
+    m = _MONTH().match(text)
     if m:
         month = int(m.group(2) or m.group(3))
         if 1 <= month <= 12 and _plausible_year(int(m.group(1))):
@@ -84,9 +84,9 @@ def parse_month(raw: str, key: str | None = None) -> tuple[int, int]:
     raise InputError(f"月份 {text!r} 无法识别，请写成 2024-05、202405 或 2024年5月。", options=_given_with(key))
 
 
-_QUARTER = re.compile(r"^(\d{4})\s*[-/.年]?\s*(?:[Qq]\s*(\w)|第?\s*(\w)\s*季度?)$")
-_HALF = re.compile(r"^(\d{4})\s*[-/.年]?\s*(?:[Hh]\s*(\w)|([上下])\s*半年)$")
-_YEAR = re.compile(r"^(\d{4})\s*(?:年度?)?$")
+_QUARTER = lazy_regex(r"^(\d{4})\s*[-/.年]?\s*(?:[Qq]\s*(\w)|第?\s*(\w)\s*季度?)$")
+_HALF = lazy_regex(r"^(\d{4})\s*[-/.年]?\s*(?:[Hh]\s*(\w)|([上下])\s*半年)$")
+_YEAR = lazy_regex(r"^(\d{4})\s*(?:年度?)?$")
 _QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
 _HALVES = {"1": 1, "2": 2, "上": 1, "下": 2}
 
@@ -102,7 +102,7 @@ def _period_year(m: re.Match | None) -> int | None:
 def parse_quarter(raw: str, option: str = "季度") -> model.Period:
     """`2024Q2`, `2024q2`, `2024-Q2`, `2024年第二季度`, `2024年2季度`."""
     text = normalize(raw)
-    m = _QUARTER.match(text)
+    m = _QUARTER().match(text)
     year, n = _period_year(m), _QUARTERS.get((m.group(2) or m.group(3)) if m else "")
     if year is None or n is None:
         raise InputError(f"{option} {text!r} 无法识别，请写成 2024Q2、2024-Q2 或 2024年第二季度（第一至第四季度）。")
@@ -112,7 +112,7 @@ def parse_quarter(raw: str, option: str = "季度") -> model.Period:
 def parse_half(raw: str, option: str = "半年") -> model.Period:
     """`2024H1`, `2024h2`, `2024-H1`, `2024年上半年`, `2024年下半年`."""
     text = normalize(raw)
-    m = _HALF.match(text)
+    m = _HALF().match(text)
     year, n = _period_year(m), _HALVES.get((m.group(2) or m.group(3)) if m else "")
     if year is None or n is None:
         raise InputError(f"{option} {text!r} 无法识别，请写成 2024H1（上半年）、2024H2（下半年）或 2024年上半年。")
@@ -122,7 +122,7 @@ def parse_half(raw: str, option: str = "半年") -> model.Period:
 def parse_year(raw: str, option: str = "年度") -> model.Period:
     """`2024`, `2024年`, `2024年度`."""
     text = normalize(raw)
-    year = _period_year(_YEAR.match(text))
+    year = _period_year(_YEAR().match(text))
     if year is None:
         raise InputError(f"{option} {text!r} 无法识别，请写成 2024 或 2024年。")
     return model.year_period(year)
@@ -287,7 +287,7 @@ LEDGER_EXPORTED = "导出时"
 #: What an office writes in a cell to clear it: an empty cell is only "not filled in".
 LEDGER_CLEAR = "（空）"
 _HEADER_ROWS = 10  # the header is looked for in the first rows (the export puts a title row above it)
-_ID_LIKE = re.compile(r"^\d+(\.\d+)*$")
+_ID_LIKE = lazy_regex(r"^\d+(\.\d+)*$")
 
 
 class LedgerRow(NamedTuple):
@@ -375,6 +375,8 @@ def _xlsx_rows(content: bytes, name: str) -> list[LedgerRow]:
 
     import openpyxl
 
+    from anmin_track.office import office_zip  # only a ledger read back needs it
+
     office_zip(content, name, "Excel")
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
@@ -407,7 +409,7 @@ def _csv_rows(content: bytes, name: str) -> list[LedgerRow]:
 def ledger_task(plan: model.Plan, row: LedgerRow) -> model.Task:
     """The task a ledger row names; a number like 1.1 only when no other id reads as the same number."""
     if isinstance(row.id, float):
-        same = [t for t in plan.tasks if _ID_LIKE.match(t.id) and t.id.count(".") == 1 and float(t.id) == row.id]
+        same = [t for t in plan.tasks if _ID_LIKE().match(t.id) and t.id.count(".") == 1 and float(t.id) == row.id]
         if len(same) == 1:
             return same[0]
         if same:

@@ -10,13 +10,12 @@ left for the office (dates: the year's first and last day).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date
-from typing import NamedTuple
 
 from anmin_track import model
 from anmin_track.errors import DataError
 from anmin_track.office import office_zip
+from anmin_track.tuples import NamedTuple
 
 #: Numbered headings, in the order a 公文 nests them: 一、 （一） 1. （1）.
 LEVELS = (
@@ -316,5 +315,5 @@ def draft_plan(lines: list[str], year: int, template: model.Plan, source: str) -
         lead = "".join(line for line in body if level_of(line) is None)
         goals.append(model.Goal(gid, title, _tasks(gid, body, year), lead))
     title = heading or f"{year}年工作思路要点"
-    plan = replace(template, year=year, title=title, source=source, aim="", goals=tuple(goals), previous=None)
+    plan = template._replace(year=year, title=title, source=source, aim="", goals=tuple(goals), previous=None)
     return Draft(plan, heading)

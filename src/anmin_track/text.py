@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 
-def _regex(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+def lazy_regex(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
     """``pattern`` compiled on first use: compiling this module's patterns (wide Chinese
     character classes) costs about 3 ms, which every command would pay at start-up,
     and most commands use one or two of them."""
@@ -16,7 +16,7 @@ def _regex(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
 
 
 # C0/C1 control characters (but newline and tab), bidi overrides/isolates, lone surrogates.
-_UNSAFE = _regex("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE = lazy_regex("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _escape(match: re.Match) -> str:
@@ -29,12 +29,14 @@ def visible(text: str, oneline: bool = False) -> str:
 
     ``oneline`` also turns newlines into ``⏎`` for cells and one-line messages.
     """
+    if text.isprintable():  # no control, format (bidi) or surrogate character, no tab or newline: as it is
+        return text
     text = _UNSAFE().sub(_escape, text).replace("\t", "    ")
     return text.replace("\n", " ⏎ ") if oneline else text
 
 
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal acts on (C0 is escaped already).
-_JSON_UNSAFE = _regex("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_JSON_UNSAFE = lazy_regex("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def json_text(payload: object) -> str:
@@ -103,7 +105,7 @@ def wrap_by_width(text: str, width: int) -> list[str]:
 # --------------------------------------------------------------------------- cells and wrapping
 
 # Zero-width: combining marks, joiners, variation selectors (they ride on the previous character).
-_ZERO_WIDTH = _regex("[\u0300-\u036f\u200b-\u200d\u20d0-\u20ff\ufe00-\ufe0f]")
+_ZERO_WIDTH = (("\u0300", "\u036f"), ("\u200b", "\u200d"), ("\u20d0", "\u20ff"), ("\ufe00", "\ufe0f"))
 _CELLS: tuple[dict[str, int], dict[str, int]] = ({}, {})
 
 
@@ -116,7 +118,7 @@ def char_width(ch: str, ambiguous_wide: bool = False) -> int:
     cache = _CELLS[ambiguous_wide]
     cells = cache.get(ch)
     if cells is None:
-        if _ZERO_WIDTH().match(ch) or unicodedata.combining(ch):
+        if any(low <= ch <= high for low, high in _ZERO_WIDTH) or unicodedata.combining(ch):
             cells = 0
         else:
             kind = unicodedata.east_asian_width(ch)
@@ -138,7 +140,7 @@ NO_LINE_START = frozenset("，。、；：）”！？》」』】〕〉’…�
 NO_LINE_END = frozenset("（“《「『【〔〈‘([{")
 # Units that stay with the number before them: 30万元, 45%, 2024年, 12个.
 _UNITS = "万亿千百元角个人户次项家条处件名座所间套台辆米吨亩岁位号年月日周天时分秒倍平方公里％‰"
-_ATOM = _regex(
+_ATOM = lazy_regex(
     r" +"  # spaces: where lines may break (dropped there)
     rf"|[!-~]+(?:(?<=[0-9%])[{_UNITS}]{{1,3}})?"  # a run of ASCII (words, numbers, paths) with its unit
     r"|.[\u0300-\u036f\u200b-\u200d\u20d0-\u20ff\ufe00-\ufe0f]*",  # any other character with its marks
@@ -346,10 +348,10 @@ def protect_streams(*streams) -> None:
 
 # --------------------------------------------------------------------------- text in documents (reports, notices)
 
-_ANSI = _regex(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+_ANSI = lazy_regex(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）"}
-_HALF_PUNCT = _regex(r" *([,;:]) *")
-_PARENS = _regex(r"\(([^()\n]*)\)")
+_HALF_PUNCT = lazy_regex(r" *([,;:]) *")
+_PARENS = lazy_regex(r"\(([^()\n]*)\)")
 # Chinese characters, CJK and full-width punctuation, Chinese quotes. Tested by code point, not
 # by a regex class: `re` takes about a millisecond to compile a class this wide.
 _CJK_RANGES = ((0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from anmin_track import fields, model, parse, store
 from anmin_track.actions.common import _shown
 from anmin_track.actions.years import plan_view
 from anmin_track.errors import DataError, InputError, Step
+from anmin_track.tuples import NamedTuple
 
 if TYPE_CHECKING:
     pass

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from anmin_track import model, parse, store
 from anmin_track.actions.common import _shown
 from anmin_track.actions.years import plan_view
 from anmin_track.errors import AnminError, InputError, WriteError
 from anmin_track.text import cn_date
+from anmin_track.tuples import NamedTuple
 
 if TYPE_CHECKING:
     from anmin_track.store.notices import IssuedNotice

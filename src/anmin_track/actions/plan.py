@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from anmin_track import fields, model, parse, store
 from anmin_track.actions.common import _shown, _summary_value
 from anmin_track.actions.years import plan_view
 from anmin_track.errors import InputError, Step
 from anmin_track.text import cn_date
+from anmin_track.tuples import NamedTuple
 
 if TYPE_CHECKING:
     pass

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from anmin_track import model, parse, store
 from anmin_track.actions.years import Year, _year, evaluation_day, plan_view
 from anmin_track.errors import DataError, InputError
+from anmin_track.tuples import NamedTuple
 
 if TYPE_CHECKING:
     pass

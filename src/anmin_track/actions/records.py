@@ -4,13 +4,14 @@ rules a record meets."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from anmin_track import fields, model, parse, store
 from anmin_track.actions.common import _summary_value
 from anmin_track.actions.years import Carried, follow_carry_retried, plan_view, record_day
 from anmin_track.errors import InputError, RepeatError, Step
 from anmin_track.text import cn_date
+from anmin_track.tuples import NamedTuple
 
 if TYPE_CHECKING:
     pass

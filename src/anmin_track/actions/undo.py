@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from anmin_track import store
+from anmin_track.tuples import NamedTuple
 
 if TYPE_CHECKING:
     pass

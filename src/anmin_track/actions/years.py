@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from anmin_track import carry, model, store
 from anmin_track.errors import DataError, InputError
 from anmin_track.text import cn_date
+from anmin_track.tuples import NamedTuple
 
 if TYPE_CHECKING:
     from anmin_track import plan_draft

@@ -9,18 +9,71 @@
 - ``notice``   report notice (督办单)
 - ``ledger``   export, check, init
 - ``history``  log, undo
+- ``user``     whoami
+- ``backup``   backup
 - ``county``   county report (the county's roll-up of township folders)
+
+Importing a module registers its commands. A command loads only the modules of its own
+first word (``COMMAND_MODULES``): importing them all cost every command about 2 ms; the
+root help loads those of the root commands. Anything else (an unknown word, shell
+completion) loads them all; so does ``from anmin_track.cli import app``, the whole app.
 """
 
+import importlib
 import sys
 
-from anmin_track.cli import backup, county, goals, history, ledger, notice, plan, report, user  # noqa: F401 - importing registers the commands
-from anmin_track.cli.app import app
-from anmin_track.cli.zh import app_for
+#: The modules that register the commands of each group (the groups themselves are made in ``app``),
+#: and those that register each root command, by name. ``tests/test_performance.py`` checks both
+#: against what the modules register.
+GROUP_MODULES: dict[str, tuple[str, ...]] = {
+    "goals": ("goals",),
+    "report": ("report", "notice"),
+    "plan": ("plan",),
+    "county": ("county",),
+}
+ROOT_COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("export", "import", "check", "init"), ("ledger",)),
+    **dict.fromkeys(("log", "undo"), ("history",)),
+    "whoami": ("user",),
+    "backup": ("backup",),
+}
+COMMAND_MODULES = {**GROUP_MODULES, **ROOT_COMMAND_MODULES}
+ALL_MODULES = tuple(sorted({name for names in COMMAND_MODULES.values() for name in names}))
+
+
+def load_commands(args: list[str]):
+    """The app with the commands ``args`` may run registered: those of its first word; for the root
+    help only the root commands (it shows each group by its own help); else all."""
+    from anmin_track.cli.zh import command_word, is_root_help
+
+    word = command_word(args)
+    if word is not None:
+        names = COMMAND_MODULES.get(word, ALL_MODULES)
+    elif is_root_help(args):
+        names = tuple(sorted({name for names in ROOT_COMMAND_MODULES.values() for name in names}))
+    else:
+        names = ALL_MODULES
+    for name in names:
+        importlib.import_module(f"anmin_track.cli.{name}")
+    from anmin_track.cli.app import app
+
+    return app
 
 
 def main() -> None:
-    app_for(app, sys.argv[1:])()
+    from anmin_track.cli.zh import app_for
+
+    args = sys.argv[1:]
+    app_for(load_commands(args), args)()
+
+
+def __getattr__(name: str):
+    """``from anmin_track.cli import app``: the whole app, every command registered."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    app = load_commands([])
+    globals()["app"] = app  # not the module cli.app, which importing it has just set here
+    return app
 
 
 __all__ = ["app", "main"]

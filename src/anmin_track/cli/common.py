@@ -203,10 +203,17 @@ def who(by: str | None) -> str:
     return parse.clean_text(by or default_user(), "操作人", "by")
 
 
+def typed_command(args: list[str]) -> str:
+    """The command as typed, quoted as a shell would need it (for ``anmin log``)."""
+    import shlex  # only a command that writes needs it
+
+    return visible(shlex.join(["anmin", *args]), oneline=True)
+
+
 def author(ctx: typer.Context, by: str | None = None) -> store.Author:
     """Who is making this change, and the command line as typed (for `anmin log`)."""
     root = ctx.find_root().obj or {}
-    return store.Author(who(by), root.get("command", ""))
+    return store.Author(who(by), typed_command(root.get("args", [])))
 
 
 # --------------------------------------------------------------------------- completion of ids

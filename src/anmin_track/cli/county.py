@@ -10,20 +10,11 @@ from typing import Annotated
 import typer
 
 from anmin_track import parse, store
-from anmin_track.cli.app import app
+from anmin_track.cli.app import county_app
 from anmin_track.cli.common import JsonOpt, out, warn
-from anmin_track.cli.zh import AnminCommand, AnminSubGroup
+from anmin_track.cli.zh import AnminCommand
 from anmin_track.errors import InputError
 from anmin_track.text import visible
-
-county_app = typer.Typer(
-    cls=AnminSubGroup,
-    help="县级汇总：读取各乡镇的数据目录（只读），生成全县通报和汇总表。",
-    epilog="示例：anmin county report 2024-05 各乡镇数据 -o 通报.docx",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
-app.add_typer(county_app, name="county")
 
 #: The file extensions the 通报 is written as, and what each is.
 FORMATS = {".docx": "docx", ".xlsx": "xlsx", ".md": "markdown", ".txt": "text", ".json": "json"}

@@ -162,11 +162,9 @@ def _write_report(
 
 def _framed(plan: model.Plan, signer: str | None, cc: str | None) -> model.Plan:
     """The plan with ``--signer`` and ``--cc`` in place of its [report] signer and cc."""
-    import dataclasses
-
     changes = {"signer": parse.clean_text(signer, "签发人", "signer")} if signer is not None else {}
     changes |= {"cc": parse.clean_text(cc, "抄送机关", "cc")} if cc is not None else {}
-    return dataclasses.replace(plan, report=plan.report._replace(**changes)) if changes else plan
+    return plan._replace(report=plan.report._replace(**changes)) if changes else plan
 
 
 def _check_frame(built, number: int | None) -> None:

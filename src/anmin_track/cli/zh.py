@@ -10,11 +10,10 @@ everything else in ``cli`` uses Typer's public API.
 import copy
 import os
 import re
-import shlex
 import sys
 import traceback
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import typer
@@ -24,7 +23,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from anmin_track.cli.common import DEBUG_ENV, error, out, said
 from anmin_track.errors import AnminError, InputError, system_reason
-from anmin_track.text import display_width, visible, wrap_cjk
+from anmin_track.text import display_width, lazy_regex, visible, wrap_cjk
 
 
 def _usage_message(exc: click_exc.UsageError) -> str:
@@ -106,20 +105,20 @@ class ChineseFormatter(HelpFormatter):
 
 
 #: Click's notes after an option's help: ``[default: 10; x>=1]``, ``[required]``…
-CLICK_EXTRA = re.compile(r"\s*\[((?:default|env var|required|x[<>]|-?\d)[^\[\]]*)\]$")
+CLICK_EXTRA = lazy_regex(r"\s*\[((?:default|env var|required|x[<>]|-?\d)[^\[\]]*)\]$")
 
 
 #: Notes written in the help itself (``［必填］`` on an option checked by the command).
-OWN_NOTES = re.compile(r"\s*(［[^［］]*］)$")
+OWN_NOTES = lazy_regex(r"\s*(［[^［］]*］)$")
 
 
 def help_lines(text: str, width: int) -> list[str]:
     """An option's help in lines of ``width``, its notes in Chinese kept whole on the last line."""
-    found = CLICK_EXTRA.search(text)
+    found = CLICK_EXTRA().search(text)
     if found:
         notes = f"［{'，'.join(_note(part) for part in found.group(1).split('; '))}］"
     else:
-        found = OWN_NOTES.search(text)
+        found = OWN_NOTES().search(text)
         notes = found.group(1) if found else ""
     lines = wrap_cjk(text[: found.start()] if found else text, width)
     if notes and display_width(lines[-1]) + display_width(notes) <= width:
@@ -217,10 +216,9 @@ class AnminGroup(AnminSubGroup):
         debug = "--debug" in args or bool(os.environ.get(DEBUG_ENV))
         # --debug is a global switch: accepted anywhere (`anmin goals show 1.2 --debug`)
         args = [arg for arg in args if arg != "--debug"]
-        command = visible(shlex.join(["anmin", *args]), oneline=True)
         try:
             code = super().main(
-                args, prog_name or "anmin", complete_var, standalone_mode=False, obj={"command": command}, **extra
+                args, prog_name or "anmin", complete_var, standalone_mode=False, obj={"args": args}, **extra
             )
             if code == 130:  # Typer turns Ctrl-C (KeyboardInterrupt) into a silent exit code 130
                 _interrupted()
@@ -293,6 +291,7 @@ def _interrupted() -> None:
 
 T = TypeVar("T")
 
+HELP_OPTIONS = ("-h", "--help")
 ROOT_VALUE_OPTIONS = {"--data"}  # root options that take a value (skipped when looking for the command)
 
 
@@ -305,13 +304,9 @@ def app_for(app: typer.Typer, args: list[str]) -> typer.Typer:
     completion, which passes no arguments) gets the whole app.
     """
     words = iter(args)
-    for word in words:
-        if word in ROOT_VALUE_OPTIONS:
-            next(words, None)
-        elif not word.startswith("-"):
-            break
-    else:
-        return app
+    word = _first_word(words)
+    if word is None:
+        return _groups_unfilled(app) if is_root_help(args) else app
     group = next((g for g in app.registered_groups if g.name == word), None)
     owner = group.typer_instance if group else app
     if owner is None:
@@ -331,6 +326,40 @@ def app_for(app: typer.Typer, args: list[str]) -> typer.Typer:
     pruned.registered_commands = []
     pruned.registered_groups = [pruned_group]
     return pruned
+
+
+def is_root_help(args: list[str]) -> bool:
+    """``anmin --help`` (with root options only): the groups are shown by their own help."""
+    return any(arg in HELP_OPTIONS for arg in args) and command_word(args) is None
+
+
+def _groups_unfilled(app: typer.Typer) -> typer.Typer:
+    """``app`` with its groups but not their commands: building every command for Click takes
+    about 0.25 ms each, and the root help shows none of them."""
+    pruned = copy.copy(app)
+    pruned.registered_groups = []
+    for group in app.registered_groups:
+        empty = copy.copy(group)
+        if group.typer_instance is not None:
+            empty.typer_instance = copy.copy(group.typer_instance)
+            empty.typer_instance.registered_commands = []
+        pruned.registered_groups.append(empty)
+    return pruned
+
+
+def command_word(args: list[str]) -> str | None:
+    """The root command or group that ``args`` run (None: only root options)."""
+    return _first_word(iter(args))
+
+
+def _first_word(words: Iterator[str]) -> str | None:
+    """The first word of ``words`` that is not a root option or its value; ``words`` is left after it."""
+    for word in words:
+        if word in ROOT_VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def command_name(info) -> str:

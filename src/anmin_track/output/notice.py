@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from anmin_track import model
 from anmin_track.output import kinds
@@ -28,6 +28,7 @@ from anmin_track.output.document import Block, Document
 from anmin_track.output.frame import title_lines
 from anmin_track.output.report_words import _against_expected, _day, clean
 from anmin_track.text import cn_date, pct, quoted
+from anmin_track.tuples import NamedTuple
 
 
 class NoticeFacts(Protocol):

@@ -24,9 +24,9 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import NamedTuple
 
 from anmin_track.errors import DataError, InputError, ReadOnlyError, Step
+from anmin_track.tuples import NamedTuple
 
 DATA_ENV = "ANMIN_DATA"
 PLAN_FILE = "goals.toml"

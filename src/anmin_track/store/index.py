@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -55,7 +54,6 @@ class Digest:
         )
 
 
-@dataclass
 class Index:
     """What the month files say, kept small enough to read on every command.
 
@@ -63,34 +61,48 @@ class Index:
     they were when the index was saved. While they match the files, every month file is
     known to be valid against the plan (nothing is saved from files that did not
     validate), so writers need not parse a month again before appending to it.
+
+    (A plain class: a dataclass costs every command ~0.4 ms to make at import.)
     """
 
-    stamps: dict[str, list[int]]  # file key (see ``file_stamps``) → [size, mtime_ns]
-    #: goals.toml is as it was when the months were last validated against it. Readers
-    #: do not need it (a plan edited by hand is checked by ``hand_edits`` and ``check``);
-    #: a writer appends without re-validating the month only when it holds.
-    plan_checked: bool
-    #: Months whose file has the shape this program writes (every record under its own
-    #: ``[[records]]`` header): a new record can be appended to the text as it is.
-    appendable: set[str]
-    latest: dict[str, model.Record]  # each task's newest record
-    #: Each task's newest record dated before the month of its newest: with it, "as of
-    #: the end of last month" (the monthly report) is answered without reading a month.
-    earlier: dict[str, model.Record]
-    #: Each task's latest 存在问题, 下步计划 and metric values: what show, export and the
-    #: report need "now", answered without reading a month.
-    values: dict[str, model.LatestValues] = field(default_factory=dict)
-    #: A digest of each stamped file's content, to tell a copy (new times) from an edit.
-    hashes: dict[str, str] = field(default_factory=dict)
-    #: Read from an index whose times no longer matched the files but whose content did
-    #: (a folder restored from a copy): saved again with the new times.
-    restamped: bool = False
-    #: Each task's records in brief: a plan change is checked against it, not against every record.
-    digest: dict[str, Digest] = field(default_factory=dict)
-    #: ``files``, ``hashes`` and ``records`` of the last index saved before files were edited
-    #: by hand: what ``hand_edits`` compares with, kept until ``anmin check`` accepts the edit.
-    baseline: dict | None = None
-
+    def __init__(
+        self,
+        stamps: dict[str, list[int]],
+        plan_checked: bool,
+        appendable: set[str],
+        latest: dict[str, model.Record],
+        earlier: dict[str, model.Record],
+        values: dict[str, model.LatestValues] | None = None,
+        hashes: dict[str, str] | None = None,
+        restamped: bool = False,
+        digest: dict[str, Digest] | None = None,
+        baseline: dict | None = None,
+    ) -> None:
+        self.stamps = stamps  # file key (see ``file_stamps``) → [size, mtime_ns]
+        #: goals.toml is as it was when the months were last validated against it. Readers
+        #: do not need it (a plan edited by hand is checked by ``hand_edits`` and ``check``);
+        #: a writer appends without re-validating the month only when it holds.
+        self.plan_checked = plan_checked
+        #: Months whose file has the shape this program writes (every record under its own
+        #: ``[[records]]`` header): a new record can be appended to the text as it is.
+        self.appendable = appendable
+        self.latest = latest  # each task's newest record
+        #: Each task's newest record dated before the month of its newest: with it, "as of
+        #: the end of last month" (the monthly report) is answered without reading a month.
+        self.earlier = earlier
+        #: Each task's latest 存在问题, 下步计划 and metric values: what show, export and the
+        #: report need "now", answered without reading a month.
+        self.values: dict[str, model.LatestValues] = {} if values is None else values
+        #: A digest of each stamped file's content, to tell a copy (new times) from an edit.
+        self.hashes: dict[str, str] = {} if hashes is None else hashes
+        #: Read from an index whose times no longer matched the files but whose content did
+        #: (a folder restored from a copy): saved again with the new times.
+        self.restamped = restamped
+        #: Each task's records in brief: a plan change is checked against it, not against every record.
+        self.digest: dict[str, Digest] = {} if digest is None else digest
+        #: ``files``, ``hashes`` and ``records`` of the last index saved before files were edited
+        #: by hand: what ``hand_edits`` compares with, kept until ``anmin check`` accepts the edit.
+        self.baseline = baseline
 
     def add(self, record: model.Record) -> None:
         """Take a new record into ``latest``, ``earlier``, ``values`` and ``digest``."""

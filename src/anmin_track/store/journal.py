@@ -23,7 +23,6 @@ import os
 import time
 from collections import Counter
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
 
 from anmin_track.errors import DataError, Step, WriteError
 from anmin_track.store.entries import (
@@ -56,6 +55,7 @@ from anmin_track.store.safe_io import (
     write_new,
 )
 from anmin_track.text import local_now
+from anmin_track.tuples import NamedTuple
 
 HISTORY_KEEP = 200
 WRITTEN: list[str] = []  # summaries of the changes this process has made, for a message after Ctrl-C

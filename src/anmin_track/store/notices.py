@@ -12,7 +12,6 @@ names the line).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import NamedTuple
 
 from anmin_track import fields
 from anmin_track.errors import DataError, WriteError
@@ -20,6 +19,7 @@ from anmin_track.store.folder import DataDir
 from anmin_track.store.lock import write_failure
 from anmin_track.store.safe_io import Replaced, atomic_write, read_or_none, require_own_path
 from anmin_track.store.tomlcheck import Checker, LineIndex, Problem, dump_toml, parse_toml, raise_if_problems, read_text
+from anmin_track.tuples import NamedTuple
 
 HEADER = (
     "# 督办单编号登记簿：anmin report notice 每发出一份督办单，在此登记一条。\n"

@@ -136,6 +136,9 @@ def _report(table: dict, check: Checker) -> model.ReportSettings:
 def _plain_pattern(pattern: str) -> bool:
     """Whether a number pattern uses only ``{year}`` and ``{n}`` as they are: a width (``{n:999999999}``),
     a conversion or an attribute (``{year.real}``) could exhaust memory or show what it should not."""
+    rest = pattern.replace("{year}", "").replace("{n}", "")
+    if "{" not in rest and "}" not in rest:
+        return True  # the usual case, without importing string (and compiling string.Template's pattern)
     import string
 
     try:

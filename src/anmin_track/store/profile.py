@@ -9,13 +9,12 @@ never under a data folder's lock (it belongs to the person, not to the folder).
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 from anmin_track.errors import InputError, WriteError, system_reason
 from anmin_track.store.folder import NotRegularFile, read_regular
 from anmin_track.store.safe_io import Replaced, atomic_write, make_dir
-from anmin_track.store.tomlcheck import dump_toml
+from anmin_track.store.tomlcheck import dump_toml, toml_parser
 
 APP_DIR = "anmin-track"
 USER_FILE = "user.toml"
@@ -39,9 +38,10 @@ def user_file() -> Path:
 def saved_name() -> str:
     """The name saved by ``anmin whoami 姓名`` (or at the first prompt); empty when none is saved or
     the file cannot be read as one (then the user is asked again, or told how to set it)."""
+    loads, decode_error = toml_parser()
     try:
-        doc = tomllib.loads(read_regular(user_file(), LIMIT).decode("utf-8-sig"))
-    except (OSError, RuntimeError, UnicodeDecodeError, tomllib.TOMLDecodeError):  # RuntimeError: no home
+        doc = loads(read_regular(user_file(), LIMIT).decode("utf-8-sig"))
+    except (OSError, RuntimeError, UnicodeDecodeError, decode_error):  # RuntimeError: no home
         return ""
     name = doc.get("name")
     return name.strip() if isinstance(name, str) else ""

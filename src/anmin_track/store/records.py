@@ -7,7 +7,6 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
 
 from anmin_track import fields, model
 from anmin_track.errors import DataError, InputError, Step, system_reason
@@ -26,6 +25,7 @@ from anmin_track.store.tomlcheck import (
     text_of,
 )
 from anmin_track.text import cn_date
+from anmin_track.tuples import NamedTuple
 
 
 def records_from_toml(
