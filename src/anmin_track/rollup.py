@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 from anmin_track import fields, model
+from anmin_track.tuples import NamedTuple
 
 DEFAULT_RANKING = fields.RANKINGS[:3]
 #: How many townships at the end of the ranking the 通报 lists the red tasks of, by default.

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
 
 from anmin_track import model, rollup, store
 from anmin_track.errors import DataError, InputError
 from anmin_track.store import county as county_store
+from anmin_track.tuples import NamedTuple
 
 
 class CountyReport(NamedTuple):

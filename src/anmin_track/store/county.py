@@ -24,7 +24,6 @@ import contextlib
 import os
 import stat
 from pathlib import Path
-from typing import NamedTuple
 
 from anmin_track import fields, rollup
 from anmin_track.errors import InputError, system_reason
@@ -33,6 +32,7 @@ from anmin_track.store.index import Index, dump_index, file_stamps, rebuild_inde
 from anmin_track.store.records import progress_files
 from anmin_track.store.tomlcheck import Checker, LineIndex, Problem, parse_toml, raise_if_problems, read_text
 from anmin_track.store.years import plans_folder_entries
+from anmin_track.tuples import NamedTuple
 
 COUNTY_FILE = "county.toml"
 CACHE_DIR = ".anmin-county"
