@@ -272,13 +272,14 @@ class CountyCache:
 
 
 def _own_folder(path: Path) -> None:
-    """Create ``path`` unless it is there; refuse a symlink or a file there (never write elsewhere)."""
+    """Create ``path`` unless it is there (another reader may make it at the same moment); refuse a
+    symlink or a file there (never write elsewhere)."""
     try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
         os.mkdir(path)
         return
-    if not stat.S_ISDIR(mode):
+    except FileExistsError:
+        pass
+    if not stat.S_ISDIR(os.lstat(path).st_mode):
         raise NotADirectoryError(20, "不是文件夹（或是符号链接）", str(path))
 
 
