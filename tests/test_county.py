@@ -411,3 +411,30 @@ def test_text_from_the_townships_is_shown_harmlessly(cli, tmp_path):
     assert not any(ch in shown.stdout for ch in "\x1b\x07\u202e")
     found, _ = report_json(cli, root)
     assert "\x1b" not in json.dumps(found, ensure_ascii=True).replace("\\u001b", "") and "\\u001b" in json.dumps(found)
+
+
+@pytest.mark.slow  # builds thirty townships of 3,000 records (about 10 s)
+def test_ctrl_c_while_reading_ends_the_readers_too(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ANMIN, REPO
+
+    root = tmp_path / "县"
+    builder = REPO / "benchmarks" / "county.py"
+    subprocess.run([sys.executable, str(builder), "--build", str(root), "30", "3000"], check=True, timeout=300)
+    for township in (p for p in root.iterdir() if p.is_dir()):
+        (township / "progress" / "index.toml").unlink()
+    reading = subprocess.Popen(
+        [str(ANMIN), "county", "report", "2024-12", str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not (root / ".anmin-county").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the first township is read and kept: the readers are at work (for seconds more)
+    reading.send_signal(signal.SIGINT)
+    _, err = reading.communicate(timeout=20)  # no reader left holding the output open
+    assert reading.returncode == 130 and "已取消" in err.decode("utf-8")
+    left = subprocess.run(["pgrep", "-f", str(root)], capture_output=True, text=True).stdout
+    assert left == ""
