@@ -1,6 +1,7 @@
 """The parsed copy of large month files: used only for the very text and plan it was made from."""
 
 import json
+import zlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -94,8 +95,10 @@ def test_a_damaged_or_foreign_cache_is_a_miss(data_dir):
     for junk in (b"", b"{not json", b'{"key": 1}', json.dumps({"key": "x", "records": [[1, 2]]}).encode()):
         cache.write_bytes(junk)
         assert fresh_read(d) == parsed
-    key = json.loads(cache.read_text(encoding="utf-8"))["key"]
-    cache.write_text(json.dumps({"key": key, "records": [["1.2", "bad date"]]}), encoding="utf-8")
+    key = json.loads(cache.read_bytes().partition(b"\n")[0])["key"]
+    rows = json.dumps([["1.2", "bad date"]]).encode("utf-8")
+    checksum = f"{zlib.crc32(rows):08x}{zlib.adler32(rows):08x}"
+    cache.write_bytes(json.dumps({"key": key, "sum": checksum}).encode("utf-8") + b"\n" + rows)
     assert fresh_read(d) == parsed
 
 

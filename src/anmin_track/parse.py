@@ -215,8 +215,16 @@ def clean_text(raw: str, what: str, key: str | None = None) -> str:
     return raw
 
 
+#: What people type between a goal's and a task's number: dots of every script (。．、｡·・•‧∙⋅٫), dashes, spaces.
+_ID_DOTS = r"[.。．、｡·・•‧∙⋅٫\u2010-\u2015\-_\s]+"
+
+
 def normalize_id(raw: str) -> str:
-    return re.sub(r"[。．、\-_\s]+", ".", normalize(raw)).strip(".")
+    """An id as typed, as the plan writes it: `１．２`, `١.٢`, `1。2`, `1-02` → `1.2`. Digits of any script
+    become ASCII, any look-alike dot a dot, and leading zeros go (the plan's ids have none: ``plan_file``)."""
+    text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in normalize(raw))
+    parts = re.sub(_ID_DOTS, ".", text).strip(".").split(".")
+    return ".".join(p.lstrip("0") or "0" if p.isascii() and p.isdigit() else p for p in parts)
 
 
 def resolve_id(plan: model.Plan, raw: str) -> model.Goal | model.Task:

@@ -35,6 +35,28 @@ def visible(text: str, oneline: bool = False) -> str:
     return text.replace("\n", " ⏎ ") if oneline else text
 
 
+# What may not be in a file name built from the data (``[plan] org``, a title): a path separator,
+# a character Windows forbids in names, or anything ``_UNSAFE`` escapes on screen.
+_NOT_IN_NAMES = lazy_regex("[/\\\\:*?\"<>|\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def name_problem(text: str) -> str:
+    """Why ``text`` cannot be part of a file name (empty: it can): a folder separator, ``..``,
+    a control character (NUL, ESC…) or a character Windows does not allow in names."""
+    found = _NOT_IN_NAMES().search(text)
+    if found:
+        return f"含有不能用于文件名的字符“{visible(found.group())}”（不能有 / \\ : * ? \" < > | 和控制字符）"
+    if ".." in text:
+        return "含有“..”（会指向上一级文件夹）"
+    return ""
+
+
+def file_name(text: str) -> str:
+    """``text`` made safe as one file name in the current folder: what ``name_problem`` names becomes ``_``."""
+    name = _NOT_IN_NAMES().sub("_", text).replace("..", "_")
+    return name.strip(" .") or "_"
+
+
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal acts on (C0 is escaped already).
 _JSON_UNSAFE = lazy_regex("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 

@@ -41,10 +41,11 @@ def overview(
     plan = store.load_plan(view)
     if goal is not None and plan.goal(parse.normalize_id(goal)) is None:
         raise InputError(f"没有编号为 {goal!r} 的重点工作，可选：{'、'.join(g.id for g in plan.goals)}。")
+    index = store.load_index(view, plan)
     today = today or date.today()
     day = evaluation_day(plan, as_of, today, view)
-    statuses = model.plan_status(plan, store.latest_records(view, plan, day), day)
-    return Overview(plan, statuses, day, _year(view, plan, as_of, today))
+    statuses = model.plan_status(plan, store.latest_records(view, plan, day, index), day)
+    return Overview(plan, statuses, day, _year(view, plan, as_of, today, index))
 
 
 class Ledger(NamedTuple):
@@ -68,7 +69,7 @@ def ledger(data: store.DataDir, as_of: date | None, year: int | None = None, tod
     statuses = model.plan_status(plan, store.latest_records(view, plan, day, index), day)
     month = store.load_month(view, plan, (day.year, day.month)) if view.owns_year(day.year) else []
     values = store.latest_values(view, plan, day, index)
-    return Ledger(plan, statuses, day, values, month, _year(view, plan, as_of, today))
+    return Ledger(plan, statuses, day, values, month, _year(view, plan, as_of, today, index))
 
 
 class Detail(NamedTuple):
@@ -98,7 +99,7 @@ def detail(
     today = today or date.today()
     day = evaluation_day(plan, as_of, today, view)
     latest = store.latest_records(view, plan, day, index)
-    said = _year(view, plan, as_of, today)
+    said = _year(view, plan, as_of, today, index)
     if isinstance(found, model.Goal):
         return Detail(plan, model.goal_status(found, latest, day, plan.settings), None, [], as_of=day, year=said)
     history = store.task_history(view, plan, found, day, limit)
@@ -146,10 +147,10 @@ class Checked(NamedTuple):
     edited: bool = False
 
 
-def check(data: store.DataDir) -> Checked:
-    """`anmin check`: every problem of every year's plan and records; when there are none, save a
-    fresh index of each plan whose index was stale."""
-    plan, count, problems, fresh = store.check_all(data)
+def check(data: store.DataDir, today: date | None = None) -> Checked:
+    """`anmin check`: every problem of every year's plan and records (none dated after ``today``); when there
+    are none, save a fresh index of each plan whose index was stale."""
+    plan, count, problems, fresh = store.check_all(data, today or date.today())
     lost = [] if data.bundled else [text for view in store.views(data) for text in store.losses(view, _readable(view))]
     edited = any(store.hand_edited(view) for view, _ in fresh)  # not a copy, not a plan edit alone
     reindexed = [store.save_index_if_stale(view, index) for view, index in fresh]

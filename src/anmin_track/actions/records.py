@@ -120,6 +120,29 @@ def check_progress_drop(previous: model.Record | None, progress: int | None, not
         )
 
 
+def check_drop_after(task: model.Task, progress: int | None, following: model.Record | None, what: str) -> None:
+    """The record ``following`` (the next of the task's records) must not become a drop nobody explained: its
+    progress below ``progress``, which a backdated record, an amend or a retract (``what``) puts before it."""
+    if following is None or following.progress is None or progress is None or following.note.strip():
+        return
+    if following.progress < progress:
+        day = following.date.isoformat()
+        raise InputError(
+            f"{what}后，{cn_date(following.date)}的记录（进度 {following.progress}%）将低于它之前的 {progress}%，"
+            "成为没有说明原因的进度回退，未作修改。请核对日期和进度；如进度确实回退，请先给那条记录补上原因",
+            steps=(Step("amend", (task.id,), (("date", day), ("note", "进度回退的原因"))),),
+        )
+
+
+def _next_record(tx: store.Transaction, task: model.Task, record: model.Record) -> model.Record | None:
+    """The task's record after ``record``; no month is read when the index's latest is not after it (the
+    usual update of today, an amend or retract of the latest)."""
+    latest = tx.index.latest.get(task.id)
+    if latest is None or latest == record or latest.sort_key < record.sort_key:
+        return None
+    return tx.record_after(task, record)
+
+
 def check_not_repeat(latest: model.Record | None, record: model.Record) -> None:
     """The task's latest record again, word for word (an up-arrow and Enter), is refused as a likely repeat."""
     if latest is not None and model.said(latest) == model.said(record):
@@ -163,6 +186,7 @@ def record_progress(data: store.DataDir, request: ProgressRequest, author: store
         )
         if not request.again:
             check_not_repeat(tx.index.latest.get(task.id), record)
+        check_drop_after(task, progress, _next_record(tx, task, record), f"补记{cn_date(day)}的进展")
         tx.add_record(record, f"记录 {task.id} {progress_words(task, record)}（截至{cn_date(record.date)}）")
         settings = tx.plan.settings
         known = None
@@ -255,6 +279,7 @@ def amend_record(data: store.DataDir, fix: Correction, author: store.Author, tod
         if changes:
             check_record_day(task, after.date, today)
             check_progress_drop(tx.record_before(task, before), after.progress, after.note, task)
+            check_drop_after(task, after.progress, _next_record(tx, task, before), f"更正{cn_date(before.date)}的记录")
             said = "，".join(changes)
             tx.replace_record(before, after, f"更正 {task.id} {cn_date(before.date)}的进展记录（{said}）")
     carried = follow_carry_retried(data, view, task.id, author) if before.progress != after.progress else None
@@ -277,6 +302,9 @@ def retract_record(
     with store.transaction(view, author) as tx:
         task = parse.resolve_task(tx.plan, ref)
         record = _target(tx, task, day)
+        previous = tx.record_before(task, record)
+        progress = task.carried_progress if previous is None else previous.progress
+        check_drop_after(task, progress, _next_record(tx, task, record), f"撤回{cn_date(record.date)}的记录")
         summary = f"撤回 {task.id} {cn_date(record.date)}的进展记录（{progress_words(task, record)}）"
         tx.replace_record(record, None, summary)
         latest = tx.index.latest.get(task.id)

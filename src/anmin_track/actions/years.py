@@ -106,10 +106,14 @@ class Year(NamedTuple):
     finished: bool = False
     #: The plan is the folder's current one (goals.toml), not an earlier year's.
     current: bool = True
+    #: Tasks' latest records dated after today (a PC whose clock ran ahead), oldest first: no evaluation
+    #: up to today counts them, so the command says they are there.
+    ahead: tuple[model.Record, ...] = ()
 
 
-def _year(view: store.DataDir, plan: model.Plan, as_of: date | None, today: date) -> Year:
-    return Year(as_of is None and today.year > last_year(view, plan), view.archived is None)
+def _year(view: store.DataDir, plan: model.Plan, as_of: date | None, today: date, index: store.Index) -> Year:
+    ahead = sorted((r for r in index.latest.values() if r.date > today), key=lambda r: r.sort_key)
+    return Year(as_of is None and today.year > last_year(view, plan), view.archived is None, tuple(ahead))
 
 
 # --------------------------------------------------------------------------- a new year's plan (结转)
@@ -212,7 +216,7 @@ def begin_year(data: store.DataDir, request: NewYear, shown: carry.Turn, author:
     return turn
 
 
-def init_folder(target: Path, shared: bool, year: int | None, today: date) -> Path:
+def init_folder(target: Path, shared: bool, year: int | None, today: date, force: bool = False) -> Path:
     """`anmin init`: a new data folder with the bundled 2024 plan, or (``year``) an empty plan of that year."""
     content = None
     if year is not None:
@@ -220,7 +224,7 @@ def init_folder(target: Path, shared: bool, year: int | None, today: date) -> Pa
             raise InputError(f"年度 {year} 不合适：应在2000年至{today.year + PLAN_AHEAD}年之间。")
         bundled = store.load_plan(store.DataDir(store.bundled_plan_file().parent, bundled=True))
         content = store.dump_plan(carry.empty_plan(bundled, year))
-    return store.init_data_dir(target, shared, content)
+    return store.init_data_dir(target, shared, content, force)
 
 
 # Run after the write it follows, inside that write's use case (``records``): its own retries end in its

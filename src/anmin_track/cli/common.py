@@ -36,6 +36,7 @@ def error(message: str) -> None:
 #: (with the flags that make it that step: list-tasks is `goals list --tasks`).
 #: Option keys (``AnminError.options``, ``Step.options``) are long option names: ``note`` → ``--note``.
 STEP_COMMANDS = {
+    "amend": "goals amend",
     "check": "check",
     "close": "goals close",
     "edit": "goals edit",
@@ -136,7 +137,17 @@ def say_carried(carried: "actions.Carried | None") -> None:
 
 
 def say_finished_year(plan: model.Plan, year: "actions.Year", folder: store.DataDir, today: date) -> None:
-    """First line of a read command whose plan year is over: evaluated at its end; how to begin this year's."""
+    """First lines of a read command: records dated after today, which no evaluation up to today shows; and,
+    when its plan year is over, that it is evaluated at the year's end and how to begin this year's."""
+    if year.ahead:
+        tasks = "、".join(dict.fromkeys(r.task for r in year.ahead))
+        warn(
+            said(
+                f"任务 {tasks} 的最新进展记录日期晚于今天（最晚为{cn_date(year.ahead[-1].date)}），可能是填写记录的"
+                "电脑时钟不对；以下评估不含这些记录，请检查全部数据。",
+                (Step("check"),),
+            )
+        )
     if not year.finished or not year.current:
         return
     begin = f"anmin init 台账数据 --year {today.year}" if folder.bundled else f"anmin plan new {today.year}"

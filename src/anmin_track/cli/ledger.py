@@ -25,7 +25,7 @@ from anmin_track.cli.common import (
 )
 from anmin_track.cli.zh import AnminCommand, confirm
 from anmin_track.errors import DataError, InputError
-from anmin_track.text import cn_date, visible
+from anmin_track.text import cn_date, file_name, visible
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -71,7 +71,7 @@ def export(
         )
     else:
         content = ledger.to_csv(rows)
-    target = output or Path(f"{plan.org}工作台账_{day.isoformat()}.{chosen}")
+    target = output or Path(file_name(f"{plan.org}工作台账_{day.isoformat()}.{chosen}"))
     store.write_output(folder, target, content)
     out(f"已导出工作台账 {target}：{len(rows)} 项重点任务，截至{cn_date(day)}。可用 Excel 或 WPS 打开。")
     say_finished_year(plan, found.year, folder, today)
@@ -116,11 +116,14 @@ def init(
             help="以这一年的空白计划开始（保留自带计划的单位、设置和重点工作，不含任务），如 2026。",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="与 --shared 同用：把已有别的文件的文件夹也设为组内共用。")
+    ] = False,
 ) -> None:
     """新建数据目录：默认复制自带的2024年计划（示例），--year 则从该年的空白计划开始。"""
     if not target.strip():
         raise InputError("请写出新数据目录的位置，如 anmin init data。")
-    plan_file = actions.init_folder(Path(target), shared, year, date.today())
+    plan_file = actions.init_folder(Path(target), shared, year, date.today(), force)
     which = f"{year}年空白计划，请先修改重点工作并新增任务" if year else "自带的2024年计划"
     out(visible(f"已创建数据目录 {target}（计划文件 {plan_file}，{which}）。{_next_steps(Path(target))}", oneline=True))
     if shared:

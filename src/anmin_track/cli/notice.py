@@ -11,11 +11,11 @@ import typer
 
 from anmin_track import actions, parse, store
 from anmin_track.cli.app import report_app
-from anmin_track.cli.common import DataOpt, author, complete_task_id, data_dir, out
+from anmin_track.cli.common import DataOpt, author, complete_task_id, data_dir, out, warn
 from anmin_track.cli.report import _report_format
 from anmin_track.cli.zh import AnminCommand
 from anmin_track.errors import InputError
-from anmin_track.text import cn_date, local_now, visible
+from anmin_track.text import cn_date, file_name, local_now, visible
 
 
 @report_app.command("notice", cls=AnminCommand, epilog="示例：anmin report notice 3.2 --reply-by 2024-06-10 -o 督办单.docx")
@@ -106,7 +106,11 @@ def _render(notices: actions.Notices, kind: str, template: Path | None) -> bytes
     if kind == "docx":
         from anmin_track.output.docx import render_docx
 
-        return render_docx(doc, template)
+        notes: list[str] = []
+        content = render_docx(doc, template, notes=notes)
+        for note in notes:
+            warn(note)
+        return content
     return (report.render_markdown(doc) if kind == "markdown" else report.render_text(doc)).encode("utf-8")
 
 
@@ -114,10 +118,10 @@ def _default_file(notices: actions.Notices, preview: bool = False) -> Path:
     """``安民乡督办单（2024年第3-4号）.docx``: numbers are never reused, so neither is the name."""
     org = notices.plan.org
     if preview:
-        return Path(f"{org}督办单（预览，{notices.request.signed.isoformat()}）.docx")
+        return Path(file_name(f"{org}督办单（预览，{notices.request.signed.isoformat()}）.docx"))
     numbers = [s.number for s in notices.subjects]
     span = f"{numbers[0]}-{numbers[-1]}" if len(numbers) > 1 else f"{numbers[0]}"
-    return Path(f"{org}督办单（{notices.request.signed.year}年第{span}号）.docx")
+    return Path(file_name(f"{org}督办单（{notices.request.signed.year}年第{span}号）.docx"))
 
 
 def _delivery(

@@ -16,7 +16,7 @@ from anmin_track.cli.common import DataOpt, data_dir, out, say_finished_year, wa
 from anmin_track.cli.zh import AnminCommand
 from anmin_track.errors import InputError
 from anmin_track.office import office_zip
-from anmin_track.text import json_text
+from anmin_track.text import file_name, json_text
 
 REPORT_FORMATS = {
     "text": "text",
@@ -149,7 +149,7 @@ def _write_report(
             for note in notes:
                 warn(note)
             if output is None:
-                output = Path(f"{doc.name}（{signing.isoformat()}）.docx")
+                output = Path(file_name(f"{doc.name}（{signing.isoformat()}）.docx"))
         else:
             text = report.render_markdown(doc) if kind == "markdown" else report.render_text(doc)
             content = text.encode("utf-8")

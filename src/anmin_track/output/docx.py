@@ -39,6 +39,7 @@ from docx.shared import Pt, Twips
 
 from anmin_track.errors import InputError
 from anmin_track.output.document import Block, Document
+from anmin_track.output.docx_safety import make_harmless
 from anmin_track.output.docx_style import (
     _FONT_TABLE,
     _PAGE_NUMBER_SIZE_PT,
@@ -202,7 +203,9 @@ def render_docx(
     template's content but before its 版记 (paragraphs starting 抄送/印发), and ``notes``
     gets a sentence saying the mark is missing. The template's styles and its
     headers/footers are kept, and our page-number footers are added only when it has
-    none. The page setup and grid are applied to every section either way.
+    none. The page setup and grid are applied to every section either way. Whatever in the
+    template would reach outside or run when the file is opened is removed, and ``notes`` says
+    what (``docx_safety``).
 
     ``created`` becomes the file's created/modified time; without it both are left out,
     so the same document always gives the same bytes.
@@ -213,6 +216,9 @@ def render_docx(
         has_content = False
     else:
         target = _open_template(template)
+        removed = make_harmless(target)
+        if notes is not None:
+            notes += removed
         has_content = any(True for _ in target.element.body.iterchildren(qn("w:p"), qn("w:tbl")))
     _page_setup(target)
     if template is None or not _has_footers(target):
@@ -254,6 +260,12 @@ def _place_body(target: docx.document.Document, template_parts: list, notes: lis
 
 _DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _DOTX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+#: A template, or a document with macros (.dotx, .docm, .dotm): opened as a .docx, its macros then dropped.
+_OTHER_MAINS = (
+    _DOTX_MAIN,
+    "application/vnd.ms-word.document.macroEnabled.main+xml",
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+)
 
 
 def _open_template(path: Path) -> docx.document.Document:
@@ -261,8 +273,10 @@ def _open_template(path: Path) -> docx.document.Document:
         data = path.read_bytes()
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             types = z.read("[Content_Types].xml")
-        if _DOTX_MAIN.encode() in types:  # a .dotx is a .docx with another content type
-            data = _replace_member(data, "[Content_Types].xml", types.replace(_DOTX_MAIN.encode(), _DOCX_MAIN.encode()))
+        for main in _OTHER_MAINS:  # a .dotx is a .docx with another content type
+            if main.encode() in types:
+                types = types.replace(main.encode(), _DOCX_MAIN.encode())
+                data = _replace_member(data, "[Content_Types].xml", types)
         return docx.Document(io.BytesIO(data))
     except Exception as e:  # whatever is wrong inside the user's file, it is the file that is wrong
         raise InputError(f"模板文件无法作为 Word 文档（.docx）打开：{path}") from e

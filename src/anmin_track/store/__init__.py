@@ -44,6 +44,7 @@ from anmin_track.store.folder import (
 )
 from anmin_track.store.hand_edits import losses, warnings
 from anmin_track.store.index import (
+    Index,
     hand_edited,
     latest_records,
     latest_values,
@@ -73,6 +74,7 @@ __all__ = [
     "DATA_ENV",
     "HISTORY_DIR",
     "HISTORY_KEEP",
+    "Index",
     "LOCK_FILE",
     "LOCK_TIMEOUT_ENV",
     "PLAN_FILE",

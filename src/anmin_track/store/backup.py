@@ -23,6 +23,7 @@ from anmin_track.errors import DataError, system_reason
 from anmin_track.store.folder import INDEX_NAME, LOCK_FILE, PROGRESS_DIR, DataDir, read_regular
 from anmin_track.store.lock import locked
 from anmin_track.store.month_cache import CACHE_DIR
+from anmin_track.text import file_name
 
 #: What a backup is called: the data folder's name, then the day (and a number when that day has one).
 BACKUP_NAME = re.compile(r"^.+_备份_\d{4}-\d{2}-\d{2}(?:_\d+)?\.zip$")
@@ -31,7 +32,7 @@ _TEMP_FILE = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
 
 def backup_name(data: DataDir, day: date, folder: Path) -> Path:
     """``folder``/NAME_备份_YYYY-MM-DD.zip, numbered _2, _3… when one of that day is there already."""
-    stem = f"{data.path.resolve().name or '数据'}_备份_{day.isoformat()}"
+    stem = file_name(f"{data.path.resolve().name or '数据'}_备份_{day.isoformat()}")
     path, n = folder / f"{stem}.zip", 1
     while path.exists():
         n += 1

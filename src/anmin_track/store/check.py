@@ -9,10 +9,24 @@ read them all.
 
 from __future__ import annotations
 
+import os
+from datetime import date
+
 from anmin_track import model
 from anmin_track.errors import DataError
+from anmin_track.store import month_cache
 from anmin_track.store.folder import DataDir
-from anmin_track.store.index import Index, content_hash, empty_index, index_is_stale, month_key, vouched
+from anmin_track.store.index import (
+    Index,
+    content_hash,
+    empty_index,
+    file_stamps,
+    index_is_stale,
+    month_key,
+    rebuild_stale,
+    saved_index,
+    vouched,
+)
 from anmin_track.store.plan_file import check_plan
 from anmin_track.store.records import (
     RECORDS_HEADER,
@@ -24,16 +38,20 @@ from anmin_track.store.records import (
     records_from_toml,
     rule_problems,
     stray_problem,
+    validation_facts,
 )
 from anmin_track.store.tomlcheck import LineIndex, Problem, read_bytes, text_of
 from anmin_track.store.years import layout_problems, views
 
 
-def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], list[tuple[DataDir, Index]]]:
-    """Validate every plan of the folder (``years``), the month files of each against its plan, and the
-    register; returns the current plan, the record count, the problems, and the index of each plan's
-    files, built from the same reading, where the saved one is stale and nothing has a problem."""
-    whole = data.whole
+def check_all(
+    data: DataDir, today: date | None = None
+) -> tuple[model.Plan | None, int, list[Problem], list[tuple[DataDir, Index]]]:
+    """Validate every plan of the folder (``years``), the month files of each against its plan (no record
+    dated after ``today``), and the register; returns the current plan, the record count, the problems, and
+    the index of each plan's files, built from the same reading, where the saved one is stale and nothing
+    has a problem."""
+    whole, today = data.whole, today or date.today()
     problems: list[Problem] = []
     try:
         strays = progress_files(whole)[1]
@@ -42,18 +60,24 @@ def check_all(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], lis
     except DataError as exc:
         return None, 0, exc.problems, []
     problems.extend(stray_problem(whole, path) for path in strays)
-    plan, count, fresh, checked = None, 0, [], []
+    plan, count, fresh, checked, repaired = None, 0, [], [], []
     for view in found_views:
         plan, view_count, view_problems, index = _check_plan(view)  # the current plan's comes last
         problems += view_problems
         count += view_count
-        if index is not None:
-            fresh.append((view, index))
         if plan is not None:
             checked.append((view, plan))
+            problems += _ahead_problems(view, plan, today) + _cache_problems(view, plan)
+            unstamped = [] if view_problems else _edited_in_place(view)
+            if unstamped:  # readers trusted the index for these: it is rebuilt, and they are reported
+                index = rebuild_stale(view, plan)
+                repaired += unstamped
+        if index is not None:
+            fresh.append((view, index))
     problems += _carried_problems(whole, checked)
     if problems:
         fresh = []
+    problems += repaired
     from anmin_track.store.notices import check_register  # not on the start-up path of other commands
 
     problems.extend(check_register(whole)[1])
@@ -90,6 +114,99 @@ def _check_plan(data: DataDir) -> tuple[model.Plan | None, int, list[Problem], I
         if index is not None:
             index.add_month(ym, MonthFile(tuple(records), appendable(text, len(records)), content_hash(content)))
     return plan, count, problems, None if problems else index
+
+
+def _ahead_problems(data: DataDir, plan: model.Plan, today: date) -> list[Problem]:
+    """Records dated after ``today`` (a PC whose clock ran ahead), by file and line: only month files from
+    today's month on can hold them. A file that does not read is reported where it is read."""
+    problems = []
+    for ym, path in sorted(month_files(data).items()):
+        if ym < (today.year, today.month):
+            continue
+        label = data.label(path)
+        try:
+            text = text_of(read_bytes(path, label), label)
+            records, found, _ = records_from_toml(text, label, plan, ym)
+        except DataError:
+            continue
+        lines = LineIndex(text)
+        problems += [
+            Problem(
+                label,
+                lines.entry("records", n),
+                f"任务 {r.task} 的记录日期 {r.date} 晚于今天（{today}），可能是填写记录的电脑时钟不对；"
+                "今天的评估、报告都不含这条记录，请撤回它后按正确的日期重新记录",
+            )
+            for n, r in enumerate(records)
+            if r.date > today and not found
+        ]
+    return problems
+
+
+def _cache_problems(data: DataDir, plan: model.Plan) -> list[Problem]:
+    """Copies in the month cache that say other than their month file (edited by hand): reported, and removed
+    so that no reader can take them for the month.
+
+    A month the index vouches for is not parsed (a large folder's check stays fast): its copy must have an
+    intact checksum, its record count (appendable months) and every record the index holds of that month.
+    """
+    known, known_appendable = vouched(data, plan)
+    held = _held_records(data)
+    problems = []
+    for ym, path in sorted(month_files(data).items()):
+        cache = month_cache.cache_path(data, ym)
+        if not os.path.lexists(cache):
+            continue
+        label, key = data.label(path), month_key(ym)
+        try:
+            content = read_bytes(path, label)
+            text = text_of(content, label)
+            cache_key = month_cache.cache_key(text, validation_facts(plan))
+            if known.get(key) == content_hash(content):
+                count = len(RECORDS_HEADER.findall("\n" + text)) if key in known_appendable else None
+                mine = [r for r in held if (r.date.year, r.date.month) == ym]
+                if month_cache.faithful(data, ym, cache_key, count=count, present=mine):
+                    continue
+            else:
+                records, found, _ = records_from_toml(text, label, plan, ym)
+                if found or month_cache.faithful(data, ym, cache_key, records=records):
+                    continue
+        except DataError:
+            continue  # reported where the month is checked
+        gone = "已删除" if month_cache.discard(data, ym) else "请删除它（可随时删除，会自动重建）"
+        problems.append(Problem(data.label(cache), None, f"进展缓存与月份文件 {label} 的内容不符（被改动过），{gone}；记录以月份文件为准"))
+    return problems
+
+
+def _held_records(data: DataDir) -> list[model.Record]:
+    """The records the saved index holds (each task's latest, its latest before that month, its latest values)."""
+    saved = saved_index(data, file_stamps(data))
+    if saved is None:
+        return []
+    values = [r for v in saved.values.values() for r in (v.problem, v.next, *v.metrics.values()) if r is not None]
+    return [*saved.latest.values(), *saved.earlier.values(), *values]
+
+
+def _edited_in_place(data: DataDir) -> list[Problem]:
+    """Month files whose content is not what the saved index holds the digest of, though their size and time
+    are what it stamped (a tool that keeps times, a coarse clock): readers go by size and time, and would go
+    on trusting that index."""
+    saved = saved_index(data, file_stamps(data))
+    if saved is None:
+        return []
+    found = []
+    for ym, path in sorted(month_files(data).items()):
+        key = month_key(ym)
+        if key in saved.hashes and saved.hashes[key] != content_hash(read_bytes(path, data.label(path))):
+            found.append(
+                Problem(
+                    data.label(path),
+                    None,
+                    "内容已改动，但文件大小和修改时间都没有变（可能是保留时间的复制或编辑工具），此前的查看"
+                    "可能按改动前的内容显示；没有别的问题时，本次检查已按现有内容重建索引，请核对其中的记录",
+                )
+            )
+    return found
 
 
 def _rule_problems(plan: model.Plan, records: list[model.Record], text: str, label: str) -> list[Problem]:

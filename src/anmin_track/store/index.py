@@ -483,6 +483,14 @@ def _records_back(
             yield load_month(data, plan, ym)
 
 
+def _records_forward(data: DataDir, plan: model.Plan, start: date) -> Iterator[list[model.Record]]:
+    """The records of each month file from ``start``'s month on, oldest month first."""
+    first = (start.year, start.month)
+    for ym in sorted(month_files(data)):
+        if ym >= first:
+            yield load_month(data, plan, ym)
+
+
 def latest_records(
     data: DataDir, plan: model.Plan, as_of: date, index: Index | None = None
 ) -> dict[str, model.Record]:
@@ -525,14 +533,13 @@ def report_records(
 
 
 def task_history(data: DataDir, plan: model.Plan, task: model.Task, as_of: date, limit: int) -> list[model.Record]:
-    """A task's newest ``limit`` records dated up to ``as_of``, newest first.
+    """A task's newest ``limit`` records dated up to ``as_of``, newest first (``newest_first``).
 
     Reads month files backwards and stops as soon as it has enough.
     """
     found: list[model.Record] = []
     for records in _records_back(data, plan, as_of, task.start):
-        mine = [r for r in records if r.task == task.id and r.date <= as_of]
-        found.extend(sorted(mine, key=lambda r: r.sort_key, reverse=True))
+        found.extend(newest_first([r for r in records if r.task == task.id and r.date <= as_of]))
         if len(found) >= limit:
             break
     return found[:limit]
@@ -541,15 +548,34 @@ def task_history(data: DataDir, plan: model.Plan, task: model.Task, as_of: date,
 def day_record(data: DataDir, plan: model.Plan, task: model.Task, day: date) -> model.Record | None:
     """The task's last record of ``day`` (the one recorded last, when there are several)."""
     mine = [r for r in load_month(data, plan, (day.year, day.month)) if r.task == task.id and r.date == day]
-    return max(mine, key=lambda r: r.sort_key, default=None)
+    return next(iter(newest_first(mine)), None)
+
+
+def newest_first(month: list[model.Record]) -> list[model.Record]:
+    """One month's records newest first: by (date, ``at``), and of two with the same, the one written later in
+    the file (as ``Index.add`` and ``model.latest_by_task`` take it), so every reader calls the same one latest."""
+    return sorted(reversed(month), key=lambda r: r.sort_key, reverse=True)
 
 
 def record_before(data: DataDir, plan: model.Plan, task: model.Task, record: model.Record) -> model.Record | None:
     """The task's newest record before ``record`` (on its day, those recorded before it)."""
     for records in _records_back(data, plan, record.date, task.start):
-        mine = [r for r in records if r.task == task.id and r.sort_key < record.sort_key]
-        if mine:
-            return max(mine, key=lambda r: r.sort_key)
+        mine = newest_first([r for r in records if r.task == task.id])
+        after = mine.index(record) + 1 if record in mine else 0
+        older = [r for r in mine[after:] if r.sort_key <= record.sort_key and r != record]
+        if older:
+            return older[0]
+    return None
+
+
+def record_after(data: DataDir, plan: model.Plan, task: model.Task, record: model.Record) -> model.Record | None:
+    """The task's oldest record after ``record`` (the one whose progress follows it), if any."""
+    for records in _records_forward(data, plan, record.date):
+        mine = newest_first([r for r in records if r.task == task.id])
+        before = mine.index(record) if record in mine else len(mine)
+        newer = [r for r in mine[:before] if r.sort_key >= record.sort_key and r != record]
+        if newer:
+            return newer[-1]
     return None
 
 

@@ -9,8 +9,12 @@ Each copy is keyed by the month file's text (two checksums and the length) and b
 plan facts records are validated against (``records.validation_facts``), so it is used
 only for the very text it was made from; anything else (a hand edit, a changed plan, a
 damaged or foreign cache file) is simply a miss, and the month is parsed and validated
-again. Like the index, it is derived data: saved quietly by whichever command read the
-month, never through the journal, and `anmin check` never uses it.
+again. Its records carry a checksum, so a copy edited by hand is a miss too: the file is one
+line of JSON with the key and the checksum, then the records as JSON, which the checksum
+covers byte for byte (decoded once, unlike a JSON string inside JSON). Like the
+index, it is derived data: saved quietly by whichever command read the month, never
+through the journal. `anmin check` never reads records from it; it compares each copy
+with its month (``faithful``) and removes one that says otherwise.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from anmin_track.store.safe_io import atomic_write, require_own_path
 CACHE_DIR = ".cache"
 #: Month texts at least this long are cached (about 120 records).
 CACHE_FROM = 32_000
-_FORMAT = 1
+_FORMAT = 3
 
 
 def cache_key(text: str, facts: str) -> str:
@@ -40,15 +44,68 @@ def cache_key(text: str, facts: str) -> str:
 
 def load(data: DataDir, ym: tuple[int, int], key: str) -> tuple[model.Record, ...] | None:
     """The cached records of month ``ym`` if the cache was made from the text ``key`` names."""
+    try:
+        rows = _rows(read_regular(cache_path(data, ym)), key)
+        return None if rows is None else tuple(_record(row) for row in rows)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):  # missing, damaged, foreign
+        return None
+
+
+#: What ``_rows`` says of a copy made from another text than the one asked for.
+_OTHER_TEXT = object()
+
+
+def _rows(content: bytes, key: str, other=None):
+    """The record rows of a cache file made from the text ``key`` names, ``other`` for a copy of another
+    text, or None when its checksum is wrong; ValueError (and the like) when it is not a cache file."""
     import json
 
-    try:
-        doc = json.loads(read_regular(_path(data, ym)))
-        if doc["key"] != key:
-            return None
-        return tuple(_record(row) for row in doc["records"])
-    except (OSError, ValueError, KeyError, TypeError, IndexError):  # missing, damaged, foreign: a miss
+    header, _, rows = content.partition(b"\n")
+    doc = json.loads(header)
+    if not isinstance(doc, dict) or doc.get("key") != key:
+        return other
+    if doc["sum"] != _checksum(rows):
         return None
+    return json.loads(rows)
+
+
+def faithful(
+    data: DataDir,
+    ym: tuple[int, int],
+    key: str,
+    records: Sequence[model.Record] | None = None,
+    count: int | None = None,
+    present: Sequence[model.Record] = (),
+) -> bool:
+    """Whether month ``ym``'s copy, if it is the one for the text ``key`` names, has an intact checksum and
+    holds ``records`` (its month as parsed), or, where the month is not parsed, ``count`` records (when
+    known) among them each of ``present``: a copy for another text is never used, so it is no lie."""
+    try:
+        rows = _rows(read_regular(cache_path(data, ym)), key, _OTHER_TEXT)
+        if rows is _OTHER_TEXT:
+            return True
+        if rows is None:
+            return False
+        cached = tuple(_record(row) for row in rows)
+        if records is not None:
+            return cached == tuple(records)
+        return (count is None or len(cached) == count) and all(r in cached for r in present)
+    except FileNotFoundError:
+        return True
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return False
+
+
+def discard(data: DataDir, ym: tuple[int, int]) -> bool:
+    """Remove month ``ym``'s copy, so the next reader parses the month; whether it is gone (not when the
+    folder is read-only or a writer holds the lock)."""
+    path = cache_path(data, ym)
+    with contextlib.suppress(AnminError, OSError), locked(data, "删除进展缓存", timeout=0):
+        require_own_path(data, path)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return True
+    return False
 
 
 def save(data: DataDir, ym: tuple[int, int], key: str, records: Sequence[model.Record]) -> None:
@@ -57,14 +114,19 @@ def save(data: DataDir, ym: tuple[int, int], key: str, records: Sequence[model.R
         return
     import json
 
-    content = json.dumps({"key": key, "records": [_row(r) for r in records]}, ensure_ascii=False)
-    path = _path(data, ym)
+    rows = json.dumps([_row(r) for r in records], ensure_ascii=False).encode("utf-8")
+    content = json.dumps({"key": key, "sum": _checksum(rows)}).encode("utf-8") + b"\n" + rows
+    path = cache_path(data, ym)
     with contextlib.suppress(AnminError, OSError), locked(data, "保存进展缓存", timeout=0):
         require_own_path(data, path)  # no symlink on the way: never write outside the data folder
-        atomic_write(path, content.encode("utf-8"))
+        atomic_write(path, content)
 
 
-def _path(data: DataDir, ym: tuple[int, int]) -> Path:
+def _checksum(rows: bytes) -> str:
+    return f"{zlib.crc32(rows):08x}{zlib.adler32(rows):08x}"
+
+
+def cache_path(data: DataDir, ym: tuple[int, int]) -> Path:
     return data.progress_dir / CACHE_DIR / f"{ym[0]:04d}-{ym[1]:02d}.json"
 
 

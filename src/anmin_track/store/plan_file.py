@@ -8,10 +8,14 @@ import re
 from anmin_track import fields, model
 from anmin_track.store.folder import DataDir
 from anmin_track.store.tomlcheck import Checker, LineIndex, Problem, is_kind, parse_toml, raise_if_problems, read_text
+from anmin_track.text import name_problem, visible
 
-GOAL_ID = re.compile(r"^\d+$")
+#: Ids are ASCII digits (no leading zero) and dots, exactly as ``parse.normalize_id`` makes what staff type:
+#: ``\d`` would let in full-width and other scripts' digits, ``$`` a trailing newline.
+NUMBER = "(?:0|[1-9][0-9]*)"
+GOAL_ID = re.compile(NUMBER)
 #: ``carried_from``: the year and id of the task in that year's plan, as ``2024:1.3``.
-CARRIED_FROM = re.compile(r"^(\d{4}):(\d+\.\d+)$")
+CARRIED_FROM = re.compile(rf"([0-9]{{4}}):({NUMBER}\.{NUMBER})")
 
 
 def load_plan(data: DataDir) -> model.Plan:
@@ -48,7 +52,8 @@ def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Probl
         return None, check.problems
     _check_schema(doc, check)
     plan_line = next((no for no, name, arr in check.lines.headers if name == "plan" and not arr), None)
-    check.table(doc["plan"], fields.PLAN, "[plan] ", plan_line)
+    if check.table(doc["plan"], fields.PLAN, "[plan] ", plan_line):
+        _check_names(doc["plan"], plan_line, check)
     settings = _settings(doc.get("settings", {}), check)
     goals = _goals(doc["goals"], check)
     report = _report(doc.get("report", {}), check)
@@ -70,6 +75,17 @@ def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Probl
     if plan.previous is not None and plan.previous >= plan.year:
         check.add(check.lines.key("previous", plan_line), f"[plan] previous（上一年度）{plan.previous} 应早于计划年度 {plan.year}")
     return plan, check.problems
+
+
+#: The [plan] fields default file names are made of (``月报``, ``工作台账``, ``督办单``, a summary's title).
+NAMED_BY = ("org", "title")
+
+
+def _check_names(info: dict, line: int | None, check: Checker) -> None:
+    for key in NAMED_BY:
+        problem = name_problem(info[key])
+        if problem:
+            check.add(check.lines.key(key, line), f"[plan] {key}（{fields.PLAN[key].label}）{problem}；它会用在报告、台账和督办单的文件名中")
 
 
 def schema_needed(doc: dict) -> tuple[int, str]:
@@ -169,8 +185,8 @@ def _goals(raw_goals: list[dict], check: Checker) -> tuple[model.Goal, ...]:
             task_n += len(raw.get("tasks", []) if isinstance(raw.get("tasks"), list) else [])
             continue
         gid = raw["id"]
-        if not GOAL_ID.match(gid):
-            check.add(check.lines.key("id", line), f'目标编号 {gid!r} 应为数字，如 "1"')
+        if not GOAL_ID.fullmatch(gid):
+            check.add(check.lines.key("id", line), f'目标编号 {visible(gid)!r} 应为半角数字（0~9，不以 0 开头），如 "1"')
         if gid in seen_goals:
             check.add(check.lines.key("id", line), f"目标编号 {gid} 重复")
         seen_goals.add(gid)
@@ -207,8 +223,8 @@ def _task(
     if not check.table(raw, fields.TASK, where, line):
         return None
     tid = raw["id"]
-    if not re.fullmatch(rf"{re.escape(gid)}\.\d+", tid):
-        check.add(check.lines.key("id", line), f'任务编号 {tid!r} 应为“目标编号.序号”，如 "{gid}.1"')
+    if not re.fullmatch(rf"{re.escape(gid)}\.{NUMBER}", tid):
+        check.add(check.lines.key("id", line), f'任务编号 {visible(tid)!r} 应为“目标编号.序号”（半角数字和点，不以 0 开头），如 "{visible(gid)}.1"')
     metrics = []
     for raw_metric, mline in zip(raw.get("metrics", []), metric_lines, strict=True):
         if check.table(raw_metric, fields.METRIC, f"{where}的指标", mline):
@@ -242,7 +258,7 @@ def _task(
         check.add(check.lines.key("weight", line), f"{where}的权重 weight 应大于 0")
     if task.closed is not None and task.closed < task.start:
         check.add(check.lines.key("closed", line), f"{where}的销号日期 {task.closed} 早于开始日期 {task.start}")
-    if task.carried_from and not CARRIED_FROM.match(task.carried_from):
+    if task.carried_from and not CARRIED_FROM.fullmatch(task.carried_from):
         check.add(check.lines.key("carried_from", line), f'{where}的 carried_from 应为“年度:任务编号”，如 "2024:1.3"')
     if not 0 <= task.carried_progress < 100:
         check.add(

@@ -11,7 +11,7 @@ from pathlib import Path
 from anmin_track import fields, model
 from anmin_track.errors import DataError, InputError, Step, system_reason
 from anmin_track.store import month_cache
-from anmin_track.store.folder import INDEX_NAME, MONTH_FILE, PLAN_FILE, DataDir, content_hash
+from anmin_track.store.folder import INDEX_NAME, MONTH_FILE, PLAN_FILE, DataDir, content_hash, kind_of
 from anmin_track.store.tomlcheck import (
     Checker,
     LineIndex,
@@ -234,7 +234,11 @@ def progress_files(data: DataDir) -> tuple[dict[tuple[int, int], Path], list[Pat
             f"{data.label(data.progress_dir)} {what}：它应是存放进展文件的文件夹。请把它移走或改名后重试。数据未作任何修改。"
         ) from None
     for entry in entries:
-        if entry.name.startswith(".") or INDEX_NAME.match(entry.name) or not entry.is_file():
+        if entry.name.startswith(".") or INDEX_NAME.match(entry.name):
+            continue
+        if not entry.is_file():  # a folder, FIFO or dangling link where a month file would be: reported
+            if entry.name.lower().endswith(".toml"):
+                strays.append(Path(entry.path))
             continue
         m = MONTH_FILE.match(entry.name)
         if m and 1 <= int(m.group(2)) <= 12:
@@ -245,6 +249,13 @@ def progress_files(data: DataDir) -> tuple[dict[tuple[int, int], Path], list[Pat
 
 
 def stray_problem(data: DataDir, path: Path) -> Problem:
+    if not path.is_file():
+        what = kind_of(path.stat().st_mode) if path.exists() else "指向不存在的文件的链接"
+        return Problem(
+            data.label(path),
+            None,
+            f"应是进展文件（普通文件），实际是{what}，其中不会有记录被读取，也不能写入；请把它移走或改名",
+        )
     return Problem(
         data.label(path),
         None,

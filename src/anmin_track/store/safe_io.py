@@ -146,8 +146,13 @@ def write_output(data: DataDir, path: Path, content: bytes, template: Path | Non
 
 
 def output_target(data: DataDir, path: Path, template: Path | None = None) -> Path:
-    """The full path ``write_output`` would write, after its checks (usage or write errors)."""
-    target = path.expanduser().resolve()
+    """The full path ``write_output`` would write, after its checks (usage or write errors).
+
+    Its folder is resolved, its name is not: a symbolic link planted under the name asked for (in a
+    shared or world-writable folder) is refused, never followed to the file it points at.
+    """
+    given = path.expanduser().absolute()
+    target = given.parent.resolve() / given.name
     if template is not None and _same_file(target, template):
         raise InputError(
             f"输出文件 {path} 就是模板文件 {template}，写入会覆盖模板。未写入任何文件，请另指定输出文件。",
@@ -180,11 +185,15 @@ def _same_file(target: Path, other: Path) -> bool:
 
 def _require_replaceable(path: Path, target: Path) -> None:
     try:
-        info = os.stat(target)
+        info = os.lstat(target)
     except FileNotFoundError:
         return
     except OSError as exc:
         raise WriteError(f"无法使用输出文件 {path}（{system_reason(exc)}）。请换一个文件名。") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise WriteError(
+            f"输出文件 {path} 是符号链接（快捷方式），可能指向别人的文件，未写入。请换一个文件名，或先删除这个链接。"
+        )
     if not stat.S_ISREG(info.st_mode):
         raise WriteError(f"输出文件 {path} 是{kind_of(info.st_mode)}，不是普通文件，未写入。请换一个文件名。")
     if not info.st_mode & stat.S_IWUSR or not os.access(target, os.W_OK):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -38,6 +39,7 @@ from anmin_track.store.index import (
     load_index,
     month_key,
     rebuild_stale,
+    record_after,
     record_before,
     require_fit,
     stamp_of,
@@ -102,6 +104,9 @@ class Transaction:
 
     def record_before(self, task: model.Task, record: model.Record) -> model.Record | None:
         return record_before(self.data, self.plan, task, record)
+
+    def record_after(self, task: model.Task, record: model.Record) -> model.Record | None:
+        return record_after(self.data, self.plan, task, record)
 
     def add_record(self, record: model.Record, summary: str) -> None:
         """Append ``record`` to its month file and refresh the index; nothing is written if it does not fit."""
@@ -329,18 +334,25 @@ def save_index_if_stale(data: DataDir, index: Index | None) -> bool:
     return False
 
 
-def init_data_dir(target: Path, shared: bool = False, plan: bytes | None = None) -> Path:
+def init_data_dir(target: Path, shared: bool = False, plan: bytes | None = None, force: bool = False) -> Path:
     """Copy the bundled 2024 plan (or write ``plan``) into ``target`` (refusing to overwrite an existing plan).
 
     ``shared``: the folder is for a group of accounts (group may write, setgid so new
     entries take the folder's group); every file and folder created in it later
-    inherits that (``safe_io.folder_modes``).
+    inherits that (``safe_io.folder_modes``). An existing folder with other things in it
+    (a home folder, a desktop) is not opened to the group unless ``force``.
     """
     plan_file = target / PLAN_FILE
     if plan_file.exists():
         raise InputError(
             f"{plan_file} 已存在，未覆盖。如需重新开始，请先备份并移走该文件；"
             f"{target} 已是数据目录，可以直接使用：请进入该目录（cd {target}）后再运行命令。"
+        )
+    if shared and not force and _holds_files(target):
+        raise InputError(
+            f"{target} 是已有的文件夹，其中已有别的文件，不是数据目录；设为组内共用会让同组的所有账户都能改动其中的文件，"
+            "未作任何修改。请换一个新文件夹的名称；确需把这个文件夹设为共用的数据目录，请明确确认。",
+            options=("force",),
         )
     try:
         target.mkdir(parents=True, exist_ok=True)  # the folder itself: as the umask says, or --shared
@@ -355,8 +367,18 @@ def init_data_dir(target: Path, shared: bool = False, plan: bytes | None = None)
     return plan_file
 
 
+def _holds_files(folder: Path) -> bool:
+    """Whether ``folder`` exists with something in it (a link to a folder counts as the folder)."""
+    try:
+        with os.scandir(folder) as entries:
+            return any(True for _ in entries)
+    except (FileNotFoundError, NotADirectoryError, ValueError):  # none yet, a file, a NUL: init says so below
+        return False
+    except OSError:  # cannot be listed: it is not ours to open to the group
+        return True
+
+
 def _share(folder: Path) -> None:
-    import os
     import stat
 
     if os.name == "nt":  # pragma: no cover - Windows folders share through inherited ACLs
