@@ -401,16 +401,18 @@ def shutil_rmtree(path: Path) -> None:
 
 def test_text_from_the_townships_is_shown_harmlessly(cli, tmp_path):
     root = tmp_path / "县"
-    folder = township(root, "乡\x1b[2J", "恶意\\u001b[31m乡\\u202e", {"2024-05": [("1.1", "2024-05-10", 5)]})
+    folder = township(root, "乡\x1b[2J", "恶意乡", {"2024-05": [("1.1", "2024-05-10", 5)]})
     plan = folder / "goals.toml"
     plan.write_text(plan.read_text(encoding="utf-8").replace('title = "任务1"', 'title = "任务\\u001b]0;x\\u0007一"'), encoding="utf-8")
     township(root, "乙", "乙", {"2024-05": [(f"1.{n}", "2024-05-10", 60) for n in range(1, 5)]})
+    (root / "county.toml").write_text('[[townships]]\nfolder = "乙"\nname = "乙\\u001b[31m镇\\u202e"\n', encoding="utf-8")
     shown = cli("county", "report", "2024-05", str(root))
     assert shown.exit_code == 0, shown.stderr
-    assert "恶意乡" in shown.stdout and "任务一" in shown.stdout  # the terminal codes taken out whole
+    assert "乙镇" in shown.stdout and "任务一" in shown.stdout  # the terminal codes taken out whole
     assert not any(ch in shown.stdout for ch in "\x1b\x07\u202e")
-    found, _ = report_json(cli, root)
-    assert "\x1b" not in json.dumps(found, ensure_ascii=True).replace("\\u001b", "") and "\\u001b" in json.dumps(found)
+    raw = cli("county", "report", "2024-05", str(root), "--json").stdout
+    assert "\x1b" not in raw and "\u202e" not in raw and "\\u001b" in raw  # escaped, as every --json
+    assert {t["folder"] for t in json.loads(raw)["townships"]} == {"乡\x1b[2J", "乙"}
 
 
 @pytest.mark.slow  # builds thirty townships of 3,000 records (about 10 s)
@@ -438,3 +440,15 @@ def test_ctrl_c_while_reading_ends_the_readers_too(tmp_path):
     assert reading.returncode == 130 and "已取消" in err.decode("utf-8")
     left = subprocess.run(["pgrep", "-f", str(root)], capture_output=True, text=True).stdout
     assert left == ""
+
+
+def test_the_first_and_the_last_are_named_as_the_ranking_allows():
+    from anmin_track.output.county import _first_and_last
+
+    settings = rollup.CountySettings()
+    one = rollup.rank([row("a", 0, 4, 4, 4, 50)], settings)
+    tied = rollup.rank([row("a", 0, 4, 4, 4, 50), row("b", 0, 4, 4, 4, 50)], settings)
+    three = rollup.rank([row("a", 0, 4, 4, 4, 50), row("b", 1, 4, 4, 4, 50), row("c", 1, 4, 4, 4, 50)], settings)
+    assert _first_and_last(one) == "本月纳入汇总的只有a。"
+    assert _first_and_last(tied) == "本月各乡镇名次相同。"
+    assert _first_and_last(three) == "本月排名第一的是a，排名最后的是b、c。"

@@ -120,9 +120,7 @@ def county_document(report, signed: date, number: int | None = None) -> Document
     blocks += [Block("para", township_sentence(r, period), f"{r.rank}．") for r in ranked]
     blocks.append(Block("h1", "需要督促的事项", "三、"))
     if ranked:
-        first = "、".join(clean(r.name) for r in ranked if r.rank == 1)
-        last = "、".join(clean(r.name) for r in ranked if r.rank == ranked[-1].rank)
-        blocks.append(Block("para", f"本月排名第一的是{first}，排名最后的是{last}。"))
+        blocks.append(Block("para", _first_and_last(ranked)))
     if laggards:
         blocks.append(Block("para", "排名靠后的乡镇红灯任务如下，请相关乡镇对照整改，按时报送进展："))
         for n, r in enumerate(laggards):
@@ -139,6 +137,16 @@ def county_document(report, signed: date, number: int | None = None) -> Document
 
 
 _CN = "一二三四五六七八九十"
+
+
+def _first_and_last(ranked: Sequence[rollup.Ranked]) -> str:
+    first = "、".join(clean(r.name) for r in ranked if r.rank == 1)
+    if len(ranked) == 1:
+        return f"本月纳入汇总的只有{first}。"
+    if ranked[-1].rank == 1:
+        return "本月各乡镇名次相同。"
+    last = "、".join(clean(r.name) for r in ranked if r.rank == ranked[-1].rank)
+    return f"本月排名第一的是{first}，排名最后的是{last}。"
 
 
 def skipped_sentence(s: rollup.Skipped) -> str:
