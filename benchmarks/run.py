@@ -30,6 +30,7 @@ Usage::
     .venv/bin/python benchmarks/run.py            # the full run (about a minute)
     .venv/bin/python benchmarks/run.py --quick    # 1 run, 0 and 200 records: a smoke test
     .venv/bin/python benchmarks/run.py --big      # also 200,000 records (not in CI; a few minutes)
+    .venv/bin/python benchmarks/run.py --county   # `anmin county report` over 100 townships (county.py)
 
 Commands run with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` is dropped), as in
 a normal install; the warm-up writes the ``.pyc`` files.
@@ -105,11 +106,12 @@ def year_plans(plan) -> dict:
     return {plan.year: plan, **{year: moved(year) for year in range(plan.year + 1, TODAY.year + 1)}}
 
 
-def synthetic_records(plans: dict, count: int) -> dict:
-    """``count`` valid records, evenly over the months, tasks of the month's plan in turn, progress rising in each year."""
+def synthetic_records(plans: dict, count: int, months: list[tuple[int, int]] | None = None, pace: float = 1.0) -> dict:
+    """``count`` valid records, evenly over ``months`` (default: 2024-01 to this month), tasks of the month's
+    plan in turn, progress rising in each year (``pace``: the share of the expected pace it keeps)."""
     from anmin_track import model
 
-    months = month_list()
+    months = month_list() if months is None else months
     now = datetime.now(TZ)
     by_month: dict[tuple[int, int], list[model.Record]] = {ym: [] for ym in months}
     for n in range(count):
@@ -124,7 +126,7 @@ def synthetic_records(plans: dict, count: int) -> dict:
             model.Record(
                 task=task.id,
                 date=day,
-                progress=min(100, round(100 * share)),
+                progress=min(100, round(100 * share * pace)),
                 by=BY[n % len(BY)],
                 # distinct in (minute, second) for 3,600 records a task a day: no two records alike
                 at=min(
@@ -571,7 +573,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--toy", nargs="+", default=[], metavar="PYTHON", help="also time toy_app.py under these")
     parser.add_argument("--build", nargs=2, metavar=("FOLDER", "RECORDS"), help=argparse.SUPPRESS)
     parser.add_argument("--year-end", action="store_true", help=argparse.SUPPRESS)  # with --build
+    parser.add_argument(
+        "--county", action="store_true", help="instead: `anmin county report` over 100 townships (county.py; 3 runs)"
+    )
+    parser.add_argument("--years", type=int, default=1, help="with --county: plans of this many years in each township")
     args = parser.parse_args(argv)
+    if args.county:
+        import county
+
+        out = args.out if args.out != HERE / "results.json" else HERE / "county-results.json"
+        return county.main(args.work, args.quick, min(args.runs, 3), out, args.years)
     if args.build:  # run in a child process, see the module docstring
         build_data(Path(args.build[0]), int(args.build[1]), year_end=args.year_end)
         return 0

@@ -99,3 +99,19 @@ def test_year_end_data_is_the_month_after_a_busy_year(tmp_path, anmin):
     assert checked.returncode == 0 and "共 330 条进展记录" in checked.stdout, checked.stdout + checked.stderr
     december = anmin("report", "monthly", "2024-12", "--data", str(folder))
     assert december.returncode == 0 and "本月22项任务报送新进展" in december.stdout, december.stderr
+
+
+@pytest.mark.slow  # builds four townships and times `anmin county report` cold, warm and after a change (about 5 s)
+def test_the_county_benchmark_runs_and_checks_its_budgets(tmp_path):
+    out = tmp_path / "county.json"
+    run = subprocess.run(
+        [sys.executable, str(HARNESS), "--county", "--quick", "--work", str(tmp_path / "work"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert set(result["medians_ms"]) == {"cold", "warm", "one changed"}
+    assert [b["budget"].split(" ")[0] for b in result["budgets"]] == ["warm_ms", "changed_over_warm_ms", "cold_ms", "peak_rss_mib"]
+    assert all(isinstance(b["holds"], bool) for b in result["budgets"]) and result["peak_rss_mib"] > 0

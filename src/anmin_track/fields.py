@@ -182,3 +182,20 @@ NOTICE_STATE = _table(
     Field("void_note", TEXT, False, "作废原因"),
 )
 NOTICE_STATE_ROOT = _table(Field("schema", INT, True, "格式版本"), Field("notices", TABLE_LIST, False, "督办单"))
+#: ``county.toml`` (``anmin county``): the county, its 通报's frame, the townships' order and names.
+COUNTY_ROOT = _table(Field("county", TABLE, False, "县级设置"), Field("townships", TABLE_LIST, False, "乡镇"))
+COUNTY = _table(
+    Field("name", TEXT, False, "县名"),
+    Field("issuer", TEXT, False, "发文机关"),
+    Field("doc_number", TEXT, False, "发文字号"),
+    Field("addressee", TEXT, False, "主送机关"),
+    Field("ranking", TEXT_LIST, False, "排名规则"),
+    Field("laggards", INT, False, "通报末位乡镇数"),
+)
+TOWNSHIP = _table(
+    Field("folder", TEXT, True, "文件夹"),
+    Field("name", TEXT, False, "显示名称"),
+    Field("exclude", BOOL, False, "不纳入汇总"),
+)
+#: What the townships may be ranked by (``[county] ranking``), in the default order of the rule.
+RANKINGS = ("红灯占比", "报送率", "进度差", "逾期任务", "逾期督办单")

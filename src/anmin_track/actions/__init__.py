@@ -17,6 +17,8 @@ Modules (each imports only those before it in this list):
 - ``reading``  the state as of a day, a task's detail, a period, ``check``, who did not report
 - ``notice_loop`` each 督办单's state as of a day; sign for, reply, close, reopen
 - ``notices``  督办单: issue them (numbered from the register)
+- ``county``   the county's roll-up of township folders (read-only), ``anmin county report``: not
+               re-exported (only that command loads it, and it alone needs ``rollup``)
 
 This package is what the CLI calls: every use case is named here.
 """

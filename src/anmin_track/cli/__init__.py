@@ -12,6 +12,7 @@
 - ``history``  log, undo
 - ``user``     whoami
 - ``backup``   backup
+- ``county``   county report (the county's roll-up of township folders)
 
 Importing a module registers its commands. A command loads only the modules of its own
 first word (``COMMAND_MODULES``): importing them all cost every command about 2 ms; the
@@ -30,6 +31,7 @@ GROUP_MODULES: dict[str, tuple[str, ...]] = {
     "report": ("report", "notice"),
     "plan": ("plan",),
     "notice": ("notice", "notice_loop"),
+    "county": ("county",),
 }
 ROOT_COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("export", "import", "check", "init"), ("ledger",)),

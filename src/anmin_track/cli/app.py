@@ -52,6 +52,14 @@ notice_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(notice_app, name="notice")
+county_app = typer.Typer(
+    cls=AnminSubGroup,
+    help="县级汇总：读取各乡镇的数据目录（只读），生成全县通报和汇总表。",
+    epilog="示例：anmin county report 2024-05 各乡镇数据 -o 通报.docx",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(county_app, name="county")
 
 
 def _version(value: bool) -> None:

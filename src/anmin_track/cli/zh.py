@@ -170,6 +170,7 @@ class AnminCommand(ChineseHelp, TyperCommand):
 COMMAND_ORDER = (
     *("goals", "report", "export", "new", "import", "check", "plan", "init", "log", "undo", "whoami", "backup"),
     "notice",
+    "county",
     *("issue", "list", "show", "update", "due", "sign", "reply", "claim", "edit", "milestone", "close", "reopen"),
     *("add", "remove"),
 )

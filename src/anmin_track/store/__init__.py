@@ -22,6 +22,7 @@ above it in this list):
 - ``undo``       ``anmin undo``: the newest journal entry reverted, checked plan by plan
 - ``check``      ``anmin check``
 - ``backup``     ``anmin backup``: the folder as a zip, without derived files (not re-exported)
+- ``county``     the county's reading of township folders (read-only) and its own cache (not re-exported)
 
 This package re-exports what the layers above it (``actions``, ``cli``) use.
 """

@@ -60,12 +60,15 @@ class DataDir(NamedTuple):
     ``archived``: the year of an earlier plan (plans/YYYY.toml) this view reads instead.
     ``owns``: the years (first, last, both included) whose records belong to this view's
     plan; None: every year (a folder with one plan).
+    ``readonly``: another office's folder, only read (``anmin county``): no lock is taken and no
+    index or cache is saved in it; a write is refused (``require_writable``).
     """
 
     path: Path
     bundled: bool = False
     archived: int | None = None
     owns: tuple[int, int] | None = None
+    readonly: bool = False
 
     @property
     def plan_file(self) -> Path:
@@ -90,7 +93,13 @@ class DataDir(NamedTuple):
     @property
     def whole(self) -> DataDir:
         """The folder itself, every month file of it (what the lock, the journal and stray files are about)."""
-        return DataDir(self.path, self.bundled)
+        return self._replace(archived=None, owns=None)
+
+    @property
+    def keeps_derived(self) -> bool:
+        """Whether a reader may save derived files here (an index, a month's cache): not in the bundled
+        plan, not in a folder opened read-only."""
+        return not (self.bundled or self.readonly)
 
     @property
     def history_dir(self) -> Path:
@@ -212,7 +221,10 @@ def go_into(name: str) -> str:
 
 
 def require_writable(data: DataDir, refused: str = "修改数据") -> None:
-    """Refuse ``refused`` (what the user asked for, as a verb: 认领, 销号…) on the bundled plan."""
+    """Refuse ``refused`` (what the user asked for, as a verb: 认领, 销号…) on the bundled plan, or
+    any write on a folder opened read-only."""
+    if data.readonly:
+        raise ReadOnlyError(f"数据目录 {data.path} 只读打开（县级汇总），不能{refused}。")
     if data.bundled and (below := data_dir_below()) is not None:
         raise ReadOnlyError(
             f"当前读取的是程序自带的2024年计划（只读），不能{refused}。当前文件夹下的 {below} 是已有的数据目录，"

@@ -261,13 +261,15 @@ def rebuild_stale(data: DataDir, plan: model.Plan, stamps: dict[str, list[int]] 
     return index
 
 
-def saved_index(data: DataDir, stamps: dict[str, list[int]]) -> Index | None:
-    """The index file, if it is readable and was built from the files as they are."""
-    if not data.index_file.exists():
+def saved_index(data: DataDir, stamps: dict[str, list[int]], path: Path | None = None) -> Index | None:
+    """The index file (or an index of ``data`` kept at ``path``: the county's copy), if it is readable
+    and was built from the files as they are."""
+    path = data.index_file if path is None else path
+    if not path.exists():
         return None
     with contextlib.suppress(DataError):
-        label = data.index_file.name
-        text = read_text(data.index_file, label)
+        label = path.name
+        text = read_text(path, label)
         records, problems, doc = records_from_toml(text, label, None, None, index=True)
         files, hashes = doc.get("files"), doc.get("hashes", {})
         if problems or not isinstance(files, dict):
@@ -356,7 +358,7 @@ def _save_quietly(data: DataDir, index: Index) -> None:
     After a hand edit, the saved index keeps what the edit may have lost (``baseline``):
     every command says so (``hand_edits``) until ``anmin check`` has shown it.
     """
-    if data.bundled or set(index.stamps) <= {PLAN_STAMP}:
+    if not data.keeps_derived or set(index.stamps) <= {PLAN_STAMP}:
         return
     with contextlib.suppress(AnminError, OSError), locked(data, "自动重建索引", timeout=0):
         now = file_stamps(data)

@@ -110,7 +110,7 @@ def discard(data: DataDir, ym: tuple[int, int]) -> bool:
 
 def save(data: DataDir, ym: tuple[int, int], key: str, records: Sequence[model.Record]) -> None:
     """Keep ``records`` for the next reader; skipped when the folder is read-only or a writer holds the lock."""
-    if data.bundled:
+    if not data.keeps_derived:
         return
     import json
 

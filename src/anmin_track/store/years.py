@@ -69,10 +69,10 @@ def views_of(data: DataDir, archived: list[int], current) -> list[DataDir]:
         return [base]
     ends = [*earlier[1:], now if now is not None else earlier[-1] + 1]
     found = [
-        DataDir(base.path, base.bundled, year, (FIRST_YEAR if n == 0 else year, end - 1))
+        base._replace(archived=year, owns=(FIRST_YEAR if n == 0 else year, end - 1))
         for n, (year, end) in enumerate(zip(earlier, ends, strict=True))
     ]
-    return [*found, DataDir(base.path, base.bundled, None, (ends[-1], LAST_YEAR))]
+    return [*found, base._replace(owns=(ends[-1], LAST_YEAR))]
 
 
 def current_view(data: DataDir) -> DataDir:
@@ -124,7 +124,7 @@ def layout_problems(data: DataDir) -> list[Problem]:
     ]
     now = current_year(base)
     for year in years:
-        view = DataDir(base.path, base.bundled, year)
+        view = base._replace(archived=year)
         with contextlib.suppress(DataError):  # a plan that cannot be read is reported with its own problems
             found = load_plan(view).year
             if found != year:
