@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from anmin_track import model, parse, store
 from anmin_track.actions.common import _shown
@@ -18,6 +18,7 @@ from anmin_track.actions.records import check_progress_drop, kind_progress, prog
 from anmin_track.actions.years import plan_view
 from anmin_track.errors import AnminError, InputError, NotFoundError
 from anmin_track.text import cn_date
+from anmin_track.tuples import NamedTuple
 
 if TYPE_CHECKING:
     from anmin_track.store.notice_state import NoticeState, States

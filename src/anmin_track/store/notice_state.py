@@ -23,12 +23,12 @@ one table per notice, flat scalars only, written sorted by (year, number).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import NamedTuple
 
 from anmin_track import fields
 from anmin_track.errors import DataError
 from anmin_track.store.folder import DataDir
 from anmin_track.store.tomlcheck import Checker, LineIndex, Problem, dump_toml, parse_toml, raise_if_problems, read_text
+from anmin_track.tuples import NamedTuple
 
 STATE_SCHEMA = 1
 HEADER = (
