@@ -67,7 +67,7 @@ def test_without_ids_every_task_red_on_the_signing_date_gets_a_numbered_notice(c
     for blank in ("办理情况反馈：\n", "签收人：\n签收时间：\u3000\u3000年\u3000\u3000月\u3000\u3000日\n", "领导签批：\n"):
         assert blank in first
     assert first.rstrip().endswith("安民乡人民政府\n2024年6月3日")
-    assert "尚未报送过进展" in second and "存在问题：未报送。" in second
+    assert "尚未报送过进展" in second and "存在问题：未填报。" in second
     assert "已登记编号 督办〔2024〕1号、督办〔2024〕2号" in result.stderr
 
 
@@ -88,7 +88,7 @@ def test_named_tasks_and_the_latest_problem_a_later_record_left_empty(cli, folde
     assert register(folder) == [("督办〔2024〕1号", "1.1"), ("督办〔2024〕2号", "2.1")]
     first, second = result.stdout.split(PAGE_RULE)
     assert "存在问题：展陈资金缺口约30万元（4月15日报送）。" in first
-    assert "现就有关事项予以督办" in first and "督办等级：黄色" in first  # green: not called behind
+    assert "现就该项任务有关事项予以督办。" in first and "推进滞后" not in first and "督办等级：黄色" in first  # green
     # The stored problem holds a newline: one sentence in the notice.
     assert "存在问题：部分纠纷涉及历史遗留问题，需县级部门协调（5月20日报送）。" in second
 
