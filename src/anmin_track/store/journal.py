@@ -384,3 +384,32 @@ def discard(entry: JournalEntry) -> None:
             f"#{entry.seq} 的文件已恢复为修改前的样子，但未能从修改记录（{HISTORY_DIR}）中删除它。"
             "排除问题（如磁盘已满、权限不足）后再次撤销，会先删除这条记录，不会把它撤销两次。"
         )
+
+
+#: In ``.history``: the id of the newest entry when this PC last synced (``anmin sync``). That entry and
+#: those before it are on the other PCs too, so ``undo`` no longer reverts them.
+SYNCED_FILE = "synced"
+
+
+def synced_entry(data: DataDir) -> str | None:
+    content = read_or_none(data.history_dir / SYNCED_FILE)
+    return content.decode("ascii", "replace").strip() or None if content else None
+
+
+def mark_synced(data: DataDir) -> None:
+    """Remember the newest entry as synced (the caller holds the lock and has just synced)."""
+    newest = next((e for e in history(data, limit=1) if isinstance(e, JournalEntry)), None)
+    if newest is not None:
+        atomic_write(data.history_dir / SYNCED_FILE, newest.id.encode("ascii", "replace") + b"\n")
+
+
+def unsynced(data: DataDir) -> list[JournalEntry]:
+    """The entries made since the last sync, oldest first."""
+    mark = synced_entry(data)
+    found: list[JournalEntry] = []
+    for entry in history(data):
+        if isinstance(entry, JournalEntry):
+            if entry.id == mark:
+                break
+            found.append(entry)
+    return found[::-1]
