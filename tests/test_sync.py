@@ -1,0 +1,216 @@
+"""`anmin sync` end to end with real git: a bare hub (the office's shared folder) and clones of it, one per PC,
+each driven through the installed `anmin` as a clerk would. Slow: every sync runs git several times."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ANMIN, WIDTH, snapshot
+
+pytestmark = pytest.mark.slow
+
+
+class Office:
+    """A hub and the PCs that sync with it: ``run(pc, *args)`` runs `anmin` on that PC's data folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.hub = root / "hub.git"
+        subprocess.run(["git", "init", "--quiet", "--bare", str(self.hub)], check=True)
+
+    def run(self, pc: str, *args: str, who: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        env = {**os.environ, "ANMIN_DATA": str(self.root / pc), "ANMIN_USER": who or pc, "COLUMNS": WIDTH}
+        done = subprocess.run([str(ANMIN), *args], capture_output=True, text=True, env=env, cwd=self.root, timeout=120)
+        if check:
+            assert done.returncode == 0, (args, done.stdout, done.stderr)
+        return done
+
+    def first(self, pc: str = "甲") -> Path:
+        """The first PC: its own data folder, then `sync init HUB` in it."""
+        subprocess.run([str(ANMIN), "init", str(self.root / pc)], check=True, capture_output=True)
+        self.run(pc, "sync", "init", str(self.hub))
+        return self.root / pc
+
+    def join(self, pc: str) -> Path:
+        """Another PC: `sync init HUB --data NEW` clones the hub."""
+        env = {**os.environ, "ANMIN_USER": pc}
+        env.pop("ANMIN_DATA", None)
+        done = subprocess.run(
+            [str(ANMIN), "sync", "init", str(self.hub), "--data", pc], capture_output=True, text=True, env=env, cwd=self.root
+        )
+        assert done.returncode == 0, done.stderr
+        return self.root / pc
+
+    def git(self, pc: str, *args: str) -> str:
+        return subprocess.run(["git", "-C", str(self.root / pc), *args], capture_output=True, text=True, check=True).stdout
+
+
+def outside_git(folder: Path) -> dict[str, str]:
+    """Every file of the data folder but git's own and the derived indexes: a refused sync changes none of them."""
+    return {k: v for k, v in snapshot(folder).items() if not k.startswith(".git/") and not re.match(r"progress/index", k)}
+
+
+def not_a_merge(office: Office, pc: str) -> bool:
+    """Nothing half-merged: HEAD has one parent, no merge in progress, nothing uncommitted."""
+    parents = office.git(pc, "rev-list", "--parents", "-n", "1", "HEAD").split()
+    return len(parents) == 2 and not (office.root / pc / ".git" / "MERGE_HEAD").exists() and office.git(pc, "status", "--porcelain") == ""
+
+
+def data_files(folder: Path) -> dict[str, str]:
+    """The synced files (what every PC must hold the same bytes of): not the lock, journal, indexes, caches, .git."""
+    return {
+        name: digest
+        for name, digest in snapshot(folder).items()
+        if not name.startswith((".git/", ".history/", ".anmin.lock")) and not re.match(r"progress/(index|\.cache)", name)
+    }
+
+
+@pytest.fixture
+def office(tmp_path) -> Office:
+    return Office(tmp_path / "办公室")
+
+
+def test_records_and_plan_edits_from_three_pcs_meet_with_identical_bytes(office):
+    first = office.first("甲")
+    second, third = office.join("乙"), office.join("丙")
+    office.run("甲", "goals", "update", "1.2", "--progress", "30", "--date", "2024-05-10", "--note", "甲记")
+    office.run("乙", "goals", "update", "1.3", "--progress", "40", "--date", "2024-05-12")
+    office.run("乙", "goals", "edit", "1.4", "--owner", "李四")
+    office.run("丙", "goals", "update", "2.1", "--progress", "15", "--date", "2024-05-11")
+    office.run("丙", "goals", "update", "1.2", "--progress", "35", "--date", "2024-05-13", "--note", "丙记")
+    for pc in ("甲", "乙", "丙", "甲", "乙"):
+        office.run(pc, "sync")
+    assert data_files(first) == data_files(second) == data_files(third)
+    shown = office.run("丙", "goals", "show", "1.2").stdout
+    assert "35%" in shown and "甲记" in shown and "丙记" in shown
+    assert "李四" in office.run("甲", "goals", "show", "1.4").stdout
+    for pc in ("甲", "乙", "丙"):
+        checked = office.run(pc, "check")
+        assert "4 条进展记录" in checked.stdout and checked.stderr == ""  # no "hand edit" warnings after a sync
+    assert "已同步" in office.run("丙", "sync").stdout
+
+
+def test_amend_versus_amend_is_refused_item_by_item_then_settled_as_told(office):
+    office.first("甲")
+    office.run("甲", "goals", "update", "1.2", "--progress", "30", "--date", "2024-05-10")
+    office.run("甲", "sync")
+    second = office.join("乙")
+    office.run("甲", "goals", "amend", "1.2", "--progress", "45")
+    office.run("乙", "goals", "amend", "1.2", "--progress", "50")
+    office.run("甲", "sync")
+    before = outside_git(second)
+    refused = office.run("乙", "sync", check=False)
+    assert refused.returncode == 1
+    assert "任务 1.2" in refused.stderr and "2024-05-10" in refused.stderr and "进度" in refused.stderr
+    assert "本机为 50" in refused.stderr and "另一台电脑为 45" in refused.stderr
+    assert outside_git(second) == before and not_a_merge(office, "乙")
+    told = re.search(r"anmin (goals amend [^；\n]+)", refused.stderr).group(1)
+    office.run("乙", *shlex.split(told))  # this PC given the other's value
+    office.run("乙", "sync")
+    office.run("甲", "sync")
+    assert data_files(office.root / "甲") == data_files(second)
+    assert "45%" in office.run("乙", "goals", "show", "1.2").stdout
+
+
+def test_one_plan_field_edited_differently_is_refused_naming_the_field_and_both_values(office):
+    office.first("甲")
+    second = office.join("乙")
+    office.run("甲", "goals", "edit", "1.3", "--owner", "张三")
+    office.run("乙", "goals", "edit", "1.3", "--owner", "王五")
+    office.run("甲", "sync")
+    before = outside_git(second)
+    refused = office.run("乙", "sync", check=False)
+    assert refused.returncode == 1 and "任务 1.3" in refused.stderr and "责任人" in refused.stderr
+    assert "王五" in refused.stderr and "张三" in refused.stderr and "goals edit 1.3 --owner 张三" in refused.stderr
+    assert outside_git(second) == before and not_a_merge(office, "乙")
+
+
+def test_both_pcs_adding_a_task_take_one_id_and_are_refused(office):
+    office.first("甲")
+    office.join("乙")
+    office.run("甲", "goals", "add", "1", "修缮红色祠堂")
+    office.run("乙", "goals", "add", "1", "建设游客停车场")
+    office.run("甲", "sync")
+    refused = office.run("乙", "sync", check=False)
+    assert refused.returncode == 1 and "任务 1.9" in refused.stderr and "各新增" in refused.stderr
+
+
+def test_a_task_removed_on_one_pc_while_the_other_recorded_on_it_is_caught_by_the_check_after_the_merge(office):
+    office.first("甲")
+    second = office.join("乙")
+    office.run("甲", "goals", "remove", "4.2")
+    office.run("乙", "goals", "update", "4.2", "--note", "开展巡查", "--date", "2024-05-10")
+    office.run("甲", "sync")
+    before = outside_git(second)
+    refused = office.run("乙", "sync", check=False)
+    assert refused.returncode == 1 and "不存在的任务 4.2" in refused.stderr and "未合并" in refused.stderr
+    assert outside_git(second) == before and not_a_merge(office, "乙")
+
+
+def test_sync_is_refused_where_the_driver_is_not_registered_and_sync_init_registers_it(office):
+    office.first("甲")
+    office.git("甲", "config", "--unset", "merge.anmin.driver")
+    refused = office.run("甲", "sync", check=False)
+    assert refused.returncode == 2 and "合并程序" in refused.stderr and "anmin sync init" in refused.stderr
+    office.run("甲", "sync", "init")
+    assert "merge-driver" in office.git("甲", "config", "--get", "merge.anmin.driver")
+    office.run("甲", "sync")
+
+
+def test_undo_of_a_synced_change_points_to_amend_and_retract(office):
+    office.first("甲")
+    office.run("甲", "goals", "update", "1.2", "--progress", "30", "--date", "2024-05-10")
+    office.run("甲", "sync")
+    refused = office.run("甲", "undo", "--yes", check=False)
+    assert refused.returncode == 1 and "已同步" in refused.stderr
+    assert "anmin goals amend" in refused.stderr and "anmin goals retract" in refused.stderr
+    office.run("甲", "goals", "update", "1.3", "--progress", "5", "--date", "2024-05-11")
+    assert "已撤销" in office.run("甲", "undo", "--yes").stdout  # not yet synced: undone as ever
+
+
+def test_a_notice_number_issued_on_both_pcs_is_refused(office):
+    office.first("甲")
+    office.join("乙")
+    for pc in ("甲", "乙"):
+        office.run(pc, "report", "notice", "1.2", "--date", "2024-06-03", "-o", f"督办_{pc}.txt")
+    office.run("甲", "sync")
+    refused = office.run("乙", "sync", check=False)
+    assert refused.returncode == 1 and "督办〔2024〕1号" in refused.stderr
+
+
+def test_dry_run_says_what_would_happen_and_changes_nothing(office):
+    office.first("甲")
+    second = office.join("乙")
+    office.run("甲", "goals", "update", "1.2", "--progress", "30", "--date", "2024-05-10")
+    office.run("甲", "sync")
+    office.run("乙", "goals", "update", "1.3", "--progress", "10", "--date", "2024-05-11")
+    before = outside_git(second)
+    said = office.run("乙", "sync", "--dry-run").stdout
+    assert "上传本机的 1 项修改" in said and "取得其他电脑的 1 项修改" in said and "按记录合并" in said
+    assert outside_git(second) == before
+
+
+def test_kill_9_during_sync_leaves_a_folder_that_checks_and_that_the_next_sync_completes(office):
+    first = office.first("甲")
+    second = office.join("乙")
+    for delay in (0.15, 0.3, 0.5, 0.8, 1.2):
+        office.run("甲", "goals", "update", "1.2", "--progress", str(int(delay * 50)), "--date", "2024-05-10", "--again")
+        office.run("甲", "sync")
+        office.run("乙", "goals", "update", "2.1", "--progress", str(int(delay * 50)), "--date", "2024-05-11", "--again")
+        env = {**os.environ, "ANMIN_DATA": str(second), "ANMIN_USER": "乙"}
+        process = subprocess.Popen([str(ANMIN), "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGKILL)  # the sync and the git and driver processes it started
+        process.wait()
+        assert office.run("乙", "check", check=False).returncode == 0, delay
+        office.run("乙", "sync")
+        office.run("甲", "sync")
+        assert data_files(first) == data_files(second), delay
