@@ -214,3 +214,46 @@ def test_kill_9_during_sync_leaves_a_folder_that_checks_and_that_the_next_sync_c
         office.run("乙", "sync")
         office.run("甲", "sync")
         assert data_files(first) == data_files(second), delay
+
+
+def big_month(folder: Path, count: int) -> None:
+    """``count`` valid records of May 2024 on the 项目 tasks of the plan, as the program writes them."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from anmin_track import model, store
+    from anmin_track.store.records import month_document
+
+    plan = store.load_plan(store.DataDir(folder))
+    tasks = [t for t in plan.tasks if t.kind == model.PROJECT and t.start <= date(2024, 5, 1)]
+    start = datetime(2024, 5, 31, 18, tzinfo=timezone(timedelta(hours=8)))
+    records = [
+        model.Record(task=tasks[n % len(tasks)].id, date=date(2024, 5, 1 + n % 30), progress=n % 101, by="甲",
+                     at=start + timedelta(seconds=n), note=f"第 {n} 条")
+        for n in range(count)
+    ]
+    (folder / "progress").mkdir(exist_ok=True)
+    (folder / "progress" / "2024-05.toml").write_bytes(month_document(records))
+
+
+def test_timing_sync_of_a_month_of_5700_records(office, capsys):
+    """The harness figure for the manual: a sync that merges a 5,700-record month both PCs appended to."""
+    first = office.root / "甲"
+    subprocess.run([str(ANMIN), "init", str(first)], check=True, capture_output=True)
+    big_month(first, 5700)
+    office.run("甲", "check")
+    office.run("甲", "sync", "init", str(office.hub))
+    second = office.join("乙")
+    office.run("甲", "goals", "update", "1.2", "--progress", "99", "--date", "2024-05-31", "--again")
+    office.run("乙", "goals", "update", "2.1", "--progress", "99", "--date", "2024-05-31", "--again")
+    office.run("甲", "sync")
+    started = time.perf_counter()
+    office.run("乙", "sync")
+    merged = time.perf_counter() - started
+    started = time.perf_counter()
+    office.run("甲", "sync")
+    fast_forward = time.perf_counter() - started
+    assert data_files(first) == data_files(second)
+    assert "5702 条进展记录" in office.run("乙", "check").stdout
+    with capsys.disabled():
+        print(f"\nsync of a 5,700-record month: merge {merged:.2f} s, fast-forward {fast_forward:.2f} s")
+    assert merged < 20 and fast_forward < 20  # a budget for a shared CI machine; the figures are in docs/性能.md

@@ -113,7 +113,7 @@ def init(
         out(visible(f"已重新设置同步（数据目录 {folder.path}{where}）：合并程序已登记，数据未改动。", oneline=True))
 
 
-@app.command("merge-driver", cls=AnminCommand, hidden=True)
+@app.command("merge-driver", cls=AnminCommand, hidden=True, epilog="示例：anmin merge-driver %O %A %B %P（由 git 调用，不需要手工运行）")
 def merge_driver(
     base: Annotated[str, typer.Argument(metavar="%O")],
     ours: Annotated[str, typer.Argument(metavar="%A")],

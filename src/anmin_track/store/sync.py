@@ -68,7 +68,7 @@ def require_ready(data: DataDir) -> None:
         raise InputError("这个数据目录还没有设置同步。请先设置同步（写明共用的仓库位置）。", steps=(Step("sync-init"),))
     if not g.driver_configured(data):
         raise InputError(
-            "本机的 git 设置中没有登记合并程序（anmin merge-driver），同步会把记录合并错，未同步。"
+            "本机的 git 设置中没有登记本程序的合并程序，同步会把记录合并错，未同步。"
             "请在本机重新设置同步（会登记合并程序，数据不变）。",
             steps=(Step("sync-init"),),
         )
@@ -205,7 +205,8 @@ def _conflict_items(scratch: Path, report: Path) -> list[tuple[str, Step | None]
         with contextlib.suppress(ValueError, TypeError, KeyError):
             raw = json.loads(line)
             step = raw["step"]
-            items.append((str(raw["text"]), None if step is None else Step(step[0], tuple(step[1]), tuple(map(tuple, step[2])))))
+            fix = None if step is None else Step._make((step[0], tuple(step[1]), tuple(map(tuple, step[2]))))
+            items.append((str(raw["text"]), fix))
     unmerged = g.lines_of(g.git(scratch, "diff", "--name-only", "--diff-filter=U", "-z").stdout)
     if not items:
         items += [(f"{path}：两台电脑都改动了这个文件（或一方删除了它），不能自动合并", None) for path in unmerged]
