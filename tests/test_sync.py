@@ -257,3 +257,38 @@ def test_timing_sync_of_a_month_of_5700_records(office, capsys):
     with capsys.disabled():
         print(f"\nsync of a 5,700-record month: merge {merged:.2f} s, fast-forward {fast_forward:.2f} s")
     assert merged < 20 and fast_forward < 20  # a budget for a shared CI machine; the figures are in docs/性能.md
+
+
+def test_a_push_refused_because_another_pc_pushed_first_is_fetched_merged_and_pushed_again(office, tmp_path):
+    office.first("甲")
+    second, third = office.join("乙"), office.join("丙")
+    office.run("乙", "goals", "update", "1.3", "--progress", "40", "--date", "2024-05-12")
+    office.run("丙", "goals", "update", "2.1", "--progress", "15", "--date", "2024-05-11")
+    who = {"GIT_AUTHOR_NAME": "丙", "GIT_AUTHOR_EMAIL": "x@y", "GIT_COMMITTER_NAME": "丙", "GIT_COMMITTER_EMAIL": "x@y"}
+    subprocess.run(["git", "-C", str(third), "add", "--all"], check=True)
+    subprocess.run(["git", "-C", str(third), "commit", "-q", "-m", "丙：1 项修改\n\n#1 记录 2.1"], check=True, env={**os.environ, **who})
+    # 乙's git: at its first push, 丙 pushes first (as if 丙 had synced a moment earlier)
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    real = subprocess.run(["sh", "-c", "command -v git"], capture_output=True, text=True, check=True).stdout.strip()
+    (shim / "git").write_text(
+        f'#!/bin/sh\ncase " $* " in *" push "*) if [ ! -e "{shim}/done" ]; then touch "{shim}/done"; '
+        f'"{real}" -C "{third}" push -q origin HEAD:main; fi;; esac\nexec "{real}" "$@"\n'
+    )
+    (shim / "git").chmod(0o755)
+    env = {**os.environ, "ANMIN_DATA": str(second), "ANMIN_USER": "乙", "PATH": f"{shim}:{os.environ['PATH']}"}
+    done = subprocess.run([str(ANMIN), "sync"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (shim / "done").exists() and "丙：记录 2.1" in done.stdout  # refused once, then 丙's change taken in
+    office.run("丙", "sync")
+    assert data_files(second) == data_files(third)
+    assert office.git("乙", "rev-parse", "HEAD") == office.git("乙", "rev-parse", "origin/main")
+
+
+def test_without_git_sync_says_where_to_get_it_and_changes_nothing(office, tmp_path):
+    first = office.first("甲")
+    before = snapshot(first)
+    env = {**os.environ, "ANMIN_DATA": str(first), "ANMIN_USER": "甲", "PATH": str(tmp_path / "nothing")}
+    done = subprocess.run([str(ANMIN), "sync"], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 1 and "Git for Windows" in done.stderr and "https://git-scm.com/download/win" in done.stderr
+    assert snapshot(first) == before

@@ -19,7 +19,7 @@ def undo_candidate(data: store.DataDir) -> store.JournalEntry:
     """The change `undo` would revert (shown to the user before asking)."""
     store.require_writable(data, "撤销修改")
     entry = store.last_entry(data)
-    if entry.id == store.synced_entry(data.whole):  # said before asking; checked again under the lock
+    if store.is_synced(data.whole, entry):  # said before asking; checked again under the lock
         raise WriteError(store.synced_refusal(f"#{entry.seq}"), steps=(Step("amend"), Step("retract")))
     return entry
 

@@ -57,7 +57,7 @@ from anmin_track.store.index import (
     report_records,
     task_history,
 )
-from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, last_entry, synced_entry
+from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, is_synced, last_entry
 from anmin_track.store.lock import LOCK_TIMEOUT_ENV, lock_timeout, locked
 from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
 from anmin_track.store.records import load_month, month_files, record_to_toml
@@ -76,7 +76,7 @@ from anmin_track.store.writes import (
 from anmin_track.store.years import current_view, plan_years, view_of_year, view_owning, views
 
 __all__ = [
-    "synced_entry",
+    "is_synced",
     "synced_refusal",
     "DATA_ENV",
     "HISTORY_DIR",

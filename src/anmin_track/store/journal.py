@@ -391,9 +391,19 @@ def discard(entry: JournalEntry) -> None:
 SYNCED_FILE = "synced"
 
 
+#: How the summary of an entry ``sync`` wrote begins: the other PCs' changes, never taken back by ``undo``.
+SYNC_SUMMARY = "同步："
+
+
 def synced_entry(data: DataDir) -> str | None:
     content = read_or_none(data.history_dir / SYNCED_FILE)
     return content.decode("ascii", "replace").strip() or None if content else None
+
+
+def is_synced(data: DataDir, entry: JournalEntry) -> bool:
+    """Whether ``entry`` (the newest) is on the other PCs too: the newest when this PC last synced, or one
+    that a sync wrote (its mark may not have been saved yet, if the sync was killed right after)."""
+    return entry.id == synced_entry(data) or entry.summary.startswith(SYNC_SUMMARY)
 
 
 def mark_synced(data: DataDir) -> None:

@@ -112,7 +112,8 @@ def sync(data: DataDir, author: journal.Author, dry_run: bool = False) -> Synced
 
 
 def _refused(said: str) -> bool:
-    return any(word in said for word in ("rejected", "fetch first", "non-fast-forward"))
+    """The push was refused because the remote moved on (another PC pushed first), not for another reason."""
+    return "[rejected]" in said and ("fetch first" in said or "non-fast-forward" in said)
 
 
 def _recover(data: DataDir) -> None:
@@ -220,8 +221,9 @@ def _take(data: DataDir, head: str, target: str, author: journal.Author, count: 
     ordered = sorted(changes, key=_write_order)
     data_files = {data.path / p: g.blob(data.path, target, p) for p in ordered if is_data_file(p) and changes[p] != "D"}
     if data_files:
-        summary = f"同步：取得其他电脑的 {count} 项修改" if count else "同步：合并其他电脑的修改"
-        journal.write_files(data, data_files, author=author, summary=summary)
+        summary = f"取得其他电脑的 {count} 项修改" if count else "合并其他电脑的修改"
+        journal.write_files(data, data_files, author=author, summary=journal.SYNC_SUMMARY + summary)
+        journal.mark_synced(data)  # the others' changes are in this entry: undo must not take them back
     for path in ordered:
         full = data.path / path
         require_own_path(data, full)
@@ -230,7 +232,6 @@ def _take(data: DataDir, head: str, target: str, author: journal.Author, count: 
         elif not is_data_file(path):
             atomic_write(full, g.blob(data.path, target, path))
     g.git(data.path, "reset", "--quiet", target, check="记下合并结果")
-    journal.mark_synced(data)  # the others' changes are in this entry: undo must not take them back
     _accept(data)
 
 

@@ -49,7 +49,7 @@ def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") 
         entry = journal.last_entry(data)
         if entry.id != entry_id:
             raise WriteError(_moved_on(data, entry_id, shown or "这次修改", entry), steps=(Step("undo"),))
-        if entry.id == journal.synced_entry(data):
+        if journal.is_synced(data, entry):
             raise WriteError(synced_refusal(shown or f"#{entry.seq}"), steps=(Step("amend"), Step("retract")))
         restores = dict(journal.planned_restores(data, entry))
         before = views(data)
