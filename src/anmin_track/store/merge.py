@@ -21,13 +21,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable
 from datetime import datetime
-from typing import NamedTuple
 
 from anmin_track import model
 from anmin_track.errors import DataError, Step
 from anmin_track.store.folder import PLAN_FILE
 from anmin_track.store.records import BARE_SCHEMA
 from anmin_track.store.tomlcheck import dump_toml, parse_toml, text_of
+from anmin_track.tuples import NamedTuple
 
 #: The state file of the 督办 register (who replied, what was followed up), merged like the register.
 NOTICES_STATE_FILE = ".notices-state.toml"

@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import NamedTuple
 
 from anmin_track.errors import DataError, InputError, Step, WriteError
 from anmin_track.store import git as g
@@ -32,6 +31,7 @@ from anmin_track.store.lock import locked
 from anmin_track.store.merge import Merged
 from anmin_track.store.merge_plan import merge_file
 from anmin_track.store.safe_io import atomic_write, read_or_none, require_own_path
+from anmin_track.tuples import NamedTuple
 
 #: The scratch checkout a merge is made in: ``.git/anmin-merge/<the data folder's name>`` (so the check's
 #: messages name files as the clerk knows them).
