@@ -151,7 +151,7 @@ def test_a_task_removed_on_one_pc_while_the_other_recorded_on_it_is_caught_by_th
     office.run("甲", "sync")
     before = outside_git(second)
     refused = office.run("乙", "sync", check=False)
-    assert refused.returncode == 1 and "不存在的任务 4.2" in refused.stderr and "未合并" in refused.stderr
+    assert refused.returncode == 1 and "不存在的任务 4.2" in refused.stderr and "未采用" in refused.stderr
     assert outside_git(second) == before and not_a_merge(office, "乙")
 
 
@@ -292,3 +292,18 @@ def test_without_git_sync_says_where_to_get_it_and_changes_nothing(office, tmp_p
     done = subprocess.run([str(ANMIN), "sync"], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 1 and "Git for Windows" in done.stderr and "https://git-scm.com/download/win" in done.stderr
     assert snapshot(first) == before
+
+
+def test_files_of_a_newer_program_are_not_taken_even_without_a_merge(office):
+    first = office.first("甲")
+    second = office.join("乙")
+    office.run("甲", "goals", "update", "1.2", "--progress", "30", "--date", "2024-05-10")
+    month = first / "progress" / "2024-05.toml"
+    month.write_bytes(month.read_bytes().replace(b"schema = 1", b"schema = 9"))  # as a newer program would write it
+    who = {"GIT_AUTHOR_NAME": "甲", "GIT_AUTHOR_EMAIL": "x@y", "GIT_COMMITTER_NAME": "甲", "GIT_COMMITTER_EMAIL": "x@y"}
+    for args in (["add", "--all"], ["commit", "-q", "-m", "新版程序"], ["push", "-q", "origin", "HEAD:main"]):
+        subprocess.run(["git", "-C", str(first), *args], check=True, env={**os.environ, **who})
+    before = outside_git(second)
+    refused = office.run("乙", "sync", check=False)
+    assert refused.returncode == 1 and "其他电脑上传的数据不能通过检查" in refused.stderr and "升级" in refused.stderr
+    assert outside_git(second) == before and office.run("乙", "check").returncode == 0

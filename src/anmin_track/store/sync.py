@@ -94,9 +94,8 @@ def sync(data: DataDir, author: journal.Author, dry_run: bool = False) -> Synced
             assert head is not None  # committed above, or by sync init
             if remote is not None and remote != head and not g.is_ancestor(data, remote, head):
                 received += _subjects(data, f"{head}..{remote}")
-                fast_forward = g.is_ancestor(data, head, remote)
-                target = remote if fast_forward else _merged(data, head, remote, author)
-                merged = merged or not fast_forward
+                target, was_merged = _checked(data, head, remote, author)
+                merged = merged or was_merged
                 _take(data, head, target, author, len(received))
             if remote == g.revision(data, "HEAD"):
                 break
@@ -169,29 +168,34 @@ def _subjects(data: DataDir, span: str) -> list[str]:
 _CHANGE_LINE = re.compile(r"^#\d+ (.+)$")
 
 
-def _merged(data: DataDir, head: str, remote: str, author: journal.Author) -> str:
-    """Merge ``remote`` into ``head`` in a scratch checkout; the merge commit, once the merged folder passes
-    the full check. Raises SyncConflict (the driver's lines) or DataError (the check's problems)."""
+def _checked(data: DataDir, head: str, remote: str, author: journal.Author) -> tuple[str, bool]:
+    """What the data folder should become, checked in a scratch checkout: ``remote`` itself when ``head`` is behind
+    it (a fast-forward: still checked, the other PC may run a newer program), else the merge of the two, committed.
+    Returns it and whether it is a merge. Raises SyncConflict (the driver's lines) or DataError (the check's problems).
+    """
+    fast_forward = g.is_ancestor(data, head, remote)
     scratch_root = data.path / g.GIT_DIR / SCRATCH
     scratch = scratch_root / (data.path.resolve().name or "data")
     report = data.path / g.GIT_DIR / REPORT_FILE
     report.unlink(missing_ok=True)
-    g.git(data.path, "worktree", "add", "--detach", "--quiet", str(scratch), head, check="准备合并")
+    g.git(data.path, "worktree", "add", "--detach", "--quiet", str(scratch), remote if fast_forward else head, check="准备合并")
     try:
         env = {g.REPORT_ENV: str(report), **g.author_env(author.who)}
-        done = g.git(scratch, "merge", "--no-commit", "--no-ff", "--quiet", remote, env=env)
-        if done.returncode != 0:
-            raise SyncConflict(_conflict_items(scratch, report))
+        if not fast_forward:
+            done = g.git(scratch, "merge", "--no-commit", "--no-ff", "--quiet", remote, env=env)
+            if done.returncode != 0:
+                raise SyncConflict(_conflict_items(scratch, report))
         _, _, problems, _ = check_all(DataDir(scratch))
         if problems:
-            raise DataError(
-                "两台电脑的数据合在一起后不能通过检查，未合并，本机数据未作任何修改：", problems, steps=(Step("sync"),)
-            )
+            what = "两台电脑的数据合在一起后" if not fast_forward else "其他电脑上传的数据"
+            raise DataError(f"{what}不能通过检查，未采用，本机数据未作任何修改：", problems, steps=(Step("sync"),))
+        if fast_forward:
+            return remote, False
         message = f"合并其他电脑的修改（{author.who or '本机'}同步）"
         g.git(scratch, "commit", "--quiet", "--no-verify", "-m", message, env=env, check="提交合并")
         merged = g.revision(data, "HEAD", repo=scratch)
         assert merged is not None
-        return merged
+        return merged, True
     finally:
         report.unlink(missing_ok=True)
         shutil.rmtree(scratch_root, ignore_errors=True)
