@@ -15,7 +15,7 @@ from anmin_track import model
 from anmin_track.store.folder import NOTICES_FILE
 from anmin_track.store.merge import NOTICES_STATE_FILE
 from anmin_track.store.merge_plan import merge_file
-from anmin_track.store.records import month_document, record_to_toml, records_from_toml
+from anmin_track.store.records import RECORD_ORDER, month_document, record_to_toml, records_from_toml
 from anmin_track.store.tomlcheck import dump_toml, parse_toml
 from conftest import REPO
 
@@ -107,6 +107,14 @@ def test_a_bare_record_appended_raises_the_schema_of_the_merged_month():
     merged = merge_file(MAY, base, appended(base, rec(minute=5)), appended(base, bare)).content
     assert parse_toml(merged.decode(), "m")["schema"] == 2
     assert len(records_in(merged)) == 3
+
+
+def test_merged_records_are_written_as_the_program_writes_them():
+    full = rec("1.2", minute=3)._replace(problem="缺资金", next="招标", metrics={"红色讲解员": 22})
+    assert tuple(record_to_toml(full)) == RECORD_ORDER
+    base = month_document([rec("1.1")])
+    rewritten = month_document([rec("1.1", note="更正"), full])
+    assert merge_file(MAY, base, rewritten, base).content == rewritten  # one side changed: exactly its bytes
 
 
 def test_month_document_writes_records_by_at_then_task():

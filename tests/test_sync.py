@@ -307,3 +307,14 @@ def test_files_of_a_newer_program_are_not_taken_even_without_a_merge(office):
     refused = office.run("乙", "sync", check=False)
     assert refused.returncode == 1 and "其他电脑上传的数据不能通过检查" in refused.stderr and "升级" in refused.stderr
     assert outside_git(second) == before and office.run("乙", "check").returncode == 0
+
+
+def test_an_unreachable_hub_is_said_in_one_line_and_nothing_changes(office):
+    first = office.first("甲")
+    office.run("甲", "goals", "update", "1.2", "--progress", "30", "--date", "2024-05-10")
+    office.hub.rename(office.root / "别处.git")  # the shared folder is not there today
+    before = outside_git(first)
+    refused = office.run("甲", "sync", check=False)
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+    assert "取回其他电脑的修改未成功" in refused.stderr and "数据目录未作任何修改" in refused.stderr
+    assert outside_git(first) == before

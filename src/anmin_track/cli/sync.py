@@ -5,7 +5,7 @@
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,9 @@ from anmin_track.cli.common import ByOpt, DataOpt, author, command_line, data_di
 from anmin_track.cli.zh import AnminCommand
 from anmin_track.errors import DataError, InputError
 from anmin_track.text import visible
+
+if TYPE_CHECKING:
+    from anmin_track.store.sync import SyncConflict, Synced
 
 
 @sync_app.callback()
@@ -45,7 +48,7 @@ def sync(
     _say_synced(done)
 
 
-def _say_synced(done) -> None:
+def _say_synced(done: "Synced") -> None:
     where = visible(done.remote, oneline=True)
     if done.dry_run:
         out(f"同步预演（仓库 {where}），数据未作任何修改：")
@@ -71,7 +74,7 @@ def _say_synced(done) -> None:
             out(f"    ……共 {len(done.received)} 项，完整列表见仓库的提交记录。")
 
 
-def _say_conflicts(conflict) -> None:
+def _say_conflicts(conflict: "SyncConflict") -> None:
     error(str(conflict))
     for n, (text, step) in enumerate(conflict.items, 1):
         fix = f"；在本机改成另一台电脑的值：{command_line(step)}" if step else ""

@@ -50,11 +50,12 @@ ATTRIBUTES = (
 
 
 class GitFailed(WriteError):
-    """A git command ended with an error: what it said is kept for the message."""
+    """A git command ended with an error: what it said is kept for the message; ``state``: what the data
+    folder is now, in words."""
 
-    def __init__(self, what: str, said: str):
+    def __init__(self, what: str, said: str, state: str = "数据目录未作任何修改。"):
         last = next((line for line in reversed(said.strip().splitlines()) if line.strip()), "")
-        super().__init__(f"{what}未成功（git：{last[:200]}）。数据目录未作任何修改。")
+        super().__init__(f"{what}未成功（git：{last[:200]}）。{state}")
         self.said = said
 
 

@@ -25,7 +25,7 @@ from datetime import datetime
 from anmin_track import model
 from anmin_track.errors import DataError, Step
 from anmin_track.store.folder import PLAN_FILE
-from anmin_track.store.records import BARE_SCHEMA
+from anmin_track.store.records import BARE_SCHEMA, RECORD_ORDER
 from anmin_track.store.tomlcheck import dump_toml, parse_toml, text_of
 from anmin_track.tuples import NamedTuple
 
@@ -35,8 +35,6 @@ NOTICES_STATE_FILE = ".notices-state.toml"
 NOTICES_STATE_SCHEMA = 1
 PLAN_PATH = re.compile(rf"^(?:{re.escape(PLAN_FILE)}|plans/\d{{4}}\.toml)$")
 MONTH_PATH = re.compile(r"^progress/(\d{4})-(\d{2})\.toml$")
-#: The fields of a record in the order this program writes them (``record_to_toml``).
-RECORD_ORDER = ("task", "date", "progress", "note", "problem", "next", "by", "at", "metrics")
 
 
 class Merged(NamedTuple):
@@ -93,8 +91,8 @@ class Conflicts:
     def merged(self) -> Merged:
         return Merged(None, tuple(self.lines), tuple(self.steps))
 
-    def added(self, item: str, ours: dict, theirs: dict, differs: str) -> None:
-        self.add(f"{item}在两台电脑上各新增了一次，内容不同（{differs}）")
+    def added(self, item: str, differs: str) -> None:
+        self.add(f"{item}在两台电脑上各新增了一次，内容不同（{differs}）" if differs else f"{item}在两台电脑上各新增了一次，内容不同")
 
     def removed(self, item: str, here: bool) -> None:
         where, other = ("本机", "另一台电脑") if here else ("另一台电脑", "本机")
@@ -199,7 +197,7 @@ def _merge_item(base: object, ours: object, theirs: object, spec: Keyed, conflic
         differs = "、".join(
             (spec.labels or {}).get(k, k) for k in _key_order({}, ours, theirs) if ours.get(k, GONE) != theirs.get(k, GONE)
         )
-        conflicts.added(spec.name(ours), ours, theirs, differs)
+        conflicts.added(spec.name(ours), differs)
         return ours
     if ours is GONE or theirs is GONE:  # removed on one side: unless the other changed it
         kept = theirs if ours is GONE else ours
@@ -324,7 +322,7 @@ def _appended_only(base: bytes, ours: bytes, theirs: bytes, label: str) -> Merge
         for raw in doc.get("records", []):
             key = record_key(raw)
             if key in added and added[key] != raw:
-                conflicts.added(record_name(raw), added[key], raw, "")
+                conflicts.added(record_name(raw), "")
             added[key] = raw
     if conflicts.lines:
         return conflicts.merged()

@@ -194,6 +194,10 @@ def rule_problems(plan: model.Plan, record: model.Record) -> list[str]:
     return found
 
 
+#: The keys of a record in the order ``record_to_toml`` writes them (``merge`` writes merged records so too).
+RECORD_ORDER = ("task", "date", "progress", "note", "problem", "next", "by", "at", "metrics")
+
+
 def record_to_toml(record: model.Record) -> dict:
     out = {
         "task": record.task,

@@ -103,7 +103,8 @@ def sync(data: DataDir, author: journal.Author, dry_run: bool = False) -> Synced
             if pushed.returncode == 0:
                 break
             if not _refused(pushed.stderr):
-                raise g.GitFailed("上传本机的修改", pushed.stderr)
+                state = "其他电脑的修改已取得并写入本机，" if received else ""
+                raise g.GitFailed("上传", pushed.stderr, f"{state}本机的修改已提交、尚未上传，请稍后再同步。")
         else:
             raise WriteError("其他电脑一直在同步，几次上传都被抢先，本机的修改已合并但未上传。请稍后再同步一次。")
         journal.mark_synced(data)
