@@ -251,3 +251,21 @@ def test_a_state_file_of_a_newer_program_is_not_merged(path):
 
 def test_a_file_the_driver_does_not_know_is_not_merged():
     assert merge_file("月报/2024年5月.docx", b"", b"a", b"b").content is None
+
+
+# --------------------------------------------------------------------------- the command git runs
+
+
+def test_the_driver_writes_only_ours_and_exits_1_with_the_conflicts(cli, tmp_path):
+    base = month_document([rec("1.2", day=10, progress=30)])
+    versions = {"O": base, "A": month_document([rec("1.2", day=10, progress=45)]), "B": month_document([rec("1.2", day=10, progress=50)])}
+    for name, content in versions.items():
+        (tmp_path / name).write_bytes(content)
+    result = cli("merge-driver", *(str(tmp_path / n) for n in "OAB"), MAY)
+    assert result.exit_code == 1 and "任务 1.2" in result.stderr and "本机为 45" in result.stderr and "另一台电脑为 50" in result.stderr
+    assert {n: (tmp_path / n).read_bytes() for n in "OAB"} == versions
+    (tmp_path / "B").write_bytes(appended(base, rec("2.1", minute=9)))
+    result = cli("merge-driver", *(str(tmp_path / n) for n in "OAB"), MAY)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert {(r.task, r.progress) for r in records_in((tmp_path / "A").read_bytes())} == {("1.2", 45), ("2.1", 10)}
+    assert (tmp_path / "O").read_bytes() == base and sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["A", "B", "O"]
