@@ -77,7 +77,7 @@ def require_ready(data: DataDir) -> None:
 
 
 def sync(data: DataDir, author: journal.Author, dry_run: bool = False) -> Synced:
-    data = data.whole
+    data = DataDir(data.path.absolute())  # git runs in other folders (-C, the scratch checkout): no relative paths
     with locked(data, author.who):
         require_ready(data)
         _recover(data)
@@ -276,7 +276,7 @@ def _preview(data: DataDir) -> Synced:
 def start(data: DataDir, remote: str | None, author: journal.Author) -> bool:
     """`sync init` in a data folder: make it a repository that meets at ``remote`` and send it there; in one that
     is already, register the driver again (and the new remote). Returns whether a repository was made."""
-    data = data.whole
+    data = DataDir(data.path.absolute())  # git runs in other folders (-C, the scratch checkout): no relative paths
     with locked(data, author.who):
         new = not g.is_repository(data)
         if new and remote and g.remote_has_branch(remote, data.path):
