@@ -62,10 +62,19 @@ class GitFailed(WriteError):
 def git(repo: Path, *args: str, env: dict[str, str] | None = None, check: str = "") -> subprocess.CompletedProcess[str]:
     """Run ``git -C repo ARGS``; ``check``: what it does in words, to raise GitFailed with when it fails."""
     command = ["git", "-C", str(repo), "-c", "core.quotepath=off", "-c", "core.autocrlf=false", *args]
-    full_env = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0", **(env or {})}
+    quiet = {"LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0"}  # English to read, no password prompt
+    quiet["GIT_SSH_COMMAND"] = os.environ.get("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")  # nor an ssh one
+    full_env = {**os.environ, **quiet, **(env or {})}
     try:
         done = subprocess.run(
-            command, capture_output=True, text=True, encoding="utf-8", errors="replace", env=full_env, timeout=GIT_TIMEOUT
+            command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=full_env,
+            timeout=GIT_TIMEOUT,
         )
     except FileNotFoundError:
         raise DataError(no_git()) from None
@@ -80,7 +89,7 @@ def blob(repo: Path, revision: str, path: str) -> bytes:
     """A file's bytes as of ``revision``."""
     command = ["git", "-C", str(repo), "cat-file", "blob", f"{revision}:{path}"]
     try:
-        done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT)
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=GIT_TIMEOUT)
     except (FileNotFoundError, subprocess.TimeoutExpired):
         raise DataError(no_git()) from None
     if done.returncode != 0:
