@@ -74,6 +74,12 @@ class Keyed(NamedTuple):
     fix: Callable[[dict, str, object], Step | None] | None = None
 
 
+def table(nested: dict[str, Keyed] | None = None, labels: dict[str, str] | None = None) -> Keyed:
+    """How a plain table (the register's root, the plan's ``[settings]``) is merged: its arrays of tables and
+    the labels of its fields (it is never matched by key itself)."""
+    return Keyed(key=str, name=str, nested=nested, labels=labels)
+
+
 class Conflicts:
     """The conflicts found so far, as the lines a clerk reads."""
 
@@ -354,7 +360,7 @@ def merge_register(base: bytes, ours: bytes, theirs: bytes, label: str, state: b
         refuse_newer(docs, NOTICES_STATE_SCHEMA, label)
     same_schema(docs)
     conflicts = Conflicts()
-    merged = merge_table(docs[0], docs[1], docs[2], label, Keyed(key=str, name=str, nested={"notices": NOTICES}), conflicts)
+    merged = merge_table(docs[0], docs[1], docs[2], label, table(nested={"notices": NOTICES}), conflicts)
     if conflicts.lines:
         return conflicts.merged()
     notices = merged.pop("notices", [])

@@ -31,6 +31,7 @@ from anmin_track.store.merge import (
     pick,
     refuse_newer,
     same_schema,
+    table,
 )
 from anmin_track.store.plan_file import plan_from_toml
 from anmin_track.store.tomlcheck import dump_toml
@@ -105,8 +106,7 @@ def _merged_values(docs: list[dict], conflicts: Conflicts) -> dict:
     for key in [*ours, *(k for k in theirs if k not in ours)]:
         b, o, t = base.get(key, GONE), ours.get(key, GONE), theirs.get(key, GONE)
         if key in _TABLES and all(isinstance(v, dict) or v is GONE for v in (b, o, t)):
-            labels = {k: f.label for k, f in _TABLES[key].items()}
-            spec = Keyed(key=str, name=str, labels=labels)
+            spec = table(labels={k: f.label for k, f in _TABLES[key].items()})
             tables = [v if isinstance(v, dict) else {} for v in (b, o, t)]
             value: object = merge_table(tables[0], tables[1], tables[2], f"计划的[{key}]", spec, conflicts)
         elif key == "goals":
