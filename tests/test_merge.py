@@ -12,8 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from anmin_track import model
-from anmin_track.store.folder import NOTICES_FILE
-from anmin_track.store.merge import NOTICES_STATE_FILE
+from anmin_track.store.folder import NOTICE_STATE_FILE, NOTICES_FILE
 from anmin_track.store.merge_plan import merge_file
 from anmin_track.store.records import RECORD_ORDER, month_document, record_to_toml, records_from_toml
 from anmin_track.store.tomlcheck import dump_toml, parse_toml
@@ -232,18 +231,18 @@ def test_a_state_file_merges_per_number_and_per_field():
     base = (STATE + state(1, replied="", followed="")).encode()
     ours = (STATE + state(1, replied="2024-06-01", followed="")).encode()
     theirs = (STATE + state(1, replied="", followed="已督促") + state(2, replied="")).encode()
-    merged = merge_file(NOTICES_STATE_FILE, base, ours, theirs)
-    doc = parse_toml(merged.content.decode(), NOTICES_STATE_FILE)
+    merged = merge_file(NOTICE_STATE_FILE, base, ours, theirs)
+    doc = parse_toml(merged.content.decode(), NOTICE_STATE_FILE)
     assert doc["schema"] == 1
     assert doc["notices"] == [
         {"year": 2024, "number": 1, "replied": "2024-06-01", "followed": "已督促"},
         {"year": 2024, "number": 2, "replied": ""},
     ]
-    clash = merge_file(NOTICES_STATE_FILE, base, ours, (STATE + state(1, replied="2024-06-03", followed="")).encode())
+    clash = merge_file(NOTICE_STATE_FILE, base, ours, (STATE + state(1, replied="2024-06-03", followed="")).encode())
     assert clash.content is None and "2024-06-01" in clash.conflicts[0] and "2024-06-03" in clash.conflicts[0]
 
 
-@pytest.mark.parametrize("path", [NOTICES_STATE_FILE])
+@pytest.mark.parametrize("path", [NOTICE_STATE_FILE])
 def test_a_state_file_of_a_newer_program_is_not_merged(path):
     merged = merge_file(path, STATE.encode(), (STATE + state(1)).encode(), b"schema = 2\n")
     assert merged.content is None and "升级" in merged.conflicts[0]

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from anmin_track.errors import DataError, WriteError
-from anmin_track.store.folder import HISTORY_DIR, LOCK_FILE, NOTICES_FILE, PLAN_FILE, DataDir
+from anmin_track.store.folder import HISTORY_DIR, LOCK_FILE, NOTICE_STATE_FILE, NOTICES_FILE, PLAN_FILE, DataDir
 
 GIT_DIR = ".git"
 BRANCH = "main"
@@ -45,7 +45,7 @@ ATTRIBUTES = (
     f"/plans/*.toml merge={DRIVER}",
     f"/progress/*.toml merge={DRIVER}",
     f"/{NOTICES_FILE} merge={DRIVER}",
-    f"/.notices-state.toml merge={DRIVER}",
+    f"/{NOTICE_STATE_FILE} merge={DRIVER}",
 )
 
 

@@ -25,14 +25,11 @@ from datetime import datetime
 from anmin_track import model
 from anmin_track.errors import DataError, Step
 from anmin_track.store.folder import PLAN_FILE
+from anmin_track.store.notice_state import STATE_SCHEMA
 from anmin_track.store.records import BARE_SCHEMA, RECORD_ORDER
 from anmin_track.store.tomlcheck import dump_toml, parse_toml, text_of
 from anmin_track.tuples import NamedTuple
 
-#: The state file of the 督办 register (who replied, what was followed up), merged like the register.
-NOTICES_STATE_FILE = ".notices-state.toml"
-#: The newest schema of the state file this program knows.
-NOTICES_STATE_SCHEMA = 1
 PLAN_PATH = re.compile(rf"^(?:{re.escape(PLAN_FILE)}|plans/\d{{4}}\.toml)$")
 MONTH_PATH = re.compile(r"^progress/(\d{4})-(\d{2})\.toml$")
 
@@ -357,7 +354,7 @@ def merge_register(base: bytes, ours: bytes, theirs: bytes, label: str, state: b
     both PCs for different notices is a conflict. The leading comment lines of this PC's file are kept."""
     docs = [parsed(content, label, side) for content, side in ((base, "共同"), (ours, "本机"), (theirs, "另一台电脑"))]
     if state:
-        refuse_newer(docs, NOTICES_STATE_SCHEMA, label)
+        refuse_newer(docs, STATE_SCHEMA, label)
     same_schema(docs)
     conflicts = Conflicts()
     merged = merge_table(docs[0], docs[1], docs[2], label, table(nested={"notices": NOTICES}), conflicts)

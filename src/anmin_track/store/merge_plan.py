@@ -14,11 +14,10 @@ import re
 
 from anmin_track import fields, model
 from anmin_track.errors import DataError, Step
-from anmin_track.store.folder import NOTICES_FILE
+from anmin_track.store.folder import NOTICE_STATE_FILE, NOTICES_FILE
 from anmin_track.store.merge import (
     GONE,
     MONTH_PATH,
-    NOTICES_STATE_FILE,
     PLAN_PATH,
     Conflicts,
     Keyed,
@@ -74,8 +73,8 @@ def merge_file(path: str, base: bytes, ours: bytes, theirs: bytes) -> Merged:
     try:
         if MONTH_PATH.match(path):
             return merge_month(base, ours, theirs, label)
-        if path in (NOTICES_FILE, NOTICES_STATE_FILE):
-            return merge_register(base, ours, theirs, label, state=path == NOTICES_STATE_FILE)
+        if path in (NOTICES_FILE, NOTICE_STATE_FILE):
+            return merge_register(base, ours, theirs, label, state=path == NOTICE_STATE_FILE)
         if PLAN_PATH.match(path):
             return merge_plan(base, ours, theirs, label)
     except DataError as exc:
