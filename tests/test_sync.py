@@ -187,10 +187,25 @@ def test_a_notice_number_issued_on_both_pcs_is_refused(office):
     office.first("甲")
     office.join("乙")
     for pc in ("甲", "乙"):
-        office.run(pc, "report", "notice", "1.2", "--date", "2024-06-03", "-o", f"督办_{pc}.txt")
+        office.run(pc, "report", "notice", "1.2", "--date", "2024-06-03", "--to", "乡党政办", "--yes", "-o", f"督办_{pc}.txt")
     office.run("甲", "sync")
     refused = office.run("乙", "sync", check=False)
     assert refused.returncode == 1 and "督办〔2024〕1号" in refused.stderr
+
+
+def test_a_notice_signed_for_on_one_pc_while_the_other_issues_the_next_merges_by_number(office):
+    first = office.first("甲")
+    office.run("甲", "report", "notice", "1.2", "--date", "2024-06-03", "--to", "乡党政办", "--yes", "-o", "督办1.txt")
+    office.run("甲", "sync")
+    second = office.join("乙")
+    office.run("甲", "notice", "sign", "2024-1", "--by", "王五", "--date", "2024-06-04")
+    office.run("乙", "report", "notice", "2.1", "--date", "2024-06-05", "--to", "乡党政办", "--yes", "-o", "督办2.txt")
+    for pc in ("甲", "乙", "甲"):
+        office.run(pc, "sync")
+    assert data_files(first) == data_files(second)
+    listed = office.run("乙", "notice", "list").stdout
+    assert "督办〔2024〕1号" in listed and "督办〔2024〕2号" in listed and "王五" in listed
+    assert office.run("甲", "check").returncode == 0
 
 
 def test_dry_run_says_what_would_happen_and_changes_nothing(office):
