@@ -193,7 +193,8 @@ def test_a_task_added_on_both_pcs_under_one_id_is_a_conflict_and_one_side_adding
 
 
 def test_a_plan_of_a_newer_program_is_not_merged():
-    newer = edited(PLAN, "schema = 4", "schema = 7")
+    schema = parse_toml(PLAN.decode(), "goals.toml")["schema"]
+    newer = edited(PLAN, f"schema = {schema}", f"schema = {model.PLAN_SCHEMA + 1}")
     merged = merge_file("goals.toml", PLAN, edited(PLAN, "stale_days = 35", "stale_days = 30"), newer)
     assert merged.content is None and "升级" in merged.conflicts[0]
 
