@@ -122,7 +122,8 @@ def test_amend_versus_amend_is_refused_item_by_item_then_settled_as_told(office)
     told = re.search(r"anmin (goals amend [^；\n]+)", refused.stderr).group(1)
     office.run("乙", *shlex.split(told))  # this PC given the other's value
     office.run("乙", "sync")
-    office.run("甲", "sync")
+    taken = office.run("甲", "sync").stdout
+    assert taken.count("乙：更正 1.2") == 2, taken  # each of 乙's two changes said once, though committed in two syncs
     assert data_files(office.root / "甲") == data_files(second)
     assert "45%" in office.run("乙", "goals", "show", "1.2").stdout
 

@@ -38,6 +38,9 @@ from anmin_track.tuples import NamedTuple
 SCRATCH = "anmin-merge"
 #: The conflict lines the driver wrote during a merge (``git.REPORT_ENV``).
 REPORT_FILE = "anmin-merge-report.txt"
+#: In ``.git``: the id of the newest journal entry when this PC last committed for a sync (one that then stopped
+#: at a conflict, say): the next commit's message names only the entries after it.
+COMMITTED_FILE = "anmin-committed"
 #: How often a sync fetches and merges again after its push was refused (another PC pushed first).
 ATTEMPTS = 5
 #: Files git may have left locked when killed; only ours, as we hold the data folder's lock.
@@ -142,11 +145,16 @@ def _commit_local(data: DataDir, author: journal.Author, message: str = "") -> N
         return
     message = message or commit_message(data, author.who)
     g.git(data.path, "commit", "--quiet", "--no-verify", "-m", message, env=g.author_env(author.who), check="提交本机的修改")
+    newest = journal.newest_id(data)
+    if newest is not None:
+        atomic_write(data.path / g.GIT_DIR / COMMITTED_FILE, newest.encode("ascii", "replace"), data_file=False)
 
 
 def commit_message(data: DataDir, who: str) -> str:
-    """What this PC changed since its last sync, from its journal: a line per change."""
-    entries = journal.unsynced(data)
+    """What this PC changed since its last sync (and since its last commit for one), from its journal: a line per
+    change, each said once however many syncs it takes to reach the others."""
+    committed = (read_or_none(data.path / g.GIT_DIR / COMMITTED_FILE) or b"").decode("ascii", "replace").strip()
+    entries = journal.unsynced(data, after=committed or None)
     head = f"{who or '本机'}：{len(entries)} 项修改" if entries else f"{who or '本机'}：文件有改动（未经本程序记录）"
     lines = [f"#{e.seq} {e.summary}" for e in entries[-100:]]
     return "\n\n".join([head, "\n".join(lines)]) if lines else head
