@@ -16,14 +16,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
 LAYERS = ["base", "leaf", "model", "carry", "parse", "store", "actions", "cli"]
 LEAVES = {"errors", "text", "fields"}
 STORE_LADDER = [
-    "folder", "tomlcheck", "lock", "safe_io", "profile", "notices", "notice_state", "plan_file", "years", "month_cache", "records", "index", "hand_edits", "entries", "journal",
-    "writes", "undo", "check", "backup", "county",
+    "folder", "tomlcheck", "lock", "safe_io", "git", "profile", "notices", "notice_state", "plan_file", "years", "month_cache", "records", "merge", "merge_plan", "index", "hand_edits", "entries", "journal",
+    "writes", "undo", "check", "backup", "county", "sync",
 ]  # fmt: skip
 OUTPUT_MAY_IMPORT = {"base", "leaf", "model", "output"}
 #: Modules of other layers that ``output`` may import too: pure values it lays out.
 OUTPUT_MAY_READ = {"rollup"}
 #: The use cases, a ladder too: each imports only those before it (the package itself re-exports them all).
-ACTIONS_LADDER = ["common", "years", "records", "plan", "ledger", "undo", "reading", "notice_loop", "notices", "county"]
+ACTIONS_LADDER = ["common", "years", "records", "plan", "ledger", "undo", "reading", "notice_loop", "notices", "county", "sync"]
 
 
 def _module_name(path: Path) -> str:

@@ -25,8 +25,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
 LEAVES = [PACKAGE / name for name in ("errors.py", "fields.py", "text.py", "model.py", "parse.py")]
 CORE = [*LEAVES, *sorted((PACKAGE / "actions").glob("*.py")), *sorted((PACKAGE / "store").glob("*.py"))]
 CLI_SYNTAX = re.compile(r"--[A-Za-z]|anmin ")
-#: Text of data files for clerks (the comments written at the top of goals.toml, .notices.toml, .notices-state.toml).
-DATA_FILE_TEXT = {("plan_file.py", "PLAN_HEADER"), ("notices.py", "HEADER"), ("notice_state.py", "HEADER")}
+#: Text of data files for clerks (the comments written at the top of goals.toml, .notices.toml, .notices-state.toml,
+#: and of the .gitignore and .gitattributes a synced folder has).
+DATA_FILE_TEXT = {("plan_file.py", "PLAN_HEADER"), ("notices.py", "HEADER"), ("notice_state.py", "HEADER"), ("git.py", "IGNORED"), ("git.py", "ATTRIBUTES")}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -48,6 +49,16 @@ def _data_file_text(tree: ast.AST, path: Path) -> set[int]:
     return found
 
 
+def _git_arguments(tree: ast.AST) -> set[int]:
+    """Ids of the arguments of ``git(...)`` calls (``store.git``, ``store.sync``): the git program's options, not ours."""
+    return {
+        id(arg)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "git"
+        for arg in node.args
+    }
+
+
 def _text(node: ast.AST) -> str | None:
     """A string literal as written; an f-string with each replacement field as ``x``."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -61,7 +72,7 @@ def cli_syntax_in(path: Path) -> list[str]:
     """``file:line: text`` of each string literal in ``path`` that spells an option or a command."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     parts = {id(v) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for v in node.values}
-    skip = _docstrings(tree) | _data_file_text(tree, path) | parts  # an f-string is checked whole
+    skip = _docstrings(tree) | _data_file_text(tree, path) | _git_arguments(tree) | parts  # an f-string is checked whole
     found = []
     for node in ast.walk(tree):
         text = _text(node)

@@ -1,5 +1,6 @@
 """Derived values: 序时进度, lights at their boundaries, staleness, goal progress."""
 
+import itertools
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -86,8 +87,11 @@ def test_goal_done_only_when_every_task_done():
 
 
 def test_latest_by_task_prefers_later_date_then_later_recording():
+    """Rule 1 (one record order): "latest" is by (date, ``at``) whatever order the records are read in (a month
+    file's, or a merge's), so every PC holding the same records agrees on it; c, recorded last, is backdated."""
     a = rec(day=date(2024, 5, 2), progress=20, at_minute=0)
     b = rec(day=date(2024, 5, 2), progress=25, at_minute=5)
     c = rec(day=date(2024, 5, 1), progress=90, at_minute=9)
-    assert model.latest_by_task([b, a, c])["1.1"] is b
-    assert model.latest_by_task([a, b, c], as_of=date(2024, 5, 1))["1.1"] is c
+    for order in itertools.permutations([a, b, c]):
+        assert model.latest_by_task(order)["1.1"] is b
+        assert model.latest_by_task(order, as_of=date(2024, 5, 1))["1.1"] is c

@@ -67,7 +67,7 @@ def test_latest_is_by_date_and_recording_time_not_file_order(anmin, data_dir):
     notes = [
         r.note for r in store.load_month(store.DataDir(data_dir), store.load_plan(store.DataDir(data_dir)), (2024, 5))
     ]
-    assert notes == ["更正后", "钟慢的电脑"]
+    assert notes == ["钟慢的电脑", "更正后"]  # rewritten in the one record order (issue 24 rule 1): by at, then task
     retracted = anmin("goals", "retract", "1.2", "--date", "2024-05-20")
     assert retracted.returncode == 0 and "进度 50%" in retracted.stdout and "进度 40%" in retracted.stdout
     assert shown_progress(anmin) == "40"
@@ -88,15 +88,22 @@ def test_a_later_date_wins_over_a_later_recording_time(anmin, data_dir):
     assert retracted.returncode == 0 and "2024年5月25日" in retracted.stdout and "进度 45%" in retracted.stdout
 
 
-def test_two_records_with_the_same_time_one_latest_for_every_reader(anmin, data_dir):
+def test_two_versions_of_one_record_are_refused_by_every_reader_naming_the_line(anmin, data_dir):
+    """A record is one per task and ``at`` (issue 24 rule 1: what a sync merges by). Two of one task with the same
+    ``at`` and different content (a hand merge of two PCs' amendments) are no tie to break: every reader and
+    ``check`` name the line, and nothing is shown or written from the file until one of the two goes."""
     same = datetime(2024, 5, 20, 9, tzinfo=UTC)
-    write_month(data_dir, (2024, 5), [record("1.2", MAY_20, 30, same, "甲"), record("1.2", MAY_20, 35, same, "乙")])
-    shown = shown_progress(anmin)
-    listed = anmin("goals", "show", "1.2", "--as-of", "2024-06-30").stdout
-    first_row = next(line for line in listed.splitlines() if line.startswith("2024-05-20"))
-    assert shown == "35" and "35%" in first_row  # the history's top row is the latest shown above it
-    retracted = anmin("goals", "retract", "1.2", "--date", "2024-05-20")
-    assert retracted.returncode == 0 and "进度 35%" in retracted.stdout
+    path = write_month(data_dir, (2024, 5), [record("1.2", MAY_20, 30, same, "甲"), record("1.2", MAY_20, 35, same, "乙")])
+    second = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line == "[[records]]"][1]
+    for args in (("check",), ("goals", "show", "1.2", "--as-of", "2024-06-30"), ("goals", "retract", "1.2", "--date", "2024-05-20")):
+        before = snapshot(data_dir)
+        result = anmin(*args)
+        no_traceback(result)
+        said = result.stdout + result.stderr
+        assert result.returncode == 1 and f"2024-05.toml:{second}" in said and "同一记录时间" in said, (args, said)
+        assert snapshot(data_dir) == before
+    write_month(data_dir, (2024, 5), [record("1.2", MAY_20, 35, same, "乙")])  # one of the two deleted, as told
+    assert shown_progress(anmin) == "35"
 
 
 # --------------------------------------------------------------------------- a PC clock far ahead

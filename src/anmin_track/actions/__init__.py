@@ -19,6 +19,7 @@ Modules (each imports only those before it in this list):
 - ``notices``  督办单: issue them (numbered from the register)
 - ``county``   the county's roll-up of township folders (read-only), ``anmin county report``: not
                re-exported (only that command loads it, and it alone needs ``rollup``)
+- ``sync``     several PCs: ``anmin sync`` through git, setting it up, the merge driver
 
 This package is what the CLI calls: every use case is named here.
 """
@@ -145,6 +146,7 @@ from anmin_track.actions.records import (
 from anmin_track.actions.records import (
     retract_record as _retract_record,
 )
+from anmin_track.actions.sync import clone_data, merge_driver, start_sync, sync
 from anmin_track.actions.undo import (
     Undone,
     undo,
@@ -275,6 +277,10 @@ __all__ = [
     "retract_record",
     "Retracted",
     "set_milestone",
+    "start_sync",
+    "sync",
+    "clone_data",
+    "merge_driver",
     "undo",
     "undo_candidate",
     "Undone",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from anmin_track import store
+from anmin_track.errors import Step, WriteError
 from anmin_track.tuples import NamedTuple
 
 if TYPE_CHECKING:
@@ -17,7 +18,10 @@ if TYPE_CHECKING:
 def undo_candidate(data: store.DataDir) -> store.JournalEntry:
     """The change `undo` would revert (shown to the user before asking)."""
     store.require_writable(data, "撤销修改")
-    return store.last_entry(data)
+    entry = store.last_entry(data)
+    if store.is_synced(data.whole, entry):  # said before asking; checked again under the lock
+        raise WriteError(store.synced_refusal(f"#{entry.seq}"), steps=(Step("amend"), Step("retract")))
+    return entry
 
 
 class Undone(NamedTuple):

@@ -13,6 +13,7 @@
 - ``user``     whoami
 - ``backup``   backup
 - ``county``   county report (the county's roll-up of township folders)
+- ``sync``     sync, sync init, merge-driver (hidden: git runs it)
 
 Importing a module registers its commands. A command loads only the modules of its own
 first word (``COMMAND_MODULES``): importing them all cost every command about 2 ms; the
@@ -32,12 +33,14 @@ GROUP_MODULES: dict[str, tuple[str, ...]] = {
     "plan": ("plan",),
     "notice": ("notice", "notice_loop"),
     "county": ("county",),
+    "sync": ("sync",),
 }
 ROOT_COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("export", "import", "check", "init"), ("ledger",)),
     **dict.fromkeys(("log", "undo"), ("history",)),
     "whoami": ("user",),
     "backup": ("backup",),
+    "merge-driver": ("sync",),
 }
 COMMAND_MODULES = {**GROUP_MODULES, **ROOT_COMMAND_MODULES}
 ALL_MODULES = tuple(sorted({name for names in COMMAND_MODULES.values() for name in names}))

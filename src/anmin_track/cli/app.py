@@ -60,6 +60,15 @@ county_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(county_app, name="county")
+sync_app = typer.Typer(
+    cls=AnminSubGroup,
+    help="几台电脑各存一份数据时，经共用的 git 仓库互相同步（按记录合并）。",
+    epilog="示例：anmin sync --dry-run",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+)
+app.add_typer(sync_app, name="sync")
 
 
 def _version(value: bool) -> None:

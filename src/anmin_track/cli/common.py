@@ -45,7 +45,11 @@ STEP_COMMANDS = {
     "init": "init",
     "list-tasks": "goals list --tasks",
     "reopen": "goals reopen",
+    "retract": "goals retract",
     "show": "goals show",
+    "sync": "sync",
+    "sync-clone": "sync init",
+    "sync-init": "sync init",
     "undo": "undo",
     "update": "goals update",
 }

@@ -23,6 +23,9 @@ above it in this list):
 - ``check``      ``anmin check``
 - ``backup``     ``anmin backup``: the folder as a zip, without derived files (not re-exported)
 - ``county``     the county's reading of township folders (read-only) and its own cache (not re-exported)
+- ``merge``, ``merge_plan``  three-way merges of the data files, pure (under ``records``; not re-exported)
+- ``git``        the git program and this clone's repository (not re-exported)
+- ``sync``       ``anmin sync``: commit, fetch, merge in a scratch checkout, check, take, push (not re-exported)
 
 This package re-exports what the layers above it (``actions``, ``cli``) use.
 """
@@ -54,13 +57,13 @@ from anmin_track.store.index import (
     report_records,
     task_history,
 )
-from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, last_entry
+from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, is_synced, last_entry
 from anmin_track.store.lock import LOCK_TIMEOUT_ENV, lock_timeout, locked
 from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
 from anmin_track.store.records import load_month, month_files, record_to_toml
 from anmin_track.store.safe_io import atomic_write, output_target, write_output
 from anmin_track.store.tomlcheck import Problem, dump_toml, text_of
-from anmin_track.store.undo import undo
+from anmin_track.store.undo import synced_refusal, undo
 from anmin_track.store.writes import (
     Transaction,
     add_record,
@@ -73,6 +76,8 @@ from anmin_track.store.writes import (
 from anmin_track.store.years import current_view, plan_years, view_of_year, view_owning, views
 
 __all__ = [
+    "is_synced",
+    "synced_refusal",
     "DATA_ENV",
     "HISTORY_DIR",
     "HISTORY_KEEP",

@@ -384,3 +384,48 @@ def discard(entry: JournalEntry) -> None:
             f"#{entry.seq} 的文件已恢复为修改前的样子，但未能从修改记录（{HISTORY_DIR}）中删除它。"
             "排除问题（如磁盘已满、权限不足）后再次撤销，会先删除这条记录，不会把它撤销两次。"
         )
+
+
+#: In ``.history``: the id of the newest entry when this PC last synced (``anmin sync``). That entry and
+#: those before it are on the other PCs too, so ``undo`` no longer reverts them.
+SYNCED_FILE = "synced"
+#: How the summary of an entry ``sync`` wrote begins: the other PCs' changes, never taken back by ``undo``.
+SYNC_SUMMARY = "同步："
+
+
+def _mark(data: DataDir, name: str) -> str | None:
+    content = read_or_none(data.history_dir / name)
+    return content.decode("ascii", "replace").strip() or None if content else None
+
+
+def synced_entry(data: DataDir) -> str | None:
+    return _mark(data, SYNCED_FILE)
+
+
+def is_synced(data: DataDir, entry: JournalEntry) -> bool:
+    """Whether ``entry`` (the newest) is on the other PCs too: the newest when this PC last synced, or one
+    that a sync wrote (its mark may not have been saved yet, if the sync was killed right after)."""
+    return entry.id == synced_entry(data) or entry.summary.startswith(SYNC_SUMMARY)
+
+
+def newest_id(data: DataDir) -> str | None:
+    return next((e.id for e in history(data, limit=1) if isinstance(e, JournalEntry)), None)
+
+
+def mark_synced(data: DataDir) -> None:
+    """Remember the newest entry as synced (the caller holds the lock and has just synced)."""
+    newest = newest_id(data)
+    if newest is not None:
+        atomic_write(data.history_dir / SYNCED_FILE, newest.encode("ascii", "replace") + b"\n")
+
+
+def unsynced(data: DataDir, after: str | None = None) -> list[JournalEntry]:
+    """The entries made since the last sync (and since entry ``after``, when given), oldest first."""
+    marks = {synced_entry(data), after} - {None}
+    found: list[JournalEntry] = []
+    for entry in history(data):
+        if isinstance(entry, JournalEntry):
+            if entry.id in marks:
+                break
+            found.append(entry)
+    return found[::-1]

@@ -66,14 +66,17 @@ def month_schema(records: Iterable[model.Record]) -> int:
 
 
 def month_document(records: list[model.Record]) -> bytes:
-    """A month file of ``records``, under the schema they need."""
-    return dump_toml({"schema": month_schema(records), "records": [record_to_toml(r) for r in records]})
+    """A month file of ``records``, under the schema they need, sorted by (``at``, task): two PCs that hold the
+    same records hold the same bytes (``merge`` writes merged months in this order too)."""
+    ordered = sorted(records, key=lambda r: (r.at, r.task))
+    return dump_toml({"schema": month_schema(records), "records": [record_to_toml(r) for r in ordered]})
 
 
 #: The version of what ``_record`` and ``records_of`` check. An index vouches for the month
 #: files it was saved from (``index.vouched``) only under the rules they were checked by:
-#: raise it whenever a record that passed before may now be refused (2: task kinds).
-RULES = 2
+#: raise it whenever a record that passed before may now be refused (2: task kinds; 3: one record per
+#: task and ``at``).
+RULES = 3
 
 
 def records_of(
@@ -86,11 +89,12 @@ def records_of(
 ) -> list[model.Record]:
     """The valid records of ``doc[array]``; the others become problems of ``check``.
 
-    ``unique``: a record identical to an earlier one in every field (its ``at`` too: a
-    pasted copy) is a problem, since it would be counted twice.
+    ``unique``: a record is one per task and ``at`` (its identity, which ``sync`` merges by): one
+    identical to an earlier one in every field is a pasted copy, one that differs is two versions of
+    one record (say, amended differently on two PCs and put together by hand); both are problems.
     """
     records = []
-    seen: dict[tuple, list[tuple[model.Record, int]]] = {}
+    seen: dict[tuple, tuple[model.Record, int]] = {}
     for n, raw in enumerate(doc.get(array, [])):
         before = len(check.problems)
         record = _record(raw, None, plan, month, check)
@@ -100,31 +104,32 @@ def records_of(
         if record is None:
             continue
         if unique:
-            same = _pasted(seen, record, n)
+            same = _same_identity(seen, record, n)
             if same is not None:
-                check.add(
-                    check.lines.entry(array, n),
-                    f"这条进展记录与第 {same + 1} 条完全相同（连记录时间 at 也相同，可能是重复粘贴），"
-                    "会被重复计算，请删除其中一条",
-                )
+                earlier, m = same
+                if _identity(earlier) == _identity(record):
+                    check.add(
+                        check.lines.entry(array, n),
+                        f"这条进展记录与第 {m + 1} 条完全相同（连记录时间 at 也相同，可能是重复粘贴），"
+                        "会被重复计算，请删除其中一条",
+                    )
+                else:
+                    check.add(
+                        check.lines.entry(array, n),
+                        f"这条进展记录与第 {m + 1} 条是任务 {record.task} 同一记录时间 at 的记录，内容却不同"
+                        "（同一条记录的两个版本）；一项任务同一时间只能有一条记录，请保留正确的一条，删除另一条",
+                    )
                 continue
         records.append(record)
     return records
 
 
-def _pasted(seen: dict[tuple, list[tuple[model.Record, int]]], record: model.Record, n: int) -> int | None:
-    """The position of an earlier record that is ``record`` pasted again (None: there is none).
-
-    Two records alike in what they say, who recorded them and when are one record pasted
-    twice. Copies share their task and time ``at``, so only records that do are compared.
-    """
-    group = seen.setdefault((record.task, record.at), [])
-    if group:
-        identity = _identity(record)
-        same = next((m for earlier, m in group if _identity(earlier) == identity), None)
-        if same is not None:
-            return same
-    group.append((record, n))
+def _same_identity(seen: dict[tuple, tuple[model.Record, int]], record: model.Record, n: int) -> tuple[model.Record, int] | None:
+    """The earlier record of ``record``'s task with its ``at``, and its position (None: there is none)."""
+    key = (record.task, record.at)
+    if key in seen:
+        return seen[key]
+    seen[key] = (record, n)
     return None
 
 
@@ -187,6 +192,10 @@ def rule_problems(plan: model.Plan, record: model.Record) -> list[str]:
         if why:
             found.append(f"任务 {task.id} {record.date} 的进展记录：{why}（旧记录照常读取，请更正）")
     return found
+
+
+#: The keys of a record in the order ``record_to_toml`` writes them (``merge`` writes merged records so too).
+RECORD_ORDER = ("task", "date", "progress", "note", "problem", "next", "by", "at", "metrics")
 
 
 def record_to_toml(record: model.Record) -> dict:

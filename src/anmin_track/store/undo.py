@@ -49,6 +49,8 @@ def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") 
         entry = journal.last_entry(data)
         if entry.id != entry_id:
             raise WriteError(_moved_on(data, entry_id, shown or "这次修改", entry), steps=(Step("undo"),))
+        if journal.is_synced(data, entry):
+            raise WriteError(synced_refusal(shown or f"#{entry.seq}"), steps=(Step("amend"), Step("retract")))
         restores = dict(journal.planned_restores(data, entry))
         before = views(data)
         for view in _views_after(data, restores):
@@ -63,6 +65,13 @@ def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") 
             journal.discard(entry)
             journal.WRITTEN.append(f"撤销 #{entry.seq}：{entry.summary}")
     return reverted
+
+
+def synced_refusal(shown: str) -> str:
+    return (
+        f"{shown} 已同步到其他电脑，不能再撤销（撤销会在下次同步时把其他电脑上的数据也改回去），未撤销任何内容。"
+        "记错的进展请更正或撤回那条记录，再同步。"
+    )
 
 
 def _derived(data: DataDir, path: Path) -> bool:
