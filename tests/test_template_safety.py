@@ -13,7 +13,7 @@ R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 EVIL = "http://evil.example/x"
 REPORT = ("report", "monthly", "2024-05")
-NOTICE = ("report", "notice", "1.1", "--date", "2024-06-03", "--preview")
+NOTICE = ("report", "notice", "1.1", "--to", "乡文化站", "--date", "2024-06-03", "--preview")  # 1.1 names nobody: --to
 
 
 def _base() -> bytes:
