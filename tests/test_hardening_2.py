@@ -57,7 +57,7 @@ def test_output_refuses_a_symlink_planted_under_its_name(anmin, data_dir, tmp_pa
     args = {
         "report": ("report", "monthly", "2024-05"),
         "export": ("export", "--format", "xlsx"),
-        "notice": ("report", "notice", "2.2", "--date", "2024-06-03", "--preview"),
+        "notice": ("report", "notice", "2.2", "--to", "乡交通办", "--date", "2024-06-03", "--preview"),
     }[command]
     result = anmin(*args, "-o", str(link))
     no_traceback(result)
