@@ -15,7 +15,7 @@ shared machines. The harness
    folder each time (copied, and the disk flushed, outside the timed region);
 3. prints one Markdown table (median, min–max, peak RSS, how long a writer held the
    lock, ratio to the framework floor — the median over rounds of the command's time over
-   the floor's in the same round — and to the same command at 0 records), checks the
+   the floor's in the same round — and to the same command at 0 records, paired the same way), checks the
    budgets of issues #5, #13 and #30 (start-up: ``FLOOR_BUDGETS``, ``HELP_BUDGET``, and
    ``import anmin_track.model`` at most ``MODEL_IMPORT_BUDGET_MS`` above ``import datetime,
    typing``, paired the same way), and writes ``benchmarks/results.json``. Taskwarrior's
@@ -430,7 +430,7 @@ def summarize(cases: list[Case]) -> list[dict]:
     floor_case = next(c for c in cases if c.name == FLOOR)
     per_round = sum(c is floor_case for c in cases)
     floor = median(floor_case)
-    zero = {c.base: median(c) for c in cases if c.records == 0 and c.base}
+    zero = {c.base: c for c in cases if c.records == 0 and c.base}
     rows = []
     for c in dict.fromkeys(cases):  # the floor appears more than once
         mid = median(c)
@@ -450,7 +450,7 @@ def summarize(cases: list[Case]) -> list[dict]:
                 "vs_floor": (1.0 if c is floor_case else _rounded(paired_ratio(c, floor_case, per_round)))
                 if mid and floor
                 else None,
-                "vs_0_records": round(mid / base0, 2) if mid and base0 and c.records else None,
+                "vs_0_records": _rounded(paired_ratio(c, base0, 1)) if mid and base0 and c.records else None,
                 "error": c.error,
             }
         )
