@@ -173,6 +173,20 @@ def test_plan_edits_on_both_sides_merge_field_by_field_keeping_comments():
     assert [line for line in merged.content.decode().splitlines() if line.startswith("#")] == comments
 
 
+def test_a_plan_written_in_toml_1_1_keeps_its_comments_through_a_merge():
+    """The merged plan is read back with the parser every reader uses (tomli, which knows TOML 1.1 escapes like
+    \\x41): read back with one that does not, it was written anew and every comment was lost."""
+    base = edited(PLAN, 'org = "安民乡"', 'org = "\\x41安民乡"')
+    ours = edited(base, "yellow_behind = 10", "yellow_behind = 12")
+    theirs = edited(base, "stale_days = 35", "stale_days = 40")
+    merged = merge_file("goals.toml", base, ours, theirs)
+    assert merged.conflicts == () and merged.content is not None
+    text = merged.content.decode()
+    assert "yellow_behind = 12" in text and "stale_days = 40" in text
+    comments = [line for line in PLAN.decode().splitlines() if line.startswith("#")]
+    assert comments and [line for line in text.splitlines() if line.startswith("#")] == comments
+
+
 def test_one_plan_field_edited_differently_is_a_conflict():
     ours = edited(PLAN, "red_behind = 30", "red_behind = 25")
     theirs = edited(PLAN, "red_behind = 30", "red_behind = 35")

@@ -217,7 +217,7 @@ def test_the_root_help_is_the_whole_apps(anmin):
     """`anmin --help` loads only the root commands' modules and builds no group's commands: it must not differ."""
     env = {**os.environ, "COLUMNS": "120"}
     whole = subprocess.run([sys.executable, "-c", WHOLE_APP, "--help"], capture_output=True, text=True, env=env)
-    for args in (["--help"], ["-h"], ["--data", ".", "--help"]):
+    for args in (["--help"], ["-h"], ["--data", ".", "--help"], ["-h", "goals", "list"], ["--help", "notice"]):
         alone = anmin(*args)
         assert alone.returncode == whole.returncode == 0
         assert alone.stdout == whole.stdout and "goals" in alone.stdout and "backup" in alone.stdout
@@ -272,3 +272,9 @@ def test_record_types_are_made_with_our_namedtuple():
         and re.search(r"^from typing import [^\n]*\bNamedTuple\b", path.read_text(encoding="utf-8"), re.M)
     ]
     assert slow == []
+    # Their fields are read from the class body's __annotations__, which Python 3.14 still writes under
+    # ``from __future__ import annotations`` (without it, only an __annotate__ function): every module has it.
+    users = [p for p in package.rglob("*.py") if "from anmin_track.tuples import NamedTuple" in p.read_text(encoding="utf-8")]
+    assert users and not [
+        str(p.relative_to(package)) for p in users if "from __future__ import annotations" not in p.read_text(encoding="utf-8")
+    ]

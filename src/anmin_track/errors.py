@@ -7,6 +7,8 @@ the user can do next is carried beside it (``steps``, ``options``), for each cal
 say its own way (the CLI: ``cli.common.said``).
 """
 
+from __future__ import annotations
+
 import errno
 
 from anmin_track.tuples import NamedTuple

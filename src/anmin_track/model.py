@@ -231,8 +231,11 @@ class Plan(_PlanFields):
 
     @property
     def cited(self) -> str:
-        """The plan document's name as reports cite it, without the 《》."""
-        return self.document or self.org + self.title
+        """The plan document's name as reports cite it, without the 《》 (also when ``document`` was written with them)."""
+        name = self.document.strip()
+        if name.startswith("《") and name.endswith("》"):
+            name = name[1:-1].strip()
+        return name or self.org + self.title
 
     def goal(self, goal_id: str) -> Goal | None:
         return next((g for g in self.goals if g.id == goal_id), None)

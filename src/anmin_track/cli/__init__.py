@@ -52,10 +52,10 @@ def load_commands(args: list[str]):
     from anmin_track.cli.zh import command_word, is_root_help
 
     word = command_word(args)
-    if word is not None:
-        names = COMMAND_MODULES.get(word, ALL_MODULES)
-    elif is_root_help(args):
+    if is_root_help(args):
         names = tuple(sorted({name for names in ROOT_COMMAND_MODULES.values() for name in names}))
+    elif word is not None:
+        names = COMMAND_MODULES.get(word, ALL_MODULES)
     else:
         names = ALL_MODULES
     for name in names:

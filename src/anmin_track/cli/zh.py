@@ -306,10 +306,12 @@ def app_for(app: typer.Typer, args: list[str]) -> typer.Typer:
     ``[root options] [group] command ...`` (help of a group, an unknown name, shell
     completion, which passes no arguments) gets the whole app.
     """
+    if is_root_help(args):
+        return _groups_unfilled(app)
     words = iter(args)
     word = _first_word(words)
     if word is None:
-        return _groups_unfilled(app) if is_root_help(args) else app
+        return app
     group = next((g for g in app.registered_groups if g.name == word), None)
     owner = group.typer_instance if group else app
     if owner is None:
@@ -332,8 +334,17 @@ def app_for(app: typer.Typer, args: list[str]) -> typer.Typer:
 
 
 def is_root_help(args: list[str]) -> bool:
-    """``anmin --help`` (with root options only): the groups are shown by their own help."""
-    return any(arg in HELP_OPTIONS for arg in args) and command_word(args) is None
+    """``anmin --help``: a help option among the root options, before any command word (``anmin -h goals
+    list`` too: Click answers the root's eager help first). The groups are shown by their own help."""
+    words = iter(args)
+    for word in words:
+        if word in HELP_OPTIONS:
+            return True
+        if word in ROOT_VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return False
+    return False
 
 
 def _groups_unfilled(app: typer.Typer) -> typer.Typer:

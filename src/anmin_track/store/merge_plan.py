@@ -33,7 +33,7 @@ from anmin_track.store.merge import (
     table,
 )
 from anmin_track.store.plan_file import plan_from_toml
-from anmin_track.store.tomlcheck import dump_toml
+from anmin_track.store.tomlcheck import dump_toml, toml_parser
 
 
 def _natural(item_id: object) -> tuple:
@@ -123,17 +123,16 @@ def _merged_values(docs: list[dict], conflicts: Conflicts) -> dict:
 def _written_into(text: str, ours: dict, merged: dict) -> str:
     """``merged`` written into this PC's ``text`` (whose values are ``ours``), changing only what differs;
     written anew when tomlkit cannot edit it in place so that it reads back as ``merged``."""
-    import tomllib
-
     import tomlkit
 
+    loads, decode_error = toml_parser()  # the parser the merged file is read with (tomli, TOML 1.1)
     try:
         doc = tomlkit.parse(text)
         _edit(doc, ours, merged)
         edited = tomlkit.dumps(doc)
-        if tomllib.loads(edited) == merged:
+        if loads(edited) == merged:
             return edited
-    except (tomlkit.exceptions.TOMLKitError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
+    except (tomlkit.exceptions.TOMLKitError, decode_error, KeyError, TypeError, ValueError):
         pass
     return dump_toml(merged).decode("utf-8")
 

@@ -266,9 +266,18 @@ class Checker:
                     self.add(line, f"{where}缺少字段 {key}（应为{spec.kind}）")
                     ok = False
             elif not is_kind(table[key], spec.kind):
-                self.add(self.lines.key(key, line), f"{where}的字段 {key} 应为{spec.kind}，实际是 {table[key]!r:.40}")
+                self.add(self.lines.key(key, line), f"{where}的字段 {key} 应为{spec.kind}，实际是 {_as_written(table[key]):.40}")
                 ok = False
         return ok
+
+
+def _as_written(value) -> str:
+    """A value as it is written in TOML (``2024-10-01``, ``["国庆"]``), not as Python shows it."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_as_written(v) for v in value) + "]"
+    return repr(value)
 
 
 def dump_toml(doc: dict) -> bytes:
