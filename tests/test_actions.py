@@ -129,6 +129,7 @@ def test_a_goal_can_only_change_its_title(data):
         actions.edit_item(data, "1.2", {}, AUTHOR)
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_plan_commands_keep_hand_written_comments(data):
     text = data.plan_file.read_text(encoding="utf-8")
     text = text.replace("[[goals]]", "# 乡党委会议2024年2月确定\n[[goals]]", 1)
@@ -158,6 +159,7 @@ def test_undo_refuses_when_a_newer_change_came_in_between(data):
 # --------------------------------------------------------------------------- through the CLI
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_json_report_with_a_missed_milestone(cli, data_dir):
     assert cli("goals", "milestone", "1.2", "2024-04-15", "50").exit_code == 0
     assert cli("goals", "update", "1.2", "-p", "20", "-d", "2024-04-10").exit_code == 0

@@ -122,6 +122,7 @@ def test_the_report_upward_ends_with_its_attachment(may):
     assert may.split("特此报告。\n")[1].startswith("　　附件：安民乡2024年重点工作任务推进台账（截至5月31日）\n\n安民乡人民政府")
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_attach_writes_the_ledger_beside_the_report(cli, readme, tmp_path):
     target = tmp_path / "月报" / "5月.docx"
     target.parent.mkdir()
@@ -246,6 +247,7 @@ def test_the_bulletin_lists_red_and_yellow_missing_overdue_and_open_notices(bull
     assert notices[1].endswith("：待签收，反馈期限6月3日。")  # issued, not yet signed for
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_notice_answered_is_no_longer_open_and_one_signed_for_is_in_hand(cli, tmp_path):
     folder = make_readme_data(tmp_path / "d").path
     assert cli("--data", str(folder), "notice", "sign", "2024-1", "--by", "刘洋", "--date", "2024-05-07").exit_code == 0
@@ -312,6 +314,7 @@ def _built(folder: Path) -> report.PeriodReport:
     return report.build_report(found.plan, found.records, found.before, period, found.texts)
 
 
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_task_completed_and_closed_in_the_month_is_counted_once(cli, tmp_path):
     folder = make_readme_data(tmp_path / "d").path
     for args in (

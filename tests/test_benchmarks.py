@@ -75,6 +75,7 @@ def test_quick_run_times_every_case_and_writes_json(tmp_path):
     assert all(b["holds"] is not None for b in result["budgets"] if "report" not in b["budget"])
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_synthetic_data_is_valid(tmp_path, anmin):
     folder = tmp_path / "synthetic"
     subprocess.run([sys.executable, str(HARNESS), "--build", str(folder), "300"], check=True, timeout=60)
@@ -90,6 +91,7 @@ def test_synthetic_data_is_valid(tmp_path, anmin):
     assert (folder / "progress" / "index.toml").is_file()
 
 
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_year_end_data_is_the_month_after_a_busy_year(tmp_path, anmin):
     """Issue 21's case: 300 records in 2024-01..2024-11, the report's own 30 in 2024-12, all valid."""
     folder = tmp_path / "year-end"

@@ -84,6 +84,7 @@ def _many_cells(xml: bytes) -> bytes:
     [_far_cells, _huge_merge, _claimed_dimension, _malformed, _laughs, _bomb, _many_cells],
     ids=["far-cell", "huge-merge", "claimed-dimension", "malformed-xml", "entities", "zip-bomb", "many-cells"],
 )
+@pytest.mark.slow  # 0.6 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_hostile_xlsx_is_refused_in_bounded_time_and_memory(data_dir, tmp_path, damage):
     hostile = tmp_path / "台账.xlsx"
     hostile.write_bytes(_with_member(_ledger(tmp_path), SHEET, damage))
@@ -128,6 +129,7 @@ def test_a_named_file_too_large_is_not_read(cli, tmp_path):
     assert result.exit_code == 2 and "大于 5 MB" in result.output
 
 
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_hostile_template_is_refused(cli, tmp_path):
     template = tmp_path / "红头.docx"
     doc = io.BytesIO()

@@ -120,6 +120,7 @@ def test_update_show_list_round_trip(cli):
     assert listed["goals"][0]["tasks"][0]["progress"] == 45
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_show_goal_and_metrics(cli):
     recorded = cli("goals", "update", "3.5", "--metric", "调解矛盾纠纷=12", "-m", "调解成功率=100", "-d", "2024-05-20")
     assert recorded.exit_code == 0, recorded.output
@@ -243,6 +244,7 @@ def _commands(group, prefix=()):
             yield from _commands(command, path)
 
 
+@pytest.mark.slow  # 0.9 s on the 2-core CI host: the fast pass stays under 30 s
 def test_every_command_has_chinese_help(cli):
     import typer
 
@@ -277,6 +279,7 @@ def test_real_process_round_trip(anmin, data_dir):
     assert anmin("check").returncode == 0
 
 
+@pytest.mark.slow  # 0.5 s on the 2-core CI host: the fast pass stays under 30 s
 def test_real_process_errors_have_no_traceback(anmin, data_dir):
     (data_dir / "goals.toml").write_text("schema = [", encoding="utf-8")
     for args in (["goals", "list"], ["goals", "update", "1.1", "-p", "3"], ["check"], ["goals", "nope"]):
@@ -299,6 +302,7 @@ def test_core_modules_do_not_load_the_cli_frameworks():
     assert out.strip() == "[]"
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_json_output_does_not_load_rich_tables(data_dir):
     code = (
         "import sys; from anmin_track.cli import app;"

@@ -181,6 +181,7 @@ def test_a_wrong_county_toml_names_its_line(cli, county):
     assert "county.toml:2: 排名规则 好坏 无效" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_township_folders_are_never_written_even_read_only(anmin, county):
     before = townships_of(county)
     for path in county.rglob("*"):
@@ -215,6 +216,7 @@ def test_without_a_writable_cache_the_county_is_still_reported(cli, county):
     assert "无法写入县级汇总的缓存" in stderr
 
 
+@pytest.mark.slow  # 0.1 s on the 2-core CI host: the fast pass stays under 30 s
 def test_the_documents_are_written_outside_the_townships(cli, county, tmp_path):
     for name in ("通报.docx", "汇总表.xlsx", "通报.md"):
         done = cli("county", "report", "2024-05", str(county), "-o", str(tmp_path / name), "--date", "2024-06-03")

@@ -35,6 +35,7 @@ def as_notepad_saves(path):
 # --------------------------------------------------------------------------- files from Notepad
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_bom_files_are_read_and_appended_to(cli, data_dir):
     record(cli)
     month = data_dir / "progress" / "2024-05.toml"
@@ -94,6 +95,7 @@ def test_gbk_month_file_is_named_with_its_line_by_check(cli, data_dir):
 # --------------------------------------------------------------------------- finding the data folder
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_init_says_what_to_do_next_and_is_found_from_inside(cli, anmin, monkeypatch, tmp_path):
     monkeypatch.delenv(store.DATA_ENV)
     office = tmp_path / "office"
@@ -266,6 +268,7 @@ def _pty_session(args, cwd, steps, env):
     return code, seen.decode("utf-8").replace("\r\n", "\n")
 
 
+@pytest.mark.slow  # 20.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_progress_prompt_asks_again_and_ctrl_c_starts_a_new_line(data_dir, tmp_path):
     import os
 
@@ -305,6 +308,7 @@ def _all_command_paths():
 
 
 @pytest.mark.parametrize("columns", [80, 120])
+@pytest.mark.slow  # 0.7 s on the 2-core CI host: the fast pass stays under 30 s
 def test_every_help_screen_reads_as_chinese(cli, monkeypatch, columns):
     from anmin_track.text import display_width
 

@@ -61,6 +61,7 @@ def test_a_record_without_time_zone_is_pointed_at_and_no_command_crashes(cli, da
 
 
 @pytest.mark.parametrize("name", ["2024-5.toml", "2024-05.TOML", "2024-05(1).toml", "2024-13.toml"])
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_misnamed_month_file_is_reported_by_check_and_every_reader(cli, data_dir, name):
     update(cli)
     month(data_dir, name).write_text(month(data_dir).read_text(encoding="utf-8"), encoding="utf-8")
@@ -104,6 +105,7 @@ def test_a_record_pasted_twice_is_reported_not_counted_twice(cli, data_dir):
 # --------------------------------------------------------------------------- files cut short
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_month_file_cut_short_warns_until_check_accepts_it(cli, data_dir):
     update(cli, "1.1", "20", "2024-05-10", "第一条")
     update(cli, "1.2", "30", "2024-05-12", "第二条")

@@ -76,6 +76,7 @@ WRONG_KINDS = [
 
 @posix_only
 @pytest.mark.parametrize(("name", "make"), WRONG_KINDS, ids=[f"{n}-{m.__name__[6:]}" for n, m in WRONG_KINDS])
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_data_path_of_the_wrong_kind_fails_at_once_and_keeps_the_lock_free(anmin, data_dir, name, make):
     """A FIFO must not block a command (least of all while it holds the lock), nor anything crash."""
     target = data_dir / name
@@ -112,6 +113,7 @@ def test_a_data_path_of_the_wrong_kind_fails_at_once_and_keeps_the_lock_free(anm
 
 @posix_only
 @pytest.mark.parametrize("name", ["goals.toml", "progress", "progress/2024-05.toml", ".history"])
+@pytest.mark.slow  # 0.8 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_symlink_inside_the_data_folder_is_read_but_never_written_through(anmin, data_dir, tmp_path, name):
     assert anmin(*UPDATE).returncode == 0  # creates the month file and .history
     real = data_dir / name
@@ -138,6 +140,7 @@ def test_a_symlink_inside_the_data_folder_is_read_but_never_written_through(anmi
 @posix_only
 @pytest.mark.parametrize("kind", ["fifo", "folder", "device", "read-only"])
 @pytest.mark.parametrize("command", ["report", "export"])
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_output_only_replaces_a_regular_writable_file(anmin, data_dir, tmp_path, kind, command):
     target = tmp_path / "out" / "报告.txt"
     target.parent.mkdir()
@@ -181,6 +184,7 @@ def _as_user(uid: int, gid: int, args: list[str], env: dict) -> subprocess.Compl
 
 
 @pytest.mark.skipif(not IS_ROOT or not Path("/usr/bin/setpriv").exists(), reason="needs root and setpriv")
+@pytest.mark.slow  # 1.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_shared_folder_stays_writable_by_every_account_of_the_group(tmp_path):
     group, alice, bob = 52000, 52001, 52002
     base = Path(tempfile.mkdtemp(prefix="anmin-shared-", dir="/tmp"))  # tmp_path is 0700: others cannot enter
@@ -233,6 +237,7 @@ def test_new_files_take_the_folder_permissions_not_the_umask(anmin, data_dir):
 
 
 @pytest.mark.skipif(not IS_ROOT or not Path("/usr/bin/setpriv").exists(), reason="needs root and setpriv")
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_folder_another_account_may_not_write_is_named_in_the_error(tmp_path):
     base = Path(tempfile.mkdtemp(prefix="anmin-ro-", dir="/tmp"))
     try:
@@ -252,6 +257,7 @@ def test_a_folder_another_account_may_not_write_is_named_in_the_error(tmp_path):
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.mark.slow  # 0.1 s on the 2-core CI host: the fast pass stays under 30 s
 def test_windows_busy_files_are_retried_then_explained(tmp_path, monkeypatch):
     """os.replace fails with WinError 32 while antivirus or a sync client holds the file."""
     from anmin_track.store import safe_io
@@ -293,6 +299,7 @@ def _always_busy(src, dst):
 HOSTILE = "\u202e反向\u200f标记\u009b控制"
 
 
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_report_json_escapes_bidi_and_c1_controls(anmin, data_dir, tmp_path):
     note = HOSTILE
     assert anmin("goals", "update", "1.1", "--progress", "30", "--date", "2024-05-20", "--note", note).returncode == 0
@@ -408,6 +415,7 @@ def test_ctrl_c_while_waiting_for_the_lock_changes_nothing(data_dir):
     assert snapshot(data_dir) == before
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_goals_edit_against_a_broken_month_file_is_a_data_error(anmin, data_dir):
     month = data_dir / "progress" / "2024-06.toml"
     month.write_text('schema = 1\n\n[[records]]\ntask = "1.1"\n', encoding="utf-8")

@@ -43,6 +43,7 @@ def line_of(data_dir: Path, needle: str) -> int:
         pytest.param("export", "existing", marks=pytest.mark.slow),
     ],
 )
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_output_refuses_a_symlink_planted_under_its_name(anmin, data_dir, tmp_path, command, points_at):
     """Another account plants `月报.docx -> victim` in a shared, sticky, world-writable folder: nothing is
     written through it, the victim keeps its bytes (or is not created), the link stays as it was."""
@@ -97,6 +98,7 @@ ESCAPES = [
     ESCAPES[:2] + [pytest.param(*e, marks=pytest.mark.slow) for e in ESCAPES[2:]],
     ids=[n for _, n in ESCAPES],
 )
+@pytest.mark.slow  # 0.5 s on the 2-core CI host: the fast pass stays under 30 s
 def test_an_org_that_would_leave_the_folder_is_refused_by_file_and_line(anmin, data_dir, tmp_path, org, named):
     edit_plan(data_dir, 'org = "安民乡"', f'org = "{org}"')
     line = line_of(data_dir, "org = ")
@@ -137,6 +139,7 @@ CONTROLS = "\\u001b[31m\\u001b]8;;http://x.example\\u0007\\u202e\\u2066\\u009b"
 RAW = ("\x1b", "\x07", "\u202e", "\u2066", "\x9b")
 
 
+@pytest.mark.slow  # 1.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_text_from_every_field_reaches_the_terminal_escaped(anmin, data_dir):
     for old, new in [
         ('title = "深化转型升级,加速产业发展融合提档"', f'title = "深化{CONTROLS}转型"'),
@@ -188,6 +191,7 @@ def test_text_from_every_field_reaches_the_terminal_escaped(anmin, data_dir):
 @pytest.mark.parametrize(
     "content", ["hidden", pytest.param("file", marks=pytest.mark.slow), pytest.param("folder", marks=pytest.mark.slow)]
 )
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_init_shared_will_not_open_a_home_folder_to_the_group(anmin, tmp_path, content):
     home = tmp_path / "家目录"
     home.mkdir(mode=0o700)
@@ -208,6 +212,7 @@ def test_init_shared_will_not_open_a_home_folder_to_the_group(anmin, tmp_path, c
 
 
 @posix_only
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_init_shared_still_makes_a_new_or_empty_folder(anmin, tmp_path):
     (tmp_path / "空文件夹").mkdir()
     for name in ("空文件夹", "新文件夹"):

@@ -61,6 +61,7 @@ def _ok(anmin, *args: str):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.slow  # 1.0 s on the 2-core CI host: the fast pass stays under 30 s
 def test_an_empty_cell_never_clears_and_the_marker_does(anmin, data_dir, tmp_path, fmt):
     _ok(anmin, "goals", "edit", "1.2", "--lead", "张书记", "--unit", "乡文化站", "--owner", "李明")
     _ok(anmin, "goals", "edit", "2.1", "--lead", "刘乡长", "--unit", "乡农办")
@@ -78,6 +79,7 @@ def test_an_empty_cell_never_clears_and_the_marker_does(anmin, data_dir, tmp_pat
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.slow  # 1.0 s on the 2-core CI host: the fast pass stays under 30 s
 def test_offices_copies_imported_one_after_another_keep_every_office_entries(anmin, data_dir, tmp_path, fmt):
     _ok(anmin, "goals", "edit", "3.1", "--lead", "赵副乡长")  # filled in before the export
     ledger = _export(anmin, tmp_path, fmt)
@@ -96,6 +98,7 @@ def test_offices_copies_imported_one_after_another_keep_every_office_entries(anm
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.slow  # 1.5 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_ledger_exported_before_a_colleagues_claim_does_not_undo_it(anmin, data_dir, tmp_path, fmt):
     ledger = _export(anmin, tmp_path, fmt)
     _ok(anmin, "goals", "claim", "1.2", "--by", "李明")  # after the export
@@ -130,6 +133,7 @@ def test_a_ledger_exported_before_a_colleagues_claim_does_not_undo_it(anmin, dat
     assert _task(data_dir, "1.2").owner == "李明"
 
 
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_an_older_ledger_without_the_exported_values_still_never_clears(anmin, data_dir, tmp_path):
     _ok(anmin, "goals", "edit", "1.2", "--unit", "乡文化站", "--owner", "李明")
     ledger = _export(anmin, tmp_path, "csv")

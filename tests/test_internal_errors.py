@@ -26,6 +26,7 @@ def test_chinese_numerals_are_generated():
 
 
 @pytest.mark.parametrize("period", ["monthly 2024-05", "quarterly 2024-Q2", "half 2024-H1", "annual 2024"])
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_plan_of_thirteen_goals_works_in_every_report(cli, data_dir, tmp_path, period):
     plan = data_dir / store.PLAN_FILE
     plan.write_text(plan.read_text(encoding="utf-8") + EXTRA_GOALS, encoding="utf-8")
@@ -64,6 +65,7 @@ def _set_file(key, value):
     ],
     ids=["dot", "folder", "long", "drive", "register", "huge-int", "huge-text", "at", "files"],
 )
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_tampered_entry_is_reported_and_blocks_nothing(cli, data_dir, change):
     assert cli("goals", "update", "1.2", "--progress", "10", "--note", "甲", "--date", "2024-05-03").exit_code == 0
     _tamper(data_dir, change)
@@ -83,6 +85,7 @@ def test_a_tampered_entry_is_reported_and_blocks_nothing(cli, data_dir, change):
 
 
 @pytest.mark.parametrize("name", ["99999999", "9" * 30, "00000002"])
+@pytest.mark.slow  # 0.1 s on the 2-core CI host: the fast pass stays under 30 s
 def test_an_entry_folder_with_a_huge_number_or_a_file_in_its_place_blocks_no_write(cli, data_dir, name):
     assert cli("goals", "update", "1.2", "--progress", "10", "--note", "甲", "--date", "2024-05-03").exit_code == 0
     history = data_dir / store.HISTORY_DIR
@@ -101,6 +104,7 @@ def test_an_entry_folder_with_a_huge_number_or_a_file_in_its_place_blocks_no_wri
     assert "丙" not in cli("goals", "show", "1.2").output and "乙" in cli("goals", "show", "1.2").output
 
 
+@pytest.mark.slow  # 0.5 s on the 2-core CI host: the fast pass stays under 30 s
 def test_undo_with_stdin_closed_cancels(anmin, data_dir):
     env = {"ANMIN_DATA": str(data_dir)}
     assert (
@@ -119,6 +123,7 @@ def test_undo_with_stdin_closed_cancels(anmin, data_dir):
 
 
 @pytest.mark.parametrize("tz", ["XYZ+99:99", "<+1234>-99", "Nowhere/Land"])
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_an_unusual_tz_never_crashes(anmin, data_dir, tz):
     env = {"ANMIN_DATA": str(data_dir), "TZ": tz}
     result = anmin("goals", "update", "1.2", "--progress", "10", "--note", "甲", env=env)

@@ -88,6 +88,7 @@ def test_undo_works_when_the_index_was_deleted(cli, data_dir):
     assert cli("check").exit_code == 0
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_damaged_entry_does_not_break_log_or_older_undo(cli, data_dir):
     update(cli, progress="30")
     update(cli, progress="40")
@@ -130,6 +131,7 @@ def test_history_is_bounded(cli, data_dir, monkeypatch):
     assert sorted(p.name for p in (data_dir / ".history").iterdir()) == ["00000003", "00000004", "00000005"]
 
 
+@pytest.mark.slow  # 0.1 s on the 2-core CI host: the fast pass stays under 30 s
 def test_undo_is_not_journaled_and_walks_back(cli, data_dir):
     for progress in ("10", "20", "30"):
         update(cli, progress=progress)

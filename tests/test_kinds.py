@@ -4,6 +4,8 @@ import json
 import tomllib
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
+
 from anmin_track import carry, model
 from anmin_track.output import kinds
 from conftest import snapshot
@@ -192,6 +194,7 @@ def test_plan_metric_fields_are_validated_and_need_schema_4(cli, data_dir):
 # --------------------------------------------------------------------------- changing a kind
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_edit_kind_writes_it_and_refuses_to_strand_records_without_progress(cli, data_dir):
     assert cli("goals", "update", "3.3", "--note", "反诈宣传进村", "-d", "2024-05-20").exit_code == 0
     back = cli("goals", "edit", "3.3", "--kind", "项目")

@@ -81,6 +81,7 @@ def cli_syntax_in(path: Path) -> list[str]:
     return sorted(set(found))
 
 
+@pytest.mark.slow  # 0.6 s on the 2-core CI host: the fast pass stays under 30 s
 def test_core_messages_spell_no_cli_syntax():
     found = [line for path in CORE for line in cli_syntax_in(path)]
     assert not found, "\n".join(found)
@@ -145,6 +146,7 @@ def _core_hints() -> tuple[set[tuple[str, str]], set[str]]:
     return steps, options
 
 
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_every_step_and_option_the_core_names_is_a_real_command_and_option():
     commands = _commands()
     steps, options = _core_hints()
@@ -289,6 +291,7 @@ def test_the_cli_adds_the_option_to_a_progress_drop(cli):
     assert "进度回退时必须说明原因（用 --note）。" in dropped.stderr, dropped.stderr
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_the_cli_adds_the_command_to_reopen(cli):
     assert cli("goals", "update", "1.1", "--progress", "100", "--note", "完成").exit_code == 0
     assert cli("goals", "close", "1.1", "--note", "经核验").exit_code == 0

@@ -122,6 +122,7 @@ def test_reply_by_takes_the_dates_staff_type(cli, folder):
     assert (entry.signed, entry.as_of, entry.reply_by) == (date(2024, 6, 3), date(2024, 6, 3), date(2024, 6, 20))
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_numbers_continue_across_runs_and_start_again_each_signing_year(cli, folder):
     assert notice(cli, folder, *JUNE_3).exit_code == 0
     assert notice(cli, folder, "1.1", "--date", "2024-06-05", "--to", "乡文化站").exit_code == 0
@@ -160,6 +161,7 @@ def test_no_red_task_writes_nothing_and_takes_no_number(cli, folder, tmp_path):
     assert not folder.notices_file.exists() and not (tmp_path / "督办单.docx").exists()
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_undo_never_gives_a_number_back(cli, folder):
     """Issuing is a journaled change (the state file); undoing it leaves the number void, never free again."""
     assert (
@@ -195,6 +197,7 @@ def test_a_journal_entry_naming_the_register_is_never_restored(cli, folder):
     assert folder.notices_file.read_bytes() == issued
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_docx_puts_each_notice_in_a_section_of_its_own_numbered_from_one(cli, folder, tmp_path):
     out = tmp_path / "督办单.docx"
     result = notice(cli, folder, *JUNE_3, "-o", str(out))
@@ -227,6 +230,7 @@ def test_docx_puts_each_notice_in_a_section_of_its_own_numbered_from_one(cli, fo
     assert [p.text for p in word.paragraphs].count("2024年6月3日") == 2
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_docx_without_output_is_named_after_its_numbers(cli, folder, tmp_path):
     assert notice(cli, folder, *JUNE_3, "--format", "docx").exit_code == 0
     assert notice(cli, folder, "1.1", *JUNE_3, "--format", "docx", "--to", "乡文化站").exit_code == 0
@@ -250,6 +254,7 @@ def test_unreadable_template_takes_no_number(cli, folder, tmp_path):
     assert not folder.notices_file.exists()
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_template_is_read_before_the_lock_and_must_be_a_regular_file(cli, folder, tmp_path, monkeypatch):
     """A folder named as the template is refused without numbering; a template is read while no lock is held."""
     (tmp_path / "模板夹.docx").mkdir()

@@ -173,6 +173,7 @@ def test_level_follows_the_light_or_is_given(cli, folder):
 # --------------------------------------------------------------------------- the loop
 
 
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_sign_reply_close_each_undoable_and_the_state_file_shape(cli, folder):
     assert issue(cli, folder, "2.2", "2.4", *JUNE_3).exit_code == 0
     signed = run(cli, folder, "notice", "sign", "督办〔2024〕1号", "--by", "王五", "--date", "2024-06-04")
@@ -237,6 +238,7 @@ def test_a_notice_that_does_not_exist_is_named(cli, folder, ref):
     assert refused.exit_code == 2 and "没有督办单" in refused.stderr and "Traceback" not in refused.output
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_goals_show_and_due_name_the_open_and_overdue_notices(cli, folder):
     assert issue(cli, folder, "2.4", *JUNE_3).exit_code == 0
     shown = run(cli, folder, "goals", "show", "2.4", "--as-of", "2024-06-12")

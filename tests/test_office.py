@@ -144,6 +144,7 @@ def test_plan_round_trip_is_lossless(data_dir):
     assert store.plan_from_toml(store.dump_plan(plan).decode("utf-8"), "x")[0] == plan
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_change_plan_refuses_invalid_plans_and_waits_for_the_lock(data_dir, monkeypatch):
     data = store.DataDir(data_dir)
     before = snapshot(data_dir)
@@ -257,6 +258,7 @@ def test_bad_plan_edits_change_nothing(cli, data_dir, args, code, words):
     refused(cli, data_dir, args, code, words)
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_claim_defaults_to_anmin_user_and_protects_owners(cli, data_dir, monkeypatch):
     first = cli("goals", "claim", "2.3")
     assert first.exit_code == 0 and "责任人为 测试员" in first.stdout
@@ -276,6 +278,7 @@ def test_claim_defaults_to_anmin_user_and_protects_owners(cli, data_dir, monkeyp
     assert [t["id"] for g in json.loads(listed.stdout)["goals"] for t in g["tasks"]] == ["2.3"]
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_add_takes_the_next_free_id_and_remove_undoes_it(cli, data_dir):
     added = cli("goals", "add", "4", "开展村级后备干部培训", "--start", "2024-07-01", "--owner", "李明")
     assert added.exit_code == 0, added.output
@@ -297,6 +300,7 @@ def test_add_takes_the_next_free_id_and_remove_undoes_it(cli, data_dir):
 # --------------------------------------------------------------------------- milestones through the CLI
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_milestone_drives_expected_progress_and_light(cli):
     update(cli, "1.2", 30, "2024-06-25")
     straight = task_json(cli, "1.2", "2024-06-30")
@@ -323,6 +327,7 @@ def test_milestone_percents_may_not_fall(cli, data_dir):
 # --------------------------------------------------------------------------- closing (销号)
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_close_only_at_100_then_reopen(cli, data_dir):
     update(cli, "3.1", 80, "2024-05-10")
     refused(cli, data_dir, ["goals", "close", "3.1", "--note", "审核"], 2, "进度为 80%")
@@ -360,6 +365,7 @@ def ledger_data(cli):
     update(cli, "2.1", 5, "2024-05-02", "--note", "=1+2", "--problem", "-待定")
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_export_csv_reads_back_as_the_data(cli, data_dir, tmp_path):
     ledger_data(cli)
     out = tmp_path / "台账.csv"
@@ -396,6 +402,7 @@ def test_export_csv_reads_back_as_the_data(cli, data_dir, tmp_path):
     assert by_id["4.1"]["亮灯"] == "红灯（未更新）" and by_id["4.1"]["更新日期"] == ""
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_export_xlsx_has_headers_rows_and_light_fills(cli, data_dir, tmp_path):
     import openpyxl
     ledger_data(cli)
@@ -448,6 +455,7 @@ def test_export_default_name_is_dated(cli, tmp_path):
     assert cn_date(date(2024, 5, 31)) in result.stdout
 
 
+@pytest.mark.slow  # 0.6 s on the 2-core CI host: the fast pass stays under 30 s
 def test_ledger_workflow_as_real_processes(anmin, data_dir, tmp_path):
     steps = [
         ["goals", "claim", "2.2", "--by", "\x1b[31m王芳"],
@@ -490,6 +498,7 @@ def test_id_completion_never_raises(data_dir, monkeypatch):
     assert complete_item_id(root_context(), "") == []
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_shell_completion_end_to_end(anmin, data_dir):
     script = anmin("--show-completion", "bash", env={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"})
     assert script.returncode == 0 and "_anmin_completion" in script.stdout and "complete" in script.stdout

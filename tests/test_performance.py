@@ -49,6 +49,7 @@ def test_commands_load_only_what_they_use(args, expected):
     assert loaded_modules(*args) == expected
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_the_quick_exit_flushes_output_and_keeps_exit_codes(anmin):
     listed = anmin("goals", "list", "--json")
     assert listed.returncode == 0 and json.loads(listed.stdout)["schema"] == "anmin.goals.list/2"
@@ -213,6 +214,7 @@ def test_each_command_word_loads_the_modules_that_register_it():
     assert listed(ROOT_COMMAND_MODULES) == roots
 
 
+@pytest.mark.slow  # 0.7 s on the 2-core CI host: the fast pass stays under 30 s
 def test_the_root_help_is_the_whole_apps(anmin):
     """`anmin --help` loads only the root commands' modules and builds no group's commands: it must not differ."""
     env = {**os.environ, "COLUMNS": "120"}
@@ -223,6 +225,7 @@ def test_the_root_help_is_the_whole_apps(anmin):
         assert alone.stdout == whole.stdout and "goals" in alone.stdout and "backup" in alone.stdout
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_command_imports_no_other_commands_module():
     code = (
         "import sys; from anmin_track.cli import load_commands; load_commands(sys.argv[1:]);"

@@ -205,6 +205,7 @@ def test_json_names_the_period(cli, year_data):
 PERIODS = [("quarterly", "2024Q2"), ("half", "2024H1"), ("annual", "2024")]
 
 
+@pytest.mark.slow  # 0.1 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_record_after_the_period_changes_nothing(cli, year_data):
     def reports() -> dict[str, str]:
         return {kind: run(cli, year_data, kind, p, "--date", "2025-01-10").stdout for kind, p in PERIODS}

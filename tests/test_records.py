@@ -97,6 +97,7 @@ def test_the_same_update_twice_is_refused_and_again_records_it(cli, data_dir):
 # --------------------------------------------------------------------------- amend and retract
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_amend_corrects_the_latest_record_and_undo_restores_it(cli, data_dir):
     update(cli, "2.1", 40, "2024-05-06", "--note", "开工", "--problem", "资金未到位")
     update(cli, "2.1", 50, "2024-05-08", "--note", "主体完工")
@@ -131,6 +132,7 @@ def test_amend_keeps_the_rules_of_a_new_record(cli, data_dir):
     assert bad_metric.exit_code == 2
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_retract_in_an_older_month_keeps_the_index_right(cli, data_dir):
     update(cli, "2.1", 20, "2024-04-10", "--problem", "四月的问题", "--metric", f"{METRIC}=2")
     update(cli, "2.1", 30, "2024-04-20", "--problem", "四月下旬的问题", "--metric", f"{METRIC}=3")
@@ -154,6 +156,7 @@ def test_retract_in_an_older_month_keeps_the_index_right(cli, data_dir):
     assert_index_is_rebuildable(data_dir)
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_amend_and_retract_refuse_a_closed_task(cli, data_dir):
     update(cli, "2.1", 100, "2024-05-06", "--note", "完成")
     assert cli("goals", "close", "2.1", "--note", "经核验", "--date", "2024-05-07").exit_code == 0

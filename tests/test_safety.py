@@ -203,6 +203,7 @@ def _fail_with(code: int):
 @pytest.mark.parametrize(
     ("code", "words"), [(28, "磁盘空间不足"), (13, "没有写入"), (30, "没有写入")], ids=["ENOSPC", "EACCES", "EROFS"]
 )
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_write_errors_are_clear_and_change_nothing(cli, data_dir, code, words, call):
     assert cli(*update_args("1.1", 30, "第一次")).exit_code == 0
     before = snapshot(data_dir)
@@ -261,6 +262,7 @@ def _run_read_only(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("args", [update_args("1.1", 40, "只读目录中"), ["undo", "--yes"]], ids=["update", "undo"])
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_read_only_data_folder(anmin, data_dir, args):
     assert anmin(*update_args("1.1", 30, "第一次")).returncode == 0
     before = snapshot(data_dir)
@@ -273,6 +275,7 @@ def test_read_only_data_folder(anmin, data_dir, args):
     )  # reading still works
 
 
+@pytest.mark.slow  # 0.7 s on the 2-core CI host: the fast pass stays under 30 s
 def test_lock_held_by_another_process_names_it(anmin, data_dir):
     holder = subprocess.Popen(
         [

@@ -77,6 +77,7 @@ def test_the_digest_counts_first_dates_and_metrics(cli, data_dir):
     same_as_rebuilt(data_dir)
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_an_edit_refused_by_the_digest_names_the_record_by_file_and_line(cli, data_dir):
     update(cli, "1.2", "2024-04-03")
     update(cli, "1.1", "2024-05-10")
@@ -93,6 +94,7 @@ def test_an_edit_refused_by_the_digest_names_the_record_by_file_and_line(cli, da
     same_as_rebuilt(data_dir)
 
 
+@pytest.mark.slow  # 0.1 s on the 2-core CI host: the fast pass stays under 30 s
 def test_remove_counts_the_records_from_the_index(cli, data_dir):
     update(cli, "1.1", "2024-04-10")
     update(cli, "1.1", "2024-05-10")
@@ -118,6 +120,7 @@ def test_undo_of_a_plan_change_refused_by_the_digest(cli, data_dir):
     assert snapshot(data_dir) == before
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_undo_of_a_plan_change_that_fits_keeps_the_index(cli, data_dir):
     update(cli, "1.1", "2024-05-10")
     assert cli("goals", "edit", "1.1", "--title", "改过的标题").exit_code == 0
@@ -157,6 +160,7 @@ def test_an_index_of_an_older_format_is_rebuilt_once_and_saved(cli, data_dir):
     same_as_rebuilt(data_dir)
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_stale_index_is_saved_and_still_says_what_a_hand_edit_lost(cli, data_dir):
     update(cli, "1.1", "2024-05-10", "20")
     update(cli, "1.2", "2024-05-12", "30")
@@ -295,6 +299,7 @@ def test_check_counts_the_records_of_vouched_months_of_any_shape(cli, data_dir):
     assert "共 4 条进展记录" in cli("check").stdout
 
 
+@pytest.mark.slow  # 0.1 s on the 2-core CI host: the fast pass stays under 30 s
 def test_an_edit_that_keeps_size_and_time_is_never_appended_to_on_trust(cli, data_dir):
     """A month edited by hand with its size and modification time put back (a tool that keeps
     times, a 2-second clock) still differs in content: the next update validates it first, so
@@ -320,6 +325,7 @@ def test_an_edit_that_keeps_size_and_time_is_never_appended_to_on_trust(cli, dat
     assert cli("check").exit_code == 1
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_plan_changes_read_the_digest_only_of_months_whose_content_it_describes(cli, data_dir):
     """The orphaning case: a record moved to another task behind equal size and time, then that
     task removed. The month hashes tell the index is stale; it is rebuilt and the remove refused."""

@@ -117,6 +117,7 @@ def test_whoami_refuses_a_login_name_or_nothing(cli, nobody, name):
     assert not (nobody / ".config" / "anmin-track" / "user.toml").exists()
 
 
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_terminal_asks_once_and_remembers(data_dir, tmp_path, nobody):
     from test_first_hour import _pty_session
 
@@ -212,6 +213,7 @@ SUPERVISION = {
 
 @pytest.mark.parametrize("view", sorted(SUPERVISION))
 @pytest.mark.parametrize("columns", [50, 64, 80])
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_supervision_views_fit_a_narrow_window_and_say_what_they_left_out(data_dir, view, columns):
     from test_terminal import assert_fits, run
 

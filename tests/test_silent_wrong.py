@@ -57,6 +57,7 @@ def clocks_disagree(data_dir: Path) -> None:
     )
 
 
+@pytest.mark.slow  # 0.6 s on the 2-core CI host: the fast pass stays under 30 s
 def test_latest_is_by_date_and_recording_time_not_file_order(anmin, data_dir):
     clocks_disagree(data_dir)
     assert shown_progress(anmin) == "50"
@@ -73,6 +74,7 @@ def test_latest_is_by_date_and_recording_time_not_file_order(anmin, data_dir):
     assert shown_progress(anmin) == "40"
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_later_date_wins_over_a_later_recording_time(anmin, data_dir):
     """A record entered late (its `at` in June) for 20 May is older than one of 25 May entered that day."""
     write_month(
@@ -88,6 +90,7 @@ def test_a_later_date_wins_over_a_later_recording_time(anmin, data_dir):
     assert retracted.returncode == 0 and "2024年5月25日" in retracted.stdout and "进度 45%" in retracted.stdout
 
 
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_two_versions_of_one_record_are_refused_by_every_reader_naming_the_line(anmin, data_dir):
     """A record is one per task and ``at`` (issue 24 rule 1: what a sync merges by). Two of one task with the same
     ``at`` and different content (a hand merge of two PCs' amendments) are no tie to break: every reader and
@@ -110,6 +113,7 @@ def test_two_versions_of_one_record_are_refused_by_every_reader_naming_the_line(
 
 
 @pytest.mark.parametrize("ahead", ["2099", pytest.param("tomorrow", marks=pytest.mark.slow)])
+@pytest.mark.slow  # 0.7 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_record_dated_after_today_is_reported_and_not_silently_hidden(anmin, data_dir, ahead):
     day = date(2099, 1, 5) if ahead == "2099" else date.today() + timedelta(days=1)
     at = datetime(day.year, day.month, day.day, 10, tzinfo=UTC)
@@ -180,6 +184,7 @@ def test_check_refuses_plan_ids_that_are_not_ascii_digits_and_dots(anmin, data_d
         pytest.param("link-to-folder", marks=pytest.mark.slow),
     ],
 )
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_month_path_of_the_wrong_kind_is_reported_by_check_and_commands(anmin, data_dir, tmp_path, kind):
     write_month(data_dir, (2024, 5), [record("1.2", MAY_20, 30, datetime(2024, 5, 20, tzinfo=UTC))])
     path = data_dir / "progress" / "2024-06.toml"
@@ -196,6 +201,7 @@ def test_a_month_path_of_the_wrong_kind_is_reported_by_check_and_commands(anmin,
     assert listed.returncode == 0 and "2024-06.toml" in listed.stderr
 
 
+@pytest.mark.slow  # 0.5 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_month_edited_without_changing_size_or_time(anmin, data_dir):
     path = write_month(data_dir, (2024, 5), [record("1.2", MAY_20, 45, datetime(2024, 5, 20, tzinfo=UTC))])
     assert anmin("check").returncode == 0 and shown_progress(anmin) == "45"
@@ -241,6 +247,7 @@ def history_of(anmin) -> str:
 
 
 @pytest.mark.parametrize("how", ["naive", "checksum-kept"])
+@pytest.mark.slow  # 0.7 s on the 2-core CI host: the fast pass stays under 30 s
 def test_an_edited_cache_is_not_trusted(anmin, data_dir, how):
     records = big_month(data_dir)
     latest = records.index(max(records, key=lambda r: r.sort_key))
@@ -293,6 +300,7 @@ def test_a_write_that_would_leave_a_later_record_an_unexplained_drop_is_refused(
     assert snapshot(data_dir) == rising
 
 
+@pytest.mark.slow  # 0.6 s on the 2-core CI host: the fast pass stays under 30 s
 def test_retracting_the_record_that_explained_a_drop_is_refused(anmin, data_dir):
     for args in (
         ("-p", "60", "-d", "2024-05-01"),
@@ -308,6 +316,7 @@ def test_retracting_the_record_that_explained_a_drop_is_refused(anmin, data_dir)
     assert anmin("goals", "retract", "1.2", "--date", "2024-05-10").returncode == 0  # now the drop is explained
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_drop_with_its_reason_is_still_accepted(anmin, data_dir, rising):
     assert anmin("goals", "amend", "1.2", "--date", "2024-05-20", "--note", "方案调整，部分返工").returncode == 0
     assert anmin("goals", "update", "1.2", "-p", "55", "-d", "2024-05-10").returncode == 0  # 20 May says why

@@ -36,6 +36,7 @@ def _ok(cli, *args: str, input: str | None = None):
 
 
 @pytest.mark.parametrize("by, option", [("unit", "--unit"), ("lead", "--lead"), ("owner", "--owner")])
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_group_lines_cover_every_task_once(cli, by, option):
     _ok(cli, "goals", "edit", "1.2", option, "甲")
     _ok(cli, "goals", "edit", "2.3", option, "甲")
@@ -83,6 +84,7 @@ def test_group_refuses_unknown_keys_and_mixed_options(cli):
 # --------------------------------------------------------------------------- goals due
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_due_lists_deadlines_soonest_first(cli):
     _ok(cli, "goals", "milestone", "1.2", "2024-06-10", "50")
     _ok(cli, "goals", "milestone", "1.3", "2024-05-20", "30")  # passed, not reached
@@ -116,6 +118,7 @@ def test_nothing_due_says_so_and_list_has_no_footer(cli):
 # --------------------------------------------------------------------------- goals list --unreported
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_unreported_is_the_reports_definition(cli):
     _ok(cli, "goals", "update", "1.1", "-p", "30", "-d", "2024-05-10")  # reported in May
     _ok(cli, "goals", "update", "1.2", "-p", "100", "-d", "2024-04-10")  # done before May
@@ -166,6 +169,7 @@ def _edit_xlsx(path: Path, edits: dict[str, dict[str, str]], target: Path, numbe
     return target
 
 
+@pytest.mark.slow  # 0.5 s on the 2-core CI host: the fast pass stays under 30 s
 def test_import_round_trip_and_undo(cli, data_dir: Path, tmp_path: Path):
     _ok(cli, "export", "-o", "台账.xlsx", "--as-of", AS_OF)
     before = (data_dir / "goals.toml").read_bytes()
@@ -190,6 +194,7 @@ def test_import_round_trip_and_undo(cli, data_dir: Path, tmp_path: Path):
     assert (data_dir / "goals.toml").read_bytes() == before
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_import_csv_with_formula_ids(cli, tmp_path: Path):
     for n in range(8, 11):
         _ok(cli, "goals", "add", "1", f"新增任务{n}")
@@ -206,6 +211,7 @@ def test_import_csv_with_formula_ids(cli, tmp_path: Path):
     assert [t.id for t in plan.tasks if t.unit] == ["1.10"]
 
 
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_number_ids_are_read_when_unambiguous_and_refused_otherwise(cli, data_dir: Path, tmp_path: Path):
     _ok(cli, "export", "-o", "台账.xlsx", "--as-of", AS_OF)
     edited = _edit_xlsx(tmp_path / "台账.xlsx", {"1.2": {"责任单位": "乡文化站"}}, tmp_path / "数.xlsx", True)
@@ -223,6 +229,7 @@ def test_number_ids_are_read_when_unambiguous_and_refused_otherwise(cli, data_di
     assert len(message.splitlines()) == 1 and "1.1、1.10" in message and "第" in message and "行" in message
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_unit_list_catches_typos_with_a_suggestion(cli, data_dir: Path, tmp_path: Path):
     plan_file = data_dir / "goals.toml"
     text = plan_file.read_text(encoding="utf-8")

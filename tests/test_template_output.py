@@ -37,6 +37,7 @@ COMMANDS = {
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_the_template_as_output_is_refused_before_anything_is_written(anmin, data_dir, template, command):
     original = template.read_bytes()
     before = snapshot(data_dir)
@@ -50,6 +51,7 @@ def test_the_template_as_output_is_refused_before_anything_is_written(anmin, dat
         assert sorted(p.name for p in template.parent.iterdir()) == ["硬链接.docx", "红头模板.docx"]
 
 
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_template_beside_the_output_still_works(anmin, data_dir, template):
     original = template.read_bytes()
     target = template.with_name("六月督办单.docx")

@@ -180,6 +180,7 @@ def assert_harmless(content: bytes) -> None:
     ("kind", "command"),
     [(kind, "report") for kind in KINDS] + [pytest.param(kind, "notice", marks=pytest.mark.slow) for kind in KINDS],
 )
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_hostile_template_gives_a_harmless_document_and_says_what_went(anmin, data_dir, tmp_path, kind, command):
     template = tmp_path / f"红头-{kind}.docx"
     template.write_bytes(_hostile_template(kind))
@@ -198,6 +199,7 @@ def test_a_hostile_template_gives_a_harmless_document_and_says_what_went(anmin, 
         assert "域结果" in shown and "拆开的域" in shown
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_plain_template_is_not_said_to_have_lost_anything(anmin, data_dir, tmp_path):
     template = tmp_path / "红头.docx"
     template.write_bytes(_base())
@@ -205,6 +207,7 @@ def test_a_plain_template_is_not_said_to_have_lost_anything(anmin, data_dir, tmp
     assert result.returncode == 0 and "已删除" not in result.stderr, result.stderr
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_an_internal_hyperlink_and_an_ordinary_field_stay(anmin, data_dir, tmp_path):
     """Only what reaches outside goes: a bookmark link and a PAGE field are the template's own."""
     bookmark = _para('<w:hyperlink w:anchor="top"><w:r><w:t>回到顶部</w:t></w:r></w:hyperlink>')

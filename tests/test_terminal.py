@@ -87,6 +87,7 @@ TEXT = st.lists(SEGMENT, max_size=30).map(lambda parts: "".join(o + c + e for o,
 
 @settings(max_examples=200, deadline=None)
 @given(text=TEXT, indent=st.sampled_from(["", "  "]), width=st.integers(14, 40), wide=st.booleans())
+@pytest.mark.slow  # 0.6 s on the 2-core CI host: the fast pass stays under 30 s
 def test_wrap_properties(text, indent, width, wide):
     """On text whose unbreakable pieces (at most 12 cells here) fit a line, every rule holds."""
     text = indent + text.lstrip(" ")
@@ -132,6 +133,7 @@ def run(*args: str, encoding: str = "utf-8", **env: str) -> tuple[int, str, str]
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "latin-1"])
+@pytest.mark.slow  # 0.6 s on the 2-core CI host: the fast pass stays under 30 s
 def test_every_screen_works_in_a_narrow_encoding(cli, encoding):
     chinese = encoding != "latin-1"
     assert cli("goals", "update", "2.1", "-p", "30", "-d", "2024-05-20").exit_code == 0  # log: a "+3 −0 行" next
@@ -191,6 +193,7 @@ def assert_fits(out: str, width: int, wide: bool = False) -> None:
             assert cell[-1:] not in NO_LINE_END, line
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_tasks_at_80_columns_give_titles_the_room():
     code, out, _ = run("goals", "list", "--tasks", "--as-of", "2024-05-31", COLUMNS="80")
     assert code == 0
@@ -219,6 +222,7 @@ def test_goals_at_80_columns_never_drop_a_column_silently():
     assert cells_before(header, "进度") - cells_before(header, "重点工作") >= 24 + 2
 
 
+@pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_task_details_at_80_columns(cli):
     assert (
         cli(
@@ -270,6 +274,7 @@ def test_the_setting_hook_and_the_environment_over_it(monkeypatch):
         render.configure(None)
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_the_plan_setting_turns_wide_mode_on(data_dir):
     """`ambiguous_wide = true` in [settings] does what ANMIN_AMBIGUOUS_WIDE=1 does, for everyone using the folder."""
     plan = data_dir / "goals.toml"

@@ -43,6 +43,7 @@ def test_a_new_change_after_an_undo_gets_the_same_number_but_a_new_id(cli, data_
     assert json.loads(cli("log", "--json").stdout)["changes"][0]["id"] == second.id
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_confirmed_undo_never_removes_a_change_that_took_the_shown_number(cli, data_dir):
     data = store.DataDir(data_dir)
     update(cli, note="旧的修改")

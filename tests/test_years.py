@@ -161,6 +161,7 @@ def _reads(anmin, data_dir) -> list[str]:
 
 
 @pytest.mark.parametrize("runner", ["run", pytest.param("anmin", marks=pytest.mark.slow)])  # in-process, and as processes
+@pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_plan_new_carries_over_and_the_old_year_reads_the_same(request, runner, year_2024):
     anmin = request.getfixturevalue(runner)
     data = year_2024
@@ -180,6 +181,7 @@ def test_plan_new_carries_over_and_the_old_year_reads_the_same(request, runner, 
     assert anmin("goals", "show", "1.2").returncode == 2  # signed off in 2024: not in the 2025 plan
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_the_first_record_of_a_carried_task_is_compared_with_last_year(run, year_2024):
     assert run("plan", "new", "2025", "--yes").returncode == 0
     dropped = run("goals", "update", "1.1", "-p", "50", "-d", "2025-02-10")
@@ -196,6 +198,7 @@ def test_the_first_record_of_a_carried_task_is_compared_with_last_year(run, year
     assert task["progress"] == 80 and task["previous"] == 80 and task["change"] == 0
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_last_years_tasks_can_still_be_recorded_closed_and_corrected(run, year_2024):
     data = year_2024
     assert run("plan", "new", "2025", "--yes").returncode == 0
@@ -281,6 +284,7 @@ def test_check_names_plans_that_do_not_fit_the_folder(run, year_2024):
 # --------------------------------------------------------------------------- a finished year, and a new folder
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_finished_year_is_shown_as_finished(run, anmin, data_dir):
     result = anmin("goals", "list")
     assert result.returncode == 0
@@ -333,6 +337,7 @@ def test_the_current_plan_is_what_writers_use_once_a_new_year_began(data_dir):
         pass
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_late_record_of_last_year_moves_where_the_carried_task_starts(run, year_2024):
     """A December figure recorded in January, after plan new: the 2025 task starts from it (a write of its own, undoable)."""
     assert run("plan", "new", "2025", "--yes").returncode == 0
@@ -389,6 +394,7 @@ def test_a_new_years_plan_cites_its_own_document_and_keeps_no_holidays():
 # --------------------------------------------------------------------------- found by an independent review
 
 
+@pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_late_record_moves_the_carried_start_down_every_year(run, year_2024):
     """2024 → 2025 → 2026: a task with no record of its own in 2025 carries its 2024 figure on to 2026 too."""
     assert run("plan", "new", "2025", "--yes").returncode == 0
