@@ -13,7 +13,7 @@ import re
 import sys
 import traceback
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TypeVar
 
 import typer
@@ -306,17 +306,16 @@ def app_for(app: typer.Typer, args: list[str]) -> typer.Typer:
     ``[root options] [group] command ...`` (help of a group, an unknown name, shell
     completion, which passes no arguments) gets the whole app.
     """
-    if is_root_help(args):
+    options, word, rest = _root_part(args)
+    if any(option in HELP_OPTIONS for option in options):
         return _groups_unfilled(app)
-    words = iter(args)
-    word = _first_word(words)
     if word is None:
         return app
     group = next((g for g in app.registered_groups if g.name == word), None)
     owner = group.typer_instance if group else app
     if owner is None:
         return app
-    name = next(words, None) if group else word
+    name = (rest[0] if rest else None) if group else word
     chosen = [c for c in owner.registered_commands if command_name(c) == name]
     if not chosen:
         return app
@@ -336,15 +335,7 @@ def app_for(app: typer.Typer, args: list[str]) -> typer.Typer:
 def is_root_help(args: list[str]) -> bool:
     """``anmin --help``: a help option among the root options, before any command word (``anmin -h goals
     list`` too: Click answers the root's eager help first). The groups are shown by their own help."""
-    words = iter(args)
-    for word in words:
-        if word in HELP_OPTIONS:
-            return True
-        if word in ROOT_VALUE_OPTIONS:
-            next(words, None)
-        elif not word.startswith("-"):
-            return False
-    return False
+    return any(option in HELP_OPTIONS for option in _root_part(args)[0])
 
 
 def _groups_unfilled(app: typer.Typer) -> typer.Typer:
@@ -363,17 +354,21 @@ def _groups_unfilled(app: typer.Typer) -> typer.Typer:
 
 def command_word(args: list[str]) -> str | None:
     """The root command or group that ``args`` run (None: only root options)."""
-    return _first_word(iter(args))
+    return _root_part(args)[1]
 
 
-def _first_word(words: Iterator[str]) -> str | None:
-    """The first word of ``words`` that is not a root option or its value; ``words`` is left after it."""
+def _root_part(args: list[str]) -> tuple[list[str], str | None, list[str]]:
+    """``args`` as the root options before the command word (without their values), that word (None:
+    there is none) and the words after it."""
+    options: list[str] = []
+    words = iter(args)
     for word in words:
+        if not word.startswith("-"):
+            return options, word, list(words)
+        options.append(word)
         if word in ROOT_VALUE_OPTIONS:
             next(words, None)
-        elif not word.startswith("-"):
-            return word
-    return None
+    return options, None, []
 
 
 def command_name(info) -> str:
