@@ -382,7 +382,7 @@ def test_the_document_name_and_holidays_are_kept_and_need_schema_5():
     assert any("holidays" in p.message and p.line for p in wrong)
     assert PLAN.cited == PLAN.org + PLAN.title  # no name given: the org and title, as before
     assert PLAN._replace(document=" 《安民乡2024年工作要点》 ").cited == "安民乡2024年工作要点"  # typed with its 《》
-    assert "实际是 [国庆, 2024-10-07]" not in str(wrong) and any("实际是 ['国庆', 2024-10-01" in p.message for p in wrong)
+    assert any("实际是 ['国庆', 2024-10-01" in p.message for p in wrong)
 
 
 def test_a_new_years_plan_cites_its_own_document_and_keeps_no_holidays():
