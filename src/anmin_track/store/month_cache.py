@@ -45,28 +45,24 @@ def cache_key(text: str, facts: str) -> str:
 def load(data: DataDir, ym: tuple[int, int], key: str) -> tuple[model.Record, ...] | None:
     """The cached records of month ``ym`` if the cache was made from the text ``key`` names."""
     try:
-        rows = _rows(read_regular(cache_path(data, ym)), key)
-        return None if rows is None else tuple(_record(row) for row in rows)
+        same_text, rows = _rows(read_regular(cache_path(data, ym)), key)
+        return tuple(_record(row) for row in rows) if same_text and rows is not None else None
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):  # missing, damaged, foreign
         return None
 
 
-#: What ``_rows`` says of a copy made from another text than the one asked for.
-_OTHER_TEXT = object()
-
-
-def _rows(content: bytes, key: str, other=None):
-    """The record rows of a cache file made from the text ``key`` names, ``other`` for a copy of another
-    text, or None when its checksum is wrong; ValueError (and the like) when it is not a cache file."""
+def _rows(content: bytes, key: str) -> tuple[bool, list | None]:
+    """Whether a cache file was made from the text ``key`` names, and then its record rows (None when its
+    checksum is wrong); ValueError (and the like) when it is not a cache file."""
     import json
 
     header, _, rows = content.partition(b"\n")
     doc = json.loads(header)
     if not isinstance(doc, dict) or doc.get("key") != key:
-        return other
+        return False, None
     if doc["sum"] != _checksum(rows):
-        return None
-    return json.loads(rows)
+        return True, None
+    return True, json.loads(rows)
 
 
 def faithful(
@@ -81,8 +77,8 @@ def faithful(
     holds ``records`` (its month as parsed), or, where the month is not parsed, ``count`` records (when
     known) among them each of ``present``: a copy for another text is never used, so it is no lie."""
     try:
-        rows = _rows(read_regular(cache_path(data, ym)), key, _OTHER_TEXT)
-        if rows is _OTHER_TEXT:
+        same_text, rows = _rows(read_regular(cache_path(data, ym)), key)
+        if not same_text:
             return True
         if rows is None:
             return False
