@@ -112,9 +112,9 @@ class PeriodReport:
     counts: Mapping[str, int]
     goals: tuple[GoalLine, ...]
     problems: tuple[str, ...]  # ids of yellow/red/stale tasks, worst first
+    cited: str  # the plan document's name as cited, without 《》 (``model.Plan.cited``)
     signed: date | None = None  # 成文日期 (default: the period's last day)
     aim: str = ""  # the plan's aim ([plan] aim)
-    cited: str = ""  # the plan document's name as cited, without 《》 (``model.Plan.cited``)
     frame: model.ReportSettings = model.ReportSettings()  # [report]: 主送, 字号, 签发人, 版记…
     thresholds: tuple[float, float] = (10, 30)  # yellow_behind, red_behind: where a printed gap needs a decimal
 

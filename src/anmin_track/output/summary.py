@@ -57,7 +57,7 @@ def _lead(r: PeriodReport) -> str:
         f"，{averaged(r)}平均完成进度{pct(r.progress)}" if any(t.kind != model.DUTY for t in r.tasks) else ""
     )
     return (
-        f"{r.period.label}，{clean(r.org)}在县委、县政府的坚强领导下，{aim}扎实推进《{clean(r.cited or r.org + r.plan_title)}》确定的"
+        f"{r.period.label}，{clean(r.org)}在县委、县政府的坚强领导下，{aim}扎实推进《{clean(r.cited)}》确定的"
         f"{len(r.goals)}项重点工作、{len(r.tasks)}项重点任务。截至{cn_date(r.period_end)}，"
         f"已完成{done}项{f'（其中已销号{closed}项）' if closed else ''}{average}。"
         f"现将{r.period.label}工作总结如下："
