@@ -333,10 +333,13 @@ main()
 """
 
 
-def _stopped_in_fsync(tmp_path: Path, *args: str, seconds: float = 30) -> tuple[subprocess.Popen, Path]:
+def _stopped_in_fsync(
+    tmp_path: Path, *args: str, seconds: float = 30, prelude: str = ""
+) -> tuple[subprocess.Popen, Path]:
+    """``anmin *args`` run until it stops in that fsync; ``prelude``: Python run first (another OS patch)."""
     flag = tmp_path / "in-fsync"
     proc = subprocess.Popen(
-        [sys.executable, "-c", STOP_IN_FSYNC, str(flag), *args],
+        [sys.executable, "-c", prelude + STOP_IN_FSYNC, str(flag), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

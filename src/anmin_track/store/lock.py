@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import stat
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from anmin_track.errors import WriteError, system_reason
@@ -31,9 +32,10 @@ def lock_timeout() -> float:
 
 
 class LockLost(WriteError):
-    """The lock file was deleted or replaced while this process held it: another writer may
-    hold the one at the lock path now. Raised before a file is replaced; the write is given
-    up (what it had replaced put back) and run again under the lock as it is (``writes.retried``)."""
+    """The lock file was deleted or replaced while this process held it, where the data folder
+    itself could not be locked (``_lock_folder``): another writer may hold the one at the lock
+    path now. Raised before a file is replaced; the write is given up (what it had replaced put
+    back) and run again under the lock as it is (``writes.retried``)."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -42,37 +44,38 @@ class LockLost(WriteError):
         )
 
 
-#: The lock this process holds (file descriptor, path), innermost last: what ``require_lock`` checks.
-_HELD: list[tuple[int, Path]] = []
+#: The lock this process holds (lock file descriptor, path, whether the folder itself is locked too),
+#: innermost last: what ``require_lock`` checks.
+_HELD: list[tuple[int, Path, bool]] = []
 #: Set while a failed write puts back what it replaced: that must happen even when the lock was lost.
 _UNCHECKED: list[bool] = []
 
 
 @contextlib.contextmanager
 def locked(data: DataDir, who: str = "", timeout: float | None = None) -> Iterator[None]:
-    """Hold the data folder's exclusive lock (a separate lock file) while writing.
+    """Hold the data folder's exclusive lock while writing.
 
-    Waiters queue by polling; after ``timeout`` seconds they give up with a message
-    naming the holder, read from the lock file. A lock is only a lock while its file is
-    the one at the lock path: when the file locked was deleted or replaced meanwhile (a
-    clerk, a sync client), the one there now is opened and locked instead; and before each
-    file is replaced under the lock it is checked again (``require_lock``).
+    Two locks, taken in this order: the data folder itself (where its file system can lock a
+    folder: ``_lock_folder``), which nobody can delete or replace while it is in use, and the
+    lock file ``.anmin.lock``, which names the holder and is all there is to lock where the
+    folder cannot be locked (a network folder; on Windows a file held open cannot be deleted
+    or replaced). Waiters queue by polling; after ``timeout`` seconds they give up with a
+    message naming the holder, read from the lock file. A lock file is only a lock while it
+    is the one at the lock path: when the file locked was deleted or replaced meanwhile (a
+    clerk, a sync client), the one there now is opened and locked instead; and, unless the
+    folder is locked too, before each file is replaced it is checked again (``require_lock``).
     """
     require_writable(data)
     timeout = lock_timeout() if timeout is None else timeout
     path = data.path / LOCK_FILE
     deadline = time.monotonic() + timeout
-    fd = _open_lock(data, path)
+    folder = _open_folder(data.path)
+    fd = -1
     try:
+        folder_locked = folder >= 0 and _wait(functools.partial(_lock_folder, folder), deadline, timeout, path)
+        fd = _open_lock(data, path)
         while True:
-            while not _try_lock(fd):
-                if time.monotonic() >= deadline:
-                    holder = _read_holder(path)
-                    raise WriteError(
-                        f"数据正被其他人写入{holder}，等待 {timeout:g} 秒后仍未释放，未作任何修改。"
-                        "请稍后再试；如该进程已卡住，结束它即可释放（锁随进程结束自动释放）。"
-                    )
-                time.sleep(0.02)
+            _wait(functools.partial(_try_lock, fd), deadline, timeout, path)
             if _is_at(fd, path):
                 break
             _unlock(fd)  # the file we locked is no longer the lock file: queue on the one there now
@@ -81,7 +84,7 @@ def locked(data: DataDir, who: str = "", timeout: float | None = None) -> Iterat
             fd = _open_lock(data, path)
         _write_holder(fd, who)
         held = time.perf_counter()
-        _HELD.append((fd, path))
+        _HELD.append((fd, path, folder_locked))
         try:
             yield
         finally:
@@ -91,6 +94,24 @@ def locked(data: DataDir, who: str = "", timeout: float | None = None) -> Iterat
     finally:
         if fd >= 0:
             os.close(fd)
+        if folder >= 0:
+            os.close(folder)  # closing releases the folder's lock
+
+
+def _wait(attempt: Callable[[], bool | None], deadline: float, timeout: float, path: Path) -> bool:
+    """Poll ``attempt`` until it returns True (locked) or None (this lock cannot be had here:
+    returns False); past ``deadline`` raise the message naming the holder."""
+    while True:
+        got = attempt()
+        if got is not False:
+            return bool(got)
+        if time.monotonic() >= deadline:
+            holder = _read_holder(path)
+            raise WriteError(
+                f"数据正被其他人写入{holder}，等待 {timeout:g} 秒后仍未释放，未作任何修改。"
+                "请稍后再试；如该进程已卡住，结束它即可释放（锁随进程结束自动释放）。"
+            )
+        time.sleep(0.02)
 
 
 def _is_at(fd: int, path: Path) -> bool:
@@ -109,9 +130,13 @@ def require_lock() -> None:
 
 
 def lock_lost() -> bool:
-    """Whether the lock this process holds is no longer the lock file (then a failure may be another
-    writer's doing, such as its sweep of what it took for a dead writer's temp files)."""
-    return bool(_HELD) and not _UNCHECKED and not _is_at(*_HELD[-1])
+    """Whether the lock this process holds is no longer the lock file, the folder not being locked
+    either (then a failure may be another writer's doing, such as its sweep of what it took for a
+    dead writer's temp files)."""
+    if not _HELD or _UNCHECKED:
+        return False
+    fd, path, folder_locked = _HELD[-1]
+    return not folder_locked and not _is_at(fd, path)
 
 
 @contextlib.contextmanager
@@ -149,6 +174,12 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     def _write_holder(fd: int, who: str) -> None:
         pass  # the locked byte cannot be rewritten on Windows; holder stays unknown
 
+    def _open_folder(folder: Path) -> int:
+        return -1  # a folder cannot be opened as a file; the lock file, held open, cannot be deleted or replaced
+
+    def _lock_folder(fd: int) -> bool | None:
+        return None
+
 else:
     import fcntl
 
@@ -166,6 +197,23 @@ else:
 
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _open_folder(folder: Path) -> int:
+        try:
+            return os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            return -1
+
+    def _lock_folder(fd: int) -> bool | None:
+        """Lock the data folder itself: True, False while another writer has it, None where its
+        file system cannot lock a folder (NFS, for one: the lock file alone serves there)."""
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+        except OSError:
+            return None
 
     def _write_holder(fd: int, who: str) -> None:
         info = f"{who or '未知'} 进程 {os.getpid()} 自 {time.strftime('%Y-%m-%d %H:%M:%S')}"
@@ -246,7 +294,9 @@ def write_failure(where: Path, exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return f"磁盘空间不足，无法写入 {where}。数据未作任何修改，请清理磁盘后重试。"
     if getattr(exc, "winerror", None) in WINDOWS_BUSY:
-        return f"{where} 正被其他程序（如杀毒软件、同步盘、WPS）占用，等待数秒后仍无法写入。数据未作任何修改，请稍后再试。"
+        return (
+            f"{where} 正被其他程序（如杀毒软件、同步盘、WPS）占用，等待数秒后仍无法写入。数据未作任何修改，请稍后再试。"
+        )
     if isinstance(exc, NotRegularFile):
         return f"{where} {system_reason(exc)}，不能写入。数据未作任何修改，请把它移走或改名后重试。"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
