@@ -51,8 +51,14 @@ RECORDS = [
     record("1.4", D(2024, 3, 20), 25, "完成省级休闲乡村创建申报", next="配合做好省级评审"),
     record("3.1", D(2024, 3, 28), 50, "开展防汛应急演练1次", next="5月开展第二次应急演练"),
     record("2.1", D(2024, 3, 31), 20, "完成主体工程招标", problem="建设用地指标尚未落实"),
-    record("3.3", D(2024, 4, 10), None, "开展反诈宣传进村入户12场", problem="老年群众防范意识仍较薄弱",
-           next="6月开展反诈宣传月活动"),
+    record(
+        "3.3",
+        D(2024, 4, 10),
+        None,
+        "开展反诈宣传进村入户12场",
+        problem="老年群众防范意识仍较薄弱",
+        next="6月开展反诈宣传月活动",
+    ),
     record("1.2", D(2024, 4, 15), 30, "完成展陈方案评审", problem="展陈资金缺口约30万元", next="5月完成方案深化"),
     record("2.4", D(2024, 4, 18), None, "推出红色研学线路1条", metrics={"红色旅游精品线路": 7}),
     record("1.1", D(2024, 4, 20), 25, "完成设计招标", next="5月完成施工图设计"),
@@ -63,17 +69,37 @@ RECORDS = [
     record("3.2", D(2024, 5, 12), None, "全科网格员排查各类隐患42处，乡贤调解团参与调解5次"),
     record("2.4", D(2024, 5, 16), None, "拍摄特色点位宣传片2部", next="6月开展研学线路推介"),
     record("1.5", D(2024, 5, 18), 40, "完成3处关键节点道路拓宽", next="6月启动桥梁加固"),
-    record("3.5", D(2024, 5, 20), None, "调解矛盾纠纷21件，成功率100%", problem="部分纠纷涉及历史遗留问题，需县级部门协调",
-           next="6月15日前完成矛盾纠纷“大排查”", metrics={"调解矛盾纠纷": 21, "调解成功率": 100}),
+    record(
+        "3.5",
+        D(2024, 5, 20),
+        None,
+        "调解矛盾纠纷21件，成功率100%",
+        problem="部分纠纷涉及历史遗留问题，需县级部门协调",
+        next="6月15日前完成矛盾纠纷“大排查”",
+        metrics={"调解矛盾纠纷": 21, "调解成功率": 100},
+    ),
     record("2.2", D(2024, 5, 22), 50, "完成3条“四好农村路”提升改建", next="6月完成剩余2条路面硬化"),
     record("1.1", D(2024, 5, 25), 35, "完成施工图设计", next="6月进场施工"),
-    record("1.2", D(2024, 5, 28), 45, "完成安岱后红色教育基地展陈方案，新增讲解员3名", problem="展陈资金缺口约30万元",
-           next="6月底前完成布展招标", metrics={"红色现场教学点": 10, "红色讲解员": 23}),
+    record(
+        "1.2",
+        D(2024, 5, 28),
+        45,
+        "完成安岱后红色教育基地展陈方案，新增讲解员3名",
+        problem="展陈资金缺口约30万元",
+        next="6月底前完成布展招标",
+        metrics={"红色现场教学点": 10, "红色讲解员": 23},
+    ),
     record("4.3", D(2024, 5, 30), None, "开展作风专项督查2次", metrics={"专项督查": 9}),
     # June: for the quarter and the half year
     record("1.2", D(2024, 6, 20), 60, "完成布展招标", problem="工期紧", next="7月开展布展"),
-    record("3.5", D(2024, 6, 25), None, "开展矛盾纠纷“大排查”，化解信访积案1件", problem="无",
-           metrics={"调解矛盾纠纷": 30, "调解成功率": 100}),
+    record(
+        "3.5",
+        D(2024, 6, 25),
+        None,
+        "开展矛盾纠纷“大排查”，化解信访积案1件",
+        problem="无",
+        metrics={"调解矛盾纠纷": 30, "调解成功率": 100},
+    ),
     record("1.3", D(2024, 6, 26), 40, "完成种养基地选址", next="7月完成土地流转"),
 ]
 
@@ -101,8 +127,18 @@ def make_readme_data(path: Path, records=RECORDS) -> store.DataDir:
     for r in records:
         store.add_record(data, r)
     entries = [
-        register.IssuedNotice(2024, n, f"督办〔2024〕{n}号", task, title, signed, signed, reply_by, "李明",
-                              datetime(signed.year, signed.month, signed.day, 9))
+        register.IssuedNotice(
+            2024,
+            n,
+            f"督办〔2024〕{n}号",
+            task,
+            title,
+            signed,
+            signed,
+            reply_by,
+            "李明",
+            datetime(signed.year, signed.month, signed.day, 9),
+        )
         for n, (task, title, signed, reply_by) in enumerate(NOTICES, 1)
     ]
     states = {
@@ -110,5 +146,7 @@ def make_readme_data(path: Path, records=RECORDS) -> store.DataDir:
     }
     with store.locked(data, "李明"):
         register.append_register(data, entries)
-        store.write_notice_states(data, state_document(states), store.Author("李明", "anmin notice issue"), "发出督办单")
+        store.write_notice_states(
+            data, state_document(states), store.Author("李明", "anmin notice issue"), "发出督办单"
+        )
     return data

@@ -153,7 +153,7 @@ def test_undo_refuses_when_a_newer_change_came_in_between(data):
     shown = actions.undo_candidate(data)
     progress(data, "1.1", 20, date(2024, 5, 2))
     with pytest.raises(Exception, match="又有新的修改"):
-        actions.undo(data, shown, AUTHOR)
+        actions.undo_entry(data, shown, AUTHOR)
 
 
 # --------------------------------------------------------------------------- through the CLI
@@ -170,7 +170,11 @@ def test_json_report_with_a_missed_milestone(cli, data_dir):
 
 
 @pytest.mark.parametrize(
-    "args", [["goals", "show", "1.2", "--as-of", "2024-05-31", "--debug"], ["--debug", "goals", "show", "1.2", "--as-of", "2024-05-31"]]
+    "args",
+    [
+        ["goals", "show", "1.2", "--as-of", "2024-05-31", "--debug"],
+        ["--debug", "goals", "show", "1.2", "--as-of", "2024-05-31"],
+    ],
 )
 def test_debug_is_accepted_anywhere(anmin, args):
     result = anmin(*args)

@@ -8,7 +8,10 @@ write paths above), so no import circle can come back. The test reads the source
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
 
@@ -23,7 +26,19 @@ OUTPUT_MAY_IMPORT = {"base", "leaf", "model", "output"}
 #: Modules of other layers that ``output`` may import too: pure values it lays out.
 OUTPUT_MAY_READ = {"rollup"}
 #: The use cases, a ladder too: each imports only those before it (the package itself re-exports them all).
-ACTIONS_LADDER = ["common", "years", "records", "plan", "ledger", "undo", "reading", "notice_loop", "notices", "county", "sync"]
+ACTIONS_LADDER = [
+    "common",
+    "years",
+    "records",
+    "plan",
+    "ledger",
+    "undo",
+    "reading",
+    "notice_loop",
+    "notices",
+    "county",
+    "sync",
+]
 
 
 def _module_name(path: Path) -> str:
@@ -33,7 +48,7 @@ def _module_name(path: Path) -> str:
 
 def _layer(name: str) -> str:
     top = name.split(".")[0]
-    if top == "tuples":  # the NamedTuple every layer's record types are made with
+    if top in ("tuples", "lazy"):  # the NamedTuple every layer's record types are made with; lazy packages
         return "base"
     if top in LEAVES:
         return "leaf"
@@ -106,7 +121,11 @@ def test_the_rule_catches_wrong_arrows():
     """The checker itself: arrows that must be refused are refused."""
     assert not _allowed("model", "store") and not _allowed("model", "carry") and not _allowed("carry", "store")
     assert not _allowed("store.records", "actions")
-    assert not _allowed("store.folder", "store.safe_io") and not _allowed("store.lock", "store.safe_io") and not _allowed("store.safe_io", "store.index")
+    assert (
+        not _allowed("store.folder", "store.safe_io")
+        and not _allowed("store.lock", "store.safe_io")
+        and not _allowed("store.safe_io", "store.index")
+    )
     assert not _allowed("store.journal", "store")  # the facade, from inside: a circle
     assert not _allowed("output.report", "store")
     assert not _allowed("actions", "cli.common") and not _allowed("plan_draft", "store")
@@ -120,3 +139,32 @@ def test_the_scan_sees_lazy_imports():
     """``from anmin_track.output import render`` inside a function counts as an import of output.render."""
     assert "output.render" in _imports(PACKAGE / "cli" / "goals.py")
     assert "actions" in _imports(PACKAGE / "cli" / "goals.py")
+
+
+def _declared_names(package: str) -> dict[str, str]:
+    """The names the ``if TYPE_CHECKING:`` imports of ``package/__init__.py`` give it, each with its module."""
+    tree = ast.parse((PACKAGE / package / "__init__.py").read_text(encoding="utf-8"))
+    block = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    return {
+        alias.asname or alias.name: node.module.rsplit(".", 1)[1]
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+
+
+@pytest.mark.parametrize("package", ["store", "actions"])
+def test_a_lazy_package_serves_at_run_time_what_it_declares(package):
+    """mypy reads the imports; a command gets each name from ``_HOME`` on first use: the two must agree,
+    and no name may be a submodule's (importing that submodule first would put the module in its place)."""
+    module = importlib.import_module(f"anmin_track.{package}")
+    assert _declared_names(package) == module._HOME
+    assert not set(module._HOME) & {p.stem for p in (PACKAGE / package).glob("*.py")}
+    retried = getattr(module, "_RETRIED", frozenset())
+    assert retried <= set(module._HOME)
+    for name, home in module._HOME.items():
+        value, original = getattr(module, name), getattr(importlib.import_module(f"anmin_track.{package}.{home}"), name)
+        if name in retried:  # a write: run again while its lock was lost
+            assert value is not original and value.__wrapped__ is original
+        else:
+            assert value is original

@@ -119,7 +119,9 @@ def test_the_report_upward_leaves_the_township_business_out(may):
 
 
 def test_the_report_upward_ends_with_its_attachment(may):
-    assert may.split("特此报告。\n")[1].startswith("　　附件：安民乡2024年重点工作任务推进台账（截至5月31日）\n\n安民乡人民政府")
+    assert may.split("特此报告。\n")[1].startswith(
+        "　　附件：安民乡2024年重点工作任务推进台账（截至5月31日）\n\n安民乡人民政府"
+    )
 
 
 @pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
@@ -230,7 +232,9 @@ def test_the_bulletin_ranks_units_and_leads_worst_first(bulletin, readme):
         part = bulletin.split(heading)[1].split("（二）" if who == "unit" else "三、")[0]
         named = re.findall(r"\d+\.(\S+?)：共", part)
         reds = {name: sum(t.light == model.RED for t in built.tasks if getattr(t, who) == name) for name in named}
-        assert sorted(reds.values(), reverse=True) == list(reds.values()) and len(named) == len(set(getattr(t, who) for t in built.tasks))
+        assert sorted(reds.values(), reverse=True) == list(reds.values()) and len(named) == len(
+            set(getattr(t, who) for t in built.tasks)
+        )
 
 
 def test_the_bulletin_lists_red_and_yellow_missing_overdue_and_open_notices(bulletin, readme):
@@ -238,7 +242,10 @@ def test_the_bulletin_lists_red_and_yellow_missing_overdue_and_open_notices(bull
     assert bulletin.startswith("安民乡关于2024年5月\n重点工作推进情况的通报\n\n各村、乡属各单位：\n")
     red_yellow = _section(bulletin, "三、红灯、黄灯任务")
     assert red_yellow.count("\n") + 1 == sum(t.light in (model.RED, model.YELLOW) for t in built.tasks)
-    assert "加快推进森林康养名镇项目（责任单位：乡林业站；牵头领导：刘洋）：亮黄灯，完成进度20%，落后序时进度22个百分点" in red_yellow
+    assert (
+        "加快推进森林康养名镇项目（责任单位：乡林业站；牵头领导：刘洋）：亮黄灯，完成进度20%，落后序时进度22个百分点"
+        in red_yellow
+    )
     missing = _section(bulletin, "四、未按时报送")
     assert missing.count("\n") + 1 == len(built.missing) == 13
     assert _section(bulletin, "五、逾期未完成") == "　　无逾期未完成的任务。"
@@ -263,7 +270,10 @@ def test_a_notice_answered_is_no_longer_open_and_one_signed_for_is_in_hand(cli, 
 
 def test_the_bulletin_as_json_and_as_word(cli, readme, tmp_path):
     data = json.loads(run(cli, readme, "bulletin", "2024Q2", "-f", "json").stdout)
-    assert data["schema"] == "anmin.bulletin.quarterly/1" and data["title"] == "安民乡关于2024年第二季度重点工作推进情况的通报"
+    assert (
+        data["schema"] == "anmin.bulletin.quarterly/1"
+        and data["title"] == "安民乡关于2024年第二季度重点工作推进情况的通报"
+    )
     assert data["by_unit"][0]["red"] >= data["by_unit"][-1]["red"] and len(data["notices"]) == 2
     target = tmp_path / "通报.docx"
     assert run(cli, readme, "bulletin", "2024-05", "-o", str(target)).exit_code == 0

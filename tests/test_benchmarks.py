@@ -115,5 +115,10 @@ def test_the_county_benchmark_runs_and_checks_its_budgets(tmp_path):
     assert run.returncode == 0, run.stderr
     result = json.loads(out.read_text(encoding="utf-8"))
     assert set(result["medians_ms"]) == {"cold", "warm", "one changed"}
-    assert [b["budget"].split(" ")[0] for b in result["budgets"]] == ["warm_ms", "changed_over_warm_ms", "cold_ms", "peak_rss_mib"]
+    assert [b["budget"].split(" ")[0] for b in result["budgets"]] == [
+        "warm_ms",
+        "changed_over_warm_ms",
+        "cold_ms",
+        "peak_rss_mib",
+    ]
     assert all(isinstance(b["holds"], bool) for b in result["budgets"]) and result["peak_rss_mib"] > 0

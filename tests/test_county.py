@@ -50,7 +50,9 @@ def record(task: str, day: str, progress: int) -> str:
     )
 
 
-def township(root: Path, folder: str, org: str, records: dict[str, list[tuple[str, str, int]]], *, inner: bool = False) -> Path:
+def township(
+    root: Path, folder: str, org: str, records: dict[str, list[tuple[str, str, int]]], *, inner: bool = False
+) -> Path:
     data = root / folder / "data" if inner else root / folder
     (data / "progress").mkdir(parents=True)
     (data / "goals.toml").write_text(plan_text(org), encoding="utf-8")
@@ -96,11 +98,25 @@ def county(tmp_path: Path) -> Path:
     states = {
         (2024, 1): NoticeState(2024, 1, "1.4", to="甲乡农办", sent_at=sent),
         (2024, 2): NoticeState(2024, 2, "1.1", to="甲乡农办", sent_at=sent, closed_on=date(2024, 5, 25)),  # 销号
-        (2024, 3): NoticeState(2024, 3, "1.3", to="甲乡农办", sent_at=sent, signed_by="张三", signed_on=date(2024, 5, 6)),
+        (2024, 3): NoticeState(
+            2024, 3, "1.3", to="甲乡农办", sent_at=sent, signed_by="张三", signed_on=date(2024, 5, 6)
+        ),
     }
     (jia / ".notices-state.toml").write_bytes(state_document(states))
     # 乙镇: three tasks at 60 (green), 1.4 at 5 (red); all four reported in May
-    township(root, "乙镇", "乙镇", {"2024-05": [("1.1", "2024-05-08", 60), ("1.2", "2024-05-08", 60), ("1.3", "2024-05-08", 60), ("1.4", "2024-05-09", 5)]})
+    township(
+        root,
+        "乙镇",
+        "乙镇",
+        {
+            "2024-05": [
+                ("1.1", "2024-05-08", 60),
+                ("1.2", "2024-05-08", 60),
+                ("1.3", "2024-05-08", 60),
+                ("1.4", "2024-05-09", 5),
+            ]
+        },
+    )
     # 丙乡 (data/ inside): every task at 40, green
     township(root, "丙乡", "丙乡", {"2024-05": [(f"1.{n}", "2024-05-15", 40) for n in range(1, 5)]}, inner=True)
     broken = township(root, "丁乡", "丁乡", {"2024-05": [("1.1", "2024-05-15", 40)]})
@@ -262,7 +278,9 @@ def test_a_copied_township_keeps_its_cached_rows(county):
 # --------------------------------------------------------------------------- rules
 
 
-def row(folder: str, red: int, tasks: int, due: int, reported: int, progress: float, expected: float = 50) -> rollup.TownshipRow:
+def row(
+    folder: str, red: int, tasks: int, due: int, reported: int, progress: float, expected: float = 50
+) -> rollup.TownshipRow:
     return rollup.TownshipRow(
         folder=folder,
         org=folder,
@@ -374,7 +392,9 @@ def test_many_generated_townships_read_in_parallel_match_one_by_one(tmp_path, an
     shutil_rmtree(root / ".anmin-county")
     monkeypatch.setattr(county_actions, "PARALLEL_FROM", 1000)
     one_by_one = county_actions.county_report(root, (2024, 12))
-    assert [(t["folder"], t["rank"]) for t in parallel["townships"]] == [(r.row.folder, r.rank) for r in one_by_one.ranked]
+    assert [(t["folder"], t["rank"]) for t in parallel["townships"]] == [
+        (r.row.folder, r.rank) for r in one_by_one.ranked
+    ]
     assert [t["name"] for t in parallel["townships"]][:1] == [r.name for r in one_by_one.ranked][:1]
     assert len({t["progress"] for t in parallel["townships"]}) == 4  # four paces, copied round-robin
     cached, _ = report_json(anmin, root, month="2024-12")
@@ -392,9 +412,14 @@ def test_text_from_the_townships_is_shown_harmlessly(cli, tmp_path):
     root = tmp_path / "县"
     folder = township(root, "乡\x1b[2J", "恶意乡", {"2024-05": [("1.1", "2024-05-10", 5)]})
     plan = folder / "goals.toml"
-    plan.write_text(plan.read_text(encoding="utf-8").replace('title = "任务1"', 'title = "任务\\u001b]0;x\\u0007一"'), encoding="utf-8")
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace('title = "任务1"', 'title = "任务\\u001b]0;x\\u0007一"'),
+        encoding="utf-8",
+    )
     township(root, "乙", "乙", {"2024-05": [(f"1.{n}", "2024-05-10", 60) for n in range(1, 5)]})
-    (root / "county.toml").write_text('[[townships]]\nfolder = "乙"\nname = "乙\\u001b[31m镇\\u202e"\n', encoding="utf-8")
+    (root / "county.toml").write_text(
+        '[[townships]]\nfolder = "乙"\nname = "乙\\u001b[31m镇\\u202e"\n', encoding="utf-8"
+    )
     shown = cli("county", "report", "2024-05", str(root))
     assert shown.exit_code == 0, shown.stderr
     assert "乙镇" in shown.stdout and "任务一" in shown.stdout  # the terminal codes taken out whole

@@ -338,9 +338,15 @@ def test_libreoffice_lays_out_28_characters_a_line_and_22_lines_a_page(tmp_path:
     doc = Document("测试", (Block("title", "关于测试的报告"), Block("para", body)))
     path = tmp_path / "测试.docx"
     path.write_bytes(render_docx(doc))
-    subprocess.run([SOFFICE, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-                   capture_output=True, timeout=180, check=True)
-    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "测试.pdf"), "-"], capture_output=True, text=True).stdout
+    subprocess.run(
+        [SOFFICE, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "测试.pdf"), "-"], capture_output=True, text=True
+    ).stdout
     page = text.split("\f")[0]
     lines = [line for line in page.splitlines() if line.strip() and "—" not in line and "报告" not in line]
     widths = [len(re.findall(r"[\u4e00-\u9fff，。]", line)) for line in lines]

@@ -259,7 +259,9 @@ def test_every_control_character_is_dropped_and_long_cells_are_cut():
     plan = make_plan()
     latest = {"1.1": rec("1.1", AS_OF, 10, nasty + long, nasty)}
     statuses = model.plan_status(plan, latest, AS_OF)
-    content = export.to_xlsx(export.ledger_rows(plan, statuses, model.latest_values(latest.values(), AS_OF)))  # openpyxl raised IllegalCharacterError here
+    content = export.to_xlsx(
+        export.ledger_rows(plan, statuses, model.latest_values(latest.values(), AS_OF))
+    )  # openpyxl raised IllegalCharacterError here
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     row = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "1.1")
     note = row[[c.header for c in export.LEDGER_COLUMNS].index("最新进展")]
@@ -277,7 +279,9 @@ def test_csv_ids_are_text_formulas_and_formula_text_is_neutralised():
         "1.1": rec("1.1", AS_OF, 10, "\t=1+2", '\r=HYPERLINK("x")', "  @SUM(1)"),
         "1.10": rec("1.10", AS_OF, 10, "调解\x1b[31m\x00纠纷\u202e", "第一行\r\n第二行", "+1"),
     }
-    rows = export.ledger_rows(plan, model.plan_status(plan, records, AS_OF), model.latest_values(records.values(), AS_OF))
+    rows = export.ledger_rows(
+        plan, model.plan_status(plan, records, AS_OF), model.latest_values(records.values(), AS_OF)
+    )
     got = read_csv(export.to_csv(rows))
     # a spreadsheet shows ="1.10" as the text 1.10; a bare 1.10 would become the number 1.1
     assert [r["序号"] for r in got] == ['="1.1"', '="1.10"', '="1.2"', '="2.1"', '="2.2"']

@@ -333,5 +333,21 @@ def test_help_says_defaults_limits_and_required_in_chinese(cli, monkeypatch):
     assert "重点任务编号，如 1.2。［必填］" in cli("goals", "update", "--help").stdout
     assert "审核意见，如 经党政办核验资料齐全。［必填］" in cli("goals", "close", "--help").stdout
     root = cli("--help").stdout
-    listed = [line.split()[0] for line in root.split("命令：")[1].splitlines() if line.startswith("  ") and line[2] != " "]
-    assert listed[:13] == ["goals", "report", "export", "import", "check", "plan", "init", "log", "undo", "whoami", "backup", "notice", "county"]
+    listed = [
+        line.split()[0] for line in root.split("命令：")[1].splitlines() if line.startswith("  ") and line[2] != " "
+    ]
+    assert listed[:13] == [
+        "goals",
+        "report",
+        "export",
+        "import",
+        "check",
+        "plan",
+        "init",
+        "log",
+        "undo",
+        "whoami",
+        "backup",
+        "notice",
+        "county",
+    ]

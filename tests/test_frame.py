@@ -37,8 +37,14 @@ def report(cli, data: store.DataDir, *args: str):
 @pytest.mark.parametrize(
     "words, lines",
     [
-        (("安民乡", "关于", "2024年5月", "重点工作", "推进情况", "的报告"), ["安民乡关于2024年5月", "重点工作推进情况的报告"]),
-        (("安民乡", "关于", "2024年第二季度", "重点工作", "推进情况", "的报告"), ["安民乡关于2024年第二季度", "重点工作推进情况的报告"]),
+        (
+            ("安民乡", "关于", "2024年5月", "重点工作", "推进情况", "的报告"),
+            ["安民乡关于2024年5月", "重点工作推进情况的报告"],
+        ),
+        (
+            ("安民乡", "关于", "2024年第二季度", "重点工作", "推进情况", "的报告"),
+            ["安民乡关于2024年第二季度", "重点工作推进情况的报告"],
+        ),
         (("安民乡", "2024年上半年", "工作总结"), ["安民乡2024年上半年工作总结"]),
         (
             ("安民乡人民政府", "关于", "2024年", "工作情况", "的报告"),
@@ -55,7 +61,9 @@ def test_a_title_too_long_for_one_word_a_line_still_keeps_the_rules():
     lines = title_lines(words).split("\n")
     assert "".join(lines) == "".join(words) and len(lines) >= 2
     assert all(width(line) <= TITLE_WIDTH for line in lines)
-    assert all(line[0] not in NO_LINE_START for line in lines[1:]) and all(line[-1] not in NO_LINE_END for line in lines[:-1])
+    assert all(line[0] not in NO_LINE_START for line in lines[1:]) and all(
+        line[-1] not in NO_LINE_END for line in lines[:-1]
+    )
 
 
 def test_quotation_marks_inside_quotation_marks_are_single():
@@ -67,7 +75,9 @@ def test_quotation_marks_inside_quotation_marks_are_single():
 
 
 def test_number_without_a_pattern_is_refused(cli, fixture_data):
-    text = fixture_data.plan_file.read_text(encoding="utf-8").replace('doc_number = "安民〔{year}〕{n}号"', 'doc_number = ""')
+    text = fixture_data.plan_file.read_text(encoding="utf-8").replace(
+        'doc_number = "安民〔{year}〕{n}号"', 'doc_number = ""'
+    )
     fixture_data.plan_file.write_text(text, encoding="utf-8")
     result = report(cli, fixture_data, "monthly", "2024-05", "--number", "7")
     assert result.exit_code == 2 and "[report] 中写 doc_number" in result.stderr
@@ -75,7 +85,9 @@ def test_number_without_a_pattern_is_refused(cli, fixture_data):
 
 @pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s
 def test_a_report_sent_upward_names_its_signer_beside_the_number(cli, fixture_data, tmp_path):
-    result = report(cli, fixture_data, "monthly", "2024-05", "--number", "7", "--signer", "张建国", "--date", "2024-06-03")
+    result = report(
+        cli, fixture_data, "monthly", "2024-05", "--number", "7", "--signer", "张建国", "--date", "2024-06-03"
+    )
     first = result.stdout.splitlines()[0]
     assert first.startswith("\u3000安民〔2024〕7号\u3000") and first.endswith("签发人：张建国")
     assert width(first) == 28 - 1  # 居左空一字 … 居右空一字 on a line of 28
@@ -114,7 +126,9 @@ def test_the_record_closes_every_format(cli, fixture_data, tmp_path):
     ]
     assert text[-8:-6] == ["安民乡人民政府", "2024年6月3日"]  # after the 落款
     markdown = report(cli, fixture_data, *args, "-f", "md").stdout
-    assert markdown.rstrip().endswith("抄送：县委办、县府办。\n\n---\n\n安民乡党政办公室\u3000\u30002024年6月3日印发\n\n---")
+    assert markdown.rstrip().endswith(
+        "抄送：县委办、县府办。\n\n---\n\n安民乡党政办公室\u3000\u30002024年6月3日印发\n\n---"
+    )
     out = tmp_path / "月报.docx"
     assert report(cli, fixture_data, *args, "-o", str(out)).exit_code == 0
     paragraphs = docx.Document(str(out)).paragraphs
@@ -159,7 +173,9 @@ def _template(path: Path, *paragraphs: str) -> Path:
 
 
 def test_the_body_goes_at_the_mark_of_a_template(cli, fixture_data, tmp_path):
-    template = _template(tmp_path / "红头.docx", "安民乡人民政府文件", "{{正文}}", "抄送：县委办。", "安民乡党政办公室印发")
+    template = _template(
+        tmp_path / "红头.docx", "安民乡人民政府文件", "{{正文}}", "抄送：县委办。", "安民乡党政办公室印发"
+    )
     out = tmp_path / "月报.docx"
     result = report(cli, fixture_data, "monthly", "2024-05", "--template", str(template), "-o", str(out))
     assert result.exit_code == 0 and "{{正文}}" not in result.stderr

@@ -84,7 +84,9 @@ def test_offices_copies_imported_one_after_another_keep_every_office_entries(anm
     _ok(anmin, "goals", "edit", "3.1", "--lead", "赵副乡长")  # filled in before the export
     ledger = _export(anmin, tmp_path, fmt)
     culture = _fill(
-        ledger, {"1.2": {"责任单位": "乡文化站", "责任人": "王芳"}, "3.1": {"牵头领导": "钱书记"}}, tmp_path / f"文化站.{fmt}"
+        ledger,
+        {"1.2": {"责任单位": "乡文化站", "责任人": "王芳"}, "3.1": {"牵头领导": "钱书记"}},
+        tmp_path / f"文化站.{fmt}",
     )
     farming = _fill(ledger, {"2.1": {"责任单位": "乡农办", "责任人": "孙强"}}, tmp_path / f"农办.{fmt}")
     _ok(anmin, "import", str(culture), "--yes")

@@ -167,7 +167,9 @@ def test_interrupted_entry_is_marked_and_undoable(cli, data_dir):
     with store.locked(d, "测试员"):
         plan = store.load_plan(d)
         changes = [journal._pending(d, d.month_file(2024, 5), b"schema = 1\n")]
-        journal._write_entry(d, changes, store.Author("测试员"), "被中断的写入")  # journaled, then "killed": no data write, no done mark
+        journal._write_entry(
+            d, changes, store.Author("测试员"), "被中断的写入"
+        )  # journaled, then "killed": no data write, no done mark
     assert "写入时被中断" in cli("log").stdout
     assert cli("undo", "--yes").exit_code == 0
     assert snapshot(data_dir) == start

@@ -15,7 +15,9 @@ SETTINGS = model.Settings()
 
 
 def record(task: str, day: date, progress: int | None = None, **metrics: float) -> model.Record:
-    return model.Record(task, day, progress, "测试员", datetime(day.year, day.month, day.day, 9, tzinfo=TZ), "开展工作", metrics=metrics)
+    return model.Record(
+        task, day, progress, "测试员", datetime(day.year, day.month, day.day, 9, tzinfo=TZ), "开展工作", metrics=metrics
+    )
 
 
 def duty(**fields) -> model.Task:
@@ -44,7 +46,9 @@ def test_duty_is_done_only_when_its_year_is_over():
     assert model.task_status(task, december, date(2024, 12, 30), SETTINGS).light == model.GREEN
     assert model.task_status(task, december, date(2024, 12, 31), SETTINGS).light == model.DONE
     # a record saying 100 does not finish a duty
-    assert model.task_status(task, record("3.5", date(2024, 6, 1), 100), date(2024, 6, 2), SETTINGS).light == model.GREEN
+    assert (
+        model.task_status(task, record("3.5", date(2024, 6, 1), 100), date(2024, 6, 2), SETTINGS).light == model.GREEN
+    )
 
 
 def test_duty_light_weighs_targeted_running_totals_against_pro_rata():
@@ -77,7 +81,10 @@ def test_goal_progress_leaves_duties_out_and_takes_their_worse_light():
 
 def test_creation_is_lit_by_stage_deadlines_not_a_line():
     task = model.Task(
-        "1.4", "1", "创建省级休闲乡村", kind=model.CREATION,
+        "1.4",
+        "1",
+        "创建省级休闲乡村",
+        kind=model.CREATION,
         milestones=(model.Milestone(date(2024, 3, 31), 25), model.Milestone(date(2024, 6, 30), 50)),
     )
     applied = record("1.4", date(2024, 3, 20), 25)
@@ -141,7 +148,11 @@ def test_month_schemas_older_and_newer(cli, data_dir):
     bare = '[[records]]\ntask = "3.5"\ndate = 2024-05-20\nnote = "调解"\nby = "甲"\nat = 2024-05-20T10:00:00+08:00\n'
     month.write_text("schema = 1\n\n" + bare, encoding="utf-8")
     old = cli("check")
-    assert old.exit_code == 1 and "2024-05.toml:1" in old.stdout + old.stderr and "schema 应为 2" in old.stdout + old.stderr
+    assert (
+        old.exit_code == 1
+        and "2024-05.toml:1" in old.stdout + old.stderr
+        and "schema 应为 2" in old.stdout + old.stderr
+    )
     month.write_text("schema = 3\n\n" + bare, encoding="utf-8")
     newer = cli("goals", "list")
     assert newer.exit_code == 1 and "请升级 anmin-track" in newer.stderr
@@ -168,8 +179,8 @@ def test_whole_units_and_percent_ceiling_are_refused_naming_the_metric(cli, data
 def test_check_points_at_old_records_breaking_the_rules_but_they_are_still_read(cli, data_dir):
     month = data_dir / "progress" / "2024-05.toml"
     month.write_text(
-        "schema = 1\n\n[[records]]\ntask = \"1.2\"\ndate = 2024-05-20\nprogress = 20\nby = \"甲\"\n"
-        "at = 2024-05-20T10:00:00+08:00\n\n[records.metrics]\n\"红色讲解员\" = 24.5\n",
+        'schema = 1\n\n[[records]]\ntask = "1.2"\ndate = 2024-05-20\nprogress = 20\nby = "甲"\n'
+        'at = 2024-05-20T10:00:00+08:00\n\n[records.metrics]\n"红色讲解员" = 24.5\n',
         encoding="utf-8",
     )
     checked = cli("check")
@@ -214,7 +225,9 @@ def test_edit_kind_writes_it_and_refuses_to_strand_records_without_progress(cli,
 
 
 def test_reports_describe_duties_and_say_the_basis():
-    running = kinds.basis_prefix(model.CUMULATIVE, 40) + "调解矛盾纠纷25件" + kinds.target_words(25, 40, model.CUMULATIVE)
+    running = (
+        kinds.basis_prefix(model.CUMULATIVE, 40) + "调解矛盾纠纷25件" + kinds.target_words(25, 40, model.CUMULATIVE)
+    )
     assert running == "累计调解矛盾纠纷25件，为全年目标的63%"  # the issue's own example
     assert kinds.basis_prefix(model.PERIODIC, None) == "本月"
     assert kinds.progress_part(model.DUTY, None) == ""
@@ -232,7 +245,9 @@ def test_monthly_report_never_gives_a_duty_a_percentage(cli, data_dir):
 
 def test_carrying_keeps_the_kind_and_carries_every_duty_without_progress():
     old = model.Plan(
-        "安民乡", 2024, "2024年工作思路要点",
+        "安民乡",
+        2024,
+        "2024年工作思路要点",
         goals=(model.Goal("3", "治理", (duty(metrics=(model.Metric("调解矛盾纠纷", "件", target=40),)),)),),
     )
     turn = carry.begin_year(old, 2025, {"3.5": record("3.5", date(2024, 12, 10))}, {})

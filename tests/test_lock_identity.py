@@ -107,7 +107,11 @@ def test_where_folders_cannot_be_locked_a_writer_whose_lock_file_went_runs_again
     assert sorted(notes_on_disk(data_dir)) == sorted(["最初", "慢的一条", "快的一条"])
     check = anmin("check")
     assert check.returncode == 0 and "共 3 条进展记录" in check.stdout, check.stdout
-    assert _journal_summaries(data_dir) == ["记录 1.1", "记录 2.3", "记录 1.1"]  # newest first: the given-up try left none
+    assert _journal_summaries(data_dir) == [
+        "记录 1.1",
+        "记录 2.3",
+        "记录 1.1",
+    ]  # newest first: the given-up try left none
     for _ in range(3):  # and each undoes cleanly, newest first
         assert anmin("undo", "--yes").returncode == 0
     assert notes_on_disk(data_dir) == []

@@ -137,7 +137,10 @@ def test_check_refuses_two_versions_of_one_record_and_still_names_a_pasted_copy(
 def test_a_drop_in_progress_merged_from_two_pcs_passes_the_check():
     """Rules comparing a record with its predecessor are kept when a record is written, not re-judged over merged history."""
     base = month_document([rec("1.2", day=1, progress=40)])
-    ours, theirs = appended(base, rec("1.2", day=5, minute=1, progress=60)), appended(base, rec("1.2", day=3, minute=2, progress=20))
+    ours, theirs = (
+        appended(base, rec("1.2", day=5, minute=1, progress=60)),
+        appended(base, rec("1.2", day=3, minute=2, progress=20)),
+    )
     merged = records_in(merge_file(MAY, base, ours, theirs).content)  # no problem: 40 → 20 on the 3rd, without a note
     assert [r.progress for r in sorted(merged, key=lambda r: r.sort_key)] == [40, 20, 60]
 
@@ -156,6 +159,7 @@ def test_a_big_month_appended_on_both_sides_merges_well_under_a_second():
 
 # --------------------------------------------------------------------------- plan files
 
+
 def edited(text: bytes, old: str, new: str) -> bytes:
     assert old.encode() in text
     return text.replace(old.encode(), new.encode(), 1)
@@ -168,7 +172,9 @@ def test_plan_edits_on_both_sides_merge_field_by_field_keeping_comments():
     assert merged.conflicts == ()
     plan = parse_toml(merged.content.decode(), "goals.toml")
     assert plan["settings"]["yellow_behind"] == 12
-    assert [t["title"] for g in plan["goals"] for t in g["tasks"] if t["id"] == "1.2"] == ["高标准建设红色教育基地（二期）"]
+    assert [t["title"] for g in plan["goals"] for t in g["tasks"] if t["id"] == "1.2"] == [
+        "高标准建设红色教育基地（二期）"
+    ]
     comments = [line for line in PLAN.decode().splitlines() if line.startswith("#")]
     assert [line for line in merged.content.decode().splitlines() if line.startswith("#")] == comments
 
@@ -272,14 +278,27 @@ def test_a_file_the_driver_does_not_know_is_not_merged():
 
 def test_the_driver_writes_only_ours_and_exits_1_with_the_conflicts(cli, tmp_path):
     base = month_document([rec("1.2", day=10, progress=30)])
-    versions = {"O": base, "A": month_document([rec("1.2", day=10, progress=45)]), "B": month_document([rec("1.2", day=10, progress=50)])}
+    versions = {
+        "O": base,
+        "A": month_document([rec("1.2", day=10, progress=45)]),
+        "B": month_document([rec("1.2", day=10, progress=50)]),
+    }
     for name, content in versions.items():
         (tmp_path / name).write_bytes(content)
     result = cli("merge-driver", *(str(tmp_path / n) for n in "OAB"), MAY)
-    assert result.exit_code == 1 and "任务 1.2" in result.stderr and "本机为 45" in result.stderr and "另一台电脑为 50" in result.stderr
+    assert (
+        result.exit_code == 1
+        and "任务 1.2" in result.stderr
+        and "本机为 45" in result.stderr
+        and "另一台电脑为 50" in result.stderr
+    )
     assert {n: (tmp_path / n).read_bytes() for n in "OAB"} == versions
     (tmp_path / "B").write_bytes(appended(base, rec("2.1", minute=9)))
     result = cli("merge-driver", *(str(tmp_path / n) for n in "OAB"), MAY)
     assert result.exit_code == 0 and result.stderr == ""
     assert {(r.task, r.progress) for r in records_in((tmp_path / "A").read_bytes())} == {("1.2", 45), ("2.1", 10)}
-    assert (tmp_path / "O").read_bytes() == base and sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["A", "B", "O"]
+    assert (tmp_path / "O").read_bytes() == base and sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [
+        "A",
+        "B",
+        "O",
+    ]

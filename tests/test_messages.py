@@ -27,7 +27,13 @@ CORE = [*LEAVES, *sorted((PACKAGE / "actions").glob("*.py")), *sorted((PACKAGE /
 CLI_SYNTAX = re.compile(r"--[A-Za-z]|anmin ")
 #: Text of data files for clerks (the comments written at the top of goals.toml, .notices.toml, .notices-state.toml,
 #: and of the .gitignore and .gitattributes a synced folder has).
-DATA_FILE_TEXT = {("plan_file.py", "PLAN_HEADER"), ("notices.py", "HEADER"), ("notice_state.py", "HEADER"), ("git.py", "IGNORED"), ("git.py", "ATTRIBUTES")}
+DATA_FILE_TEXT = {
+    ("plan_file.py", "PLAN_HEADER"),
+    ("notices.py", "HEADER"),
+    ("notice_state.py", "HEADER"),
+    ("git.py", "IGNORED"),
+    ("git.py", "ATTRIBUTES"),
+}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -72,7 +78,9 @@ def cli_syntax_in(path: Path) -> list[str]:
     """``file:line: text`` of each string literal in ``path`` that spells an option or a command."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     parts = {id(v) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for v in node.values}
-    skip = _docstrings(tree) | _data_file_text(tree, path) | _git_arguments(tree) | parts  # an f-string is checked whole
+    skip = (
+        _docstrings(tree) | _data_file_text(tree, path) | _git_arguments(tree) | parts
+    )  # an f-string is checked whole
     found = []
     for node in ast.walk(tree):
         text = _text(node)
@@ -93,12 +101,12 @@ def test_the_check_sees_options_in_f_strings(tmp_path):
     sample.write_text(
         '"""Docstring: `anmin check` is fine here."""\n'
         'HEADER = "# anmin undo 不会撤销本文件"\n'
-        'def f(day, name):\n'
+        "def f(day, name):\n"
         '    """--date in a docstring is fine."""\n'
         '    raise ValueError(f"{day} 晚于今天，见 --date。")\n'
-        'def g(name):\n'
+        "def g(name):\n"
         '    return f"--{name}"\n'
-        'def h():\n'
+        "def h():\n"
         '    return "请运行 anmin check"\n',
         encoding="utf-8",
     )
@@ -321,7 +329,9 @@ def test_parse_names_the_value_in_words_and_carries_the_option_key():
     assert str(status.value).startswith("状态 '紫灯' 无效，可选：red（红灯）") and status.value.options == ("status",)
     with pytest.raises(InputError) as reply:
         parse.parse_date("2024-02-30", "反馈期限", "reply-by")
-    assert str(reply.value) == "反馈期限 '2024-02-30' 不存在，请检查月份和日期。" and reply.value.options == ("reply-by",)
+    assert str(reply.value) == "反馈期限 '2024-02-30' 不存在，请检查月份和日期。" and reply.value.options == (
+        "reply-by",
+    )
 
 
 @pytest.mark.parametrize(
@@ -394,7 +404,9 @@ def test_the_cli_says_the_option_of_a_bad_value(cli):
     assert progress.exit_code == 2
     assert "错误：进度 '150' 无效：应为 0 到 100 的整数（百分比），如 45（用 --progress）。" in progress.stderr
     when = cli("report", "monthly", "--date", "2024-13-01")
-    assert when.exit_code == 2 and "成文日期 '2024-13-01' 不存在，请检查月份和日期（用 --date）。" in when.stderr, when.stderr
+    assert when.exit_code == 2 and "成文日期 '2024-13-01' 不存在，请检查月份和日期（用 --date）。" in when.stderr, (
+        when.stderr
+    )
     weight = cli("goals", "edit", "1.1", "--weight", "-1")
     assert weight.exit_code == 2 and "如 2（用 --weight）。" in weight.stderr, weight.stderr
 

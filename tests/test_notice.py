@@ -51,8 +51,13 @@ def test_without_ids_every_task_red_on_the_signing_date_gets_a_numbered_notice(c
     assert result.exit_code == 0, result.output
     assert register(folder) == [("督办〔2024〕1号", "2.2"), ("督办〔2024〕2号", "2.4")]
     listed, text = result.stderr, result.stdout  # the red tasks, as asked about; the notices
-    assert "2.2 加大反电信诈骗工作力度（主送乡综治办）" in listed and "2.4 做足支持安民的社会力量宣传（主送乡党政办）" in listed
-    assert text.count("关于加快推进") == 2 and text.count("（另页）") == 1  # titles broken between words (tests/test_frame.py)
+    assert (
+        "2.2 加大反电信诈骗工作力度（主送乡综治办）" in listed
+        and "2.4 做足支持安民的社会力量宣传（主送乡党政办）" in listed
+    )
+    assert (
+        text.count("关于加快推进") == 2 and text.count("（另页）") == 1
+    )  # titles broken between words (tests/test_frame.py)
     first, second = text.split(PAGE_RULE)
     assert first.lstrip("\n").startswith("关于加快推进“加大反电信诈骗工作力度”\n任务的督办单")
     assert "督办编号：督办〔2024〕1号\n" in first and "督办编号：督办〔2024〕2号\n" in second
@@ -64,7 +69,11 @@ def test_without_ids_every_task_red_on_the_signing_date_gets_a_numbered_notice(c
     # 6月3日 is a Monday: five working days later is Monday 6月10日; replies go to the 督查室, not the government
     assert "反馈期限：2024年6月10日\n" in first
     assert "并于2024年6月10日前将办理情况书面反馈乡党政办（督查室）。" in first and "反馈安民乡人民政府" not in first
-    for blank in ("办理情况反馈：\n", "签收人：\n签收时间：\u3000\u3000年\u3000\u3000月\u3000\u3000日\n", "领导签批：\n"):
+    for blank in (
+        "办理情况反馈：\n",
+        "签收人：\n签收时间：\u3000\u3000年\u3000\u3000月\u3000\u3000日\n",
+        "领导签批：\n",
+    ):
         assert blank in first
     assert first.rstrip().endswith("安民乡人民政府\n2024年6月3日")
     assert "尚未报送过进展" in second and "存在问题：未填报。" in second
@@ -171,7 +180,9 @@ def test_undo_never_gives_a_number_back(cli, folder):
     assert notice(cli, folder, "2.4", *JUNE_3).exit_code == 0
     issued = folder.notices_file.read_bytes()
     log = cli("--data", str(folder.path), "log")
-    assert "发出督办单 督办〔2024〕1号" in log.stdout and ".notices.toml" not in log.stdout  # the register is not journaled
+    assert (
+        "发出督办单 督办〔2024〕1号" in log.stdout and ".notices.toml" not in log.stdout
+    )  # the register is not journaled
     assert cli("--data", str(folder.path), "undo", "--yes").exit_code == 0  # takes back the issue
     assert folder.notices_file.read_bytes() == issued
     assert [(i.code, i.status) for i in actions.notices_as_of(folder)] == [("督办〔2024〕1号", actions.VOID)]
@@ -374,7 +385,10 @@ def test_the_office_sets_its_own_number_pattern(cli, folder):
 def test_a_notice_speaks_of_each_kind_in_its_own_terms(cli, data_dir):
     """A 常态 duty is never given a 当前进度 (a county never scores a duty in percent); a 创建 task is at a stage."""
     assert cli("goals", "milestone", "1.4", "2024-04-30", "25").exit_code == 0  # 申报 by the end of April
-    assert cli("goals", "update", "1.4", "--stage", "申报", "--date", "2024-05-10", "--note", "已提交申报材料").exit_code == 0
+    assert (
+        cli("goals", "update", "1.4", "--stage", "申报", "--date", "2024-05-10", "--note", "已提交申报材料").exit_code
+        == 0
+    )
     result = cli("report", "notice", "3.5", "1.4", "--date", "2024-06-03", "--preview", "--to", "乡综治办")
     assert result.exit_code == 0, result.output
     duty, creation = result.stdout.split(PAGE_RULE)

@@ -64,7 +64,9 @@ def test_the_default_reply_deadline_skips_the_plans_holidays(cli, folder):
     example = next(line for line in bundled.splitlines() if line.startswith("# holidays = ["))  # shown, commented out
     plan = folder.plan_file
     text = plan.read_text(encoding="utf-8")
-    with_holidays = re.sub(r"^schema = \d+", "schema = 5", text, flags=re.M).replace("[settings]\n", f"[settings]\n{example[2:]}\n", 1)
+    with_holidays = re.sub(r"^schema = \d+", "schema = 5", text, flags=re.M).replace(
+        "[settings]\n", f"[settings]\n{example[2:]}\n", 1
+    )
     plan.write_text(with_holidays, encoding="utf-8")
     assert cli("--data", str(folder.path), "check").exit_code == 0
     shown = run(cli, folder, "report", "notice", "2.2", "--date", "2024-09-30", "--as-of", "2024-06-30", "--preview")
@@ -103,7 +105,9 @@ def test_a_date_far_from_today_or_before_the_task_is_doubted(folder):
     assert "超过 30 天" in actions.date_doubts(request, (), date(2024, 5, 1))[0]
     plan = store.load_plan(folder)
     later = plan.task("2.2")._replace(start=date(2024, 7, 1))
-    subject = actions.NoticeSubject(model.task_status(later, None, date(2024, 6, 3), plan.settings), plan.goals[0], None)
+    subject = actions.NoticeSubject(
+        model.task_status(later, None, date(2024, 6, 3), plan.settings), plan.goals[0], None
+    )
     (doubt,) = actions.date_doubts(request, (subject,), date(2024, 6, 3))
     assert doubt == "成文日期早于任务 2.2 的开始日期（2024年7月1日）"
 
@@ -184,7 +188,9 @@ def test_sign_reply_close_each_undoable_and_the_state_file_shape(cli, folder):
     assert unsigned.exit_code == 1 and "尚未签收" in unsigned.stderr
     early = run(cli, folder, "notice", "close", "1", "--date", "2024-06-05")
     assert early.exit_code == 1 and "还没有办理情况反馈" in early.stderr
-    assert run(cli, folder, "notice", "reply", "2024-1", "--note", "已开展专项宣传", "--date", "2024-06-06").exit_code == 0
+    assert (
+        run(cli, folder, "notice", "reply", "2024-1", "--note", "已开展专项宣传", "--date", "2024-06-06").exit_code == 0
+    )
     closed = run(cli, folder, "notice", "close", "2024-1", "--note", "整改到位", "--date", "2024-06-07")
     assert closed.exit_code == 0, closed.output
     listed = json.loads(run(cli, folder, "notice", "list", "--json", "--as-of", "2024-06-12").stdout)["notices"]
@@ -208,7 +214,9 @@ def test_sign_reply_close_each_undoable_and_the_state_file_shape(cli, folder):
 def test_a_reply_with_progress_records_it_in_the_same_change(cli, folder):
     assert issue(cli, folder, "2.2", *JUNE_3).exit_code == 0
     assert run(cli, folder, "notice", "sign", "1", "--by", "王五", "--date", "2024-06-04").exit_code == 0
-    replied = run(cli, folder, "notice", "reply", "1", "--note", "完成入户宣传", "--progress", "45", "--date", "2024-06-05")
+    replied = run(
+        cli, folder, "notice", "reply", "1", "--note", "完成入户宣传", "--progress", "45", "--date", "2024-06-05"
+    )
     assert replied.exit_code == 0, replied.output
     assert "并记录任务 2.2 进度 45%" in replied.stdout
     shown = json.loads(run(cli, folder, "goals", "show", "2.2", "--json", "--as-of", "2024-06-05").stdout)
@@ -272,9 +280,21 @@ def test_a_register_restored_alone_or_deleted_never_repeats_a_number(cli, folder
 def test_two_processes_issuing_at_once_get_different_numbers(folder, tmp_path):
     procs = [
         subprocess.Popen(
-            [str(ANMIN), "--data", str(folder.path), "notice", "issue", "--yes", task, *JUNE_3,
-             "-o", str(tmp_path / f"{task}.docx")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                str(ANMIN),
+                "--data",
+                str(folder.path),
+                "notice",
+                "issue",
+                "--yes",
+                task,
+                *JUNE_3,
+                "-o",
+                str(tmp_path / f"{task}.docx"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )  # fmt: skip
         for task in ("2.2", "2.4")
     ]
@@ -337,7 +357,9 @@ def test_the_ledger_names_each_task_s_open_notices(cli, folder, tmp_path):
     book = tmp_path / "台账.xlsx"
     assert run(cli, folder, "export", "-o", str(book), "--as-of", "2024-06-12").exit_code == 0
     sheet = openpyxl.load_workbook(book)["工作台账"]
-    lights = [c.value for row in sheet.iter_rows(min_row=3) for c in row if c.value and "督办〔2024〕1号" in str(c.value)]
+    lights = [
+        c.value for row in sheet.iter_rows(min_row=3) for c in row if c.value and "督办〔2024〕1号" in str(c.value)
+    ]
     assert lights == ["红灯（未更新）\n督办〔2024〕1号 逾期未反馈（反馈期限2024年6月10日）"]
 
 

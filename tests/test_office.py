@@ -99,9 +99,7 @@ def test_a_missed_milestone_is_at_least_yellow():
     after = model.task_status(task, record, date(2024, 7, 2), settings)
     assert after.behind < settings.yellow_behind  # interpolation alone would say green
     assert after.missed == JUNE_30 and after.light == model.YELLOW
-    reached = model.task_status(
-        task, record._replace(progress=50), date(2024, 7, 2), settings
-    )
+    reached = model.task_status(task, record._replace(progress=50), date(2024, 7, 2), settings)
     assert reached.missed is None and reached.light == model.GREEN
 
 
@@ -405,6 +403,7 @@ def test_export_csv_reads_back_as_the_data(cli, data_dir, tmp_path):
 @pytest.mark.slow  # 0.3 s on the 2-core CI host: the fast pass stays under 30 s
 def test_export_xlsx_has_headers_rows_and_light_fills(cli, data_dir, tmp_path):
     import openpyxl
+
     ledger_data(cli)
     out = tmp_path / "台账.xlsx"
     result = cli("export", "-o", str(out), "--as-of", "2024-05-31")

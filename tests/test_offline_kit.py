@@ -43,7 +43,8 @@ THIS_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 def wheel_bytes(filename: str, requires: list[str] = ()) -> bytes:
     name, version = filename.split("-")[:2]
     metadata = "Metadata-Version: 2.1\nName: {}\nVersion: {}\n{}\n".format(
-        name, version, "".join(f"Requires-Dist: {line}\n" for line in requires))
+        name, version, "".join(f"Requires-Dist: {line}\n" for line in requires)
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as wheel:
         wheel.writestr(f"{name}-{version}.dist-info/METADATA", metadata)
@@ -103,8 +104,12 @@ def test_platform_tags():
     assert {"cp311-cp311-win_amd64", "cp311-abi3-win_amd64", "cp38-abi3-win_amd64", "py3-none-any"} <= names
     assert not any("cp312" in name or "win32" in name or "linux" in name for name in names)
     linux = {str(tag) for tag in kit.PLATFORMS["manylinux_x86_64"].tags("3.13")}
-    assert {"cp313-cp313-manylinux_2_28_x86_64", "cp313-cp313-manylinux2014_x86_64",
-            "cp313-cp313-manylinux_2_17_x86_64", "py3-none-any"} <= linux
+    assert {
+        "cp313-cp313-manylinux_2_28_x86_64",
+        "cp313-cp313-manylinux2014_x86_64",
+        "cp313-cp313-manylinux_2_17_x86_64",
+        "py3-none-any",
+    } <= linux
     assert "cp313-cp313-manylinux_2_29_x86_64" not in linux  # the kit promises glibc 2.28
     arm = kit.manylinux_tags("aarch64")
     assert "manylinux2014_aarch64" in arm and not any("manylinux2010" in tag or "manylinux1_" in tag for tag in arm)
@@ -112,12 +117,16 @@ def test_platform_tags():
 
 
 def test_read_lock_takes_pins_and_skips_hashes():
-    text = ("colorama==0.4.6 \\\n    --hash=sha256:4f1d \\\n    --hash=sha256:08695\n"
-            "Typing_Extensions==4.16.0 ; python_version < '3.13'\n# comment\n")
+    text = (
+        "colorama==0.4.6 \\\n    --hash=sha256:4f1d \\\n    --hash=sha256:08695\n"
+        "Typing_Extensions==4.16.0 ; python_version < '3.13'\n# comment\n"
+    )
     assert kit.read_lock(text) == {"colorama": "0.4.6", "typing-extensions": "4.16.0"}
 
 
-def fake_kit(tmp_path: Path, platform: str, wheels, lock: dict[str, str], extra: dict[str, bytes] | None = None) -> Path:
+def fake_kit(
+    tmp_path: Path, platform: str, wheels, lock: dict[str, str], extra: dict[str, bytes] | None = None
+) -> Path:
     folder = tmp_path / "wheels"
     folder.mkdir(parents=True)
     for filename, requires in [PROJECT, *wheels]:
@@ -127,8 +136,17 @@ def fake_kit(tmp_path: Path, platform: str, wheels, lock: dict[str, str], extra:
     (folder / "install.py").write_text("")
     for name, data in (extra or {}).items():
         (folder / name).write_bytes(data)
-    (folder / "kit.json").write_text(json.dumps({"version": "0.1.0", "platform": platform, "pythons": ["3.11"],
-                                                 "project_wheel": PROJECT[0], "recommended_python": "3.11"}))
+    (folder / "kit.json").write_text(
+        json.dumps(
+            {
+                "version": "0.1.0",
+                "platform": platform,
+                "pythons": ["3.11"],
+                "project_wheel": PROJECT[0],
+                "recommended_python": "3.11",
+            }
+        )
+    )
     target = tmp_path / kit.kit_name("0.1.0", platform)
     kit.write_zip(target, folder, kit.scripts_for(kit.PLATFORMS[platform], "0.1.0", ["3.11"]))
     return target
@@ -141,8 +159,12 @@ def test_check_kit_passes_a_complete_zip_and_names_what_is_wrong_in_others(tmp_p
     complete = [TYPER, RICH, COLORAMA, DOCX, LXML_WIN]
     assert kit.check_kit(fake_kit(tmp_path / "a", "win_amd64", complete, WIN_LOCK)) == []
 
-    no_colorama = fake_kit(tmp_path / "b", "win_amd64", [TYPER, RICH, DOCX, LXML_WIN],
-                           {k: v for k, v in WIN_LOCK.items() if k != "colorama"})
+    no_colorama = fake_kit(
+        tmp_path / "b",
+        "win_amd64",
+        [TYPER, RICH, DOCX, LXML_WIN],
+        {k: v for k, v in WIN_LOCK.items() if k != "colorama"},
+    )
     assert any("colorama" in problem for problem in kit.check_kit(no_colorama))
 
     lock_says_more = fake_kit(tmp_path / "c", "win_amd64", complete, {**WIN_LOCK, "shellingham": "1.5.4"})
@@ -262,13 +284,21 @@ def test_launchers(tmp_path):
     elsewhere = installer.launcher_text(Path("/d/anmin"), kit_folder, windows=True)
     assert elsewhere.endswith('\\d\\anmin\\Scripts\\anmin.exe" %*\r\n')
     shell = installer.launcher_text(tmp_path / "my env", kit_folder, windows=False)
-    assert shell.startswith("#!/bin/sh\nexec '") and shell.endswith("/my env/bin/anmin' \"$@\"\n")
+    assert shell.startswith("#!/bin/sh\nexec '") and shell.endswith('/my env/bin/anmin\' "$@"\n')
 
 
 def test_the_manual_tells_how_to_make_and_use_the_kit():
     section = (ROOT / "docs" / "离线安装.md").read_text(encoding="utf-8")
-    for needed in ("python scripts/offline_kit.py", "install.cmd", "sh install.sh", "Windows 7", "loongarch64",
-                   "Git for Windows", "colorama", "MB"):
+    for needed in (
+        "python scripts/offline_kit.py",
+        "install.cmd",
+        "sh install.sh",
+        "Windows 7",
+        "loongarch64",
+        "Git for Windows",
+        "colorama",
+        "MB",
+    ):
         assert needed in section, needed
 
 
@@ -277,9 +307,22 @@ def test_the_manual_tells_how_to_make_and_use_the_kit():
 
 def build_kits(out: Path) -> None:
     """The Linux x86_64 and win_amd64 kits for this Python, from the registry (about 20 s)."""
-    result = subprocess.run([sys.executable, str(SCRIPTS / "offline_kit.py"), "--platform", "manylinux_x86_64",
-                             "win_amd64", "--python", THIS_PYTHON, "--out", str(out)],
-                            capture_output=True, text=True, timeout=480)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPTS / "offline_kit.py"),
+            "--platform",
+            "manylinux_x86_64",
+            "win_amd64",
+            "--python",
+            THIS_PYTHON,
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=480,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
@@ -302,7 +345,8 @@ def check_windows_kit(path: Path) -> None:
     tag = "cp" + THIS_PYTHON.replace(".", "")
     for compiled in ("lxml", "tomli"):
         assert [name for name in wheels if name.startswith(f"{compiled}-")] == [
-            name for name in wheels if name.startswith(f"{compiled}-") and name.endswith(f"-{tag}-{tag}-win_amd64.whl")]
+            name for name in wheels if name.startswith(f"{compiled}-") and name.endswith(f"-{tag}-{tag}-win_amd64.whl")
+        ]
         assert any(name.startswith(f"{compiled}-") for name in wheels)
     assert not any(name.endswith((".tar.gz", ".zip")) for name in names)
     lock = zipfile.ZipFile(path).read(f"anmin-track/wheels/requirements-{tag}.txt").decode()
@@ -312,9 +356,17 @@ def check_windows_kit(path: Path) -> None:
 
 def clean_env(tmp_path: Path) -> dict[str, str]:
     """A PC with no network and no pip configuration: any try to reach an index fails at a dead proxy."""
-    return {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8", "PIP_CONFIG_FILE": os.devnull,
-            "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "",
-            "ANMIN_PYTHON": getattr(sys, "_base_executable", sys.executable), "COLUMNS": "100"}
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "PIP_CONFIG_FILE": os.devnull,
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "NO_PROXY": "",
+        "ANMIN_PYTHON": getattr(sys, "_base_executable", sys.executable),
+        "COLUMNS": "100",
+    }
 
 
 def install_linux_kit(path: Path, tmp_path: Path) -> None:
@@ -337,16 +389,20 @@ def install_linux_kit(path: Path, tmp_path: Path) -> None:
 
     anmin = folder / "anmin"
     data, report = tmp_path / "台账数据", tmp_path / "月报.docx"
-    for command in (["init", str(data)], ["--data", str(data), "goals", "list"],
-                    ["--data", str(data), "report", "monthly", "2024-05", "-o", str(report), "--date", "2024-06-03"]):
+    for command in (
+        ["init", str(data)],
+        ["--data", str(data), "goals", "list"],
+        ["--data", str(data), "report", "monthly", "2024-05", "-o", str(report), "--date", "2024-06-03"],
+    ):
         result = subprocess.run([str(anmin), *command], env=env, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, (command, result.stdout, result.stderr)
     with zipfile.ZipFile(report) as docx:  # written by python-docx with the kit's lxml
         assert "重点工作推进情况的报告" in docx.read("word/document.xml").decode("utf-8")  # the title, its second line
 
     venv_python = folder / "venv" / "bin" / "python"
-    listed = subprocess.run([str(venv_python), "-m", "pip", "list", "--format", "json"], env=env,
-                            capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [str(venv_python), "-m", "pip", "list", "--format", "json"], env=env, capture_output=True, text=True, check=True
+    )
     kit_names = {name.split("-")[0].lower().replace("_", "-") for name in os.listdir(folder / "wheels")}
     installed = {package["name"].lower().replace("_", "-") for package in json.loads(listed.stdout)}
     assert installed <= kit_names | {"setuptools"}, installed - kit_names  # nothing came from elsewhere
@@ -372,7 +428,8 @@ def environment_without_ensurepip(wheels: Path, tmp_path: Path) -> None:
     target = tmp_path / "env"
     unpacked.create_environment(log, target, "new")
     assert "--without-pip" in log.path.read_text(encoding="utf-8")
-    version = subprocess.run([str(target / "bin" / "python"), "-m", "pip", "--version"], capture_output=True,
-                             text=True, check=True).stdout
+    version = subprocess.run(
+        [str(target / "bin" / "python"), "-m", "pip", "--version"], capture_output=True, text=True, check=True
+    ).stdout
     kit_pip = next(wheels.glob("pip-*.whl")).name.split("-")[1]
     assert version.startswith(f"pip {kit_pip} ")

@@ -17,7 +17,10 @@ from anmin_track import model, store
 from anmin_track.errors import DataError
 from conftest import snapshot
 
-HEAVY = ("rich", "json", "tomli_w", "getpass", "tempfile", "anmin_track.output.render")
+#: The write paths, and the use cases no reading command runs: a command that only reads loads none of them.
+WRITES = ("anmin_track.store.lock", "anmin_track.store.journal", "anmin_track.store.writes")
+OTHER_USE_CASES = ("anmin_track.actions.plan", "anmin_track.actions.ledger", "anmin_track.actions.notices")
+HEAVY = ("rich", "json", "tomli_w", "getpass", "tempfile", "anmin_track.output.render", *WRITES, *OTHER_USE_CASES)
 PROBE = """
 import sys
 sys.argv = ["anmin", *sys.argv[1:]]
@@ -42,7 +45,8 @@ def loaded_modules(*args: str) -> set[str]:
         (["--help"], set()),
         (["goals", "list", "--json"], {"json"}),
         (["goals", "list"], {"rich", "anmin_track.output.render"}),
-        (["check"], set()),
+        (["goals", "show", "1.1", "--json"], {"json"}),
+        (["check"], set(WRITES)),  # it saves the index it has just validated, under the lock
     ],
 )
 def test_commands_load_only_what_they_use(args, expected):
@@ -202,7 +206,9 @@ def test_each_command_word_loads_the_modules_that_register_it():
     from anmin_track.cli import GROUP_MODULES, ROOT_COMMAND_MODULES, app
     from anmin_track.cli.zh import command_name as _command_name
 
-    groups = {g.name: {c.callback.__module__ for c in g.typer_instance.registered_commands} for g in app.registered_groups}
+    groups = {
+        g.name: {c.callback.__module__ for c in g.typer_instance.registered_commands} for g in app.registered_groups
+    }
     roots: dict[str, set[str]] = {}
     for c in app.registered_commands:
         roots.setdefault(_command_name(c), set()).add(c.callback.__module__)
@@ -232,9 +238,16 @@ def test_a_command_imports_no_other_commands_module():
         "import json; print(json.dumps(sorted(m for m in sys.modules if m.startswith('anmin_track.cli.'))))"
     )
     run = subprocess.run([sys.executable, "-c", code, "goals", "list"], capture_output=True, text=True, check=True)
-    assert json.loads(run.stdout) == ["anmin_track.cli.app", "anmin_track.cli.common", "anmin_track.cli.goals", "anmin_track.cli.zh"]
+    assert json.loads(run.stdout) == [
+        "anmin_track.cli.app",
+        "anmin_track.cli.common",
+        "anmin_track.cli.goals",
+        "anmin_track.cli.zh",
+    ]
     whole = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert {"anmin_track.cli.ledger", "anmin_track.cli.report", "anmin_track.cli.notice"} <= set(json.loads(whole.stdout))
+    assert {"anmin_track.cli.ledger", "anmin_track.cli.report", "anmin_track.cli.notice"} <= set(
+        json.loads(whole.stdout)
+    )
     root_help = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True, text=True, check=True)
     loaded = set(json.loads(root_help.stdout))
     assert "anmin_track.cli.ledger" in loaded and "anmin_track.cli.goals" not in loaded
@@ -277,7 +290,11 @@ def test_record_types_are_made_with_our_namedtuple():
     assert slow == []
     # Their fields are read from the class body's __annotations__, which Python 3.14 still writes under
     # ``from __future__ import annotations`` (without it, only an __annotate__ function): every module has it.
-    users = [p for p in package.rglob("*.py") if "from anmin_track.tuples import NamedTuple" in p.read_text(encoding="utf-8")]
+    users = [
+        p for p in package.rglob("*.py") if "from anmin_track.tuples import NamedTuple" in p.read_text(encoding="utf-8")
+    ]
     assert users and not [
-        str(p.relative_to(package)) for p in users if "from __future__ import annotations" not in p.read_text(encoding="utf-8")
+        str(p.relative_to(package))
+        for p in users
+        if "from __future__ import annotations" not in p.read_text(encoding="utf-8")
     ]

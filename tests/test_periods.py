@@ -292,6 +292,16 @@ def test_quarterly_docx_renders(cli, year_data, tmp_path):
     assert result.exit_code == 0, result.output
     assert "已生成2024年第二季度报告：" in result.stdout
     paragraphs = [p.text for p in docx.Document(str(target)).paragraphs if p.text.strip()]
-    assert paragraphs[:4] == ["安民〔2024〕7号", "安民乡关于2024年第二季度", "重点工作推进情况的报告", "县委办、县府办："]
+    assert paragraphs[:4] == [
+        "安民〔2024〕7号",
+        "安民乡关于2024年第二季度",
+        "重点工作推进情况的报告",
+        "县委办、县府办：",
+    ]
     assert "四、下季度工作计划" in paragraphs
-    assert paragraphs[-4:] == ["特此报告。", "附件：安民乡2024年重点工作任务推进台账（截至6月30日）", "安民乡人民政府", "2024年7月5日"]
+    assert paragraphs[-4:] == [
+        "特此报告。",
+        "附件：安民乡2024年重点工作任务推进台账（截至6月30日）",
+        "安民乡人民政府",
+        "2024年7月5日",
+    ]

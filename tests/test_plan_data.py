@@ -95,8 +95,14 @@ def test_approximate_baselines_stay_approximate():
 
 def test_schema_and_thresholds_in_the_file():
     doc = tomllib.loads((REPO / "data" / "goals.toml").read_text(encoding="utf-8"))
-    assert doc["schema"] == 5  # [plan] document needs 5, task kinds and [report] signer/cc/printer… 4, [plan] aim 3, goal sources 2
+    assert (
+        doc["schema"] == 5
+    )  # [plan] document needs 5, task kinds and [report] signer/cc/printer… 4, [plan] aim 3, goal sources 2
     assert doc["settings"] == {"yellow_behind": 10, "red_behind": 30, "stale_days": 35}
     report = doc["report"]  # the 公文 frame ships filled where it can be: 主送, where replies go, 总结 as 材料
-    assert (report["addressee"], report["reply_to"], report["summary_as"]) == ("县委、县政府", "乡党政办（督查室）", "材料")
+    assert (report["addressee"], report["reply_to"], report["summary_as"]) == (
+        "县委、县政府",
+        "乡党政办（督查室）",
+        "材料",
+    )
     assert report["doc_number"] == "" and report["signer"] == ""  # the office's own: never invented

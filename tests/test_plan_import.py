@@ -151,12 +151,18 @@ def test_import_to_a_file_then_begin_the_year_from_it(cli, data_dir, tmp_path):
     assert begun.exit_code == 0, begun.stderr
     assert "列为第 3 项重点工作“2024年结转任务”" in begun.stdout
     plan = store.load_plan(store.DataDir(data_dir))
-    assert [g.title for g in plan.goals] == ["做强生态农业，促进农民增收", "抓实基层治理，守牢安全底线", "2024年结转任务"]
+    assert [g.title for g in plan.goals] == [
+        "做强生态农业，促进农民增收",
+        "抓实基层治理，守牢安全底线",
+        "2024年结转任务",
+    ]
     assert plan.task("1.1").owner == "王芳" and plan.task("1.1").metrics[0].target == 10
     carried = plan.task("3.1")
     assert (carried.carried_from, carried.carried_progress) == ("2024:1.1", 80)
     assert cli("check").exit_code == 0
-    assert json.loads(cli("goals", "show", "1.1", "--json", "--as-of", "2024-06-30").stdout)["task"]["title"].startswith("推进山海协作")
+    assert json.loads(cli("goals", "show", "1.1", "--json", "--as-of", "2024-06-30").stdout)["task"][
+        "title"
+    ].startswith("推进山海协作")
 
 
 def test_import_without_a_file_begins_the_year_after_the_preview(cli, data_dir, tmp_path):
@@ -189,7 +195,7 @@ def test_a_draft_of_another_year_or_with_a_mistake_is_refused_by_line(cli, data_
     draft_file.write_bytes(store.dump_plan(draft(GBK_TEXT.encode(), "x.txt", 2025)))
     wrong = cli("plan", "new", "2026", "--from", str(draft_file), "--yes")
     assert wrong.exit_code == 2 and "是2025年的计划" in wrong.stderr
-    text = draft_file.read_text(encoding="utf-8").replace('due = 2025-12-31', 'due = 2025-13-31', 1)
+    text = draft_file.read_text(encoding="utf-8").replace("due = 2025-12-31", "due = 2025-13-31", 1)
     draft_file.write_text(text, encoding="utf-8")
     broken = cli("plan", "new", "2025", "--from", str(draft_file), "--yes")
     assert broken.exit_code == 1 and "草稿.toml:" in broken.stderr and "Traceback" not in broken.stderr

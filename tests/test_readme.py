@@ -20,8 +20,19 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
 #: One page of the manual per job a clerk or an office has (issue: a manual that is a book).
-JOBS = ("日常记录", "新年度计划", "报告与公文", "督办", "台账", "多台电脑同步", "县级汇总", "离线安装", "数据安全与恢复",
-        "出错时怎么办", "性能")
+JOBS = (
+    "日常记录",
+    "新年度计划",
+    "报告与公文",
+    "督办",
+    "台账",
+    "多台电脑同步",
+    "县级汇总",
+    "离线安装",
+    "数据安全与恢复",
+    "出错时怎么办",
+    "性能",
+)
 INLINE_CODE = re.compile(r"`[^`\n]*`")
 LINK_TARGET = re.compile(r"\]\([^)\s]*\)")  # [名称](docs/页.md): the target is a path, not prose
 
@@ -37,11 +48,14 @@ def prose_lines(markdown: str):
 
 
 def half_width_next_to_chinese(markdown: str, name: str = "README.md") -> list[str]:
-    return [f"{name}:{number}: {line}" for number, line in prose_lines(markdown)
-            if HALF_WIDTH_NEXT_TO_CHINESE.search(line)]
+    return [
+        f"{name}:{number}: {line}" for number, line in prose_lines(markdown) if HALF_WIDTH_NEXT_TO_CHINESE.search(line)
+    ]
 
 
-@pytest.mark.parametrize("path", [README, ROOT / "CHANGELOG.md", *(DOCS / f"{job}.md" for job in JOBS)], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [README, ROOT / "CHANGELOG.md", *(DOCS / f"{job}.md" for job in JOBS)], ids=lambda p: p.name
+)
 def test_prose_uses_full_width_punctuation_next_to_chinese(path):
     offending = half_width_next_to_chinese(path.read_text(encoding="utf-8"), path.name)
     assert not offending, "\n".join(offending)
@@ -84,15 +98,17 @@ def test_every_command_is_in_the_manual():
 
 
 def test_the_check_sees_prose_but_not_code():
-    markdown = "\n".join([
-        "数据目录是唯一记录,`anmin` 保证：",   # prose: caught
-        "写成 `文件:行: 说明`（代码不算）。",    # inline code: not caught
-        "```console",
-        "检查通过:4 项重点工作",               # fenced: not caught
-        "```",
-        "`--yes`(`-y`)不询问",                 # a half-width bracket next to Chinese, after code: caught
-        "English (two commands, Python 3.11), 10:00 and 1,000.",
-        "见[督办](docs/督办.md)。",             # a link's target is a path: not caught
-        "见[督办](docs/督办.md)(另见)。",        # but a bracket after it is prose: caught
-    ])
+    markdown = "\n".join(
+        [
+            "数据目录是唯一记录,`anmin` 保证：",  # prose: caught
+            "写成 `文件:行: 说明`（代码不算）。",  # inline code: not caught
+            "```console",
+            "检查通过:4 项重点工作",  # fenced: not caught
+            "```",
+            "`--yes`(`-y`)不询问",  # a half-width bracket next to Chinese, after code: caught
+            "English (two commands, Python 3.11), 10:00 and 1,000.",
+            "见[督办](docs/督办.md)。",  # a link's target is a path: not caught
+            "见[督办](docs/督办.md)(另见)。",  # but a bracket after it is prose: caught
+        ]
+    )
     assert [entry.split(":")[1] for entry in half_width_next_to_chinese(markdown)] == ["1", "6", "9"]

@@ -79,7 +79,9 @@ def test_the_same_update_twice_is_refused_and_again_records_it(cli, data_dir):
     args = ("2.1", 30, "2024-05-08", "--note", "完成主体", "--metric", f"{METRIC}=5")
     update(cli, *args)
     before = snapshot(data_dir)
-    result = cli("goals", "update", "2.1", "--progress", "30", "--date", "2024-05-08", "--note", "完成主体", "-m", f"{METRIC}=5")
+    result = cli(
+        "goals", "update", "2.1", "--progress", "30", "--date", "2024-05-08", "--note", "完成主体", "-m", f"{METRIC}=5"
+    )
     assert result.exit_code == 1
     message = result.stderr.strip()
     today = date.today()
@@ -106,7 +108,12 @@ def test_amend_corrects_the_latest_record_and_undo_restores_it(cli, data_dir):
     assert "2024年5月8日的进展记录" in result.stdout and "进度 50% → 45%" in result.stdout
     shown = json.loads(cli("goals", "show", "2.1", "--json").stdout)
     newest = shown["history"][0]
-    assert (newest["date"], newest["progress"], newest["note"], newest["metrics"]) == ("2024-05-08", 45, "主体完工", {METRIC: 6})
+    assert (newest["date"], newest["progress"], newest["note"], newest["metrics"]) == (
+        "2024-05-08",
+        45,
+        "主体完工",
+        {METRIC: 6},
+    )
     assert len(shown["history"]) == 2 and shown["task"]["progress"] == 45
     log = cli("log").stdout
     assert "更正 2.1 2024年5月8日的进展记录" in log

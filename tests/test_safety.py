@@ -153,7 +153,7 @@ def test_kill_9_at_random_moments_loses_nothing_that_was_confirmed(anmin, data_d
     # The journal survived every crash: undoing everything gives back the very first files.
     d = store.DataDir(data_dir)
     while entries := store.history(d, limit=1):
-        store.undo(d, entries[0].id, store.Author("测试员"))
+        store.revert_entry(d, entries[0].id, store.Author("测试员"))
     assert {k: v for k, v in snapshot(data_dir).items() if not k.startswith(".history")} == start
 
 
@@ -235,10 +235,16 @@ def test_undo_on_a_full_disk_can_be_run_again(cli, data_dir):
     with pytest.MonkeyPatch.context() as patch:  # the undo must write the month file's old content back
         patch.setattr(os, "write", _fail_with(28))
         result = cli("undo", "--yes")
-    assert result.exit_code == 1 and "磁盘空间不足" in result.stderr and "可再次撤销，请清理磁盘后重试：anmin undo" in result.stderr
+    assert (
+        result.exit_code == 1
+        and "磁盘空间不足" in result.stderr
+        and "可再次撤销，请清理磁盘后重试：anmin undo" in result.stderr
+    )
     assert cli("undo", "--yes").exit_code == 0
     derived = "progress/index.toml"  # matched to the restored files' new times
-    assert {k: v for k, v in snapshot(data_dir).items() if k != derived} == {k: v for k, v in start.items() if k != derived}
+    assert {k: v for k, v in snapshot(data_dir).items() if k != derived} == {
+        k: v for k, v in start.items() if k != derived
+    }
     assert cli("check").exit_code == 0 and "修改" not in cli("check").stdout
 
 

@@ -258,7 +258,10 @@ def test_check_takes_a_month_the_index_vouches_for_by_its_content_digest_and_rul
     month = data_dir / "progress" / "2024-05.toml"
     month.write_text(month.read_text(encoding="utf-8").replace("progress = 30", "progress = 300"), encoding="utf-8")
     found = cli("check")
-    assert found.exit_code == 1 and f"2024-05.toml:{line_of(month, 'progress = 300')}: 进展记录的进度 300 超出范围" in found.output
+    assert (
+        found.exit_code == 1
+        and f"2024-05.toml:{line_of(month, 'progress = 300')}: 进展记录的进度 300 超出范围" in found.output
+    )
     _vouch_for(data_dir, "2024-05")  # as if the index had validated this very content: it is not read again
     trusted = cli("check")
     assert trusted.exit_code == 0 and "共 2 条进展记录" in trusted.stdout, trusted.output
@@ -278,7 +281,10 @@ def test_check_reads_again_the_months_a_hand_edited_plan_may_not_fit(cli, data_d
     found = cli("check")
     march = data_dir / "progress" / "2024-03.toml"
     assert found.exit_code == 1, found.output
-    assert f"2024-03.toml:{line_of(march, 'date = 2024-03-10')}: 进展记录的日期 2024-03-10 早于任务开始日期 2024-04-01" in found.output
+    assert (
+        f"2024-03.toml:{line_of(march, 'date = 2024-03-10')}: 进展记录的日期 2024-03-10 早于任务开始日期 2024-04-01"
+        in found.output
+    )
 
 
 def test_check_counts_the_records_of_vouched_months_of_any_shape(cli, data_dir):

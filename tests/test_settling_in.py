@@ -84,7 +84,10 @@ def nobody(monkeypatch, tmp_path):
 
 def test_off_a_terminal_an_unnamed_write_is_refused(cli, data_dir, nobody):
     before = snapshot(data_dir)
-    for args in (["goals", "update", "1.2", "-p", "30", "-d", "2024-05-10", "--note", "完成方案"], ["goals", "claim", "1.3"]):
+    for args in (
+        ["goals", "update", "1.2", "-p", "30", "-d", "2024-05-10", "--note", "完成方案"],
+        ["goals", "claim", "1.3"],
+    ):
         refused = cli(*args)
         assert refused.exit_code == 2, refused.output
         assert "Traceback" not in refused.output and refused.stderr.count("\n") == 1
@@ -190,14 +193,23 @@ def test_from_the_parent_folder_the_hints_lead_into_the_data_folder(cli, data_di
     monkeypatch.chdir(parent)
     assert cli("init", "台账数据").exit_code == 0
     refused = cli("goals", "update", "1.2", "-p", "30", "-d", "2024-05-10", "--note", "完成方案")
-    assert refused.exit_code == 1 and "cd 台账数据" in refused.stderr and "指定数据目录 台账数据（用 --data）" in refused.stderr
+    assert (
+        refused.exit_code == 1
+        and "cd 台账数据" in refused.stderr
+        and "指定数据目录 台账数据（用 --data）" in refused.stderr
+    )
     listed = cli("goals", "list")
     again = cli("init", "台账数据")
     assert again.exit_code == 2 and "已是数据目录" in again.stderr and "cd 台账数据" in again.stderr
     for said in (refused.stderr, listed.stderr, again.stderr):
         assert "anmin init" not in said, said
     # following the hint works
-    assert cli("--data", "台账数据", "goals", "update", "1.2", "-p", "30", "-d", "2024-05-10", "--note", "完成方案").exit_code == 0
+    assert (
+        cli(
+            "--data", "台账数据", "goals", "update", "1.2", "-p", "30", "-d", "2024-05-10", "--note", "完成方案"
+        ).exit_code
+        == 0
+    )
     monkeypatch.chdir(parent / "台账数据")
     assert cli("goals", "update", "1.2", "-p", "40", "-d", "2024-05-11", "--note", "完成布展").exit_code == 0
 
@@ -237,7 +249,9 @@ def test_supervision_views_follow_the_ambiguous_width_setting(data_dir, view):
     from test_terminal import assert_fits, run
 
     plan = data_dir / "goals.toml"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("stale_days = 35", "stale_days = 35\nambiguous_wide = true"))
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace("stale_days = 35", "stale_days = 35\nambiguous_wide = true")
+    )
     code, out, _ = run(*SUPERVISION[view], COLUMNS="70")
     assert code == 0 and "─" not in out, out
     assert_fits(out, 70, wide=True)

@@ -96,9 +96,15 @@ def test_two_versions_of_one_record_are_refused_by_every_reader_naming_the_line(
     ``at`` and different content (a hand merge of two PCs' amendments) are no tie to break: every reader and
     ``check`` name the line, and nothing is shown or written from the file until one of the two goes."""
     same = datetime(2024, 5, 20, 9, tzinfo=UTC)
-    path = write_month(data_dir, (2024, 5), [record("1.2", MAY_20, 30, same, "甲"), record("1.2", MAY_20, 35, same, "乙")])
+    path = write_month(
+        data_dir, (2024, 5), [record("1.2", MAY_20, 30, same, "甲"), record("1.2", MAY_20, 35, same, "乙")]
+    )
     second = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line == "[[records]]"][1]
-    for args in (("check",), ("goals", "show", "1.2", "--as-of", "2024-06-30"), ("goals", "retract", "1.2", "--date", "2024-05-20")):
+    for args in (
+        ("check",),
+        ("goals", "show", "1.2", "--as-of", "2024-06-30"),
+        ("goals", "retract", "1.2", "--date", "2024-05-20"),
+    ):
         before = snapshot(data_dir)
         result = anmin(*args)
         no_traceback(result)

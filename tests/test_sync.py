@@ -44,24 +44,36 @@ class Office:
         env = {**os.environ, "ANMIN_USER": pc}
         env.pop("ANMIN_DATA", None)
         done = subprocess.run(
-            [str(ANMIN), "sync", "init", str(self.hub), "--data", pc], capture_output=True, text=True, env=env, cwd=self.root
+            [str(ANMIN), "sync", "init", str(self.hub), "--data", pc],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=self.root,
         )
         assert done.returncode == 0, done.stderr
         return self.root / pc
 
     def git(self, pc: str, *args: str) -> str:
-        return subprocess.run(["git", "-C", str(self.root / pc), *args], capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            ["git", "-C", str(self.root / pc), *args], capture_output=True, text=True, check=True
+        ).stdout
 
 
 def outside_git(folder: Path) -> dict[str, str]:
     """Every file of the data folder but git's own and the derived indexes: a refused sync changes none of them."""
-    return {k: v for k, v in snapshot(folder).items() if not k.startswith(".git/") and not re.match(r"progress/index", k)}
+    return {
+        k: v for k, v in snapshot(folder).items() if not k.startswith(".git/") and not re.match(r"progress/index", k)
+    }
 
 
 def not_a_merge(office: Office, pc: str) -> bool:
     """Nothing half-merged: HEAD has one parent, no merge in progress, nothing uncommitted."""
     parents = office.git(pc, "rev-list", "--parents", "-n", "1", "HEAD").split()
-    return len(parents) == 2 and not (office.root / pc / ".git" / "MERGE_HEAD").exists() and office.git(pc, "status", "--porcelain") == ""
+    return (
+        len(parents) == 2
+        and not (office.root / pc / ".git" / "MERGE_HEAD").exists()
+        and office.git(pc, "status", "--porcelain") == ""
+    )
 
 
 def data_files(folder: Path) -> dict[str, str]:
@@ -69,7 +81,8 @@ def data_files(folder: Path) -> dict[str, str]:
     return {
         name: digest
         for name, digest in snapshot(folder).items()
-        if not name.startswith((".git/", ".history/", ".anmin.lock")) and not re.match(r"progress/(index|\.cache)", name)
+        if not name.startswith((".git/", ".history/", ".anmin.lock"))
+        and not re.match(r"progress/(index|\.cache)", name)
     }
 
 
@@ -188,7 +201,9 @@ def test_a_notice_number_issued_on_both_pcs_is_refused(office):
     office.first("甲")
     office.join("乙")
     for pc in ("甲", "乙"):
-        office.run(pc, "report", "notice", "1.2", "--date", "2024-06-03", "--to", "乡党政办", "--yes", "-o", f"督办_{pc}.txt")
+        office.run(
+            pc, "report", "notice", "1.2", "--date", "2024-06-03", "--to", "乡党政办", "--yes", "-o", f"督办_{pc}.txt"
+        )
     office.run("甲", "sync")
     refused = office.run("乙", "sync", check=False)
     assert refused.returncode == 1 and "督办〔2024〕1号" in refused.stderr
@@ -225,11 +240,17 @@ def test_kill_9_during_sync_leaves_a_folder_that_checks_and_that_the_next_sync_c
     first = office.first("甲")
     second = office.join("乙")
     for delay in (0.15, 0.3, 0.5, 0.8, 1.2):
-        office.run("甲", "goals", "update", "1.2", "--progress", str(int(delay * 50)), "--date", "2024-05-10", "--again")
+        office.run(
+            "甲", "goals", "update", "1.2", "--progress", str(int(delay * 50)), "--date", "2024-05-10", "--again"
+        )
         office.run("甲", "sync")
-        office.run("乙", "goals", "update", "2.1", "--progress", str(int(delay * 50)), "--date", "2024-05-11", "--again")
+        office.run(
+            "乙", "goals", "update", "2.1", "--progress", str(int(delay * 50)), "--date", "2024-05-11", "--again"
+        )
         env = {**os.environ, "ANMIN_DATA": str(second), "ANMIN_USER": "乙"}
-        process = subprocess.Popen([str(ANMIN), "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [str(ANMIN), "sync"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         time.sleep(delay)
         os.killpg(process.pid, signal.SIGKILL)  # the sync and the git and driver processes it started
         process.wait()
@@ -250,8 +271,14 @@ def big_month(folder: Path, count: int) -> None:
     tasks = [t for t in plan.tasks if t.kind == model.PROJECT and t.start <= date(2024, 5, 1)]
     start = datetime(2024, 5, 31, 18, tzinfo=timezone(timedelta(hours=8)))
     records = [
-        model.Record(task=tasks[n % len(tasks)].id, date=date(2024, 5, 1 + n % 30), progress=n % 101, by="甲",
-                     at=start + timedelta(seconds=n), note=f"第 {n} 条")
+        model.Record(
+            task=tasks[n % len(tasks)].id,
+            date=date(2024, 5, 1 + n % 30),
+            progress=n % 101,
+            by="甲",
+            at=start + timedelta(seconds=n),
+            note=f"第 {n} 条",
+        )
         for n in range(count)
     ]
     (folder / "progress").mkdir(exist_ok=True)
@@ -289,7 +316,11 @@ def test_a_push_refused_because_another_pc_pushed_first_is_fetched_merged_and_pu
     office.run("丙", "goals", "update", "2.1", "--progress", "15", "--date", "2024-05-11")
     who = {"GIT_AUTHOR_NAME": "丙", "GIT_AUTHOR_EMAIL": "x@y", "GIT_COMMITTER_NAME": "丙", "GIT_COMMITTER_EMAIL": "x@y"}
     subprocess.run(["git", "-C", str(third), "add", "--all"], check=True)
-    subprocess.run(["git", "-C", str(third), "commit", "-q", "-m", "丙：1 项修改\n\n#1 记录 2.1"], check=True, env={**os.environ, **who})
+    subprocess.run(
+        ["git", "-C", str(third), "commit", "-q", "-m", "丙：1 项修改\n\n#1 记录 2.1"],
+        check=True,
+        env={**os.environ, **who},
+    )
     # 乙's git: at its first push, 丙 pushes first (as if 丙 had synced a moment earlier)
     shim = tmp_path / "shim"
     shim.mkdir()
@@ -313,7 +344,9 @@ def test_without_git_sync_says_where_to_get_it_and_changes_nothing(office, tmp_p
     before = snapshot(first)
     env = {**os.environ, "ANMIN_DATA": str(first), "ANMIN_USER": "甲", "PATH": str(tmp_path / "nothing")}
     done = subprocess.run([str(ANMIN), "sync"], capture_output=True, text=True, env=env, timeout=60)
-    assert done.returncode == 1 and "Git for Windows" in done.stderr and "https://git-scm.com/download/win" in done.stderr
+    assert (
+        done.returncode == 1 and "Git for Windows" in done.stderr and "https://git-scm.com/download/win" in done.stderr
+    )
     assert snapshot(first) == before
 
 

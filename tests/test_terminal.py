@@ -278,7 +278,9 @@ def test_the_setting_hook_and_the_environment_over_it(monkeypatch):
 def test_the_plan_setting_turns_wide_mode_on(data_dir):
     """`ambiguous_wide = true` in [settings] does what ANMIN_AMBIGUOUS_WIDE=1 does, for everyone using the folder."""
     plan = data_dir / "goals.toml"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("stale_days = 35", "stale_days = 35\nambiguous_wide = true"))
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace("stale_days = 35", "stale_days = 35\nambiguous_wide = true")
+    )
     code, out, _ = run("goals", "list", "--tasks", "--as-of", "2024-05-31", COLUMNS="80")
     assert code == 0 and "─" not in out and "—" not in out
     code, out, _ = run("goals", "list", "--tasks", "--as-of", "2024-05-31", COLUMNS="80", ANMIN_AMBIGUOUS_WIDE="0")

@@ -83,7 +83,9 @@ def test_the_tour_runs_as_written(cli, monkeypatch):
         if shown is None:
             assert result.exit_code == 0, (command, result.output)
             continue
-        assert matches(shown, got), f"$ {command}\n--- the page shows:\n" + "\n".join(shown) + "\n--- it printed:\n" + "\n".join(got)
+        assert matches(shown, got), (
+            f"$ {command}\n--- the page shows:\n" + "\n".join(shown) + "\n--- it printed:\n" + "\n".join(got)
+        )
 
 
 @pytest.mark.parametrize(

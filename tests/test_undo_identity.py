@@ -49,12 +49,12 @@ def test_a_confirmed_undo_never_removes_a_change_that_took_the_shown_number(cli,
     update(cli, note="旧的修改")
     update(cli, note="要撤销的修改")
     shown = actions.undo_candidate(data)
-    actions.undo(data, shown, AUTHOR)  # someone else undoes it meanwhile…
+    actions.undo_entry(data, shown, AUTHOR)  # someone else undoes it meanwhile…
     update(cli, note="别人的新修改")  # …and a new change becomes the same number
     assert newest(data_dir).seq == shown.seq
     before = snapshot(data_dir)
     with pytest.raises(WriteError) as caught:
-        actions.undo(data, shown, AUTHOR)
+        actions.undo_entry(data, shown, AUTHOR)
     message = str(caught.value)
     assert f"#{shown.seq}" in message and "已被撤销" in message and "未撤销任何内容" in message
     assert snapshot(data_dir) == before
@@ -68,7 +68,7 @@ def test_a_refusal_names_the_entry_that_was_shown(cli, data_dir):
     shown = actions.undo_candidate(data)
     update(cli, note="三")
     with pytest.raises(WriteError) as caught:
-        actions.undo(data, shown, AUTHOR)
+        actions.undo_entry(data, shown, AUTHOR)
     message = str(caught.value)
     assert message.startswith(f"您确认撤销的修改 #{shown.seq} ")
     assert "又有新的修改" in message and f"#{shown.seq + 1}" in message

@@ -21,7 +21,9 @@ TODAY = date.today()
 
 
 def record(task: str, day: date, progress: int, **metrics: float) -> model.Record:
-    return model.Record(task, day, progress, "测试员", datetime(day.year, day.month, day.day, 9, tzinfo=CST), metrics=metrics)
+    return model.Record(
+        task, day, progress, "测试员", datetime(day.year, day.month, day.day, 9, tzinfo=CST), metrics=metrics
+    )
 
 
 # --------------------------------------------------------------------------- the carry-over rules (pure)
@@ -107,7 +109,9 @@ def test_the_plan_of_each_year_owns_the_years_up_to_the_next():
     found = views_of(base, [2022, 2024], lambda: 2026)
     assert [(v.archived, v.owns) for v in found] == [(2022, (1, 2023)), (2024, (2024, 2025)), (None, (2026, LAST_YEAR))]
     assert views_of(base, [], lambda: 2026) == [base]  # one plan: the whole folder, as before years
-    assert views_of(base, [2026, 2027], lambda: 2026) == [base]  # not earlier than the current plan: not read (check says so)
+    assert views_of(base, [2026, 2027], lambda: 2026) == [
+        base
+    ]  # not earlier than the current plan: not read (check says so)
 
 
 # --------------------------------------------------------------------------- the year's turn, end to end
@@ -160,7 +164,9 @@ def _reads(anmin, data_dir) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("runner", ["run", pytest.param("anmin", marks=pytest.mark.slow)])  # in-process, and as processes
+@pytest.mark.parametrize(
+    "runner", ["run", pytest.param("anmin", marks=pytest.mark.slow)]
+)  # in-process, and as processes
 @pytest.mark.slow  # 0.4 s on the 2-core CI host: the fast pass stays under 30 s
 def test_plan_new_carries_over_and_the_old_year_reads_the_same(request, runner, year_2024):
     anmin = request.getfixturevalue(runner)
@@ -177,7 +183,10 @@ def test_plan_new_carries_over_and_the_old_year_reads_the_same(request, runner, 
     assert checked.returncode == 0 and "2 个年度的计划（2024—2025年）" in checked.stdout, checked.stdout
     shown = json.loads(anmin("goals", "show", "1.1", "--json").stdout)["task"]
     assert shown["carried_from"] == {"from": "2024:1.1", "progress": 80} and shown["due"] == "2025-12-31"
-    assert "结转自        2024年计划 1.1（上年末进度 80%）" in anmin("goals", "show", "1.1", "--as-of", "2025-01-31").stdout
+    assert (
+        "结转自        2024年计划 1.1（上年末进度 80%）"
+        in anmin("goals", "show", "1.1", "--as-of", "2025-01-31").stdout
+    )
     assert anmin("goals", "show", "1.2").returncode == 2  # signed off in 2024: not in the 2025 plan
 
 
@@ -327,7 +336,9 @@ def test_init_with_a_year_starts_an_empty_plan_of_that_year(run, tmp_path):
 def test_the_current_plan_is_what_writers_use_once_a_new_year_began(data_dir):
     """The store: the folder's views after plan new, and a write through a stale view is refused."""
     author = store.Author("测试员")
-    actions.record_progress(store.DataDir(data_dir), actions.ProgressRequest("1.1", 40, date(2024, 3, 1), "x"), author, datetime.now(CST))
+    actions.record_progress(
+        store.DataDir(data_dir), actions.ProgressRequest("1.1", 40, date(2024, 3, 1), "x"), author, datetime.now(CST)
+    )
     stale = store.current_view(store.DataDir(data_dir))
     turn = actions.preview_year(stale, actions.NewYear(2025), TODAY)
     actions.begin_year(stale, actions.NewYear(2025), turn, author, TODAY)
@@ -371,7 +382,9 @@ def test_the_document_name_and_holidays_are_kept_and_need_schema_5():
     from anmin_track.store.plan_file import dump_plan, plan_from_toml
 
     holidays = (date(2024, 10, 1), date(2024, 10, 7))
-    plan = PLAN._replace(document="安民乡2023年工作总结和2024年工作思路要点", settings=PLAN.settings._replace(holidays=holidays))
+    plan = PLAN._replace(
+        document="安民乡2023年工作总结和2024年工作思路要点", settings=PLAN.settings._replace(holidays=holidays)
+    )
     text = dump_plan(plan).decode("utf-8")
     assert "schema = 5" in text and 'document = "安民乡2023年工作总结和2024年工作思路要点"' in text
     back, problems = plan_from_toml(text, "goals.toml")
@@ -386,7 +399,9 @@ def test_the_document_name_and_holidays_are_kept_and_need_schema_5():
 
 
 def test_a_new_years_plan_cites_its_own_document_and_keeps_no_holidays():
-    plan = PLAN._replace(document="安民乡2024年工作要点", settings=PLAN.settings._replace(holidays=(date(2024, 10, 1),)))
+    plan = PLAN._replace(
+        document="安民乡2024年工作要点", settings=PLAN.settings._replace(holidays=(date(2024, 10, 1),))
+    )
     new = carry.empty_plan(plan, 2025)
     assert new.document == "" and new.settings.holidays == () and new.settings.red_behind == plan.settings.red_behind
 
@@ -410,7 +425,9 @@ def test_a_plan_whose_last_month_file_went_can_be_written_again_after_check(run,
     update(run, "1.1", "-p", "90", "-d", "2025-01-10", "--note", "新年")
     assert run("plan", "new", "2025", "--yes", "--move-records").returncode == 0
     (year_2024 / "progress" / "2025-01.toml").unlink()
-    assert run("goals", "update", "1.1", "-p", "92", "--note", "q", "-d", "2025-02-01").returncode == 1  # refused: a loss
+    assert (
+        run("goals", "update", "1.1", "-p", "92", "--note", "q", "-d", "2025-02-01").returncode == 1
+    )  # refused: a loss
     checked = run("check")
     assert checked.returncode == 0 and "已不存在" in checked.stdout
     assert run("goals", "update", "1.1", "-p", "92", "--note", "q", "-d", "2025-02-01").returncode == 0  # accepted now

@@ -24,268 +24,250 @@ Modules (each imports only those before it in this list):
 This package is what the CLI calls: every use case is named here.
 """
 
+# ruff: noqa: F401 - the imports below are this package's names for mypy; ``_HOME`` serves them at run time
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from anmin_track import store
-from anmin_track.actions.ledger import (
-    LedgerChange,
-    LedgerConflict,
-    ledger_changes,
-    preview_import,
-    unit_suggestion,
-)
-from anmin_track.actions.ledger import (
-    import_ledger as _import_ledger,
-)
-from anmin_track.actions.notice_loop import (
-    CLOSED,
-    HANDLING,
-    OPEN_STATES,
-    OVERDUE,
-    PENDING,
-    REPLIED,
-    VOID,
-    NoticeChange,
-    NoticeItem,
-    Reply,
-    notice_status,
-    notices_as_of,
-    open_by_task,
-)
-from anmin_track.actions.notice_loop import (
-    close_notice as _close_notice,
-)
-from anmin_track.actions.notice_loop import (
-    reopen_notice as _reopen_notice,
-)
-from anmin_track.actions.notice_loop import (
-    reply_notice as _reply_notice,
-)
-from anmin_track.actions.notice_loop import (
-    sign_notice as _sign_notice,
-)
-from anmin_track.actions.notices import (
-    LEVELS,
-    NOBODY,
-    NOTICE_NUMBER,
-    REPLY_DAYS,
-    Delivery,
-    NoticeRequest,
-    Notices,
-    NoticeSubject,
-    Skipped,
-    date_doubts,
-    issued_notices,
-    notice_code,
-    preview_notices,
-    working_days_after,
-)
-from anmin_track.actions.notices import (
-    issue_notices as _issue_notices,
-)
-from anmin_track.actions.plan import (
-    Claimed,
-    Edited,
-)
-from anmin_track.actions.plan import (
-    add_task as _add_task,
-)
-from anmin_track.actions.plan import (
-    claim_task as _claim_task,
-)
-from anmin_track.actions.plan import (
-    close_task as _close_task,
-)
-from anmin_track.actions.plan import (
-    edit_item as _edit_item,
-)
-from anmin_track.actions.plan import (
-    remove_task as _remove_task,
-)
-from anmin_track.actions.plan import (
-    reopen_task as _reopen_task,
-)
-from anmin_track.actions.plan import (
-    set_milestone as _set_milestone,
-)
-from anmin_track.actions.reading import (
-    Checked,
-    Detail,
-    Ledger,
-    Overview,
-    PeriodData,
-    Unreported,
-    check,
-    current_plan,
-    detail,
-    ledger,
-    overview,
-    period_data,
-    unreported,
-)
-from anmin_track.actions.records import (
-    CORRECTABLE,
-    Corrected,
-    Correction,
-    ProgressRequest,
-    Recorded,
-    Retracted,
-    check_not_repeat,
-    check_progress_drop,
-    check_record_day,
-    kind_progress,
-    progress_words,
-    record_time,
-)
-from anmin_track.actions.records import (
-    amend_record as _amend_record,
-)
-from anmin_track.actions.records import (
-    record_progress as _record_progress,
-)
-from anmin_track.actions.records import (
-    retract_record as _retract_record,
-)
-from anmin_track.actions.sync import clone_data, merge_driver, start_sync, sync
-from anmin_track.actions.undo import (
-    Undone,
-    undo,
-    undo_candidate,
-)
-from anmin_track.actions.years import (
-    DRAFT_SOURCE_MAX,
-    PLAN_AHEAD,
-    Carried,
-    NewYear,
-    Year,
-    draft_year,
-    evaluation_day,
-    follow_carry,
-    init_folder,
-    plan_view,
-    preview_year,
-    read_draft,
-    record_day,
-)
-from anmin_track.actions.years import (
-    begin_year as _begin_year,
+from anmin_track.lazy import lazy_attribute
+
+if TYPE_CHECKING:  # what mypy and readers see; at run time each name is imported on first use (``__getattr__``)
+    from anmin_track.actions.ledger import (
+        LedgerChange,
+        LedgerConflict,
+        import_ledger,
+        ledger_changes,
+        preview_import,
+        unit_suggestion,
+    )
+    from anmin_track.actions.notice_loop import (
+        CLOSED,
+        HANDLING,
+        OPEN_STATES,
+        OVERDUE,
+        PENDING,
+        REPLIED,
+        VOID,
+        NoticeChange,
+        NoticeItem,
+        Reply,
+        close_notice,
+        notice_status,
+        notices_as_of,
+        open_by_task,
+        reopen_notice,
+        reply_notice,
+        sign_notice,
+    )
+    from anmin_track.actions.notices import (
+        LEVELS,
+        NOBODY,
+        NOTICE_NUMBER,
+        REPLY_DAYS,
+        Delivery,
+        NoticeRequest,
+        Notices,
+        NoticeSubject,
+        Skipped,
+        date_doubts,
+        issue_notices,
+        issued_notices,
+        notice_code,
+        preview_notices,
+        working_days_after,
+    )
+    from anmin_track.actions.plan import (
+        Claimed,
+        Edited,
+        add_task,
+        claim_task,
+        close_task,
+        edit_item,
+        remove_task,
+        reopen_task,
+        set_milestone,
+    )
+    from anmin_track.actions.reading import (
+        Checked,
+        Detail,
+        Ledger,
+        Overview,
+        PeriodData,
+        Unreported,
+        check,
+        current_plan,
+        detail,
+        ledger_as_of,
+        overview,
+        period_data,
+        unreported,
+    )
+    from anmin_track.actions.records import (
+        CORRECTABLE,
+        Corrected,
+        Correction,
+        ProgressRequest,
+        Recorded,
+        Retracted,
+        amend_record,
+        check_not_repeat,
+        check_progress_drop,
+        check_record_day,
+        kind_progress,
+        progress_words,
+        record_progress,
+        record_time,
+        retract_record,
+    )
+    from anmin_track.actions.sync import clone_data, merge_driver, start_sync, sync_folder
+    from anmin_track.actions.undo import Undone, undo_candidate, undo_entry
+    from anmin_track.actions.years import (
+        DRAFT_SOURCE_MAX,
+        PLAN_AHEAD,
+        Carried,
+        NewYear,
+        Year,
+        begin_year,
+        draft_year,
+        evaluation_day,
+        follow_carry,
+        init_folder,
+        plan_view,
+        preview_year,
+        read_draft,
+        record_day,
+    )
+
+#: The module each name lives in (the same as the imports above: ``tests/test_architecture.py``).
+_HOME = {
+    "import_ledger": "ledger",
+    "ledger_changes": "ledger",
+    "LedgerChange": "ledger",
+    "LedgerConflict": "ledger",
+    "preview_import": "ledger",
+    "unit_suggestion": "ledger",
+    "close_notice": "notice_loop",
+    "CLOSED": "notice_loop",
+    "HANDLING": "notice_loop",
+    "notice_status": "notice_loop",
+    "NoticeChange": "notice_loop",
+    "NoticeItem": "notice_loop",
+    "notices_as_of": "notice_loop",
+    "open_by_task": "notice_loop",
+    "OPEN_STATES": "notice_loop",
+    "OVERDUE": "notice_loop",
+    "PENDING": "notice_loop",
+    "reopen_notice": "notice_loop",
+    "REPLIED": "notice_loop",
+    "Reply": "notice_loop",
+    "reply_notice": "notice_loop",
+    "sign_notice": "notice_loop",
+    "VOID": "notice_loop",
+    "date_doubts": "notices",
+    "Delivery": "notices",
+    "issue_notices": "notices",
+    "issued_notices": "notices",
+    "LEVELS": "notices",
+    "NOBODY": "notices",
+    "notice_code": "notices",
+    "NOTICE_NUMBER": "notices",
+    "NoticeRequest": "notices",
+    "Notices": "notices",
+    "NoticeSubject": "notices",
+    "preview_notices": "notices",
+    "REPLY_DAYS": "notices",
+    "Skipped": "notices",
+    "working_days_after": "notices",
+    "add_task": "plan",
+    "claim_task": "plan",
+    "Claimed": "plan",
+    "close_task": "plan",
+    "edit_item": "plan",
+    "Edited": "plan",
+    "remove_task": "plan",
+    "reopen_task": "plan",
+    "set_milestone": "plan",
+    "check": "reading",
+    "Checked": "reading",
+    "current_plan": "reading",
+    "Detail": "reading",
+    "detail": "reading",
+    "Ledger": "reading",
+    "ledger_as_of": "reading",
+    "Overview": "reading",
+    "overview": "reading",
+    "period_data": "reading",
+    "PeriodData": "reading",
+    "Unreported": "reading",
+    "unreported": "reading",
+    "amend_record": "records",
+    "check_not_repeat": "records",
+    "check_progress_drop": "records",
+    "check_record_day": "records",
+    "CORRECTABLE": "records",
+    "Corrected": "records",
+    "Correction": "records",
+    "kind_progress": "records",
+    "progress_words": "records",
+    "ProgressRequest": "records",
+    "record_progress": "records",
+    "record_time": "records",
+    "Recorded": "records",
+    "retract_record": "records",
+    "Retracted": "records",
+    "clone_data": "sync",
+    "merge_driver": "sync",
+    "start_sync": "sync",
+    "sync_folder": "sync",
+    "undo_entry": "undo",
+    "undo_candidate": "undo",
+    "Undone": "undo",
+    "begin_year": "years",
+    "Carried": "years",
+    "DRAFT_SOURCE_MAX": "years",
+    "draft_year": "years",
+    "evaluation_day": "years",
+    "follow_carry": "years",
+    "init_folder": "years",
+    "NewYear": "years",
+    "PLAN_AHEAD": "years",
+    "plan_view": "years",
+    "preview_year": "years",
+    "read_draft": "years",
+    "record_day": "years",
+    "Year": "years",
+}
+
+#: The writes among them, run again while their lock was lost: a writer whose lock file was deleted or replaced
+#: under it (where the folder itself cannot be locked) gives up before it replaces a file (``store.LockLost``) and
+#: runs again, its rules checked afresh, under the lock as it is now (``store.retried``).
+_RETRIED = frozenset(
+    {
+        "add_task",
+        "amend_record",
+        "begin_year",
+        "claim_task",
+        "close_notice",
+        "close_task",
+        "edit_item",
+        "import_ledger",
+        "issue_notices",
+        "record_progress",
+        "remove_task",
+        "reopen_notice",
+        "reopen_task",
+        "reply_notice",
+        "retract_record",
+        "set_milestone",
+        "sign_notice",
+    }
 )
 
-# Every write runs again if its lock was lost: a writer whose lock file was deleted or replaced under it gives up
-# before it replaces a file (``store.LockLost``) and runs again, its rules checked afresh, under the lock as it is now.
-record_progress = store.retried(_record_progress)
-amend_record = store.retried(_amend_record)
-retract_record = store.retried(_retract_record)
-edit_item = store.retried(_edit_item)
-claim_task = store.retried(_claim_task)
-add_task = store.retried(_add_task)
-remove_task = store.retried(_remove_task)
-set_milestone = store.retried(_set_milestone)
-close_task = store.retried(_close_task)
-reopen_task = store.retried(_reopen_task)
-import_ledger = store.retried(_import_ledger)
-issue_notices = store.retried(_issue_notices)
-sign_notice = store.retried(_sign_notice)
-reply_notice = store.retried(_reply_notice)
-close_notice = store.retried(_close_notice)
-reopen_notice = store.retried(_reopen_notice)
-begin_year = store.retried(_begin_year)
 
-__all__ = [
-    "CLOSED",
-    "close_notice",
-    "date_doubts",
-    "HANDLING",
-    "LEVELS",
-    "NOBODY",
-    "NoticeChange",
-    "NoticeItem",
-    "notice_status",
-    "notices_as_of",
-    "open_by_task",
-    "OPEN_STATES",
-    "OVERDUE",
-    "PENDING",
-    "REPLIED",
-    "reopen_notice",
-    "Reply",
-    "reply_notice",
-    "sign_notice",
-    "Skipped",
-    "VOID",
-    "working_days_after",
-    "add_task",
-    "amend_record",
-    "begin_year",
-    "Carried",
-    "check",
-    "check_not_repeat",
-    "check_progress_drop",
-    "check_record_day",
-    "Checked",
-    "claim_task",
-    "Claimed",
-    "close_task",
-    "CORRECTABLE",
-    "Corrected",
-    "Correction",
-    "current_plan",
-    "Delivery",
-    "detail",
-    "Detail",
-    "DRAFT_SOURCE_MAX",
-    "draft_year",
-    "edit_item",
-    "Edited",
-    "evaluation_day",
-    "follow_carry",
-    "import_ledger",
-    "init_folder",
-    "issue_notices",
-    "issued_notices",
-    "kind_progress",
-    "Ledger",
-    "ledger",
-    "ledger_changes",
-    "LedgerChange",
-    "LedgerConflict",
-    "NewYear",
-    "notice_code",
-    "NOTICE_NUMBER",
-    "NoticeRequest",
-    "Notices",
-    "NoticeSubject",
-    "Overview",
-    "overview",
-    "period_data",
-    "PeriodData",
-    "PLAN_AHEAD",
-    "plan_view",
-    "preview_import",
-    "preview_notices",
-    "preview_year",
-    "progress_words",
-    "ProgressRequest",
-    "read_draft",
-    "record_day",
-    "record_progress",
-    "record_time",
-    "Recorded",
-    "remove_task",
-    "reopen_task",
-    "REPLY_DAYS",
-    "retract_record",
-    "Retracted",
-    "set_milestone",
-    "start_sync",
-    "sync",
-    "clone_data",
-    "merge_driver",
-    "undo",
-    "undo_candidate",
-    "Undone",
-    "unit_suggestion",
-    "unreported",
-    "Unreported",
-    "Year",
-]
+def __getattr__(name: str) -> object:
+    """Import ``name`` from its module on first use (PEP 562), a write wrapped to run again (``_RETRIED``)."""
+    value = lazy_attribute(globals(), __name__, _HOME, name)
+    if name in _RETRIED:
+        value = globals()[name] = store.retried(value)
+    return value

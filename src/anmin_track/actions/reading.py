@@ -60,7 +60,7 @@ class Ledger(NamedTuple):
     year: Year = Year()
 
 
-def ledger(data: store.DataDir, as_of: date | None, year: int | None = None, today: date | None = None) -> Ledger:
+def ledger_as_of(data: store.DataDir, as_of: date | None, year: int | None = None, today: date | None = None) -> Ledger:
     view = plan_view(data, year, as_of)
     plan = store.load_plan(view)
     index = store.load_index(view, plan)

@@ -31,7 +31,7 @@ def clone_data(target: Path, remote: str, author: store.Author) -> store.DataDir
     return sync.clone(target, remote, author)
 
 
-def sync(data: store.DataDir, author: store.Author, dry_run: bool = False) -> Synced:
+def sync_folder(data: store.DataDir, author: store.Author, dry_run: bool = False) -> Synced:
     """`anmin sync`: send this PC's changes, take the others', merged record by record."""
     from anmin_track.store import sync as plumbing
 

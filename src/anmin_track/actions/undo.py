@@ -29,11 +29,11 @@ class Undone(NamedTuple):
     reverted: bool  # False: the files were as before the change already; only its record went
 
 
-def undo(data: store.DataDir, entry: store.JournalEntry, author: store.Author) -> Undone:
+def undo_entry(data: store.DataDir, entry: store.JournalEntry, author: store.Author) -> Undone:
     """Revert ``entry`` (as shown to the user), which must still be the newest change.
 
     Confirmed on the entry's id, never reused: if it was undone meanwhile and a new
     change took its number, the new change is not touched.
     """
-    reverted = store.undo(data, entry.id, author, shown=f"#{entry.seq}")
+    reverted = store.revert_entry(data, entry.id, author, shown=f"#{entry.seq}")
     return Undone(len(store.history(data)), reverted)

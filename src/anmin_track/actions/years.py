@@ -227,6 +227,9 @@ def init_folder(target: Path, shared: bool, year: int | None, today: date, force
     return store.init_data_dir(target, shared, content, force)
 
 
-# Run after the write it follows, inside that write's use case (``records``): its own retries end in its
-# own write (never in the use case running again, which would record the record twice).
-follow_carry_retried = store.retried(follow_carry)
+def follow_carry_retried(data: store.DataDir, view: store.DataDir, task_id: str, author: store.Author) -> Carried | None:
+    """``follow_carry`` run again while its lock was lost (``store.retried``). Run after the write it follows,
+    inside that write's use case (``records``): its own retries end in its own write (never in the use case
+    running again, which would record the record twice). Wrapped when called: a command that reads never
+    loads the write paths."""
+    return store.retried(follow_carry)(data, view, task_id, author)

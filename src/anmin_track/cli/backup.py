@@ -11,8 +11,6 @@ import typer
 from anmin_track.cli.app import app
 from anmin_track.cli.common import DataOpt, data_dir, out
 from anmin_track.cli.zh import AnminCommand
-from anmin_track.store import backup as backups
-from anmin_track.store import require_writable, write_output
 
 
 @app.command("backup", cls=AnminCommand, epilog="示例：anmin backup E:\\台账备份")
@@ -26,6 +24,9 @@ def backup(
     data: DataOpt = None,
 ) -> None:
     """把整个数据目录备份为一个带日期的 zip 文件（不含可重建的索引和缓存）。"""
+    from anmin_track.store import backup as backups  # loaded when it runs, not for `anmin --help`
+    from anmin_track.store import require_writable, write_output
+
     found = data_dir(ctx, data, warnings=False).whole
     require_writable(found, "备份（自带计划不需要备份）")
     home = found.path.resolve()

@@ -225,7 +225,7 @@ def typed_command(args: list[str]) -> str:
     return visible(shlex.join(["anmin", *args]), oneline=True)
 
 
-def author(ctx: typer.Context, by: str | None = None) -> store.Author:
+def author(ctx: typer.Context, by: str | None = None) -> "store.Author":  # quoted: only writes load the journal
     """Who is making this change, and the command line as typed (for `anmin log`)."""
     root = ctx.find_root().obj or {}
     return store.Author(who(by), typed_command(root.get("args", [])))

@@ -74,7 +74,7 @@ def undo(
     out("\n".join(_change_lines(views.change_view(entry))))
     if not yes:
         confirm("确认撤销？")
-    done = actions.undo(folder, entry, author(ctx))
+    done = actions.undo_entry(folder, entry, author(ctx))
     more = f"再次运行 anmin undo 可继续撤销更早的修改（还有 {done.left} 次）。" if done.left else "已没有更早的修改记录。"
     if done.reverted:
         out(f"已撤销 #{entry.seq}。{more}")

@@ -59,7 +59,7 @@ def export(
 
     chosen = _export_format(fmt, output)
     folder, today = data_dir(ctx, data), date.today()
-    found = actions.ledger(folder, as_of_or_none(as_of_day), year, today)
+    found = actions.ledger_as_of(folder, as_of_or_none(as_of_day), year, today)
     plan, day = found.plan, found.as_of
     from anmin_track.cli.notice_loop import notice_cells
 

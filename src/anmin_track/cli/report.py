@@ -230,7 +230,7 @@ def _attach(folder: store.DataDir, built, target: Path) -> None:
     """``--attach``: the 台账 the report names as its 附件, as .xlsx."""
     from anmin_track.output import export as ledger
 
-    found = actions.ledger(folder, built.period_end, built.plan_year)
+    found = actions.ledger_as_of(folder, built.period_end, built.plan_year)
     content = ledger.to_xlsx(
         ledger.ledger_rows(found.plan, found.statuses, found.values),
         heading=ledger.Heading(found.plan.org, found.plan.year, found.as_of),

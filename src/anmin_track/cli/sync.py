@@ -34,7 +34,7 @@ def sync(
     from anmin_track.store.sync import SyncConflict
 
     try:
-        done = actions.sync(folder, author(ctx, by), dry_run)
+        done = actions.sync_folder(folder, author(ctx, by), dry_run)
     except SyncConflict as conflict:
         _say_conflicts(conflict)
         raise typer.Exit(1) from None

@@ -30,109 +30,124 @@ above it in this list):
 This package re-exports what the layers above it (``actions``, ``cli``) use.
 """
 
-from anmin_track.store.check import check_all
-from anmin_track.store.entries import strays
-from anmin_track.store.folder import (
-    DATA_ENV,
-    HISTORY_DIR,
-    LOCK_FILE,
-    PLAN_FILE,
-    PROGRESS_DIR,
-    DataDir,
-    bundled_plan_file,
-    data_dir_below,
-    find_data_dir,
-    go_into,
-    read_named,
-    require_writable,
-)
-from anmin_track.store.hand_edits import losses, warnings
-from anmin_track.store.index import (
-    Index,
-    hand_edited,
-    latest_records,
-    latest_values,
-    load_index,
-    rebuild_index,
-    report_records,
-    task_history,
-)
-from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, is_synced, last_entry
-from anmin_track.store.lock import LOCK_TIMEOUT_ENV, lock_timeout, locked
-from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
-from anmin_track.store.records import load_month, month_files, record_to_toml
-from anmin_track.store.safe_io import atomic_write, output_target, write_output
-from anmin_track.store.tomlcheck import Problem, dump_toml, text_of
-from anmin_track.store.undo import synced_refusal, undo
-from anmin_track.store.writes import (
-    Transaction,
-    add_record,
-    init_data_dir,
-    retried,
-    save_index_if_stale,
-    transaction,
-    write_notice_states,
-)
-from anmin_track.store.years import current_view, plan_years, view_of_year, view_owning, views
+# ruff: noqa: F401 - the imports below are this package's names for mypy; ``_HOME`` serves them at run time
+from __future__ import annotations
 
-__all__ = [
-    "is_synced",
-    "synced_refusal",
-    "DATA_ENV",
-    "HISTORY_DIR",
-    "HISTORY_KEEP",
-    "Index",
-    "LOCK_FILE",
-    "LOCK_TIMEOUT_ENV",
-    "PLAN_FILE",
-    "PROGRESS_DIR",
-    "Author",
-    "DataDir",
-    "JournalEntry",
-    "Problem",
-    "Transaction",
-    "add_record",
-    "atomic_write",
-    "bundled_plan_file",
-    "data_dir_below",
-    "go_into",
-    "check_all",
-    "current_view",
-    "dump_plan",
-    "dump_toml",
-    "find_data_dir",
-    "hand_edited",
-    "history",
-    "init_data_dir",
-    "last_entry",
-    "latest_records",
-    "latest_values",
-    "load_index",
-    "load_month",
-    "load_plan",
-    "losses",
-    "lock_timeout",
-    "locked",
-    "month_files",
-    "output_target",
-    "plan_years",
-    "plan_from_toml",
-    "rebuild_index",
-    "report_records",
-    "read_named",
-    "record_to_toml",
-    "require_writable",
-    "retried",
-    "save_index_if_stale",
-    "strays",
-    "task_history",
-    "text_of",
-    "transaction",
-    "undo",
-    "view_of_year",
-    "view_owning",
-    "views",
-    "warnings",
-    "write_notice_states",
-    "write_output",
-]
+from typing import TYPE_CHECKING
+
+from anmin_track.lazy import lazy_attribute
+
+if TYPE_CHECKING:  # what mypy and readers see; at run time each name is imported on first use (``__getattr__``)
+    from anmin_track.store.check import check_all
+    from anmin_track.store.entries import strays
+    from anmin_track.store.folder import (
+        DATA_ENV,
+        HISTORY_DIR,
+        LOCK_FILE,
+        PLAN_FILE,
+        PROGRESS_DIR,
+        DataDir,
+        bundled_plan_file,
+        data_dir_below,
+        find_data_dir,
+        go_into,
+        read_named,
+        require_writable,
+    )
+    from anmin_track.store.hand_edits import losses, warnings
+    from anmin_track.store.index import (
+        Index,
+        hand_edited,
+        latest_records,
+        latest_values,
+        load_index,
+        rebuild_index,
+        report_records,
+        task_history,
+    )
+    from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, is_synced, last_entry
+    from anmin_track.store.lock import LOCK_TIMEOUT_ENV, lock_timeout, locked
+    from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
+    from anmin_track.store.records import load_month, month_files, record_to_toml
+    from anmin_track.store.safe_io import atomic_write, output_target, write_output
+    from anmin_track.store.tomlcheck import Problem, dump_toml, text_of
+    from anmin_track.store.undo import revert_entry, synced_refusal
+    from anmin_track.store.writes import (
+        Transaction,
+        add_record,
+        init_data_dir,
+        retried,
+        save_index_if_stale,
+        transaction,
+        write_notice_states,
+    )
+    from anmin_track.store.years import current_view, plan_years, view_of_year, view_owning, views
+
+#: The module each name lives in (the same as the imports above: ``tests/test_architecture.py``).
+_HOME = {
+    "check_all": "check",
+    "strays": "entries",
+    "bundled_plan_file": "folder",
+    "data_dir_below": "folder",
+    "DATA_ENV": "folder",
+    "DataDir": "folder",
+    "find_data_dir": "folder",
+    "go_into": "folder",
+    "HISTORY_DIR": "folder",
+    "LOCK_FILE": "folder",
+    "PLAN_FILE": "folder",
+    "PROGRESS_DIR": "folder",
+    "read_named": "folder",
+    "require_writable": "folder",
+    "losses": "hand_edits",
+    "warnings": "hand_edits",
+    "hand_edited": "index",
+    "Index": "index",
+    "latest_records": "index",
+    "latest_values": "index",
+    "load_index": "index",
+    "rebuild_index": "index",
+    "report_records": "index",
+    "task_history": "index",
+    "Author": "journal",
+    "history": "journal",
+    "HISTORY_KEEP": "journal",
+    "is_synced": "journal",
+    "JournalEntry": "journal",
+    "last_entry": "journal",
+    "lock_timeout": "lock",
+    "LOCK_TIMEOUT_ENV": "lock",
+    "locked": "lock",
+    "dump_plan": "plan_file",
+    "load_plan": "plan_file",
+    "plan_from_toml": "plan_file",
+    "load_month": "records",
+    "month_files": "records",
+    "record_to_toml": "records",
+    "atomic_write": "safe_io",
+    "output_target": "safe_io",
+    "write_output": "safe_io",
+    "dump_toml": "tomlcheck",
+    "Problem": "tomlcheck",
+    "text_of": "tomlcheck",
+    "synced_refusal": "undo",
+    "revert_entry": "undo",
+    "add_record": "writes",
+    "init_data_dir": "writes",
+    "retried": "writes",
+    "save_index_if_stale": "writes",
+    "Transaction": "writes",
+    "transaction": "writes",
+    "write_notice_states": "writes",
+    "current_view": "years",
+    "plan_years": "years",
+    "view_of_year": "years",
+    "view_owning": "years",
+    "views": "years",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import ``name`` from its module on first use (PEP 562); a submodule's name imports that submodule."""
+    return lazy_attribute(globals(), __name__, _HOME, name)
+

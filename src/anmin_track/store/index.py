@@ -15,7 +15,6 @@ from pathlib import Path
 from anmin_track import fields, model
 from anmin_track.errors import AnminError, DataError
 from anmin_track.store.folder import DataDir, content_hash, read_regular
-from anmin_track.store.lock import locked
 from anmin_track.store.records import (
     RULES,
     MonthFile,
@@ -27,7 +26,6 @@ from anmin_track.store.records import (
     records_from_toml,
     records_of,
 )
-from anmin_track.store.safe_io import atomic_write
 from anmin_track.store.tomlcheck import Checker, LineIndex, dump_toml, parse_toml, read_text
 
 
@@ -360,6 +358,9 @@ def _save_quietly(data: DataDir, index: Index) -> None:
     """
     if not data.keeps_derived or set(index.stamps) <= {PLAN_STAMP}:
         return
+    from anmin_track.store.lock import locked  # the write paths: not loaded by a command that only reads
+    from anmin_track.store.safe_io import atomic_write
+
     with contextlib.suppress(AnminError, OSError), locked(data, "自动重建索引", timeout=0):
         now = file_stamps(data)
         if PLAN_STAMP not in index.stamps:

@@ -28,8 +28,6 @@ from pathlib import Path
 from anmin_track import model
 from anmin_track.errors import AnminError
 from anmin_track.store.folder import DataDir, read_regular
-from anmin_track.store.lock import locked
-from anmin_track.store.safe_io import atomic_write, require_own_path
 
 CACHE_DIR = ".cache"
 #: Month texts at least this long are cached (about 120 records).
@@ -95,6 +93,9 @@ def faithful(
 def discard(data: DataDir, ym: tuple[int, int]) -> bool:
     """Remove month ``ym``'s copy, so the next reader parses the month; whether it is gone (not when the
     folder is read-only or a writer holds the lock)."""
+    from anmin_track.store.lock import locked  # the write paths: not loaded by a command that only reads
+    from anmin_track.store.safe_io import require_own_path
+
     path = cache_path(data, ym)
     with contextlib.suppress(AnminError, OSError), locked(data, "删除进展缓存", timeout=0):
         require_own_path(data, path)
@@ -109,6 +110,9 @@ def save(data: DataDir, ym: tuple[int, int], key: str, records: Sequence[model.R
     if not data.keeps_derived:
         return
     import json
+
+    from anmin_track.store.lock import locked  # the write paths: not loaded by a command that only reads
+    from anmin_track.store.safe_io import atomic_write, require_own_path
 
     rows = json.dumps([_row(r) for r in records], ensure_ascii=False).encode("utf-8")
     content = json.dumps({"key": key, "sum": _checksum(rows)}).encode("utf-8") + b"\n" + rows

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from anmin_track.errors import InputError, WriteError, system_reason
 from anmin_track.store.folder import NotRegularFile, read_regular
-from anmin_track.store.safe_io import Replaced, atomic_write, make_dir
 from anmin_track.store.tomlcheck import dump_toml, toml_parser
 
 APP_DIR = "anmin-track"
@@ -49,6 +48,8 @@ def saved_name() -> str:
 
 def save_name(name: str) -> Path:
     """Remember ``name`` for this user account; returns the file it is kept in."""
+    from anmin_track.store.safe_io import Replaced, atomic_write, make_dir  # only `whoami` writes it
+
     try:
         path = user_file()
     except RuntimeError:

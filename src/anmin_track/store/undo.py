@@ -32,7 +32,7 @@ from anmin_track.store.years import ARCHIVED_NAME, plans_folder_entries, views, 
 
 
 @retried
-def undo(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") -> bool:
+def revert_entry(data: DataDir, entry_id: str, author: journal.Author, shown: str = "") -> bool:
     """Revert the journal entry with id ``entry_id``, which must still be the newest, and drop it.
 
     ``shown`` names that entry as the user saw it (``#6``), for the refusal. The state

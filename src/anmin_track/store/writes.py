@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from anmin_track import model
 from anmin_track.errors import AnminError, DataError, InputError, Step, WriteError
@@ -62,6 +62,7 @@ from anmin_track.store.tomlcheck import raise_if_problems, read_bytes, read_text
 from anmin_track.store.years import views
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class Transaction:
@@ -314,13 +315,13 @@ def transaction(data: DataDir, author: journal.Author) -> Iterator[Transaction]:
 LOCK_ATTEMPTS = 5
 
 
-def retried(write: Callable[..., T]) -> Callable[..., T]:
+def retried(write: Callable[P, T]) -> Callable[P, T]:
     """Run ``write`` (a use case that takes the lock) again while its lock was lost (``LockLost``):
     it gave up before replacing a file, or put back what it had replaced, so running it again
     from a fresh read under the lock as it is now makes the change once."""
 
     @functools.wraps(write)
-    def run(*args: object, **kwargs: object) -> T:
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
         deadline = time.monotonic() + lock_timeout()
         attempt = 1
         while attempt < LOCK_ATTEMPTS or time.monotonic() < deadline:
