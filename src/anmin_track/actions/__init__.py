@@ -21,7 +21,8 @@ Modules (each imports only those before it in this list):
                re-exported (only that command loads it, and it alone needs ``rollup``)
 - ``sync``     several PCs: ``anmin sync`` through git, setting it up, the merge driver
 
-This package is what the CLI calls: every use case is named here.
+This package is what the CLI calls: every use case is named here, and imported on first use
+(``anmin_track.lazy``): a command loads only the use cases it runs.
 """
 
 # ruff: noqa: F401 - the imports below are this package's names for mypy; ``_HOME`` serves them at run time

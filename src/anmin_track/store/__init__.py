@@ -27,7 +27,8 @@ above it in this list):
 - ``git``        the git program and this clone's repository (not re-exported)
 - ``sync``       ``anmin sync``: commit, fetch, merge in a scratch checkout, check, take, push (not re-exported)
 
-This package re-exports what the layers above it (``actions``, ``cli``) use.
+This package re-exports what the layers above it (``actions``, ``cli``) use, each name imported
+on first use (``anmin_track.lazy``): a command that only reads loads none of the write paths.
 """
 
 # ruff: noqa: F401 - the imports below are this package's names for mypy; ``_HOME`` serves them at run time
