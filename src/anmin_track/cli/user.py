@@ -10,7 +10,6 @@ import typer
 from anmin_track.cli.app import app
 from anmin_track.cli.common import HOW_TO_SIGN, USER_ENV, out, person_name, warn
 from anmin_track.cli.zh import AnminCommand
-from anmin_track.store import profile
 from anmin_track.text import visible
 
 
@@ -21,6 +20,8 @@ def whoami(
     ] = None,
 ) -> None:
     """记下您的姓名：以后录入的进展、认领等都署这个名（每个电脑账户一次）。"""
+    from anmin_track.store import profile  # loaded when it runs, not for `anmin --help`
+
     env = os.environ.get(USER_ENV, "")
     if name is None:
         saved = profile.saved_name()

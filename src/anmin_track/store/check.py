@@ -185,7 +185,7 @@ def _cache_problems(data: DataDir, plan: model.Plan) -> list[Problem]:
             text = text_of(content, label)
             cache_key = month_cache.cache_key(text, validation_facts(plan))
             if known.get(key) == content_hash(content):
-                count = len(RECORDS_HEADER.findall("\n" + text)) if key in known_appendable else None
+                count = len(RECORDS_HEADER().findall("\n" + text)) if key in known_appendable else None
                 mine = [r for r in held if (r.date.year, r.date.month) == ym]
                 if month_cache.faithful(data, ym, cache_key, count=count, present=mine):
                     continue
@@ -269,7 +269,7 @@ def _vouched_count(
     or when the index is being rebuilt, the month is read (from its cache when it has one).
     """
     if is_appendable and index is None:
-        return len(RECORDS_HEADER.findall("\n" + text))
+        return len(RECORDS_HEADER().findall("\n" + text))
     month = read_month(data, plan, ym)
     if index is not None:
         index.add_month(ym, month)

@@ -42,8 +42,16 @@ def _checked_plan(text: str, label: str) -> tuple[model.Plan | None, tuple[Probl
 
 
 def plan_from_toml(text: str, label: str) -> tuple[model.Plan | None, list[Problem]]:
+    """The plan in ``text``, or the problems that keep it from being one, each with its line.
+
+    Checked first without line numbers (finding them means scanning every line of the text,
+    and a valid plan needs none), and only when something is wrong again with them."""
     doc = parse_toml(text, label)
-    check = Checker(label, LineIndex(text))
+    plan, problems = _plan_from_doc(doc, Checker(label, LineIndex("")))
+    return (plan, problems) if not problems else _plan_from_doc(doc, Checker(label, LineIndex(text)))
+
+
+def _plan_from_doc(doc: dict, check: Checker) -> tuple[model.Plan | None, list[Problem]]:
     schema = doc.get("schema")
     if isinstance(schema, int) and not isinstance(schema, bool) and schema > model.PLAN_SCHEMA:
         _check_schema(doc, check)  # a newer program's file: say so, not that its new fields are unknown
@@ -229,7 +237,7 @@ def _task(
     if not check.table(raw, fields.TASK, where, line):
         return None
     tid = raw["id"]
-    if not re.fullmatch(rf"{re.escape(gid)}\.{NUMBER}", tid):
+    if not (tid.startswith(f"{gid}.") and GOAL_ID.fullmatch(tid, len(gid) + 1)):  # the goal's number, then a number
         check.add(check.lines.key("id", line), f'任务编号 {visible(tid)!r} 应为“目标编号.序号”（半角数字和点，不以 0 开头），如 "{visible(gid)}.1"')
     metrics = []
     for raw_metric, mline in zip(raw.get("metrics", []), metric_lines, strict=True):

@@ -24,7 +24,7 @@ from anmin_track.store.tomlcheck import (
     read_text,
     text_of,
 )
-from anmin_track.text import cn_date
+from anmin_track.text import cn_date, lazy_regex
 from anmin_track.tuples import NamedTuple
 
 
@@ -320,7 +320,7 @@ def load_records(data: DataDir, plan: model.Plan, months: Iterable[tuple[int, in
 
 #: A ``[[records]]`` header line, searched for in ``"\n" + text`` from the newline before it:
 #: a literal prefix the regex engine finds quickly (5 times faster than ``^`` on big months).
-RECORDS_HEADER = re.compile(r"\n\[\[records\]\][ \t]*\r?$", re.MULTILINE)
+RECORDS_HEADER = lazy_regex(r"\n\[\[records\]\][ \t]*\r?$", re.MULTILINE)
 
 
 class MonthFile(NamedTuple):
@@ -331,8 +331,8 @@ class MonthFile(NamedTuple):
     hash: str
 
 
-_RECORDS_KEY = re.compile(r"""^[ \t]*["']?records["']?[ \t]*=""", re.MULTILINE)
-_RECORDS_KEY_HINT = re.compile(r"""records["']?[ \t]*=""")  # quick to rule out; the line is then checked
+_RECORDS_KEY = lazy_regex(r"""^[ \t]*["']?records["']?[ \t]*=""", re.MULTILINE)
+_RECORDS_KEY_HINT = lazy_regex(r"""records["']?[ \t]*=""")  # quick to rule out; the line is then checked
 
 
 def appendable(text: str, count: int) -> bool:
@@ -344,9 +344,9 @@ def appendable(text: str, count: int) -> bool:
     """
     if '"""' in text or "'''" in text:
         return False
-    if count == 0 or len(RECORDS_HEADER.findall("\n" + text)) != count:
+    if count == 0 or len(RECORDS_HEADER().findall("\n" + text)) != count:
         return False
-    return not (_RECORDS_KEY_HINT.search(text) and _RECORDS_KEY.search(text))
+    return not (_RECORDS_KEY_HINT().search(text) and _RECORDS_KEY().search(text))
 
 
 def read_month(data: DataDir, plan: model.Plan, ym: tuple[int, int]) -> MonthFile:
@@ -374,7 +374,7 @@ def month_with(
         return month_document([record])
     label = data.label(data.month_file(*ym))
     text = text_of(content, label)
-    if not trusted or (record.progress is None and not _BARE_SCHEMA_LINE.search(text)):
+    if not trusted or (record.progress is None and not _BARE_SCHEMA_LINE().search(text)):
         records = _month_records(text, label, plan, ym)
         if not appendable(text, len(records)) or month_schema([record]) > month_schema(records):
             return month_document([*records, record])
@@ -382,7 +382,7 @@ def month_with(
 
 
 #: A month file written under the schema that allows records without progress.
-_BARE_SCHEMA_LINE = re.compile(rf"^schema = {BARE_SCHEMA}\s*$", re.MULTILINE)
+_BARE_SCHEMA_LINE = lazy_regex(rf"^schema = {BARE_SCHEMA}\s*$", re.MULTILINE)
 
 
 def _record_chunk(record: model.Record) -> bytes:

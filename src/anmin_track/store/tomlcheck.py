@@ -15,6 +15,7 @@ from pathlib import Path
 from anmin_track import fields
 from anmin_track.errors import DataError, Step, system_reason
 from anmin_track.store.folder import NotRegularFile, read_regular
+from anmin_track.text import lazy_regex
 from anmin_track.tuples import NamedTuple
 
 
@@ -49,8 +50,8 @@ class LineIndex:
     on first use only, which for valid files is never (see ``records_from_toml``).
     """
 
-    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
-    _KEY = re.compile(r"""^\s*["']?([^"'=\s]+)["']?\s*=""")
+    _HEADER = staticmethod(lazy_regex(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$"))
+    _KEY = staticmethod(lazy_regex(r"""^\s*["']?([^"'=\s]+)["']?\s*="""))
 
     def __init__(self, text: str):
         self._text = text
@@ -65,11 +66,11 @@ class LineIndex:
                 if fence in line:
                     fence = None
                 continue
-            header = self._HEADER.match(line)
+            header = self._HEADER().match(line)
             if header:
                 headers.append((no, header.group(2), header.group(1) == "[["))
                 continue
-            key = self._KEY.match(line)
+            key = self._KEY().match(line)
             if key:
                 keys.append((no, key.group(1)))
                 for quote in ('"""', "'''"):
