@@ -71,9 +71,7 @@ def carried_metric(metric: model.Metric, last: model.Record | None, year: int) -
     return metric._replace(baseline=value, baseline_text=f"{year - 1}年底为{figure}{metric.unit}")
 
 
-def carried_task(
-    old: model.Plan, ts: model.TaskStatus, values: model.LatestValues, year: int
-) -> model.Task:
+def carried_task(old: model.Plan, ts: model.TaskStatus, values: model.LatestValues, year: int) -> model.Task:
     task = ts.task
     return task._replace(
         start=date(year, 1, 1),
@@ -105,9 +103,11 @@ def begin_year(
     """
     end = year_end_before(year)
     statuses = tuple(model.task_status(t, latest.get(t.id), end, old.settings) for t in old.tasks)
-    carried = [] if empty else [
-        carried_task(old, ts, values.get(ts.task.id, model.NO_VALUES), year) for ts in statuses if unfinished(ts)
-    ]
+    carried = (
+        []
+        if empty
+        else [carried_task(old, ts, values.get(ts.task.id, model.NO_VALUES), year) for ts in statuses if unfinished(ts)]
+    )
     if draft is not None:
         goals = draft.goals + ((carried_goal(draft, old, carried),) if carried else ())
         new = draft._replace(year=year, goals=goals, previous=old.year)
@@ -131,7 +131,9 @@ def carried_goal(draft: model.Plan, old: model.Plan, carried: list[model.Task]) 
     """上年结转任务: the unfinished tasks of ``old`` as one goal after the draft's own, numbered in it."""
     gid = str(max((int(g.id) for g in draft.goals if g.id.isdigit()), default=0) + 1)
     tasks = tuple(t._replace(id=f"{gid}.{n}", goal_id=gid) for n, t in enumerate(carried, start=1))
-    return model.Goal(gid, f"{old.year}年结转任务", tasks, f"{old.year}年计划中截至年底尚未完成的任务，结转到本年度继续推进。")
+    return model.Goal(
+        gid, f"{old.year}年结转任务", tasks, f"{old.year}年计划中截至年底尚未完成的任务，结转到本年度继续推进。"
+    )
 
 
 def empty_plan(template: model.Plan, year: int) -> model.Plan:

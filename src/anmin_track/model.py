@@ -113,7 +113,9 @@ class Metric(NamedTuple):
             return f"指标 {self.name} 以{self.unit or '个数'}计，应为整数，不能是 {value:g}"
         ceiling = self.ceiling
         if ceiling is not None and value > ceiling:
-            why = "（百分比不超过 100，如确可超过请在计划中为该指标设置 max）" if self.max is None else "（计划中的 max）"
+            why = (
+                "（百分比不超过 100，如确可超过请在计划中为该指标设置 max）" if self.max is None else "（计划中的 max）"
+            )
             return f"指标 {self.name} 的值 {value:g}{self.unit} 超过上限 {ceiling:g}{self.unit}{why}"
         return ""
 
@@ -611,9 +613,7 @@ def goal_status(
     Its light is that of the mean, made worse by any 常态 task's worse light; 已完成 when every task is.
     ``values``: each task's latest values (see ``task_status``).
     """
-    tasks = tuple(
-        task_status(t, latest.get(t.id), as_of, settings, _values_of(values, t)) for t in goal.tasks
-    )
+    tasks = tuple(task_status(t, latest.get(t.id), as_of, settings, _values_of(values, t)) for t in goal.tasks)
     measured = [ts for ts in tasks if ts.measured]
     progress = weighted_mean((ts.progress, ts.task.weight) for ts in measured)
     expected = weighted_mean((ts.expected, ts.task.weight) for ts in measured)
@@ -780,9 +780,7 @@ def due_items(statuses: Iterable[TaskStatus], as_of: date, within: int) -> list[
     return sorted(items, key=lambda item: item.date)
 
 
-def unreported(
-    at_start: Iterable[TaskStatus], records: Iterable[Record], start: date, end: date
-) -> list[TaskStatus]:
+def unreported(at_start: Iterable[TaskStatus], records: Iterable[Record], start: date, end: date) -> list[TaskStatus]:
     """未按时报送 in the period ``start``–``end`` (both included).
 
     A task is unreported when it had started by ``end``, was not done at ``start``

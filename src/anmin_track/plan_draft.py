@@ -155,7 +155,7 @@ def _number(level: int, n: int) -> str:
 
 def level_of(line: str) -> int | None:
     """The nesting level of a numbered heading (0 for 一、), or None for a line that is not one."""
-    return next((n for n, pattern in enumerate(LEVELS) if pattern.match(line)) , None)
+    return next((n for n, pattern in enumerate(LEVELS) if pattern.match(line)), None)
 
 
 def strip_number(line: str) -> str:

@@ -37,7 +37,7 @@ def visible(text: str, oneline: bool = False) -> str:
 
 # What may not be in a file name built from the data (``[plan] org``, a title): a path separator,
 # a character Windows forbids in names, or anything ``_UNSAFE`` escapes on screen.
-_NOT_IN_NAMES = lazy_regex("[/\\\\:*?\"<>|\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NOT_IN_NAMES = lazy_regex('[/\\\\:*?"<>|\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]')
 
 
 def name_problem(text: str) -> str:
@@ -45,7 +45,7 @@ def name_problem(text: str) -> str:
     a control character (NUL, ESC…) or a character Windows does not allow in names."""
     found = _NOT_IN_NAMES().search(text)
     if found:
-        return f"含有不能用于文件名的字符“{visible(found.group())}”（不能有 / \\ : * ? \" < > | 和控制字符）"
+        return f'含有不能用于文件名的字符“{visible(found.group())}”（不能有 / \\ : * ? " < > | 和控制字符）'
     if ".." in text:
         return "含有“..”（会指向上一级文件夹）"
     return ""
@@ -397,9 +397,7 @@ def cn_punctuation(text: str) -> str:
 
     def comma(m: re.Match) -> str:
         before, after = m.string[m.start() - 1 : m.start()], m.string[m.end() : m.end() + 1]
-        if (before and _is_cjk(before)) or (
-            after and _is_cjk(after) and not (before.isalnum() or before in "_/")
-        ):
+        if (before and _is_cjk(before)) or (after and _is_cjk(after) and not (before.isalnum() or before in "_/")):
             return _HALF_TO_FULL[m.group(1)]
         return m.group()
 

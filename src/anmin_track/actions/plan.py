@@ -64,7 +64,12 @@ def _check_kind_change(tx: store.Transaction, old: model.Task, new: model.Task) 
     if not new.measured:
         return new._replace(carried_progress=0)
     if not old.measured and tx.record_count(old):
-        bare = [r for ym in store.month_files(tx.data) for r in store.load_month(tx.data, tx.plan, ym) if r.task == old.id and r.progress is None]
+        bare = [
+            r
+            for ym in store.month_files(tx.data)
+            for r in store.load_month(tx.data, tx.plan, ym)
+            if r.task == old.id and r.progress is None
+        ]
         if bare:
             raise InputError(
                 f"任务 {old.id} 有 {len(bare)} 条没有进度的常态工作记录（最早{cn_date(bare[0].date)}），不能改为{new.kind}类任务；"
@@ -166,9 +171,7 @@ def close_task(
         progress = latest.progress if latest and latest.progress is not None else 0
         if not task.measured:
             if day < task.due:
-                raise InputError(
-                    f"任务 {task.id} 是常态工作，年度结束（{cn_date(task.due)}）后才能销号。"
-                )
+                raise InputError(f"任务 {task.id} 是常态工作，年度结束（{cn_date(task.due)}）后才能销号。")
         elif progress < 100:
             raise InputError(
                 f"任务 {task.id} 截至{cn_date(day)}的进度为 {progress}%，完成（100%）后才能销号。完成后请先记录 100% 的进度。",

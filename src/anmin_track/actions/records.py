@@ -69,21 +69,28 @@ def kind_progress(task: model.Task, progress: int | None, stage: str, said: bool
             )
         if not said:
             raise InputError(
-                f"任务 {task.id} 是常态工作，记录应写明进展情况或指标数值（本期开展了什么）。", options=("note", "metric")
+                f"任务 {task.id} 是常态工作，记录应写明进展情况或指标数值（本期开展了什么）。",
+                options=("note", "metric"),
             )
         return None
     if stage:
         percent = model.stage_percent(stage.strip())
         if task.kind != model.CREATION:
-            raise InputError(f"任务 {task.id} 是{task.kind}类任务，按完成进度记录；只有创建类任务按阶段记录。", options=("progress",))
+            raise InputError(
+                f"任务 {task.id} 是{task.kind}类任务，按完成进度记录；只有创建类任务按阶段记录。", options=("progress",)
+            )
         if percent is None:
             raise InputError(f"阶段 {stage!r} 不对，创建类任务的阶段依次为：{_STAGE_WORDS}。", options=("stage",))
         if progress is not None and progress != percent:
-            raise InputError(f"阶段{stage}对应进度 {percent}%，与给出的进度 {progress}% 不一致；只写阶段即可。", options=("stage",))
+            raise InputError(
+                f"阶段{stage}对应进度 {percent}%，与给出的进度 {progress}% 不一致；只写阶段即可。", options=("stage",)
+            )
         return percent
     if progress is None:
         if task.kind == model.CREATION:
-            raise InputError(f"缺少阶段：任务 {task.id} 是创建类任务，请写明达到的阶段（{_STAGE_WORDS}）。", options=("stage",))
+            raise InputError(
+                f"缺少阶段：任务 {task.id} 是创建类任务，请写明达到的阶段（{_STAGE_WORDS}）。", options=("stage",)
+            )
         raise InputError(f"缺少进度：请写明任务 {task.id} 当前的完成进度（0~100 的整数）。", options=("progress",))
     if task.kind == model.CREATION and progress not in (0, *dict(model.STAGES).values()):
         stages = "、".join(f"{name} {p}%" for name, p in model.STAGES)
@@ -227,14 +234,21 @@ def _target(tx: store.Transaction, task: model.Task, day: date | None) -> model.
     if found is None:
         when = "" if day is None else f"在{cn_date(day)}"
         raise InputError(
-            f"任务 {task.id} {when}没有进展记录，无可更正或撤回。请查看该任务的记录。", steps=(Step("show", (task.id,)),)
+            f"任务 {task.id} {when}没有进展记录，无可更正或撤回。请查看该任务的记录。",
+            steps=(Step("show", (task.id,)),),
         )
     return found
 
 
 def _record_changes(before: model.Record, after: model.Record) -> tuple[str, ...]:
-    changes = [f"进度 {_summary_value(before.progress)}% → {after.progress}%"] if before.progress != after.progress else []
-    changes += [fields.RECORD[name].label for name in ("note", "problem", "next") if getattr(before, name) != getattr(after, name)]
+    changes = (
+        [f"进度 {_summary_value(before.progress)}% → {after.progress}%"] if before.progress != after.progress else []
+    )
+    changes += [
+        fields.RECORD[name].label
+        for name in ("note", "problem", "next")
+        if getattr(before, name) != getattr(after, name)
+    ]
     changes += [
         f"{name} {_summary_value(before.metrics.get(name))} → {value:g}"
         for name, value in after.metrics.items()
@@ -256,7 +270,11 @@ CORRECTABLE = {
 
 def amend_record(data: store.DataDir, fix: Correction, author: store.Author, today: date) -> Corrected:
     """Correct a record in place (its day and recording time stay), under the rules a new record meets."""
-    if (fix.progress, fix.note, fix.problem, fix.next) == (None, None, None, None) and not fix.metrics and not fix.stage:
+    if (
+        (fix.progress, fix.note, fix.problem, fix.next) == (None, None, None, None)
+        and not fix.metrics
+        and not fix.stage
+    ):
         names = "、".join(CORRECTABLE.values())
         raise InputError(f"没有要更正的内容：请至少给出{names}之一。", options=tuple(CORRECTABLE))
     view = plan_view(data, fix.year, fix.day)

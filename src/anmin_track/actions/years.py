@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from anmin_track import carry, model, store
+from anmin_track import model, store
 from anmin_track.errors import DataError, InputError
 from anmin_track.text import cn_date
 from anmin_track.tuples import NamedTuple
 
 if TYPE_CHECKING:
-    from anmin_track import plan_draft
+    from anmin_track import carry, plan_draft
 
 
 class Carried(NamedTuple):
@@ -143,6 +143,8 @@ def _check_new_year(plan: model.Plan, year: int, today: date) -> None:
 
 
 def _turn(view: store.DataDir, plan: model.Plan, request: NewYear) -> carry.Turn:
+    from anmin_track import carry  # only a new year's plan needs it
+
     end = carry.year_end_before(request.year)
     index = store.load_index(view, plan)
     latest = store.latest_records(view, plan, end, index)
@@ -192,7 +194,9 @@ def _records_list(records: list[model.Record]) -> str:
     return shown + (f"等{len(records)}条" if len(records) > 5 else "")
 
 
-def begin_year(data: store.DataDir, request: NewYear, shown: carry.Turn, author: store.Author, today: date) -> carry.Turn:
+def begin_year(
+    data: store.DataDir, request: NewYear, shown: carry.Turn, author: store.Author, today: date
+) -> carry.Turn:
     """Begin ``request.year``'s plan from the current one, only if it is still exactly what was shown."""
     with store.transaction(plan_view(data), author) as tx:
         _check_new_year(tx.plan, request.year, today)
@@ -212,7 +216,9 @@ def begin_year(data: store.DataDir, request: NewYear, shown: carry.Turn, author:
                 f"{_records_list(turn.stranded)}。请先撤回或更正这些记录，未作修改。"
             )
         carried = len(turn.carried)
-        tx.begin_year(turn.new, f"开始{request.year}年计划（结转{carried}项未完成任务，{tx.plan.year}年计划存为往年计划）")
+        tx.begin_year(
+            turn.new, f"开始{request.year}年计划（结转{carried}项未完成任务，{tx.plan.year}年计划存为往年计划）"
+        )
     return turn
 
 
@@ -222,12 +228,16 @@ def init_folder(target: Path, shared: bool, year: int | None, today: date, force
     if year is not None:
         if not 2000 <= year <= today.year + PLAN_AHEAD:
             raise InputError(f"年度 {year} 不合适：应在2000年至{today.year + PLAN_AHEAD}年之间。")
+        from anmin_track import carry
+
         bundled = store.load_plan(store.DataDir(store.bundled_plan_file().parent, bundled=True))
         content = store.dump_plan(carry.empty_plan(bundled, year))
     return store.init_data_dir(target, shared, content, force)
 
 
-def follow_carry_retried(data: store.DataDir, view: store.DataDir, task_id: str, author: store.Author) -> Carried | None:
+def follow_carry_retried(
+    data: store.DataDir, view: store.DataDir, task_id: str, author: store.Author
+) -> Carried | None:
     """``follow_carry`` run again while its lock was lost (``store.retried``). Run after the write it follows,
     inside that write's use case (``records``): its own retries end in its own write (never in the use case
     running again, which would record the record twice). Wrapped when called: a command that reads never

@@ -19,7 +19,9 @@ def backup(
     # a plain str: typer's Path type stats the name first and fails on a NUL byte
     folder: Annotated[
         str | None,
-        typer.Argument(metavar="文件夹", help="备份文件存放的文件夹（默认数据目录的上一级；在数据目录之外时为当前文件夹）。"),
+        typer.Argument(
+            metavar="文件夹", help="备份文件存放的文件夹（默认数据目录的上一级；在数据目录之外时为当前文件夹）。"
+        ),
     ] = None,
     data: DataOpt = None,
 ) -> None:

@@ -103,9 +103,7 @@ def task_line(task: model.Task | model.Goal) -> str:
 # --------------------------------------------------------------------------- options → arguments
 
 
-def data_dir(
-    ctx: typer.Context, data: str | None, warnings: bool = True, writes: str | None = None
-) -> store.DataDir:
+def data_dir(ctx: typer.Context, data: str | None, warnings: bool = True, writes: str | None = None) -> store.DataDir:
     """The data folder the command works on; first says what hand edits may have lost there.
 
     ``writes``: what the command changes, as a verb (认领, 销号…), for the refusal when the
@@ -117,9 +115,13 @@ def data_dir(
     if writes:
         store.require_writable(folder, writes)
     elif folder.bundled and (below := store.data_dir_below()) is not None:
-        warn(f"当前显示的是程序自带的2024年计划（只读）；当前文件夹下的 {below} 是已有的数据目录，{said(store.go_into(below) + '。', options=('data',))}")
+        warn(
+            f"当前显示的是程序自带的2024年计划（只读）；当前文件夹下的 {below} 是已有的数据目录，{said(store.go_into(below) + '。', options=('data',))}"
+        )
     elif folder.bundled:
-        warn("当前显示的是程序自带的2024年计划（只读，未找到自己的数据目录）；要记录进展，请先运行 anmin init 台账数据。")
+        warn(
+            "当前显示的是程序自带的2024年计划（只读，未找到自己的数据目录）；要记录进展，请先运行 anmin init 台账数据。"
+        )
     if warnings:
         for message in store.warnings(folder):
             warn(said(message.text + "。", message.steps, message.options))
@@ -137,7 +139,9 @@ def say_carried(carried: "actions.Carried | None") -> None:
             f"如不需要继续，可在{carried.year}年计划中修改或删除它"
         )
     else:
-        out(f"{carried.year}年计划中结转的任务 {task.id} 改为从 {task.carried_progress}% 起算（原 {carried.before}%）。")
+        out(
+            f"{carried.year}年计划中结转的任务 {task.id} 改为从 {task.carried_progress}% 起算（原 {carried.before}%）。"
+        )
 
 
 def say_finished_year(plan: model.Plan, year: "actions.Year", folder: store.DataDir, today: date) -> None:
@@ -274,7 +278,11 @@ AsOfOpt = Annotated[
 YearOpt = Annotated[
     int | None,
     typer.Option(
-        "--year", metavar="年度", min=1, max=9999, help="哪一年的计划，如 2024（默认当前计划；往年计划存放在 plans/ 中）。"
+        "--year",
+        metavar="年度",
+        min=1,
+        max=9999,
+        help="哪一年的计划，如 2024（默认当前计划；往年计划存放在 plans/ 中）。",
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出（供脚本使用），不输出表格。")]

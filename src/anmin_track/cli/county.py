@@ -25,7 +25,9 @@ def _format(output: Path | None, as_json: bool) -> str:
         return "json" if as_json else "text"
     kind = FORMATS.get(output.suffix.lower())
     if kind is None:
-        raise InputError(f"不能写成 {output.suffix or '无扩展名的'}文件：请用 .docx（通报）、.xlsx（汇总表）、.md、.txt 或 .json。")
+        raise InputError(
+            f"不能写成 {output.suffix or '无扩展名的'}文件：请用 .docx（通报）、.xlsx（汇总表）、.md、.txt 或 .json。"
+        )
     if as_json and kind != "json":
         raise InputError(f"--json 与输出文件的扩展名 {output.suffix} 不一致：请去掉 --json，或改用 .json。")
     return kind
@@ -120,4 +122,3 @@ def _content(report, kind: str, signing: date, number: int | None) -> bytes:
     from anmin_track.output.report_text import render_markdown, render_text
 
     return (render_markdown(doc) if kind == "markdown" else render_text(doc)).encode("utf-8")
-

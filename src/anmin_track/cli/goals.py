@@ -64,10 +64,13 @@ def goals_list(
     ] = None,
     group: Annotated[
         str | None,
-        typer.Option("--group", metavar="分组", help="按 unit（责任单位）、lead（牵头领导）或 owner（责任人）汇总，每组一行。"),
+        typer.Option(
+            "--group", metavar="分组", help="按 unit（责任单位）、lead（牵头领导）或 owner（责任人）汇总，每组一行。"
+        ),
     ] = None,
     unreported: Annotated[
-        bool, typer.Option("--unreported", help="列出当月（或 --month 所指月份）未报送进展的任务，与月报的未按时报送一致。")
+        bool,
+        typer.Option("--unreported", help="列出当月（或 --month 所指月份）未报送进展的任务，与月报的未按时报送一致。"),
     ] = False,
     month: Annotated[
         str | None, typer.Option("--month", metavar="年-月", help="与 --unreported 同用，如 2024-05（默认本月）。")
@@ -79,7 +82,9 @@ def goals_list(
 ) -> None:
     """列出重点工作的进度、序时进度和亮灯。"""
     if group or unreported or month:
-        _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, tasks or any((goal, owner, status)), year)
+        _supervision_list(
+            ctx, data, group, unreported, month, as_of_day, as_json, tasks or any((goal, owner, status)), year
+        )
         return
     status_key = parse.parse_status(status, "status") if status else None
     folder, today = data_dir(ctx, data), date.today()
@@ -124,7 +129,9 @@ def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, f
         if month:
             raise InputError("--month 只能与 --unreported 同用。")
         if group not in views.GROUP_FIELDS:
-            raise InputError(f"--group 的值 {group!r} 无效，可选：unit（责任单位）、lead（牵头领导）、owner（责任人）。")
+            raise InputError(
+                f"--group 的值 {group!r} 无效，可选：unit（责任单位）、lead（牵头领导）、owner（责任人）。"
+            )
         found = actions.overview(data_dir(ctx, data), as_of_or_none(as_of_day), year=year)
         view = views.group_view(found.plan, found.statuses, found.as_of, group)
         render.configure(found.plan.settings.ambiguous_wide)
@@ -232,7 +239,9 @@ def goals_show(
 # --------------------------------------------------------------------------- update
 
 
-@goals_app.command("update", cls=AnminCommand, epilog="示例：anmin goals update 1.2 --progress 60 --note \"完成布展招标\"")
+@goals_app.command(
+    "update", cls=AnminCommand, epilog='示例：anmin goals update 1.2 --progress 60 --note "完成布展招标"'
+)
 def goals_update(
     ctx: typer.Context,
     task_id: Annotated[
@@ -250,9 +259,12 @@ def goals_update(
         list[str] | None,
         typer.Option("--metric", "-m", metavar="名称=数值", help="指标数值，可多次使用，如 --metric 调解矛盾纠纷=12。"),
     ] = None,
-    day: Annotated[str | None, typer.Option("--date", "-d", metavar="日期", help="进展截至哪一天（默认今天）。")] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", "-d", metavar="日期", help="进展截至哪一天（默认今天）。")
+    ] = None,
     by: Annotated[
-        str | None, typer.Option("--by", metavar="姓名", help=f"记录人（默认 ${USER_ENV} 或 anmin whoami 记下的姓名）。")
+        str | None,
+        typer.Option("--by", metavar="姓名", help=f"记录人（默认 ${USER_ENV} 或 anmin whoami 记下的姓名）。"),
     ] = None,
     again: Annotated[
         bool, typer.Option("--again", help="与该任务最新一条记录完全相同时，仍再记一条（默认视为重复提交而拒绝）。")
@@ -264,7 +276,9 @@ def goals_update(
     folder = data_dir(ctx, data, writes="记录进展")
     when = parse.parse_date(day, key="date") if day else None
     if (progress is None and stage is None) or (note is None and sys.stdin.isatty()):
-        progress, note = _ask_missing(actions.plan_view(folder, year, when), task_id, progress, stage, note, bool(metric))
+        progress, note = _ask_missing(
+            actions.plan_view(folder, year, when), task_id, progress, stage, note, bool(metric)
+        )
     request = actions.ProgressRequest(
         task=task_id,
         progress=None if progress is None else parse.parse_progress(progress, "progress"),
@@ -295,7 +309,9 @@ def goals_update(
 
 RecordDateOpt = Annotated[
     str | None,
-    typer.Option("--date", "-d", metavar="日期", help="哪一天的记录（默认该任务最新的一条；同一天有多条时为最后记录的一条）。"),
+    typer.Option(
+        "--date", "-d", metavar="日期", help="哪一天的记录（默认该任务最新的一条；同一天有多条时为最后记录的一条）。"
+    ),
 ]
 
 
@@ -392,7 +408,11 @@ def _ask_missing(
 TitleOpt = Annotated[str | None, typer.Option("--title", metavar="文字", help="标题。")]
 KindOpt = Annotated[
     str | None,
-    typer.Option("--kind", metavar="类型", help="任务类型：项目（按完成进度）、创建（按申报、评审、命名、授牌阶段）或常态（日常工作，不计完成进度）。"),
+    typer.Option(
+        "--kind",
+        metavar="类型",
+        help="任务类型：项目（按完成进度）、创建（按申报、评审、命名、授牌阶段）或常态（日常工作，不计完成进度）。",
+    ),
 ]
 LeadOpt = Annotated[str | None, typer.Option("--lead", metavar="姓名", help="牵头领导。")]
 UnitOpt = Annotated[str | None, typer.Option("--unit", metavar="单位", help="责任单位。")]
@@ -445,7 +465,8 @@ def goals_claim(
     ctx: typer.Context,
     task_id: TaskArg,
     by: Annotated[
-        str | None, typer.Option("--by", metavar="姓名", help=f"认领人（默认 ${USER_ENV} 或 anmin whoami 记下的姓名）。")
+        str | None,
+        typer.Option("--by", metavar="姓名", help=f"认领人（默认 ${USER_ENV} 或 anmin whoami 记下的姓名）。"),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="任务已有责任人时仍改由认领人负责。")] = False,
     data: DataOpt = None,
@@ -462,11 +483,12 @@ def goals_claim(
         out(f"已认领 {task_line(task)}：责任人为 {shown(name)}。记录进展：anmin goals update {task.id} --progress 数值")
 
 
-@goals_app.command("add", cls=AnminCommand, epilog="示例：anmin goals add 1 \"建设乡村文化广场\" --due 2024-12-31")
+@goals_app.command("add", cls=AnminCommand, epilog='示例：anmin goals add 1 "建设乡村文化广场" --due 2024-12-31')
 def goals_add(
     ctx: typer.Context,
     goal_id: Annotated[
-        str, typer.Argument(metavar="目标编号", help="新任务所属的重点工作编号，如 1。", autocompletion=complete_goal_id)
+        str,
+        typer.Argument(metavar="目标编号", help="新任务所属的重点工作编号，如 1。", autocompletion=complete_goal_id),
     ],
     title: Annotated[str, typer.Argument(metavar="任务名称", help="新增重点任务的名称。")],
     source: Annotated[str | None, typer.Option("--source", metavar="文字", help="依据（文件原文或会议要求）。")] = None,
@@ -528,7 +550,7 @@ def goals_milestone(
     out(f"{task_line(task)}：{done}。现有时间节点：{nodes}。")
 
 
-@goals_app.command("close", cls=AnminCommand, epilog="示例：anmin goals close 1.2 --note \"经党政办核验，资料齐全\"")
+@goals_app.command("close", cls=AnminCommand, epilog='示例：anmin goals close 1.2 --note "经党政办核验，资料齐全"')
 def goals_close(
     ctx: typer.Context,
     task_id: TaskArg,

@@ -57,8 +57,12 @@ def log(
         out("\n".join(_change_lines(change)))
     strays = store.strays(folder)
     if strays:
-        names = "、".join(visible(folder.label(p), oneline=True) for p in strays[:5]) + ("等" if len(strays) > 5 else "")
-        out(f"注意：{names} 不是有效的修改记录（编号不连续，或不是文件夹），已略过；撤销不会用到它，可移出 {store.HISTORY_DIR}。")
+        names = "、".join(visible(folder.label(p), oneline=True) for p in strays[:5]) + (
+            "等" if len(strays) > 5 else ""
+        )
+        out(
+            f"注意：{names} 不是有效的修改记录（编号不连续，或不是文件夹），已略过；撤销不会用到它，可移出 {store.HISTORY_DIR}。"
+        )
 
 
 @app.command("undo", cls=AnminCommand, epilog="示例：anmin undo")
@@ -75,7 +79,9 @@ def undo(
     if not yes:
         confirm("确认撤销？")
     done = actions.undo_entry(folder, entry, author(ctx))
-    more = f"再次运行 anmin undo 可继续撤销更早的修改（还有 {done.left} 次）。" if done.left else "已没有更早的修改记录。"
+    more = (
+        f"再次运行 anmin undo 可继续撤销更早的修改（还有 {done.left} 次）。" if done.left else "已没有更早的修改记录。"
+    )
     if done.reverted:
         out(f"已撤销 #{entry.seq}。{more}")
     else:

@@ -44,11 +44,19 @@ def _export_format(fmt: str | None, output: Path | None) -> str:
 def export(
     ctx: typer.Context,
     fmt: Annotated[
-        str | None, typer.Option("--format", "-f", metavar="格式", help="csv（默认）或 xlsx（可打印的台账，另含按责任单位汇总和当月进展记录）。")
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="格式",
+            help="csv（默认）或 xlsx（可打印的台账，另含按责任单位汇总和当月进展记录）。",
+        ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="文件", help="导出到哪个文件（默认 当前目录/安民乡工作台账_日期.csv）。"),
+        typer.Option(
+            "--output", "-o", metavar="文件", help="导出到哪个文件（默认 当前目录/安民乡工作台账_日期.csv）。"
+        ),
     ] = None,
     as_of_day: AsOfOpt = None,
     year: YearOpt = None,
@@ -94,7 +102,11 @@ def check(ctx: typer.Context, data: DataOpt = None) -> None:
         said = "以上为与上次读取相比丢失的内容，已按现有文件确认；" if found.lost else ""
         out(f"进展文件有过手工修改，{said}已重建索引。")
     plan = found.plan
-    years = f"{len(found.years)} 个年度的计划（{found.years[0]}—{found.years[-1]}年），当前计划 " if len(found.years) > 1 else ""
+    years = (
+        f"{len(found.years)} 个年度的计划（{found.years[0]}—{found.years[-1]}年），当前计划 "
+        if len(found.years) > 1
+        else ""
+    )
     out(
         f"检查通过：{years}{len(plan.goals)} 项重点工作，{len(plan.tasks)} 项重点任务，"
         f"{found.months} 个月份文件共 {found.records} 条进展记录。"
@@ -129,7 +141,11 @@ def init(
     which = f"{year}年空白计划，请先修改重点工作并新增任务" if year else "自带的2024年计划"
     out(visible(f"已创建数据目录 {target}（计划文件 {plan_file}，{which}）。{_next_steps(Path(target))}", oneline=True))
     if shared:
-        out(visible(f"已设为组内共用：同组账户都可写入。如需换成其他用户组，运行 chgrp -R 组名 {target}。", oneline=True))
+        out(
+            visible(
+                f"已设为组内共用：同组账户都可写入。如需换成其他用户组，运行 chgrp -R 组名 {target}。", oneline=True
+            )
+        )
 
 
 def _next_steps(target: Path) -> str:
@@ -145,7 +161,9 @@ def _next_steps(target: Path) -> str:
 @app.command("import", cls=AnminCommand, epilog="示例：anmin import 安民乡工作台账_2024-05-31.xlsx")
 def import_ledger(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(metavar="台账文件", help="anmin export 导出并填写过的台账（.xlsx 或 .csv）。")],
+    source: Annotated[
+        str, typer.Argument(metavar="台账文件", help="anmin export 导出并填写过的台账（.xlsx 或 .csv）。")
+    ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接导入（供脚本使用）。")] = False,
     force: Annotated[
         bool, typer.Option("--force", help="导出后计划中已被他人修改的单元格，也以台账为准（默认跳过这些任务）。")
@@ -164,7 +182,9 @@ def import_ledger(
     changes, conflicts = actions.preview_import(folder, rows, force)
     if conflicts:
         tasks = len({c.change.task for c in conflicts})
-        out(f"以下 {tasks} 项任务在台账导出后已被他人修改，台账中的改动与之冲突，已跳过（确需以台账为准，加 --force）：")
+        out(
+            f"以下 {tasks} 项任务在台账导出后已被他人修改，台账中的改动与之冲突，已跳过（确需以台账为准，加 --force）："
+        )
         for conflict in conflicts:
             c = conflict.change
             out(
@@ -173,8 +193,12 @@ def import_ledger(
             )
     if not changes:
         if conflicts:
-            raise DataError(f"{path.name} 中的改动都与导出后他人的修改冲突，未作修改。请重新导出后再填写，或确认后加 --force。")
-        out(f"{visible(path.name, oneline=True)} 中 {len(rows)} 项任务的牵头领导、责任单位、责任人与计划一致，未作修改。")
+            raise DataError(
+                f"{path.name} 中的改动都与导出后他人的修改冲突，未作修改。请重新导出后再填写，或确认后加 --force。"
+            )
+        out(
+            f"{visible(path.name, oneline=True)} 中 {len(rows)} 项任务的牵头领导、责任单位、责任人与计划一致，未作修改。"
+        )
         return
     out(f"将按 {visible(path.name, oneline=True)} 修改 {len({c.task for c in changes})} 项任务：")
     for c in changes:

@@ -52,7 +52,8 @@ def report_notice(
         typer.Option("--reply-by", metavar="日期", help=f"反馈期限（默认成文日期后 {actions.REPLY_DAYS} 个工作日）。"),
     ] = None,
     to: Annotated[
-        str | None, typer.Option("--to", metavar="单位", help="主送单位：用于未明确责任单位、牵头领导和责任人的任务（否则不发）。")
+        str | None,
+        typer.Option("--to", metavar="单位", help="主送单位：用于未明确责任单位、牵头领导和责任人的任务（否则不发）。"),
     ] = None,
     level: Annotated[
         str | None, typer.Option("--level", metavar="等级", help="督办等级：黄色或红色（默认按亮灯：红灯为红色）。")

@@ -69,7 +69,9 @@ def plan_new(
     ] = False,
     source: Annotated[
         Path | None,
-        typer.Option("--from", metavar="计划文件", help="以这个计划文件（如 plan import -o 生成并核对过的草稿）为新年度计划。"),
+        typer.Option(
+            "--from", metavar="计划文件", help="以这个计划文件（如 plan import -o 生成并核对过的草稿）为新年度计划。"
+        ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不询问，直接开始（供脚本使用）。")] = False,
     by: ByOpt = None,
@@ -118,18 +120,30 @@ def _draft_lines(draft: model.Plan, name: str) -> list[str]:
         lines.append(f"  {goal.id} {visible(goal.title, oneline=True)}")
         lines += [f"    {t.id} {_abridged(t.title)}" for t in goal.tasks]
         for t in goal.tasks:
-            lines += [f"        指标 {m.name}：{'目标' if m.target is not None else '基数'} {(m.target if m.target is not None else m.baseline):g}{m.unit}" for m in t.metrics]
+            lines += [
+                f"        指标 {m.name}：{'目标' if m.target is not None else '基数'} {(m.target if m.target is not None else m.baseline):g}{m.unit}"
+                for m in t.metrics
+            ]
     return lines
 
 
-@plan_app.command("import", cls=AnminCommand, epilog="示例：anmin plan import 2025年工作思路要点.docx --year 2025 -o 草稿.toml")
+@plan_app.command(
+    "import", cls=AnminCommand, epilog="示例：anmin plan import 2025年工作思路要点.docx --year 2025 -o 草稿.toml"
+)
 def plan_import(
     ctx: typer.Context,
     document: Annotated[Path, typer.Argument(metavar="文件", help="本单位的工作思路要点：.docx、.txt 或 .md。")],
-    year: Annotated[int, typer.Option("--year", metavar="年度", min=1, max=9999, help="起草哪一年的计划，如 2025。［必填］")],
+    year: Annotated[
+        int, typer.Option("--year", metavar="年度", min=1, max=9999, help="起草哪一年的计划，如 2025。［必填］")
+    ],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="文件", help="把草稿写成计划文件（.toml），用记事本核对后再用 plan new --from 开始。"),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="文件",
+            help="把草稿写成计划文件（.toml），用记事本核对后再用 plan new --from 开始。",
+        ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="不写 -o 时：不询问，直接以草稿开始新年度计划。")] = False,
     by: ByOpt = None,

@@ -77,7 +77,9 @@ NumberOpt = Annotated[
 ]
 SignerOpt = Annotated[
     str | None,
-    typer.Option("--signer", metavar="姓名", help="签发人：上报的报告在发文字号同一行写“签发人：姓名”（默认 [report] signer）。"),
+    typer.Option(
+        "--signer", metavar="姓名", help="签发人：上报的报告在发文字号同一行写“签发人：姓名”（默认 [report] signer）。"
+    ),
 ]
 CcOpt = Annotated[
     str | None,
@@ -92,7 +94,12 @@ AttachOpt = Annotated[
     typer.Option("--attach", help="同时在报告旁生成附件《工作任务推进台账》（.xlsx，与报告末尾的“附件：”一致）。"),
 ]
 #: What the confirmation calls each kind of report, after the period's label (2024年第二季度报告).
-REPORT_NAMES = {model.MONTHLY: "月报", model.QUARTERLY: "报告", model.HALF: "工作总结", model.ANNUAL: "工作总结（初稿）"}
+REPORT_NAMES = {
+    model.MONTHLY: "月报",
+    model.QUARTERLY: "报告",
+    model.HALF: "工作总结",
+    model.ANNUAL: "工作总结（初稿）",
+}
 
 
 def _period(
@@ -252,12 +259,14 @@ def _check_frame(built, number: int | None) -> None:
     """A 字号 needs a pattern to go into; a report sent upward without 主送 is said once."""
     if number is not None and not built.doc_number:
         if not built.upward:
-            raise InputError("总结按材料报送，不编发文字号：请去掉 --number，或在 goals.toml 的 [report] 中写 summary_as = \"报告\"。")
+            raise InputError(
+                '总结按材料报送，不编发文字号：请去掉 --number，或在 goals.toml 的 [report] 中写 summary_as = "报告"。'
+            )
         raise InputError(
-            "没有设置发文字号的格式，--number 无处可用：请在 goals.toml 的 [report] 中写 doc_number，如 \"安民〔{year}〕{n}号\"。"
+            '没有设置发文字号的格式，--number 无处可用：请在 goals.toml 的 [report] 中写 doc_number，如 "安民〔{year}〕{n}号"。'
         )
     if built.upward and not built.addressee.strip():
-        warn("报告没有主送机关：请在 goals.toml 的 [report] 中写 addressee（如 \"县委、县政府\"）。")
+        warn('报告没有主送机关：请在 goals.toml 的 [report] 中写 addressee（如 "县委、县政府"）。')
 
 
 @report_app.command("monthly", cls=AnminCommand, epilog="示例：anmin report monthly 2024-05 -o 月报.docx")
@@ -265,7 +274,9 @@ def report_monthly(
     ctx: typer.Context,
     month: Annotated[
         str | None,
-        typer.Argument(metavar="月份", help="如 2024-05、2024-5、202405 或 2024年5月（默认本月；计划年度已结束时为该年12月）。"),
+        typer.Argument(
+            metavar="月份", help="如 2024-05、2024-5、202405 或 2024年5月（默认本月；计划年度已结束时为该年12月）。"
+        ),
     ] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -280,7 +291,10 @@ def report_monthly(
     """生成月报：按月末评估各项任务的进度、亮灯，汇总本月进展、存在问题和下月计划。"""
     folder = data_dir(ctx, data)
     period = _period(
-        folder, month, lambda raw: model.month_period(*parse.parse_month(raw)), lambda d: model.month_period(d.year, d.month)
+        folder,
+        month,
+        lambda raw: model.month_period(*parse.parse_month(raw)),
+        lambda d: model.month_period(d.year, d.month),
     )
     _write_report(folder, period, fmt, output, signed, number, template, signer, cc, attach)
 
@@ -333,9 +347,7 @@ def report_half(
 @report_app.command("annual", cls=AnminCommand, epilog="示例：anmin report annual 2024 -o 年度工作总结.docx")
 def report_annual(
     ctx: typer.Context,
-    year: Annotated[
-        str | None, typer.Argument(metavar="年度", help="如 2024 或 2024年（默认今年）。")
-    ] = None,
+    year: Annotated[str | None, typer.Argument(metavar="年度", help="如 2024 或 2024年（默认今年）。")] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     signed: SignedOpt = None,
@@ -394,6 +406,9 @@ def report_brief(
     """生成工作群简报：200～400字的纯文字，可直接发到微信或浙政钉工作群。"""
     folder = data_dir(ctx, data)
     period = _period(
-        folder, month, lambda raw: model.month_period(*parse.parse_month(raw)), lambda d: model.month_period(d.year, d.month)
+        folder,
+        month,
+        lambda raw: model.month_period(*parse.parse_month(raw)),
+        lambda d: model.month_period(d.year, d.month),
     )
     _write_report(folder, period, None, output, None, None, None, document=BRIEF)

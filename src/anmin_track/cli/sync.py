@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 @sync_app.callback()
 def sync(
     ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="只说明同步会做什么（会取回仓库的新内容），不改动数据。")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="只说明同步会做什么（会取回仓库的新内容），不改动数据。")
+    ] = False,
     by: ByOpt = None,
     data: DataOpt = None,
 ) -> None:
@@ -104,19 +106,33 @@ def init(
         if not remote:
             raise InputError("要从仓库取得数据，请写明仓库位置，如 anmin sync init Z:/台账.git --data 台账数据。")
         folder = actions.clone_data(Path(chosen), remote, author(ctx, by))
-        out(visible(f"已从仓库 {remote} 取得数据，存放在 {folder.path}，并设置好同步。以后在该目录中运行 anmin sync 即可同步。", oneline=True))
+        out(
+            visible(
+                f"已从仓库 {remote} 取得数据，存放在 {folder.path}，并设置好同步。以后在该目录中运行 anmin sync 即可同步。",
+                oneline=True,
+            )
+        )
         return
     folder = data_dir(ctx, data, writes="设置同步")
     made = actions.start_sync(folder, remote, author(ctx, by))
     where = f"，仓库 {remote}" if remote else ""
     if made:
-        sent = "，数据已传到仓库；其他电脑用 anmin sync init 仓库 --data 新文件夹 取得" if remote else "；还没有共用的仓库，设置时请写明仓库位置"
+        sent = (
+            "，数据已传到仓库；其他电脑用 anmin sync init 仓库 --data 新文件夹 取得"
+            if remote
+            else "；还没有共用的仓库，设置时请写明仓库位置"
+        )
         out(visible(f"已设置同步（数据目录 {folder.path}{where}）{sent}。", oneline=True))
     else:
         out(visible(f"已重新设置同步（数据目录 {folder.path}{where}）：合并程序已登记，数据未改动。", oneline=True))
 
 
-@app.command("merge-driver", cls=AnminCommand, hidden=True, epilog="示例：anmin merge-driver %O %A %B %P（由 git 调用，不需要手工运行）")
+@app.command(
+    "merge-driver",
+    cls=AnminCommand,
+    hidden=True,
+    epilog="示例：anmin merge-driver %O %A %B %P（由 git 调用，不需要手工运行）",
+)
 def merge_driver(
     base: Annotated[str, typer.Argument(metavar="%O")],
     ours: Annotated[str, typer.Argument(metavar="%A")],

@@ -181,7 +181,9 @@ class AnminSubGroup(ChineseHelp, TyperGroup):
 
     def list_commands(self, ctx):
         names = super().list_commands(ctx)
-        return sorted(names, key=lambda name: COMMAND_ORDER.index(name) if name in COMMAND_ORDER else len(COMMAND_ORDER))
+        return sorted(
+            names, key=lambda name: COMMAND_ORDER.index(name) if name in COMMAND_ORDER else len(COMMAND_ORDER)
+        )
 
 
 COMPLETION_HELP = {
@@ -286,7 +288,8 @@ def _interrupted() -> None:
 
     if WRITTEN:
         sys.stderr.write(
-            visible(f"已记录：{'；'.join(WRITTEN)}（命令被中断，但这次修改已完整保存，无需重新输入）。", oneline=True) + "\n"
+            visible(f"已记录：{'；'.join(WRITTEN)}（命令被中断，但这次修改已完整保存，无需重新输入）。", oneline=True)
+            + "\n"
         )
     else:
         error("已取消，数据未作任何修改。")

@@ -110,7 +110,9 @@ def _behind(t: TaskLine, r: PeriodReport) -> str:
             state.append(f"落后序时进度{gap}个百分点")
     if t.stale or t.missing:
         state.append(_silence(t, r))
-    problem = f"；存在问题：{clean(t.problem)}（{_day(t.problem_date, r.year)}报送）" if t.problem and t.problem_date else ""
+    problem = (
+        f"；存在问题：{clean(t.problem)}（{_day(t.problem_date, r.year)}报送）" if t.problem and t.problem_date else ""
+    )
     return f"{clean(t.title)}{_who(t)}：{'，'.join(state)}{problem}。"
 
 
@@ -140,8 +142,13 @@ def bulletin_document(r: PeriodReport, notices: Sequence[OpenNotice], signature:
         ("总体情况", [Block("para", _overview(r))]),
         ("亮灯情况", _lights(r, this)),
         ("红灯、黄灯任务", _numbered([_behind(t, r) for t in red_and_yellow(r)], "无亮红灯、黄灯的任务。")),
-        ("未按时报送", _numbered([f"{clean(t.title)}{_who(t)}：{_silence(t, r)}。" for t in r.missing],
-                                 f"各项在办任务{this}均已报送进展。")),
+        (
+            "未按时报送",
+            _numbered(
+                [f"{clean(t.title)}{_who(t)}：{_silence(t, r)}。" for t in r.missing],
+                f"各项在办任务{this}均已报送进展。",
+            ),
+        ),
         ("逾期未完成", _numbered([_behind(t, r) for t in overdue(r)], "无逾期未完成的任务。")),
         ("督办单办理情况", _numbered([_notice_text(n, r) for n in notices], "无在办的督办单。")),
     ]

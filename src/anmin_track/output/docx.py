@@ -266,10 +266,14 @@ def _place_body(target: docx.document.Document, template_parts: list, notes: lis
     body = target.element.body
     ours = [e for e in body.iterchildren(qn("w:p"), qn("w:tbl")) if e not in template_parts]
     mark = next((e for e in template_parts if text(e) == BODY_MARK), None)
-    anchor = mark if mark is not None else next((e for e in template_parts if text(e).startswith(TEMPLATE_RECORD)), None)
+    anchor = (
+        mark if mark is not None else next((e for e in template_parts if text(e).startswith(TEMPLATE_RECORD)), None)
+    )
     if mark is None and notes is not None:
         where = "模板的版记之前" if anchor is not None else "模板内容之后"
-        notes.append(f"模板中没有写着 {BODY_MARK} 的段落，正文放在了{where}；在模板中正文的位置单独写一段 {BODY_MARK} 即可")
+        notes.append(
+            f"模板中没有写着 {BODY_MARK} 的段落，正文放在了{where}；在模板中正文的位置单独写一段 {BODY_MARK} 即可"
+        )
     if anchor is None:
         return
     for element in ours:

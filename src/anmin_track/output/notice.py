@@ -110,7 +110,11 @@ def notice_blocks(frame: NoticeFrame, facts: NoticeFacts) -> list[Block]:
 def _matter(frame: NoticeFrame, facts: NoticeFacts) -> str:
     """督办事项: the task, the plan it is from, its source's words, and why it is supervised."""
     plan, task = frame.plan, facts.status.task
-    why = f"截至{cn_date(frame.as_of)}，该项任务推进滞后，现予督办。" if _behind(facts.status) else "现就该项任务有关事项予以督办。"
+    why = (
+        f"截至{cn_date(frame.as_of)}，该项任务推进滞后，现予督办。"
+        if _behind(facts.status)
+        else "现就该项任务有关事项予以督办。"
+    )
     source = f"（原文：{quoted(clean(task.source))}）" if task.source.strip() else ""
     return f"{quoted(clean(task.title))}（任务编号{task.id}）是《{clean(plan.cited)}》确定的重点任务{source}。{why}"
 

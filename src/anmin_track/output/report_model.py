@@ -330,7 +330,11 @@ def next_step(mine: list[model.Record], next_start: date) -> str:
             continue
         # a month up to half a year ahead is this one or next year's (`1月` in December); further, one gone by
         ahead = (month - last.date.month) % 12
-        year = last.date.year + (last.date.month + ahead > 12) if ahead <= 6 else last.date.year - (month > last.date.month)
+        year = (
+            last.date.year + (last.date.month + ahead > 12)
+            if ahead <= 6
+            else last.date.year - (month > last.date.month)
+        )
         if (year, month) < (next_start.year, next_start.month):
             return ""
     return last.next

@@ -26,14 +26,11 @@ def cn_number(n: int) -> str:
     for power, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
         digit = n // power % 10
         if digit:
-            text += ("零" if zero and text else "") + (
-                "" if (power == 10 and n < 20) else digits[digit]
-            ) + unit
+            text += ("零" if zero and text else "") + ("" if (power == 10 and n < 20) else digits[digit]) + unit
             zero = False
         elif text:
             zero = True
     return text
-
 
 
 @dataclass(frozen=True)
@@ -205,5 +202,3 @@ def averaged(r: PeriodReport) -> str:
     (常态 duties have none): `重点任务` / `有完成进度的12项重点任务`."""
     measured = sum(t.kind != model.DUTY for t in r.tasks)
     return "重点任务" if measured == len(r.tasks) else f"有完成进度的{measured}项重点任务"
-
-

@@ -53,9 +53,7 @@ def _lead(r: PeriodReport) -> str:
     """`2024年上半年，安民乡在县委、县政府的坚强领导下，围绕打造好……的目标，扎实推进……。现将……总结如下：`"""
     done, closed = r.counts[model.DONE], r.counts["closed"]
     aim = f"围绕{clean(r.aim)}的目标，" if r.aim.strip() else ""
-    average = (
-        f"，{averaged(r)}平均完成进度{pct(r.progress)}" if any(t.kind != model.DUTY for t in r.tasks) else ""
-    )
+    average = f"，{averaged(r)}平均完成进度{pct(r.progress)}" if any(t.kind != model.DUTY for t in r.tasks) else ""
     return (
         f"{r.period.label}，{clean(r.org)}在县委、县政府的坚强领导下，{aim}扎实推进《{clean(r.cited)}》确定的"
         f"{len(r.goals)}项重点工作、{len(r.tasks)}项重点任务。截至{cn_date(r.period_end)}，"
@@ -81,7 +79,11 @@ def _direction(g: GoalLine, r: PeriodReport) -> str:
     worked = [t for t in g.tasks if t.entries]
     items = "".join(f"{cn_number(n)}是{_work(t, r)}" for n, t in enumerate(worked, 1))
     if not worked:
-        items = f"{period_words(r.period).this}各项任务未报送进展。" if r.period.kind != model.ANNUAL else "全年各项任务未报送进展。"
+        items = (
+            f"{period_words(r.period).this}各项任务未报送进展。"
+            if r.period.kind != model.ANNUAL
+            else "全年各项任务未报送进展。"
+        )
     return f"{lead}{finished}。{items}"
 
 
@@ -161,9 +163,7 @@ def _problems(r: PeriodReport) -> str:
             items.append(f"部分任务未完成年度目标，{names}{many}{len(lagging)}项任务尚未完成")
         else:
             items.append(f"部分任务进度滞后，{names}{many}{len(lagging)}项任务落后序时进度")
-    items += [
-        f"{clean(t.problem)}（{clean(t.title)}）" for t in r.tasks if t.problem.strip() and t.problem_date
-    ]
+    items += [f"{clean(t.problem)}（{clean(t.title)}）" for t in r.tasks if t.problem.strip() and t.problem_date]
     if not items:
         return PLACEHOLDER
     return "".join(f"{cn_number(i)}是{text}。" for i, text in enumerate(items, 1))

@@ -50,7 +50,9 @@ def upward_body(r: PeriodReport) -> list[Block]:
     for gi, g, tasks in reported:
         if tasks:  # one paragraph per direction: 一是……。二是……。
             b.append(Block("h2", clean(g.title), f"（{cn_number(gi)}）"))
-            b.append(Block("para", "".join(f"{cn_number(ti)}是{_progress_text(t, r)}" for ti, t in enumerate(tasks, 1))))
+            b.append(
+                Block("para", "".join(f"{cn_number(ti)}是{_progress_text(t, r)}" for ti, t in enumerate(tasks, 1)))
+            )
     b.append(Block("h1", "存在问题", "三、"))
     b += [Block("para", text) for text in _problems(r)]
     b.append(Block("h1", words.next, "四、"))

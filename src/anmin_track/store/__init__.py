@@ -151,4 +151,3 @@ _HOME = {
 def __getattr__(name: str) -> object:
     """Import ``name`` from its module on first use (PEP 562); a submodule's name imports that submodule."""
     return lazy_attribute(globals(), __name__, _HOME, name)
-

@@ -196,7 +196,13 @@ def _cache_problems(data: DataDir, plan: model.Plan) -> list[Problem]:
         except DataError:
             continue  # reported where the month is checked
         gone = "已删除" if month_cache.discard(data, ym) else "请删除它（可随时删除，会自动重建）"
-        problems.append(Problem(data.label(cache), None, f"进展缓存与月份文件 {label} 的内容不符（被改动过），{gone}；记录以月份文件为准"))
+        problems.append(
+            Problem(
+                data.label(cache),
+                None,
+                f"进展缓存与月份文件 {label} 的内容不符（被改动过），{gone}；记录以月份文件为准",
+            )
+        )
     return problems
 
 

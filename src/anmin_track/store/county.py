@@ -103,12 +103,16 @@ def load_settings(root: Path) -> rollup.CountySettings:
     ranking = tuple(county.get("ranking", rollup.DEFAULT_RANKING))
     for rule in ranking:
         if rule not in fields.RANKINGS:
-            check.add(check.lines.key("ranking", county_line), f"排名规则 {rule} 无效，可选：{'、'.join(fields.RANKINGS)}")
+            check.add(
+                check.lines.key("ranking", county_line), f"排名规则 {rule} 无效，可选：{'、'.join(fields.RANKINGS)}"
+            )
     if not ranking:
         check.add(check.lines.key("ranking", county_line), f"排名规则不能为空，可选：{'、'.join(fields.RANKINGS)}")
     laggards = county.get("laggards", rollup.DEFAULT_LAGGARDS)
     if laggards < 0:
-        check.add(check.lines.key("laggards", county_line), f"laggards（通报末位乡镇数）应为 0 或正整数，实际是 {laggards}")
+        check.add(
+            check.lines.key("laggards", county_line), f"laggards（通报末位乡镇数）应为 0 或正整数，实际是 {laggards}"
+        )
     order, names, excluded = _townships(doc.get("townships", []), check)
     raise_if_problems(check.problems)
     return rollup.CountySettings(

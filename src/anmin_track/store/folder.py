@@ -28,6 +28,7 @@ import stat
 from pathlib import Path
 
 from anmin_track.errors import DataError, InputError, ReadOnlyError, Step
+from anmin_track.text import lazy_regex
 from anmin_track.tuples import NamedTuple
 
 DATA_ENV = "ANMIN_DATA"
@@ -45,7 +46,7 @@ NOTICE_STATE_FILE = ".notices-state.toml"
 OWN_DATA = "台账数据"
 MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.toml$")
 #: The data files, as paths relative to the folder: what a journal entry may name and undo may write.
-DATA_FILE = re.compile(
+DATA_FILE = lazy_regex(
     rf"^(?:{re.escape(PLAN_FILE)}|{re.escape(NOTICE_STATE_FILE)}|{PLANS_DIR}/\d{{4}}\.toml|{PROGRESS_DIR}/(?:\d{{4}}-\d{{2}}|index(?:-\d{{4}})?)\.toml)$"
 )
 
@@ -128,7 +129,7 @@ class DataDir(NamedTuple):
 
 def is_data_file(rel: str) -> bool:
     """Whether ``rel`` (POSIX, relative to the data folder) names one of its data files."""
-    return DATA_FILE.fullmatch(rel) is not None
+    return DATA_FILE().fullmatch(rel) is not None
 
 
 #: What the program keeps at the top of a data folder: its files, and folders it owns whole
@@ -210,7 +211,9 @@ def data_dir_below(start: Path | None = None) -> str | None:
         if (start / OWN_DATA / PLAN_FILE).is_file():
             return OWN_DATA
         # not ./data: ``search_upward`` finds that one itself
-        names = sorted(e.name for _, e in zip(range(500), os.scandir(start), strict=False) if e.is_dir() and e.name != "data")
+        names = sorted(
+            e.name for _, e in zip(range(500), os.scandir(start), strict=False) if e.is_dir() and e.name != "data"
+        )
         return next((name for name in names if (start / name / PLAN_FILE).is_file()), None)
     return None
 

@@ -79,7 +79,9 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None, check: str = 
     except FileNotFoundError:
         raise DataError(no_git()) from None
     except subprocess.TimeoutExpired:
-        raise WriteError(f"git 运行超过 {GIT_TIMEOUT} 秒仍未结束（网络或共享文件夹可能不通），已停止。请稍后再同步。") from None
+        raise WriteError(
+            f"git 运行超过 {GIT_TIMEOUT} 秒仍未结束（网络或共享文件夹可能不通），已停止。请稍后再同步。"
+        ) from None
     if check and done.returncode != 0:
         raise GitFailed(check, done.stderr or done.stdout)
     return done

@@ -143,7 +143,6 @@ class Index:
                 return True, before
         return False, None
 
-
     def stamp(self, key: str, content: bytes, mtime_ns: int) -> None:
         """Note the file ``key`` as this program writes it: ``content`` at ``mtime_ns``."""
         self.stamps[key] = [len(content), mtime_ns]
@@ -336,7 +335,11 @@ def unaccepted(data: DataDir, stamps: dict[str, list[int]]) -> dict | None:
     if isinstance(doc.get("baseline"), dict):
         return doc["baseline"]
     files, hashes = doc.get("files"), doc.get("hashes", {})
-    if isinstance(files, dict) and isinstance(hashes, dict) and changed_files(data, _months(files), hashes, _months(stamps)):
+    if (
+        isinstance(files, dict)
+        and isinstance(hashes, dict)
+        and changed_files(data, _months(files), hashes, _months(stamps))
+    ):
         return {"files": files, "hashes": hashes, "records": doc.get("records", [])}
     return None
 
@@ -492,9 +495,7 @@ def _records_forward(data: DataDir, plan: model.Plan, start: date) -> Iterator[l
             yield load_month(data, plan, ym)
 
 
-def latest_records(
-    data: DataDir, plan: model.Plan, as_of: date, index: Index | None = None
-) -> dict[str, model.Record]:
+def latest_records(data: DataDir, plan: model.Plan, as_of: date, index: Index | None = None) -> dict[str, model.Record]:
     """Each task's newest record dated on or before ``as_of``.
 
     The index answers at once for most tasks (see ``Index.answer``); for the others,
@@ -614,7 +615,9 @@ def latest_values(
     return result
 
 
-def without_record(index: Index, data: DataDir, plan: model.Plan, gone: model.Record, month: list[model.Record]) -> None:
+def without_record(
+    index: Index, data: DataDir, plan: model.Plan, gone: model.Record, month: list[model.Record]
+) -> None:
     """Take ``gone`` out of ``index``; ``month`` is its month's records as they are about to be written.
 
     Whatever ``gone`` held (the task's latest or earlier record, a latest value) is found

@@ -95,7 +95,11 @@ class Conflicts:
         return Merged(None, tuple(self.lines), tuple(self.steps))
 
     def added(self, item: str, differs: str) -> None:
-        self.add(f"{item}在两台电脑上各新增了一次，内容不同（{differs}）" if differs else f"{item}在两台电脑上各新增了一次，内容不同")
+        self.add(
+            f"{item}在两台电脑上各新增了一次，内容不同（{differs}）"
+            if differs
+            else f"{item}在两台电脑上各新增了一次，内容不同"
+        )
 
     def removed(self, item: str, here: bool) -> None:
         where, other = ("本机", "另一台电脑") if here else ("另一台电脑", "本机")
@@ -127,9 +131,7 @@ def pick(base: object, ours: object, theirs: object) -> tuple[object, bool]:
     return ours, True
 
 
-def merge_table(
-    base: dict, ours: dict, theirs: dict, item: str, spec: Keyed | None, conflicts: Conflicts
-) -> dict:
+def merge_table(base: dict, ours: dict, theirs: dict, item: str, spec: Keyed | None, conflicts: Conflicts) -> dict:
     """A table merged field by field; arrays of tables named in ``spec.nested`` merged item by item."""
     nested = (spec.nested if spec else None) or {}
     labels = (spec.labels if spec else None) or {}
@@ -161,7 +163,10 @@ def _key_order(*tables: dict) -> list:
 
 def merge_array(base: list, ours: list, theirs: list, spec: Keyed, conflicts: Conflicts) -> list:
     """An array of tables merged item by item (items matched by ``spec.key``)."""
-    b, o, t = (_by_key(items, spec, conflicts, side) for items, side in ((base, "共同"), (ours, "本机"), (theirs, "另一台电脑")))
+    b, o, t = (
+        _by_key(items, spec, conflicts, side)
+        for items, side in ((base, "共同"), (ours, "本机"), (theirs, "另一台电脑"))
+    )
     merged: list[dict] = []
     for key in [*b, *sorted((k for k in {**o, **t} if k not in b), key=lambda k: _added_key(spec, o.get(k) or t[k]))]:
         item = _merge_item(b.get(key, GONE), o.get(key, GONE), t.get(key, GONE), spec, conflicts)
@@ -198,7 +203,9 @@ def _merge_item(base: object, ours: object, theirs: object, spec: Keyed, conflic
             return ours
         assert isinstance(ours, dict) and isinstance(theirs, dict)
         differs = "、".join(
-            (spec.labels or {}).get(k, k) for k in _key_order({}, ours, theirs) if ours.get(k, GONE) != theirs.get(k, GONE)
+            (spec.labels or {}).get(k, k)
+            for k in _key_order({}, ours, theirs)
+            if ours.get(k, GONE) != theirs.get(k, GONE)
         )
         conflicts.added(spec.name(ours), differs)
         return ours
@@ -277,7 +284,15 @@ RECORDS = Keyed(
     name=record_name,
     order=record_order,
     fix=amend_step,
-    labels={"progress": "进度", "note": "进展情况", "problem": "存在问题", "next": "下步计划", "metrics": "指标", "by": "记录人", "date": "日期"},
+    labels={
+        "progress": "进度",
+        "note": "进展情况",
+        "problem": "存在问题",
+        "next": "下步计划",
+        "metrics": "指标",
+        "by": "记录人",
+        "date": "日期",
+    },
 )
 
 
@@ -300,7 +315,10 @@ def merge_month(base: bytes, ours: bytes, theirs: bytes, label: str) -> Merged:
 
 def canonical_record(raw: dict) -> dict:
     """A record's fields in the order this program writes them (unknown ones last, for ``check`` to name)."""
-    return {**{k: raw[k] for k in RECORD_ORDER if k in raw}, **{k: raw[k] for k in sorted(raw) if k not in RECORD_ORDER}}
+    return {
+        **{k: raw[k] for k in RECORD_ORDER if k in raw},
+        **{k: raw[k] for k in sorted(raw) if k not in RECORD_ORDER},
+    }
 
 
 _RECORD_TABLES_ONLY = re.compile(r"^\s*(?:\[\[records\]\]|#|$)")
@@ -374,7 +392,3 @@ def _leading_comments(text: str) -> str:
             break
         lines.append(line)
     return "".join(lines)
-
-
-
-

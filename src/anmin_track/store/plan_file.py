@@ -82,7 +82,10 @@ def _plan_from_doc(doc: dict, check: Checker) -> tuple[model.Plan | None, list[P
         document=info.get("document", ""),
     )
     if plan.previous is not None and plan.previous >= plan.year:
-        check.add(check.lines.key("previous", plan_line), f"[plan] previous（上一年度）{plan.previous} 应早于计划年度 {plan.year}")
+        check.add(
+            check.lines.key("previous", plan_line),
+            f"[plan] previous（上一年度）{plan.previous} 应早于计划年度 {plan.year}",
+        )
     return plan, check.problems
 
 
@@ -94,7 +97,10 @@ def _check_names(info: dict, line: int | None, check: Checker) -> None:
     for key in NAMED_BY:
         problem = name_problem(info[key])
         if problem:
-            check.add(check.lines.key(key, line), f"[plan] {key}（{fields.PLAN[key].label}）{problem}；它会用在报告、台账和督办单的文件名中")
+            check.add(
+                check.lines.key(key, line),
+                f"[plan] {key}（{fields.PLAN[key].label}）{problem}；它会用在报告、台账和督办单的文件名中",
+            )
 
 
 def schema_needed(doc: dict) -> tuple[int, str]:
@@ -181,7 +187,10 @@ def _settings(table: dict, check: Checker) -> model.Settings:
     if not check.table(table, fields.SETTINGS, "[settings] ", line):
         return model.Settings()
     settings = model.Settings(
-        **(table | {"units": tuple(u.strip() for u in table.get("units", ())), "holidays": tuple(table.get("holidays", ()))})
+        **(
+            table
+            | {"units": tuple(u.strip() for u in table.get("units", ())), "holidays": tuple(table.get("holidays", ()))}
+        )
     )
     if not 0 <= settings.yellow_behind < settings.red_behind <= 100:
         check.add(line, "[settings] 应满足 0 ≤ yellow_behind < red_behind ≤ 100")
@@ -200,7 +209,9 @@ def _goals(raw_goals: list[dict], check: Checker) -> tuple[model.Goal, ...]:
             continue
         gid = raw["id"]
         if not GOAL_ID.fullmatch(gid):
-            check.add(check.lines.key("id", line), f'目标编号 {visible(gid)!r} 应为半角数字（0~9，不以 0 开头），如 "1"')
+            check.add(
+                check.lines.key("id", line), f'目标编号 {visible(gid)!r} 应为半角数字（0~9，不以 0 开头），如 "1"'
+            )
         if gid in seen_goals:
             check.add(check.lines.key("id", line), f"目标编号 {gid} 重复")
         seen_goals.add(gid)
@@ -238,7 +249,10 @@ def _task(
         return None
     tid = raw["id"]
     if not (tid.startswith(f"{gid}.") and GOAL_ID.fullmatch(tid, len(gid) + 1)):  # the goal's number, then a number
-        check.add(check.lines.key("id", line), f'任务编号 {visible(tid)!r} 应为“目标编号.序号”（半角数字和点，不以 0 开头），如 "{visible(gid)}.1"')
+        check.add(
+            check.lines.key("id", line),
+            f'任务编号 {visible(tid)!r} 应为“目标编号.序号”（半角数字和点，不以 0 开头），如 "{visible(gid)}.1"',
+        )
     metrics = []
     for raw_metric, mline in zip(raw.get("metrics", []), metric_lines, strict=True):
         if check.table(raw_metric, fields.METRIC, f"{where}的指标", mline):
@@ -265,7 +279,9 @@ def _task(
         kinds = "、".join(f'"{k}"' for k in model.KINDS)
         check.add(check.lines.key("kind", line), f"{where}的任务类型 kind = {task.kind!r} 不对，应为 {kinds} 之一")
     if task.kind == model.DUTY and task.carried_progress:
-        check.add(check.lines.key("carried_progress", line), f"{where}是常态工作，没有完成进度，不应有 carried_progress")
+        check.add(
+            check.lines.key("carried_progress", line), f"{where}是常态工作，没有完成进度，不应有 carried_progress"
+        )
     if task.start > task.due:
         check.add(check.lines.key("due", line), f"{where}的截止日期 {task.due} 早于开始日期 {task.start}")
     if task.weight <= 0:
@@ -276,7 +292,8 @@ def _task(
         check.add(check.lines.key("carried_from", line), f'{where}的 carried_from 应为“年度:任务编号”，如 "2024:1.3"')
     if not 0 <= task.carried_progress < 100:
         check.add(
-            check.lines.key("carried_progress", line), f"{where}的结转时进度 carried_progress 应为 0~99 的整数（未完成才结转）"
+            check.lines.key("carried_progress", line),
+            f"{where}的结转时进度 carried_progress 应为 0~99 的整数（未完成才结转）",
         )
     _check_milestones(task, milestones, where, check)
     return task
@@ -310,7 +327,10 @@ def _check_milestones(task: model.Task, milestones: list[tuple[model.Milestone, 
         if not 0 <= m.percent <= 100:
             check.add(check.lines.key("percent", mline), f"{where}的时间节点进度 {m.percent} 超出范围（应为 0~100）")
         elif task.kind == model.CREATION and m.percent not in dict(model.STAGES).values():
-            check.add(check.lines.key("percent", mline), f"{where}是创建类任务，时间节点是各阶段的期限，进度应为{_STAGE_PERCENTS}")
+            check.add(
+                check.lines.key("percent", mline),
+                f"{where}是创建类任务，时间节点是各阶段的期限，进度应为{_STAGE_PERCENTS}",
+            )
         if previous is not None:
             if m.date <= previous.date:
                 check.add(at, f"{where}的时间节点日期应逐个递增且不重复（{previous.date} 之后是 {m.date}）")

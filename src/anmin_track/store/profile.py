@@ -53,7 +53,9 @@ def save_name(name: str) -> Path:
     try:
         path = user_file()
     except RuntimeError:
-        raise InputError("找不到当前用户的主目录，无法保存姓名；请改用环境变量 ANMIN_USER 或注明操作人。", options=("by",)) from None
+        raise InputError(
+            "找不到当前用户的主目录，无法保存姓名；请改用环境变量 ANMIN_USER 或注明操作人。", options=("by",)
+        ) from None
     try:
         make_dir(path.parent)
         if path.exists() and not path.is_file():

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from anmin_track import fields, model
 from anmin_track.errors import DataError, InputError, Step, system_reason
-from anmin_track.store import month_cache
 from anmin_track.store.folder import INDEX_NAME, MONTH_FILE, PLAN_FILE, DataDir, content_hash, kind_of
 from anmin_track.store.tomlcheck import (
     Checker,
@@ -124,7 +123,9 @@ def records_of(
     return records
 
 
-def _same_identity(seen: dict[tuple, tuple[model.Record, int]], record: model.Record, n: int) -> tuple[model.Record, int] | None:
+def _same_identity(
+    seen: dict[tuple, tuple[model.Record, int]], record: model.Record, n: int
+) -> tuple[model.Record, int] | None:
     """The earlier record of ``record``'s task with its ``at``, and its position (None: there is none)."""
     key = (record.task, record.at)
     if key in seen:
@@ -135,6 +136,7 @@ def _same_identity(seen: dict[tuple, tuple[model.Record, int]], record: model.Re
 
 def _identity(record: model.Record) -> tuple:
     return (*model.said(record), record.by)
+
 
 def _record(raw: dict, line, plan, month, check: Checker) -> model.Record | None:
     where = "进展记录"
@@ -286,6 +288,8 @@ def _validated(data: DataDir, text: str, label: str, plan: model.Plan, ym: tuple
     """The month's validated records: from the month cache when it holds this very text (large months only).
 
     Remembers the last two answers: the report reads its month twice (records, latest texts)."""
+    from anmin_track.store import month_cache  # only a command that reads a month file needs it
+
     if len(text) < month_cache.CACHE_FROM:
         return _month_records(text, label, plan, ym)
     key = month_cache.cache_key(text, validation_facts(plan))
@@ -388,7 +392,9 @@ _BARE_SCHEMA_LINE = lazy_regex(rf"^schema = {BARE_SCHEMA}\s*$", re.MULTILINE)
 def _record_chunk(record: model.Record) -> bytes:
     """``[[records]]`` and the record's keys, checked to read back as the record itself."""
     chunk = dump_toml({"records": [record_to_toml(record)]})
-    back = records_of(parse_toml(chunk.decode("utf-8"), "新记录"), "records", Checker("新记录", LineIndex("")), None, None)
+    back = records_of(
+        parse_toml(chunk.decode("utf-8"), "新记录"), "records", Checker("新记录", LineIndex("")), None, None
+    )
     if back != [record]:
         raise AssertionError(f"record does not survive TOML: {record!r}")
     return chunk

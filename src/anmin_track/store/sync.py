@@ -76,7 +76,9 @@ def require_ready(data: DataDir) -> None:
             steps=(Step("sync-init"),),
         )
     if not g.remote_url(data):
-        raise InputError("这个数据目录没有设置共用的仓库，无处同步。请写明仓库位置重新设置同步。", steps=(Step("sync-init"),))
+        raise InputError(
+            "这个数据目录没有设置共用的仓库，无处同步。请写明仓库位置重新设置同步。", steps=(Step("sync-init"),)
+        )
 
 
 def sync(data: DataDir, author: journal.Author, dry_run: bool = False) -> Synced:
@@ -144,7 +146,16 @@ def _commit_local(data: DataDir, author: journal.Author, message: str = "") -> N
     if g.git(data.path, "diff", "--cached", "--quiet").returncode == 0 and g.revision(data, "HEAD"):
         return
     message = message or commit_message(data, author.who)
-    g.git(data.path, "commit", "--quiet", "--no-verify", "-m", message, env=g.author_env(author.who), check="提交本机的修改")
+    g.git(
+        data.path,
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "-m",
+        message,
+        env=g.author_env(author.who),
+        check="提交本机的修改",
+    )
     newest = journal.newest_id(data)
     if newest is not None:
         atomic_write(data.path / g.GIT_DIR / COMMITTED_FILE, newest.encode("ascii", "replace"), data_file=False)
@@ -163,7 +174,9 @@ def commit_message(data: DataDir, who: str) -> str:
 def _subjects(data: DataDir, span: str) -> list[str]:
     """The changes of the commits in ``span``: each ``#N 摘要`` line of their messages (``commit_message``) as
     ``姓名：摘要``, or a commit's first line when it has none."""
-    done = g.git(data.path, "log", "--no-merges", "--reverse", "--format=%an%x00%B%x1e", span, check="读取其他电脑的修改")
+    done = g.git(
+        data.path, "log", "--no-merges", "--reverse", "--format=%an%x00%B%x1e", span, check="读取其他电脑的修改"
+    )
     found = []
     for commit in done.stdout.split("\x1e"):
         name, _, body = commit.strip("\n").partition("\0")
@@ -187,7 +200,16 @@ def _checked(data: DataDir, head: str, remote: str, author: journal.Author) -> t
     scratch = scratch_root / (data.path.resolve().name or "data")
     report = data.path / g.GIT_DIR / REPORT_FILE
     report.unlink(missing_ok=True)
-    g.git(data.path, "worktree", "add", "--detach", "--quiet", str(scratch), remote if fast_forward else head, check="准备合并")
+    g.git(
+        data.path,
+        "worktree",
+        "add",
+        "--detach",
+        "--quiet",
+        str(scratch),
+        remote if fast_forward else head,
+        check="准备合并",
+    )
     try:
         env = {g.REPORT_ENV: str(report), **g.author_env(author.who)}
         if not fast_forward:
@@ -229,7 +251,9 @@ def _conflict_items(scratch: Path, report: Path) -> list[tuple[str, Step | None]
 
 def _take(data: DataDir, head: str, target: str, author: journal.Author, count: int) -> None:
     """Make the data folder hold ``target`` (which differs from ``head`` = the folder now), then move the branch."""
-    listed = g.lines_of(g.git(data.path, "diff", "--name-status", "--no-renames", "-z", head, target, check="比较合并结果").stdout)
+    listed = g.lines_of(
+        g.git(data.path, "diff", "--name-status", "--no-renames", "-z", head, target, check="比较合并结果").stdout
+    )
     changes = dict(zip(listed[1::2], listed[0::2], strict=True))  # path → A/M/D
     ordered = sorted(changes, key=_write_order)
     data_files = {data.path / p: g.blob(data.path, target, p) for p in ordered if is_data_file(p) and changes[p] != "D"}
@@ -275,7 +299,14 @@ def _preview(data: DataDir) -> Synced:
     remote = g.revision(data, f"refs/remotes/{g.REMOTE}/{g.BRANCH}")
     received = _subjects(data, f"HEAD..{remote}") if remote else []
     ahead = bool(_subjects(data, f"{remote}..HEAD")) if remote else True
-    return Synced(tuple(local), tuple(received), False, g.remote_url(data), dry_run=True, merged=bool(received) and (bool(local) or ahead))
+    return Synced(
+        tuple(local),
+        tuple(received),
+        False,
+        g.remote_url(data),
+        dry_run=True,
+        merged=bool(received) and (bool(local) or ahead),
+    )
 
 
 # --------------------------------------------------------------------------- setting up
@@ -325,7 +356,9 @@ def clone(target: Path, remote: str, author: journal.Author) -> DataDir:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise InputError(f"{target} 已存在且不是空文件夹；要从仓库取得数据，请写一个新文件夹的名字。")
     made = not target.exists()
-    done = g.git(Path.cwd(), "clone", "--quiet", f"--branch={g.BRANCH}", f"--origin={g.REMOTE}", remote, str(target.absolute()))
+    done = g.git(
+        Path.cwd(), "clone", "--quiet", f"--branch={g.BRANCH}", f"--origin={g.REMOTE}", remote, str(target.absolute())
+    )
     data = DataDir(target)
     try:
         if done.returncode != 0:

@@ -188,10 +188,11 @@ def text_of(content: bytes, label: str) -> str:
     """The one place data files' bytes become text: UTF-8, with or without the BOM that
     Notepad puts first (dropped here, so writes drop it too); anything else is refused
     with the line where the first byte that is not UTF-8 stands."""
+    body = content[3:] if content.startswith(b"\xef\xbb\xbf") else content  # not "utf-8-sig": its codec is an import
     try:
-        return content.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = content.count(b"\n", 0, exc.start) + 1
+        line = body.count(b"\n", 0, exc.start) + 1
         reason = "文件不是 UTF-8 编码（可能是 GBK），请用记事本或 WPS 打开后“另存为”UTF-8 编码"
         raise data_error([Problem(label, line, reason)]) from None
 
@@ -214,7 +215,9 @@ _KIND_TESTS = {
     fields.DATETIME: lambda v: isinstance(v, datetime),
     fields.BOOL: lambda v: isinstance(v, bool),
     fields.TEXT_LIST: lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
-    fields.DATE_LIST: lambda v: isinstance(v, list) and all(isinstance(x, date) and not isinstance(x, datetime) for x in v),
+    fields.DATE_LIST: lambda v: (
+        isinstance(v, list) and all(isinstance(x, date) and not isinstance(x, datetime) for x in v)
+    ),
     fields.TABLE: lambda v: isinstance(v, dict),
     fields.TABLE_LIST: lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
 }
@@ -267,7 +270,10 @@ class Checker:
                     self.add(line, f"{where}缺少字段 {key}（应为{spec.kind}）")
                     ok = False
             elif not is_kind(table[key], spec.kind):
-                self.add(self.lines.key(key, line), f"{where}的字段 {key} 应为{spec.kind}，实际是 {_as_written(table[key]):.40}")
+                self.add(
+                    self.lines.key(key, line),
+                    f"{where}的字段 {key} 应为{spec.kind}，实际是 {_as_written(table[key]):.40}",
+                )
                 ok = False
         return ok
 

@@ -306,7 +306,9 @@ def transaction(data: DataDir, author: journal.Author) -> Iterator[Transaction]:
     """
     with locked(data, author.who):
         if data not in views(data):
-            raise WriteError("在此期间数据目录的年度计划已有变动（可能刚开始了新年度计划），未作任何修改。请重新运行命令。")
+            raise WriteError(
+                "在此期间数据目录的年度计划已有变动（可能刚开始了新年度计划），未作任何修改。请重新运行命令。"
+            )
         yield Transaction(data, author)
 
 

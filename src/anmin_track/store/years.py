@@ -110,7 +110,11 @@ def layout_problems(data: DataDir) -> list[Problem]:
     label = base.label(base.plans_dir)
     if base.plans_dir.is_symlink() or (base.plans_dir.exists() and not base.plans_dir.is_dir()):
         what = "符号链接" if base.plans_dir.is_symlink() else "文件"
-        return [Problem(label, None, f"plans 应是存放往年计划的文件夹，实际是{what}；请把它移走或改名（往年计划不会被读取）")]
+        return [
+            Problem(
+                label, None, f"plans 应是存放往年计划的文件夹，实际是{what}；请把它移走或改名（往年计划不会被读取）"
+            )
+        ]
     years, others = plans_folder_entries(base)
     problems = [
         Problem(
@@ -129,7 +133,9 @@ def layout_problems(data: DataDir) -> list[Problem]:
             found = load_plan(view).year
             if found != year:
                 problems.append(
-                    Problem(base.label(view.plan_file), None, f"文件名表示{year}年的计划，而其中 [plan] year 为 {found}")
+                    Problem(
+                        base.label(view.plan_file), None, f"文件名表示{year}年的计划，而其中 [plan] year 为 {found}"
+                    )
                 )
         if now is not None and year >= now:
             problems.append(
@@ -140,4 +146,3 @@ def layout_problems(data: DataDir) -> list[Problem]:
                 )
             )
     return problems
-
