@@ -452,3 +452,20 @@ def test_a_plans_path_that_is_not_a_folder_is_named_by_check(run, year_2024):
     (year_2024 / "plans").write_text("x\n", encoding="utf-8")
     checked = run("check")
     assert checked.returncode == 1 and "plans 应是存放往年计划的文件夹，实际是文件" in checked.stdout
+
+
+def test_a_regenerated_plan_tells_the_clerk_where_the_document_name_and_holidays_go():
+    """`plan new` writes goals.toml anew: the hints the bundled plan has above [plan], [settings] and
+    [report] come with it, with this year's dates, and the file reads back as the same plan."""
+    from anmin_track.store.plan_file import dump_plan, plan_from_toml
+
+    plan = PLAN._replace(year=2025)
+    text = dump_plan(plan).decode("utf-8")
+    lines = text.splitlines()
+    assert lines[lines.index("[plan]") - 1].startswith("# document 依据文件的名称")
+    assert (
+        lines[lines.index("[settings]") - 1]
+        == "# holidays = [2025-10-01, 2025-10-02, 2025-10-03, 2025-10-04, 2025-10-07]"
+    )
+    assert "doc_number 发文字号" in "\n".join(lines[lines.index("[report]") - 3 : lines.index("[report]")])
+    assert plan_from_toml(text, "goals.toml") == (plan, [])

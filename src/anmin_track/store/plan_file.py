@@ -352,6 +352,21 @@ PLAN_HEADER = """\
 """
 
 
+#: What a clerk editing a regenerated goals.toml in Notepad is told above each section (the bundled plan says the same).
+_SECTION_NOTES = {
+    "[plan]": "# document 依据文件的名称：报告和督办单中引用为《……》（不写则为单位名加计划名称）。\n",
+    "[settings]": (
+        "# 节假日（周六、周日以外的休息日）：督办单的反馈期限按工作日计算时跳过，如\n"
+        "# holidays = [{year}-10-01, {year}-10-02, {year}-10-03, {year}-10-04, {year}-10-07]\n"
+    ),
+    "[report]": (
+        "# 公文设置：月报、季度报告、总结和督办单共用（GB/T 9704-2012）。addressee 主送机关；doc_number 发文字号，\n"
+        '# 如 "安民〔{{year}}〕{{n}}号"；signer 签发人；cc 抄送机关、printer 印发机关（版记）；contact、phone 联系人和电话；\n'
+        '# reply_to 督办单的反馈送达部门；summary_as 总结的行文方式："材料" 或 "报告"。\n'
+    ),
+}
+
+
 def _task_fields(task: model.Task) -> dict:
     out = {
         "id": task.id,
@@ -398,7 +413,8 @@ def dump_plan(plan: model.Plan) -> bytes:
     import tomli_w
 
     def section(header: str, fields: dict) -> str:
-        return f"\n{header}\n{tomli_w.dumps(fields)}"
+        note = _SECTION_NOTES.get(header, "").format(year=plan.year)
+        return f"\n{note}{header}\n{tomli_w.dumps(fields)}"
 
     s = plan.settings
     info = {"org": plan.org, "issuer": plan.issuer, "year": plan.year, "title": plan.title, "source": plan.source}
