@@ -459,7 +459,7 @@ def test_a_regenerated_plan_tells_the_clerk_where_the_document_name_and_holidays
     [report] come with it, with this year's dates, and the file reads back as the same plan."""
     from anmin_track.store.plan_file import dump_plan, plan_from_toml
 
-    plan = PLAN._replace(year=2025)
+    plan = PLAN._replace(year=2025, report=PLAN.report._replace(addressee="县委、县政府"))
     text = dump_plan(plan).decode("utf-8")
     lines = text.splitlines()
     assert lines[lines.index("[plan]") - 1].startswith("# document 依据文件的名称")
