@@ -369,3 +369,18 @@ def test_quotation_marks_inside_a_quoted_title_are_single(cli):
     assert result.exit_code == 0, result.output
     assert "督办事项：“与枫坪乡联合探索‘坪安里’品牌创建”（任务编号1.6）" in result.stdout
     assert "“坪安里”" not in result.stdout.replace("\n", "")
+
+
+def test_the_bulletin_and_the_county_count_the_same_open_notices(cli, folder):
+    """A notice only the state file knows (its register entry lost) has no known signing date: neither the
+    对内通报 nor the county's roll-up can say it was out by the period's end, so both leave it out."""
+    assert issue(cli, folder, "2.2", *JUNE_3).exit_code == 0
+    old = folder.notices_file.read_bytes()
+    assert issue(cli, folder, "2.4", *JUNE_3).exit_code == 0
+    folder.notices_file.write_bytes(old)  # the register restored alone: 2号 is known to the state file only
+    day = date(2024, 6, 30)
+    assert [n.code for n in actions.notices_as_of(folder, day) if n.is_open] == ["督办〔2024〕1号", "2024年第2号"]
+    counted = [n.code for n in actions.open_notices_on(folder, day)]
+    assert counted == ["督办〔2024〕1号"]
+    bulletin = json.loads(run(cli, folder, "report", "bulletin", "2024-06", "--format", "json").stdout)
+    assert [n["code"] for n in bulletin["notices"]] == counted

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from anmin_track import model, rollup, store
-from anmin_track.actions.notice_loop import notices_as_of
+from anmin_track.actions.notice_loop import open_notices_on
 from anmin_track.errors import DataError, InputError
 from anmin_track.store import county as county_store
 from anmin_track.tuples import NamedTuple
@@ -162,7 +162,7 @@ def read_township(
     before = store.latest_records(view, plan, period.previous_end, index)
     at_start = [model.task_status(t, before.get(t.id), period.previous_end, plan.settings) for t in plan.tasks]
     records = store.load_month(view, plan, (end.year, end.month))
-    items = [n for n in notices_as_of(data, end) if n.is_open]
+    items = open_notices_on(data, end)
     notices = (len(items), sum(n.status == model.NOTICE_OVERDUE for n in items))
     until = data_until(township, view, index, cache)
     return rollup.township_row(township.folder, plan, period, statuses, at_start, records, notices, until)

@@ -101,6 +101,13 @@ def notices_as_of(data: store.DataDir, as_of: date | None = None) -> list[Notice
     return _items(load_register(data.whole), load_states(data.whole), as_of)
 
 
+def open_notices_on(data: store.DataDir, day: date) -> list[NoticeItem]:
+    """The 督办单 issued by ``day`` and still open then (待签收, 办理中, 逾期未反馈): what the 对内通报 lists and
+    the county's roll-up counts. One only the state file knows (its register entry lost) is left out of
+    both: when it was issued, and so whether it was out by ``day``, is not known."""
+    return [n for n in notices_as_of(data, day) if n.is_open and n.signed is not None and n.reply_by is not None]
+
+
 def open_by_task(items: list[NoticeItem]) -> dict[str, list[NoticeItem]]:
     """The open notices of each task (待签收, 办理中, 逾期未反馈), oldest first."""
     found: dict[str, list[NoticeItem]] = {}

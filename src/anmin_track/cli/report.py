@@ -218,8 +218,8 @@ def _open_notices(folder: store.DataDir, built) -> list:
 
     return [
         OpenNotice(n.code, n.task, n.title, n.signed, n.reply_by, n.status)
-        for n in actions.notices_as_of(folder, built.period_end)
-        if n.is_open and n.signed is not None and n.reply_by is not None and n.signed <= built.period_end
+        for n in actions.open_notices_on(folder, built.period_end)
+        if n.signed and n.reply_by  # always so (``open_notices_on``): said again for mypy
     ]
 
 
