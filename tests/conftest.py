@@ -63,11 +63,12 @@ def anmin():
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` with its hash, to prove a failed command changed nothing."""
+    """Every file under ``folder`` with its hash, to prove a failed command changed nothing: all but the
+    lock file and the parsed copies a reader keeps of the plan and the index (``store.parsed_cache``)."""
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != store.LOCK_FILE
+        if p.is_file() and p.name != store.LOCK_FILE and not p.name.endswith(".parsed")
     }
 
 

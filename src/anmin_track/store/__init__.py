@@ -8,6 +8,8 @@ above it in this list):
 - ``hand_edits`` what hand edits may have lost (mis-named files, shrunk files): warnings
 - ``lock``       the lock: one writer at a time (and the folder permissions it shares with ``safe_io``)
 - ``safe_io``    atomic writes, output files
+- ``parsed_cache`` a parsed copy of each plan and index (progress/.cache), so that a command need not parse TOML
+                 (not re-exported: ``plan_file``, ``index`` and the writes use it)
 - ``profile``    the user's own settings outside any data folder: the name they sign with
 - ``notices``    .notices.toml: the register of issued 督办单 numbers, outside the journal
                  (not re-exported: only the 督办 use cases and ``check`` load it)

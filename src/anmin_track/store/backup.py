@@ -20,9 +20,8 @@ from datetime import date
 from pathlib import Path
 
 from anmin_track.errors import DataError, system_reason
-from anmin_track.store.folder import INDEX_NAME, LOCK_FILE, PROGRESS_DIR, DataDir, read_regular
+from anmin_track.store.folder import CACHE_DIR, INDEX_NAME, LOCK_FILE, PROGRESS_DIR, DataDir, read_regular
 from anmin_track.store.lock import locked
-from anmin_track.store.month_cache import CACHE_DIR
 from anmin_track.text import file_name
 
 #: What a backup is called: the data folder's name, then the day (and a number when that day has one).

@@ -14,7 +14,7 @@ from datetime import date
 
 from anmin_track import model
 from anmin_track.errors import DataError
-from anmin_track.store import month_cache
+from anmin_track.store import month_cache, parsed_cache
 from anmin_track.store.folder import DataDir
 from anmin_track.store.index import (
     Index,
@@ -27,7 +27,7 @@ from anmin_track.store.index import (
     saved_index,
     vouched,
 )
-from anmin_track.store.plan_file import check_plan
+from anmin_track.store.plan_file import _checked_plan, check_plan
 from anmin_track.store.records import (
     RECORDS_HEADER,
     MonthFile,
@@ -62,6 +62,7 @@ def check_all(
     problems.extend(stray_problem(whole, path) for path in strays)
     plan, count, fresh, checked, repaired = None, 0, [], [], []
     for view in found_views:
+        problems += _copy_problems(view)  # first: what follows reads the files themselves
         plan, view_count, view_problems, index = _check_plan(view)  # the current plan's comes last
         problems += view_problems
         count += view_count
@@ -203,6 +204,15 @@ def _cache_problems(data: DataDir, plan: model.Plan) -> list[Problem]:
                 f"进展缓存与月份文件 {label} 的内容不符（被改动过），{gone}；记录以月份文件为准",
             )
         )
+    return problems
+
+
+def _copy_problems(view: DataDir) -> list[Problem]:
+    """Parsed copies of the plan and the index (``parsed_cache``) that say other than their file: reported, and removed."""
+    found = (parsed_cache.problem(view, path) for path in (view.plan_file, view.index_file) if path.exists())
+    problems = [p for p in found if p is not None]
+    if problems:  # a plan built from a lying copy before the check began is not the one to check
+        _checked_plan.cache_clear()
     return problems
 
 

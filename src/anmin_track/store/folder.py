@@ -35,6 +35,8 @@ DATA_ENV = "ANMIN_DATA"
 PLAN_FILE = "goals.toml"
 PLANS_DIR = "plans"
 PROGRESS_DIR = "progress"
+#: Derived copies kept for speed (``month_cache``, ``parsed_cache``): progress/.cache, never synced or backed up.
+CACHE_DIR = ".cache"
 INDEX_FILE = "index.toml"
 #: The derived files of the progress folder: the current plan's index, and each earlier year's.
 INDEX_NAME = re.compile(r"^index(-\d{4})?\.toml$")

@@ -15,6 +15,7 @@ from pathlib import Path
 from anmin_track import fields, model
 from anmin_track.errors import AnminError, DataError
 from anmin_track.store.folder import DataDir, content_hash, read_regular
+from anmin_track.store.parsed_cache import parsed_text
 from anmin_track.store.records import (
     RULES,
     MonthFile,
@@ -266,7 +267,7 @@ def saved_index(data: DataDir, stamps: dict[str, list[int]], path: Path | None =
         return None
     with contextlib.suppress(DataError):
         label = path.name
-        text = read_text(path, label)
+        text = parsed_text(data, path, label) if path == data.index_file else read_text(path, label)
         records, problems, doc = records_from_toml(text, label, None, None, index=True)
         files, hashes = doc.get("files"), doc.get("hashes", {})
         if problems or not isinstance(files, dict):
@@ -308,7 +309,7 @@ def saved_document(data: DataDir) -> tuple[str, dict] | None:
     """The index file's text and TOML document as saved, whatever they say (None: missing,
     unreadable or not TOML): for the readers that judge a stale index, not just use a fresh one."""
     with contextlib.suppress(OSError, UnicodeDecodeError, DataError):  # NotRegularFile is an OSError
-        text = read_regular(data.index_file).decode("utf-8")
+        text = parsed_text(data, data.index_file, data.index_file.name)
         return text, parse_toml(text, data.index_file.name)
     return None
 
@@ -385,7 +386,12 @@ def _held_values(index: Index) -> list[model.Record]:
 
 
 def dump_index(index: Index) -> bytes:
-    doc = {
+    return dump_toml(index_document(index))
+
+
+def index_document(index: Index) -> dict:
+    """The index file's TOML document (what parsing ``dump_index(index)`` gives back)."""
+    doc: dict = {
         "schema": model.SCHEMA,
         "rules": RULES,
         "files": dict(sorted(index.stamps.items())),
@@ -401,7 +407,7 @@ def dump_index(index: Index) -> bytes:
     }
     if index.baseline is not None:
         doc["baseline"] = index.baseline
-    return dump_toml(doc)
+    return doc
 
 
 def misfit_since(digest: dict[str, Digest], plan: model.Plan) -> tuple[int, int] | None:

@@ -27,9 +27,8 @@ from pathlib import Path
 
 from anmin_track import model
 from anmin_track.errors import AnminError
-from anmin_track.store.folder import DataDir, read_regular
+from anmin_track.store.folder import CACHE_DIR, DataDir, read_regular
 
-CACHE_DIR = ".cache"
 #: Month texts at least this long are cached (about 120 records).
 CACHE_FROM = 32_000
 _FORMAT = 3

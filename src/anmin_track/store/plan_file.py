@@ -7,7 +7,8 @@ import re
 
 from anmin_track import fields, model
 from anmin_track.store.folder import DataDir
-from anmin_track.store.tomlcheck import Checker, LineIndex, Problem, is_kind, parse_toml, raise_if_problems, read_text
+from anmin_track.store.parsed_cache import parsed_text
+from anmin_track.store.tomlcheck import Checker, LineIndex, Problem, is_kind, parse_toml, raise_if_problems
 from anmin_track.text import name_problem, visible
 
 #: Ids are ASCII digits (no leading zero) and dots, exactly as ``parse.normalize_id`` makes what staff type:
@@ -29,7 +30,7 @@ def load_plan(data: DataDir) -> model.Plan:
 def check_plan(data: DataDir) -> tuple[model.Plan | None, list[Problem]]:
     """The plan (as far as it could be read, even with problems) and its problems."""
     label = data.label(data.plan_file)
-    plan, problems = _checked_plan(read_text(data.plan_file, label), label)
+    plan, problems = _checked_plan(parsed_text(data, data.plan_file, label), label)
     return plan, list(problems)
 
 

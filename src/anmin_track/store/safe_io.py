@@ -21,11 +21,15 @@ class Replaced(OSError):
     (only its surviving a power cut is not confirmed)."""
 
 
-def atomic_write(path: Path, content: bytes, stamp_ns: int | None = None, *, data_file: bool = True) -> None:
+def atomic_write(
+    path: Path, content: bytes, stamp_ns: int | None = None, *, data_file: bool = True, durable: bool = True
+) -> None:
     """Write ``content`` to ``path`` so that readers see the old file or the new, never a part.
 
     Temp file in the same folder, write + fsync, ``os.replace``, then fsync the folder
     (a failure of that last step raises ``Replaced``: the file is the new one all the same).
+    Not ``durable``: no fsync at all, for a derived copy that checks itself when read (after a
+    power cut it may be empty or old: then it is not used).
     The new file keeps the old one's permissions; a data file also gets whatever its
     folder allows the folder's group (see ``folder_modes``), whatever the umask, so a
     folder shared by several staff accounts stays readable and writable by all of them.
@@ -39,7 +43,7 @@ def atomic_write(path: Path, content: bytes, stamp_ns: int | None = None, *, dat
         mode = modes[0] if mode is None else mode | (modes[0] & 0o060)
     tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     try:
-        write_new(tmp, content, mode, inherit=data_file)
+        write_new(tmp, content, mode, inherit=data_file, sync=durable)
         if data_file:
             require_lock()
         if stamp_ns is not None:  # set before the rename, so the file never shows another time
@@ -49,6 +53,8 @@ def atomic_write(path: Path, content: bytes, stamp_ns: int | None = None, *, dat
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    if not durable:
+        return
     try:
         fsync_dir(path.parent)
     except OSError as exc:
@@ -91,8 +97,8 @@ def replace(src: Path, dst: Path) -> None:
     os.replace(src, dst)
 
 
-def write_new(path: Path, content: bytes, mode: int | None = None, *, inherit: bool = True) -> None:
-    """Create ``path`` (it must not exist), write all of ``content`` and fsync it.
+def write_new(path: Path, content: bytes, mode: int | None = None, *, inherit: bool = True, sync: bool = True) -> None:
+    """Create ``path`` (it must not exist), write all of ``content`` and fsync it (unless not ``sync``).
 
     ``mode`` None: what the folder allows (``folder_modes``), or the umask's if not
     ``inherit``. While it is written the file is locked, so ``sweep_stale_temps`` can
@@ -109,7 +115,8 @@ def write_new(path: Path, content: bytes, mode: int | None = None, *, inherit: b
         view = memoryview(content)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     finally:
         os.close(fd)
 

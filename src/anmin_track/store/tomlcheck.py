@@ -128,14 +128,31 @@ def parse_toml(text: str, label: str) -> dict:
     """The TOML document in ``text``; DataError naming ``label`` and the line when it does not parse.
 
     The last few answers are kept: one command reads the index twice (the hand-edit check,
-    then the query), and the plan before and under the lock. Callers must not change the
-    document they get.
+    then the query), and the plan before and under the lock; so is a document read from its
+    parsed copy (``remember_parsed``). Callers must not change the document they get.
     """
-    return _parsed(text, label)
+    doc = _DOCS.get(text)
+    if doc is None:
+        doc = parse_afresh(text, label)
+        remember_parsed(text, doc)
+    return doc
 
 
-@functools.lru_cache(maxsize=4)
-def _parsed(text: str, label: str) -> dict:
+#: The documents of the last few texts parsed (or read from ``parsed_cache``), oldest first.
+_DOCS: dict[str, dict] = {}
+_DOCS_KEPT = 4
+
+
+def remember_parsed(text: str, doc: dict) -> None:
+    """Let ``parse_toml`` answer ``doc`` for ``text`` (which is known to parse to it)."""
+    _DOCS.pop(text, None)
+    _DOCS[text] = doc
+    if len(_DOCS) > _DOCS_KEPT:
+        del _DOCS[next(iter(_DOCS))]
+
+
+def parse_afresh(text: str, label: str) -> dict:
+    """``parse_toml`` without the documents kept: what ``anmin check`` compares a parsed copy with."""
     loads, decode_error = toml_parser()
     try:
         return loads(text)

@@ -17,7 +17,7 @@ from typing import ParamSpec, TypeVar
 
 from anmin_track import model
 from anmin_track.errors import AnminError, DataError, InputError, Step, WriteError
-from anmin_track.store import hand_edits, journal
+from anmin_track.store import hand_edits, journal, parsed_cache
 from anmin_track.store.folder import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -35,6 +35,7 @@ from anmin_track.store.index import (
     dump_index,
     empty_index,
     file_stamps,
+    index_document,
     latest_records,
     load_index,
     month_key,
@@ -58,7 +59,7 @@ from anmin_track.store.records import (
     records_from_toml,
 )
 from anmin_track.store.safe_io import atomic_write, make_dir
-from anmin_track.store.tomlcheck import raise_if_problems, read_bytes, read_text
+from anmin_track.store.tomlcheck import dump_toml, raise_if_problems, read_bytes, read_text
 from anmin_track.store.years import views
 
 T = TypeVar("T")
@@ -198,8 +199,10 @@ class Transaction:
             index.appendable.discard(key)
         if not index.plan_checked:  # the whole month was validated against the plan just now, not all months
             index.stamps.pop(PLAN_STAMP, None)
-        files = {**(also or {}), self.data.month_file(*ym): content, self.data.index_file: dump_index(index)}
+        doc = index_document(index)
+        files = {**(also or {}), self.data.month_file(*ym): content, self.data.index_file: dump_toml(doc)}
         journal.write_files(self.data, files, author=self.author, summary=summary, stamp_ns=stamp)
+        parsed_cache.keep(self.data, files, {self.data.index_file: doc})
 
     def replace_plan(self, new: model.Plan, summary: str) -> None:
         """Rewrite goals.toml as ``new``, which must validate on its own and against every record
@@ -220,8 +223,10 @@ class Transaction:
             index.baseline = None
         stamp = write_stamp()
         index.stamp(PLAN_STAMP, content, stamp)
-        files = {self.data.plan_file: content, self.data.index_file: dump_index(index)}
+        doc = index_document(index)
+        files = {self.data.plan_file: content, self.data.index_file: dump_toml(doc)}
         journal.write_files(self.data, files, author=self.author, summary=summary, stamp_ns=stamp)
+        parsed_cache.keep(self.data, files, {self.data.index_file: doc})
         self.plan = new
 
     def _index_fitting(self, new: model.Plan) -> Index:
@@ -265,13 +270,13 @@ class Transaction:
         if kept.plan_file.exists():
             raise DataError(f"{data.label(kept.plan_file)} 已存在，未作任何修改。请核对往年计划后再开始新年度计划。")
         stamp = write_stamp()
-        files = {
-            kept.plan_file: old_content,
-            data.plan_file: new_content,
-            kept.index_file: dump_index(_built_index(kept, old, old_content, stamp)),
-            current.index_file: dump_index(_built_index(current, new, new_content, stamp)),
+        docs = {
+            kept.index_file: index_document(_built_index(kept, old, old_content, stamp)),
+            current.index_file: index_document(_built_index(current, new, new_content, stamp)),
         }
+        files = {kept.plan_file: old_content, data.plan_file: new_content, **{p: dump_toml(d) for p, d in docs.items()}}
         journal.write_files(data, files, author=self.author, summary=summary, stamp_ns=stamp)
+        parsed_cache.keep(data, files, docs)
         self.plan, self.data = new, current
 
     def _once(self) -> None:
