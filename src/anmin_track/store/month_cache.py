@@ -19,14 +19,12 @@ with its month (``faithful``) and removes one that says otherwise.
 
 from __future__ import annotations
 
-import contextlib
 import zlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
 from anmin_track import model
-from anmin_track.errors import AnminError
 from anmin_track.store.folder import CACHE_DIR, DataDir, read_regular
 
 #: Month texts at least this long are cached (about 120 records).
@@ -92,16 +90,9 @@ def faithful(
 def discard(data: DataDir, ym: tuple[int, int]) -> bool:
     """Remove month ``ym``'s copy, so the next reader parses the month; whether it is gone (not when the
     folder is read-only or a writer holds the lock)."""
-    from anmin_track.store.lock import locked  # the write paths: not loaded by a command that only reads
-    from anmin_track.store.safe_io import require_own_path
+    from anmin_track.store.safe_io import remove_derived  # the write paths: not loaded by a command that only reads
 
-    path = cache_path(data, ym)
-    with contextlib.suppress(AnminError, OSError), locked(data, "删除进展缓存", timeout=0):
-        require_own_path(data, path)
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        return True
-    return False
+    return remove_derived(data, cache_path(data, ym), "删除进展缓存")
 
 
 def save(data: DataDir, ym: tuple[int, int], key: str, records: Sequence[model.Record]) -> None:
@@ -110,15 +101,11 @@ def save(data: DataDir, ym: tuple[int, int], key: str, records: Sequence[model.R
         return
     import json
 
-    from anmin_track.store.lock import locked  # the write paths: not loaded by a command that only reads
-    from anmin_track.store.safe_io import atomic_write, require_own_path
+    from anmin_track.store.safe_io import save_derived  # the write paths: not loaded by a command that only reads
 
     rows = json.dumps([_row(r) for r in records], ensure_ascii=False).encode("utf-8")
     content = json.dumps({"key": key, "sum": _checksum(rows)}).encode("utf-8") + b"\n" + rows
-    path = cache_path(data, ym)
-    with contextlib.suppress(AnminError, OSError), locked(data, "保存进展缓存", timeout=0):
-        require_own_path(data, path)  # no symlink on the way: never write outside the data folder
-        atomic_write(path, content)
+    save_derived(data, cache_path(data, ym), content, "保存进展缓存")
 
 
 def _checksum(rows: bytes) -> str:

@@ -141,26 +141,15 @@ def _load(data: DataDir, path: Path, key: bytes, strict: bool = False) -> dict |
 
 def _save_quietly(data: DataDir, path: Path, key: bytes, doc: dict) -> None:
     """Keep ``doc`` for the next reader; skipped when a writer holds the lock (it keeps its own)."""
-    from anmin_track.store.lock import locked  # the write paths: not loaded by a command that only reads
-    from anmin_track.store.safe_io import atomic_write, require_own_path
+    from anmin_track.store.safe_io import save_derived  # the write paths: not loaded by a command that only reads
 
-    target = cache_path(data, path)
-    with contextlib.suppress(AnminError, OSError), locked(data, "保存解析缓存", timeout=0):
-        require_own_path(data, target)
-        atomic_write(target, _content(key, doc), durable=False)
+    save_derived(data, cache_path(data, path), _content(key, doc), "保存解析缓存", durable=False)
 
 
 def _discard(data: DataDir, path: Path) -> bool:
-    from anmin_track.store.lock import locked
-    from anmin_track.store.safe_io import require_own_path
+    from anmin_track.store.safe_io import remove_derived
 
-    target = cache_path(data, path)
-    with contextlib.suppress(AnminError, OSError), locked(data, "删除解析缓存", timeout=0):
-        require_own_path(data, target)
-        with contextlib.suppress(FileNotFoundError):
-            target.unlink()
-        return True
-    return False
+    return remove_derived(data, cache_path(data, path), "删除解析缓存")
 
 
 def _checksum(body: bytes) -> bytes:

@@ -11,9 +11,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from anmin_track.errors import InputError, WriteError, system_reason
+from anmin_track.errors import AnminError, InputError, WriteError, system_reason
 from anmin_track.store.folder import DataDir, is_program_path, kind_of, read_regular
-from anmin_track.store.lock import WINDOWS_BUSY, folder_modes, require_lock, write_failure
+from anmin_track.store.lock import WINDOWS_BUSY, folder_modes, locked, require_lock, write_failure
 
 
 class Replaced(OSError):
@@ -238,6 +238,27 @@ def require_own_path(data: DataDir, path: Path, *, folder: bool = False) -> None
                 f"{data.label(current)} 应是{'文件夹' if want_folder else '普通文件'}，实际是{kind_of(mode)}。"
                 "未作任何修改，请把它移走或改名后重试。"
             )
+
+
+def save_derived(data: DataDir, path: Path, content: bytes, who: str, *, durable: bool = True) -> bool:
+    """Save a derived file of the data folder (a cache, a parsed copy) quietly: under the lock when nobody
+    holds it, never through a symlink; whether it was saved (not when the folder is read-only, a writer
+    holds the lock, or the write failed: the next reader simply makes it again)."""
+    with contextlib.suppress(AnminError, OSError), locked(data, who, timeout=0):
+        require_own_path(data, path)
+        atomic_write(path, content, durable=durable)
+        return True
+    return False
+
+
+def remove_derived(data: DataDir, path: Path, who: str) -> bool:
+    """Remove a derived file as ``save_derived`` saves one; whether it is gone."""
+    with contextlib.suppress(AnminError, OSError), locked(data, who, timeout=0):
+        require_own_path(data, path)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return True
+    return False
 
 
 def read_or_none(path: Path) -> bytes | None:
