@@ -1,6 +1,8 @@
 """Parsed copies of the plan and the index (``store.parsed_cache``): used only for the very text they were
 made from, the document parsing that text gives, kept by writers and by readers, never believed by `check`."""
 
+import contextlib
+import functools
 import marshal
 import subprocess
 import sys
@@ -117,9 +119,11 @@ def test_check_never_believes_a_copy_and_removes_one_that_lies(anmin, data_dir, 
     else:
         forge(path, lambda doc: {**doc, "records": []})  # as if 1.1 had no record
     checked = anmin("check")
-    assert checked.returncode == 1 and "解析缓存与" in checked.stdout and "已删除" in checked.stdout, checked.stdout
+    assert checked.returncode == 1 and "解析缓存与" in checked.stdout and "已按该文件重建" in checked.stdout, (
+        checked.stdout
+    )
     source = data_dir / ("goals.toml" if name.startswith("goals") else "progress/index.toml")
-    assert kept_document(data_dir, name) == as_kept(parsed_from_file(source))  # removed, and saved anew from the file
+    assert kept_document(data_dir, name) == as_kept(parsed_from_file(source))  # made anew from the file
     shown = anmin("goals", "show", "1.1", "--json")
     assert "安乐乡" not in shown.stdout and "推进" in shown.stdout
     assert anmin("check").returncode == 0
@@ -141,3 +145,42 @@ def test_a_read_only_folder_gets_no_copy(data_dir):
     store.load_plan(d)
     assert not copy_of(data_dir, "goals.toml.parsed").exists()
     assert parsed_cache.cache_path(d, d.plan_file) == copy_of(data_dir, "goals.toml.parsed")
+
+
+@pytest.mark.parametrize("why", ["read-only", "lock held"])
+def test_a_lying_copy_that_cannot_be_removed_is_still_not_believed(anmin, data_dir, why):
+    """`check` names the copy and asks for its removal, and checks the files as they are: no error of the copy's."""
+    assert anmin("goals", "update", "1.1", "--progress", "30", "--date", "2024-05-20", "--note", "推进").returncode == 0
+    forge(copy_of(data_dir, "goals.toml.parsed"), lambda doc: {**doc, "goals": doc["goals"][1:]})  # no task 1.1
+    forge(copy_of(data_dir, "progress_index.toml.parsed"), lambda doc: {**doc, "records": []})
+    d = store.DataDir(data_dir, readonly=why == "read-only")
+    with contextlib.ExitStack() as stack:
+        if why == "lock held":
+            stack.enter_context(store.locked(store.DataDir(data_dir), "另一位同事"))
+        problems = store.check_all(d)[2]
+    assert len(problems) == 2, problems
+    assert all("解析缓存与" in p.message and "请删除它" in p.message for p in problems), problems
+    assert copy_of(data_dir, "goals.toml.parsed").exists()  # not removed: it could not be
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        {"plan": {"start": ("d", 10**20)}},  # a date no calendar has: OverflowError
+        {"plan": {"start": ("t", "2024-13-45T00:00:00")}},
+        {"plan": {"org": functools.reduce(lambda inner, _: [inner], range(1500), [])}},  # past the recursion limit
+    ],
+    ids=["overflow", "bad-datetime", "deep"],
+)
+def test_a_copy_that_cannot_be_read_back_is_a_miss_and_check_names_it(anmin, data_dir, kept):
+    assert anmin("goals", "list").returncode == 0
+    truth = as_kept(parsed_from_file(data_dir / "goals.toml"))
+    forge(copy_of(data_dir, "goals.toml.parsed"), lambda doc: {**doc, **kept})
+    shown = anmin("goals", "show", "1.1", "--json", "--as-of", "2024-05-31")
+    assert shown.returncode == 0 and shown.stderr == "", shown.stderr
+    assert kept_document(data_dir, "goals.toml.parsed") == truth  # the reader made it anew
+    forge(copy_of(data_dir, "goals.toml.parsed"), lambda doc: {**doc, **kept})
+    d = store.DataDir(data_dir)
+    found = parsed_cache.problem(d, d.plan_file)
+    assert found is not None and "已按该文件重建" in found.message
+    assert kept_document(data_dir, "goals.toml.parsed") == truth

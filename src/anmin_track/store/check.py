@@ -60,9 +60,12 @@ def check_all(
     except DataError as exc:
         return None, 0, exc.problems, []
     problems.extend(stray_problem(whole, path) for path in strays)
+    copies = [found for view in found_views for found in _copy_problems(view)]  # first: the rest reads the files
+    if copies:
+        problems += copies
+        found_views = views(whole)  # the plans were told apart by what a lying copy said, maybe
     plan, count, fresh, checked, repaired = None, 0, [], [], []
     for view in found_views:
-        problems += _copy_problems(view)  # first: what follows reads the files themselves
         plan, view_count, view_problems, index = _check_plan(view)  # the current plan's comes last
         problems += view_problems
         count += view_count

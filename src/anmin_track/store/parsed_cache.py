@@ -32,7 +32,15 @@ from typing import Any
 
 from anmin_track.errors import AnminError
 from anmin_track.store.folder import CACHE_DIR, INDEX_NAME, PLAN_FILE, PLANS_DIR, PROGRESS_DIR, DataDir, read_regular
-from anmin_track.store.tomlcheck import Problem, parse_afresh, parse_toml, read_text, remember_parsed, text_of
+from anmin_track.store.tomlcheck import (
+    Problem,
+    is_parsed,
+    parse_afresh,
+    parse_toml,
+    read_text,
+    remember_parsed,
+    text_of,
+)
 
 _MAGIC = b"anmin-parsed"
 _FORMAT = b"1"
@@ -42,6 +50,8 @@ def parsed_text(data: DataDir, path: Path, label: str) -> str:
     """The text of ``path`` (as ``read_text`` gives it), its TOML document ready for ``parse_toml``:
     from the copy kept of it, else parsed now (DataError when it is not TOML) and kept for the next command."""
     text = read_text(path, label)
+    if is_parsed(text):
+        return text  # this process has its document already (``anmin check`` parsed it, not believing the copy)
     key = _text_key(text)
     doc = _load(data, path, key)
     if doc is not None:
@@ -60,7 +70,7 @@ def keep(data: DataDir, written: dict[Path, bytes], docs: dict[Path, dict]) -> N
     for path, content in written.items():
         if not _kept_kind(data, path):
             continue  # a month file, the 督办单 states
-        with contextlib.suppress(AnminError, OSError):
+        with contextlib.suppress(Exception):  # after the journal: nothing here may fail the command
             text = text_of(content, path.name)
             doc = docs.get(path)
             doc = parse_toml(text, path.name) if doc is None else doc
@@ -85,23 +95,31 @@ def cache_path(data: DataDir, path: Path) -> Path:
 
 def problem(data: DataDir, path: Path) -> Problem | None:
     """For ``anmin check``: the copy kept of ``path`` when, made for its text as it is now, it holds anything
-    but that text's document (it is then removed, when it can be). A copy for another text is never used."""
+    but that text's document (or cannot be read back). Whatever it held, the copy is then made anew from the
+    text, when it can be; a copy for another text is never used, and is made anew too."""
     try:
         text = read_text(path, data.label(path))
         truth = parse_afresh(text, data.label(path))
-        remember_parsed(text, truth)  # what the rest of the check reads, whatever the copy says
-        doc = _load(data, path, _text_key(text), strict=True)
-        if doc is None or doc == truth:
-            return None
     except AnminError:
         return None  # the text itself is reported where it is checked
-    except (ValueError, TypeError, EOFError):
-        pass
-    gone = "已删除" if _discard(data, path) else "请删除它（可随时删除，会自动重建）"
+    remember_parsed(text, truth)  # what the rest of the check reads, whatever the copy says
+    key = _text_key(text)
+    try:
+        kept = _load(data, path, key, strict=True)
+    except Exception:  # a copy that cannot be read back is lying too
+        lying = True
+    else:
+        if kept == truth:
+            return None
+        lying = kept is not None  # else there was none for this text
+    remade = data.keeps_derived and _save_quietly(data, path, key, truth)
+    if not lying:
+        return None
+    done = "已按该文件重建" if remade else "请删除它（可随时删除，会自动重建）"
     return Problem(
         data.label(cache_path(data, path)),
         None,
-        f"解析缓存与 {data.label(path)} 的内容不符（被改动过），{gone}；以该文件为准",
+        f"解析缓存与 {data.label(path)} 的内容不符（被改动过），{done}；以该文件为准",
     )
 
 
@@ -117,7 +135,7 @@ def _content(key: bytes, doc: dict) -> bytes:
 
 def _load(data: DataDir, path: Path, key: bytes, strict: bool = False) -> dict | None:
     """The document kept for the text ``key`` names; None when there is none for that text. A damaged
-    or foreign copy is a miss too, unless ``strict`` (then ValueError or the like)."""
+    or foreign copy is a miss too, unless ``strict`` (then the exception reading it raised)."""
     try:
         content = read_regular(cache_path(data, path))
     except OSError:  # none kept, or not ours to read
@@ -133,23 +151,17 @@ def _load(data: DataDir, path: Path, key: bytes, strict: bool = False) -> dict |
         if not isinstance(doc, dict):
             raise ValueError("not a table")
         return doc
-    except (ValueError, TypeError, EOFError):
+    except Exception:  # whatever a damaged copy makes marshal or a date do (OverflowError, RecursionError…)
         if strict:
             raise
         return None
 
 
-def _save_quietly(data: DataDir, path: Path, key: bytes, doc: dict) -> None:
-    """Keep ``doc`` for the next reader; skipped when a writer holds the lock (it keeps its own)."""
+def _save_quietly(data: DataDir, path: Path, key: bytes, doc: dict) -> bool:
+    """Keep ``doc`` for the next reader; skipped when a writer holds the lock (it keeps its own). Whether it was kept."""
     from anmin_track.store.safe_io import save_derived  # the write paths: not loaded by a command that only reads
 
-    save_derived(data, cache_path(data, path), _content(key, doc), "保存解析缓存", durable=False)
-
-
-def _discard(data: DataDir, path: Path) -> bool:
-    from anmin_track.store.safe_io import remove_derived
-
-    return remove_derived(data, cache_path(data, path), "删除解析缓存")
+    return save_derived(data, cache_path(data, path), _content(key, doc), "保存解析缓存", durable=False)
 
 
 def _checksum(body: bytes) -> bytes:

@@ -151,6 +151,11 @@ def remember_parsed(text: str, doc: dict) -> None:
         del _DOCS[next(iter(_DOCS))]
 
 
+def is_parsed(text: str) -> bool:
+    """Whether ``parse_toml`` already has the document of ``text`` in this process."""
+    return text in _DOCS
+
+
 def parse_afresh(text: str, label: str) -> dict:
     """``parse_toml`` without the documents kept: what ``anmin check`` compares a parsed copy with."""
     loads, decode_error = toml_parser()
