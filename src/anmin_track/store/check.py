@@ -211,7 +211,7 @@ def _cache_problems(data: DataDir, plan: model.Plan) -> list[Problem]:
 
 
 def _copy_problems(view: DataDir) -> list[Problem]:
-    """Parsed copies of the plan and the index (``parsed_cache``) that say other than their file: reported, and removed."""
+    """Parsed copies of the plan and the index (``parsed_cache``) that say other than their file: reported, and made anew."""
     found = (parsed_cache.problem(view, path) for path in (view.plan_file, view.index_file) if path.exists())
     problems = [p for p in found if p is not None]
     if problems:  # a plan built from a lying copy before the check began is not the one to check

@@ -14,7 +14,7 @@ each plan or index it writes (``keep``), under its lock; a reader that had to pa
 quietly (skipped when the folder is read-only or a writer holds the lock). Derived data like the
 index: never through the journal, not synced, not backed up, written without fsync (a copy cut
 short by a power cut fails its checksum); ``anmin check`` parses each file itself, compares its
-copy with it and removes one that says otherwise.
+copy with it and makes anew one that says otherwise (the rest of the check reads what it parsed).
 
 ``marshal`` is not meant to read data from strangers. A copy is read only from the data folder's
 own progress/.cache (never synced: git ignores it), which is no more open than goals.toml beside it,
