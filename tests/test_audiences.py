@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from anmin_track import model
+from anmin_track import assess, model
 from anmin_track.output import report
 from anmin_track.output.report_model import next_step
 from anmin_track.output.report_words import gap_points
@@ -201,7 +201,7 @@ def test_next_step_is_the_last_record_of_the_period_and_still_ahead(records, nex
 )
 def test_a_gap_on_a_threshold_is_printed_with_its_decimal(progress, expected, printed):
     assert gap_points(progress, expected, (10, 30)) == printed
-    light = model.light_for(progress, expected, False, model.Settings())
+    light = assess.light_for(progress, expected, False, model.Settings())
     if printed.endswith(".7"):
         assert light == model.GREEN
     if printed == "30.3":

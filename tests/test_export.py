@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from anmin_track import model
+from anmin_track import assess, model
 from anmin_track.output import export
 from anmin_track.text import display_width
 
@@ -74,8 +74,8 @@ def printed(sheet) -> int:
 @pytest.fixture(scope="module")
 def ledger():
     plan = make_plan()
-    statuses = model.plan_status(plan, model.latest_by_task(RECORDS, AS_OF), AS_OF)
-    rows = export.ledger_rows(plan, statuses, model.latest_values(RECORDS, AS_OF))
+    statuses = assess.plan_status(plan, assess.latest_by_task(RECORDS, AS_OF), AS_OF)
+    rows = export.ledger_rows(plan, statuses, assess.latest_values(RECORDS, AS_OF))
     content = export.to_xlsx(
         rows,
         heading=export.Heading(plan.org, plan.year, AS_OF),
@@ -239,7 +239,7 @@ def test_records_of_the_month_up_to_the_day(ledger):
 
 def test_an_empty_month_says_so():
     plan = make_plan()
-    statuses = model.plan_status(plan, {}, AS_OF)
+    statuses = assess.plan_status(plan, {}, AS_OF)
     content = export.to_xlsx(export.ledger_rows(plan, statuses, {}), records=export.record_rows(plan, [], as_of=AS_OF))
     sheet = openpyxl.load_workbook(io.BytesIO(content))["进展记录"]
     assert sheet["A3"].value == "本月暂无进展记录"
@@ -258,9 +258,9 @@ def test_every_control_character_is_dropped_and_long_cells_are_cut():
 
     plan = make_plan()
     latest = {"1.1": rec("1.1", AS_OF, 10, nasty + long, nasty)}
-    statuses = model.plan_status(plan, latest, AS_OF)
+    statuses = assess.plan_status(plan, latest, AS_OF)
     content = export.to_xlsx(
-        export.ledger_rows(plan, statuses, model.latest_values(latest.values(), AS_OF))
+        export.ledger_rows(plan, statuses, assess.latest_values(latest.values(), AS_OF))
     )  # openpyxl raised IllegalCharacterError here
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     row = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "1.1")
@@ -280,7 +280,7 @@ def test_csv_ids_are_text_formulas_and_formula_text_is_neutralised():
         "1.10": rec("1.10", AS_OF, 10, "调解\x1b[31m\x00纠纷\u202e", "第一行\r\n第二行", "+1"),
     }
     rows = export.ledger_rows(
-        plan, model.plan_status(plan, records, AS_OF), model.latest_values(records.values(), AS_OF)
+        plan, assess.plan_status(plan, records, AS_OF), assess.latest_values(records.values(), AS_OF)
     )
     got = read_csv(export.to_csv(rows))
     # a spreadsheet shows ="1.10" as the text 1.10; a bare 1.10 would become the number 1.1

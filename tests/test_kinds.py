@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from anmin_track import carry, model
+from anmin_track import assess, carry, model
 from anmin_track.output import kinds
 from conftest import snapshot
 
@@ -30,24 +30,24 @@ def duty(**fields) -> model.Task:
 def test_duty_light_follows_reporting_in_the_month():
     task = duty()
     may = record("3.5", date(2024, 5, 24))
-    assert model.task_status(task, may, date(2024, 5, 25), SETTINGS).light == model.GREEN  # reported this month
+    assert assess.task_status(task, may, date(2024, 5, 25), SETTINGS).light == model.GREEN  # reported this month
     # nothing in June yet: green up to the 20th, yellow after it
-    assert model.task_status(task, may, date(2024, 6, 10), SETTINGS).light == model.GREEN
-    assert model.task_status(task, may, date(2024, 6, 21), SETTINGS).light == model.YELLOW
-    late = model.task_status(task, may, date(2024, 6, 24) + timedelta(days=1), SETTINGS._replace(stale_days=30))
+    assert assess.task_status(task, may, date(2024, 6, 10), SETTINGS).light == model.GREEN
+    assert assess.task_status(task, may, date(2024, 6, 21), SETTINGS).light == model.YELLOW
+    late = assess.task_status(task, may, date(2024, 6, 24) + timedelta(days=1), SETTINGS._replace(stale_days=30))
     assert late.light == model.RED and late.stale  # nothing for more than stale_days
-    ts = model.task_status(task, may, date(2024, 5, 25), SETTINGS)
+    ts = assess.task_status(task, may, date(2024, 5, 25), SETTINGS)
     assert (ts.progress, ts.expected, ts.overdue, ts.measured) == (0.0, 0.0, False, False)
 
 
 def test_duty_is_done_only_when_its_year_is_over():
     task = duty()
     december = record("3.5", date(2024, 12, 5))
-    assert model.task_status(task, december, date(2024, 12, 30), SETTINGS).light == model.GREEN
-    assert model.task_status(task, december, date(2024, 12, 31), SETTINGS).light == model.DONE
+    assert assess.task_status(task, december, date(2024, 12, 30), SETTINGS).light == model.GREEN
+    assert assess.task_status(task, december, date(2024, 12, 31), SETTINGS).light == model.DONE
     # a record saying 100 does not finish a duty
     assert (
-        model.task_status(task, record("3.5", date(2024, 6, 1), 100), date(2024, 6, 2), SETTINGS).light == model.GREEN
+        assess.task_status(task, record("3.5", date(2024, 6, 1), 100), date(2024, 6, 2), SETTINGS).light == model.GREEN
     )
 
 
@@ -56,23 +56,23 @@ def test_duty_light_weighs_targeted_running_totals_against_pro_rata():
     task = duty(metrics=(metric,))
     day = date(2024, 6, 30)  # 182 of 366 days: the pro-rata share is 19.9件
     latest = record("3.5", date(2024, 6, 20))
-    lit = {v: model.task_status(task, latest, day, SETTINGS, {"调解矛盾纠纷": v}).light for v in (19, 14, 5)}
+    lit = {v: assess.task_status(task, latest, day, SETTINGS, {"调解矛盾纠纷": v}).light for v in (19, 14, 5)}
     assert lit == {19: model.GREEN, 14: model.YELLOW, 5: model.RED}  # 2, 15 and 37 points of the target behind
-    lag = model.task_status(task, latest, day, SETTINGS, {"调解矛盾纠纷": 14}).worst_lag
+    lag = assess.task_status(task, latest, day, SETTINGS, {"调解矛盾纠纷": 14}).worst_lag
     assert lag is not None and round(lag.expected, 1) == 19.9 and round(lag.behind, 1) == 14.7
     # a month's figure (当期) is not a running total: no pro-rata share
     monthly = duty(metrics=(metric._replace(basis=model.PERIODIC),))
-    assert model.task_status(monthly, latest, day, SETTINGS, {"调解矛盾纠纷": 1}).light == model.GREEN
+    assert assess.task_status(monthly, latest, day, SETTINGS, {"调解矛盾纠纷": 1}).light == model.GREEN
 
 
 def test_goal_progress_leaves_duties_out_and_takes_their_worse_light():
     project = model.Task("3.1", "3", "应急体系")
     goal = model.Goal("3", "基层治理", (project, duty()))
     latest = {"3.1": record("3.1", date(2024, 5, 30), 50)}
-    gs = model.goal_status(goal, latest, date(2024, 5, 31), SETTINGS)
+    gs = assess.goal_status(goal, latest, date(2024, 5, 31), SETTINGS)
     assert gs.progress == 50 and gs.measured  # the duty is not a 0% dragging the mean down
     assert gs.light == model.RED  # the project is green, the duty never reported: red
-    only_duties = model.goal_status(model.Goal("4", "干部管育", (duty(),)), {}, date(2024, 1, 10), SETTINGS)
+    only_duties = assess.goal_status(model.Goal("4", "干部管育", (duty(),)), {}, date(2024, 1, 10), SETTINGS)
     assert not only_duties.measured and only_duties.light == model.GREEN
 
 
@@ -88,10 +88,10 @@ def test_creation_is_lit_by_stage_deadlines_not_a_line():
         milestones=(model.Milestone(date(2024, 3, 31), 25), model.Milestone(date(2024, 6, 30), 50)),
     )
     applied = record("1.4", date(2024, 3, 20), 25)
-    assert model.task_status(task, applied, date(2024, 6, 30), SETTINGS).light == model.GREEN  # 评审 due at day's end
-    assert model.task_status(task, applied, date(2024, 7, 1), SETTINGS).light == model.YELLOW  # one stage late
-    assert model.task_status(task, None, date(2024, 7, 1), SETTINGS).light == model.RED  # two stages late
-    assert model.task_status(task, applied, date(2024, 9, 1), SETTINGS).expected == 50  # a step, not a line
+    assert assess.task_status(task, applied, date(2024, 6, 30), SETTINGS).light == model.GREEN  # 评审 due at day's end
+    assert assess.task_status(task, applied, date(2024, 7, 1), SETTINGS).light == model.YELLOW  # one stage late
+    assert assess.task_status(task, None, date(2024, 7, 1), SETTINGS).light == model.RED  # two stages late
+    assert assess.task_status(task, applied, date(2024, 9, 1), SETTINGS).expected == 50  # a step, not a line
     assert [model.stage_name(p) for p in (0, 25, 60, 100)] == ["未申报", "申报", "评审", "授牌"]
 
 

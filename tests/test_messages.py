@@ -22,7 +22,7 @@ from anmin_track.cli.common import STEP_COMMANDS, said
 from anmin_track.errors import InputError, ReadOnlyError, RepeatError, Step
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
-LEAVES = [PACKAGE / name for name in ("errors.py", "fields.py", "text.py", "model.py", "parse.py")]
+LEAVES = [PACKAGE / name for name in ("errors.py", "fields.py", "text.py", "model.py", "assess.py", "parse.py")]
 CORE = [*LEAVES, *sorted((PACKAGE / "actions").glob("*.py")), *sorted((PACKAGE / "store").glob("*.py"))]
 CLI_SYNTAX = re.compile(r"--[A-Za-z]|anmin ")
 #: Text of data files for clerks (the comments written at the top of goals.toml, .notices.toml, .notices-state.toml,

@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from anmin_track import actions, model, store
+from anmin_track import actions, assess, store
 from anmin_track.store.notice_state import NoticeState
 from conftest import ANMIN
 from report_fixture import LATER, RECORDS, make_data
@@ -106,7 +106,7 @@ def test_a_date_far_from_today_or_before_the_task_is_doubted(folder):
     plan = store.load_plan(folder)
     later = plan.task("2.2")._replace(start=date(2024, 7, 1))
     subject = actions.NoticeSubject(
-        model.task_status(later, None, date(2024, 6, 3), plan.settings), plan.goals[0], None
+        assess.task_status(later, None, date(2024, 6, 3), plan.settings), plan.goals[0], None
     )
     (doubt,) = actions.date_doubts(request, (subject,), date(2024, 6, 3))
     assert doubt == "成文日期早于任务 2.2 的开始日期（2024年7月1日）"

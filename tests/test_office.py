@@ -11,7 +11,7 @@ import typer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anmin_track import model, store
+from anmin_track import assess, model, store
 from anmin_track.cli import app
 from anmin_track.cli.common import complete_goal_id, complete_item_id, complete_task_id
 from anmin_track.errors import InputError, ReadOnlyError, WriteError
@@ -54,14 +54,14 @@ JUNE_30 = model.Milestone(date(2024, 6, 30), 50)
 
 
 def test_milestones_move_the_expected_progress():
-    assert model.expected_progress(START, DUE, date(2024, 6, 30), [JUNE_30]) == 50
-    assert model.expected_progress(START, DUE, date(2023, 12, 31), [JUNE_30]) == 0
-    assert model.expected_progress(START, DUE, DUE, [JUNE_30]) == 100
+    assert assess.expected_progress(START, DUE, date(2024, 6, 30), [JUNE_30]) == 50
+    assert assess.expected_progress(START, DUE, date(2023, 12, 31), [JUNE_30]) == 0
+    assert assess.expected_progress(START, DUE, DUE, [JUNE_30]) == 100
     # halfway through the days after the milestone is halfway from 50 to 100
-    after = model.expected_progress(START, DUE, date(2024, 9, 30), [JUNE_30])
+    after = assess.expected_progress(START, DUE, date(2024, 9, 30), [JUNE_30])
     assert after == pytest.approx(50 + 50 * 92 / 184)
     # a late-loaded plan: 10% by the end of June, then the rest
-    slow = model.expected_progress(START, DUE, date(2024, 3, 31), [model.Milestone(date(2024, 6, 30), 10)])
+    slow = assess.expected_progress(START, DUE, date(2024, 3, 31), [model.Milestone(date(2024, 6, 30), 10)])
     assert slow == pytest.approx(10 * 91 / 182)
 
 
@@ -76,30 +76,30 @@ def test_expected_progress_is_monotone_and_bounded(points, offset):
         model.Milestone(START + timedelta(d), 100 if d == 365 else p) for d, p in zip(days, percents, strict=True)
     ]
     day = START + timedelta(offset)
-    today = model.expected_progress(START, DUE, day, milestones)
-    tomorrow = model.expected_progress(START, DUE, day + timedelta(1), milestones)
+    today = assess.expected_progress(START, DUE, day, milestones)
+    tomorrow = assess.expected_progress(START, DUE, day + timedelta(1), milestones)
     assert 0 <= today <= tomorrow <= 100
     for m in milestones:
-        assert model.expected_progress(START, DUE, m.date, milestones) == pytest.approx(m.percent)
+        assert assess.expected_progress(START, DUE, m.date, milestones) == pytest.approx(m.percent)
 
 
 @given(st.integers(-3, 370))
 def test_without_milestones_it_is_the_straight_line(offset):
     day = START + timedelta(offset)
     straight = 0 if day < START else 100 if day >= DUE else 100 * ((day - START).days + 1) / 366
-    assert model.expected_progress(START, DUE, day) == pytest.approx(straight)
+    assert assess.expected_progress(START, DUE, day) == pytest.approx(straight)
 
 
 def test_a_missed_milestone_is_at_least_yellow():
     task = model.Task("1.1", "1", "任务", milestones=(JUNE_30,))
     record = model.Record("1.1", date(2024, 7, 1), 46, "张三", datetime(2024, 7, 1, 9))
     settings = model.Settings()
-    on_the_day = model.task_status(task, record, date(2024, 6, 30), settings)
+    on_the_day = assess.task_status(task, record, date(2024, 6, 30), settings)
     assert on_the_day.missed is None and on_the_day.light == model.GREEN  # the day is not over yet
-    after = model.task_status(task, record, date(2024, 7, 2), settings)
+    after = assess.task_status(task, record, date(2024, 7, 2), settings)
     assert after.behind < settings.yellow_behind  # interpolation alone would say green
     assert after.missed == JUNE_30 and after.light == model.YELLOW
-    reached = model.task_status(task, record._replace(progress=50), date(2024, 7, 2), settings)
+    reached = assess.task_status(task, record._replace(progress=50), date(2024, 7, 2), settings)
     assert reached.missed is None and reached.light == model.GREEN
 
 
@@ -107,8 +107,8 @@ def test_closed_is_shown_only_once_done_and_signed_off():
     task = model.Task("1.1", "1", "任务", closed=date(2024, 9, 1), closed_note="经核验")
     done = model.Record("1.1", date(2024, 8, 20), 100, "张三", datetime(2024, 8, 20, 9))
     settings = model.Settings()
-    assert model.task_status(task, done, date(2024, 8, 31), settings).label == "已完成"
-    after = model.task_status(task, done, date(2024, 9, 1), settings)
+    assert assess.task_status(task, done, date(2024, 8, 31), settings).label == "已完成"
+    after = assess.task_status(task, done, date(2024, 9, 1), settings)
     assert after.closed and after.light == model.DONE and after.label == "已销号"
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anmin_track import actions, model, parse, store
+from anmin_track import actions, assess, model, parse, store
 from anmin_track.errors import InputError
 from anmin_track.output import report
 from anmin_track.store import index
@@ -256,8 +256,8 @@ periods = st.one_of(
 
 
 def _built(recs: list[model.Record], period: model.Period) -> report.PeriodReport:
-    before = model.latest_by_task(recs, period.previous_end)
-    return report.build_report(PLAN, recs, before, period, model.latest_values(recs, period.end))
+    before = assess.latest_by_task(recs, period.previous_end)
+    return report.build_report(PLAN, recs, before, period, assess.latest_values(recs, period.end))
 
 
 @settings(max_examples=30, deadline=None)
@@ -265,7 +265,7 @@ def _built(recs: list[model.Record], period: model.Period) -> report.PeriodRepor
 def test_counts_equal_the_lights_and_later_records_change_nothing(recs, period):
     built = _built(recs, period)
     direct = [
-        ts for gs in model.plan_status(PLAN, model.latest_by_task(recs, period.end), period.end) for ts in gs.tasks
+        ts for gs in assess.plan_status(PLAN, assess.latest_by_task(recs, period.end), period.end) for ts in gs.tasks
     ]
     assert dict(built.counts) == {
         **{light: sum(ts.light == light for ts in direct) for light in model.LIGHTS},

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from anmin_track import actions, model, store
+from anmin_track import actions, assess, model, store
 from anmin_track.errors import InputError, RepeatError
 from anmin_track.store import index as store_index
 from conftest import snapshot
@@ -51,13 +51,13 @@ def test_latest_values_keep_what_a_later_record_leaves_empty():
     first = rec("2.1", date(2024, 5, 6), 10, problem="资金未到位", next="跟进", metrics={METRIC: 10})
     later = rec("2.1", date(2024, 5, 8), 20, note="只写了进展")
     cleared = rec("2.1", date(2024, 5, 9), 30, problem="已解决。")
-    values = model.latest_values([later, first], date(2024, 5, 31))["2.1"]
+    values = assess.latest_values([later, first], date(2024, 5, 31))["2.1"]
     assert (values.open_problem, values.next, values.metrics) == (first, first, {METRIC: first})
-    values = model.latest_values([later, cleared, first], date(2024, 5, 31))["2.1"]
+    values = assess.latest_values([later, cleared, first], date(2024, 5, 31))["2.1"]
     assert values.problem == cleared and values.open_problem is None and values.next == first
-    assert model.latest_values([first, later], date(2024, 5, 5)) == {}
+    assert assess.latest_values([first, later], date(2024, 5, 5)) == {}
     same_day = rec("2.1", date(2024, 5, 6), 12, hour=15, metrics={METRIC: 11})
-    assert model.latest_values([same_day, first], date(2024, 5, 6))["2.1"].metrics == {METRIC: same_day}
+    assert assess.latest_values([same_day, first], date(2024, 5, 6))["2.1"].metrics == {METRIC: same_day}
 
 
 def test_a_repeat_is_what_the_record_says_not_who_or_when():

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anmin_track import actions, model, store
+from anmin_track import actions, assess, model, store
 from anmin_track.output import report
 from anmin_track.store import index
 from conftest import snapshot
@@ -286,12 +286,12 @@ def test_overview_counts_equal_the_lights_listed(recs, ym):
     """The counts sentence of 一 equals the lights the model gives each task at the month's end, and
     every task of 二 is listed with that light."""
     end = model.month_end(*ym)
-    before = model.latest_by_task(recs, model.previous_month_end(*ym))
-    built = report.build_report(PLAN, recs, before, model.month_period(*ym), model.latest_values(recs, end))
+    before = assess.latest_by_task(recs, model.previous_month_end(*ym))
+    built = report.build_report(PLAN, recs, before, model.month_period(*ym), assess.latest_values(recs, end))
     text = report.render_text(report.report_document(built))
     counted = re.search(r"已完成(\d+)项，亮绿灯(\d+)项、黄灯(\d+)项、红灯(\d+)项", text)
-    latest = model.latest_by_task(recs, end)
-    direct = [ts for gs in model.plan_status(PLAN, latest, end) for ts in gs.tasks]
+    latest = assess.latest_by_task(recs, end)
+    direct = [ts for gs in assess.plan_status(PLAN, latest, end) for ts in gs.tasks]
     assert [int(n) for n in counted.groups()] == [sum(ts.light == key for ts in direct) for key in model.LIGHTS]
     assert "未报送进展" not in text and "未按时报送" not in text  # who did not report: the bulletin's business
     section = text.split("二、主要进展\n")[1].split("三、存在问题\n")[0]
@@ -312,8 +312,8 @@ def test_overview_counts_equal_the_lights_listed(recs, ym):
 def test_lagging_tasks_always_have_a_line_in_next_month(recs, ym):
     """Each started task behind its 序时进度 (yellow or red) has a plan line: its own, or 【待填写】."""
     end = model.month_end(*ym)
-    before = model.latest_by_task(recs, model.previous_month_end(*ym))
-    built = report.build_report(PLAN, recs, before, model.month_period(*ym), model.latest_values(recs, end))
+    before = assess.latest_by_task(recs, model.previous_month_end(*ym))
+    built = report.build_report(PLAN, recs, before, model.month_period(*ym), assess.latest_values(recs, end))
     text = report.render_text(report.report_document(built))
     plans = text.split("四、下月工作计划\n")[1]
     for t in built.tasks:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from anmin_track import model, store
+from anmin_track import assess, model, store
 from anmin_track.store import month_cache
 from conftest import snapshot
 
@@ -353,4 +353,4 @@ def test_newest_first_breaks_ties_by_file_order_as_the_index_does():
     a, b = record("1.2", MAY_20, 30, same, "甲"), record("1.2", MAY_20, 35, same, "乙")
     older = record("1.2", date(2024, 5, 1), 90, datetime(2024, 6, 1, tzinfo=UTC))
     assert newest_first([older, a, b]) == [b, a, older]
-    assert model.latest_by_task([older, a, b], date.max)["1.2"] == b
+    assert assess.latest_by_task([older, a, b], date.max)["1.2"] == b

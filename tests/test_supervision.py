@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from anmin_track import model, store
+from anmin_track import assess, model, store
 from conftest import snapshot
 
 AS_OF = "2024-05-31"
@@ -142,14 +142,14 @@ def test_unreported_model_function():
     at = datetime(2024, 1, 1)
     done = model.Record("1.1", date(2024, 2, 1), 100, "x", at)
     start, end = date(2024, 5, 1), date(2024, 5, 31)
-    idle = model.task_status(task, None, date(2024, 4, 30), settings)
-    assert model.unreported([idle], [], start, end) == [idle]
+    idle = assess.task_status(task, None, date(2024, 4, 30), settings)
+    assert assess.unreported([idle], [], start, end) == [idle]
     in_month = model.Record("1.1", date(2024, 5, 31), 10, "x", at)
-    assert model.unreported([idle], [in_month], start, end) == []
-    finished = model.task_status(task, done, date(2024, 4, 30), settings)
-    assert model.unreported([finished], [], start, end) == []
-    late = model.task_status(model.Task(id="1.1", goal_id="1", title="t", start=date(2024, 6, 1)), None, end, settings)
-    assert model.unreported([late], [], start, end) == []
+    assert assess.unreported([idle], [in_month], start, end) == []
+    finished = assess.task_status(task, done, date(2024, 4, 30), settings)
+    assert assess.unreported([finished], [], start, end) == []
+    late = assess.task_status(model.Task(id="1.1", goal_id="1", title="t", start=date(2024, 6, 1)), None, end, settings)
+    assert assess.unreported([late], [], start, end) == []
 
 
 # --------------------------------------------------------------------------- anmin import

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from anmin_track import actions, carry, model, store
+from anmin_track import actions, assess, carry, model, store
 from anmin_track.errors import WriteError
 from anmin_track.store.folder import LAST_YEAR
 from anmin_track.store.years import views_of
@@ -96,11 +96,11 @@ def test_a_carried_task_is_measured_from_where_it_stood():
     task = carry.begin_year(PLAN, 2025, LATEST, VALUES).new.task("1.1")
     assert task is not None
     settings = model.Settings()
-    start = model.task_status(task, None, date(2025, 1, 1), settings)
+    start = assess.task_status(task, None, date(2025, 1, 1), settings)
     assert start.progress == 80 and 80 <= start.expected < 81  # the line starts at 80, not at 0
-    mid = model.task_status(task, None, date(2025, 6, 1), settings)
+    mid = assess.task_status(task, None, date(2025, 6, 1), settings)
     assert 88 < mid.expected < 89 and mid.light == model.GREEN  # 152 of 365 days from 80 to 100
-    end = model.task_status(task, None, date(2025, 12, 31), settings)
+    end = assess.task_status(task, None, date(2025, 12, 31), settings)
     assert end.expected == 100 and end.light == model.YELLOW  # 20 behind at the due day
 
 

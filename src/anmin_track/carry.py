@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from anmin_track import model
+from anmin_track import assess, model
 from anmin_track.tuples import NamedTuple
 
 
@@ -102,7 +102,7 @@ def begin_year(
     under one goal of their own (``carried_goal``), renumbered there; nothing carried with ``empty``.
     """
     end = year_end_before(year)
-    statuses = tuple(model.task_status(t, latest.get(t.id), end, old.settings) for t in old.tasks)
+    statuses = tuple(assess.task_status(t, latest.get(t.id), end, old.settings) for t in old.tasks)
     carried = (
         []
         if empty

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from anmin_track import fields, model
+from anmin_track import assess, fields, model
 from anmin_track.tuples import NamedTuple
 
 DEFAULT_RANKING = fields.RANKINGS[:3]
@@ -118,7 +118,7 @@ def township_row(
     tasks = [ts for g in statuses for ts in g.tasks]
     measured = [ts for ts in tasks if ts.measured]
     due = [ts for ts in at_start if ts.task.start <= month.end and ts.light != model.DONE]
-    missing = model.unreported(due, records, month.start, month.end)
+    missing = assess.unreported(due, records, month.start, month.end)
     kinds = {kind: sum(ts.task.kind == kind for ts in tasks) for kind in model.KINDS}
     reds = tuple(
         RedTask(ts.task.id, ts.task.title, ts.task.kind, ts.progress, ts.expected, ts.overdue)
@@ -134,8 +134,8 @@ def township_row(
         overdue=sum(ts.overdue for ts in tasks),
         due=len(due),
         reported=len(due) - len(missing),
-        progress=model.weighted_mean((ts.progress, ts.task.weight) for ts in measured),
-        expected=model.weighted_mean((ts.expected, ts.task.weight) for ts in measured),
+        progress=assess.weighted_mean((ts.progress, ts.task.weight) for ts in measured),
+        expected=assess.weighted_mean((ts.expected, ts.task.weight) for ts in measured),
         measured=bool(measured),
         notices_open=notices[0],
         notices_overdue=notices[1],

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
-from anmin_track import model, rollup, store
+from anmin_track import assess, model, rollup, store
 from anmin_track.actions.notice_loop import open_notices_on
 from anmin_track.errors import DataError, InputError
 from anmin_track.store import county as county_store
@@ -158,9 +158,9 @@ def read_township(
     plan = store.load_plan(view)
     index = cache.township_index(township, view, plan)
     end = period.end
-    statuses = model.plan_status(plan, store.latest_records(view, plan, end, index), end)
+    statuses = assess.plan_status(plan, store.latest_records(view, plan, end, index), end)
     before = store.latest_records(view, plan, period.previous_end, index)
-    at_start = [model.task_status(t, before.get(t.id), period.previous_end, plan.settings) for t in plan.tasks]
+    at_start = [assess.task_status(t, before.get(t.id), period.previous_end, plan.settings) for t in plan.tasks]
     records = store.load_month(view, plan, (end.year, end.month))
     items = open_notices_on(data, end)
     notices = (len(items), sum(n.status == model.NOTICE_OVERDUE for n in items))

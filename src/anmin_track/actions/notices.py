@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from anmin_track import model, parse, store
+from anmin_track import assess, model, parse, store
 from anmin_track.actions.common import _shown
 from anmin_track.actions.notice_loop import NoticeItem, _items, notices_as_of, open_by_task
 from anmin_track.actions.years import plan_view
@@ -153,7 +153,7 @@ def _notice_subjects(
     one to send to, or with an open notice not yet due (unless ``again``), set apart with why."""
     as_of = request.evaluated
     latest = store.latest_records(data, plan, as_of)
-    status = {t.id: model.task_status(t, latest.get(t.id), as_of, plan.settings) for t in plan.tasks}
+    status = {t.id: assess.task_status(t, latest.get(t.id), as_of, plan.settings) for t in plan.tasks}
     if request.tasks:
         chosen = _named_tasks(plan, request.tasks)
         done = [t for t in chosen if status[t.id].light == model.DONE]

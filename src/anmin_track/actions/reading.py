@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from anmin_track import model, parse, store
+from anmin_track import assess, model, parse, store
 from anmin_track.actions.years import Year, _year, evaluation_day, plan_view
 from anmin_track.errors import DataError, InputError
 from anmin_track.tuples import NamedTuple
@@ -44,7 +44,7 @@ def overview(
     index = store.load_index(view, plan)
     today = today or date.today()
     day = evaluation_day(plan, as_of, today, view)
-    statuses = model.plan_status(plan, store.latest_records(view, plan, day, index), day)
+    statuses = assess.plan_status(plan, store.latest_records(view, plan, day, index), day)
     return Overview(plan, statuses, day, _year(view, plan, as_of, today, index))
 
 
@@ -66,7 +66,7 @@ def ledger_as_of(data: store.DataDir, as_of: date | None, year: int | None = Non
     index = store.load_index(view, plan)
     today = today or date.today()
     day = evaluation_day(plan, as_of, today, view)
-    statuses = model.plan_status(plan, store.latest_records(view, plan, day, index), day)
+    statuses = assess.plan_status(plan, store.latest_records(view, plan, day, index), day)
     month = store.load_month(view, plan, (day.year, day.month)) if view.owns_year(day.year) else []
     values = store.latest_values(view, plan, day, index)
     return Ledger(plan, statuses, day, values, month, _year(view, plan, as_of, today, index))
@@ -101,10 +101,10 @@ def detail(
     latest = store.latest_records(view, plan, day, index)
     said = _year(view, plan, as_of, today, index)
     if isinstance(found, model.Goal):
-        return Detail(plan, model.goal_status(found, latest, day, plan.settings), None, [], as_of=day, year=said)
+        return Detail(plan, assess.goal_status(found, latest, day, plan.settings), None, [], as_of=day, year=said)
     history = store.task_history(view, plan, found, day, limit)
     values = store.latest_values(view, plan, day, index, [found]).get(found.id, model.NO_VALUES)
-    status = model.task_status(found, latest.get(found.id), day, plan.settings)
+    status = assess.task_status(found, latest.get(found.id), day, plan.settings)
     return Detail(plan, None, status, history, values, day, said)
 
 
@@ -181,5 +181,5 @@ def unreported(data: store.DataDir, ym: tuple[int, int]) -> Unreported:
     plan = store.load_plan(view)
     month = model.month_period(*ym)
     records, before = store.report_records(view, plan, month)
-    at_start = [model.task_status(t, before.get(t.id), month.previous_end, plan.settings) for t in plan.tasks]
-    return Unreported(plan, model.unreported(at_start, records, month.start, month.end), month.start, month.end)
+    at_start = [assess.task_status(t, before.get(t.id), month.previous_end, plan.settings) for t in plan.tasks]
+    return Unreported(plan, assess.unreported(at_start, records, month.start, month.end), month.start, month.end)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from anmin_track import fields, model, parse, store
+from anmin_track import assess, fields, model, parse, store
 from anmin_track.actions.common import _summary_value
 from anmin_track.actions.years import Carried, follow_carry_retried, plan_view, record_day
 from anmin_track.errors import InputError, RepeatError, Step
@@ -199,10 +199,10 @@ def record_progress(data: store.DataDir, request: ProgressRequest, author: store
         known = None
         if not task.measured:  # a 常态 task's light weighs its metrics' latest values
             values = store.latest_values(tx.data, tx.plan, day, tx.index, [task]).get(task.id, model.NO_VALUES)
-            known = model.metric_values(values) | dict(metrics)
+            known = assess.metric_values(values) | dict(metrics)
     latest = previous if previous and previous.sort_key > record.sort_key else record
     carried = follow_carry_retried(data, view, task.id, author)
-    return Recorded(task, record, model.task_status(task, latest, day, settings, known), late, carried)
+    return Recorded(task, record, assess.task_status(task, latest, day, settings, known), late, carried)
 
 
 class Correction(NamedTuple):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from anmin_track import actions, model, parse, store
+from anmin_track import actions, assess, model, parse, store
 from anmin_track.cli.app import goals_app
 from anmin_track.cli.common import (
     USER_ENV,
@@ -107,7 +107,7 @@ def goals_list(
     render.print_table(render.goals_table(view, with_tasks=tasks or bool(owner or status)))
     if found.year.finished:
         return  # a year that is over has nothing coming due
-    counts = views.due_counts(model.due_items((ts for gs in found.statuses for ts in gs.tasks), day, DUE_WITHIN))
+    counts = views.due_counts(assess.due_items((ts for gs in found.statuses for ts in gs.tasks), day, DUE_WITHIN))
     hint = [f"{counts['due_tasks']}项任务{DUE_WITHIN}天内到期"] if counts["due_tasks"] else []
     hint += [f"{counts['overdue_tasks']}项已逾期"] if counts["overdue_tasks"] else []
     if hint:
@@ -171,7 +171,7 @@ def goals_due(
     found = actions.overview(folder, as_of_or_none(as_of_day), today=today)
     day = found.as_of
     say_finished_year(found.plan, found.year, folder, today)
-    items = model.due_items((ts for gs in found.statuses for ts in gs.tasks), day, within)
+    items = assess.due_items((ts for gs in found.statuses for ts in gs.tasks), day, within)
     view = views.due_view(found.plan, items, day, within)
     if as_json:
         print_json(view)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from anmin_track import model
+from anmin_track import assess, model
 from anmin_track.text import cn_date, pct, percent, wrap_by_width
 
 #: The CSV columns (and the fields of ``Row.values``).
@@ -243,7 +243,7 @@ def unit_summary(statuses: list[model.GoalStatus]) -> list[UnitLine]:
                 green=lights.count(model.GREEN),
                 yellow=lights.count(model.YELLOW),
                 red=lights.count(model.RED),
-                progress=model.weighted_mean((ts.progress, ts.task.weight) for ts in tasks if ts.measured),
+                progress=assess.weighted_mean((ts.progress, ts.task.weight) for ts in tasks if ts.measured),
                 overdue=sum(ts.overdue for ts in tasks),
                 weight=sum(ts.task.weight for ts in tasks),
             )
@@ -260,7 +260,7 @@ def summary_total(lines: list[UnitLine]) -> UnitLine:
         green=sum(u.green for u in lines),
         yellow=sum(u.yellow for u in lines),
         red=sum(u.red for u in lines),
-        progress=model.weighted_mean((u.progress, u.weight) for u in lines),
+        progress=assess.weighted_mean((u.progress, u.weight) for u in lines),
         overdue=sum(u.overdue for u in lines),
         weight=sum(u.weight for u in lines),
     )

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from anmin_track import model
+from anmin_track import assess, model
 
 #: What a document prints where the data has nothing and the office has to write it: one placeholder everywhere.
 PLACEHOLDER = "【待填写】"
@@ -212,11 +212,11 @@ def build_report(
         (r for r in period_records if period.start <= r.date <= end and plan.task(r.task)), key=lambda r: r.sort_key
     )
     before = {tid: r for tid, r in before.items() if r.date <= prev_end}
-    latest = model.latest_by_task([*before.values(), *mine], end)
+    latest = assess.latest_by_task([*before.values(), *mine], end)
     if texts is None:
-        texts = model.latest_values([*before.values(), *mine], end)
-    now = model.plan_status(plan, latest, end, texts)
-    then = {gs.goal.id: gs for gs in model.plan_status(plan, before, prev_end)}
+        texts = assess.latest_values([*before.values(), *mine], end)
+    now = assess.plan_status(plan, latest, end, texts)
+    then = {gs.goal.id: gs for gs in assess.plan_status(plan, before, prev_end)}
     goals = tuple(_goal_line(gs, then[gs.goal.id], mine, texts, period) for gs in now)
     tasks = [t for g in goals for t in g.tasks]
     weights = {t.id: t.weight for t in plan.tasks}
@@ -228,9 +228,9 @@ def build_report(
         plan_year=plan.year,
         period=period,
         stale_days=plan.settings.stale_days,
-        progress=model.weighted_mean((t.progress, weights[t.id]) for t in measured),
-        previous=model.weighted_mean((t.previous, weights[t.id]) for t in measured),
-        expected=model.weighted_mean((t.expected, weights[t.id]) for t in measured),
+        progress=assess.weighted_mean((t.progress, weights[t.id]) for t in measured),
+        previous=assess.weighted_mean((t.previous, weights[t.id]) for t in measured),
+        expected=assess.weighted_mean((t.expected, weights[t.id]) for t in measured),
         counts={key: sum(gs.counts[key] for gs in now) for key in (*model.LIGHTS, "stale", "closed")},
         goals=goals,
         problems=tuple(t.id for t in sorted(_problem_tasks(tasks), key=_severity)),

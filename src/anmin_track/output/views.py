@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from anmin_track import model
+from anmin_track import assess, model
 
 LIST_SCHEMA = "anmin.goals.list/2"  # 2: progress is null for a 常态 duty; task_kind, carried_from
 SHOW_SCHEMA = "anmin.goals.show/2"  # 2: as list/2, and a record may have no progress
@@ -278,10 +278,10 @@ def group_view(plan: model.Plan, statuses: list[model.GoalStatus], as_of: date, 
                 "tasks": [ts.task.id for ts in tasks],
                 "count": len(tasks),
                 "counts": counts,
-                "progress": _pct(model.weighted_mean((ts.progress, ts.task.weight) for ts in projects))
+                "progress": _pct(assess.weighted_mean((ts.progress, ts.task.weight) for ts in projects))
                 if projects
                 else None,
-                "expected": _pct(model.weighted_mean((ts.expected, ts.task.weight) for ts in projects))
+                "expected": _pct(assess.weighted_mean((ts.expected, ts.task.weight) for ts in projects))
                 if projects
                 else None,
                 "overdue": [ts.task.id for ts in tasks if ts.overdue],
@@ -297,7 +297,7 @@ def group_view(plan: model.Plan, statuses: list[model.GoalStatus], as_of: date, 
     }
 
 
-def due_item_view(item: model.DueItem) -> dict:
+def due_item_view(item: assess.DueItem) -> dict:
     t = item.status.task
     return {
         "task": t.id,
@@ -317,14 +317,14 @@ def due_item_view(item: model.DueItem) -> dict:
     }
 
 
-def due_counts(items: list[model.DueItem]) -> dict:
+def due_counts(items: list[assess.DueItem]) -> dict:
     """Tasks with a deadline passed, and tasks (not among those) with one coming up."""
     late = {i.status.task.id for i in items if i.overdue}
     soon = {i.status.task.id for i in items} - late
     return {"due_tasks": len(soon), "overdue_tasks": len(late)}
 
 
-def due_view(plan: model.Plan, items: list[model.DueItem], as_of: date, within: int) -> dict:
+def due_view(plan: model.Plan, items: list[assess.DueItem], as_of: date, within: int) -> dict:
     return {
         "schema": DUE_SCHEMA,
         "plan": plan_view(plan),

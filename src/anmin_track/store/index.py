@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from anmin_track import fields, model
+from anmin_track import assess, fields, model
 from anmin_track.errors import AnminError, DataError
 from anmin_track.store.folder import DataDir, content_hash, read_regular
 from anmin_track.store.parsed_cache import parsed_text
@@ -288,7 +288,7 @@ def saved_index(data: DataDir, stamps: dict[str, list[int]], path: Path | None =
                 appendable=set(doc.get("appendable", [])),
                 latest=latest,
                 earlier={r.task: r for r in earlier},
-                values=model.latest_values([*held, *latest.values()], date.max),
+                values=assess.latest_values([*held, *latest.values()], date.max),
                 hashes={k: v for k, v in hashes.items() if k in stamps and k not in changed},
                 restamped=any(files[k][:2] != stamps[k] for k in stamps if k not in changed),
                 digest=digest,
@@ -520,7 +520,7 @@ def latest_records(data: DataDir, plan: model.Plan, as_of: date, index: Index | 
     missing = {task.id for task in later}
     if later:
         for records in _records_back(data, plan, as_of, min(task.start for task in later)):
-            found = model.latest_by_task((r for r in records if r.task in missing), as_of)
+            found = assess.latest_by_task((r for r in records if r.task in missing), as_of)
             result.update(found)
             missing -= found.keys()
             if not missing:
@@ -561,7 +561,7 @@ def day_record(data: DataDir, plan: model.Plan, task: model.Task, day: date) -> 
 
 def newest_first(month: list[model.Record]) -> list[model.Record]:
     """One month's records newest first: by (date, ``at``), and of two with the same, the one written later in
-    the file (as ``Index.add`` and ``model.latest_by_task`` take it), so every reader calls the same one latest."""
+    the file (as ``Index.add`` and ``assess.latest_by_task`` take it), so every reader calls the same one latest."""
     return sorted(reversed(month), key=lambda r: r.sort_key, reverse=True)
 
 
