@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from anmin_track import actions, assess, model, parse, store
 from anmin_track.errors import InputError
 from anmin_track.output import report
-from anmin_track.store import index
+from anmin_track.store import queries
 from anmin_track.store import records as month_records
 from report_fixture import LATER, RECORDS, YEAR_END, make_data, record
 from report_fixture import PLAN as PLAN_TOML
@@ -223,13 +223,13 @@ def test_a_quarter_reads_only_its_own_months(year_data, monkeypatch):
     plan = store.load_plan(year_data)
     store.load_index(year_data, plan)
     seen = []
-    real = index.load_month
+    real = queries.load_month
 
     def spy(data, plan, ym):
         seen.append(ym)
         return real(data, plan, ym)
 
-    monkeypatch.setattr(index, "load_month", spy)
+    monkeypatch.setattr(queries, "load_month", spy)
     monkeypatch.setattr(month_records, "load_month", spy)
     found = actions.period_data(year_data, model.quarter_period(2024, 2))
     assert {(2024, 4), (2024, 5), (2024, 6)} <= set(seen)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from anmin_track import actions, assess, model, store
 from anmin_track.output import report
-from anmin_track.store import index
+from anmin_track.store import index, queries
 from conftest import snapshot
 from report_fixture import LATER, RECORDS, make_data, record
 from report_fixture import PLAN as PLAN_TOML
@@ -181,13 +181,13 @@ def test_report_reads_only_the_months_it_needs(fixture_data, monkeypatch):
     plan = store.load_plan(fixture_data)
     store.load_index(fixture_data, plan)  # index is current (written by add_record)
     seen = []
-    real = index.load_month
+    real = queries.load_month
 
     def spy(data, plan, ym):
         seen.append(ym)
         return real(data, plan, ym)
 
-    monkeypatch.setattr(index, "load_month", spy)
+    monkeypatch.setattr(queries, "load_month", spy)
     build(fixture_data, (2024, 5))
     assert (2024, 6) not in seen and (2024, 5) in seen
 

@@ -347,7 +347,7 @@ def test_the_drop_after_rule():
 
 
 def test_newest_first_breaks_ties_by_file_order_as_the_index_does():
-    from anmin_track.store.index import newest_first
+    from anmin_track.store.queries import newest_first
 
     same = datetime(2024, 5, 20, 9, tzinfo=UTC)
     a, b = record("1.2", MAY_20, 30, same, "甲"), record("1.2", MAY_20, 35, same, "乙")

@@ -58,19 +58,11 @@ if TYPE_CHECKING:  # what mypy and readers see; at run time each name is importe
         require_writable,
     )
     from anmin_track.store.hand_edits import losses, warnings
-    from anmin_track.store.index import (
-        Index,
-        hand_edited,
-        latest_records,
-        latest_values,
-        load_index,
-        rebuild_index,
-        report_records,
-        task_history,
-    )
+    from anmin_track.store.index import Index, hand_edited, load_index, rebuild_index
     from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, is_synced, last_entry
     from anmin_track.store.lock import LOCK_TIMEOUT_ENV, lock_timeout, locked
     from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
+    from anmin_track.store.queries import latest_records, latest_values, report_records, task_history
     from anmin_track.store.records import load_month, month_files, record_to_toml
     from anmin_track.store.safe_io import atomic_write, output_target, write_output
     from anmin_track.store.tomlcheck import Problem, dump_toml, text_of
@@ -106,12 +98,12 @@ _HOME = {
     "warnings": "hand_edits",
     "hand_edited": "index",
     "Index": "index",
-    "latest_records": "index",
-    "latest_values": "index",
+    "latest_records": "queries",
+    "latest_values": "queries",
     "load_index": "index",
     "rebuild_index": "index",
-    "report_records": "index",
-    "task_history": "index",
+    "report_records": "queries",
+    "task_history": "queries",
     "Author": "journal",
     "history": "journal",
     "HISTORY_KEEP": "journal",

@@ -31,24 +31,20 @@ from anmin_track.store.index import (
     PLAN_STAMP,
     Index,
     contents_match,
-    day_record,
     dump_index,
     empty_index,
     file_stamps,
     index_document,
-    latest_records,
     load_index,
     month_key,
     rebuild_stale,
-    record_after,
-    record_before,
     require_fit,
     stamp_of,
-    without_record,
     write_stamp,
 )
 from anmin_track.store.lock import LockLost, lock_timeout, locked, write_failure
 from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml, rewrite_plan
+from anmin_track.store.queries import day_record, latest_records, record_after, record_before, without_record
 from anmin_track.store.records import (
     check_new_record,
     check_task_open,
