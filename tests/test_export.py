@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from anmin_track import assess, model
-from anmin_track.output import export
+from anmin_track.output import export, ledger_xlsx
 from anmin_track.text import display_width
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -76,7 +76,7 @@ def ledger():
     plan = make_plan()
     statuses = assess.plan_status(plan, assess.latest_by_task(RECORDS, AS_OF), AS_OF)
     rows = export.ledger_rows(plan, statuses, assess.latest_values(RECORDS, AS_OF))
-    content = export.to_xlsx(
+    content = ledger_xlsx.to_xlsx(
         rows,
         heading=export.Heading(plan.org, plan.year, AS_OF),
         summary=export.unit_summary(statuses),
@@ -154,7 +154,7 @@ def test_row_heights_show_every_line(ledger):
 def test_ledger_rows_goal_sections_lights_and_text_cells(ledger):
     sheet = ledger["工作台账"]
     headers = [c.value.replace("\n", "") for c in sheet[2]][: printed(sheet)]
-    assert headers == [c.header for c in export.LEDGER_COLUMNS] and "重点工作" not in headers
+    assert headers == [c.header for c in ledger_xlsx.LEDGER_COLUMNS] and "重点工作" not in headers
     assert sheet.auto_filter.ref == f"A2:N{sheet.max_row}"
     first = [row[0].value for row in sheet.iter_rows(min_row=3)]
     assert first == [
@@ -240,7 +240,9 @@ def test_records_of_the_month_up_to_the_day(ledger):
 def test_an_empty_month_says_so():
     plan = make_plan()
     statuses = assess.plan_status(plan, {}, AS_OF)
-    content = export.to_xlsx(export.ledger_rows(plan, statuses, {}), records=export.record_rows(plan, [], as_of=AS_OF))
+    content = ledger_xlsx.to_xlsx(
+        export.ledger_rows(plan, statuses, {}), records=export.record_rows(plan, [], as_of=AS_OF)
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(content))["进展记录"]
     assert sheet["A3"].value == "本月暂无进展记录"
 
@@ -259,12 +261,12 @@ def test_every_control_character_is_dropped_and_long_cells_are_cut():
     plan = make_plan()
     latest = {"1.1": rec("1.1", AS_OF, 10, nasty + long, nasty)}
     statuses = assess.plan_status(plan, latest, AS_OF)
-    content = export.to_xlsx(
+    content = ledger_xlsx.to_xlsx(
         export.ledger_rows(plan, statuses, assess.latest_values(latest.values(), AS_OF))
     )  # openpyxl raised IllegalCharacterError here
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     row = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "1.1")
-    note = row[[c.header for c in export.LEDGER_COLUMNS].index("最新进展")]
+    note = row[[c.header for c in ledger_xlsx.LEDGER_COLUMNS].index("最新进展")]
     assert len(note.value) == 32_767 and note.value.startswith("\t\n\n字") and note.value.endswith("（已截断）")
     assert sheet.row_dimensions[row[0].row].height <= 409  # Excel's highest row
 

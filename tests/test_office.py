@@ -15,7 +15,8 @@ from anmin_track import assess, model, store
 from anmin_track.cli import app
 from anmin_track.cli.common import complete_goal_id, complete_item_id, complete_task_id
 from anmin_track.errors import InputError, ReadOnlyError, WriteError
-from anmin_track.output.export import EXPORTED_HEADERS, HEADERS, LEDGER_COLUMNS
+from anmin_track.output.export import EXPORTED_HEADERS, HEADERS
+from anmin_track.output.ledger_xlsx import LEDGER_COLUMNS
 from anmin_track.store import plan_file
 from anmin_track.text import cn_date, display_width
 from conftest import snapshot

@@ -64,6 +64,7 @@ def export(
 ) -> None:
     """导出工作台账（每项重点任务一行），用 Excel 或 WPS 打开。"""
     from anmin_track.output import export as ledger
+    from anmin_track.output.ledger_xlsx import to_xlsx
 
     chosen = _export_format(fmt, output)
     folder, today = data_dir(ctx, data), date.today()
@@ -73,7 +74,7 @@ def export(
 
     rows = ledger.ledger_rows(plan, found.statuses, found.values, notice_cells(actions.notices_as_of(folder, day), day))
     if chosen == "xlsx":
-        content = ledger.to_xlsx(
+        content = to_xlsx(
             rows,
             heading=ledger.Heading(plan.org, plan.year, day),
             summary=ledger.unit_summary(found.statuses),

@@ -236,9 +236,10 @@ def _attachment(folder: store.DataDir, built, output: Path | None) -> Path:
 def _attach(folder: store.DataDir, built, target: Path) -> None:
     """``--attach``: the 台账 the report names as its 附件, as .xlsx."""
     from anmin_track.output import export as ledger
+    from anmin_track.output.ledger_xlsx import to_xlsx
 
     found = actions.ledger_as_of(folder, built.period_end, built.plan_year)
-    content = ledger.to_xlsx(
+    content = to_xlsx(
         ledger.ledger_rows(found.plan, found.statuses, found.values),
         heading=ledger.Heading(found.plan.org, found.plan.year, found.as_of),
         summary=ledger.unit_summary(found.statuses),

@@ -203,7 +203,7 @@ def county_xlsx(report) -> bytes:
 
     import openpyxl
 
-    from anmin_track.output.export import Column, _Sheet
+    from anmin_track.output.ledger_xlsx import Column, Sheet
 
     columns = (
         Column("排名", 6, "center"),
@@ -229,7 +229,7 @@ def county_xlsx(report) -> bytes:
     )
     book = openpyxl.Workbook()
     title = f"{clean(report.settings.name)}各乡镇重点工作任务推进情况汇总表（{report.period.label}）"
-    sheet = _Sheet(book.active, columns, title)
+    sheet = Sheet(book.active, columns, title)
     book.active.title = "汇总表"
     for r in report.ranked:
         row = r.row
@@ -257,7 +257,7 @@ def county_xlsx(report) -> bytes:
         )
     sheet.finish(filter_rows=bool(report.ranked))
     if report.skipped:
-        left = _Sheet(
+        left = Sheet(
             book.create_sheet("未纳入汇总"),
             (Column("文件夹", 20), Column("文件", 36), Column("行", 6, "center"), Column("原因", 70)),
             "未纳入本次汇总的乡镇",
