@@ -3,7 +3,8 @@
 - ``zh``       Click/Typer internals: Chinese help and errors, the one-command app cut
 - ``common``   printing, shared options, options → arguments
 - ``app``      the app and its groups
-- ``goals``    goals list/show/update and the plan commands (edit, claim, add, remove, …)
+- ``goals``    goals list/due/show and update, amend, retract
+- ``goals_plan`` goals edit, claim, add, remove, milestone, close, reopen (the plan itself)
 - ``plan``     plan new (a new year's plan, 结转)
 - ``report``   report monthly
 - ``notice``   report notice / notice issue (督办单)
@@ -28,7 +29,7 @@ import sys
 #: and those that register each root command, by name. ``tests/test_performance.py`` checks both
 #: against what the modules register.
 GROUP_MODULES: dict[str, tuple[str, ...]] = {
-    "goals": ("goals",),
+    "goals": ("goals", "goals_plan"),
     "report": ("report", "notice"),
     "plan": ("plan",),
     "notice": ("notice", "notice_loop"),
