@@ -20,7 +20,8 @@ from conftest import snapshot
 #: The write paths, and the use cases no reading command runs: a command that only reads loads none of them.
 WRITES = ("anmin_track.store.lock", "anmin_track.store.journal", "anmin_track.store.writes")
 OTHER_USE_CASES = ("anmin_track.actions.plan", "anmin_track.actions.ledger", "anmin_track.actions.notices")
-HEAVY = ("rich", "json", "tomli_w", "getpass", "tempfile", "anmin_track.output.render", *WRITES, *OTHER_USE_CASES)
+SCREEN = ("anmin_track.output.grid", "anmin_track.output.render")
+HEAVY = ("rich", "json", "tomli_w", "getpass", "tempfile", *SCREEN, *WRITES, *OTHER_USE_CASES)
 PROBE = """
 import sys
 sys.argv = ["anmin", *sys.argv[1:]]
@@ -47,7 +48,7 @@ def loaded_modules(*args: str) -> set[str]:
     [
         (["--help"], set()),
         (["goals", "list", "--json"], {"json"}),
-        (["goals", "list"], {"rich", "anmin_track.output.render"}),
+        (["goals", "list"], {"rich", *SCREEN}),
         (["goals", "show", "1.1", "--json"], {"json"}),
         (["check"], set(WRITES)),  # it saves the index it has just validated, under the lock
     ],

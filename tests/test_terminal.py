@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anmin_track.output import render
-from anmin_track.output.render import Chrome
+from anmin_track.output import grid
+from anmin_track.output.grid import Chrome
 from anmin_track.text import (
     ENCODE_ERRORS,
     NO_LINE_END,
@@ -263,15 +263,15 @@ def test_wrap_of_any_text_stays_in_width_and_loses_nothing(text, width):
 
 
 def test_the_setting_hook_and_the_environment_over_it(monkeypatch):
-    monkeypatch.delenv(render.AMBIGUOUS_ENV, raising=False)
+    monkeypatch.delenv(grid.AMBIGUOUS_ENV, raising=False)
     try:
-        assert not render.ambiguous_wide()  # narrow by default
-        render.configure(ambiguous_wide=True)  # goals.toml [settings]
-        assert render.ambiguous_wide()
-        monkeypatch.setenv(render.AMBIGUOUS_ENV, "0")  # this terminal says otherwise
-        assert not render.ambiguous_wide()
+        assert not grid.ambiguous_wide()  # narrow by default
+        grid.configure(ambiguous_wide=True)  # goals.toml [settings]
+        assert grid.ambiguous_wide()
+        monkeypatch.setenv(grid.AMBIGUOUS_ENV, "0")  # this terminal says otherwise
+        assert not grid.ambiguous_wide()
     finally:
-        render.configure(None)
+        grid.configure(None)
 
 
 @pytest.mark.slow  # 0.2 s on the 2-core CI host: the fast pass stays under 30 s

@@ -31,6 +31,8 @@ LIGHT_LABELS = {DONE: "已完成", GREEN: "绿灯", YELLOW: "黄灯", RED: "红�
 STALE_LABEL = "未更新"
 #: 已销号: a display state on top of done (the light stays ``done``).
 CLOSED_LABEL = "已销号"
+#: Who a task with no 责任人 (or 责任单位) is shown as belonging to.
+UNCLAIMED_LABEL = "待认领"
 #: The states of a 督办单 on a day (``actions.notice_loop.notice_status``): the first three are open.
 NOTICE_STATES = NOTICE_PENDING, NOTICE_HANDLING, NOTICE_OVERDUE, NOTICE_REPLIED, NOTICE_CLOSED, NOTICE_VOID = (
     "待签收",

@@ -101,10 +101,10 @@ def goals_list(
     if not view["goals"]:
         out("没有符合条件的任务。")
         return
-    from anmin_track.output import render
+    from anmin_track.output import grid, render
 
-    render.configure(found.plan.settings.ambiguous_wide)
-    render.print_table(render.goals_table(view, with_tasks=tasks or bool(owner or status)))
+    grid.configure(found.plan.settings.ambiguous_wide)
+    grid.print_table(render.goals_table(view, with_tasks=tasks or bool(owner or status)))
     if found.year.finished:
         return  # a year that is over has nothing coming due
     counts = views.due_counts(assess.due_items((ts for gs in found.statuses for ts in gs.tasks), day, DUE_WITHIN))
@@ -119,7 +119,7 @@ DUE_WITHIN = 15
 
 def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, filtered, year) -> None:
     """`goals list --group …` and `goals list --unreported [--month …]`."""
-    from anmin_track.output import render, supervision
+    from anmin_track.output import grid, supervision
 
     if group and unreported:
         raise InputError("--group 与 --unreported 不能同时使用，请分两次运行。")
@@ -134,8 +134,8 @@ def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, f
             )
         found = actions.overview(data_dir(ctx, data), as_of_or_none(as_of_day), year=year)
         view = views.group_view(found.plan, found.statuses, found.as_of, group)
-        render.configure(found.plan.settings.ambiguous_wide)
-        print_json(view) if as_json else render.print_table(supervision.group_table(view))
+        grid.configure(found.plan.settings.ambiguous_wide)
+        print_json(view) if as_json else grid.print_table(supervision.group_table(view))
         return
     if as_of_day:
         raise InputError("--unreported 按月份统计，请用 --month 年-月 代替 --as-of。")
@@ -152,8 +152,8 @@ def _supervision_list(ctx, data, group, unreported, month, as_of_day, as_json, f
     elif not uview["tasks"]:
         out(f"{ym[0]}年{ym[1]}月应报送进展的任务都已报送。")
     else:
-        render.configure(found_months.plan.settings.ambiguous_wide)
-        render.print_table(supervision.unreported_table(uview))
+        grid.configure(found_months.plan.settings.ambiguous_wide)
+        grid.print_table(supervision.unreported_table(uview))
 
 
 @goals_app.command("due", cls=AnminCommand, epilog="示例：anmin goals due --within 30")
@@ -180,10 +180,10 @@ def goals_due(
         out(f"截至{cn_date(day)}，{within}天内没有到期的任务或时间节点，也没有逾期未完成的。")
         _say_notices(folder, day)
         return
-    from anmin_track.output import render, supervision
+    from anmin_track.output import grid, supervision
 
-    render.configure(found.plan.settings.ambiguous_wide)
-    render.print_table(supervision.due_table(view))
+    grid.configure(found.plan.settings.ambiguous_wide)
+    grid.print_table(supervision.due_table(view))
     counts = view["counts"]
     out(f"共{len(items)}个节点：{counts['overdue_tasks']}项任务已逾期，{counts['due_tasks']}项任务{within}天内到期。")
     _say_notices(folder, day)
@@ -228,10 +228,10 @@ def goals_show(
     if as_json:
         print_json(view)
         return
-    from anmin_track.output import render
+    from anmin_track.output import grid, render
 
-    render.configure(found.plan.settings.ambiguous_wide)
-    render.show(render.goal_detail(view) if view["kind"] == "goal" else render.task_detail(view))
+    grid.configure(found.plan.settings.ambiguous_wide)
+    grid.show(render.goal_detail(view) if view["kind"] == "goal" else render.task_detail(view))
     if found.task is not None:
         _say_notices(folder, day, found.task.task.id)
 

@@ -57,9 +57,9 @@ def show_notices(folder: store.DataDir, day: date | None, only_open: bool, overd
         which = "逾期未反馈的" if overdue else "未办结的" if only_open else ""
         out(f"截至{cn_date(day)}没有{which}督办单。")
         return
-    from anmin_track.output import render
+    from anmin_track.output import grid
 
-    render.print_table(supervision.notices_table(view))
+    grid.print_table(supervision.notices_table(view))
     counts = {state: sum(i.status == state for i in items) for state in (*actions.OPEN_STATES, actions.VOID)}
     said = "，".join(f"{state}{n}份" for state, n in counts.items() if n)
     out(

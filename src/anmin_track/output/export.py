@@ -56,7 +56,6 @@ LIGHT_FILLS = {
 #: A cell starting with one of these is a formula to Excel and WPS.
 FORMULA_START = ("=", "+", "-", "@")
 #: Tasks nobody has claimed yet are summed up under this 责任单位.
-UNCLAIMED = "待认领"
 #: Excel's limit on the characters of one cell (UTF-16 code units), and what marks a cut.
 CELL_LIMIT = 32_767
 CUT_MARK = "…（已截断）"
@@ -225,9 +224,9 @@ def unit_summary(statuses: list[model.GoalStatus]) -> list[UnitLine]:
     by_unit: dict[str, list[model.TaskStatus]] = {}
     for gs in statuses:
         for ts in gs.tasks:
-            by_unit.setdefault(ts.task.unit.strip() or UNCLAIMED, []).append(ts)
-    if UNCLAIMED in by_unit:
-        by_unit[UNCLAIMED] = by_unit.pop(UNCLAIMED)
+            by_unit.setdefault(ts.task.unit.strip() or model.UNCLAIMED_LABEL, []).append(ts)
+    if model.UNCLAIMED_LABEL in by_unit:
+        by_unit[model.UNCLAIMED_LABEL] = by_unit.pop(model.UNCLAIMED_LABEL)
     lines = []
     for unit, tasks in by_unit.items():
         lights = [ts.light for ts in tasks]

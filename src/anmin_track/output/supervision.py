@@ -1,6 +1,6 @@
 """The 督办 views as tables: `goals list --group`, `goals due`, `goals list --unreported`, `notice list`.
 
-Drawn with ``render.Grid``, like `goals list`: in a narrow window a column is never cut
+Drawn with ``grid.Grid``, like `goals list`: in a narrow window a column is never cut
 (no number loses a digit), bars shrink to numbers, then the least needed columns are left
 out and a note under the table names them; widths follow the plan's ambiguous-width setting.
 """
@@ -13,7 +13,9 @@ from typing import Any
 
 from rich.text import Text
 
-from anmin_track.output.render import DUTY_CELL, UNCLAIMED, Bar, Column, Grid, current_chrome, plain
+from anmin_track import model
+from anmin_track.output.grid import Bar, Column, Grid, current_chrome, plain
+from anmin_track.output.render import DUTY_CELL
 from anmin_track.output.render import counts_text as _counts
 from anmin_track.text import cn_date_iso, pct
 
@@ -23,7 +25,7 @@ def _title(text: str) -> Text:
 
 
 def _who(value: str) -> Text:
-    return plain(value) if value else Text(UNCLAIMED, style="dim")
+    return plain(value) if value else Text(model.UNCLAIMED_LABEL, style="dim")
 
 
 def group_table(view: dict) -> Grid:

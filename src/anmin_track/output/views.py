@@ -248,7 +248,6 @@ DUE_SCHEMA = "anmin.goals.due/1"
 UNREPORTED_SCHEMA = "anmin.goals.unreported/2"  # 2: progress null for a 常态 duty
 #: What `goals list --group` groups by: the task field and its label.
 GROUP_FIELDS = {"unit": "责任单位", "lead": "牵头领导", "owner": "责任人"}
-UNCLAIMED = "待认领"
 
 
 def group_view(plan: model.Plan, statuses: list[model.GoalStatus], as_of: date, by: str) -> dict:
@@ -273,7 +272,7 @@ def group_view(plan: model.Plan, statuses: list[model.GoalStatus], as_of: date, 
         projects = [ts for ts in tasks if ts.measured]  # 常态 duties have no percentage to average
         lines.append(
             {
-                "name": name or UNCLAIMED,
+                "name": name or model.UNCLAIMED_LABEL,
                 "claimed": bool(name),
                 "tasks": [ts.task.id for ts in tasks],
                 "count": len(tasks),
