@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "anmin_track"
 LAYERS = ["base", "leaf", "model", "assess", "carry", "parse", "store", "actions", "cli"]
 LEAVES = {"errors", "text", "fields"}
 STORE_LADDER = [
-    "folder", "tomlcheck", "lock", "safe_io", "parsed_cache", "git", "profile", "notices", "notice_state", "plan_file", "years", "month_cache", "records", "merge", "merge_plan", "index", "queries", "hand_edits", "entries", "journal",
+    "folder", "tomlcheck", "lock", "safe_io", "parsed_cache", "git", "profile", "notices", "notice_state", "plan_file", "plan_write", "years", "month_cache", "records", "merge", "merge_plan", "index", "queries", "hand_edits", "entries", "journal",
     "writes", "undo", "check", "backup", "county", "sync",
 ]  # fmt: skip
 OUTPUT_MAY_IMPORT = {"base", "leaf", "model", "assess", "output"}

@@ -28,7 +28,7 @@ CLI_SYNTAX = re.compile(r"--[A-Za-z]|anmin ")
 #: Text of data files for clerks (the comments written at the top of goals.toml, .notices.toml, .notices-state.toml,
 #: and of the .gitignore and .gitattributes a synced folder has).
 DATA_FILE_TEXT = {
-    ("plan_file.py", "PLAN_HEADER"),
+    ("plan_write.py", "PLAN_HEADER"),
     ("notices.py", "HEADER"),
     ("notice_state.py", "HEADER"),
     ("git.py", "IGNORED"),

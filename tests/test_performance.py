@@ -18,7 +18,12 @@ from anmin_track.errors import DataError
 from conftest import snapshot
 
 #: The write paths, and the use cases no reading command runs: a command that only reads loads none of them.
-WRITES = ("anmin_track.store.lock", "anmin_track.store.journal", "anmin_track.store.writes")
+WRITES = (
+    "anmin_track.store.lock",
+    "anmin_track.store.journal",
+    "anmin_track.store.writes",
+    "anmin_track.store.plan_write",
+)
 OTHER_USE_CASES = ("anmin_track.actions.plan", "anmin_track.actions.ledger", "anmin_track.actions.notices")
 SCREEN = ("anmin_track.output.grid", "anmin_track.output.render")
 HEAVY = ("rich", "json", "tomli_w", "getpass", "tempfile", *SCREEN, *WRITES, *OTHER_USE_CASES)

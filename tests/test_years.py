@@ -366,7 +366,8 @@ def test_a_late_record_of_last_year_moves_where_the_carried_task_starts(run, yea
 
 
 def test_a_metric_target_is_kept_and_needs_the_new_schema():
-    from anmin_track.store.plan_file import dump_plan, plan_from_toml
+    from anmin_track.store.plan_file import plan_from_toml
+    from anmin_track.store.plan_write import dump_plan
 
     task = PLAN.tasks[0]._replace(metrics=(model.Metric("教学点", "处", 9, "现有9处", target=12),))
     plan = model.with_task(PLAN, task)
@@ -379,7 +380,8 @@ def test_a_metric_target_is_kept_and_needs_the_new_schema():
 
 
 def test_the_document_name_and_holidays_are_kept_and_need_schema_5():
-    from anmin_track.store.plan_file import dump_plan, plan_from_toml
+    from anmin_track.store.plan_file import plan_from_toml
+    from anmin_track.store.plan_write import dump_plan
 
     holidays = (date(2024, 10, 1), date(2024, 10, 7))
     plan = PLAN._replace(
@@ -457,7 +459,8 @@ def test_a_plans_path_that_is_not_a_folder_is_named_by_check(run, year_2024):
 def test_a_regenerated_plan_tells_the_clerk_where_the_document_name_and_holidays_go():
     """`plan new` writes goals.toml anew: the hints the bundled plan has above [plan], [settings] and
     [report] come with it, with this year's dates, and the file reads back as the same plan."""
-    from anmin_track.store.plan_file import dump_plan, plan_from_toml
+    from anmin_track.store.plan_file import plan_from_toml
+    from anmin_track.store.plan_write import dump_plan
 
     plan = PLAN._replace(year=2025, report=PLAN.report._replace(addressee="县委、县政府"))
     text = dump_plan(plan).decode("utf-8")

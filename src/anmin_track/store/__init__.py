@@ -61,7 +61,8 @@ if TYPE_CHECKING:  # what mypy and readers see; at run time each name is importe
     from anmin_track.store.index import Index, hand_edited, load_index, rebuild_index
     from anmin_track.store.journal import HISTORY_KEEP, Author, JournalEntry, history, is_synced, last_entry
     from anmin_track.store.lock import LOCK_TIMEOUT_ENV, lock_timeout, locked
-    from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml
+    from anmin_track.store.plan_file import load_plan, plan_from_toml
+    from anmin_track.store.plan_write import dump_plan
     from anmin_track.store.queries import latest_records, latest_values, report_records, task_history
     from anmin_track.store.records import load_month, month_files, record_to_toml
     from anmin_track.store.safe_io import atomic_write, output_target, write_output
@@ -113,7 +114,7 @@ _HOME = {
     "lock_timeout": "lock",
     "LOCK_TIMEOUT_ENV": "lock",
     "locked": "lock",
-    "dump_plan": "plan_file",
+    "dump_plan": "plan_write",
     "load_plan": "plan_file",
     "plan_from_toml": "plan_file",
     "load_month": "records",

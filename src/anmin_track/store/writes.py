@@ -43,7 +43,8 @@ from anmin_track.store.index import (
     write_stamp,
 )
 from anmin_track.store.lock import LockLost, lock_timeout, locked, write_failure
-from anmin_track.store.plan_file import dump_plan, load_plan, plan_from_toml, rewrite_plan
+from anmin_track.store.plan_file import load_plan, plan_from_toml
+from anmin_track.store.plan_write import dump_plan, rewrite_plan
 from anmin_track.store.queries import day_record, latest_records, record_after, record_before, without_record
 from anmin_track.store.records import (
     check_new_record,
