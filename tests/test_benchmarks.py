@@ -20,7 +20,7 @@ ROWS = [
     "framework floor",
     "anmin --help",
     "import datetime, typing",
-    "import anmin_track.model",
+    "import anmin_track.model, anmin_track.assess",
     *(
         f"{command} @{n}"
         for command in (
