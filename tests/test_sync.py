@@ -285,6 +285,26 @@ def big_month(folder: Path, count: int) -> None:
     (folder / "progress" / "2024-05.toml").write_bytes(month_document(records))
 
 
+def test_a_scratch_checkout_whose_making_was_killed_does_not_stop_the_next_sync(office):
+    """Killed inside `git worktree add`, git leaves its record of the scratch checkout locked ("initializing")
+    with a HEAD of zeros, which `git worktree prune` keeps; written here as git writes it (builtin/worktree.c)."""
+    first = office.first("甲")
+    second = office.join("乙")
+    office.run("甲", "goals", "update", "1.2", "--progress", "20", "--date", "2024-05-10")
+    office.run("甲", "sync")
+    office.run("乙", "goals", "update", "2.1", "--progress", "30", "--date", "2024-05-11")
+    admin = second / ".git" / "worktrees" / "乙"
+    admin.mkdir(parents=True)
+    (admin / "locked").write_text("initializing", encoding="utf-8")
+    (admin / "gitdir").write_text(f"{second / '.git' / 'anmin-merge' / '乙' / '.git'}\n", encoding="utf-8")
+    (admin / "commondir").write_text("../..\n", encoding="utf-8")
+    (admin / "HEAD").write_text("0" * 40 + "\n", encoding="utf-8")
+    office.run("乙", "sync")
+    assert not admin.exists()
+    office.run("甲", "sync")
+    assert data_files(first) == data_files(second)
+
+
 def test_timing_sync_of_a_month_of_5700_records(office, capsys):
     """The harness figure for the manual: a sync that merges a 5,700-record month both PCs appended to."""
     first = office.root / "甲"

@@ -126,10 +126,26 @@ def _recover(data: DataDir) -> None:
     scratch = data.path / g.GIT_DIR / SCRATCH
     if scratch.exists():
         shutil.rmtree(scratch, ignore_errors=True)
+    for admin in _scratch_registrations(data, scratch):
+        shutil.rmtree(admin, ignore_errors=True)
     g.git(data.path, "worktree", "prune")
     for name in GIT_LOCKS:
         with contextlib.suppress(FileNotFoundError):
             (data.path / g.GIT_DIR / name).unlink()
+
+
+def _scratch_registrations(data: DataDir, scratch: Path) -> list[Path]:
+    """git's records (``.git/worktrees/*``) of scratch checkouts. `git worktree prune` keeps one that a killed
+    `worktree add` left locked ("initializing"), whose HEAD is still all zeros: every later fetch then fails its
+    connectivity check ("… did not send all necessary objects"), as `--all` takes in that HEAD."""
+    found = []
+    with contextlib.suppress(OSError):
+        for admin in (data.path / g.GIT_DIR / "worktrees").iterdir():
+            with contextlib.suppress(OSError):
+                checkout = Path((admin / "gitdir").read_text(encoding="utf-8").strip()).parent
+                if checkout.resolve().is_relative_to(scratch.resolve()):
+                    found.append(admin)
+    return found
 
 
 def _require_clean_check(data: DataDir) -> None:
