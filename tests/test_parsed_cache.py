@@ -184,3 +184,17 @@ def test_a_copy_that_cannot_be_read_back_is_a_miss_and_check_names_it(anmin, dat
     found = parsed_cache.problem(d, d.plan_file)
     assert found is not None and "已按该文件重建" in found.message
     assert kept_document(data_dir, "goals.toml.parsed") == truth
+
+
+def test_a_lying_copy_of_an_earlier_plan_is_not_believed_in_a_folder_of_three_plans(anmin, data_dir):
+    """`check` reads more plans and indexes than the few parsed documents a process keeps: a copy it found
+    lying and could not make anew stays disbelieved however many files come after it."""
+    assert anmin("goals", "update", "1.1", "--progress", "30", "--date", "2024-05-20", "--note", "推进").returncode == 0
+    for year in ("2025", "2026"):
+        assert anmin("plan", "new", year, "--yes").returncode == 0
+    for year in ("2024", "2025", "2026"):
+        assert anmin("goals", "list", "--year", year).returncode == 0  # each plan's copies kept
+    earlier = copy_of(data_dir, "plans_2024.toml.parsed")
+    forge(earlier, lambda doc: {**doc, "goals": doc["goals"][1:]})  # 2024 without goal 1: 1.x carried from nothing
+    problems = store.check_all(store.DataDir(data_dir, readonly=True))[2]
+    assert [Path(p.file).name for p in problems] == ["plans_2024.toml.parsed"], problems

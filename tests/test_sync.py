@@ -285,9 +285,11 @@ def big_month(folder: Path, count: int) -> None:
     (folder / "progress" / "2024-05.toml").write_bytes(month_document(records))
 
 
-def test_a_scratch_checkout_whose_making_was_killed_does_not_stop_the_next_sync(office):
+@pytest.mark.parametrize("relative", [False, True], ids=["absolute", "relative"])
+def test_a_scratch_checkout_whose_making_was_killed_does_not_stop_the_next_sync(office, relative):
     """Killed inside `git worktree add`, git leaves its record of the scratch checkout locked ("initializing")
-    with a HEAD of zeros, which `git worktree prune` keeps; written here as git writes it (builtin/worktree.c)."""
+    with a HEAD of zeros, which `git worktree prune` keeps; written here as git writes it (builtin/worktree.c),
+    its gitdir absolute or, with `worktree.useRelativePaths` (git 2.48), relative to the record."""
     first = office.first("甲")
     second = office.join("乙")
     office.run("甲", "goals", "update", "1.2", "--progress", "20", "--date", "2024-05-10")
@@ -296,7 +298,8 @@ def test_a_scratch_checkout_whose_making_was_killed_does_not_stop_the_next_sync(
     admin = second / ".git" / "worktrees" / "乙"
     admin.mkdir(parents=True)
     (admin / "locked").write_text("initializing", encoding="utf-8")
-    (admin / "gitdir").write_text(f"{second / '.git' / 'anmin-merge' / '乙' / '.git'}\n", encoding="utf-8")
+    checkout = Path("../../anmin-merge/乙/.git") if relative else second / ".git" / "anmin-merge" / "乙" / ".git"
+    (admin / "gitdir").write_text(f"{checkout.as_posix()}\n", encoding="utf-8")
     (admin / "commondir").write_text("../..\n", encoding="utf-8")
     (admin / "HEAD").write_text("0" * 40 + "\n", encoding="utf-8")
     office.run("乙", "sync")

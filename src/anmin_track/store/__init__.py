@@ -1,23 +1,29 @@
 """The data folder: finding it, reading and validating its files, and writing them safely.
 
 Prints nothing and knows no CLI. Modules, from the bottom up (each imports only those
-above it in this list):
+above it in this list: ``tests/test_architecture.py`` checks the same ladder):
 
 - ``folder``     the layout of a data folder and how one is found
 - ``tomlcheck``  TOML with problems named by file and line; values checked against ``fields``
-- ``hand_edits`` what hand edits may have lost (mis-named files, shrunk files): warnings
 - ``lock``       the lock: one writer at a time (and the folder permissions it shares with ``safe_io``)
 - ``safe_io``    atomic writes, output files
 - ``parsed_cache`` a parsed copy of each plan and index (progress/.cache), so that a command need not parse TOML
                  (not re-exported: ``plan_file``, ``index`` and the writes use it)
+- ``git``        the git program and this clone's repository (not re-exported)
 - ``profile``    the user's own settings outside any data folder: the name they sign with
 - ``notices``    .notices.toml: the register of issued 督办单 numbers, outside the journal
                  (not re-exported: only the 督办 use cases and ``check`` load it)
 - ``notice_state`` .notices-state.toml: what became of each 督办单 (journaled; not re-exported either)
-- ``plan_file``  goals.toml: read, validate, write back (keeping comments)
+- ``plan_file``  goals.toml (and plans/YYYY.toml): read and validate
+- ``plan_write`` a plan written back: regenerated whole, or edited in place keeping comments (the write paths only)
 - ``years``      many years in one folder: plans/YYYY.toml, the plan each record belongs to, a view per plan
+- ``month_cache`` a parsed (JSON) copy of each large month file (progress/.cache), read back without parsing TOML
 - ``records``    progress/YYYY-MM.toml: read, validate, append
-- ``index``      progress/index.toml (a validated digest of the files) and the "latest record as of a day" queries
+- ``merge``, ``merge_plan``  three-way merges of the data files, pure (not re-exported)
+- ``index``      progress/index.toml: a validated digest of the files, kept, checked and rebuilt
+- ``queries``    what the index answers, reading month files where it cannot alone: the latest record and values
+                 as of a day, a report's records, a task's history, the records around one
+- ``hand_edits`` what hand edits may have lost (mis-named files, shrunk files): warnings
 - ``entries``    the journal as read: its entries, damaged or stray ones set apart
 - ``journal``    before-images of every write, ``log`` and the mechanics of ``undo``
 - ``writes``     the write paths that combine them: a transaction (a record, a plan edit, a new year's plan), init
@@ -25,8 +31,6 @@ above it in this list):
 - ``check``      ``anmin check``
 - ``backup``     ``anmin backup``: the folder as a zip, without derived files (not re-exported)
 - ``county``     the county's reading of township folders (read-only) and its own cache (not re-exported)
-- ``merge``, ``merge_plan``  three-way merges of the data files, pure (under ``records``; not re-exported)
-- ``git``        the git program and this clone's repository (not re-exported)
 - ``sync``       ``anmin sync``: commit, fetch, merge in a scratch checkout, check, take, push (not re-exported)
 
 This package re-exports what the layers above it (``actions``, ``cli``) use, each name imported

@@ -44,6 +44,9 @@ from anmin_track.store.tomlcheck import (
 
 _MAGIC = b"anmin-parsed"
 _FORMAT = b"1"
+#: Copies ``problem`` found lying and could not make anew: never read again by this process (``anmin check``
+#: reads many plans and indexes; the documents ``parse_toml`` keeps are only the last few).
+_DISBELIEVED: set[Path] = set()
 
 
 def parsed_text(data: DataDir, path: Path, label: str) -> str:
@@ -53,7 +56,7 @@ def parsed_text(data: DataDir, path: Path, label: str) -> str:
     if is_parsed(text):
         return text  # this process has its document already (``anmin check`` parsed it, not believing the copy)
     key = _text_key(text)
-    doc = _load(data, path, key)
+    doc = None if cache_path(data, path) in _DISBELIEVED else _load(data, path, key)
     if doc is not None:
         remember_parsed(text, doc)
     elif data.keeps_derived:
@@ -115,6 +118,8 @@ def problem(data: DataDir, path: Path) -> Problem | None:
     remade = data.keeps_derived and _save_quietly(data, path, key, truth)
     if not lying:
         return None
+    if not remade:
+        _DISBELIEVED.add(cache_path(data, path))  # for the rest of this process: it says other than its file
     done = "已按该文件重建" if remade else "请删除它（可随时删除，会自动重建）"
     return Problem(
         data.label(cache_path(data, path)),

@@ -142,7 +142,8 @@ def _scratch_registrations(data: DataDir, scratch: Path) -> list[Path]:
     with contextlib.suppress(OSError):
         for admin in (data.path / g.GIT_DIR / "worktrees").iterdir():
             with contextlib.suppress(OSError):
-                checkout = Path((admin / "gitdir").read_text(encoding="utf-8").strip()).parent
+                recorded = (admin / "gitdir").read_text(encoding="utf-8").strip()
+                checkout = (admin / recorded).parent  # relative to the record (worktree.useRelativePaths), or absolute
                 if checkout.resolve().is_relative_to(scratch.resolve()):
                     found.append(admin)
     return found
