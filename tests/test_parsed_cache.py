@@ -198,3 +198,19 @@ def test_a_lying_copy_of_an_earlier_plan_is_not_believed_in_a_folder_of_three_pl
     forge(earlier, lambda doc: {**doc, "goals": doc["goals"][1:]})  # 2024 without goal 1: 1.x carried from nothing
     problems = store.check_all(store.DataDir(data_dir, readonly=True))[2]
     assert [Path(p.file).name for p in problems] == ["plans_2024.toml.parsed"], problems
+
+
+@pytest.mark.parametrize("who", ["writer", "reader"])
+def test_a_copy_a_killed_writer_left_half_written_is_swept(anmin, data_dir, who):
+    """A kill between writing a copy's temp file and its rename leaves `.NAME.xxxxxxxx.tmp` in progress/.cache;
+    the next writer (which keeps copies) or reader that saves one removes it, as writers do beside data files."""
+    assert anmin("goals", "list").returncode == 0
+    left = copy_of(data_dir, ".progress_index.toml.parsed.0badc0de.tmp")
+    left.write_bytes(b"anmin-parsed 1 half")
+    if who == "writer":
+        args = ("goals", "update", "1.1", "--progress", "30", "--date", "2024-05-20", "--note", "推进")
+    else:
+        copy_of(data_dir, "goals.toml.parsed").unlink()  # a miss: the reader saves the copy anew
+        args = ("goals", "list")
+    assert anmin(*args).returncode == 0
+    assert not left.exists()

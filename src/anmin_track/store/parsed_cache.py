@@ -68,8 +68,11 @@ def keep(data: DataDir, written: dict[Path, bytes], docs: dict[Path, dict]) -> N
     """Keep the parsed copy of each plan or index just ``written`` (file: content) by the caller, who
     holds the lock: the document in ``docs`` (an index's, as built), else the one parsing it gave
     (``parse_toml`` remembers it). Best effort: a copy that cannot be written is simply not there."""
-    from anmin_track.store.safe_io import atomic_write, require_own_path  # the write paths
+    from anmin_track.store.safe_io import atomic_write, require_own_path, sweep_temp_files  # the write paths
 
+    with contextlib.suppress(Exception):  # copies a killed writer left half-written
+        require_own_path(data, data.progress_dir / CACHE_DIR, folder=True)
+        sweep_temp_files(data.progress_dir / CACHE_DIR)
     for path, content in written.items():
         if not _kept_kind(data, path):
             continue  # a month file, the 督办单 states

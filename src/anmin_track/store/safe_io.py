@@ -246,6 +246,7 @@ def save_derived(data: DataDir, path: Path, content: bytes, who: str, *, durable
     holds the lock, or the write failed: the next reader simply makes it again)."""
     with contextlib.suppress(AnminError, OSError), locked(data, who, timeout=0):
         require_own_path(data, path)
+        sweep_temp_files(path.parent)  # what a killed writer of derived files left
         atomic_write(path, content, durable=durable)
         return True
     return False
