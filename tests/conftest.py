@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from datetime import date
@@ -70,6 +71,12 @@ def snapshot(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != store.LOCK_FILE and not p.name.endswith(".parsed")
     }
+
+
+def ctrl_c_reaches() -> None:
+    """``Popen(preexec_fn=ctrl_c_reaches)``: the child takes Ctrl-C (SIGINT) as a clerk's program does, however the
+    tests were started (a shell that runs them in the background makes them ignore it, and children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def copy_plan(target: Path) -> Path:

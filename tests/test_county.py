@@ -436,7 +436,7 @@ def test_ctrl_c_while_reading_ends_the_readers_too(tmp_path):
     import sys
     import time
 
-    from conftest import ANMIN, REPO
+    from conftest import ANMIN, REPO, ctrl_c_reaches
 
     root = tmp_path / "县"
     builder = REPO / "benchmarks" / "county.py"
@@ -444,7 +444,10 @@ def test_ctrl_c_while_reading_ends_the_readers_too(tmp_path):
     for township in (p for p in root.iterdir() if p.is_dir()):
         (township / "progress" / "index.toml").unlink()
     reading = subprocess.Popen(
-        [str(ANMIN), "county", "report", "2024-12", str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [str(ANMIN), "county", "report", "2024-12", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=ctrl_c_reaches,
     )
     deadline = time.monotonic() + 60
     while not (root / ".anmin-county").exists() and time.monotonic() < deadline:

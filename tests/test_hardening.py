@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from anmin_track import store
-from conftest import ANMIN, snapshot
+from conftest import ANMIN, ctrl_c_reaches, snapshot
 
 UPDATE = ("goals", "update", "1.1", "--progress", "30", "--date", "2024-05-20", "--note", "加固测试")
 FAST_LOCK = {"ANMIN_LOCK_TIMEOUT": "1"}
@@ -344,6 +344,7 @@ def _stopped_in_fsync(
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "STOP_SECONDS": str(seconds)},
+        preexec_fn=ctrl_c_reaches,
     )
     deadline = time.monotonic() + 30
     while not flag.exists():
@@ -409,7 +410,11 @@ def test_ctrl_c_while_waiting_for_the_lock_changes_nothing(data_dir):
     before = snapshot(data_dir)
     with store.locked(store.DataDir(data_dir), "另一位同事"):
         proc = subprocess.Popen(
-            [str(ANMIN), *UPDATE], stderr=subprocess.PIPE, text=True, env={**os.environ, "ANMIN_LOCK_TIMEOUT": "60"}
+            [str(ANMIN), *UPDATE],
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "ANMIN_LOCK_TIMEOUT": "60"},
+            preexec_fn=ctrl_c_reaches,
         )
         time.sleep(1.5)  # started and queued for the lock
         proc.send_signal(signal.SIGINT)
