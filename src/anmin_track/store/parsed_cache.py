@@ -68,11 +68,8 @@ def keep(data: DataDir, written: dict[Path, bytes], docs: dict[Path, dict]) -> N
     """Keep the parsed copy of each plan or index just ``written`` (file: content) by the caller, who
     holds the lock: the document in ``docs`` (an index's, as built), else the one parsing it gave
     (``parse_toml`` remembers it). Best effort: a copy that cannot be written is simply not there."""
-    from anmin_track.store.safe_io import atomic_write, require_own_path, sweep_temp_files  # the write paths
+    from anmin_track.store.safe_io import write_derived  # the write paths
 
-    with contextlib.suppress(Exception):  # copies a killed writer left half-written
-        require_own_path(data, data.progress_dir / CACHE_DIR, folder=True)
-        sweep_temp_files(data.progress_dir / CACHE_DIR)
     for path, content in written.items():
         if not _kept_kind(data, path):
             continue  # a month file, the 督办单 states
@@ -81,9 +78,7 @@ def keep(data: DataDir, written: dict[Path, bytes], docs: dict[Path, dict]) -> N
             doc = docs.get(path)
             doc = parse_toml(text, path.name) if doc is None else doc
             remember_parsed(text, doc)
-            target = cache_path(data, path)
-            require_own_path(data, target)  # no symlink on the way: never write outside the data folder
-            atomic_write(target, _content(_text_key(text), doc), durable=False)
+            write_derived(data, cache_path(data, path), _content(_text_key(text), doc), durable=False)
 
 
 def _kept_kind(data: DataDir, path: Path) -> bool:

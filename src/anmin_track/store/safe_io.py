@@ -245,11 +245,17 @@ def save_derived(data: DataDir, path: Path, content: bytes, who: str, *, durable
     holds it, never through a symlink; whether it was saved (not when the folder is read-only, a writer
     holds the lock, or the write failed: the next reader simply makes it again)."""
     with contextlib.suppress(AnminError, OSError), locked(data, who, timeout=0):
-        require_own_path(data, path)
-        sweep_temp_files(path.parent)  # what a killed writer of derived files left
-        atomic_write(path, content, durable=durable)
+        write_derived(data, path, content, durable=durable)
         return True
     return False
+
+
+def write_derived(data: DataDir, path: Path, content: bytes, *, durable: bool = True) -> None:
+    """Write a derived file; the caller holds the lock. Never through a symlink, and what a killed writer of
+    derived files left beside it (temp files nobody holds) is swept first, as journaled writes sweep theirs."""
+    require_own_path(data, path)
+    sweep_temp_files(path.parent)
+    atomic_write(path, content, durable=durable)
 
 
 def remove_derived(data: DataDir, path: Path, who: str) -> bool:
